@@ -1,1 +1,22 @@
-//! mocks
+//! Faithful mock servers of the services a migration to Auth0 talks to.
+//!
+//! Layout:
+//! - [`kit`]: what every mock shares — serving on a socket ([`start`], [`MockServer`]), the
+//!   request journal, fault injection, the `/__ferry/` admin endpoints, the clock, ids, rate
+//!   limits and seed loading. A mock is a [`Provider`]: routes, a seed type and its error shape.
+//! - [`okta`]: Okta's Authentication API (`/api/v1/authn`) and Users API.
+//! - [`auth0`]: an Auth0 tenant — Authentication API, Management API, custom database
+//!   connections whose scripts run in the [`sandbox`] crate.
+//!
+//! The mocks know nothing of Ferry's engine or scenarios; they are what the real services would
+//! be, on loopback.
+
+pub mod auth0;
+pub mod kit;
+pub mod okta;
+
+pub use kit::clock::Clock;
+pub use kit::fault::{Fault, FaultRule};
+pub use kit::journal::{Journal, JournalEntry};
+pub use kit::seed::SeedError;
+pub use kit::{Kit, KitOptions, LOOPBACK_EPHEMERAL, MockServer, Provider, app, start};

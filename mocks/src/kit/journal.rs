@@ -1,0 +1,352 @@
+//! The request journal: what each mock was asked and what it answered.
+//!
+//! Scenarios assert on it ("Okta's authn was called once"), the dashboard shows it, and a failing
+//! run prints it. It is a bounded ring: once `capacity` entries are held the oldest are dropped
+//! (and counted), so a long `ferry serve` session cannot grow it without end. Credentials never
+//! enter it: credential headers, secret body fields and secret query parameters are masked when
+//! the entry is made, not when it is read.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What replaces a masked value.
+pub const MASK: &str = "[masked]";
+
+/// Headers whose values are always masked.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "x-auth-token",
+];
+
+/// Largest request body kept per entry, in bytes; longer bodies are cut and flagged.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// One request and its answer.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JournalEntry {
+    /// Position in the journal, from 1, never reused (even after a clear).
+    pub seq: u64,
+    /// When the request arrived, by the mock's clock.
+    #[serde(with = "crate::kit::serde_iso")]
+    pub time: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Request headers in arrival order, credentials masked.
+    pub headers: Vec<(String, String)>,
+    /// The request body as text (lossy UTF-8), secrets masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
+    /// Status of the answer; 0 when no answer was sent (dropped connection, hang).
+    pub status: u16,
+    /// Wall time taken to answer, in milliseconds.
+    pub duration_ms: f64,
+    /// The fault injected into this exchange, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+}
+
+impl JournalEntry {
+    /// A header's (first) value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+    }
+}
+
+/// A bounded, shared journal.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    inner: Arc<Mutex<Ring>>,
+}
+
+#[derive(Debug)]
+struct Ring {
+    entries: VecDeque<JournalEntry>,
+    capacity: usize,
+    next_seq: u64,
+    dropped: u64,
+}
+
+/// A read of the journal.
+#[derive(Clone, Debug, Serialize)]
+pub struct JournalPage {
+    pub entries: Vec<JournalEntry>,
+    /// Entries evicted because the journal was full, since the last clear.
+    pub dropped: u64,
+    pub capacity: usize,
+}
+
+impl Journal {
+    /// A journal holding at most `capacity` entries (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Ring {
+                entries: VecDeque::new(),
+                capacity: capacity.max(1),
+                next_seq: 1,
+                dropped: 0,
+            })),
+        }
+    }
+
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends an entry, giving it its sequence number; evicts the oldest when full.
+    pub fn record(&self, mut entry: JournalEntry) -> u64 {
+        let mut ring = self.ring();
+        entry.seq = ring.next_seq;
+        ring.next_seq += 1;
+        if ring.entries.len() >= ring.capacity {
+            ring.entries.pop_front();
+            ring.dropped += 1;
+        }
+        let seq = entry.seq;
+        ring.entries.push_back(entry);
+        seq
+    }
+
+    /// Every entry held, oldest first.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.ring().entries.iter().cloned().collect()
+    }
+
+    /// Entries matching `method` (any when `None`) and whose path matches `path` (see
+    /// [`path_matches`]; any when `None`).
+    pub fn find(&self, method: Option<&str>, path: Option<&str>) -> Vec<JournalEntry> {
+        self.ring()
+            .entries
+            .iter()
+            .filter(|e| method.is_none_or(|m| e.method.eq_ignore_ascii_case(m)))
+            .filter(|e| path.is_none_or(|p| path_matches(p, &e.path)))
+            .cloned()
+            .collect()
+    }
+
+    /// A page of the journal: entries after `since` (a seq), at most `limit`.
+    pub fn page(&self, since: u64, limit: usize) -> JournalPage {
+        let ring = self.ring();
+        JournalPage {
+            entries: ring.entries.iter().filter(|e| e.seq > since).take(limit).cloned().collect(),
+            dropped: ring.dropped,
+            capacity: ring.capacity,
+        }
+    }
+
+    /// Number of entries held.
+    pub fn len(&self) -> usize {
+        self.ring().entries.len()
+    }
+
+    /// Whether the journal holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every entry (sequence numbers keep counting).
+    pub fn clear(&self) {
+        let mut ring = self.ring();
+        ring.entries.clear();
+        ring.dropped = 0;
+    }
+}
+
+/// Matches a request path against a pattern: exact, `*` for one segment, a trailing `/**` for
+/// any rest (including nothing), e.g. `/api/v1/users/*` or `/api/v2/**`.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut pat = pattern.trim_end_matches('/').split('/');
+    let mut got = path.trim_end_matches('/').split('/');
+    loop {
+        match (pat.next(), got.next()) {
+            (None, None) => return true,
+            (Some("**"), _) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(p), Some(g)) if p == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Masks credential headers.
+pub fn mask_headers<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+    extra_secret_headers: &[&str],
+) -> Vec<(String, String)> {
+    headers
+        .map(|(name, value)| {
+            let secret = SECRET_HEADERS.iter().chain(extra_secret_headers).any(|s| name.eq_ignore_ascii_case(s));
+            let value = if secret {
+                mask_credential(&String::from_utf8_lossy(value))
+            } else {
+                String::from_utf8_lossy(value).into_owned()
+            };
+            (name.to_owned(), value)
+        })
+        .collect()
+}
+
+/// Keeps an authorization scheme word (`SSWS`, `Bearer`, `Basic`) and masks the rest.
+fn mask_credential(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, _)) if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            format!("{scheme} {MASK}")
+        }
+        _ => MASK.to_owned(),
+    }
+}
+
+/// Masks secret fields of a request body. JSON bodies are masked at any depth by key;
+/// form bodies by field name. Anything else is kept as it is.
+pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str]) -> String {
+    let is_secret = |k: &str| secret_fields.iter().any(|s| k.eq_ignore_ascii_case(s));
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    if ct.contains("application/x-www-form-urlencoded") {
+        return mask_query(body, secret_fields);
+    }
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) {
+        fn walk(v: &mut serde_json::Value, is_secret: &dyn Fn(&str) -> bool) -> bool {
+            let mut changed = false;
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map.iter_mut() {
+                        if is_secret(k) && !v.is_null() {
+                            *v = serde_json::Value::String(MASK.into());
+                            changed = true;
+                        } else {
+                            changed |= walk(v, is_secret);
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    for item in items {
+                        changed |= walk(item, is_secret);
+                    }
+                }
+                _ => {}
+            }
+            changed
+        }
+        if walk(&mut value, &is_secret) {
+            return value.to_string();
+        }
+        return body.to_owned();
+    }
+    if ct.contains("multipart/form-data") {
+        // Multipart parts are files (import jobs) or simple fields; they are kept as sent. Secret
+        // *fields* in multipart are not a pattern any mocked API uses.
+        return body.to_owned();
+    }
+    body.to_owned()
+}
+
+/// Masks secret parameters of a query string or form body, keeping the others byte for byte.
+pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            let decoded = percent_encoding::percent_decode_str(&name.replace('+', " ")).decode_utf8_lossy().into_owned();
+            if pair.contains('=') && secret_fields.iter().any(|s| decoded.eq_ignore_ascii_case(s)) {
+                format!("{name}={MASK}")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(method: &str, path: &str) -> JournalEntry {
+        JournalEntry {
+            seq: 0,
+            time: DateTime::<Utc>::default(),
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            headers: vec![],
+            body: None,
+            body_truncated: false,
+            status: 200,
+            duration_ms: 0.0,
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn journal_is_bounded_and_counts_what_it_drops() {
+        let journal = Journal::new(3);
+        for i in 0..5 {
+            journal.record(entry("GET", &format!("/n/{i}")));
+        }
+        let page = journal.page(0, 100);
+        assert_eq!(page.entries.len(), 3);
+        assert_eq!(page.dropped, 2);
+        assert_eq!(page.entries[0].path, "/n/2");
+        assert_eq!(page.entries[2].seq, 5);
+        journal.clear();
+        assert!(journal.is_empty());
+        assert_eq!(journal.record(entry("GET", "/")), 6, "sequence numbers are never reused");
+    }
+
+    #[test]
+    fn finds_by_method_and_path_pattern() {
+        let journal = Journal::new(10);
+        journal.record(entry("POST", "/api/v1/authn"));
+        journal.record(entry("GET", "/api/v1/users/00u1"));
+        journal.record(entry("GET", "/api/v1/users/00u1/factors"));
+        assert_eq!(journal.find(Some("post"), Some("/api/v1/authn")).len(), 1);
+        assert_eq!(journal.find(Some("GET"), Some("/api/v1/users/*")).len(), 1);
+        assert_eq!(journal.find(None, Some("/api/v1/**")).len(), 3);
+        assert_eq!(journal.find(Some("DELETE"), None).len(), 0);
+    }
+
+    #[test]
+    fn masks_credentials_but_keeps_the_scheme() {
+        let headers = [
+            ("authorization", b"SSWS 00abc-secret".as_slice()),
+            ("Accept", b"application/json".as_slice()),
+            ("cookie", b"sid=123".as_slice()),
+        ];
+        let masked = mask_headers(headers.into_iter(), &[]);
+        assert_eq!(masked[0].1, "SSWS [masked]");
+        assert_eq!(masked[1].1, "application/json");
+        assert_eq!(masked[2].1, "[masked]");
+    }
+
+    #[test]
+    fn masks_secret_fields_in_json_form_and_query() {
+        let json = r#"{"username":"a@b.c","password":"hunter2","options":{"client_secret":"x"}}"#;
+        let masked = mask_body(json, Some("application/json"), &["password", "client_secret"]);
+        assert!(!masked.contains("hunter2") && !masked.contains("\"x\""), "{masked}");
+        assert!(masked.contains("a@b.c"));
+        let form = "grant_type=password&username=a%40b.c&password=p%C3%A4ss";
+        assert_eq!(
+            mask_body(form, Some("application/x-www-form-urlencoded"), &["password"]),
+            "grant_type=password&username=a%40b.c&password=[masked]"
+        );
+        assert_eq!(mask_query("apiKey=k&secret=s", &["secret"]), "apiKey=k&secret=[masked]");
+    }
+}

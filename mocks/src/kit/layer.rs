@@ -1,0 +1,110 @@
+//! The middleware in front of every mock: journals each exchange and applies injected faults.
+//! Admin requests (`/__ferry/…`) pass straight through and are not journaled.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::fault::Fault;
+use super::journal::{self, BODY_LIMIT, JournalEntry};
+use super::server::ConnControl;
+use super::{Kit, MAX_BODY, Provider};
+
+#[derive(Clone)]
+pub(crate) struct LayerState<P> {
+    provider: P,
+    kit: Kit,
+    secret_fields: Arc<[&'static str]>,
+}
+
+impl<P: Provider> LayerState<P> {
+    pub(crate) fn new(provider: P) -> Self {
+        let kit = provider.kit().clone();
+        let secret_fields = provider.secret_fields().into();
+        Self { provider, kit, secret_fields }
+    }
+}
+
+pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/__ferry/") {
+        return next.run(req).await;
+    }
+    let started = Instant::now();
+    let time = state.kit.clock.now();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(|q| journal::mask_query(q, &state.secret_fields));
+    let headers = journal::mask_headers(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), &[]);
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+
+    let mut entry = JournalEntry {
+        seq: 0,
+        time,
+        method: method.clone(),
+        path: path.clone(),
+        query,
+        headers,
+        body: None,
+        body_truncated: false,
+        status: 0,
+        duration_ms: 0.0,
+        fault: None,
+    };
+
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let response = state.provider.fault_response(StatusCode::PAYLOAD_TOO_LARGE);
+            entry.status = response.status().as_u16();
+            entry.body = Some(format!("[body over {MAX_BODY} bytes]"));
+            entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            state.kit.journal.record(entry);
+            return response;
+        }
+    };
+    if !bytes.is_empty() {
+        let kept = &bytes[..bytes.len().min(BODY_LIMIT)];
+        let text = String::from_utf8_lossy(kept);
+        entry.body = Some(journal::mask_body(&text, content_type.as_deref(), &state.secret_fields));
+        entry.body_truncated = bytes.len() > BODY_LIMIT;
+    }
+
+    let fault = state.kit.faults.decide(&method, &path);
+    entry.fault = fault.as_ref().map(Fault::describe);
+    let conn = parts.extensions.get::<ConnControl>().cloned();
+    let req = Request::from_parts(parts, Body::from(bytes));
+
+    let response = match fault {
+        None => next.run(req).await,
+        Some(Fault::Delay { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            next.run(req).await
+        }
+        Some(Fault::Status { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            state.provider.fault_response(status)
+        }
+        Some(fault @ (Fault::Drop | Fault::Hang)) => {
+            entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            state.kit.journal.record(entry);
+            if fault == Fault::Drop
+                && let Some(conn) = conn
+            {
+                conn.abort();
+            }
+            // The connection task drops this future when it closes the socket (or the client
+            // gives up); until then nothing is sent.
+            return std::future::pending().await;
+        }
+    };
+    entry.status = response.status().as_u16();
+    entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.kit.journal.record(entry);
+    response
+}

@@ -1,0 +1,158 @@
+//! Serving a mock on a socket: bind (an ephemeral loopback port unless told otherwise), accept
+//! connections, stop gracefully.
+//!
+//! The accept loop is our own (hyper-util under axum's router) rather than `axum::serve` for one
+//! reason: fault injection must be able to close a connection *without answering*, which needs a
+//! handle on each connection ([`ConnControl`]). The server is ready as soon as [`start`]
+//! returns — the socket is bound before it does — so tests never sleep.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+use super::{Provider, app};
+
+/// `127.0.0.1:0`: loopback, a port chosen by the system.
+pub const LOOPBACK_EPHEMERAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+
+/// How long a graceful shutdown waits for open requests before closing their connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running mock. Dropping it stops the server (without waiting); [`MockServer::shutdown`]
+/// stops it and waits until every connection is closed.
+#[derive(Debug)]
+pub struct MockServer {
+    name: &'static str,
+    addr: SocketAddr,
+    base_url: String,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The provider's short name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Stops accepting, lets open requests finish (up to a grace period), and waits.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// A handle on one connection, put in each request's extensions, that lets the fault layer
+/// close the connection without answering.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnControl {
+    abort: Arc<Notify>,
+}
+
+impl ConnControl {
+    pub(crate) fn abort(&self) {
+        self.abort.notify_one();
+    }
+}
+
+/// Binds `addr` and serves the provider's full application ([`app`]) on it.
+pub async fn start<P: Provider>(provider: P, addr: SocketAddr) -> io::Result<MockServer> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let host = match addr {
+        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+        SocketAddr::V4(v4) => v4.ip().to_string(),
+    };
+    let base_url = format!("http://{host}:{}", addr.port());
+    provider.kit().set_base_url(base_url.clone());
+    let router = app(provider);
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, router, stopped));
+    Ok(MockServer { name: P::NAME, addr, base_url, stop, task: Some(task) })
+}
+
+async fn accept_loop(listener: TcpListener, router: Router, mut stopped: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            changed = stopped.changed() => {
+                if changed.is_err() || *stopped.borrow() { break; }
+            }
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_connection(stream, peer, router.clone(), stopped.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} }).await;
+    connections.abort_all();
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let control = ConnControl::default();
+    let abort = control.abort.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(control.clone());
+        req.extensions_mut().insert(ConnectInfo(peer));
+        let router = router.clone();
+        async move { Ok::<_, Infallible>(router.oneshot(req.map(axum::body::Body::new)).await.unwrap_or_else(|e| match e {})) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut draining = *stopped.borrow();
+    if draining {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = abort.notified() => return, // dropping `conn` closes the socket unanswered
+            changed = stopped.changed(), if !draining => {
+                if changed.is_err() || *stopped.borrow() {
+                    draining = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
