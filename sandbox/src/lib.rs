@@ -1,1 +1,52 @@
-//! sandbox
+//! An Auth0-like sandbox for custom database action scripts, on QuickJS.
+//!
+//! Auth0 runs a connection's `login`, `get_user`, ... scripts in a Node.js "webtask" sandbox:
+//! the script text is one function, called with the call's arguments and a `callback`, and it
+//! sees a few globals (`configuration`, the Auth0 error classes, `Buffer`, `console`, timers
+//! and, in the legacy sandbox, the npm `request` module). Ferry's mock Auth0 runs the very same
+//! scripts here, in an embedded QuickJS engine ([rquickjs]), so migrations can be rehearsed
+//! against mock legacy stores.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use std::collections::BTreeMap;
+//! use sandbox::{CallResult, Sandbox, SandboxConfig, ScriptCall};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default());
+//! let outcome = sandbox
+//!     .run(ScriptCall {
+//!         source: "function login(email, password, callback) {\n  callback(null, { user_id: '1', email: email });\n}".into(),
+//!         file_name: "login.js".into(),
+//!         args: vec!["a@example.com".into(), "secret".into()],
+//!         configuration: BTreeMap::new(),
+//!         context: None,
+//!     })
+//!     .await;
+//! assert!(matches!(outcome.result, CallResult::Callback { error: None, value: Some(_) }));
+//! # }
+//! ```
+//!
+//! Every call gets a fresh runtime (about a millisecond), so nothing a call leaves in the global
+//! scope is visible to the next. Calls are bounded by [`SandboxConfig::time_limit`] (busy loops
+//! included) and [`SandboxConfig::memory_limit`]; errors are reported in Node's wording with
+//! line numbers of the script file. See [`CallResult`] for the possible endings.
+//!
+//! Layout: [`config`](SandboxConfig) and [`outcome`](CallOutcome) hold the public data types,
+//! `sandbox` the entry point, `runner` the per-call event loop, `globals` the JavaScript
+//! environment (one Rust module plus one `.js` file per global), `exception` the conversion of
+//! JavaScript errors, and `modules` the future home of `require`.
+
+mod call;
+mod config;
+mod exception;
+mod globals;
+mod host;
+mod modules;
+mod outcome;
+mod runner;
+mod sandbox;
+
+pub use call::ScriptCall;
+pub use config::SandboxConfig;
+pub use outcome::{CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException};
+pub use sandbox::Sandbox;

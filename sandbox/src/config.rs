@@ -1,0 +1,45 @@
+//! Sandbox configuration: limits and the HTTP client used by the `request` global.
+
+use std::time::Duration;
+
+/// Configuration shared by every call of a [`crate::Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Execution limit per call (Auth0: about 20 s). Enforced inside the engine (a busy loop
+    /// is interrupted) and while waiting for I/O or timers.
+    pub time_limit: Duration,
+    /// Memory limit of the JavaScript heap per call, in bytes. Exceeding it ends the call with
+    /// [`crate::CallResult::OutOfMemory`]. HTTP response bodies larger than this are treated
+    /// the same way.
+    pub memory_limit: usize,
+    /// Client used for every `request(...)`. The sandbox follows redirects itself, with the
+    /// `request` module's rules, so this client should not follow redirects
+    /// (`reqwest::redirect::Policy::none()`, as the default client does); a client that does
+    /// hides the intermediate hops.
+    pub http: reqwest::Client,
+    /// Timeout applied to requests that do not set `timeout` themselves (Node's `request`
+    /// has none by default; the time limit still applies).
+    pub http_timeout_default: Option<Duration>,
+}
+
+impl Default for SandboxConfig {
+    /// 20 s, 64 MiB, a non-redirecting client without proxy, no default HTTP timeout.
+    fn default() -> Self {
+        Self {
+            time_limit: Duration::from_secs(20),
+            memory_limit: 64 * 1024 * 1024,
+            http: default_client(),
+            http_timeout_default: None,
+        }
+    }
+}
+
+/// The default HTTP client: no redirects (the sandbox follows them), no proxy from the
+/// environment (mock servers are local).
+fn default_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("building the default reqwest client")
+}

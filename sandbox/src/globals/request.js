@@ -1,0 +1,599 @@
+// The callback API of the npm `request` module (v2.88), as Auth0's legacy sandbox injected
+// it. Option handling follows request's Request.prototype.init: uri/url + baseUrl, legacy
+// url.parse validation (native.urlParse), qs, form, json, auth, body/content-length, encoding.
+// Errors found while building the request are delivered synchronously to the callback, as
+// request does. The exchange itself (redirects, timeouts, Node-like network errors) runs in
+// Rust (native.httpStart) and comes back through `complete(id, error, response)`.
+(function (native, global) {
+  'use strict';
+  var Buffer = global.Buffer;
+  var toWellFormed = String.prototype.toWellFormed;
+  var stringify = JSON.stringify;
+  var parseJson = JSON.parse;
+  var hasOwn = Object.prototype.hasOwnProperty;
+  var pending = new Map();
+
+  function wellFormed(s) {
+    return toWellFormed.call(String(s));
+  }
+
+  function extend(target) {
+    for (var i = 1; i < arguments.length; i++) {
+      var source = arguments[i];
+      if (source === null || source === undefined) {
+        continue;
+      }
+      for (var key in source) {
+        if (hasOwn.call(source, key) && source[key] !== undefined) {
+          target[key] = source[key];
+        }
+      }
+    }
+    return target;
+  }
+
+  // ---- qs (the `qs` module's defaults: RFC 3986 encoding, a[b]=c, a[0]=x) ----
+
+  function rfc3986(str) {
+    return str.replace(/[!'()*]/g, function (c) {
+      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+  }
+
+  function qsEncode(value) {
+    var str = typeof value === 'string' ? value : String(value);
+    if (str.length === 0) {
+      return str;
+    }
+    return rfc3986(encodeURIComponent(wellFormed(str)));
+  }
+
+  function qsStringifyValue(value, prefix, out) {
+    if (value instanceof Date) {
+      value = value.toISOString();
+    } else if (Buffer.isBuffer(value)) {
+      value = value.toString();
+    }
+    if (value === null) {
+      value = '';
+    }
+    if (value === undefined) {
+      return;
+    }
+    var t = typeof value;
+    if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') {
+      out.push(qsEncode(prefix) + '=' + qsEncode(value));
+      return;
+    }
+    if (t !== 'object') {
+      return;
+    }
+    var keys = Object.keys(value);
+    for (var i = 0; i < keys.length; i++) {
+      qsStringifyValue(value[keys[i]], prefix + '[' + keys[i] + ']', out);
+    }
+  }
+
+  function qsStringify(obj) {
+    var out = [];
+    if (obj === null || typeof obj !== 'object') {
+      return '';
+    }
+    var keys = Object.keys(obj);
+    for (var i = 0; i < keys.length; i++) {
+      qsStringifyValue(obj[keys[i]], keys[i], out);
+    }
+    return out.join('&');
+  }
+
+  function qsDecode(s) {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch (e) {
+      return s;
+    }
+  }
+
+  function qsParse(query) {
+    var out = {};
+    if (!query) {
+      return out;
+    }
+    var parts = query.split('&');
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i] === '') {
+        continue;
+      }
+      var eq = parts[i].indexOf('=');
+      var key = qsDecode(eq === -1 ? parts[i] : parts[i].slice(0, eq));
+      var val = eq === -1 ? '' : qsDecode(parts[i].slice(eq + 1));
+      if (hasOwn.call(out, key)) {
+        out[key] = [].concat(out[key], val);
+      } else {
+        out[key] = val;
+      }
+    }
+    return out;
+  }
+
+  // ---- headers (case-insensitive, names kept as given) ----
+
+  function Headers(initial) {
+    this.list = [];
+    if (initial && typeof initial === 'object') {
+      for (var name in initial) {
+        if (hasOwn.call(initial, name) && initial[name] !== undefined) {
+          this.set(name, initial[name]);
+        }
+      }
+    }
+  }
+  Headers.prototype.find = function (name) {
+    var lower = String(name).toLowerCase();
+    for (var i = 0; i < this.list.length; i++) {
+      if (this.list[i][0].toLowerCase() === lower) {
+        return i;
+      }
+    }
+    return -1;
+  };
+  Headers.prototype.has = function (name) {
+    return this.find(name) !== -1;
+  };
+  Headers.prototype.get = function (name) {
+    var i = this.find(name);
+    return i === -1 ? undefined : this.list[i][1];
+  };
+  Headers.prototype.set = function (name, value) {
+    var i = this.find(name);
+    if (i === -1) {
+      this.list.push([String(name), value]);
+    } else {
+      this.list[i][1] = value;
+    }
+  };
+  Headers.prototype.remove = function (name) {
+    var i = this.find(name);
+    if (i !== -1) {
+      this.list.splice(i, 1);
+    }
+  };
+  Headers.prototype.toObject = function () {
+    var out = {};
+    for (var i = 0; i < this.list.length; i++) {
+      out[this.list[i][0]] = this.list[i][1];
+    }
+    return out;
+  };
+  Headers.prototype.toWire = function () {
+    var out = [];
+    for (var i = 0; i < this.list.length; i++) {
+      var value = this.list[i][1];
+      if (Array.isArray(value)) {
+        for (var j = 0; j < value.length; j++) {
+          out.push([wellFormed(this.list[i][0]), wellFormed(value[j])]);
+        }
+      } else {
+        out.push([wellFormed(this.list[i][0]), wellFormed(value)]);
+      }
+    }
+    return out;
+  };
+
+  // ---- a minimal event emitter for the returned Request object ----
+
+  function Request(params) {
+    this._events = {};
+    this.headers = {};
+    this.method = 'GET';
+    this._id = undefined;
+    this._done = false;
+    init(this, params);
+  }
+  Request.prototype.on = function (event, listener) {
+    (this._events[event] = this._events[event] || []).push(listener);
+    return this;
+  };
+  Request.prototype.once = function (event, listener) {
+    var self = this;
+    function wrapper() {
+      self.removeListener(event, wrapper);
+      return listener.apply(this, arguments);
+    }
+    return this.on(event, wrapper);
+  };
+  Request.prototype.addListener = Request.prototype.on;
+  Request.prototype.removeListener = function (event, listener) {
+    var list = this._events[event];
+    if (list) {
+      var i = list.indexOf(listener);
+      if (i !== -1) {
+        list.splice(i, 1);
+      }
+    }
+    return this;
+  };
+  Request.prototype.emit = function (event) {
+    var list = (this._events[event] || []).slice();
+    var args = Array.prototype.slice.call(arguments, 1);
+    if (event === 'error' && list.length === 0) {
+      throw args[0];
+    }
+    for (var i = 0; i < list.length; i++) {
+      list[i].apply(this, args);
+    }
+    return list.length > 0;
+  };
+  Request.prototype.abort = function () {
+    this._aborted = true;
+    if (this._id !== undefined && pending.has(this._id)) {
+      pending.delete(this._id);
+      native.httpAbort(this._id);
+    }
+  };
+  Request.prototype.setHeader = function (name, value) {
+    this._headers.set(name, value);
+    this.headers = this._headers.toObject();
+    return this;
+  };
+  Request.prototype.getHeader = function (name) {
+    return this._headers.get(name);
+  };
+  Request.prototype.hasHeader = function (name) {
+    return this._headers.has(name);
+  };
+
+  function fail(self, message) {
+    self._done = true;
+    self.emit('error', new Error(message));
+    return self;
+  }
+
+  function parseUri(uri) {
+    var parsed = native.urlParse(wellFormed(uri));
+    if (parsed.invalid) {
+      var err = new TypeError('Invalid URL');
+      err.code = 'ERR_INVALID_URL';
+      err.input = uri;
+      throw err;
+    }
+    return parsed;
+  }
+
+  function toBase64(str) {
+    return Buffer.from(str || '', 'utf8').toString('base64');
+  }
+
+  function init(self, options) {
+    var callback = options.callback;
+    if (typeof callback === 'function') {
+      var called = false;
+      self.callback = function () {
+        if (called) {
+          return;
+        }
+        called = true;
+        callback.apply(self, arguments);
+      };
+      self.on('error', self.callback.bind(self));
+      self.on('complete', self.callback.bind(self, null));
+    }
+
+    self.method = options.method ? String(options.method).toUpperCase() : 'GET';
+    self._headers = new Headers(options.headers);
+    self.headers = self._headers.toObject();
+    self._json = false;
+    self.encoding = options.encoding;
+
+    var uri = options.uri !== undefined && options.uri !== null && options.uri !== '' ? options.uri : options.url;
+    if (options.baseUrl) {
+      if (typeof options.baseUrl !== 'string') {
+        return fail(self, 'options.baseUrl must be a string');
+      }
+      if (typeof uri !== 'string') {
+        return fail(self, 'options.uri must be a string when using options.baseUrl');
+      }
+      if (/^(?:\w+:)?\/\//.test(uri)) {
+        return fail(self, 'options.uri must be a path when using options.baseUrl');
+      }
+      var baseEndsWithSlash = options.baseUrl.lastIndexOf('/') === options.baseUrl.length - 1;
+      var uriStartsWithSlash = uri.indexOf('/') === 0;
+      if (baseEndsWithSlash && uriStartsWithSlash) {
+        uri = options.baseUrl + uri.slice(1);
+      } else if (baseEndsWithSlash || uriStartsWithSlash) {
+        uri = options.baseUrl + uri;
+      } else if (uri === '') {
+        uri = options.baseUrl;
+      } else {
+        uri = options.baseUrl + '/' + uri;
+      }
+    }
+    if (!uri) {
+      return fail(self, 'options.uri is a required argument');
+    }
+    if (typeof uri === 'object' && typeof uri.href === 'string') {
+      uri = uri.href;
+    }
+    var parsed = parseUri(String(uri));
+    self.uri = parsed;
+    if (!(parsed.host || (parsed.hostname && parsed.port))) {
+      return fail(self, 'Invalid URI "' + parsed.href + '"');
+    }
+
+    if (options.form) {
+      if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
+        self._headers.set('content-type', 'application/x-www-form-urlencoded');
+      }
+      self.body = typeof options.form === 'string' ? rfc3986(String(options.form)) : qsStringify(options.form);
+    } else {
+      self.body = options.body;
+    }
+
+    if (options.qs) {
+      var base = qsParse(parsed.query);
+      for (var key in options.qs) {
+        base[key] = options.qs[key];
+      }
+      var query = qsStringify(base);
+      if (query !== '') {
+        parsed = parseUri(parsed.href.split('?')[0] + '?' + query);
+        self.uri = parsed;
+      }
+    }
+
+    if (options.auth) {
+      var auth = options.auth;
+      if (hasOwn.call(auth, 'username')) {
+        auth.user = auth.username;
+      }
+      if (hasOwn.call(auth, 'password')) {
+        auth.pass = auth.password;
+      }
+      if (auth.bearer === undefined && auth.user === undefined) {
+        return fail(self, 'no auth mechanism defined');
+      }
+      if (auth.sendImmediately === undefined || auth.sendImmediately) {
+        if (auth.bearer !== undefined) {
+          var bearer = typeof auth.bearer === 'function' ? auth.bearer() : auth.bearer;
+          self._headers.set('authorization', 'Bearer ' + bearer);
+        } else {
+          if (typeof auth.user !== 'string' || (auth.pass !== undefined && typeof auth.pass !== 'string')) {
+            return fail(self, 'auth() received invalid user or password');
+          }
+          self._headers.set('authorization', 'Basic ' + toBase64(auth.user + ':' + (auth.pass || '')));
+        }
+      }
+    }
+    if (parsed.auth && !self._headers.has('authorization')) {
+      var pieces = parsed.auth.split(':');
+      self._headers.set('authorization', 'Basic ' + toBase64(pieces[0] + ':' + pieces.slice(1).join(':')));
+    }
+
+    if (options.json) {
+      self._json = true;
+      if (!self._headers.has('accept')) {
+        self._headers.set('accept', 'application/json');
+      }
+      if (typeof options.json === 'boolean') {
+        if (self.body !== undefined) {
+          if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
+            self.body = stringify(self.body);
+          } else {
+            self.body = rfc3986(String(self.body));
+          }
+          if (!self._headers.has('content-type')) {
+            self._headers.set('content-type', 'application/json');
+          }
+        }
+      } else {
+        self.body = stringify(options.json);
+        if (!self._headers.has('content-type')) {
+          self._headers.set('content-type', 'application/json');
+        }
+      }
+    }
+
+    var bodyBytes;
+    if (self.body) {
+      if (ArrayBuffer.isView(self.body) && !Buffer.isBuffer(self.body)) {
+        self.body = Buffer.from(self.body.buffer, self.body.byteOffset, self.body.byteLength);
+      }
+      if (typeof self.body === 'string') {
+        bodyBytes = Buffer.from(self.body, 'utf8');
+      } else if (Buffer.isBuffer(self.body)) {
+        bodyBytes = self.body;
+      } else if (Array.isArray(self.body) && self.body.every(Buffer.isBuffer)) {
+        bodyBytes = Buffer.concat(self.body);
+      }
+      if (!self._headers.has('content-length')) {
+        if (bodyBytes && bodyBytes.length) {
+          self._headers.set('content-length', bodyBytes.length);
+        } else {
+          return fail(self, 'Argument error, options.body.');
+        }
+      }
+    }
+
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      return fail(self, 'Invalid protocol: ' + parsed.protocol);
+    }
+    self.headers = self._headers.toObject();
+    self.href = parsed.href;
+    self.path = parsed.path || '/';
+
+    var timeout = options.timeout;
+    var followRedirect = options.followRedirect === undefined ? true : !!options.followRedirect;
+    var id = native.httpStart({
+      method: self.method,
+      href: parsed.href,
+      headers: self._headers.toWire(),
+      body: bodyBytes ? bodyBytes.toString('latin1') : undefined,
+      timeout: typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
+      followRedirect: followRedirect,
+      followAllRedirects: !!options.followAllRedirects,
+      followOriginalHttpMethod: !!options.followOriginalHttpMethod,
+      maxRedirects: options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
+      removeRefererHeader: !!options.removeRefererHeader
+    });
+    self._id = id;
+    pending.set(id, self);
+    return self;
+  }
+
+  // Node's http module keeps the first value of these headers and drops repeats.
+  var singleValued = {
+    'content-type': 1, 'content-length': 1, 'user-agent': 1, referer: 1, host: 1,
+    authorization: 1, 'proxy-authorization': 1, 'if-modified-since': 1,
+    'if-unmodified-since': 1, from: 1, location: 1, 'max-forwards': 1, 'retry-after': 1,
+    etag: 1, 'last-modified': 1, server: 1, age: 1, expires: 1
+  };
+
+  function responseHeaders(pairs) {
+    var headers = {};
+    var raw = [];
+    for (var i = 0; i < pairs.length; i++) {
+      var name = pairs[i][0].toLowerCase();
+      var value = pairs[i][1];
+      raw.push(pairs[i][0], value);
+      if (name === 'set-cookie') {
+        (headers[name] = headers[name] || []).push(value);
+      } else if (!hasOwn.call(headers, name)) {
+        headers[name] = value;
+      } else if (!singleValued[name]) {
+        headers[name] += ', ' + value;
+      }
+    }
+    return { headers: headers, raw: raw };
+  }
+
+  function networkError(e) {
+    var err = new Error(e.message);
+    var fields = ['errno', 'code', 'syscall', 'address', 'port', 'hostname', 'connect'];
+    for (var i = 0; i < fields.length; i++) {
+      if (e[fields[i]] !== undefined) {
+        err[fields[i]] = e[fields[i]];
+      }
+    }
+    return err;
+  }
+
+  function complete(id, error, res) {
+    var self = pending.get(id);
+    if (!self) {
+      return;
+    }
+    pending.delete(id);
+    self._done = true;
+    if (error) {
+      self.emit('error', networkError(error));
+      return;
+    }
+    var h = responseHeaders(res.headers);
+    var finalUri = native.urlParse(res.url);
+    var response = {
+      statusCode: res.statusCode,
+      statusMessage: res.statusMessage,
+      httpVersion: '1.1',
+      headers: h.headers,
+      rawHeaders: h.raw,
+      request: {
+        uri: finalUri,
+        method: res.method,
+        headers: self.headers,
+        href: finalUri.href
+      },
+      toJSON: function () {
+        return {
+          statusCode: this.statusCode,
+          body: this.body,
+          headers: this.headers,
+          request: { uri: this.request.uri, method: this.request.method, headers: this.request.headers }
+        };
+      }
+    };
+    var bytes = Buffer.from(res.body);
+    var body;
+    if (bytes.length > 0) {
+      body = self.encoding === null ? bytes : bytes.toString(self.encoding || 'utf8');
+    }
+    if (self._json) {
+      try {
+        body = parseJson(body);
+      } catch (e) {
+        // request keeps the raw body when it does not parse
+      }
+    }
+    if (body === undefined && !self._json) {
+      body = self.encoding === null ? Buffer.alloc(0) : '';
+    }
+    response.body = body;
+    self.response = response;
+    self.emit('response', response);
+    self.emit('complete', response, body);
+  }
+
+  function initParams(uri, options, callback) {
+    if (typeof options === 'function') {
+      callback = options;
+    }
+    var params = {};
+    if (options !== null && typeof options === 'object') {
+      extend(params, options, { uri: uri });
+    } else if (typeof uri === 'string') {
+      extend(params, { uri: uri });
+    } else {
+      extend(params, uri);
+    }
+    params.callback = callback || params.callback;
+    return params;
+  }
+
+  function hasBody(params) {
+    return params.body || params.requestBodyStream || (params.json && typeof params.json !== 'boolean') || params.multipart;
+  }
+
+  function makeRequest(defaults) {
+    function request(uri, options, callback) {
+      if (typeof uri === 'undefined') {
+        throw new Error('undefined is not a valid uri or options object.');
+      }
+      var params = initParams(uri, options, callback);
+      if (defaults) {
+        var headers = extend({}, defaults.headers, params.headers);
+        params = extend({}, defaults, params);
+        params.headers = headers;
+      }
+      if (params.method === 'HEAD' && hasBody(params)) {
+        throw new Error('HTTP HEAD requests MUST NOT include a request body.');
+      }
+      return new Request(params);
+    }
+    function verb(method) {
+      return function (uri, options, callback) {
+        var params = initParams(uri, options, callback);
+        params.method = method;
+        return request(params, params.callback);
+      };
+    }
+    request.get = verb('GET');
+    request.head = verb('HEAD');
+    request.options = verb('OPTIONS');
+    request.post = verb('POST');
+    request.put = verb('PUT');
+    request.patch = verb('PATCH');
+    request.del = verb('DELETE');
+    request['delete'] = verb('DELETE');
+    request.defaults = function (options) {
+      return makeRequest(extend({}, defaults, options));
+    };
+    request.jar = function () {
+      return {};
+    };
+    request.Request = Request;
+    return request;
+  }
+
+  global.request = makeRequest(undefined);
+
+  return { complete: complete };
+})

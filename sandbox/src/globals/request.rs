@@ -1,0 +1,588 @@
+//! The `request` global: Rust half.
+//!
+//! `request.js` reproduces the option handling of the npm `request` module and calls
+//! `httpStart(spec)`; this module performs the exchange with the configured
+//! [`reqwest::Client`] on the Tokio runtime (never on the call's thread), follows redirects
+//! with `request`'s rules, applies `timeout` like `request` (time to response headers, then
+//! between body chunks), maps failures to the errors Node would produce (`connect
+//! ECONNREFUSED 127.0.0.1:4000`, `getaddrinfo ENOTFOUND host`, `ESOCKETTIMEDOUT`, ...) and
+//! sends the result back to the event loop as a [`Completion`]. Every hop is logged as an
+//! [`HttpExchange`] with credentials masked.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, IntoJs, Object, Value};
+
+use super::legacy_url;
+use crate::host::{Completion, ExchangeLog, Host};
+use crate::outcome::HttpExchange;
+
+/// JavaScript half of `request`.
+pub(crate) const JS: &str = include_str!("request.js");
+
+/// Placeholder for masked credentials.
+const MASKED: &str = "[masked]";
+
+/// A successful exchange (after redirects).
+#[derive(Debug)]
+pub(crate) struct HttpResponse {
+    pub(crate) method: String,
+    pub(crate) status: u16,
+    pub(crate) status_text: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) url: String,
+    pub(crate) body: Vec<u8>,
+}
+
+/// A failed exchange, with the fields of the Node error it becomes.
+#[derive(Debug, Default)]
+pub(crate) struct HttpFailure {
+    pub(crate) message: String,
+    pub(crate) code: Option<String>,
+    pub(crate) errno: Option<i32>,
+    pub(crate) syscall: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) port: Option<u16>,
+    pub(crate) hostname: Option<String>,
+    pub(crate) connect: Option<bool>,
+    /// The response body exceeded the memory limit: the call ends as out of memory.
+    pub(crate) too_large: bool,
+}
+
+impl HttpFailure {
+    fn plain(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// What the script asked for.
+#[derive(Debug, Clone)]
+struct HttpSpec {
+    method: String,
+    url: url::Url,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    follow_redirect: bool,
+    follow_all_redirects: bool,
+    follow_original_method: bool,
+    max_redirects: u32,
+    remove_referer: bool,
+}
+
+/// Adds `urlParse`, `httpStart` and `httpAbort` to the native object.
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+    native.set(
+        "urlParse",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
+    )?;
+    let h = host.clone();
+    native.set(
+        "httpStart",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, spec: Object<'js>| -> rquickjs::Result<f64> {
+            let spec = read_spec(&ctx, &spec, h.services.http_timeout_default)?;
+            Ok(start(&h, spec) as f64)
+        })?,
+    )?;
+    let h = host.clone();
+    native.set(
+        "httpAbort",
+        Function::new(ctx.clone(), move |id: f64| {
+            if let Some(handle) = h.state.borrow_mut().http_pending.remove(&(id as u64)) {
+                handle.abort();
+            }
+        })?,
+    )?;
+    Ok(())
+}
+
+/// `url.parse(input)` as a plain object (`null` for absent parts); `{ invalid: true }` when
+/// Node would throw `ERR_INVALID_URL`.
+fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>> {
+    let obj = Object::new(ctx.clone())?;
+    let Ok(u) = legacy_url::parse(input) else {
+        obj.set("invalid", true)?;
+        return Ok(obj);
+    };
+    let opt = |v: &Option<String>| -> rquickjs::Result<Value<'js>> {
+        match v {
+            Some(s) => s.as_str().into_js(ctx),
+            None => Ok(Value::new_null(ctx.clone())),
+        }
+    };
+    obj.set("protocol", opt(&u.protocol)?)?;
+    obj.set("slashes", if u.slashes { Value::new_bool(ctx.clone(), true) } else { Value::new_null(ctx.clone()) })?;
+    obj.set("auth", opt(&u.auth)?)?;
+    obj.set("host", opt(&u.host)?)?;
+    obj.set("port", opt(&u.port)?)?;
+    obj.set("hostname", opt(&u.hostname)?)?;
+    obj.set("hash", opt(&u.hash)?)?;
+    obj.set("search", opt(&u.search)?)?;
+    obj.set("query", opt(&u.query)?)?;
+    obj.set("pathname", opt(&u.pathname)?)?;
+    obj.set("path", opt(&u.path)?)?;
+    obj.set("href", u.href.as_str())?;
+    Ok(obj)
+}
+
+fn read_spec<'js>(
+    ctx: &Ctx<'js>,
+    spec: &Object<'js>,
+    default_timeout: Option<Duration>,
+) -> rquickjs::Result<HttpSpec> {
+    let method: String = spec.get("method")?;
+    if http::Method::from_bytes(method.as_bytes()).is_err() {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!("Method must be a valid HTTP token [\"{method}\"]"),
+        ));
+    }
+    let href: String = spec.get("href")?;
+    let url = url::Url::parse(&href)
+        .map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
+    let pairs: Vec<Vec<String>> = spec.get("headers")?;
+    let mut headers = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        let [name, value]: [String; 2] = pair
+            .try_into()
+            .map_err(|_| Exception::throw_type(ctx, "invalid header entry"))?;
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(Exception::throw_type(
+                ctx,
+                &format!("Header name must be a valid HTTP token [\"{name}\"]"),
+            ));
+        }
+        if http::HeaderValue::from_str(&value).is_err() {
+            return Err(Exception::throw_type(
+                ctx,
+                &format!("Invalid character in header content [\"{name}\"]"),
+            ));
+        }
+        headers.push((name, value));
+    }
+    let body: Option<String> = spec.get("body")?;
+    let timeout: Option<f64> = spec.get("timeout")?;
+    let max_redirects: Option<f64> = spec.get("maxRedirects")?;
+    Ok(HttpSpec {
+        method,
+        url,
+        headers,
+        body: body.map(|b| super::buffer::binary_to_bytes(&b)),
+        timeout: timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map(|t| Duration::from_secs_f64(t / 1000.0))
+            .or(default_timeout),
+        follow_redirect: spec.get::<_, Option<bool>>("followRedirect")?.unwrap_or(true),
+        follow_all_redirects: spec.get::<_, Option<bool>>("followAllRedirects")?.unwrap_or(false),
+        follow_original_method: spec
+            .get::<_, Option<bool>>("followOriginalHttpMethod")?
+            .unwrap_or(false),
+        max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
+        remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
+    })
+}
+
+/// Spawns the exchange on the Tokio runtime; returns the operation id.
+fn start(host: &Host, spec: HttpSpec) -> u64 {
+    let id = host.state.borrow_mut().next_id();
+    let services = &host.services;
+    let client = services.client.clone();
+    let log = services.exchanges.clone();
+    let tx = services.completions.clone();
+    let limit = services.body_limit;
+    let task = services.handle.spawn(async move {
+        let result = perform(&client, spec, id, &log, limit).await;
+        // The receiver is gone when the call already ended; nothing to do then.
+        let _ = tx.send(Completion::Http { id, result });
+    });
+    host.state.borrow_mut().http_pending.insert(id, task.abort_handle());
+    id
+}
+
+/// Runs one request, following redirects.
+async fn perform(
+    client: &reqwest::Client,
+    spec: HttpSpec,
+    op: u64,
+    log: &ExchangeLog,
+    body_limit: usize,
+) -> Result<HttpResponse, HttpFailure> {
+    let original_host = spec.url.host_str().unwrap_or_default().to_owned();
+    let mut url = spec.url.clone();
+    let mut method = spec.method.clone();
+    let mut headers = spec.headers.clone();
+    let mut body = spec.body.clone();
+    let mut redirects = 0u32;
+    for hop in 0u32.. {
+        log.start(
+            op,
+            hop,
+            HttpExchange {
+                method: method.clone(),
+                url: mask_url(&url),
+                request_headers: mask_headers(&headers),
+                status: None,
+                error: None,
+                elapsed: Duration::ZERO,
+            },
+        );
+        let response = match send_once(client, &method, &url, &headers, body.as_deref(), spec.timeout, body_limit).await {
+            Ok(response) => response,
+            Err(failure) => {
+                log.finish(op, hop, None, Some(failure.message.clone()));
+                return Err(failure);
+            }
+        };
+        log.finish(op, hop, Some(response.status), None);
+
+        let location = response
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+            .map(|(_, value)| value.clone());
+        let redirect = match location {
+            Some(location) if (300..400).contains(&response.status) => {
+                let follow = spec.follow_all_redirects
+                    || (spec.follow_redirect
+                        && !matches!(method.as_str(), "PATCH" | "PUT" | "POST" | "DELETE"));
+                follow.then_some(location)
+            }
+            _ => None,
+        };
+        let Some(location) = redirect else {
+            return Ok(HttpResponse { method, ..response });
+        };
+        if redirects >= spec.max_redirects {
+            return Err(HttpFailure::plain(format!(
+                "Exceeded maxRedirects. Probably stuck in a redirect loop {url}"
+            )));
+        }
+        redirects += 1;
+        let next = url
+            .join(&location)
+            .map_err(|_| HttpFailure::plain(format!("Invalid URI \"{location}\"")))?;
+        if next.scheme() != "http" && next.scheme() != "https" {
+            return Err(HttpFailure::plain(format!("Invalid protocol: {}:", next.scheme())));
+        }
+        if spec.follow_all_redirects
+            && method != "HEAD"
+            && response.status != 401
+            && response.status != 307
+            && !spec.follow_original_method
+        {
+            method = "GET".to_owned();
+        }
+        if response.status != 401 && response.status != 307 {
+            body = None;
+            let drop_auth = next.host_str().unwrap_or_default() != original_host;
+            headers.retain(|(name, _)| {
+                let lower = name.to_ascii_lowercase();
+                !(lower == "host"
+                    || lower == "content-type"
+                    || lower == "content-length"
+                    || (drop_auth && lower == "authorization"))
+            });
+        }
+        if !spec.remove_referer {
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case("referer"));
+            headers.push(("referer".to_owned(), url.to_string()));
+        }
+        url = next;
+    }
+    Err(HttpFailure::plain("redirect loop"))
+}
+
+/// One HTTP exchange without redirect handling.
+async fn send_once(
+    client: &reqwest::Client,
+    method: &str,
+    url: &url::Url,
+    headers: &[(String, String)],
+    body: Option<&[u8]>,
+    timeout: Option<Duration>,
+    body_limit: usize,
+) -> Result<HttpResponse, HttpFailure> {
+    let method_value = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| HttpFailure::plain(format!("Invalid method {method}")))?;
+    let mut builder = client.request(method_value, url.clone());
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = body {
+        builder = builder.body(body.to_vec());
+    }
+    let send = builder.send();
+    let sent = match timeout {
+        Some(t) => match tokio::time::timeout(t, send).await {
+            Ok(result) => result,
+            Err(_) => return Err(read_timeout()),
+        },
+        None => send.await,
+    };
+    let mut response = match sent {
+        Ok(response) => response,
+        Err(err) => return Err(map_error(&err, url).await),
+    };
+    let status = response.status();
+    let mut out = HttpResponse {
+        method: method.to_owned(),
+        status: status.as_u16(),
+        status_text: status.canonical_reason().unwrap_or_default().to_owned(),
+        headers: response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+            })
+            .collect(),
+        url: url.to_string(),
+        body: Vec::new(),
+    };
+    loop {
+        let chunk = match timeout {
+            Some(t) => match tokio::time::timeout(t, response.chunk()).await {
+                Ok(result) => result,
+                Err(_) => return Err(read_timeout()),
+            },
+            None => response.chunk().await,
+        };
+        match chunk {
+            Ok(Some(bytes)) => {
+                if out.body.len() + bytes.len() > body_limit {
+                    return Err(HttpFailure {
+                        too_large: true,
+                        ..HttpFailure::plain("response body exceeds the memory limit")
+                    });
+                }
+                out.body.extend_from_slice(&bytes);
+            }
+            Ok(None) => break,
+            Err(err) => return Err(map_error(&err, url).await),
+        }
+    }
+    Ok(out)
+}
+
+/// `request`'s read timeout (the connection was made, the server is silent).
+fn read_timeout() -> HttpFailure {
+    HttpFailure {
+        code: Some("ESOCKETTIMEDOUT".to_owned()),
+        connect: Some(false),
+        ..HttpFailure::plain("ESOCKETTIMEDOUT")
+    }
+}
+
+/// Maps a reqwest error to the error Node's http module would report.
+async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let port = url.port_or_known_default().unwrap_or(80);
+    // The causes only: reqwest's own message names the URL, which must not be matched.
+    let mut chain = String::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if !std::ptr::addr_eq(e, err) {
+            if !chain.is_empty() {
+                chain.push_str(": ");
+            }
+            chain.push_str(&e.to_string());
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return refused(&host, port).await,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => {
+                    return HttpFailure {
+                        code: Some("ECONNRESET".to_owned()),
+                        errno: Some(-104),
+                        syscall: Some("read".to_owned()),
+                        ..HttpFailure::plain("read ECONNRESET")
+                    };
+                }
+                std::io::ErrorKind::TimedOut => return connect_timeout(),
+                _ => {}
+            }
+        }
+        source = e.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    if ["invalid peer certificate", "received fatal alert", "peer is incompatible", "handshake"]
+        .iter()
+        .any(|needle| lower.contains(needle))
+    {
+        return tls_failure(&chain);
+    }
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        return HttpFailure {
+            code: Some("ENOTFOUND".to_owned()),
+            errno: Some(-3008),
+            syscall: Some("getaddrinfo".to_owned()),
+            hostname: Some(host.clone()),
+            ..HttpFailure::plain(format!("getaddrinfo ENOTFOUND {host}"))
+        };
+    }
+    if err.is_timeout() {
+        return if err.is_connect() { connect_timeout() } else { read_timeout() };
+    }
+    if lower.contains("connection closed before message completed")
+        || lower.contains("incomplete message")
+        || lower.contains("connection reset")
+    {
+        return HttpFailure {
+            code: Some("ECONNRESET".to_owned()),
+            ..HttpFailure::plain("socket hang up")
+        };
+    }
+    if chain.is_empty() {
+        HttpFailure::plain(err.to_string())
+    } else {
+        HttpFailure::plain(chain)
+    }
+}
+
+fn connect_timeout() -> HttpFailure {
+    HttpFailure {
+        code: Some("ETIMEDOUT".to_owned()),
+        connect: Some(true),
+        ..HttpFailure::plain("ETIMEDOUT")
+    }
+}
+
+/// `connect ECONNREFUSED <address>:<port>`, with the address the name resolved to.
+async fn refused(host: &str, port: u16) -> HttpFailure {
+    let address = match host.parse::<IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => match tokio::net::lookup_host((host, port)).await {
+            Ok(mut addrs) => addrs.next().map_or_else(|| host.to_owned(), |a| a.ip().to_string()),
+            Err(_) => host.to_owned(),
+        },
+    };
+    HttpFailure {
+        code: Some("ECONNREFUSED".to_owned()),
+        errno: Some(-111),
+        syscall: Some("connect".to_owned()),
+        address: Some(address.clone()),
+        port: Some(port),
+        ..HttpFailure::plain(format!("connect ECONNREFUSED {address}:{port}"))
+    }
+}
+
+/// TLS failures, with Node's (OpenSSL's) wording for the common certificate problems
+/// (recognised from rustls' error text).
+fn tls_failure(chain: &str) -> HttpFailure {
+    let (message, code) = if chain.contains("UnknownIssuer") {
+        ("unable to get local issuer certificate".to_owned(), "UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+    } else if chain.contains("Expired") {
+        ("certificate has expired".to_owned(), "CERT_HAS_EXPIRED")
+    } else if chain.contains("NotValidForName") {
+        ("Hostname/IP does not match certificate's altnames".to_owned(), "ERR_TLS_CERT_ALTNAME_INVALID")
+    } else {
+        (chain.to_owned(), "EPROTO")
+    };
+    HttpFailure {
+        code: Some(code.to_owned()),
+        ..HttpFailure::plain(message)
+    }
+}
+
+/// The URL with any user-info replaced by `[masked]`.
+pub(crate) fn mask_url(url: &url::Url) -> String {
+    let text = url.to_string();
+    if url.username().is_empty() && url.password().is_none() {
+        return text;
+    }
+    match (text.find("://"), text.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}{MASKED}{}", &text[..scheme_end + 3], &text[at..])
+        }
+        _ => text,
+    }
+}
+
+/// Whether a header carries credentials.
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || ["token", "secret", "password", "apikey", "api-key", "api_key", "credential", "session"]
+        .iter()
+        .any(|needle| lower.contains(needle))
+}
+
+fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_secret_header(name) { MASKED.to_owned() } else { value.clone() };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// JavaScript arguments `(error, response)` for `request.js`'s `complete`.
+pub(crate) fn to_js<'js>(
+    ctx: &Ctx<'js>,
+    result: Result<HttpResponse, HttpFailure>,
+) -> rquickjs::Result<(Value<'js>, Value<'js>)> {
+    let undefined = Value::new_undefined(ctx.clone());
+    match result {
+        Err(failure) => {
+            let obj = Object::new(ctx.clone())?;
+            obj.set("message", failure.message)?;
+            obj.set("code", failure.code)?;
+            obj.set("errno", failure.errno)?;
+            obj.set("syscall", failure.syscall)?;
+            obj.set("address", failure.address)?;
+            obj.set("port", failure.port)?;
+            obj.set("hostname", failure.hostname)?;
+            obj.set("connect", failure.connect)?;
+            Ok((obj.into_value(), undefined))
+        }
+        Ok(response) => {
+            let obj = Object::new(ctx.clone())?;
+            obj.set("method", response.method)?;
+            obj.set("statusCode", response.status)?;
+            obj.set("statusMessage", response.status_text)?;
+            let headers = Array::new(ctx.clone())?;
+            for (i, (name, value)) in response.headers.into_iter().enumerate() {
+                let pair = Array::new(ctx.clone())?;
+                pair.set(0, name)?;
+                pair.set(1, value)?;
+                headers.set(i, pair)?;
+            }
+            obj.set("headers", headers)?;
+            obj.set("url", response.url)?;
+            obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+            Ok((undefined, obj.into_value()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked() {
+        let url = url::Url::parse("https://user:pw@example.com/a?b=1").unwrap_or_else(|_| unreachable!());
+        assert_eq!(mask_url(&url), "https://[masked]@example.com/a?b=1");
+        let url = url::Url::parse("https://example.com/a").unwrap_or_else(|_| unreachable!());
+        assert_eq!(mask_url(&url), "https://example.com/a");
+        let headers = vec![
+            ("Authorization".to_owned(), "SSWS abc".to_owned()),
+            ("X-Api-Key".to_owned(), "k".to_owned()),
+            ("Accept".to_owned(), "application/json".to_owned()),
+        ];
+        assert_eq!(
+            mask_headers(&headers),
+            vec![
+                ("Authorization".to_owned(), MASKED.to_owned()),
+                ("X-Api-Key".to_owned(), MASKED.to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,62 @@
+// V8-style stack traces and error messages. QuickJS calls Error.prepareStackTrace(error,
+// callsites) when an error is created; this formats the stack as V8 does ("Name: message"
+// then "    at fn (file:line:col)" frames), corrects columns on the script's first line (the
+// script is evaluated as "(" + source, see runner.rs) and rewrites QuickJS messages into
+// Node's wording through native.v8Message (exception.rs).
+(function (native, global) {
+  'use strict';
+  var userFile = native.fileName;
+  var errorToString = Error.prototype.toString;
+
+  function position(cs) {
+    var file = cs.getFileName();
+    var line = cs.getLineNumber();
+    var column = cs.getColumnNumber();
+    if (file === userFile && line === 1 && column > 1) {
+      column -= 1;
+    }
+    return { file: file, line: line, column: column };
+  }
+
+  function frame(cs) {
+    var name = cs.getFunctionName();
+    if (cs.isNative()) {
+      return '    at ' + (name || '<anonymous>') + ' (native)';
+    }
+    var p = position(cs);
+    var where = (p.file || '<anonymous>') + (p.line > 0 ? ':' + p.line + ':' + p.column : '');
+    return name ? '    at ' + name + ' (' + where + ')' : '    at ' + where;
+  }
+
+  Error.prepareStackTrace = function prepareStackTrace(error, callsites) {
+    var lines = [];
+    try {
+      if (callsites.length > 0 && error !== null && typeof error === 'object') {
+        var top = position(callsites[0]);
+        var message = error.message;
+        if (typeof message === 'string' && top.file === userFile) {
+          var mapped = native.v8Message(message, top.line, top.column);
+          if (mapped !== message) {
+            error.message = mapped;
+          }
+        }
+      }
+    } catch (e) {
+      // keep the engine's message
+    }
+    try {
+      lines.push(errorToString.call(error));
+    } catch (e) {
+      lines.push('Error');
+    }
+    for (var i = 0; i < callsites.length; i++) {
+      try {
+        lines.push(frame(callsites[i]));
+      } catch (e) {
+        // skip unreadable frames
+      }
+    }
+    return lines.join('\n');
+  };
+  return {};
+})

@@ -1,0 +1,154 @@
+//! Per-call host state, shared between the event loop and the native functions behind the
+//! JavaScript globals.
+//!
+//! Everything here lives on the call's dedicated thread: [`Host`] is a cheap `Rc` handle that
+//! native closures capture. The only cross-thread pieces are the completion channel, through
+//! which futures running on the Tokio runtime hand their results back, and the HTTP exchange
+//! log, which those futures fill in as they go.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rquickjs::{Persistent, Value};
+
+use crate::exception::Thrown;
+use crate::globals::request::{HttpFailure, HttpResponse};
+use crate::globals::timers::Timers;
+use crate::outcome::{ConsoleLine, HttpExchange, ScriptError};
+
+/// Something that happened outside the engine and must be handed to the script.
+#[derive(Debug)]
+pub(crate) enum Completion {
+    /// An HTTP request started by `request(...)` finished (successfully or not).
+    Http {
+        id: u64,
+        result: Result<HttpResponse, HttpFailure>,
+    },
+    /// The caller gave up on the call (its future was dropped or timed out).
+    Cancelled,
+}
+
+/// Immutable services of one call.
+#[derive(Debug)]
+pub(crate) struct Services {
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) client: reqwest::Client,
+    pub(crate) completions: mpsc::Sender<Completion>,
+    pub(crate) http_timeout_default: Option<Duration>,
+    /// Largest response body accepted (the memory limit).
+    pub(crate) body_limit: usize,
+    pub(crate) source: Arc<str>,
+    pub(crate) file_name: String,
+    pub(crate) exchanges: ExchangeLog,
+}
+
+/// The first `callback(...)` call.
+#[derive(Debug, Clone)]
+pub(crate) struct CallbackRecord {
+    pub(crate) error: Option<ScriptError>,
+    pub(crate) value: Option<serde_json::Value>,
+}
+
+/// A promise rejected without a handler (so far).
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    pub(crate) promise: Persistent<Value<'static>>,
+    pub(crate) thrown: Thrown,
+}
+
+/// Mutable state of one call.
+#[derive(Debug, Default)]
+pub(crate) struct HostState {
+    pub(crate) console: Vec<ConsoleLine>,
+    pub(crate) callback: Option<CallbackRecord>,
+    pub(crate) timers: Timers,
+    /// In-flight HTTP requests by id.
+    pub(crate) http_pending: HashMap<u64, tokio::task::AbortHandle>,
+    pub(crate) rejections: Vec<Rejection>,
+    next_id: u64,
+}
+
+impl HostState {
+    /// A fresh id for a host operation (timer or HTTP request); ids start at 1.
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub(crate) fn warn(&mut self, text: String) {
+        self.console.push(ConsoleLine {
+            level: "warn".to_owned(),
+            text,
+        });
+    }
+}
+
+/// Handle to the services and state of the current call, captured by native functions.
+#[derive(Debug, Clone)]
+pub(crate) struct Host {
+    pub(crate) services: Rc<Services>,
+    pub(crate) state: Rc<RefCell<HostState>>,
+}
+
+/// One logged HTTP hop; `done` is false while the request is in flight.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedExchange {
+    pub(crate) op: u64,
+    pub(crate) hop: u32,
+    pub(crate) started: Instant,
+    pub(crate) done: bool,
+    pub(crate) exchange: HttpExchange,
+}
+
+/// Log of HTTP exchanges, written by the request futures and read when the call ends.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExchangeLog(Arc<Mutex<Vec<LoggedExchange>>>);
+
+impl ExchangeLog {
+    fn lock(&self) -> MutexGuard<'_, Vec<LoggedExchange>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records the start of a hop.
+    pub(crate) fn start(&self, op: u64, hop: u32, exchange: HttpExchange) {
+        self.lock().push(LoggedExchange {
+            op,
+            hop,
+            started: Instant::now(),
+            done: false,
+            exchange,
+        });
+    }
+
+    /// Records the end of a hop.
+    pub(crate) fn finish(&self, op: u64, hop: u32, status: Option<u16>, error: Option<String>) {
+        let mut log = self.lock();
+        if let Some(entry) = log.iter_mut().find(|e| e.op == op && e.hop == hop) {
+            entry.done = true;
+            entry.exchange.status = status;
+            entry.exchange.error = error;
+            entry.exchange.elapsed = entry.started.elapsed();
+        }
+    }
+
+    /// All exchanges in start order; hops still in flight are marked as not completed.
+    pub(crate) fn drain(&self) -> Vec<HttpExchange> {
+        let mut log = std::mem::take(&mut *self.lock());
+        log.sort_by_key(|e| (e.op, e.hop));
+        log.into_iter()
+            .map(|mut e| {
+                if !e.done {
+                    e.exchange.error = Some(
+                        "not completed: the call ended before the response arrived".to_owned(),
+                    );
+                    e.exchange.elapsed = e.started.elapsed();
+                }
+                e.exchange
+            })
+            .collect()
+    }
+}
