@@ -1,0 +1,471 @@
+//! `POST /api/v1/authn` (primary authentication) and the two transaction operations the mock
+//! implements, `cancel` and `skip` (okta.md §3).
+//!
+//! Primary authentication answers the §3.5 matrix: `SUCCESS`, or a 200 transaction that is *not*
+//! a success (`PASSWORD_WARN`, `PASSWORD_EXPIRED`, `MFA_REQUIRED`, `MFA_ENROLL`, `LOCKED_OUT`
+//! when lockout failures are shown), or `401 E0000004` for anything that cannot sign in. The
+//! order of the non-success states follows Okta: enrolled factors (`MFA_REQUIRED`) come before an
+//! expired password, which comes before the warn window and factor enrolment.
+//!
+//! Other `_links` targets (`change_password`, `recovery/unlock`, factor `verify`/`enroll`) are
+//! only emitted; calling them answers `404 E0000008`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value, json};
+
+use super::error::OktaError;
+use super::model::{Factor, StoredUser, UserStatus};
+use super::settings::OktaSettings;
+use super::store::{Store, Transaction};
+use super::{Okta, json_response, limits};
+use crate::kit::clock::iso_millis;
+
+/// Lifetime of a `stateToken` (sliding) and of a `sessionToken`.
+const TOKEN_LIFETIME_MINUTES: i64 = 5;
+
+/// The fields of an authn request the mock reads.
+#[derive(Debug, Default)]
+struct AuthnRequest {
+    username: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+    relay_state: Option<String>,
+    warn_before_password_expired: bool,
+}
+
+fn string_field(map: &Map<String, Value>, key: &str) -> Result<Option<String>, OktaError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(OktaError::MalformedBody),
+    }
+}
+
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, OktaError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(OktaError::MalformedBody),
+    }
+}
+
+fn parse_request(body: &[u8]) -> Result<AuthnRequest, OktaError> {
+    let map = json_object(body)?;
+    let warn = match map.get("options") {
+        None | Some(Value::Null) => false,
+        Some(Value::Object(options)) => match options.get("warnBeforePasswordExpired") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(OktaError::MalformedBody),
+        },
+        Some(_) => return Err(OktaError::MalformedBody),
+    };
+    Ok(AuthnRequest {
+        username: string_field(&map, "username")?.filter(|u| !u.is_empty()),
+        password: string_field(&map, "password")?.filter(|p| !p.is_empty()),
+        token: string_field(&map, "token")?,
+        relay_state: string_field(&map, "relayState")?,
+        warn_before_password_expired: warn,
+    })
+}
+
+/// What primary authentication (or `skip`) leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Success,
+    PasswordWarn,
+    PasswordExpired,
+    MfaRequired,
+    MfaEnroll,
+}
+
+impl Step {
+    fn status(self) -> &'static str {
+        match self {
+            Step::Success => "SUCCESS",
+            Step::PasswordWarn => "PASSWORD_WARN",
+            Step::PasswordExpired => "PASSWORD_EXPIRED",
+            Step::MfaRequired => "MFA_REQUIRED",
+            Step::MfaEnroll => "MFA_ENROLL",
+        }
+    }
+}
+
+fn link(base: &str, path: &str, name: Option<&str>) -> Value {
+    let mut link = Map::new();
+    if let Some(name) = name {
+        link.insert("name".into(), Value::String(name.into()));
+    }
+    link.insert("href".into(), Value::String(format!("{base}{path}")));
+    link.insert("hints".into(), json!({ "allow": ["POST"] }));
+    Value::Object(link)
+}
+
+fn complexity(settings: &OktaSettings) -> Value {
+    let c = settings.password_policy.complexity;
+    json!({
+        "minLength": c.min_length,
+        "minLowerCase": c.min_lower_case,
+        "minUpperCase": c.min_upper_case,
+        "minNumber": c.min_number,
+        "minSymbol": c.min_symbol,
+    })
+}
+
+fn factor_json(base: &str, factor: &Factor, enrolled: bool) -> Value {
+    let mut out = Map::new();
+    if enrolled {
+        out.insert("id".into(), Value::String(factor.id.clone()));
+    }
+    out.insert(
+        "factorType".into(),
+        Value::String(factor.factor_type.clone()),
+    );
+    out.insert("provider".into(), Value::String(factor.provider.clone()));
+    out.insert("vendorName".into(), Value::String(factor.provider.clone()));
+    if enrolled {
+        if let Some(profile) = &factor.profile {
+            out.insert("profile".into(), Value::Object(profile.clone()));
+        }
+        let verify = link(
+            base,
+            &format!("/api/v1/authn/factors/{}/verify", factor.id),
+            None,
+        );
+        out.insert("_links".into(), json!({ "verify": verify }));
+    } else {
+        out.insert("status".into(), Value::String("NOT_SETUP".into()));
+        out.insert(
+            "enrollment".into(),
+            Value::String(factor.enrollment.clone()),
+        );
+        out.insert(
+            "_links".into(),
+            json!({ "enroll": link(base, "/api/v1/authn/factors", None) }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// Decides the step after a good password, updating the user as Okta would (expiry noticed at
+/// login turns the status into `PASSWORD_EXPIRED`; a success stamps `lastLogin`).
+fn next_step(user: &mut StoredUser, warn_requested: bool, now: DateTime<Utc>) -> Step {
+    if user.password_expired && user.status == UserStatus::Active {
+        user.set_status(UserStatus::PasswordExpired, now);
+    }
+    let step = if !user.factors.is_empty() {
+        Step::MfaRequired
+    } else if user.status == UserStatus::PasswordExpired {
+        Step::PasswordExpired
+    } else if user.password_warn && warn_requested {
+        Step::PasswordWarn
+    } else if !user.enroll.is_empty() {
+        Step::MfaEnroll
+    } else {
+        Step::Success
+    };
+    if step == Step::Success {
+        user.last_login = Some(now);
+    }
+    step
+}
+
+/// Builds the transaction body for `step`, opening a transaction when the step has a
+/// `stateToken`.
+fn transaction(
+    okta: &Okta,
+    store: &mut Store,
+    user: &StoredUser,
+    step: Step,
+    relay_state: Option<String>,
+    now: DateTime<Utc>,
+) -> Value {
+    let base = okta.org().base.to_owned();
+    let ids = &okta.kit_ref().ids;
+    let expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
+    let mut body = Map::new();
+    if step != Step::Success {
+        let state_token = format!("00{}", ids.token(40));
+        store.transactions.retain(|_, t| t.expires_at > now);
+        store.transactions.insert(
+            state_token.clone(),
+            Transaction {
+                user_id: user.id.clone(),
+                status: step.status(),
+                expires_at,
+                relay_state: relay_state.clone(),
+            },
+        );
+        body.insert("stateToken".into(), Value::String(state_token));
+    }
+    body.insert("expiresAt".into(), Value::String(iso_millis(expires_at)));
+    body.insert("status".into(), Value::String(step.status().into()));
+    if let Some(relay_state) = relay_state {
+        body.insert("relayState".into(), Value::String(relay_state));
+    }
+    let mut embedded = Map::new();
+    embedded.insert("user".into(), user.authn_json());
+    let mut links = Map::new();
+    let cancel = link(&base, "/api/v1/authn/cancel", None);
+    match step {
+        Step::Success => {
+            body.insert(
+                "sessionToken".into(),
+                Value::String(format!("00{}", ids.token(40))),
+            );
+        }
+        Step::PasswordWarn => {
+            embedded.insert(
+                "policy".into(),
+                json!({
+                    "expiration": { "passwordExpireDays": store.settings.password_policy.warn_days },
+                    "complexity": complexity(&store.settings),
+                }),
+            );
+            links.insert(
+                "next".into(),
+                link(
+                    &base,
+                    "/api/v1/authn/credentials/change_password",
+                    Some("changePassword"),
+                ),
+            );
+            links.insert(
+                "skip".into(),
+                link(&base, "/api/v1/authn/skip", Some("skip")),
+            );
+            links.insert("cancel".into(), cancel);
+        }
+        Step::PasswordExpired => {
+            embedded.insert(
+                "policy".into(),
+                json!({ "complexity": complexity(&store.settings) }),
+            );
+            links.insert(
+                "next".into(),
+                link(
+                    &base,
+                    "/api/v1/authn/credentials/change_password",
+                    Some("changePassword"),
+                ),
+            );
+            links.insert("cancel".into(), cancel);
+        }
+        Step::MfaRequired => {
+            let factors = user
+                .factors
+                .iter()
+                .map(|f| factor_json(&base, f, true))
+                .collect();
+            embedded.insert("factors".into(), Value::Array(factors));
+            links.insert("cancel".into(), cancel);
+        }
+        Step::MfaEnroll => {
+            let factors = user
+                .enroll
+                .iter()
+                .map(|f| factor_json(&base, f, false))
+                .collect();
+            embedded.insert("factors".into(), Value::Array(factors));
+            links.insert("cancel".into(), cancel);
+            if user.enroll.iter().all(|f| f.enrollment == "OPTIONAL") {
+                links.insert(
+                    "skip".into(),
+                    link(&base, "/api/v1/authn/skip", Some("skip")),
+                );
+            }
+        }
+    }
+    body.insert("_embedded".into(), Value::Object(embedded));
+    if !links.is_empty() {
+        body.insert("_links".into(), Value::Object(links));
+    }
+    Value::Object(body)
+}
+
+/// A locked-out user: `401 E0000004` when failures are hidden (the default), else the
+/// `LOCKED_OUT` transaction — 200, no `stateToken`, an empty `_embedded` (no user).
+fn locked_out(
+    okta: &Okta,
+    settings: &OktaSettings,
+    relay_state: Option<String>,
+) -> Result<Response, OktaError> {
+    if !settings.lockout.show_failures {
+        return Err(OktaError::AuthenticationFailed);
+    }
+    let base = okta.org().base;
+    let mut body = Map::new();
+    body.insert("status".into(), Value::String("LOCKED_OUT".into()));
+    if let Some(relay_state) = relay_state {
+        body.insert("relayState".into(), Value::String(relay_state));
+    }
+    body.insert("_embedded".into(), json!({}));
+    body.insert(
+        "_links".into(),
+        json!({
+            "next": link(base, "/api/v1/authn/recovery/unlock", Some("unlock")),
+            "cancel": link(base, "/api/v1/authn/cancel", None),
+        }),
+    );
+    Ok(json_response(StatusCode::OK, &Value::Object(body)))
+}
+
+/// `POST /api/v1/authn`.
+pub(crate) async fn authn_create(
+    State(okta): State<Okta>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OktaError> {
+    // A trusted app sends an API token; when one is sent it must be valid.
+    if headers.contains_key(header::AUTHORIZATION) {
+        okta.authorize(&headers)?;
+    }
+    let request = parse_request(&body)?;
+    let (Some(username), Some(password)) = (request.username, request.password) else {
+        if request.token.is_some() {
+            // An activation token: the mock issues none, so none is valid.
+            return Err(OktaError::AuthenticationFailed);
+        }
+        return Err(OktaError::validation(
+            "authRequest",
+            "The 'username' and 'password' attributes are required in this context.",
+        ));
+    };
+    let limits = okta.store().settings.rate_limits;
+    if let Some(verdict) = limits::hit_username(okta.windows(), &limits, &username)
+        && !verdict.allowed
+    {
+        return Err(OktaError::TooManyRequests(Some(verdict)));
+    }
+    let now = okta.now();
+    let mut store = okta.store();
+    let settings = store.settings.clone();
+    let id = store
+        .find_username(&username)
+        .ok_or(OktaError::AuthenticationFailed)?;
+    let user = store
+        .users
+        .get_mut(&id)
+        .ok_or(OktaError::AuthenticationFailed)?;
+    match user.status {
+        UserStatus::Active | UserStatus::PasswordExpired => {}
+        UserStatus::LockedOut => return locked_out(&okta, &settings, request.relay_state),
+        // Suspended, deprovisioned, staged, provisioned and in-recovery users cannot sign in.
+        _ => return Err(OktaError::AuthenticationFailed),
+    }
+    let Some(hash) = &user.password else {
+        return Err(OktaError::AuthenticationFailed);
+    };
+    if !hash.verify(&password) {
+        user.failed_attempts = user.failed_attempts.saturating_add(1);
+        let max = settings.lockout.max_attempts;
+        if max > 0 && user.failed_attempts >= max {
+            user.set_status(UserStatus::LockedOut, now);
+            return locked_out(&okta, &settings, request.relay_state);
+        }
+        return Err(OktaError::AuthenticationFailed);
+    }
+    user.failed_attempts = 0;
+    let step = next_step(user, request.warn_before_password_expired, now);
+    let user = user.clone();
+    let body = transaction(&okta, &mut store, &user, step, request.relay_state, now);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The open transaction of a `{"stateToken": …}` body, extending its lifetime.
+fn open_transaction(
+    store: &mut Store,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(String, Transaction), OktaError> {
+    let map = json_object(body)?;
+    let token = string_field(&map, "stateToken")?.ok_or(OktaError::InvalidToken)?;
+    let transaction = store
+        .transactions
+        .get_mut(&token)
+        .ok_or(OktaError::InvalidToken)?;
+    if transaction.expires_at <= now {
+        store.transactions.remove(&token);
+        return Err(OktaError::InvalidToken);
+    }
+    transaction.expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
+    Ok((token, transaction.clone()))
+}
+
+/// `POST /api/v1/authn/cancel`: ends the transaction; answers its `relayState`, if any.
+pub(crate) async fn authn_cancel(
+    State(okta): State<Okta>,
+    body: Bytes,
+) -> Result<Response, OktaError> {
+    let now = okta.now();
+    let mut store = okta.store();
+    let (token, transaction) = open_transaction(&mut store, &body, now)?;
+    store.transactions.remove(&token);
+    let body = match transaction.relay_state {
+        Some(relay_state) => json!({ "relayState": relay_state }),
+        None => json!({}),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `POST /api/v1/authn/skip`: from `PASSWORD_WARN` (or an all-optional `MFA_ENROLL`) to the next
+/// step.
+pub(crate) async fn authn_skip(
+    State(okta): State<Okta>,
+    body: Bytes,
+) -> Result<Response, OktaError> {
+    let now = okta.now();
+    let mut store = okta.store();
+    let (token, open) = open_transaction(&mut store, &body, now)?;
+    let user = store
+        .users
+        .get_mut(&open.user_id)
+        .ok_or(OktaError::InvalidToken)?;
+    let skippable = match open.status {
+        "PASSWORD_WARN" => true,
+        "MFA_ENROLL" => user.enroll.iter().all(|f| f.enrollment == "OPTIONAL"),
+        _ => false,
+    };
+    if !skippable {
+        return Err(OktaError::InvalidAuthState);
+    }
+    let step = if open.status == "PASSWORD_WARN" && !user.enroll.is_empty() {
+        Step::MfaEnroll
+    } else {
+        user.last_login = Some(now);
+        Step::Success
+    };
+    let user = user.clone();
+    store.transactions.remove(&token);
+    let body = transaction(&okta, &mut store, &user, step, open.relay_state, now);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_okta_reads_and_refuses_malformed_bodies() {
+        let request = parse_request(br#"{"username":"a","password":"p","relayState":"/x","options":{"warnBeforePasswordExpired":true}}"#)
+            .expect("valid");
+        assert_eq!(request.username.as_deref(), Some("a"));
+        assert!(request.warn_before_password_expired);
+        assert_eq!(request.relay_state.as_deref(), Some("/x"));
+        assert_eq!(
+            parse_request(b"{nope").err(),
+            Some(OktaError::MalformedBody)
+        );
+        assert_eq!(parse_request(b"[]").err(), Some(OktaError::MalformedBody));
+        assert_eq!(parse_request(b"").err(), Some(OktaError::MalformedBody));
+        assert_eq!(
+            parse_request(br#"{"username": 5}"#).err(),
+            Some(OktaError::MalformedBody)
+        );
+        let empty = parse_request(br#"{"username":"","password":""}"#).expect("valid json");
+        assert_eq!((empty.username, empty.password), (None, None));
+    }
+}
