@@ -110,7 +110,9 @@ pub(crate) struct ExchangeLog(Arc<Mutex<Vec<LoggedExchange>>>);
 
 impl ExchangeLog {
     fn lock(&self) -> MutexGuard<'_, Vec<LoggedExchange>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records the start of a hop.

@@ -48,5 +48,7 @@ mod sandbox;
 
 pub use call::ScriptCall;
 pub use config::SandboxConfig;
-pub use outcome::{CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException};
+pub use outcome::{
+    CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException,
+};
 pub use sandbox::Sandbox;

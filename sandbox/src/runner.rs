@@ -43,7 +43,7 @@ pub(crate) struct Job {
 }
 
 /// Runs the call to completion. Blocks; never panics on script input.
-pub(crate) fn run(job: Job) -> CallOutcome {
+pub(crate) fn run(job: &Job) -> CallOutcome {
     let deadline = job.started + job.time_limit;
     let host = Host {
         services: Rc::new(Services {
@@ -58,7 +58,7 @@ pub(crate) fn run(job: Job) -> CallOutcome {
         }),
         state: Rc::new(RefCell::new(HostState::default())),
     };
-    let result = execute(&job, &host, deadline);
+    let result = execute(job, &host, deadline);
 
     let pending: Vec<_> = host.state.borrow_mut().http_pending.drain().collect();
     for (_, task) in pending {
@@ -165,12 +165,15 @@ impl<'js> EventLoop<'_, 'js> {
             Ok(hooks) => hooks,
             Err(err) => {
                 self.settle(Err(err));
-                return self.outcome.take().unwrap_or_else(|| internal("installing the globals failed"));
+                return self
+                    .outcome
+                    .take()
+                    .unwrap_or_else(|| internal("installing the globals failed"));
             }
         };
         let function = match self.compile() {
             Ok(function) => function,
-            Err(result) => return result,
+            Err(result) => return *result,
         };
         let result = self.invoke(&hooks, &function);
         self.settle(result);
@@ -218,17 +221,31 @@ impl<'js> EventLoop<'_, 'js> {
                 return CallResult::NoCallback;
             }
             let wake = next_timer.map_or(self.deadline, |t| t.min(self.deadline));
-            match self.job.receiver.recv_timeout(wake.saturating_duration_since(now)) {
+            match self
+                .job
+                .receiver
+                .recv_timeout(wake.saturating_duration_since(now))
+            {
                 Ok(Completion::Http { id, result }) => {
-                    if self.host.state.borrow_mut().http_pending.remove(&id).is_none() {
+                    if self
+                        .host
+                        .state
+                        .borrow_mut()
+                        .http_pending
+                        .remove(&id)
+                        .is_none()
+                    {
                         continue; // aborted by the script
                     }
                     if result.as_ref().is_err_and(|f| f.too_large) {
                         return CallResult::OutOfMemory;
                     }
-                    let delivered = request::to_js(&self.ctx, result).and_then(|(error, response)| {
-                        hooks.http_complete.call::<_, Value<'js>>((id as f64, error, response))
-                    });
+                    let delivered =
+                        request::to_js(&self.ctx, result).and_then(|(error, response)| {
+                            hooks
+                                .http_complete
+                                .call::<_, Value<'js>>((id as f64, error, response))
+                        });
                     self.settle(delivered);
                 }
                 Ok(Completion::Cancelled) => return CallResult::TimedOut,
@@ -243,52 +260,41 @@ impl<'js> EventLoop<'_, 'js> {
     }
 
     /// Evaluates the script into its function.
-    fn compile(&mut self) -> Result<Function<'js>, CallResult> {
+    fn compile(&mut self) -> Result<Function<'js>, Box<CallResult>> {
         let mut options = EvalOptions::default();
         options.strict = false;
         options.filename = Some(self.job.call.file_name.clone());
-        match self
-            .ctx
-            .eval_with_options::<Value<'js>, _>(wrap_source(&self.job.call.source), options)
-        {
+        let source = wrap_source(&self.job.call.source);
+        let result = match self.ctx.eval_with_options::<Value<'js>, _>(source, options) {
             Ok(value) => match value.as_function() {
-                Some(function) => Ok(function.clone()),
-                None => Err(CallResult::InvalidScript(ScriptException {
-                    name: "TypeError".to_owned(),
-                    message: format!(
+                Some(function) => return Ok(function.clone()),
+                None => invalid(
+                    "TypeError",
+                    format!(
                         "the script must be a single function, but it evaluates to {}",
                         value.type_name()
                     ),
-                    line: None,
-                    column: None,
-                    stack: None,
-                })),
+                ),
             },
             Err(rquickjs::Error::Exception) => {
                 let value = self.ctx.catch();
                 if self.expired() {
-                    return Err(CallResult::TimedOut);
-                }
-                match classify(&self.ctx, &value, &self.job.call.file_name, &self.job.call.source) {
-                    Thrown::OutOfMemory => Err(CallResult::OutOfMemory),
-                    Thrown::Exception(e) => Err(CallResult::InvalidScript(e)),
+                    CallResult::TimedOut
+                } else {
+                    let call = &self.job.call;
+                    match classify(&self.ctx, &value, &call.file_name, &call.source) {
+                        Thrown::OutOfMemory => CallResult::OutOfMemory,
+                        Thrown::Exception(e) => CallResult::InvalidScript(e),
+                    }
                 }
             }
-            Err(rquickjs::Error::InvalidString(_)) => Err(CallResult::InvalidScript(ScriptException {
-                name: "SyntaxError".to_owned(),
-                message: "the script contains a NUL character".to_owned(),
-                line: None,
-                column: None,
-                stack: None,
-            })),
-            Err(err) => Err(CallResult::InvalidScript(ScriptException {
-                name: "Error".to_owned(),
-                message: err.to_string(),
-                line: None,
-                column: None,
-                stack: None,
-            })),
-        }
+            Err(rquickjs::Error::InvalidString(_)) => invalid(
+                "SyntaxError",
+                "the script contains a NUL character".to_owned(),
+            ),
+            Err(err) => invalid("Error", err.to_string()),
+        };
+        Err(Box::new(result))
     }
 
     /// Calls the script function with the call's arguments, `context` and `callback`.
@@ -323,9 +329,8 @@ impl<'js> EventLoop<'_, 'js> {
 
     /// Records the effect of a call into JavaScript that may have thrown.
     fn settle(&mut self, result: rquickjs::Result<Value<'js>>) {
-        let error = match result {
-            Ok(_) => return,
-            Err(error) => error,
+        let Err(error) = result else {
+            return;
         };
         // Always take the pending exception off the context.
         let caught = matches!(error, rquickjs::Error::Exception).then(|| self.ctx.catch());
@@ -338,9 +343,12 @@ impl<'js> EventLoop<'_, 'js> {
             return;
         }
         let thrown = match (error, caught) {
-            (rquickjs::Error::Exception, Some(value)) => {
-                classify(&self.ctx, &value, &self.job.call.file_name, &self.job.call.source)
-            }
+            (rquickjs::Error::Exception, Some(value)) => classify(
+                &self.ctx,
+                &value,
+                &self.job.call.file_name,
+                &self.job.call.source,
+            ),
             (rquickjs::Error::Allocation, _) => Thrown::OutOfMemory,
             (other, _) => Thrown::Exception(ScriptException {
                 name: "Error".to_owned(),
@@ -355,10 +363,9 @@ impl<'js> EventLoop<'_, 'js> {
                 Thrown::OutOfMemory => "out of memory".to_owned(),
                 Thrown::Exception(e) => e.to_string(),
             };
-            self.host
-                .state
-                .borrow_mut()
-                .warn(format!("[sandbox] uncaught exception after callback: {text}"));
+            self.host.state.borrow_mut().warn(format!(
+                "[sandbox] uncaught exception after callback: {text}"
+            ));
             return;
         }
         self.outcome = Some(match thrown {
@@ -366,6 +373,17 @@ impl<'js> EventLoop<'_, 'js> {
             Thrown::Exception(e) => CallResult::Threw(e),
         });
     }
+}
+
+/// An [`CallResult::InvalidScript`] without position.
+fn invalid(name: &str, message: String) -> CallResult {
+    CallResult::InvalidScript(ScriptException {
+        name: name.to_owned(),
+        message,
+        line: None,
+        column: None,
+        stack: None,
+    })
 }
 
 fn internal(message: &str) -> CallResult {
@@ -386,6 +404,9 @@ mod tests {
     fn wrapping_keeps_lines_and_drops_trailing_semicolons() {
         assert_eq!(wrap_source("function f() {}\n;\n  "), "(function f() {}\n)");
         assert_eq!(wrap_source("async (a) => a;"), "(async (a) => a\n)");
-        assert_eq!(wrap_source("function f() {} // done"), "(function f() {} // done\n)");
+        assert_eq!(
+            wrap_source("function f() {} // done"),
+            "(function f() {} // done\n)"
+        );
     }
 }

@@ -61,7 +61,7 @@ impl Sandbox {
             receiver,
             started,
         };
-        let task = tokio::task::spawn_blocking(move || runner::run(job));
+        let task = tokio::task::spawn_blocking(move || runner::run(&job));
         match tokio::time::timeout(self.config.time_limit + SAFETY_MARGIN, task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(join_error)) => CallOutcome {

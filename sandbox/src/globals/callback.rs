@@ -1,7 +1,6 @@
 //! The `callback` argument: records the first call as a [`CallbackRecord`] and turns later
 //! calls into a console warning (Auth0: calling it twice is undefined behaviour).
 
-use rquickjs::function::Opt;
 use rquickjs::{Ctx, Function, Object, Value};
 
 use crate::host::{CallbackRecord, Host};
@@ -11,18 +10,22 @@ use crate::outcome::ScriptError;
 pub(crate) const JS: &str = include_str!("callback.js");
 
 /// Adds `callback(errorDescription, valueJson)` to the native object.
-pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(
+    ctx: &Ctx<'js>,
+    native: &Object<'js>,
+    host: &Host,
+) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "callback",
         Function::new(
             ctx.clone(),
-            move |error: Opt<Value<'js>>, json: Opt<String>| -> rquickjs::Result<()> {
-                let error = match error.0.as_ref().and_then(Value::as_object) {
+            move |error: Option<Value<'js>>, json: Option<String>| -> rquickjs::Result<()> {
+                let error = match error.as_ref().and_then(Value::as_object) {
                     Some(obj) => Some(script_error(obj)?),
                     None => None,
                 };
-                let value = match json.0 {
+                let value = match json {
                     Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
                         Ok(serde_json::Value::Null) => None,
                         Ok(value) => Some(value),
@@ -53,7 +56,9 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
 fn script_error(obj: &Object<'_>) -> rquickjs::Result<ScriptError> {
     let status: Option<f64> = obj.get("status_code")?;
     Ok(ScriptError {
-        name: obj.get::<_, Option<String>>("name")?.unwrap_or_else(|| "Error".to_owned()),
+        name: obj
+            .get::<_, Option<String>>("name")?
+            .unwrap_or_else(|| "Error".to_owned()),
         message: obj.get::<_, Option<String>>("message")?.unwrap_or_default(),
         code: obj.get("code")?,
         description: obj.get("description")?,

@@ -104,9 +104,9 @@
       output.join(',' + indentation + '  ') + indentation + braces[1];
   }
 
-  function formatPrimitive(value, nested) {
+  function formatPrimitive(value) {
     switch (typeof value) {
-      case 'string': return nested ? quote(value) : value;
+      case 'string': return quote(value);
       case 'number': return formatNumber(value);
       case 'bigint': return value + 'n';
       case 'boolean': return String(value);
@@ -116,12 +116,12 @@
     }
   }
 
-  function formatValue(ctx, value, depth, nested) {
+  function formatValue(ctx, value, depth) {
     if (value === null) {
       return 'null';
     }
     if (typeof value !== 'object' && typeof value !== 'function') {
-      return formatPrimitive(value, nested);
+      return formatPrimitive(value);
     }
     if (ctx.seen.indexOf(value) !== -1) {
       ctx.circular = true;
@@ -161,7 +161,7 @@
     var str;
     if (desc.value !== undefined || !('get' in desc)) {
       ctx.indentationLvl += 2;
-      str = formatValue(ctx, desc.value, depth + 1, true);
+      str = formatValue(ctx, desc.value, depth + 1);
       ctx.indentationLvl -= 2;
     } else if (desc.get !== undefined) {
       str = desc.set !== undefined ? '[Getter/Setter]' : '[Getter]';
@@ -273,7 +273,7 @@
             holes = 0;
           }
           ctx.indentationLvl += 2;
-          output.push(formatValue(ctx, value[i], depth + 1, true));
+          output.push(formatValue(ctx, value[i], depth + 1));
           ctx.indentationLvl -= 2;
         }
         if (holes > 0) {
@@ -288,13 +288,13 @@
       } else if (value instanceof Map) {
         ctx.indentationLvl += 2;
         value.forEach(function (v, k) {
-          output.push(formatValue(ctx, k, depth + 1, true) + ' => ' + formatValue(ctx, v, depth + 1, true));
+          output.push(formatValue(ctx, k, depth + 1) + ' => ' + formatValue(ctx, v, depth + 1));
         });
         ctx.indentationLvl -= 2;
       } else if (value instanceof Set) {
         ctx.indentationLvl += 2;
         value.forEach(function (v) {
-          output.push(formatValue(ctx, v, depth + 1, true));
+          output.push(formatValue(ctx, v, depth + 1));
         });
         ctx.indentationLvl -= 2;
       }
@@ -312,16 +312,11 @@
 
   function inspect(value) {
     var ctx = { seen: [], indentationLvl: 0, currentDepth: 0, circular: false };
-    var out = formatValue(ctx, value, 0, false);
+    var out = formatValue(ctx, value, 0);
     if (ctx.circular && typeof value === 'object' && value !== null) {
       out = '<ref *1> ' + out;
     }
     return out;
-  }
-
-  function inspectNested(value) {
-    var ctx = { seen: [], indentationLvl: 0, currentDepth: 0, circular: false };
-    return formatValue(ctx, value, 0, true);
   }
 
   function hasBuiltInToString(value) {
@@ -507,5 +502,5 @@
   console.timeLog = console.timeEnd;
   global.console = console;
 
-  return { inspect: inspect, inspectNested: inspectNested, format: format };
+  return { inspect: inspect, format: format };
 })

@@ -13,12 +13,19 @@ use crate::outcome::ConsoleLine;
 pub(crate) const JS: &str = include_str!("console.js");
 
 /// Adds `consoleWrite(level, text)` to the native object.
-pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(
+    ctx: &Ctx<'js>,
+    native: &Object<'js>,
+    host: &Host,
+) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "consoleWrite",
         Function::new(ctx.clone(), move |level: String, text: String| {
-            h.state.borrow_mut().console.push(ConsoleLine { level, text });
+            h.state
+                .borrow_mut()
+                .console
+                .push(ConsoleLine { level, text });
         })?,
     )?;
     Ok(())

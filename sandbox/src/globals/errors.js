@@ -1,5 +1,7 @@
 // Auth0's custom-database error classes. All are real Error subclasses (instanceof Error,
-// with a stack); `name` is also on the prototype so the stack header names the class.
+// with a stack); `name` is also on the prototype so the stack header names the class, and
+// the stack starts at the caller (Error.captureStackTrace(this, new.target)), as in Auth0's
+// implementation.
 (function (native, global) {
   'use strict';
 
@@ -12,6 +14,7 @@
   class WrongUsernameOrPasswordError extends Error {
     constructor(user_id, message) {
       super(message || 'Wrong email or password.');
+      Error.captureStackTrace(this, new.target);
       this.name = 'WrongUsernameOrPasswordError';
       this.user_id = user_id;
     }
@@ -21,6 +24,7 @@
   class ValidationError extends Error {
     constructor(code, message) {
       super(message);
+      Error.captureStackTrace(this, new.target);
       this.name = 'ValidationError';
       this.code = code;
       this.description = message;
@@ -32,6 +36,7 @@
   class UnauthorizedError extends Error {
     constructor(message) {
       super(message);
+      Error.captureStackTrace(this, new.target);
       this.name = 'UnauthorizedError';
       this.code = 'unauthorized';
       this.description = message;

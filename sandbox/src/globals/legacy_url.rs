@@ -30,8 +30,20 @@ pub(crate) struct InvalidUrl;
 fn is_slashed_protocol(p: &str) -> bool {
     matches!(
         p,
-        "http" | "http:" | "https" | "https:" | "ftp" | "ftp:" | "gopher" | "gopher:" | "file"
-            | "file:" | "ws" | "ws:" | "wss" | "wss:"
+        "http"
+            | "http:"
+            | "https"
+            | "https:"
+            | "ftp"
+            | "ftp:"
+            | "gopher"
+            | "gopher:"
+            | "file"
+            | "file:"
+            | "ws"
+            | "ws:"
+            | "wss"
+            | "wss:"
     )
 }
 
@@ -59,17 +71,15 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
         has || chars.contains(&'#')
     };
 
-    if !has_hash_or_at {
-        if let Some((pathname, search)) = simple_path(&rest) {
-            url.path = Some(rest.clone());
-            url.href = rest.clone();
-            url.pathname = Some(pathname);
-            if let Some(search) = search {
-                url.query = Some(search[1..].to_owned());
-                url.search = Some(search);
-            }
-            return Ok(url);
+    if !has_hash_or_at && let Some((pathname, search)) = simple_path(&rest) {
+        url.path = Some(rest.clone());
+        url.href = rest.clone();
+        url.pathname = Some(pathname);
+        if let Some(search) = search {
+            url.query = Some(search[1..].to_owned());
+            url.search = Some(search);
         }
+        return Ok(url);
     }
 
     let mut rest = rest;
@@ -89,7 +99,7 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
     let mut slashes = false;
     if !proto_raw.is_empty() || host_pattern(&rest) {
         slashes = rest.starts_with("//");
-        if slashes && !(!proto_raw.is_empty() && is_hostless_protocol(&lower_proto)) {
+        if slashes && (proto_raw.is_empty() || !is_hostless_protocol(&lower_proto)) {
             rest = rest[2..].to_owned();
             url.slashes = true;
         }
@@ -104,11 +114,11 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
         let mut non_host: Option<usize> = None;
         for (i, &c) in rchars.iter().enumerate() {
             match c {
-                '\t' | '\n' | '\r' | ' ' | '"' | '%' | '\'' | ';' | '<' | '>' | '\\' | '^' | '`'
-                | '{' | '|' | '}' => {
-                    if non_host.is_none() {
-                        non_host = Some(i);
-                    }
+                '\t' | '\n' | '\r' | ' ' | '"' | '%' | '\'' | ';' | '<' | '>' | '\\' | '^'
+                | '`' | '{' | '|' | '}'
+                    if non_host.is_none() =>
+                {
+                    non_host = Some(i);
                 }
                 '#' | '/' | '?' => {
                     if non_host.is_none() {
@@ -163,7 +173,11 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
                 hostname.truncate(i);
             }
         }
-        hostname = if hostname.len() > 255 { String::new() } else { hostname.to_lowercase() };
+        hostname = if hostname.len() > 255 {
+            String::new()
+        } else {
+            hostname.to_lowercase()
+        };
         if !hostname.is_empty() {
             if ipv6 {
                 if hostname.chars().any(|c| "\0\t\n\r #%/<>?@\\^|".contains(c)) {
@@ -171,12 +185,19 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
                 }
             } else {
                 hostname = to_ascii(&hostname);
-                if hostname.chars().any(|c| "\0\t\n\r #%/:<>?@[\\]^|".contains(c)) {
+                if hostname
+                    .chars()
+                    .any(|c| "\0\t\n\r #%/:<>?@[\\]^|".contains(c))
+                {
                     return Err(InvalidUrl);
                 }
             }
         }
-        let port = url.port.as_ref().map(|p| format!(":{p}")).unwrap_or_default();
+        let port = url
+            .port
+            .as_ref()
+            .map(|p| format!(":{p}"))
+            .unwrap_or_default();
         url.host = Some(format!("{hostname}{port}"));
         if ipv6 {
             hostname = hostname[1..hostname.len() - 1].to_owned();
@@ -242,7 +263,10 @@ fn trim_and_fix_backslashes(chars: &[char]) -> String {
     let Some(start) = chars.iter().position(|&c| !is_ws(c)) else {
         return String::new();
     };
-    let end = chars.iter().rposition(|&c| !is_ws(c)).map_or(chars.len(), |e| e + 1);
+    let end = chars
+        .iter()
+        .rposition(|&c| !is_ws(c))
+        .map_or(chars.len(), |e| e + 1);
     let mut out = String::with_capacity(end - start);
     let mut split = false;
     for &c in &chars[start..end] {
@@ -302,7 +326,10 @@ fn host_pattern(rest: &str) -> bool {
     };
     at > 0
         && !after[..at].contains('/')
-        && after[at + 1..].chars().next().is_some_and(|c| c != '@' && c != '/')
+        && after[at + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c != '@' && c != '/')
 }
 
 fn auto_escape(rest: &str) -> String {
@@ -331,7 +358,9 @@ fn auto_escape(rest: &str) -> String {
 
 /// `decodeURIComponent`, keeping malformed sequences as they are.
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// IDNA `toASCII` of a host name (through the WHATWG parser), unchanged when not possible.

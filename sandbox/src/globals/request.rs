@@ -75,18 +75,27 @@ struct HttpSpec {
 }
 
 /// Adds `urlParse`, `httpStart` and `httpAbort` to the native object.
-pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(
+    ctx: &Ctx<'js>,
+    native: &Object<'js>,
+    host: &Host,
+) -> rquickjs::Result<()> {
     native.set(
         "urlParse",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| {
+            url_object(&ctx, &input)
+        })?,
     )?;
     let h = host.clone();
     native.set(
         "httpStart",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, spec: Object<'js>| -> rquickjs::Result<f64> {
-            let spec = read_spec(&ctx, &spec, h.services.http_timeout_default)?;
-            Ok(start(&h, spec) as f64)
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, spec: Object<'js>| -> rquickjs::Result<f64> {
+                let spec = read_spec(&ctx, &spec, h.services.http_timeout_default)?;
+                Ok(start(&h, spec) as f64)
+            },
+        )?,
     )?;
     let h = host.clone();
     native.set(
@@ -115,7 +124,14 @@ fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>>
         }
     };
     obj.set("protocol", opt(&u.protocol)?)?;
-    obj.set("slashes", if u.slashes { Value::new_bool(ctx.clone(), true) } else { Value::new_null(ctx.clone()) })?;
+    obj.set(
+        "slashes",
+        if u.slashes {
+            Value::new_bool(ctx.clone(), true)
+        } else {
+            Value::new_null(ctx.clone())
+        },
+    )?;
     obj.set("auth", opt(&u.auth)?)?;
     obj.set("host", opt(&u.host)?)?;
     obj.set("port", opt(&u.port)?)?;
@@ -176,13 +192,19 @@ fn read_spec<'js>(
             .filter(|t| t.is_finite() && *t > 0.0)
             .map(|t| Duration::from_secs_f64(t / 1000.0))
             .or(default_timeout),
-        follow_redirect: spec.get::<_, Option<bool>>("followRedirect")?.unwrap_or(true),
-        follow_all_redirects: spec.get::<_, Option<bool>>("followAllRedirects")?.unwrap_or(false),
+        follow_redirect: spec
+            .get::<_, Option<bool>>("followRedirect")?
+            .unwrap_or(true),
+        follow_all_redirects: spec
+            .get::<_, Option<bool>>("followAllRedirects")?
+            .unwrap_or(false),
         follow_original_method: spec
             .get::<_, Option<bool>>("followOriginalHttpMethod")?
             .unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
-        remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
+        remove_referer: spec
+            .get::<_, Option<bool>>("removeRefererHeader")?
+            .unwrap_or(false),
     })
 }
 
@@ -194,16 +216,33 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     let log = services.exchanges.clone();
     let tx = services.completions.clone();
     let limit = services.body_limit;
+    // The first hop is logged now: the call may end before the task gets to run.
+    log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers));
     let task = services.handle.spawn(async move {
         let result = perform(&client, spec, id, &log, limit).await;
         // The receiver is gone when the call already ended; nothing to do then.
         let _ = tx.send(Completion::Http { id, result });
     });
-    host.state.borrow_mut().http_pending.insert(id, task.abort_handle());
+    host.state
+        .borrow_mut()
+        .http_pending
+        .insert(id, task.abort_handle());
     id
 }
 
-/// Runs one request, following redirects.
+/// The log entry of a hop that is about to be sent.
+fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> HttpExchange {
+    HttpExchange {
+        method: method.to_owned(),
+        url: mask_url(url),
+        request_headers: mask_headers(headers),
+        status: None,
+        error: None,
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// Runs one request, following redirects (hop 0 is already logged).
 async fn perform(
     client: &reqwest::Client,
     spec: HttpSpec,
@@ -216,21 +255,21 @@ async fn perform(
     let mut method = spec.method.clone();
     let mut headers = spec.headers.clone();
     let mut body = spec.body.clone();
-    let mut redirects = 0u32;
     for hop in 0u32.. {
-        log.start(
-            op,
-            hop,
-            HttpExchange {
-                method: method.clone(),
-                url: mask_url(&url),
-                request_headers: mask_headers(&headers),
-                status: None,
-                error: None,
-                elapsed: Duration::ZERO,
-            },
-        );
-        let response = match send_once(client, &method, &url, &headers, body.as_deref(), spec.timeout, body_limit).await {
+        if hop > 0 {
+            log.start(op, hop, exchange_for(&method, &url, &headers));
+        }
+        let response = match send_once(
+            client,
+            &method,
+            &url,
+            &headers,
+            body.as_deref(),
+            spec.timeout,
+            body_limit,
+        )
+        .await
+        {
             Ok(response) => response,
             Err(failure) => {
                 log.finish(op, hop, None, Some(failure.message.clone()));
@@ -256,17 +295,20 @@ async fn perform(
         let Some(location) = redirect else {
             return Ok(HttpResponse { method, ..response });
         };
-        if redirects >= spec.max_redirects {
+        // `hop` redirects have been followed so far
+        if hop >= spec.max_redirects {
             return Err(HttpFailure::plain(format!(
                 "Exceeded maxRedirects. Probably stuck in a redirect loop {url}"
             )));
         }
-        redirects += 1;
         let next = url
             .join(&location)
             .map_err(|_| HttpFailure::plain(format!("Invalid URI \"{location}\"")))?;
         if next.scheme() != "http" && next.scheme() != "https" {
-            return Err(HttpFailure::plain(format!("Invalid protocol: {}:", next.scheme())));
+            return Err(HttpFailure::plain(format!(
+                "Invalid protocol: {}:",
+                next.scheme()
+            )));
         }
         if spec.follow_all_redirects
             && method != "HEAD"
@@ -336,7 +378,10 @@ async fn send_once(
             .headers()
             .iter()
             .map(|(name, value)| {
-                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
             })
             .collect(),
         url: url.to_string(),
@@ -378,7 +423,11 @@ fn read_timeout() -> HttpFailure {
 
 /// Maps a reqwest error to the error Node's http module would report.
 async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
-    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     // The causes only: reqwest's own message names the URL, which must not be matched.
     let mut chain = String::new();
@@ -408,9 +457,14 @@ async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
         source = e.source();
     }
     let lower = chain.to_ascii_lowercase();
-    if ["invalid peer certificate", "received fatal alert", "peer is incompatible", "handshake"]
-        .iter()
-        .any(|needle| lower.contains(needle))
+    if [
+        "invalid peer certificate",
+        "received fatal alert",
+        "peer is incompatible",
+        "handshake",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
     {
         return tls_failure(&chain);
     }
@@ -424,7 +478,11 @@ async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
         };
     }
     if err.is_timeout() {
-        return if err.is_connect() { connect_timeout() } else { read_timeout() };
+        return if err.is_connect() {
+            connect_timeout()
+        } else {
+            read_timeout()
+        };
     }
     if lower.contains("connection closed before message completed")
         || lower.contains("incomplete message")
@@ -455,7 +513,9 @@ async fn refused(host: &str, port: u16) -> HttpFailure {
     let address = match host.parse::<IpAddr>() {
         Ok(ip) => ip.to_string(),
         Err(_) => match tokio::net::lookup_host((host, port)).await {
-            Ok(mut addrs) => addrs.next().map_or_else(|| host.to_owned(), |a| a.ip().to_string()),
+            Ok(mut addrs) => addrs
+                .next()
+                .map_or_else(|| host.to_owned(), |a| a.ip().to_string()),
             Err(_) => host.to_owned(),
         },
     };
@@ -473,11 +533,17 @@ async fn refused(host: &str, port: u16) -> HttpFailure {
 /// (recognised from rustls' error text).
 fn tls_failure(chain: &str) -> HttpFailure {
     let (message, code) = if chain.contains("UnknownIssuer") {
-        ("unable to get local issuer certificate".to_owned(), "UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+        (
+            "unable to get local issuer certificate".to_owned(),
+            "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+        )
     } else if chain.contains("Expired") {
         ("certificate has expired".to_owned(), "CERT_HAS_EXPIRED")
     } else if chain.contains("NotValidForName") {
-        ("Hostname/IP does not match certificate's altnames".to_owned(), "ERR_TLS_CERT_ALTNAME_INVALID")
+        (
+            "Hostname/IP does not match certificate's altnames".to_owned(),
+            "ERR_TLS_CERT_ALTNAME_INVALID",
+        )
     } else {
         (chain.to_owned(), "EPROTO")
     };
@@ -507,16 +573,29 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
     matches!(
         lower.as_str(),
         "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || ["token", "secret", "password", "apikey", "api-key", "api_key", "credential", "session"]
-        .iter()
-        .any(|needle| lower.contains(needle))
+    ) || [
+        "token",
+        "secret",
+        "password",
+        "apikey",
+        "api-key",
+        "api_key",
+        "credential",
+        "session",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
 }
 
 fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(name, value)| {
-            let value = if is_secret_header(name) { MASKED.to_owned() } else { value.clone() };
+            let value = if is_secret_header(name) {
+                MASKED.to_owned()
+            } else {
+                value.clone()
+            };
             (name.clone(), value)
         })
         .collect()
@@ -567,7 +646,8 @@ mod tests {
 
     #[test]
     fn credentials_are_masked() {
-        let url = url::Url::parse("https://user:pw@example.com/a?b=1").unwrap_or_else(|_| unreachable!());
+        let url =
+            url::Url::parse("https://user:pw@example.com/a?b=1").unwrap_or_else(|_| unreachable!());
         assert_eq!(mask_url(&url), "https://[masked]@example.com/a?b=1");
         let url = url::Url::parse("https://example.com/a").unwrap_or_else(|_| unreachable!());
         assert_eq!(mask_url(&url), "https://example.com/a");

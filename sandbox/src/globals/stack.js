@@ -18,26 +18,34 @@
     return { file: file, line: line, column: column };
   }
 
-  function frame(cs) {
+  function frame(cs, moved) {
     var name = cs.getFunctionName();
     if (cs.isNative()) {
       return '    at ' + (name || '<anonymous>') + ' (native)';
     }
     var p = position(cs);
+    if (moved) {
+      p.line = moved.line;
+      p.column = moved.column;
+    }
     var where = (p.file || '<anonymous>') + (p.line > 0 ? ':' + p.line + ':' + p.column : '');
     return name ? '    at ' + name + ' (' + where + ')' : '    at ' + where;
   }
 
   Error.prepareStackTrace = function prepareStackTrace(error, callsites) {
     var lines = [];
+    var moved = null;
     try {
       if (callsites.length > 0 && error !== null && typeof error === 'object') {
         var top = position(callsites[0]);
         var message = error.message;
         if (typeof message === 'string' && top.file === userFile) {
           var mapped = native.v8Message(message, top.line, top.column);
-          if (mapped !== message) {
-            error.message = mapped;
+          if (mapped[0] !== message) {
+            error.message = mapped[0];
+          }
+          if (mapped[1] !== undefined && mapped[1] !== null) {
+            moved = { line: Number(mapped[1]), column: Number(mapped[2]) };
           }
         }
       }
@@ -51,7 +59,7 @@
     }
     for (var i = 0; i < callsites.length; i++) {
       try {
-        lines.push(frame(callsites[i]));
+        lines.push(frame(callsites[i], i === 0 ? moved : null));
       } catch (e) {
         // skip unreadable frames
       }

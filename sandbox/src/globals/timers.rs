@@ -98,7 +98,11 @@ impl Timers {
 }
 
 /// Adds `timerStart`, `timerClear`, `timerRef` and `timerHasRef` to the native object.
-pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(
+    ctx: &Ctx<'js>,
+    native: &Object<'js>,
+    host: &Host,
+) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "timerStart",
@@ -125,7 +129,10 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
     native.set(
         "timerRef",
         Function::new(ctx.clone(), move |id: f64, keep_alive: bool| {
-            h.state.borrow_mut().timers.set_keep_alive(id as u64, keep_alive);
+            h.state
+                .borrow_mut()
+                .timers
+                .set_keep_alive(id as u64, keep_alive);
         })?,
     )?;
     let h = host.clone();

@@ -34,7 +34,10 @@ pub async fn run(source: &str, args: Vec<Value>) -> CallOutcome {
 pub fn value(outcome: &CallOutcome) -> Value {
     match &outcome.result {
         CallResult::Callback { error: None, value } => value.clone().unwrap_or(Value::Null),
-        other => panic!("expected callback(null, value), got {other:?}; console: {:?}", outcome.console),
+        other => panic!(
+            "expected callback(null, value), got {other:?}; console: {:?}",
+            outcome.console
+        ),
     }
 }
 
