@@ -954,6 +954,7 @@ async fn okta_response_content_type_trims_credentials() {
     let res = send(&okta, req).await;
     assert!(res.body.get("credentials").is_none());
     assert!(res.body["_links"].get("changePassword").is_none());
+    assert!(res.body["_links"].get("resetPassword").is_none());
     assert!(res.body["_links"].get("suspend").is_some());
 }
 

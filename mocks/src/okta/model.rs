@@ -214,8 +214,12 @@ impl StoredUser {
         }
         let credentials = links == Links::Full;
         let has_password = self.password.is_some();
+        // `omitCredentialsLinks` drops the credential operations and, with them, reset password,
+        // reset factors and unlock.
         let lifecycle = |out: &mut Map<String, Value>, name: &str, op: &str| {
-            out.insert(name.into(), post_link(&format!("{me}/lifecycle/{op}")));
+            if credentials || !matches!(name, "resetPassword" | "resetFactors" | "unlock") {
+                out.insert(name.into(), post_link(&format!("{me}/lifecycle/{op}")));
+            }
         };
         let credential = |out: &mut Map<String, Value>, name: &str, op: &str| {
             if credentials && has_password {

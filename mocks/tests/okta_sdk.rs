@@ -1,0 +1,218 @@
+//! The official Okta SDKs against the mock Okta: the Node SDK (`@okta/okta-sdk-nodejs`) and the
+//! Python SDK (PyPI `okta`) look a user up by login and by id, page through the users list with
+//! `Link` headers, read a 404, and (Node) a 429 whose back-off they compute from the mock's
+//! `X-Rate-Limit-Reset` and `Date`.
+//!
+//! Run with `cargo test -p mocks --test okta_sdk`. The SDKs are not vendored; install them with
+//!
+//! ```text
+//! npm ci --prefix mocks/tests/sdk/okta
+//! python3 -m venv mocks/tests/sdk/okta/.venv && mocks/tests/sdk/okta/.venv/bin/pip install -r mocks/tests/sdk/okta/requirements.txt
+//! ```
+//!
+//! Without them each test prints a `SKIPPED (SDK not installed)` line and passes, unless
+//! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mocks::okta::{DEFAULT_API_TOKEN, Okta, OktaSeed};
+use mocks::{Clock, Kit, Provider};
+use serde_json::{Value, json};
+
+const SEED: &str = r#"
+settings:
+  rate_limits: { users_get_per_minute: 8 }
+users:
+  - login: dade.murphy@example.com
+    id: 00ub0oNGTSWTBKOLGLNR
+    password: "Hunter2!"
+    profile: { firstName: Dade, lastName: Murphy, timezone: America/New_York }
+  - login: kate.libby@example.com
+    id: 00ukatelibby00000000
+    password: "Acid-Burn-1"
+    status: SUSPENDED
+    profile: { firstName: Kate, lastName: Libby }
+  - login: paul.cook@example.com
+    id: 00upaulcook000000000
+    profile: { firstName: Paul, lastName: Cook, email: lord.nikon@example.com }
+"#;
+
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/okta")
+}
+
+/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
+fn available(marker: &Path, install: &str) -> bool {
+    if marker.exists() {
+        return true;
+    }
+    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
+        panic!(
+            "SDK not installed ({} missing): {install}",
+            marker.display()
+        );
+    }
+    eprintln!("SKIPPED (SDK not installed): {install}");
+    false
+}
+
+async fn started() -> (Okta, mocks::MockServer) {
+    let okta = Okta::new(Kit::deterministic(
+        Clock::manual(Clock::scenario_epoch()),
+        1,
+    ));
+    let seed: OktaSeed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
+    okta.seed(seed).expect("seed is valid");
+    let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind loopback");
+    (okta, server)
+}
+
+/// Runs `program args` in the SDK folder with the mock's address, off the runtime's workers so
+/// the mock keeps answering; returns the JSON line it printed.
+async fn run(program: PathBuf, args: Vec<String>, base_url: String) -> Value {
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(&program)
+            .args(&args)
+            .current_dir(sdk_dir())
+            .env("FERRY_OKTA_BASE_URL", &base_url)
+            .env("FERRY_OKTA_API_TOKEN", DEFAULT_API_TOKEN)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
+    })
+    .await
+    .expect("runner thread");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "SDK script failed ({}):\n{stderr}\n{stdout}",
+        output.status
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_sdk_reads_users_pages_and_errors() {
+    let marker = sdk_dir().join("node_modules/@okta/okta-sdk-nodejs/package.json");
+    if !available(&marker, "run npm ci in mocks/tests/sdk/okta") {
+        return;
+    }
+    let (okta, server) = started().await;
+    let out = run(
+        PathBuf::from("node"),
+        vec!["get_user.js".into(), "dade.murphy@example.com".into()],
+        server.base_url().to_owned(),
+    )
+    .await;
+    let base = server.base_url();
+    let dade = json!({
+        "id": "00ub0oNGTSWTBKOLGLNR",
+        "status": "ACTIVE",
+        "created": "2026-01-01T00:00:00.000Z",
+        "lastUpdated": "2026-01-01T00:00:00.000Z",
+        "login": "dade.murphy@example.com",
+        "email": "dade.murphy@example.com",
+        "firstName": "Dade",
+        "lastName": "Murphy",
+        "credentialsProvider": "OKTA",
+        "self": format!("{base}/api/v1/users/00ub0oNGTSWTBKOLGLNR"),
+    });
+    assert_eq!(out["byLogin"], dade, "{out:#}");
+    assert_eq!(out["byId"], dade);
+    // The collection follows rel="next" across two pages; the suspended user is listed too.
+    assert_eq!(
+        out["listed"],
+        json!([
+            "00ub0oNGTSWTBKOLGLNR",
+            "00ukatelibby00000000",
+            "00upaulcook000000000"
+        ])
+    );
+    assert_eq!(out["missing"]["status"], 404);
+    assert_eq!(out["missing"]["errorCode"], "E0000007");
+    assert_eq!(
+        out["missing"]["errorSummary"],
+        "Not found: Resource not found: nobody@example.com (User)"
+    );
+    assert_eq!(out["limited"]["status"], 429);
+    assert_eq!(out["limited"]["errorCode"], "E0000047");
+    // Reset (epoch + 60 s) minus Date (the epoch, on the mock clock) plus the SDK's 1 s margin.
+    assert_eq!(out["limited"]["backoffMs"], 61_000, "{out:#}");
+    let journal = okta
+        .kit()
+        .journal
+        .find(Some("GET"), Some("/api/v1/users/*"));
+    let first = journal.first().expect("journaled");
+    assert_eq!(
+        first.path, "/api/v1/users/dade.murphy%40example.com",
+        "the SDK URL-encodes logins"
+    );
+    assert_eq!(first.header("authorization"), Some("SSWS [masked]"));
+    assert!(
+        first
+            .header("user-agent")
+            .is_some_and(|ua| ua.contains("okta-sdk-nodejs")),
+        "{:?}",
+        first.headers
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_reads_users_and_pages() {
+    let python = sdk_dir().join(".venv/bin/python");
+    let install = "python3 -m venv mocks/tests/sdk/okta/.venv && mocks/tests/sdk/okta/.venv/bin/pip install -r mocks/tests/sdk/okta/requirements.txt";
+    if !available(&python, install) {
+        return;
+    }
+    let (okta, server) = started().await;
+    let out = run(
+        python,
+        vec!["get_user.py".into(), "dade.murphy@example.com".into()],
+        server.base_url().to_owned(),
+    )
+    .await;
+    let dade = json!({
+        "id": "00ub0oNGTSWTBKOLGLNR",
+        "status": "ACTIVE",
+        "login": "dade.murphy@example.com",
+        "email": "dade.murphy@example.com",
+        "firstName": "Dade",
+        "lastName": "Murphy",
+    });
+    assert_eq!(out["byLogin"], dade, "{out:#}");
+    assert_eq!(out["byId"], dade);
+    assert_eq!(
+        out["listed"],
+        json!([
+            "00ub0oNGTSWTBKOLGLNR",
+            "00ukatelibby00000000",
+            "00upaulcook000000000"
+        ])
+    );
+    let missing = out["missing"]
+        .as_str()
+        .expect("an error for the unknown user");
+    assert!(missing.contains("E0000007"), "{missing}");
+    let journal = okta
+        .kit()
+        .journal
+        .find(Some("GET"), Some("/api/v1/users/*"));
+    let first = journal.first().expect("journaled");
+    assert_eq!(
+        first.path, "/api/v1/users/dade.murphy@example.com",
+        "the Python SDK leaves `@` as it is (legal in a path)"
+    );
+    // The Python SDK sends `Authorization: SSWS<token>`, no space (so the journal cannot keep the
+    // scheme word), and the generator's own user agent.
+    assert_eq!(first.header("authorization"), Some("[masked]"));
+    assert_eq!(
+        first.header("user-agent"),
+        Some("OpenAPI-Generator/1.0.0/python")
+    );
+    server.shutdown().await;
+}
