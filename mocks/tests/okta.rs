@@ -1662,5 +1662,10 @@ async fn on_the_wire_headers_and_admin_seeding_work() {
         users[0]["_links"]["self"]["href"],
         format!("{base}/api/v1/users/00u00000000000000000")
     );
+    assert_eq!(
+        okta.state()["requests_by_ip"],
+        json!({ "127.0.0.1": 1 }),
+        "admin calls are not counted"
+    );
     server.shutdown().await;
 }

@@ -37,11 +37,12 @@ mod settings;
 mod store;
 mod users;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -291,7 +292,17 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 /// Counts the request in its bucket (refusing it when the bucket is exhausted), runs it, and
 /// finishes the answer (see [`Okta::finish`]).
 async fn okta_layer(State(okta): State<Okta>, req: Request, next: Next) -> Response {
-    let limits = okta.store().settings.rate_limits;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let limits = {
+        let mut store = okta.store();
+        if let Some(ip) = peer {
+            *store.requests_by_ip.entry(ip).or_default() += 1;
+        }
+        store.settings.rate_limits
+    };
     let verdict = Bucket::of(req.method(), req.uri().path())
         .and_then(|b| limits::hit_bucket(okta.windows(), &limits, b));
     let response = match verdict {
@@ -362,6 +373,7 @@ impl Provider for Okta {
             "settings": store.settings,
             "users": store.users.values().map(StoredUser::state_json).collect::<Vec<_>>(),
             "open_transactions": store.transactions.len(),
+            "requests_by_ip": store.requests_by_ip,
         })
     }
 }

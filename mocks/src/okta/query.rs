@@ -88,6 +88,8 @@ const SEARCH_TOP_ATTRS: &[&str] = &[
 ];
 /// Parentheses deeper than this are refused rather than risking the stack.
 const MAX_DEPTH: usize = 64;
+/// Comparisons in one expression; more are refused (evaluation recurses once per term).
+const MAX_TERMS: usize = 256;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Token {
@@ -149,6 +151,7 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     dialect: Dialect,
+    terms: usize,
 }
 
 impl Parser {
@@ -200,6 +203,10 @@ impl Parser {
     }
 
     fn comparison(&mut self, attr: String) -> Result<Expr, OktaError> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(OktaError::InvalidSearch);
+        }
         check_attribute(&attr, self.dialect)?;
         let Some(Token::Word(op)) = self.next() else {
             return Err(OktaError::InvalidSearch);
@@ -275,6 +282,7 @@ pub(crate) fn parse(text: &str, dialect: Dialect) -> Result<Expr, OktaError> {
         tokens,
         pos: 0,
         dialect,
+        terms: 0,
     };
     let expr = parser.or(0)?;
     if parser.pos != parser.tokens.len() {
@@ -490,5 +498,7 @@ mod tests {
         }
         let deep = format!("{}status eq \"ACTIVE\"{}", "(".repeat(500), ")".repeat(500));
         assert_eq!(parse(&deep, Dialect::Search), Err(OktaError::InvalidSearch));
+        let long = vec![r#"status eq "ACTIVE""#; 10_000].join(" or ");
+        assert_eq!(parse(&long, Dialect::Search), Err(OktaError::InvalidSearch));
     }
 }

@@ -27,6 +27,9 @@ pub(crate) struct Store {
     pub(crate) settings: OktaSettings,
     pub(crate) users: BTreeMap<String, StoredUser>,
     pub(crate) transactions: HashMap<String, Transaction>,
+    /// Requests per client IP (the socket peer), so a scenario can see that every login came
+    /// from one address — Auth0's egress, not the end users (okta.md §9 #13).
+    pub(crate) requests_by_ip: BTreeMap<String, u64>,
 }
 
 /// Whether two logins are the same login (case-insensitively, Unicode-aware).
@@ -40,6 +43,7 @@ impl Store {
             settings,
             users: BTreeMap::new(),
             transactions: HashMap::new(),
+            requests_by_ip: BTreeMap::new(),
         }
     }
 
