@@ -60,10 +60,17 @@ pub(crate) struct Rejection {
     pub(crate) thrown: Thrown,
 }
 
+/// Console output kept per call; beyond this the output is cut with a warning (a script
+/// logging in a loop until the time limit must not exhaust the host's memory).
+const CONSOLE_MAX_LINES: usize = 10_000;
+const CONSOLE_MAX_BYTES: usize = 1024 * 1024;
+
 /// Mutable state of one call.
 #[derive(Debug, Default)]
 pub(crate) struct HostState {
     pub(crate) console: Vec<ConsoleLine>,
+    console_bytes: usize,
+    console_truncated: bool,
     pub(crate) callback: Option<CallbackRecord>,
     pub(crate) timers: Timers,
     /// In-flight HTTP requests by id.
@@ -79,11 +86,30 @@ impl HostState {
         self.next_id
     }
 
+    /// Records a console line, within the output limits.
+    pub(crate) fn log(&mut self, level: String, text: String) {
+        if self.console_truncated {
+            return;
+        }
+        if self.console.len() >= CONSOLE_MAX_LINES
+            || self.console_bytes + text.len() > CONSOLE_MAX_BYTES
+        {
+            self.console_truncated = true;
+            self.console.push(ConsoleLine {
+                level: "warn".to_owned(),
+                text: format!(
+                    "[sandbox] console output truncated (limit: {CONSOLE_MAX_LINES} lines, {CONSOLE_MAX_BYTES} bytes)"
+                ),
+            });
+            return;
+        }
+        self.console_bytes += text.len();
+        self.console.push(ConsoleLine { level, text });
+    }
+
+    /// Records a sandbox warning.
     pub(crate) fn warn(&mut self, text: String) {
-        self.console.push(ConsoleLine {
-            level: "warn".to_owned(),
-            text,
-        });
+        self.log("warn".to_owned(), text);
     }
 }
 

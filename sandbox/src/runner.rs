@@ -44,7 +44,11 @@ pub(crate) struct Job {
 
 /// Runs the call to completion. Blocks; never panics on script input.
 pub(crate) fn run(job: &Job) -> CallOutcome {
-    let deadline = job.started + job.time_limit;
+    // A limit too large to represent is as good as none: a year.
+    let deadline = job
+        .started
+        .checked_add(job.time_limit)
+        .unwrap_or_else(|| job.started + Duration::from_secs(365 * 24 * 3600));
     let host = Host {
         services: Rc::new(Services {
             handle: job.handle.clone(),
@@ -91,6 +95,9 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
     let Ok(context) = Context::full(&runtime) else {
         return CallResult::OutOfMemory;
     };
+    // Declared after the context, so dropped before it even when unwinding: persistent
+    // values left in the host state would make freeing the runtime abort.
+    let _forget_rejections = ForgetRejections(host);
     let result = context.with(|ctx| {
         let result = EventLoop {
             ctx: ctx.clone(),
@@ -109,6 +116,17 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
     host.state.borrow_mut().rejections.clear();
     drop(context);
     result
+}
+
+/// Clears the tracked rejections (which hold persistent engine values) when dropped.
+struct ForgetRejections<'a>(&'a Host);
+
+impl Drop for ForgetRejections<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.try_borrow_mut() {
+            state.rejections.clear();
+        }
+    }
 }
 
 /// Host promise-rejection tracker: remembers promises rejected without a handler and forgets

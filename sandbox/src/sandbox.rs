@@ -62,7 +62,8 @@ impl Sandbox {
             started,
         };
         let task = tokio::task::spawn_blocking(move || runner::run(&job));
-        match tokio::time::timeout(self.config.time_limit + SAFETY_MARGIN, task).await {
+        match tokio::time::timeout(self.config.time_limit.saturating_add(SAFETY_MARGIN), task).await
+        {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(join_error)) => CallOutcome {
                 result: CallResult::Threw(ScriptException {

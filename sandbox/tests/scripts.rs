@@ -747,3 +747,74 @@ async fn outcomes_serialise() {
     assert_eq!(json["console"], json!([{ "level": "log", "text": "x" }]));
     assert!(json["elapsed"].is_u64());
 }
+
+#[tokio::test]
+async fn console_output_is_bounded() {
+    let outcome = run(
+        "function f(callback) { for (var i = 0; i < 20000; i++) console.log('line ' + i); callback(); }",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        outcome.result,
+        CallResult::Callback {
+            error: None,
+            value: None
+        }
+    );
+    assert_eq!(outcome.console.len(), 10_001);
+    assert!(
+        outcome.console[10_000]
+            .text
+            .contains("console output truncated")
+    );
+}
+
+#[tokio::test]
+async fn json_parse_errors_use_node_wording() {
+    let outcome = run(
+        "function login(callback) {\n  var body = '<!DOCTYPE html><html><body>502 Bad Gateway</body></html>';\n  var parsed = JSON.parse(body);\n}",
+        vec![],
+    )
+    .await;
+    let CallResult::Threw(e) = &outcome.result else {
+        panic!("expected Threw, got {:?}", outcome.result);
+    };
+    assert_eq!(e.name, "SyntaxError");
+    assert_eq!(
+        e.message,
+        "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"
+    );
+    assert_eq!(e.line, Some(3));
+    let stack = e.stack.as_deref().unwrap_or_default();
+    assert!(
+        stack.starts_with("SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON\n    at JSON.parse (<anonymous>)\n    at login (login.js:3:"),
+        "{stack}"
+    );
+    // valid input, revivers and reviver errors are untouched
+    assert_eq!(
+        eval("JSON.parse('{\"a\":[1,2]}', function (k, v) { return typeof v === 'number' ? v * 10 : v; })").await,
+        json!({ "a": [10, 20] })
+    );
+    assert_eq!(
+        eval("(function () { try { JSON.parse('[1]', function () { throw new SyntaxError('mine'); }); } catch (e) { return e.message; } })()").await,
+        json!("mine")
+    );
+}
+
+#[tokio::test]
+async fn builtin_errors_use_node_wording() {
+    let messages = eval(
+        "[function () { [].reduce(function () {}); }, function () { decodeURIComponent('%'); }, function () { return ({}).x(); }, function () { return Symbol() + ''; }].map(function (f) { try { f(); } catch (e) { return e.message; } })",
+    )
+    .await;
+    assert_eq!(
+        messages,
+        json!([
+            "Reduce of empty array with no initial value",
+            "URI malformed",
+            "(intermediate value).x is not a function",
+            "Cannot convert a Symbol value to a string"
+        ])
+    );
+}

@@ -315,8 +315,14 @@ impl Source {
             at
         };
         let (line, column) = self.position(reported);
+        // `({}).x()`: V8 calls what precedes the member access "(intermediate value)"
+        let callee = if call.text.starts_with('.') {
+            format!("(intermediate value){}", call.text)
+        } else {
+            call.text.clone()
+        };
         Some(FailedCall {
-            callee: call.text.clone(),
+            callee,
             line,
             column,
             construct: call.construct,
@@ -473,6 +479,14 @@ mod tests {
             Some(("x.foo".into(), 3, false))
         );
         assert_eq!(find("q(1);", "q"), Some(("q".into(), 3, false)));
+    }
+
+    #[test]
+    fn intermediate_values() {
+        assert_eq!(
+            find("({}).x();", "x()"),
+            Some(("(intermediate value).x".into(), 8, false))
+        );
     }
 
     #[test]

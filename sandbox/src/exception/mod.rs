@@ -83,7 +83,7 @@ pub(crate) fn to_exception<'js>(
             column,
         )
     } else {
-        let mapped = v8_message(&message, source, line, column);
+        let mapped = v8_message(&name, &message, source, line.zip(column), false);
         let (line, column) = mapped
             .position
             .map_or((line, column), |(l, c)| (Some(l), Some(c)));
@@ -167,16 +167,19 @@ pub(crate) struct V8Message {
 }
 
 /// Rewrites a QuickJS error message into V8's wording. `line`/`column` locate the error in
-/// `source` (1-based) and are used to find the callee of a failed call (see [`callee`]).
-/// Messages already in V8's wording, or unknown, are returned unchanged.
+/// `source` (1-based) and are used to find the callee of a failed call (see [`callee`]);
+/// `native` says the error was raised inside a built-in function, where a few more engine
+/// messages are recognised. Messages already in V8's wording, or unknown, are returned
+/// unchanged.
 pub(crate) fn v8_message(
+    name: &str,
     message: &str,
     source: &str,
-    line: Option<u32>,
-    column: Option<u32>,
+    position: Option<(u32, u32)>,
+    native: bool,
 ) -> V8Message {
-    let plain = |message: String| V8Message {
-        message,
+    let plain = |message: &str| V8Message {
+        message: message.to_owned(),
         position: None,
     };
     for (verb, gerund) in [("read", "reading"), ("set", "setting")] {
@@ -184,7 +187,7 @@ pub(crate) fn v8_message(
         if let Some(rest) = message.strip_prefix(prefix.as_str()) {
             for target in ["undefined", "null"] {
                 if let Some(property) = rest.strip_suffix(&format!("' of {target}")) {
-                    return plain(format!(
+                    return plain(&format!(
                         "Cannot {verb} properties of {target} ({gerund} '{property}')"
                     ));
                 }
@@ -192,11 +195,8 @@ pub(crate) fn v8_message(
         }
     }
     match message {
-        "not a function" | "not a constructor" => {
-            match line
-                .zip(column)
-                .and_then(|(l, c)| callee::failed_call(source, l, c))
-            {
+        "not a function" | "not a constructor" if !native => {
+            match position.and_then(|(l, c)| callee::failed_call(source, l, c)) {
                 Some(call) => V8Message {
                     message: format!(
                         "{} is not a {}",
@@ -209,13 +209,23 @@ pub(crate) fn v8_message(
                     ),
                     position: Some((call.line, call.column)),
                 },
-                None => plain(message.to_owned()),
+                None => plain(message),
             }
         }
-        "cannot convert to object" => {
-            plain("Cannot convert undefined or null to object".to_owned())
+        "cannot convert to object" => plain("Cannot convert undefined or null to object"),
+        "cannot convert symbol to string" => plain("Cannot convert a Symbol value to a string"),
+        "empty array" if native => plain("Reduce of empty array with no initial value"),
+        "invalid array length" if native => plain("Invalid array length"),
+        "expecting %"
+        | "expecting hex digit"
+        | "malformed UTF-8"
+        | "invalid character"
+        | "expecting surrogate pair"
+            if native && name == "URIError" =>
+        {
+            plain("URI malformed")
         }
-        _ => plain(message.to_owned()),
+        _ => plain(message),
     }
 }
 
@@ -227,29 +237,48 @@ mod tests {
     fn property_reads_and_writes_use_v8_wording() {
         assert_eq!(
             v8_message(
+                "TypeError",
                 "cannot read property 'statusCode' of undefined",
                 "",
                 None,
-                None
+                false
             )
             .message,
             "Cannot read properties of undefined (reading 'statusCode')"
         );
         assert_eq!(
-            v8_message("cannot read property 'id' of null", "", None, None).message,
+            v8_message(
+                "TypeError",
+                "cannot read property 'id' of null",
+                "",
+                None,
+                false
+            )
+            .message,
             "Cannot read properties of null (reading 'id')"
         );
         assert_eq!(
-            v8_message("cannot set property 'y' of undefined", "", None, None).message,
+            v8_message(
+                "TypeError",
+                "cannot set property 'y' of undefined",
+                "",
+                None,
+                false
+            )
+            .message,
             "Cannot set properties of undefined (setting 'y')"
         );
-        assert_eq!(v8_message("boom", "", None, None).message, "boom");
+        assert_eq!(
+            v8_message("TypeError", "boom", "", None, false).message,
+            "boom"
+        );
         assert_eq!(
             v8_message(
+                "TypeError",
                 "Cannot read properties of undefined (reading 'x')",
                 "",
                 None,
-                None
+                false
             )
             .message,
             "Cannot read properties of undefined (reading 'x')"
@@ -259,7 +288,8 @@ mod tests {
     #[test]
     fn not_a_function_names_the_callee() {
         let src = "function f() {\n  x.foo.bar(1);\n  a.b(1).c();\n  q(2);\n  new Thing();\n}";
-        let m = |line, col| v8_message("not a function", src, Some(line), Some(col));
+        let m =
+            |line, col| v8_message("TypeError", "not a function", src, Some((line, col)), false);
         assert_eq!(m(2, 9).message, "x.foo.bar is not a function");
         assert_eq!(m(2, 9).position, Some((2, 9)));
         assert_eq!(m(3, 10).message, "a.b(...).c is not a function");
@@ -267,11 +297,11 @@ mod tests {
         assert_eq!(m(5, 7).message, "Thing is not a constructor");
         assert_eq!(m(5, 7).position, Some((5, 3)));
         assert_eq!(
-            v8_message("not a function", src, None, None).message,
+            v8_message("TypeError", "not a function", src, None, false).message,
             "not a function"
         );
         assert_eq!(
-            v8_message("not a function", src, Some(99), Some(1)).message,
+            v8_message("TypeError", "not a function", src, Some((99, 1)), false).message,
             "not a function"
         );
     }

@@ -2,12 +2,11 @@
 //! [`crate::CallOutcome::console`].
 //!
 //! Formatting (Node's `util.format` and a compact `util.inspect`) is done in `console.js`;
-//! the native side only records `(level, text)` lines.
+//! the native side only records `(level, text)` lines, up to 10,000 lines / 1 MiB per call.
 
 use rquickjs::{Ctx, Function, Object};
 
 use crate::host::Host;
-use crate::outcome::ConsoleLine;
 
 /// JavaScript half of the console.
 pub(crate) const JS: &str = include_str!("console.js");
@@ -22,10 +21,7 @@ pub(crate) fn register<'js>(
     native.set(
         "consoleWrite",
         Function::new(ctx.clone(), move |level: String, text: String| {
-            h.state
-                .borrow_mut()
-                .console
-                .push(ConsoleLine { level, text });
+            h.state.borrow_mut().log(level, text);
         })?,
     )?;
     Ok(())

@@ -8,6 +8,7 @@
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
 //! | `stack.js`    | V8-style `Error.prepareStackTrace` and messages                 |
+//! | `json.js`     | `JSON.parse` with V8's error messages                           |
 //! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` |
 //! | `buffer.js`   | `Buffer`                                                        |
 //! | `console.js`  | `console`                                                       |
@@ -22,6 +23,7 @@ pub(crate) mod buffer;
 pub(crate) mod callback;
 pub(crate) mod console;
 pub(crate) mod errors;
+pub(crate) mod json;
 pub(crate) mod legacy_url;
 pub(crate) mod request;
 pub(crate) mod stack;
@@ -53,6 +55,7 @@ pub(crate) fn install<'js>(
 ) -> rquickjs::Result<Hooks<'js>> {
     let native = Object::new(ctx.clone())?;
     stack::register(ctx, &native, host)?;
+    json::register(ctx, &native, host)?;
     buffer::register(ctx, &native, host)?;
     console::register(ctx, &native, host)?;
     timers::register(ctx, &native, host)?;
@@ -63,6 +66,7 @@ pub(crate) fn install<'js>(
     global.set("global", global.clone())?;
 
     run(ctx, "stack.js", stack::JS, &native)?;
+    run(ctx, "json.js", json::JS, &native)?;
     run(ctx, "errors.js", errors::JS, &native)?;
     run(ctx, "buffer.js", buffer::JS, &native)?;
     run(ctx, "console.js", console::JS, &native)?;

@@ -190,7 +190,7 @@ fn read_spec<'js>(
         body: body.map(|b| super::buffer::binary_to_bytes(&b)),
         timeout: timeout
             .filter(|t| t.is_finite() && *t > 0.0)
-            .map(|t| Duration::from_secs_f64(t / 1000.0))
+            .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
             .or(default_timeout),
         follow_redirect: spec
             .get::<_, Option<bool>>("followRedirect")?

@@ -39,8 +39,11 @@
       if (callsites.length > 0 && error !== null && typeof error === 'object') {
         var top = position(callsites[0]);
         var message = error.message;
-        if (typeof message === 'string' && top.file === userFile) {
-          var mapped = native.v8Message(message, top.line, top.column);
+        if (typeof message === 'string') {
+          var inScript = top.file === userFile;
+          var mapped = native.v8Message(String(error.name), message,
+            inScript ? top.line : undefined, inScript ? top.column : undefined,
+            callsites[0].isNative());
           if (mapped[0] !== message) {
             error.message = mapped[0];
           }

@@ -1,5 +1,5 @@
 //! V8-style stacks and messages inside the engine (see `stack.js`): adds
-//! `v8Message(message, line, column)`, which rewrites QuickJS wording with
+//! `v8Message(name, message, line, column, native)`, which rewrites QuickJS wording with
 //! [`crate::exception::v8_message`] against the call's source and returns
 //! `[message, line, column]` (the position only when it moved, as strings).
 
@@ -23,10 +23,17 @@ pub(crate) fn register<'js>(
         "v8Message",
         Function::new(
             ctx.clone(),
-            move |message: String, line: Option<f64>, column: Option<f64>| -> Vec<Option<String>> {
-                let line = line.filter(|l| *l >= 1.0).map(|l| l as u32);
-                let column = column.filter(|c| *c >= 1.0).map(|c| c as u32);
-                let mapped = v8_message(&message, &h.services.source, line, column);
+            move |name: String,
+                  message: String,
+                  line: Option<f64>,
+                  column: Option<f64>,
+                  native: bool|
+                  -> Vec<Option<String>> {
+                let position = line
+                    .zip(column)
+                    .filter(|(l, c)| *l >= 1.0 && *c >= 1.0)
+                    .map(|(l, c)| (l as u32, c as u32));
+                let mapped = v8_message(&name, &message, &h.services.source, position, native);
                 let (line, column) = mapped.position.map_or((None, None), |(l, c)| {
                     (Some(l.to_string()), Some(c.to_string()))
                 });

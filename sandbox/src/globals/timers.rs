@@ -107,11 +107,9 @@ pub(crate) fn register<'js>(
     native.set(
         "timerStart",
         Function::new(ctx.clone(), move |delay_ms: f64, repeat: bool| -> f64 {
-            let delay = if delay_ms.is_finite() && delay_ms > 0.0 {
-                Duration::from_secs_f64(delay_ms / 1000.0)
-            } else {
-                Duration::ZERO
-            };
+            // timers.js already clamps to Node's range (1 ms .. 2^31-1 ms)
+            let delay = Duration::try_from_secs_f64(delay_ms.clamp(0.0, 2_147_483_647.0) / 1000.0)
+                .unwrap_or(Duration::ZERO);
             let mut state = h.state.borrow_mut();
             let id = state.next_id();
             state.timers.start(id, delay, repeat);
