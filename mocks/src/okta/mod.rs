@@ -6,7 +6,7 @@
 //! Layout:
 //! - this file: [`Okta`] (state, the [`Provider`] impl, routes) and the Okta layer that every
 //!   route answers through — rate buckets, `X-Okta-Request-Id`, `Date` on the kit clock, and the
-//!   bodies of [`error::OktaError`]s;
+//!   bodies of `OktaError`s;
 //! - `settings.rs` ([`OktaSettings`]) and `seed.rs` ([`OktaSeed`]): org knobs and seed format;
 //! - `model.rs`: stored users and their JSON shapes; `store.rs`: the state behind the lock;
 //! - `authn.rs`, `users.rs`: the handlers; `query.rs`: `filter` / `search` expressions;
