@@ -224,7 +224,7 @@ impl<'js> EventLoop<'_, 'js> {
             let now = Instant::now();
             let due = self.host.state.borrow_mut().timers.pop_due(now);
             if let Some(id) = due {
-                let result = hooks.fire_timer.call((id as f64,));
+                let result = hooks.fire_timer(id);
                 self.settle(result);
                 continue;
             }
@@ -258,12 +258,8 @@ impl<'js> EventLoop<'_, 'js> {
                     if result.as_ref().is_err_and(|f| f.too_large) {
                         return CallResult::OutOfMemory;
                     }
-                    let delivered =
-                        request::to_js(&self.ctx, result).and_then(|(error, response)| {
-                            hooks
-                                .http_complete
-                                .call::<_, Value<'js>>((id as f64, error, response))
-                        });
+                    let delivered = request::to_js(&self.ctx, result)
+                        .and_then(|(error, response)| hooks.http_complete(id, error, response));
                     self.settle(delivered);
                 }
                 Ok(Completion::Cancelled) => return CallResult::TimedOut,

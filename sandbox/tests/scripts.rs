@@ -818,3 +818,30 @@ async fn builtin_errors_use_node_wording() {
         ])
     );
 }
+
+#[tokio::test]
+async fn lazy_globals_behave_like_plain_globals() {
+    let outcome = run(
+        r#"function f(callback) {
+  var before = [typeof Buffer, typeof console.log, typeof setTimeout, typeof request];
+  setImmediate = 'shadowed';
+  var messages = [];
+  console = { log: function (m) { messages.push(m); } };
+  console.log('mine');
+  callback(null, [before, setImmediate, messages, typeof clearImmediate, Buffer.from('x').length]);
+}"#,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        value(&outcome),
+        json!([
+            ["function", "function", "function", "function"],
+            "shadowed",
+            ["mine"],
+            "function",
+            1
+        ])
+    );
+    assert!(outcome.console.is_empty(), "{:?}", outcome.console);
+}

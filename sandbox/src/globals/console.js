@@ -14,6 +14,13 @@
 
   var identifierRe = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
 
+  // Without touching the global `Buffer` (which would load it): Buffers are Uint8Arrays whose
+  // constructor is the function named Buffer.
+  function isBuffer(value) {
+    return value instanceof Uint8Array && typeof value.constructor === 'function' &&
+      value.constructor.name === 'Buffer';
+  }
+
   function quote(str) {
     var q = "'";
     if (str.indexOf("'") !== -1) {
@@ -188,7 +195,7 @@
         return base;
       }
       braces = ['{', '}'];
-    } else if (global.Buffer && global.Buffer.isBuffer(value)) {
+    } else if (isBuffer(value)) {
       var hex = [];
       var max = Math.min(value.length, 50);
       for (i = 0; i < max; i++) {

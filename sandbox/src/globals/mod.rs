@@ -3,18 +3,22 @@
 //! Each global is a pair: a JavaScript file (`*.js`, included with `include_str!`) that
 //! evaluates to `function (native, global) { ... }` and defines the Node-facing API, and a Rust
 //! module that registers the native functions the JavaScript calls through the private
-//! `native` object (never reachable from the script). The files run in this order:
+//! `native` object (never reachable from the script). The small ones run for every call, in
+//! this order; `loader.js` makes the large ones (marked *lazy*) accessors on the global object
+//! that evaluate their file on first use, since parsing them costs more than the rest of a
+//! call:
 //!
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
 //! | `stack.js`    | V8-style `Error.prepareStackTrace` and messages                 |
 //! | `json.js`     | `JSON.parse` with V8's error messages                           |
 //! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` |
-//! | `buffer.js`   | `Buffer`                                                        |
-//! | `console.js`  | `console`                                                       |
-//! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*`           |
-//! | `request.js`  | `request` (npm `request` callback API)                          |
+//! | `loader.js`   | the lazy accessors below                                        |
 //! | `callback.js` | the `callback` argument                                         |
+//! | `buffer.js`   | `Buffer` (lazy)                                                 |
+//! | `console.js`  | `console` (lazy)                                                |
+//! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
+//! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
 //!
 //! Plus `global` (= `globalThis`) and the frozen `configuration`. Nothing reaches the file
 //! system, processes or the environment; there is no `require` (see [`crate::modules`]).
@@ -32,20 +36,50 @@ pub(crate) mod timers;
 use std::collections::BTreeMap;
 
 use rquickjs::context::EvalOptions;
-use rquickjs::{Ctx, Function, Object, Value};
+use rquickjs::{Ctx, Exception, Function, Object, Value};
 
 use crate::host::Host;
 
 /// Entry points into the JavaScript side that the event loop calls.
 #[derive(Debug)]
 pub(crate) struct Hooks<'js> {
-    /// `fire(id)`: run timer `id`'s callback.
-    pub(crate) fire_timer: Function<'js>,
-    /// `complete(id, error, response)`: deliver an HTTP result.
-    pub(crate) http_complete: Function<'js>,
+    /// `loader.js`'s `load(name)`: a lazily loaded module's exports.
+    load: Function<'js>,
     /// `make()`: a fresh `callback` function.
     pub(crate) make_callback: Function<'js>,
 }
+
+impl<'js> Hooks<'js> {
+    /// `fire(id)` of the timers module: runs timer `id`'s callback.
+    pub(crate) fn fire_timer(&self, id: u64) -> rquickjs::Result<Value<'js>> {
+        let timers: Object<'js> = self.load.call(("timers",))?;
+        let fire: Function<'js> = timers.get("fire")?;
+        fire.call((id as f64,))
+    }
+
+    /// `complete(id, error, response)` of the request module: delivers an HTTP result.
+    pub(crate) fn http_complete(
+        &self,
+        id: u64,
+        error: Value<'js>,
+        response: Value<'js>,
+    ) -> rquickjs::Result<Value<'js>> {
+        let request: Object<'js> = self.load.call(("request",))?;
+        let complete: Function<'js> = request.get("complete")?;
+        complete.call((id as f64, error, response))
+    }
+}
+
+/// The lazily loaded modules: name, file name, source.
+const LAZY: &[(&str, &str, &str)] = &[
+    ("buffer", "buffer.js", buffer::JS),
+    ("console", "console.js", console::JS),
+    ("timers", "timers.js", timers::JS),
+    ("request", "request.js", request::JS),
+];
+
+/// Lazy globals (see the module documentation).
+const LOADER_JS: &str = include_str!("loader.js");
 
 /// Installs every global into the context.
 pub(crate) fn install<'js>(
@@ -62,16 +96,26 @@ pub(crate) fn install<'js>(
     request::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
 
+    native.set(
+        "loadModule",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, name: String, native: Object<'js>| -> rquickjs::Result<Object<'js>> {
+                match LAZY.iter().find(|(module, _, _)| *module == name) {
+                    Some((_, file, source)) => run(&ctx, file, source, &native),
+                    None => Err(Exception::throw_message(&ctx, &format!("no module {name}"))),
+                }
+            },
+        )?,
+    )?;
+
     let global = ctx.globals();
     global.set("global", global.clone())?;
 
     run(ctx, "stack.js", stack::JS, &native)?;
     run(ctx, "json.js", json::JS, &native)?;
     run(ctx, "errors.js", errors::JS, &native)?;
-    run(ctx, "buffer.js", buffer::JS, &native)?;
-    run(ctx, "console.js", console::JS, &native)?;
-    let timers_js = run(ctx, "timers.js", timers::JS, &native)?;
-    let request_js = run(ctx, "request.js", request::JS, &native)?;
+    let loader_js = run(ctx, "loader.js", LOADER_JS, &native)?;
     let callback_js = run(ctx, "callback.js", callback::JS, &native)?;
 
     let config = Object::new(ctx.clone())?;
@@ -84,8 +128,7 @@ pub(crate) fn install<'js>(
     global.set("configuration", config)?;
 
     Ok(Hooks {
-        fire_timer: timers_js.get("fire")?,
-        http_complete: request_js.get("complete")?,
+        load: loader_js.get("load")?,
         make_callback: callback_js.get("make")?,
     })
 }

@@ -3,10 +3,10 @@
 // url.parse validation (native.urlParse), qs, form, json, auth, body/content-length, encoding.
 // Errors found while building the request are delivered synchronously to the callback, as
 // request does. The exchange itself (redirects, timeouts, Node-like network errors) runs in
-// Rust (native.httpStart) and comes back through `complete(id, error, response)`.
+// Rust (native.httpStart) and comes back through `complete(id, error, response)`. `Buffer` is
+// only touched (and so loaded) when the script itself deals in Buffers.
 (function (native, global) {
   'use strict';
-  var Buffer = global.Buffer;
   var toWellFormed = String.prototype.toWellFormed;
   var stringify = JSON.stringify;
   var parseJson = JSON.parse;
@@ -15,6 +15,11 @@
 
   function wellFormed(s) {
     return toWellFormed.call(String(s));
+  }
+
+  function isBuffer(value) {
+    return value instanceof Uint8Array && typeof value.constructor === 'function' &&
+      value.constructor.name === 'Buffer';
   }
 
   function extend(target) {
@@ -51,7 +56,7 @@
   function qsStringifyValue(value, prefix, out) {
     if (value instanceof Date) {
       value = value.toISOString();
-    } else if (Buffer.isBuffer(value)) {
+    } else if (isBuffer(value)) {
       value = value.toString();
     }
     if (value === null) {
@@ -261,7 +266,7 @@
   }
 
   function toBase64(str) {
-    return Buffer.from(str || '', 'utf8').toString('base64');
+    return native.utf8Base64(wellFormed(str || ''));
   }
 
   function init(self, options) {
@@ -393,21 +398,24 @@
       }
     }
 
-    var bodyBytes;
+    var bodyText;
+    var bodyBinary;
     if (self.body) {
-      if (ArrayBuffer.isView(self.body) && !Buffer.isBuffer(self.body)) {
-        self.body = Buffer.from(self.body.buffer, self.body.byteOffset, self.body.byteLength);
-      }
+      var length;
       if (typeof self.body === 'string') {
-        bodyBytes = Buffer.from(self.body, 'utf8');
-      } else if (Buffer.isBuffer(self.body)) {
-        bodyBytes = self.body;
-      } else if (Array.isArray(self.body) && self.body.every(Buffer.isBuffer)) {
-        bodyBytes = Buffer.concat(self.body);
+        bodyText = wellFormed(self.body);
+        length = native.utf8Length(bodyText);
+      } else if (ArrayBuffer.isView(self.body)) {
+        var view = self.body;
+        bodyBinary = global.Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
+        length = view.byteLength;
+      } else if (Array.isArray(self.body) && self.body.every(isBuffer)) {
+        bodyBinary = global.Buffer.concat(self.body).toString('latin1');
+        length = bodyBinary.length;
       }
       if (!self._headers.has('content-length')) {
-        if (bodyBytes && bodyBytes.length) {
-          self._headers.set('content-length', bodyBytes.length);
+        if (length) {
+          self._headers.set('content-length', length);
         } else {
           return fail(self, 'Argument error, options.body.');
         }
@@ -427,7 +435,8 @@
       method: self.method,
       href: parsed.href,
       headers: self._headers.toWire(),
-      body: bodyBytes ? bodyBytes.toString('latin1') : undefined,
+      bodyText: bodyText,
+      body: bodyBinary,
       timeout: typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
       followRedirect: followRedirect,
       followAllRedirects: !!options.followAllRedirects,
@@ -511,10 +520,15 @@
         };
       }
     };
-    var bytes = Buffer.from(res.body);
     var body;
-    if (bytes.length > 0) {
-      body = self.encoding === null ? bytes : bytes.toString(self.encoding || 'utf8');
+    if (res.body.byteLength > 0) {
+      var encoding = self.encoding;
+      if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') {
+        body = res.text;
+      } else {
+        var bytes = global.Buffer.from(res.body);
+        body = encoding === null ? bytes : bytes.toString(encoding);
+      }
     }
     if (self._json) {
       try {
@@ -524,7 +538,7 @@
       }
     }
     if (body === undefined && !self._json) {
-      body = self.encoding === null ? Buffer.alloc(0) : '';
+      body = self.encoding === null ? global.Buffer.alloc(0) : '';
     }
     response.body = body;
     self.response = response;

@@ -10,6 +10,8 @@
 //! [`HttpExchange`] with credentials masked.
 
 use std::net::IpAddr;
+
+use base64::Engine as _;
 use std::time::Duration;
 
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, IntoJs, Object, Value};
@@ -74,7 +76,8 @@ struct HttpSpec {
     remove_referer: bool,
 }
 
-/// Adds `urlParse`, `httpStart` and `httpAbort` to the native object.
+/// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
+/// object.
 pub(crate) fn register<'js>(
     ctx: &Ctx<'js>,
     native: &Object<'js>,
@@ -96,6 +99,16 @@ pub(crate) fn register<'js>(
                 Ok(start(&h, spec) as f64)
             },
         )?,
+    )?;
+    native.set(
+        "utf8Length",
+        Function::new(ctx.clone(), |text: String| text.len() as f64)?,
+    )?;
+    native.set(
+        "utf8Base64",
+        Function::new(ctx.clone(), |text: String| {
+            base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+        })?,
     )?;
     let h = host.clone();
     native.set(
@@ -180,14 +193,20 @@ fn read_spec<'js>(
         }
         headers.push((name, value));
     }
-    let body: Option<String> = spec.get("body")?;
+    let body_text: Option<String> = spec.get("bodyText")?;
+    let body_binary: Option<String> = spec.get("body")?;
+    let body = match (body_text, body_binary) {
+        (Some(text), _) => Some(text.into_bytes()),
+        (None, Some(binary)) => Some(super::buffer::binary_to_bytes(&binary)),
+        (None, None) => None,
+    };
     let timeout: Option<f64> = spec.get("timeout")?;
     let max_redirects: Option<f64> = spec.get("maxRedirects")?;
     Ok(HttpSpec {
         method,
         url,
         headers,
-        body: body.map(|b| super::buffer::binary_to_bytes(&b)),
+        body,
         timeout: timeout
             .filter(|t| t.is_finite() && *t > 0.0)
             .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
@@ -634,6 +653,7 @@ pub(crate) fn to_js<'js>(
             }
             obj.set("headers", headers)?;
             obj.set("url", response.url)?;
+            obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
             obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
             Ok((undefined, obj.into_value()))
         }
