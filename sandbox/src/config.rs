@@ -8,9 +8,9 @@ pub struct SandboxConfig {
     /// Execution limit per call (Auth0: about 20 s). Enforced inside the engine (a busy loop
     /// is interrupted) and while waiting for I/O or timers.
     pub time_limit: Duration,
-    /// Memory limit of the JavaScript heap per call, in bytes. Exceeding it ends the call with
-    /// [`crate::CallResult::OutOfMemory`]. HTTP response bodies larger than this are treated
-    /// the same way.
+    /// Memory limit of the JavaScript heap per call, in bytes (0: unlimited). Exceeding it ends
+    /// the call with [`crate::CallResult::OutOfMemory`]. HTTP response bodies larger than this
+    /// are treated the same way.
     pub memory_limit: usize,
     /// Client used for every `request(...)`. The sandbox follows redirects itself, with the
     /// `request` module's rules, so this client should not follow redirects

@@ -55,7 +55,11 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
             client: job.client.clone(),
             completions: job.completions.clone(),
             http_timeout_default: job.http_timeout_default,
-            body_limit: job.memory_limit,
+            body_limit: if job.memory_limit == 0 {
+                usize::MAX
+            } else {
+                job.memory_limit
+            },
             source: job.call.source.clone(),
             file_name: job.call.file_name.clone(),
             exchanges: ExchangeLog::default(),
@@ -278,6 +282,12 @@ impl<'js> EventLoop<'_, 'js> {
         let mut options = EvalOptions::default();
         options.strict = false;
         options.filename = Some(self.job.call.file_name.clone());
+        if self.job.call.source.trim().is_empty() {
+            return Err(Box::new(invalid(
+                "SyntaxError",
+                "the script is empty".to_owned(),
+            )));
+        }
         let source = wrap_source(&self.job.call.source);
         let result = match self.ctx.eval_with_options::<Value<'js>, _>(source, options) {
             Ok(value) => match value.as_function() {
@@ -298,7 +308,11 @@ impl<'js> EventLoop<'_, 'js> {
                     let call = &self.job.call;
                     match classify(&self.ctx, &value, &call.file_name, &call.source) {
                         Thrown::OutOfMemory => CallResult::OutOfMemory,
-                        Thrown::Exception(e) => CallResult::InvalidScript(e),
+                        Thrown::Exception(e) => CallResult::InvalidScript(syntax_error(
+                            e,
+                            &call.source,
+                            &call.file_name,
+                        )),
                     }
                 }
             }
@@ -387,6 +401,43 @@ impl<'js> EventLoop<'_, 'js> {
             Thrown::Exception(e) => CallResult::Threw(e),
         });
     }
+}
+
+/// QuickJS' compile errors in V8's wording where they coincide (`Unexpected token ';'`,
+/// `Unexpected end of input`), otherwise capitalised as V8's are. An error found on the
+/// closing parenthesis added by [`wrap_source`] means the script ended early: it is reported
+/// as `Unexpected end of input` at the end of the script.
+fn syntax_error(mut e: ScriptException, source: &str, file_name: &str) -> ScriptException {
+    if e.name != "SyntaxError" {
+        return e;
+    }
+    let trimmed = source.trim_end_matches(|c: char| c.is_whitespace() || c == ';');
+    let last_line = u32::try_from(trimmed.lines().count().max(1)).unwrap_or(u32::MAX);
+    let message = if e.line.is_some_and(|line| line > last_line)
+        || e.message == "unexpected token in expression: ''"
+    {
+        let last = trimmed.lines().last().unwrap_or_default();
+        e.line = Some(last_line);
+        e.column = Some(u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX));
+        "Unexpected end of input".to_owned()
+    } else if let Some(token) = e.message.strip_prefix("unexpected token in expression: ") {
+        format!("Unexpected token {token}")
+    } else {
+        let mut chars = e.message.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    if e.stack.is_some() {
+        let location = match (e.line, e.column) {
+            (Some(line), Some(column)) => format!("\n    at {file_name}:{line}:{column}"),
+            _ => String::new(),
+        };
+        e.stack = Some(format!("SyntaxError: {message}{location}"));
+    }
+    e.message = message;
+    e
 }
 
 /// An [`CallResult::InvalidScript`] without position.

@@ -203,8 +203,44 @@ async fn syntax_errors_are_invalid_scripts_with_a_position() {
         panic!("expected InvalidScript, got {:?}", outcome.result);
     };
     assert_eq!(e.name, "SyntaxError");
+    assert_eq!(e.message, "Unexpected token ';'");
     assert_eq!((e.line, e.column), (Some(2), Some(11)));
-    assert!(!e.message.is_empty());
+    assert_eq!(
+        e.stack.as_deref(),
+        Some("SyntaxError: Unexpected token ';'\n    at login.js:2:11")
+    );
+
+    // an unclosed block ends the input early, as V8 reports it
+    let outcome = run(
+        "function login(email, password, callback) {\n  if (email) {\n    callback();\n}\n",
+        vec![],
+    )
+    .await;
+    let CallResult::InvalidScript(e) = &outcome.result else {
+        panic!("expected InvalidScript, got {:?}", outcome.result);
+    };
+    assert_eq!(e.message, "Unexpected end of input");
+    assert_eq!((e.line, e.column), (Some(4), Some(2)));
+
+    let outcome = run("  \n", vec![]).await;
+    assert!(
+        matches!(&outcome.result, CallResult::InvalidScript(e) if e.message == "the script is empty")
+    );
+
+    for broken in [
+        "function login(email, password, callback) {\n  callback(null, {\n}",
+        "function login(email, password, callback) {\n  if (x) {\n    callback();\n}\n",
+        "function login(email, password, callback) {\n  var s = 'unterminated;\n}",
+        "function login(email password, callback) {}",
+    ] {
+        let outcome = run(broken, vec![]).await;
+        let CallResult::InvalidScript(e) = &outcome.result else {
+            panic!("expected InvalidScript, got {:?}", outcome.result);
+        };
+        assert_eq!(e.name, "SyntaxError", "{broken}");
+        assert!(e.line.is_some() && e.column.is_some(), "{broken}: {e:?}");
+        assert!(e.message.starts_with(char::is_uppercase), "{broken}: {e:?}");
+    }
 
     let outcome = run("var x = 1;", vec![]).await;
     assert!(
