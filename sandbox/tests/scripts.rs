@@ -563,6 +563,21 @@ async fn console_output_is_captured_with_node_formatting() {
 }
 
 #[tokio::test]
+async fn errors_are_logged_with_their_stack_and_extra_fields() {
+    let outcome = run(
+        "function f(callback) {\n  console.log(new ValidationError('user_exists', 'taken'));\n  callback();\n}",
+        vec![],
+    )
+    .await;
+    // Node: the stack, then the own properties not already shown in it (Node points the
+    // frame at `new` (column 15), QuickJS at the constructor name)
+    assert_eq!(
+        outcome.console[0].text,
+        "ValidationError: taken\n    at f (login.js:2:19) {\n  code: 'user_exists',\n  description: 'taken',\n  statusCode: 400\n}"
+    );
+}
+
+#[tokio::test]
 async fn long_objects_are_broken_over_lines_like_node() {
     // node -e "console.log({longkeyname1: 'a'.repeat(24), longkeyname2: 'b'.repeat(32), k: 1})"
     let outcome = run(

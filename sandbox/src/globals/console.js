@@ -211,7 +211,14 @@
         stack = undefined;
       }
       base = typeof stack === 'string' && stack !== '' ? stack : Error.prototype.toString.call(value);
-      keys = ownKeys(value).filter(function (k) { return k !== 'stack' && k !== 'message'; });
+      // like Node's removeDuplicateErrorKeys: name/message/stack already shown by the stack
+      keys = ownKeys(value).filter(function (k) {
+        if (k !== 'name' && k !== 'message' && k !== 'stack') {
+          return true;
+        }
+        var v = value[k];
+        return !(typeof v === 'string' && base.indexOf(v) !== -1);
+      });
       if (keys.length === 0) {
         return base;
       }
