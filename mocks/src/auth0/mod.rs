@@ -1,1 +1,588 @@
-//! Mock Auth0.
+//! Mock Auth0: one tenant with applications, database connections (custom databases with
+//! their scripts, automatic migration) and the users they hold.
+//!
+//! Served: the Authentication API used by logins (`POST /oauth/token`, JWKS and OpenID
+//! discovery), `/dbconnections/change_password` with the emailed reset link (`/lo/reset`), and
+//! the Management API's users, connections and logs endpoints. Custom database scripts run in
+//! the [`sandbox`] crate, as Auth0 runs them in its webtask sandbox. Besides the kit's admin
+//! endpoints, `GET /__ferry/outbox` lists the emails the tenant sent and `GET /__ferry/scripts`
+//! every script run with its console output and HTTP exchanges.
+//!
+//! Facts come from `shared/reference/auth0.md`; where Auth0 documents nothing (the wire shape of
+//! a script error at `/oauth/token`, say) the choice is named in the module that makes it.
+
+mod authenticate;
+mod dbconnections;
+pub mod error;
+mod logs;
+mod lucene;
+mod management;
+pub mod model;
+pub mod password;
+mod scripts;
+pub mod seed;
+mod state;
+mod tokens;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sandbox::{Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+use self::error::ApiError;
+use self::model::{
+    Client, Connection, GRANT_PASSWORD_REALM, StoredUser, default_nickname, default_picture,
+};
+use self::password::PasswordHash;
+use self::seed::{Auth0Seed, ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
+use self::state::Tenant;
+use self::tokens::Keys;
+use crate::kit::clock::parse_duration;
+use crate::kit::seed::SeedError;
+use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider};
+
+pub use self::dbconnections::RESET_EMAIL_SENT;
+pub use self::logs::LogEvent;
+pub use self::scripts::{ScriptExecution, TIMEOUT_MESSAGE};
+pub use self::state::{Email, TenantSettings};
+
+/// Name of the application every tenant starts with.
+pub const DEFAULT_APP: &str = "Default App";
+/// Name of the machine-to-machine application every tenant starts with, granted every
+/// Management API scope the mock knows.
+pub const MANAGEMENT_APP: &str = "Ferry Management";
+
+/// Every Management API scope the mock checks.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:users",
+    "update:users",
+    "delete:users",
+    "create:users",
+    "read:users_app_metadata",
+    "update:users_app_metadata",
+    "read:user_idp_tokens",
+    "read:connections",
+    "update:connections",
+    "create:connections",
+    "delete:connections",
+    "read:connections_options",
+    "update:connections_options",
+    "read:clients",
+    "read:client_keys",
+    "read:logs",
+    "read:logs_users",
+];
+
+/// The mock Auth0 tenant. Cheap to clone; every clone is the same tenant.
+#[derive(Clone, Debug)]
+pub struct Auth0 {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kit: Kit,
+    tenant: Mutex<Tenant>,
+    keys: Keys,
+    http: reqwest::Client,
+}
+
+impl Auth0 {
+    /// A tenant with the two default applications and no connection.
+    pub fn new(kit: Kit) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent("ferry-auth0-sandbox")
+            .build()
+            .unwrap_or_default();
+        let auth0 = Self {
+            inner: Arc::new(Inner {
+                kit,
+                tenant: Mutex::default(),
+                keys: Keys::load(),
+                http,
+            }),
+        };
+        auth0.install_default_clients();
+        auth0
+    }
+
+    fn install_default_clients(&self) {
+        let ids = &self.inner.kit.ids;
+        let default_app = Client {
+            name: DEFAULT_APP.into(),
+            client_id: ids.alnum(32),
+            client_secret: ids.token(64),
+            app_type: "regular_web".into(),
+            grant_types: default_grants(),
+            management_scopes: vec![],
+        };
+        let management = Client {
+            name: MANAGEMENT_APP.into(),
+            client_id: ids.alnum(32),
+            client_secret: ids.token(64),
+            app_type: "non_interactive".into(),
+            grant_types: vec!["client_credentials".into()],
+            management_scopes: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        self.with_tenant(|t| {
+            t.clients = vec![default_app, management];
+        });
+    }
+
+    pub(crate) fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
+        let mut tenant = self
+            .inner
+            .tenant
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&mut tenant)
+    }
+
+    /// The kit (clock, ids, journal, faults) this tenant was built with.
+    pub fn kit(&self) -> &Kit {
+        &self.inner.kit
+    }
+
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    /// A sandbox configured from the tenant settings.
+    pub(crate) fn sandbox(&self) -> Sandbox {
+        let (time_limit, memory_limit) =
+            self.with_tenant(|t| (t.settings.script_time_limit, t.settings.script_memory_limit));
+        Sandbox::new(SandboxConfig {
+            time_limit,
+            memory_limit,
+            http: self.inner.http.clone(),
+            ..SandboxConfig::default()
+        })
+    }
+
+    /// The token issuer: `https://{domain}/` when a domain is set, else the mock's base URL.
+    pub fn issuer(&self) -> String {
+        match self.with_tenant(|t| t.settings.domain.clone()) {
+            Some(domain) => format!("https://{domain}/"),
+            None => format!("{}/", self.inner.kit.base_url()),
+        }
+    }
+
+    /// The Management API audience to ask tokens for: `{issuer}api/v2/`.
+    pub fn management_audience(&self) -> String {
+        format!("{}api/v2/", self.issuer())
+    }
+
+    pub(crate) fn is_management_audience(&self, audience: &str) -> bool {
+        let own = format!("{}/api/v2/", self.inner.kit.base_url());
+        audience == own || audience == self.management_audience()
+    }
+
+    pub(crate) fn tenant_name(&self) -> String {
+        self.with_tenant(|t| t.settings.domain.clone())
+            .map(|d| d.split('.').next().unwrap_or("ferry").to_owned())
+            .unwrap_or_else(|| "ferry".into())
+    }
+
+    /// The applications (with their secrets: this is the in-process view for whoever started
+    /// the mock, e.g. `ferry serve` printing credentials).
+    pub fn clients(&self) -> Vec<(String, String, String)> {
+        self.with_tenant(|t| {
+            t.clients
+                .iter()
+                .map(|c| (c.name.clone(), c.client_id.clone(), c.client_secret.clone()))
+                .collect()
+        })
+    }
+
+    /// Client id and secret of an application by name.
+    pub fn client_credentials(&self, name: &str) -> Option<(String, String)> {
+        self.with_tenant(|t| {
+            t.clients
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| (c.client_id.clone(), c.client_secret.clone()))
+        })
+    }
+
+    /// A connection's id by name.
+    pub fn connection_id(&self, name: &str) -> Option<String> {
+        self.with_tenant(|t| t.connection(name).map(|c| c.id.clone()))
+    }
+
+    /// Every stored user as the Management API shows them, in creation order.
+    pub fn users(&self) -> Vec<Value> {
+        self.with_tenant(|t| t.users.iter().map(StoredUser::to_api).collect())
+    }
+
+    /// The emails sent so far.
+    pub fn outbox(&self) -> Vec<Email> {
+        self.with_tenant(|t| t.outbox.clone())
+    }
+
+    /// Script runs so far (oldest first).
+    pub fn script_executions(&self) -> Vec<ScriptExecution> {
+        self.with_tenant(|t| t.scripts.iter().cloned().collect())
+    }
+
+    /// Tenant log events (oldest first).
+    pub fn logs(&self) -> Vec<LogEvent> {
+        self.with_tenant(|t| t.logs.iter().cloned().collect())
+    }
+
+    /// The tenant settings.
+    pub fn settings(&self) -> TenantSettings {
+        self.with_tenant(|t| t.settings.clone())
+    }
+
+    fn apply_settings(&self, s: SettingsSeed) -> Result<(), SeedError> {
+        let time_limit = s
+            .script_time_limit
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| SeedError::Invalid(format!("settings.script_time_limit: {e}")))?;
+        if let Some(cost) = s.bcrypt_cost
+            && !(4..=31).contains(&cost)
+        {
+            return Err(SeedError::Invalid(format!(
+                "settings.bcrypt_cost: {cost} is outside bcrypt's 4 to 31"
+            )));
+        }
+        self.with_tenant(|t| {
+            let settings = &mut t.settings;
+            if let Some(domain) = s.domain {
+                settings.domain = Some(domain);
+            }
+            if let Some(cost) = s.bcrypt_cost {
+                settings.bcrypt_cost = cost;
+            }
+            if let Some(limit) = time_limit {
+                settings.script_time_limit = limit;
+            }
+            if let Some(mib) = s.script_memory_limit_mib {
+                settings.script_memory_limit = mib.saturating_mul(1024 * 1024);
+            }
+            if let Some(directory) = s.default_directory {
+                settings.default_directory = Some(directory);
+            }
+            if let Some(max) = s.brute_force_max_attempts {
+                settings.brute_force_max_attempts = max;
+            }
+        });
+        Ok(())
+    }
+
+    fn add_client(&self, c: ClientSeed) -> Result<(), SeedError> {
+        let ids = &self.inner.kit.ids;
+        let client = Client {
+            client_id: c.client_id.unwrap_or_else(|| ids.alnum(32)),
+            client_secret: c.client_secret.unwrap_or_else(|| ids.token(64)),
+            app_type: c.app_type.unwrap_or_else(|| "regular_web".into()),
+            grant_types: c.grant_types.unwrap_or_else(default_grants),
+            management_scopes: c.management_scopes,
+            name: c.name,
+        };
+        self.with_tenant(|t| {
+            if let Some(existing) = t.clients.iter_mut().find(|x| x.name == client.name) {
+                *existing = client;
+            } else if t.clients.iter().any(|x| x.client_id == client.client_id) {
+                return Err(SeedError::Invalid(format!(
+                    "client id {} is used by another client",
+                    client.client_id
+                )));
+            } else {
+                t.clients.push(client);
+            }
+            Ok(())
+        })
+    }
+
+    fn add_connection(&self, c: ConnectionSeed) -> Result<(), SeedError> {
+        if c.name.is_empty()
+            || c.name.len() > 128
+            || !c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            || c.name.starts_with('-')
+            || c.name.ends_with('-')
+        {
+            return Err(SeedError::Invalid(format!(
+                "connection name `{}`: use letters, digits and dashes, starting and ending with a letter or digit (at most 128)",
+                c.name
+            )));
+        }
+        if c.strategy != "auth0" {
+            return Err(SeedError::Invalid(format!(
+                "connection `{}`: strategy `{}` is not modelled; the mock has database connections (strategy auth0) only",
+                c.name, c.strategy
+            )));
+        }
+        if let Some(id) = &c.id
+            && !(id.len() == 20
+                && id.starts_with("con_")
+                && id[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
+        {
+            return Err(SeedError::Invalid(format!(
+                "connection id `{id}` does not match ^con_[A-Za-z0-9]{{16}}$"
+            )));
+        }
+        let id =
+            c.id.unwrap_or_else(|| format!("con_{}", self.inner.kit.ids.alnum(16)));
+        self.with_tenant(|t| {
+            let enabled_clients = match c.enabled_clients {
+                None => t.clients.iter().map(|x| x.client_id.clone()).collect(),
+                Some(list) => {
+                    let mut ids = vec![];
+                    for entry in list {
+                        match t
+                            .clients
+                            .iter()
+                            .find(|x| x.name == entry || x.client_id == entry)
+                        {
+                            Some(client) => ids.push(client.client_id.clone()),
+                            None => {
+                                return Err(SeedError::Invalid(format!(
+                                    "connection `{}`: no client named `{entry}`",
+                                    c.name
+                                )));
+                            }
+                        }
+                    }
+                    ids
+                }
+            };
+            let connection = Connection {
+                id,
+                realms: c.realms.unwrap_or_else(|| vec![c.name.clone()]),
+                name: c.name,
+                strategy: c.strategy,
+                display_name: c.display_name,
+                options: c.options,
+                enabled_clients,
+                is_domain_connection: c.is_domain_connection,
+                metadata: c.metadata,
+            };
+            match t.connections.iter_mut().find(|x| x.name == connection.name) {
+                Some(existing) => {
+                    let id = existing.id.clone();
+                    *existing = Connection { id, ..connection };
+                }
+                None => t.connections.push(connection),
+            }
+            Ok(())
+        })
+    }
+
+    fn add_user(&self, u: UserSeed) -> Result<(), SeedError> {
+        if !self.with_tenant(|t| t.connection(&u.connection).is_some()) {
+            return Err(SeedError::Invalid(format!(
+                "user {}: no connection named `{}`",
+                u.email.as_deref().unwrap_or("?"),
+                u.connection
+            )));
+        }
+        if u.email.is_none() && u.username.is_none() {
+            return Err(SeedError::Invalid(
+                "a user needs an email or a username".into(),
+            ));
+        }
+        let email = u.email.map(|e| e.to_lowercase());
+        let username = u.username.map(|x| x.to_lowercase());
+        let password = match &u.password {
+            Some(p) => {
+                let cost = self.with_tenant(|t| t.settings.bcrypt_cost);
+                let mut salt = [0u8; 16];
+                salt.copy_from_slice(&self.inner.kit.ids.bytes(16));
+                Some(PasswordHash::bcrypt(p, cost, salt).map_err(SeedError::Invalid)?)
+            }
+            None => None,
+        };
+        let now = self.inner.kit.clock.now();
+        let name = u.name.unwrap_or_else(|| {
+            email
+                .clone()
+                .or_else(|| username.clone())
+                .unwrap_or_default()
+        });
+        let user = StoredUser {
+            id: u.user_id.unwrap_or_else(|| self.inner.kit.ids.hex(24)),
+            connection: u.connection,
+            nickname: u
+                .nickname
+                .unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref())),
+            picture: u
+                .picture
+                .unwrap_or_else(|| default_picture(email.as_deref(), &name)),
+            name,
+            email,
+            email_verified: u.email_verified,
+            username,
+            phone_number: u.phone_number,
+            phone_verified: false,
+            given_name: u.given_name,
+            family_name: u.family_name,
+            user_metadata: u.user_metadata,
+            app_metadata: u.app_metadata,
+            extra: Default::default(),
+            created_at: now,
+            updated_at: now,
+            last_login: None,
+            last_ip: None,
+            logins_count: 0,
+            last_password_reset: None,
+            blocked: u.blocked,
+            password,
+        };
+        self.with_tenant(|t| {
+            let clash = t.users.iter().any(|x| {
+                x.connection == user.connection
+                    && (x.id == user.id
+                        || (user.email.is_some() && x.email == user.email)
+                        || (user.username.is_some() && x.username == user.username))
+            });
+            if clash {
+                return Err(SeedError::Invalid(format!(
+                    "user {}: the user already exists.",
+                    user.user_id()
+                )));
+            }
+            t.users.push(user);
+            Ok(())
+        })
+    }
+
+    /// Seeds the tenant (settings, then clients, connections and users). Passwords of seeded
+    /// users are hashed here, at the tenant's bcrypt cost.
+    fn seed_tenant(&self, seed: Auth0Seed) -> Result<Value, SeedError> {
+        if let Some(settings) = seed.settings {
+            self.apply_settings(settings)?;
+        }
+        let (clients, connections, users) =
+            (seed.clients.len(), seed.connections.len(), seed.users.len());
+        for client in seed.clients {
+            self.add_client(client)?;
+        }
+        for connection in seed.connections {
+            self.add_connection(connection)?;
+        }
+        for user in seed.users {
+            self.add_user(user)?;
+        }
+        Ok(json!({ "clients": clients, "connections": connections, "users": users }))
+    }
+}
+
+fn default_grants() -> Vec<String> {
+    [
+        "authorization_code",
+        "implicit",
+        "refresh_token",
+        "password",
+        GRANT_PASSWORD_REALM,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+impl Provider for Auth0 {
+    const NAME: &'static str = "auth0";
+    type Seed = Auth0Seed;
+
+    fn kit(&self) -> &Kit {
+        &self.inner.kit
+    }
+
+    fn routes(&self) -> Router {
+        Router::new()
+            .route("/oauth/token", post(tokens::token_create))
+            .route("/.well-known/jwks.json", get(tokens::jwks_get))
+            .route(
+                "/.well-known/openid-configuration",
+                get(tokens::openid_configuration_get),
+            )
+            .route(
+                "/dbconnections/change_password",
+                post(dbconnections::change_password_create),
+            )
+            .route(
+                "/lo/reset",
+                get(dbconnections::reset_page_get).post(dbconnections::reset_create),
+            )
+            .route("/api/v2/users", get(management::users_list))
+            .route(
+                "/api/v2/users/{id}",
+                get(management::users_get).delete(management::users_delete),
+            )
+            .route(
+                "/api/v2/users-by-email",
+                get(management::users_by_email_list),
+            )
+            .route("/api/v2/connections", get(management::connections_list))
+            .route("/api/v2/connections/{id}", get(management::connections_get))
+            .route("/api/v2/logs", get(management::logs_list))
+            .route("/__ferry/outbox", get(outbox_list))
+            .route("/__ferry/scripts", get(scripts_list))
+            .fallback(not_found)
+            .with_state(self.clone())
+    }
+
+    fn seed(&self, seed: Self::Seed) -> Result<Value, SeedError> {
+        self.seed_tenant(seed)
+    }
+
+    fn reset(&self) {
+        let settings = self.settings();
+        self.with_tenant(|t| {
+            *t = Tenant {
+                settings,
+                ..Tenant::default()
+            };
+        });
+        self.install_default_clients();
+    }
+
+    fn fault_response(&self, status: StatusCode) -> Response {
+        // The Management API's error shape; the Authentication API's routes answer with it too
+        // under a fault, which is what Auth0's edge does for 5xx and 429.
+        let message = match status.as_u16() {
+            429 => "Global limit has been reached".to_owned(),
+            413 => "Payload Too Large".to_owned(),
+            _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+        };
+        let code = match status.as_u16() {
+            429 => Some("too_many_requests"),
+            _ => None,
+        };
+        ApiError::new(status, message, code).into_response()
+    }
+
+    fn secret_fields(&self) -> &'static [&'static str] {
+        COMMON_SECRET_FIELDS
+    }
+
+    fn state(&self) -> Value {
+        self.with_tenant(|t| t.view())
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::new(StatusCode::NOT_FOUND, "Not Found", None).into_response()
+}
+
+async fn outbox_list(State(auth0): State<Auth0>) -> Json<Vec<Email>> {
+    Json(auth0.outbox())
+}
+
+async fn scripts_list(State(auth0): State<Auth0>) -> Json<Vec<ScriptExecution>> {
+    Json(auth0.script_executions())
+}

@@ -16,28 +16,36 @@
 //! | `POST /__ferry/clock`           | `{"advance": "5m"}` moves a manual clock                    |
 //! | `GET /__ferry/state`            | the provider's state, without secrets                       |
 
+use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::Provider;
 use super::clock::{iso_millis, parse_duration};
 use super::fault::FaultRule;
 use super::seed::{self, SeedError};
-use super::Provider;
 
 pub(crate) fn router<P: Provider>(provider: P) -> Router {
     Router::new()
         .route("/__ferry/health", get(health::<P>))
-        .route("/__ferry/journal", get(journal_list::<P>).delete(journal_clear::<P>))
+        .route(
+            "/__ferry/journal",
+            get(journal_list::<P>).delete(journal_clear::<P>),
+        )
         .route("/__ferry/seed", post(seed_post::<P>))
         .route("/__ferry/reset", post(reset::<P>))
-        .route("/__ferry/faults", get(faults_list::<P>).post(faults_add::<P>).delete(faults_clear::<P>))
+        .route(
+            "/__ferry/faults",
+            get(faults_list::<P>)
+                .post(faults_add::<P>)
+                .delete(faults_clear::<P>),
+        )
         .route("/__ferry/faults/{id}", delete(faults_remove::<P>))
         .route("/__ferry/clock", get(clock_get::<P>).post(clock_post::<P>))
         .route("/__ferry/state", get(state_get::<P>))
@@ -45,7 +53,11 @@ pub(crate) fn router<P: Provider>(provider: P) -> Router {
 }
 
 fn admin_error(status: StatusCode, error: &str, detail: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": error, "detail": detail.into() }))).into_response()
+    (
+        status,
+        Json(json!({ "error": error, "detail": detail.into() })),
+    )
+        .into_response()
 }
 
 async fn health<P: Provider>() -> Json<serde_json::Value> {
@@ -65,8 +77,12 @@ async fn journal_list<P: Provider>(State(p): State<P>, Query(q): Query<JournalQu
     let mut page = p.kit().journal.page(q.since, q.limit.unwrap_or(usize::MAX));
     if q.method.is_some() || q.path.is_some() {
         page.entries.retain(|e| {
-            q.method.as_deref().is_none_or(|m| e.method.eq_ignore_ascii_case(m))
-                && q.path.as_deref().is_none_or(|pat| super::journal::path_matches(pat, &e.path))
+            q.method
+                .as_deref()
+                .is_none_or(|m| e.method.eq_ignore_ascii_case(m))
+                && q.path
+                    .as_deref()
+                    .is_none_or(|pat| super::journal::path_matches(pat, &e.path))
         });
     }
     Json(page).into_response()
@@ -86,7 +102,11 @@ fn is_yaml(headers: &HeaderMap) -> bool {
 
 async fn seed_post<P: Provider>(State(p): State<P>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(text) = std::str::from_utf8(&body) else {
-        return admin_error(StatusCode::BAD_REQUEST, "invalid_seed", "the seed is not UTF-8 text");
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_seed",
+            "the seed is not UTF-8 text",
+        );
     };
     let parsed: Result<P::Seed, SeedError> = if is_yaml(&headers) {
         seed::parse(text, None)
@@ -117,7 +137,11 @@ async fn faults_list<P: Provider>(State(p): State<P>) -> Response {
 
 async fn faults_add<P: Provider>(State(p): State<P>, body: Bytes) -> Response {
     match serde_json::from_slice::<FaultRule>(&body) {
-        Ok(rule) => (StatusCode::CREATED, Json(json!({ "id": p.kit().faults.add(rule) }))).into_response(),
+        Ok(rule) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": p.kit().faults.add(rule) })),
+        )
+            .into_response(),
         Err(e) => admin_error(StatusCode::BAD_REQUEST, "invalid_fault", e.to_string()),
     }
 }
@@ -131,7 +155,11 @@ async fn faults_remove<P: Provider>(State(p): State<P>, Path(id): Path<u64>) -> 
     if p.kit().faults.remove(id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        admin_error(StatusCode::NOT_FOUND, "not_found", format!("no fault rule {id}"))
+        admin_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no fault rule {id}"),
+        )
     }
 }
 
@@ -157,7 +185,11 @@ async fn clock_post<P: Provider>(State(p): State<P>, body: Bytes) -> Response {
     };
     let clock = &p.kit().clock;
     if !clock.advance(by) {
-        return admin_error(StatusCode::CONFLICT, "system_clock", "this mock runs on the system clock, which cannot be moved");
+        return admin_error(
+            StatusCode::CONFLICT,
+            "system_clock",
+            "this mock runs on the system clock, which cannot be moved",
+        );
     }
     Json(json!({ "now": iso_millis(clock.now()), "manual": true })).into_response()
 }

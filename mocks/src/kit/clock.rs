@@ -28,17 +28,23 @@ enum Inner {
 impl Clock {
     /// The wall clock.
     pub fn system() -> Self {
-        Self { inner: Arc::new(Inner::System) }
+        Self {
+            inner: Arc::new(Inner::System),
+        }
     }
 
     /// A clock standing at `start` until advanced.
     pub fn manual(start: DateTime<Utc>) -> Self {
-        Self { inner: Arc::new(Inner::Manual(AtomicI64::new(start.timestamp_millis()))) }
+        Self {
+            inner: Arc::new(Inner::Manual(AtomicI64::new(start.timestamp_millis()))),
+        }
     }
 
     /// The fixed epoch scenario runs start from: 2026-01-01T00:00:00.000Z.
     pub fn scenario_epoch() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     /// Whether this clock only moves when advanced.
@@ -95,15 +101,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("`{text}` is not a duration (expected e.g. 500ms, 5s, 10m, 2h, 1d)"));
+            return Err(format!(
+                "`{text}` is not a duration (expected e.g. 500ms, 5s, 10m, 2h, 1d)"
+            ));
         }
         let value: u64 = rest[..digits]
             .parse()
             .map_err(|_| format!("`{text}`: number too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let part = match unit {
@@ -112,7 +124,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "m" | "min" => Duration::from_secs(value.saturating_mul(60)),
             "h" => Duration::from_secs(value.saturating_mul(3600)),
             "d" => Duration::from_secs(value.saturating_mul(86_400)),
-            other => return Err(format!("`{text}`: unknown unit `{other}` (use ms, s, m, h or d)")),
+            other => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
+                ));
+            }
         };
         total = total.saturating_add(part);
     }

@@ -104,7 +104,12 @@ impl Faults {
         let mut state = self.state();
         state.next_id += 1;
         let id = state.next_id;
-        state.rules.push(ActiveFault { id, rule, seen: 0, fired: 0 });
+        state.rules.push(ActiveFault {
+            id,
+            rule,
+            seen: 0,
+            fired: 0,
+        });
         id
     }
 
@@ -133,7 +138,10 @@ impl Faults {
         let mut chosen = None;
         for active in state.rules.iter_mut() {
             let rule = &active.rule;
-            let method_ok = rule.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
+            let method_ok = rule
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method));
             if !method_ok || !path_matches(&rule.path, path) {
                 continue;
             }
@@ -166,9 +174,14 @@ mod tests {
     fn spoils_from_the_nth_call_for_the_given_number_of_times() {
         let faults = Faults::default();
         faults.add(rule(2, Some(2)));
-        let outcomes: Vec<bool> = (0..5).map(|_| faults.decide("POST", "/api/v1/authn").is_some()).collect();
+        let outcomes: Vec<bool> = (0..5)
+            .map(|_| faults.decide("POST", "/api/v1/authn").is_some())
+            .collect();
         assert_eq!(outcomes, [false, true, true, false, false]);
-        assert!(faults.decide("GET", "/api/v1/authn").is_none(), "other methods are untouched");
+        assert!(
+            faults.decide("GET", "/api/v1/authn").is_none(),
+            "other methods are untouched"
+        );
     }
 
     #[test]
@@ -183,7 +196,8 @@ mod tests {
     #[test]
     fn rules_read_from_yaml() {
         let rule: FaultRule =
-            serde_saphyr::from_str("path: /api/v1/users/*\nfault: {kind: delay, ms: 30}\n").expect("valid rule");
+            serde_saphyr::from_str("path: /api/v1/users/*\nfault: {kind: delay, ms: 30}\n")
+                .expect("valid rule");
         assert_eq!(rule.fault, Fault::Delay { ms: 30 });
         assert_eq!(rule.nth, 1);
     }

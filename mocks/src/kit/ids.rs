@@ -22,7 +22,9 @@ pub struct Ids {
 impl Ids {
     /// Deterministic ids from `seed`.
     pub fn seeded(seed: u64) -> Self {
-        Self { rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))) }
+        Self {
+            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))),
+        }
     }
 
     /// Ids seeded from the operating system.
@@ -60,7 +62,10 @@ impl Ids {
 
     /// A random `u64`.
     pub fn next_u64(&self) -> u64 {
-        self.rng.lock().unwrap_or_else(PoisonError::into_inner).next_u64()
+        self.rng
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next_u64()
     }
 }
 

@@ -67,7 +67,9 @@ impl JournalEntry {
 
     /// The body parsed as JSON, when it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
-        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
     }
 }
 
@@ -146,7 +148,13 @@ impl Journal {
     pub fn page(&self, since: u64, limit: usize) -> JournalPage {
         let ring = self.ring();
         JournalPage {
-            entries: ring.entries.iter().filter(|e| e.seq > since).take(limit).cloned().collect(),
+            entries: ring
+                .entries
+                .iter()
+                .filter(|e| e.seq > since)
+                .take(limit)
+                .cloned()
+                .collect(),
             dropped: ring.dropped,
             capacity: ring.capacity,
         }
@@ -193,7 +201,10 @@ pub fn mask_headers<'a>(
 ) -> Vec<(String, String)> {
     headers
         .map(|(name, value)| {
-            let secret = SECRET_HEADERS.iter().chain(extra_secret_headers).any(|s| name.eq_ignore_ascii_case(s));
+            let secret = SECRET_HEADERS
+                .iter()
+                .chain(extra_secret_headers)
+                .any(|s| name.eq_ignore_ascii_case(s));
             let value = if secret {
                 mask_credential(&String::from_utf8_lossy(value))
             } else {
@@ -207,7 +218,12 @@ pub fn mask_headers<'a>(
 /// Keeps an authorization scheme word (`SSWS`, `Bearer`, `Basic`) and masks the rest.
 fn mask_credential(value: &str) -> String {
     match value.split_once(' ') {
-        Some((scheme, _)) if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+        Some((scheme, _))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
             format!("{scheme} {MASK}")
         }
         _ => MASK.to_owned(),
@@ -264,8 +280,14 @@ pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
         .split('&')
         .map(|pair| {
             let name = pair.split('=').next().unwrap_or("");
-            let decoded = percent_encoding::percent_decode_str(&name.replace('+', " ")).decode_utf8_lossy().into_owned();
-            if pair.contains('=') && secret_fields.iter().any(|s| decoded.eq_ignore_ascii_case(s)) {
+            let decoded = percent_encoding::percent_decode_str(&name.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
+            if pair.contains('=')
+                && secret_fields
+                    .iter()
+                    .any(|s| decoded.eq_ignore_ascii_case(s))
+            {
                 format!("{name}={MASK}")
             } else {
                 pair.to_owned()
@@ -308,7 +330,11 @@ mod tests {
         assert_eq!(page.entries[2].seq, 5);
         journal.clear();
         assert!(journal.is_empty());
-        assert_eq!(journal.record(entry("GET", "/")), 6, "sequence numbers are never reused");
+        assert_eq!(
+            journal.record(entry("GET", "/")),
+            6,
+            "sequence numbers are never reused"
+        );
     }
 
     #[test]
@@ -339,14 +365,28 @@ mod tests {
     #[test]
     fn masks_secret_fields_in_json_form_and_query() {
         let json = r#"{"username":"a@b.c","password":"hunter2","options":{"client_secret":"x"}}"#;
-        let masked = mask_body(json, Some("application/json"), &["password", "client_secret"]);
-        assert!(!masked.contains("hunter2") && !masked.contains("\"x\""), "{masked}");
+        let masked = mask_body(
+            json,
+            Some("application/json"),
+            &["password", "client_secret"],
+        );
+        assert!(
+            !masked.contains("hunter2") && !masked.contains("\"x\""),
+            "{masked}"
+        );
         assert!(masked.contains("a@b.c"));
         let form = "grant_type=password&username=a%40b.c&password=p%C3%A4ss";
         assert_eq!(
-            mask_body(form, Some("application/x-www-form-urlencoded"), &["password"]),
+            mask_body(
+                form,
+                Some("application/x-www-form-urlencoded"),
+                &["password"]
+            ),
             "grant_type=password&username=a%40b.c&password=[masked]"
         );
-        assert_eq!(mask_query("apiKey=k&secret=s", &["secret"]), "apiKey=k&secret=[masked]");
+        assert_eq!(
+            mask_query("apiKey=k&secret=s", &["secret"]),
+            "apiKey=k&secret=[masked]"
+        );
     }
 }

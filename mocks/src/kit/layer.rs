@@ -26,11 +26,19 @@ impl<P: Provider> LayerState<P> {
     pub(crate) fn new(provider: P) -> Self {
         let kit = provider.kit().clone();
         let secret_fields = provider.secret_fields().into();
-        Self { provider, kit, secret_fields }
+        Self {
+            provider,
+            kit,
+            secret_fields,
+        }
     }
 }
 
-pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, req: Request, next: Next) -> Response {
+pub(crate) async fn kit_layer<P: Provider>(
+    State(state): State<LayerState<P>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.uri().path().starts_with("/__ferry/") {
         return next.run(req).await;
     }
@@ -39,9 +47,22 @@ pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, r
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(|q| journal::mask_query(q, &state.secret_fields));
-    let headers = journal::mask_headers(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), &[]);
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let query = parts
+        .uri
+        .query()
+        .map(|q| journal::mask_query(q, &state.secret_fields));
+    let headers = journal::mask_headers(
+        parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        &[],
+    );
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
 
     let mut entry = JournalEntry {
         seq: 0,
@@ -57,21 +78,22 @@ pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, r
         fault: None,
     };
 
-    let bytes = match to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let response = state.provider.fault_response(StatusCode::PAYLOAD_TOO_LARGE);
-            entry.status = response.status().as_u16();
-            entry.body = Some(format!("[body over {MAX_BODY} bytes]"));
-            entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-            state.kit.journal.record(entry);
-            return response;
-        }
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        let response = state.provider.fault_response(StatusCode::PAYLOAD_TOO_LARGE);
+        entry.status = response.status().as_u16();
+        entry.body = Some(format!("[body over {MAX_BODY} bytes]"));
+        entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        state.kit.journal.record(entry);
+        return response;
     };
     if !bytes.is_empty() {
         let kept = &bytes[..bytes.len().min(BODY_LIMIT)];
         let text = String::from_utf8_lossy(kept);
-        entry.body = Some(journal::mask_body(&text, content_type.as_deref(), &state.secret_fields));
+        entry.body = Some(journal::mask_body(
+            &text,
+            content_type.as_deref(),
+            &state.secret_fields,
+        ));
         entry.body_truncated = bytes.len() > BODY_LIMIT;
     }
 

@@ -84,7 +84,11 @@ pub struct KitOptions {
 
 impl Default for KitOptions {
     fn default() -> Self {
-        Self { clock: Clock::system(), seed: None, journal_capacity: DEFAULT_JOURNAL_CAPACITY }
+        Self {
+            clock: Clock::system(),
+            seed: None,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+        }
     }
 }
 
@@ -102,13 +106,19 @@ impl Kit {
     /// A deterministic kit for tests and scenarios: manual clock at the scenario epoch, ids
     /// seeded with `seed`.
     pub fn deterministic(clock: Clock, seed: u64) -> Self {
-        Self::new(KitOptions { clock, seed: Some(seed), journal_capacity: DEFAULT_JOURNAL_CAPACITY })
+        Self::new(KitOptions {
+            clock,
+            seed: Some(seed),
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+        })
     }
 
     /// The base URL the mock was started at (`http://127.0.0.1:PORT`), or a placeholder
     /// (`http://localhost`) when it is used without a socket (router tests).
     pub fn base_url(&self) -> &str {
-        self.base_url.get().map_or("http://localhost", String::as_str)
+        self.base_url
+            .get()
+            .map_or("http://localhost", String::as_str)
     }
 
     /// Records the base URL; the first call wins (a kit serves one socket).
@@ -165,8 +175,11 @@ pub fn app<P: Provider>(provider: P) -> Router {
     provider
         .routes()
         .merge(admin)
-        .layer(axum::middleware::from_fn_with_state(layer::LayerState::new(provider), layer::kit_layer::<P>))
+        .layer(axum::middleware::from_fn_with_state(
+            layer::LayerState::new(provider),
+            layer::kit_layer::<P>,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-pub use self::server::{LOOPBACK_EPHEMERAL, MockServer, start};
+pub use self::server::{LOOPBACK_EPHEMERAL, MockServer, PeerAddr, start};

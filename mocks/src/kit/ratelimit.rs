@@ -32,7 +32,10 @@ pub struct FixedWindows {
 
 impl FixedWindows {
     pub fn new(clock: Clock) -> Self {
-        Self { clock, windows: Arc::default() }
+        Self {
+            clock,
+            windows: Arc::default(),
+        }
     }
 
     /// Counts one request against `key`, whose window is `window_ms` long and admits `limit`.
@@ -45,15 +48,28 @@ impl FixedWindows {
         }
         let reset_epoch = (entry.0 + window_ms).div_euclid(1000);
         if entry.1 >= limit {
-            return RateVerdict { allowed: false, limit, remaining: 0, reset_epoch };
+            return RateVerdict {
+                allowed: false,
+                limit,
+                remaining: 0,
+                reset_epoch,
+            };
         }
         entry.1 += 1;
-        RateVerdict { allowed: true, limit, remaining: limit - entry.1, reset_epoch }
+        RateVerdict {
+            allowed: true,
+            limit,
+            remaining: limit - entry.1,
+            reset_epoch,
+        }
     }
 
     /// Forgets every window.
     pub fn reset(&self) {
-        self.windows.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -66,7 +82,10 @@ pub struct TokenBuckets {
 
 impl TokenBuckets {
     pub fn new(clock: Clock) -> Self {
-        Self { clock, buckets: Arc::default() }
+        Self {
+            clock,
+            buckets: Arc::default(),
+        }
     }
 
     /// Takes one token from `key`.
@@ -77,19 +96,38 @@ impl TokenBuckets {
         let elapsed = (now - *last).max(0) as f64 / 1000.0;
         *tokens = (*tokens + elapsed * per_second).min(burst as f64);
         *last = now;
-        let refill_secs = |missing: f64| if per_second > 0.0 { (missing / per_second).ceil() as i64 } else { 0 };
+        let refill_secs = |missing: f64| {
+            if per_second > 0.0 {
+                (missing / per_second).ceil() as i64
+            } else {
+                0
+            }
+        };
         if *tokens < 1.0 {
             let reset_epoch = now.div_euclid(1000) + refill_secs(1.0 - *tokens).max(1);
-            return RateVerdict { allowed: false, limit: burst, remaining: 0, reset_epoch };
+            return RateVerdict {
+                allowed: false,
+                limit: burst,
+                remaining: 0,
+                reset_epoch,
+            };
         }
         *tokens -= 1.0;
         let reset_epoch = now.div_euclid(1000) + refill_secs(burst as f64 - *tokens);
-        RateVerdict { allowed: true, limit: burst, remaining: tokens.floor() as u64, reset_epoch }
+        RateVerdict {
+            allowed: true,
+            limit: burst,
+            remaining: tokens.floor() as u64,
+            reset_epoch,
+        }
     }
 
     /// Refills every bucket.
     pub fn reset(&self) {
-        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -108,7 +146,10 @@ mod tests {
         assert!(windows.hit("authn", 2, 60_000).allowed);
         let refused = windows.hit("authn", 2, 60_000);
         assert!(!refused.allowed);
-        assert_eq!(refused.reset_epoch, Clock::scenario_epoch().timestamp() + 60);
+        assert_eq!(
+            refused.reset_epoch,
+            Clock::scenario_epoch().timestamp() + 60
+        );
         clock.advance(Duration::from_secs(60));
         assert!(windows.hit("authn", 2, 60_000).allowed);
     }

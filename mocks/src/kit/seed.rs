@@ -14,12 +14,20 @@ use serde::de::DeserializeOwned;
 pub enum SeedError {
     /// The document could not be read into the seed type.
     #[error("{}{reason}", location(.file.as_deref(), *.line, *.column))]
-    Parse { file: Option<PathBuf>, line: Option<u64>, column: Option<u64>, reason: String },
+    Parse {
+        file: Option<PathBuf>,
+        line: Option<u64>,
+        column: Option<u64>,
+        reason: String,
+    },
     /// The document was well-formed but its data cannot be accepted (a duplicate login, say).
     #[error("{0}")]
     Invalid(String),
     #[error("cannot read {}: {source}", .file.display())]
-    Io { file: PathBuf, source: std::io::Error },
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn location(file: Option<&Path>, line: Option<u64>, column: Option<u64>) -> String {
@@ -75,7 +83,10 @@ pub fn parse<T: DeserializeOwned>(text: &str, file: Option<&Path>) -> Result<T, 
 
 /// Reads a seed document from a file (YAML or JSON).
 pub fn load<T: DeserializeOwned>(file: &Path) -> Result<T, SeedError> {
-    let text = std::fs::read_to_string(file).map_err(|source| SeedError::Io { file: file.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(file).map_err(|source| SeedError::Io {
+        file: file.to_path_buf(),
+        source,
+    })?;
     parse(&text, Some(file))
 }
 
@@ -107,8 +118,11 @@ mod tests {
 
     #[test]
     fn errors_say_file_line_and_column() {
-        let err = parse::<Seed>("users:\n  - login: a@b.c\n  - logn: x@y.z\n", Some(Path::new("seed.yaml")))
-            .expect_err("unknown key must be refused");
+        let err = parse::<Seed>(
+            "users:\n  - login: a@b.c\n  - logn: x@y.z\n",
+            Some(Path::new("seed.yaml")),
+        )
+        .expect_err("unknown key must be refused");
         let text = err.to_string();
         assert!(text.starts_with("seed.yaml:3:"), "{text}");
         assert!(text.contains("logn"), "{text}");

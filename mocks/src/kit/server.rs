@@ -24,7 +24,8 @@ use tower::ServiceExt;
 use super::{Provider, app};
 
 /// `127.0.0.1:0`: loopback, a port chosen by the system.
-pub const LOOPBACK_EPHEMERAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+pub const LOOPBACK_EPHEMERAL: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
 
 /// How long a graceful shutdown waits for open requests before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -97,7 +98,13 @@ pub async fn start<P: Provider>(provider: P, addr: SocketAddr) -> io::Result<Moc
     let router = app(provider);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, router, stopped));
-    Ok(MockServer { name: P::NAME, addr, base_url, stop, task: Some(task) })
+    Ok(MockServer {
+        name: P::NAME,
+        addr,
+        base_url,
+        stop,
+        task: Some(task),
+    })
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, mut stopped: watch::Receiver<bool>) {
@@ -116,7 +123,10 @@ async fn accept_loop(listener: TcpListener, router: Router, mut stopped: watch::
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
     connections.abort_all();
 }
 
@@ -132,7 +142,14 @@ async fn serve_connection(
         req.extensions_mut().insert(control.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
         let router = router.clone();
-        async move { Ok::<_, Infallible>(router.oneshot(req.map(axum::body::Body::new)).await.unwrap_or_else(|e| match e {})) }
+        async move {
+            Ok::<_, Infallible>(
+                router
+                    .oneshot(req.map(axum::body::Body::new))
+                    .await
+                    .unwrap_or_else(|e| match e {}),
+            )
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -154,5 +171,25 @@ async fn serve_connection(
                 }
             }
         }
+    }
+}
+
+/// The client's address, when the request came through [`start`] (absent in router tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
     }
 }

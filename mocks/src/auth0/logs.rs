@@ -1,0 +1,36 @@
+//! Tenant log events, as Auth0 records them for the flows Ferry covers (`s` success login,
+//! `fp` wrong password, `fu` unknown user, `f` failed login, `scpr`/`fcpr` password change
+//! requests, `scp` password changed, `limit_wc` brute-force block). Kept bounded.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::kit::clock::iso_millis;
+
+/// Most events kept.
+pub(crate) const LOG_CAPACITY: usize = 10_000;
+
+/// One tenant log event.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LogEvent {
+    pub log_id: String,
+    #[serde(serialize_with = "ser_time")]
+    pub date: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso_millis(*t))
+}

@@ -1,0 +1,364 @@
+//! The Management API v2 (`/api/v2/*`): bearer-token checks with per-endpoint scopes, users
+//! (list and search, get, by email, delete), connections (read), and tenant logs.
+//!
+//! Users are returned exactly as [`StoredUser::to_api`] shapes them — never a password hash.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::Auth0;
+use super::error::ApiError;
+use super::lucene;
+use super::model::StoredUser;
+use super::tokens::Claims;
+
+/// Largest `per_page` accepted (Auth0's docs say 50; the API historically took 100).
+const MAX_PER_PAGE: usize = 100;
+/// Auth0 lets a search page through its first 1,000 results only.
+const MAX_RESULTS: usize = 1000;
+
+impl Auth0 {
+    /// Checks the bearer token and that it carries any of `scopes`.
+    pub(crate) fn authorize(
+        &self,
+        headers: &HeaderMap,
+        scopes: &[&str],
+    ) -> Result<Claims, ApiError> {
+        let Some(value) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Err(ApiError::unauthorized("Missing authentication"));
+        };
+        let Some(token) = value
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Err(ApiError::unauthorized(
+                "Bad HTTP authentication header format",
+            ));
+        };
+        let Some(claims) = self.keys().verify(token) else {
+            return Err(ApiError::unauthorized("Invalid token"));
+        };
+        if !claims
+            .audiences()
+            .iter()
+            .any(|a| self.is_management_audience(a))
+        {
+            return Err(ApiError::unauthorized(format!(
+                "Bad audience: {}",
+                claims.audiences().join(" ")
+            )));
+        }
+        if claims.exp <= self.kit().clock.now().timestamp() {
+            return Err(ApiError::unauthorized(
+                "Expired token received for JSON Web Token validation",
+            ));
+        }
+        if !claims.scopes().any(|s| scopes.contains(&s)) {
+            return Err(ApiError::insufficient_scope(scopes));
+        }
+        Ok(claims)
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UsersQuery {
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+    include_totals: Option<String>,
+    sort: Option<String>,
+    fields: Option<String>,
+    include_fields: Option<String>,
+    connection: Option<String>,
+    search_engine: Option<String>,
+    primary_order: Option<String>,
+}
+
+fn query_error(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(message, "invalid_query_string")
+}
+
+fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(query_error(format!(
+            "Query validation error: 'Expected type boolean but found type string' on property {name} (Whether to include totals)."
+        ))),
+    }
+}
+
+fn parse_number(
+    value: Option<&str>,
+    name: &str,
+    max: Option<usize>,
+) -> Result<Option<usize>, ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    let n: usize = value
+        .parse()
+        .map_err(|_| query_error(format!("Query validation error: 'Expected type integer but found type string' on property {name}.")))?;
+    if let Some(max) = max
+        && n > max
+    {
+        return Err(query_error(format!(
+            "Query validation error: 'Too big: must be at most {max}' on property {name}."
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// `fields` / `include_fields` projection.
+fn project(user: Value, fields: Option<&str>, include: bool) -> Value {
+    let Some(fields) = fields.filter(|f| !f.is_empty()) else {
+        return user;
+    };
+    let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
+    let Value::Object(map) = user else {
+        return user;
+    };
+    Value::Object(
+        map.into_iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()) == include)
+            .collect::<Map<_, _>>(),
+    )
+}
+
+pub(crate) async fn users_list(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Query(q): Query<UsersQuery>,
+) -> Response {
+    match list(&auth0, &headers, &q) {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn list(auth0: &Auth0, headers: &HeaderMap, q: &UsersQuery) -> Result<Value, ApiError> {
+    auth0.authorize(headers, &["read:users", "read:user_idp_tokens"])?;
+    if let Some(engine) = q.search_engine.as_deref()
+        && !matches!(engine, "v1" | "v2" | "v3")
+    {
+        return Err(query_error(format!(
+            "Query validation error: 'No enum match for: \"{engine}\"' on property search_engine."
+        )));
+    }
+    let page = parse_number(q.page.as_deref(), "page", None)?.unwrap_or(0);
+    let per_page =
+        parse_number(q.per_page.as_deref(), "per_page", Some(MAX_PER_PAGE))?.unwrap_or(50);
+    let include_totals =
+        parse_flag(q.include_totals.as_deref(), "include_totals")?.unwrap_or(false);
+    let include_fields = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
+    let _ = parse_flag(q.primary_order.as_deref(), "primary_order")?;
+    if (page + 1).saturating_mul(per_page) > MAX_RESULTS && per_page > 0 {
+        return Err(ApiError::bad_request(
+            "You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation",
+            "invalid_paging",
+        ));
+    }
+    let query = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(text) => Some(
+            lucene::parse(text)
+                .map_err(|e| query_error(format!("Query validation error: '{e}' on property q.")))
+                .map_err(|e| ApiError::bad_request(e.message, "invalid_query_string"))?,
+        ),
+        None => None,
+    };
+    let mut users: Vec<Value> = auth0.with_tenant(|t| {
+        t.users
+            .iter()
+            .filter(|u| q.connection.as_deref().is_none_or(|c| u.connection == c))
+            .map(StoredUser::to_api)
+            .collect()
+    });
+    if let Some(query) = &query {
+        users.retain(|u| lucene::matches(query, u));
+    }
+    if let Some(sort) = q.sort.as_deref().filter(|s| !s.is_empty()) {
+        let (field, order) = sort.split_once(':').unwrap_or((sort, "1"));
+        let descending = match order {
+            "1" => false,
+            "-1" => true,
+            _ => {
+                return Err(query_error(format!(
+                    "Query validation error: 'String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: {sort}' on property sort."
+                )));
+            }
+        };
+        users.sort_by(|a, b| {
+            let key = |u: &Value| {
+                u.get(field)
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            };
+            let ordering = key(a).cmp(&key(b));
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+    }
+    let total = users.len();
+    let start = page.saturating_mul(per_page);
+    let page_users: Vec<Value> = users
+        .into_iter()
+        .skip(start)
+        .take(per_page)
+        .map(|u| project(u, q.fields.as_deref(), include_fields))
+        .collect();
+    if include_totals {
+        Ok(
+            json!({ "start": start, "limit": per_page, "length": page_users.len(), "total": total, "users": page_users }),
+        )
+    } else {
+        Ok(Value::Array(page_users))
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FieldsQuery {
+    fields: Option<String>,
+    include_fields: Option<String>,
+}
+
+pub(crate) async fn users_get(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<FieldsQuery>,
+) -> Response {
+    let result = (|| {
+        auth0.authorize(
+            &headers,
+            &["read:users", "read:current_user", "read:user_idp_tokens"],
+        )?;
+        let include = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
+        let user = auth0.with_tenant(|t| t.user_by_id(&id).map(StoredUser::to_api));
+        user.map(|u| project(u, q.fields.as_deref(), include))
+            .ok_or_else(ApiError::user_not_found)
+    })();
+    match result {
+        Ok(user) => Json(user).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) async fn users_delete(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(e) = auth0.authorize(&headers, &["delete:users", "delete:current_user"]) {
+        return e.into_response();
+    }
+    auth0.with_tenant(|t| t.users.retain(|u| u.user_id() != id));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ByEmailQuery {
+    email: Option<String>,
+    fields: Option<String>,
+    include_fields: Option<String>,
+}
+
+pub(crate) async fn users_by_email_list(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Query(q): Query<ByEmailQuery>,
+) -> Response {
+    let result = (|| {
+        auth0.authorize(&headers, &["read:users"])?;
+        let Some(email) = q.email.as_deref().filter(|e| !e.is_empty()) else {
+            return Err(query_error(
+                "Query validation error: 'Missing required property: email' on property email.",
+            ));
+        };
+        let include = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
+        // Exact and case-sensitive, as on Auth0 (its store keeps emails lower-case).
+        Ok(auth0.with_tenant(|t| {
+            t.users
+                .iter()
+                .filter(|u| u.email.as_deref() == Some(email))
+                .map(|u| project(u.to_api(), q.fields.as_deref(), include))
+                .collect::<Vec<_>>()
+        }))
+    })();
+    match result {
+        Ok(users) => Json(users).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConnectionsQuery {
+    strategy: Option<String>,
+    name: Option<String>,
+}
+
+pub(crate) async fn connections_list(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Query(q): Query<ConnectionsQuery>,
+) -> Response {
+    if let Err(e) = auth0.authorize(&headers, &["read:connections"]) {
+        return e.into_response();
+    }
+    let list: Vec<Value> = auth0.with_tenant(|t| {
+        t.connections
+            .iter()
+            .filter(|c| q.strategy.as_deref().is_none_or(|s| c.strategy == s))
+            .filter(|c| q.name.as_deref().is_none_or(|n| c.name == n))
+            .map(|c| c.to_api())
+            .collect()
+    });
+    Json(list).into_response()
+}
+
+pub(crate) async fn connections_get(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(e) = auth0.authorize(&headers, &["read:connections"]) {
+        return e.into_response();
+    }
+    match auth0.with_tenant(|t| {
+        t.connections
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.to_api())
+    }) {
+        Some(c) => Json(c).into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "The connection does not exist",
+            Some("inexistent_connection"),
+        )
+        .into_response(),
+    }
+}
+
+pub(crate) async fn logs_list(State(auth0): State<Auth0>, headers: HeaderMap) -> Response {
+    if let Err(e) = auth0.authorize(&headers, &["read:logs", "read:logs_users"]) {
+        return e.into_response();
+    }
+    // Newest first, as Auth0 lists them.
+    let logs: Vec<Value> = auth0.with_tenant(|t| {
+        t.logs
+            .iter()
+            .rev()
+            .filter_map(|l| serde_json::to_value(l).ok())
+            .collect()
+    });
+    Json(logs).into_response()
+}

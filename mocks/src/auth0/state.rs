@@ -1,0 +1,145 @@
+//! The tenant's mutable state behind one lock. No lock is ever held across an `.await`
+//! (scripts and bcrypt run outside it), so a plain `std::sync::Mutex` serves.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::logs::{LOG_CAPACITY, LogEvent};
+use super::model::{Client, Connection, StoredUser};
+use super::password::AUTH0_BCRYPT_COST;
+use super::scripts::ScriptExecution;
+
+/// Most script executions kept for reports.
+pub(crate) const SCRIPT_LOG_CAPACITY: usize = 1_000;
+
+/// Tenant-wide settings.
+#[derive(Clone, Debug, Serialize)]
+pub struct TenantSettings {
+    pub domain: Option<String>,
+    pub bcrypt_cost: u32,
+    #[serde(with = "duration_secs")]
+    pub script_time_limit: Duration,
+    pub script_memory_limit: usize,
+    pub default_directory: Option<String>,
+    pub brute_force_max_attempts: u32,
+    /// Lifetime of issued tokens, in seconds.
+    pub token_lifetime: i64,
+}
+
+mod duration_secs {
+    pub(crate) fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            domain: None,
+            bcrypt_cost: AUTH0_BCRYPT_COST,
+            script_time_limit: Duration::from_secs(20),
+            script_memory_limit: 64 * 1024 * 1024,
+            default_directory: None,
+            brute_force_max_attempts: 10,
+            token_lifetime: 86_400,
+        }
+    }
+}
+
+/// An email the tenant "sent".
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Email {
+    pub to: String,
+    pub kind: String,
+    #[serde(serialize_with = "ser_time")]
+    pub sent_at: DateTime<Utc>,
+    /// The link the email carries (a password-reset ticket URL).
+    pub link: String,
+    pub connection: String,
+}
+
+fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::kit::clock::iso_millis(*t))
+}
+
+/// A password-reset ticket, as the emailed link carries it.
+#[derive(Clone, Debug)]
+pub(crate) struct ResetTicket {
+    pub(crate) connection: String,
+    pub(crate) email: String,
+    /// The stored user the ticket is for; `None` when the user is not yet in the store and
+    /// the profile `get_user` returned is what will be created.
+    pub(crate) user_id: Option<String>,
+    pub(crate) legacy_profile: Option<Value>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) used: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Tenant {
+    pub(crate) settings: TenantSettings,
+    pub(crate) clients: Vec<Client>,
+    pub(crate) connections: Vec<Connection>,
+    /// In creation order.
+    pub(crate) users: Vec<StoredUser>,
+    pub(crate) tickets: HashMap<String, ResetTicket>,
+    pub(crate) outbox: Vec<Email>,
+    pub(crate) logs: VecDeque<LogEvent>,
+    pub(crate) scripts: VecDeque<ScriptExecution>,
+    /// Consecutive failed logins by (connection, user id, ip).
+    pub(crate) failures: HashMap<(String, String, String), u32>,
+}
+
+impl Tenant {
+    pub(crate) fn connection(&self, name: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.name == name)
+    }
+
+    pub(crate) fn client(&self, client_id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    pub(crate) fn find_user(&self, connection: &str, identifier: &str) -> Option<&StoredUser> {
+        self.users
+            .iter()
+            .find(|u| u.connection == connection && u.answers_to(identifier))
+    }
+
+    /// A user by its full id (`auth0|…`).
+    pub(crate) fn user_by_id(&self, user_id: &str) -> Option<&StoredUser> {
+        self.users.iter().find(|u| u.user_id() == user_id)
+    }
+
+    pub(crate) fn log(&mut self, event: LogEvent) {
+        if self.logs.len() >= LOG_CAPACITY {
+            self.logs.pop_front();
+        }
+        self.logs.push_back(event);
+    }
+
+    pub(crate) fn record_script(&mut self, execution: ScriptExecution) {
+        if self.scripts.len() >= SCRIPT_LOG_CAPACITY {
+            self.scripts.pop_front();
+        }
+        self.scripts.push_back(execution);
+    }
+
+    /// The state view for dashboards: no secrets, no hashes.
+    pub(crate) fn view(&self) -> Value {
+        json!({
+            "settings": self.settings,
+            "clients": self.clients,
+            "connections": self.connections.iter().map(Connection::to_api).collect::<Vec<_>>(),
+            "users": self.users.iter().map(StoredUser::to_api).collect::<Vec<_>>(),
+            "outbox": self.outbox,
+            "logs": self.logs,
+        })
+    }
+}

@@ -1,0 +1,502 @@
+//! `POST /oauth/token` and the tokens it issues.
+//!
+//! Grants: `client_credentials` (Management API tokens), `password` (the tenant's default
+//! directory) and `http://auth0.com/oauth/grant-type/password-realm`. Bodies may be form or
+//! JSON, and clients may authenticate in the body or with HTTP Basic, as on Auth0. Tokens are
+//! RS256 JWTs signed with the mock's published test key (see `keys/README.md`), verifiable
+//! through `/.well-known/jwks.json`; their times come from the mock clock.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Auth0;
+use super::error::OAuthError;
+use super::model::{Client, GRANT_PASSWORD_REALM, StoredUser};
+use crate::kit::PeerAddr;
+
+const SIGNING_KEY: &[u8] = include_bytes!("keys/signing-key.pem");
+const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
+const JWKS: &str = include_str!("keys/jwks.json");
+
+/// The signing keys.
+#[derive(Clone)]
+pub(crate) struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    kid: String,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    pub(crate) fn load() -> Self {
+        // The key files are part of the crate; failing to parse them is a build defect that
+        // the crate's tests catch, so a broken key yields tokens nobody can verify rather than
+        // a panic in a running mock.
+        let encoding = EncodingKey::from_rsa_pem(SIGNING_KEY)
+            .unwrap_or_else(|_| EncodingKey::from_secret(b"broken-key"));
+        let decoding = DecodingKey::from_rsa_pem(PUBLIC_KEY)
+            .unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
+        let kid = serde_json::from_str::<Value>(JWKS)
+            .ok()
+            .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Self {
+            encoding,
+            decoding,
+            kid,
+        }
+    }
+
+    pub(crate) fn jwks() -> Value {
+        serde_json::from_str(JWKS).unwrap_or_else(|_| json!({ "keys": [] }))
+    }
+
+    pub(crate) fn sign(&self, claims: &impl Serialize) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
+    }
+
+    /// Verifies the signature only; the caller checks time and audience against the mock clock.
+    pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
+/// Claims of the tokens the mock issues.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Claims {
+    pub(crate) iss: String,
+    pub(crate) sub: String,
+    pub(crate) aud: Value,
+    pub(crate) iat: i64,
+    pub(crate) exp: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub(crate) scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) azp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) gty: Option<String>,
+}
+
+impl Claims {
+    pub(crate) fn audiences(&self) -> Vec<&str> {
+        match &self.aud {
+            Value::String(a) => vec![a.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        }
+    }
+
+    pub(crate) fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split_whitespace()
+    }
+}
+
+/// The request parameters, from a form or a JSON body.
+pub(crate) fn parameters(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<HashMap<String, String>, OAuthError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.contains("application/json") {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|_| OAuthError::invalid_request("Invalid JSON body"))?;
+        let Value::Object(map) = value else {
+            return Err(OAuthError::invalid_request("Invalid JSON body"));
+        };
+        Ok(map
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect())
+    } else {
+        Ok(form_urlencoded::parse(body).into_owned().collect())
+    }
+}
+
+/// The client credentials of a request: from the body, or from an HTTP Basic header.
+fn client_credentials(
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> (Option<String>, Option<String>) {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
+        });
+    match basic {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (
+            params.get("client_id").cloned(),
+            params.get("client_secret").cloned(),
+        ),
+    }
+}
+
+/// Authenticates the client: unknown ids and wrong secrets both answer 401 `access_denied`.
+fn authenticate_client(
+    auth0: &Auth0,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    grant: &str,
+) -> Result<Client, OAuthError> {
+    let (client_id, secret) = client_credentials(headers, params);
+    let Some(client_id) = client_id.filter(|c| !c.is_empty()) else {
+        return Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        ));
+    };
+    let client = auth0.with_tenant(|t| t.client(&client_id).cloned());
+    let Some(client) = client else {
+        return Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        ));
+    };
+    let confidential = client.app_type == "non_interactive" || grant == "client_credentials";
+    match secret {
+        Some(secret) if secret != client.client_secret => Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        )),
+        None if confidential => Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        )),
+        _ => Ok(client),
+    }
+}
+
+pub(crate) async fn token_create(
+    State(auth0): State<Auth0>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match token(&auth0, peer, &headers, &body).await {
+        Ok(body) => (
+            StatusCode::OK,
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            Json(body),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn token(
+    auth0: &Auth0,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, OAuthError> {
+    let params = parameters(headers, body)?;
+    let grant = params.get("grant_type").map(String::as_str).unwrap_or("");
+    if grant.is_empty() {
+        return Err(OAuthError::invalid_request(
+            "Missing required parameter: grant_type",
+        ));
+    }
+    if !matches!(
+        grant,
+        "client_credentials" | "password" | GRANT_PASSWORD_REALM
+    ) {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "unsupported_grant_type",
+            format!("Unsupported grant type: {grant}"),
+        ));
+    }
+    let client = authenticate_client(auth0, headers, &params, grant)?;
+    if !client.allows_grant(grant) {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            format!("Grant type '{grant}' not allowed for the client."),
+        ));
+    }
+    if grant == "client_credentials" {
+        return client_credentials_grant(auth0, &client, &params);
+    }
+    password_grant(auth0, &client, grant, &params, headers, peer).await
+}
+
+fn client_credentials_grant(
+    auth0: &Auth0,
+    client: &Client,
+    params: &HashMap<String, String>,
+) -> Result<Value, OAuthError> {
+    let Some(audience) = params.get("audience").filter(|a| !a.is_empty()) else {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            "No audience parameter was provided, and no default audience has been configured",
+        ));
+    };
+    if !auth0.is_management_audience(audience) {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            format!("Service not found: {audience}"),
+        ));
+    }
+    if client.management_scopes.is_empty() {
+        return Err(OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            format!(
+                "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
+            ),
+        ));
+    }
+    let granted: Vec<&str> = match params.get("scope").filter(|s| !s.trim().is_empty()) {
+        Some(requested) => requested
+            .split_whitespace()
+            .filter(|s| client.management_scopes.iter().any(|g| g == s))
+            .collect(),
+        None => client
+            .management_scopes
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    };
+    let scope = granted.join(" ");
+    let now = auth0.kit().clock.now().timestamp();
+    let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
+    let claims = Claims {
+        iss: auth0.issuer(),
+        sub: format!("{}@clients", client.client_id),
+        aud: json!(audience),
+        iat: now,
+        exp: now + lifetime,
+        scope: scope.clone(),
+        azp: Some(client.client_id.clone()),
+        gty: Some("client-credentials".into()),
+    };
+    Ok(json!({
+        "access_token": auth0.keys().sign(&claims),
+        "expires_in": lifetime,
+        "scope": scope,
+        "token_type": "Bearer",
+    }))
+}
+
+async fn password_grant(
+    auth0: &Auth0,
+    client: &Client,
+    grant: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Result<Value, OAuthError> {
+    let username = params.get("username").filter(|u| !u.is_empty());
+    let password = params.get("password").filter(|p| !p.is_empty());
+    let Some(username) = username else {
+        return Err(OAuthError::invalid_request("missing username parameter"));
+    };
+    let Some(password) = password else {
+        return Err(OAuthError::invalid_request("missing password parameter"));
+    };
+    let realm = if grant == GRANT_PASSWORD_REALM {
+        match params.get("realm").filter(|r| !r.is_empty()) {
+            Some(realm) => realm.clone(),
+            None => return Err(OAuthError::invalid_request("missing realm parameter")),
+        }
+    } else {
+        match auth0.with_tenant(|t| t.settings.default_directory.clone()) {
+            Some(directory) => directory,
+            None => {
+                return Err(OAuthError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "Authorization server not configured with default connection.",
+                ));
+            }
+        }
+    };
+    let connection = auth0.with_tenant(|t| t.connection(&realm).cloned());
+    let Some(connection) = connection else {
+        return Err(OAuthError::invalid_request("the connection was not found"));
+    };
+    if !connection.is_enabled_for(&client.client_id) {
+        return Err(OAuthError::invalid_request("the connection was disabled"));
+    }
+    // Trusted apps may forward the end user's address; otherwise the caller's is used.
+    let ip = headers
+        .get("auth0-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let user = auth0
+        .authenticate(
+            &connection,
+            username,
+            password,
+            &ip,
+            Some(&client.client_id),
+        )
+        .await?;
+    Ok(issue_user_tokens(auth0, client, &user, params))
+}
+
+/// Access token (and ID token with `openid`) for a user who just logged in.
+fn issue_user_tokens(
+    auth0: &Auth0,
+    client: &Client,
+    user: &StoredUser,
+    params: &HashMap<String, String>,
+) -> Value {
+    let now = auth0.kit().clock.now().timestamp();
+    let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
+    let issuer = auth0.issuer();
+    let scope = params.get("scope").cloned().unwrap_or_default();
+    let mut audiences = vec![];
+    if let Some(audience) = params.get("audience").filter(|a| !a.is_empty()) {
+        audiences.push(json!(audience));
+    }
+    audiences.push(json!(format!("{issuer}userinfo")));
+    let access = Claims {
+        iss: issuer.clone(),
+        sub: user.user_id(),
+        aud: Value::Array(audiences),
+        iat: now,
+        exp: now + lifetime,
+        scope: scope.clone(),
+        azp: Some(client.client_id.clone()),
+        gty: Some("password".into()),
+    };
+    let mut body = json!({
+        "access_token": auth0.keys().sign(&access),
+        "expires_in": lifetime,
+        "token_type": "Bearer",
+    });
+    if !scope.is_empty() {
+        body["scope"] = json!(scope);
+    }
+    if scope.split_whitespace().any(|s| s == "openid") {
+        let profile = user.to_api();
+        let mut claims = json!({
+            "iss": issuer,
+            "sub": user.user_id(),
+            "aud": client.client_id,
+            "iat": now,
+            "exp": now + 36_000,
+        });
+        let scopes: Vec<&str> = scope.split_whitespace().collect();
+        if scopes.contains(&"profile") {
+            for key in [
+                "name",
+                "nickname",
+                "picture",
+                "given_name",
+                "family_name",
+                "updated_at",
+            ] {
+                if let Some(v) = profile.get(key) {
+                    claims[key] = v.clone();
+                }
+            }
+        }
+        if scopes.contains(&"email") {
+            for key in ["email", "email_verified"] {
+                if let Some(v) = profile.get(key) {
+                    claims[key] = v.clone();
+                }
+            }
+        }
+        body["id_token"] = json!(auth0.keys().sign(&claims));
+    }
+    body
+}
+
+pub(crate) async fn jwks_get() -> Json<Value> {
+    Json(Keys::jwks())
+}
+
+pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>) -> Json<Value> {
+    let issuer = auth0.issuer();
+    let base = auth0.kit().base_url().to_owned();
+    Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["HS256", "RS256"],
+        "scopes_supported": ["openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token", GRANT_PASSWORD_REALM],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_key_signs_and_verifies() {
+        let keys = Keys::load();
+        let claims = Claims {
+            iss: "https://ferry.auth0.com/".into(),
+            sub: "auth0|1".into(),
+            aud: json!("x"),
+            iat: 1,
+            exp: 2,
+            scope: "read:users".into(),
+            azp: None,
+            gty: None,
+        };
+        let token = keys.sign(&claims);
+        assert_eq!(token.split('.').count(), 3);
+        assert_eq!(keys.verify(&token), Some(claims));
+        assert_eq!(keys.verify("not.a.token"), None);
+    }
+}

@@ -1,0 +1,274 @@
+//! The scenario file format (YAML), as serde types. One case per file:
+//!
+//! ```yaml
+//! description: First login through Auth0 migrates the user from Okta.
+//! okta:                       # seeds the mock Okta (its own seed format)
+//!   users:
+//!     - { login: dade.murphy@example.com, password: "Hunter2!", profile: { firstName: Dade, lastName: Murphy } }
+//! auth0:
+//!   connection:               # the custom database connection under test
+//!     name: okta-users
+//!     scripts: { login: scripts/login.js, get_user: scripts/get_user.js }
+//!     configuration: { OKTA_URL: "{{okta.url}}", OKTA_API_TOKEN: "{{okta.token}}" }
+//! steps:
+//!   - login: { username: dade.murphy@example.com, password: "Hunter2!", expect: { status: 200 } }
+//!   - calls: { mock: okta, method: POST, path: /api/v1/authn, count: 1 }
+//! ```
+//!
+//! Every struct refuses unknown keys, so a typo is an error with its line and column rather
+//! than a silently ignored setting. Paths are relative to the scenario file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mocks::auth0::seed::{ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
+use mocks::okta::OktaSeed;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// What the case shows, in a sentence or two (printed in reports).
+    pub description: Option<String>,
+    /// Seed of the mock Okta; the mock runs only when this is present.
+    pub okta: Option<OktaSeed>,
+    /// The Auth0 tenant.
+    #[serde(default)]
+    pub auth0: Auth0Section,
+    /// What happens, in order.
+    pub steps: Vec<Spanned<Step>>,
+    /// Whether `cargo test` snapshots the result (default true).
+    #[serde(default = "yes")]
+    pub snapshot: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The Auth0 tenant of a scenario.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth0Section {
+    /// Tenant settings (the scenario runner lowers `bcrypt_cost` to 4 unless set here).
+    pub settings: Option<SettingsSeed>,
+    /// The custom database connection under test, in Ferry's short form.
+    pub connection: Option<ConnectionSpec>,
+    /// Further connections in Auth0's own shape.
+    #[serde(default)]
+    pub connections: Vec<ConnectionSeed>,
+    #[serde(default)]
+    pub clients: Vec<ClientSeed>,
+    /// Users already in the Auth0 store.
+    #[serde(default)]
+    pub users: Vec<UserSeed>,
+}
+
+/// A custom database connection with its scripts read from files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSpec {
+    pub name: String,
+    /// "Import Users to Auth0" (default true).
+    #[serde(default = "yes")]
+    pub import_mode: bool,
+    /// Script files by script name (`login`, `get_user`, ...), relative to the scenario file.
+    #[serde(default)]
+    pub scripts: BTreeMap<String, Spanned<PathBuf>>,
+    /// The connection's configuration values; `{{okta.url}}`-style variables are replaced.
+    #[serde(default)]
+    pub configuration: BTreeMap<String, String>,
+    /// Any other connection option, in Auth0's naming (`requires_username`, ...).
+    #[serde(default)]
+    pub options: Map<String, Value>,
+    /// Client names or ids; every client when absent.
+    pub enabled_clients: Option<Vec<String>>,
+}
+
+/// The mocks a step can address.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MockName {
+    Okta,
+    Auth0,
+}
+
+impl MockName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MockName::Okta => "okta",
+            MockName::Auth0 => "auth0",
+        }
+    }
+}
+
+/// One step. Request steps carry their own `expect`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// A resource-owner password login at `/oauth/token`.
+    Login(LoginStep),
+    /// `POST /dbconnections/change_password` (the "forgot password" request).
+    ChangePassword(ChangePasswordStep),
+    /// Follows the newest reset link emailed to `email` and sets a new password.
+    ResetPassword(ResetPasswordStep),
+    /// A Management API call with a Management API token.
+    Api(ApiStep),
+    /// Asserts how many requests a mock received.
+    Calls(CallsStep),
+    /// Asserts on one Auth0 user (read through the Management API).
+    User(UserStep),
+    /// Asserts on the most recent run of a custom database script.
+    Script(ScriptStep),
+    /// Asserts on the emails the tenant sent.
+    Emails(EmailsStep),
+    /// Moves the shared clock forward, e.g. `10m`.
+    Advance(String),
+    /// Installs a fault rule on a mock.
+    Fault(FaultStep),
+    /// Removes every fault rule of a mock (recovery).
+    ClearFaults(MockName),
+    /// Adds seed data to the mock Okta mid-scenario (a user replaced, say).
+    SeedOkta(OktaSeed),
+}
+
+/// What a request step expects of the answer.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: Option<u16>,
+    /// The OAuth `error` code (`invalid_grant`, `access_denied`, ...).
+    pub error: Option<String>,
+    /// The OAuth `error_description`.
+    pub error_description: Option<String>,
+    /// A JSON value the body must contain (objects match as subsets, arrays element-wise).
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginStep {
+    pub username: String,
+    pub password: String,
+    /// Connection (realm); the scenario's connection when absent.
+    pub realm: Option<String>,
+    /// `password-realm` (default) or `password` (the tenant's default directory).
+    pub grant: Option<String>,
+    /// Application name; "Default App" when absent.
+    pub client: Option<String>,
+    pub scope: Option<String>,
+    /// Run the same login this many times, a clock tick apart (the last answer is checked).
+    pub repeat: Option<u32>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordStep {
+    pub email: String,
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordStep {
+    pub email: String,
+    pub new_password: String,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiStep {
+    #[serde(default = "get")]
+    pub method: String,
+    /// Path under the Auth0 mock, e.g. `/api/v2/users-by-email?email=a@b.c`.
+    pub path: String,
+    pub body: Option<Value>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallsStep {
+    pub mock: MockName,
+    pub method: Option<String>,
+    /// Path pattern: exact, `*` for one segment, trailing `/**` for any rest.
+    pub path: String,
+    /// Exact number of matching requests so far.
+    pub count: Option<usize>,
+    pub at_least: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserStep {
+    /// The user's email (as stored: lower-case) ...
+    pub email: Option<String>,
+    /// ... or full user id (`auth0|...`).
+    pub user_id: Option<String>,
+    /// Whether the user exists (default true).
+    pub exists: Option<bool>,
+    /// Fields the user must have (a subset of the Management API's user).
+    pub has: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptStep {
+    /// `login`, `get_user`, ...
+    pub script: String,
+    /// `profile`, `not_found`, `wrong_credentials`, `error`, `threw`, `timed_out`, `no_callback`,
+    /// `out_of_memory`, `invalid_script`.
+    pub outcome: Option<String>,
+    /// Text the error or exception message must contain.
+    pub message: Option<String>,
+    /// Script line the exception was thrown at.
+    pub line: Option<u32>,
+    /// How many runs of this script so far.
+    pub runs: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailsStep {
+    pub to: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    pub mock: MockName,
+    pub method: Option<String>,
+    pub path: String,
+    /// The first matching call (from 1) that is faulted.
+    pub nth: Option<u64>,
+    /// How many calls are faulted; for ever when absent.
+    pub times: Option<u64>,
+    pub fault: mocks::Fault,
+}
+
+impl FaultStep {
+    pub fn rule(&self) -> mocks::FaultRule {
+        mocks::FaultRule {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            nth: self.nth.unwrap_or(1),
+            times: self.times,
+            fault: self.fault.clone(),
+        }
+    }
+}

@@ -1,0 +1,775 @@
+//! Running one scenario: start the mocks it needs on loopback, seed them, play the steps in
+//! order (the shared clock moves one tick before each), check each step's expectations, and
+//! read the resulting Auth0 users back through the Management API.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
+use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP};
+use mocks::okta::Okta;
+use mocks::{Clock, Kit, MockServer, Provider};
+use serde_json::{Map, Value, json};
+
+use super::error::ScenarioError;
+use super::file::{Expect, MockName, Step};
+use super::load::{Scenario, load};
+use super::matching::contains;
+use super::report::{Report, StepReport};
+
+/// How far the clock moves before each step.
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// bcrypt cost the scenarios run with unless a scenario sets its own (Auth0 uses 10).
+pub const SCENARIO_BCRYPT_COST: u32 = 4;
+
+/// Seeds of the id generators, per mock, so every run hands out the same ids.
+const OKTA_SEED: u64 = 1;
+const AUTH0_SEED: u64 = 2;
+
+/// Loads and runs a scenario file.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), ferry::scenario::ScenarioError> {
+/// let report = ferry::scenario::run_file(std::path::Path::new("scenarios/okta/first_login.yaml")).await?;
+/// assert!(report.passed(), "{}", report.render(true));
+/// # Ok(()) }
+/// ```
+pub async fn run_file(path: &Path) -> Result<Report, ScenarioError> {
+    let scenario = load(path)?;
+    run(&scenario).await
+}
+
+struct Mocks {
+    clock: Clock,
+    okta: Option<(Okta, MockServer)>,
+    auth0: Auth0,
+    auth0_server: MockServer,
+    http: reqwest::Client,
+    vars: BTreeMap<String, String>,
+    default_connection: Option<String>,
+}
+
+/// Runs a loaded scenario.
+pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
+    let started = Instant::now();
+    let file = &scenario.file;
+    let path = &scenario.path;
+    let invalid = |line: Option<u64>, reason: String| ScenarioError::Invalid {
+        file: path.clone(),
+        line,
+        reason,
+    };
+    let clock = Clock::manual(Clock::scenario_epoch());
+
+    let mut vars = BTreeMap::new();
+    let okta = match &file.okta {
+        Some(seed) => {
+            let okta = Okta::new(Kit::deterministic(clock.clone(), OKTA_SEED));
+            okta.seed(seed.clone())
+                .map_err(|e| invalid(None, format!("okta seed: {e}")))?;
+            let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL)
+                .await
+                .map_err(|source| ScenarioError::Start {
+                    file: path.clone(),
+                    mock: "okta",
+                    source,
+                })?;
+            vars.insert("okta.url".into(), server.base_url().to_owned());
+            let token = okta.settings().api_tokens.first().map_or_else(
+                || mocks::okta::DEFAULT_API_TOKEN.to_owned(),
+                |t| t.token.clone(),
+            );
+            vars.insert("okta.token".into(), token);
+            Some((okta, server))
+        }
+        None => None,
+    };
+    let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
+    let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .map_err(|source| ScenarioError::Start {
+            file: path.clone(),
+            mock: "auth0",
+            source,
+        })?;
+    vars.insert("auth0.url".into(), auth0_server.base_url().to_owned());
+    vars.insert("unreachable.url".into(), unreachable_url().await);
+
+    // The tenant: settings (cheap bcrypt unless the scenario says otherwise), clients, the
+    // connection under test, other connections, users.
+    let section = &file.auth0;
+    let mut settings: SettingsSeed = section.settings.clone().unwrap_or_default();
+    settings.bcrypt_cost.get_or_insert(SCENARIO_BCRYPT_COST);
+    let mut connections = vec![];
+    let mut default_connection = None;
+    if let Some(spec) = &section.connection {
+        let mut options = spec.options.clone();
+        options.insert(
+            "enabledDatabaseCustomization".into(),
+            json!(!scenario.scripts.is_empty()),
+        );
+        options.insert("import_mode".into(), json!(spec.import_mode));
+        let scripts: Map<String, Value> = scenario
+            .scripts
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        options.insert("customScripts".into(), Value::Object(scripts));
+        let configuration: Map<String, Value> = spec
+            .configuration
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(substitute(v, &vars))))
+            .collect();
+        options.insert("configuration".into(), Value::Object(configuration));
+        connections.push(ConnectionSeed {
+            name: spec.name.clone(),
+            id: None,
+            strategy: "auth0".into(),
+            display_name: None,
+            options,
+            enabled_clients: spec.enabled_clients.clone(),
+            realms: None,
+            is_domain_connection: false,
+            metadata: Map::new(),
+        });
+        default_connection = Some(spec.name.clone());
+    }
+    connections.extend(section.connections.iter().cloned());
+    if default_connection.is_none() {
+        default_connection = connections.first().map(|c| c.name.clone());
+    }
+    let seed = Auth0Seed {
+        settings: Some(settings),
+        clients: section.clients.clone(),
+        connections,
+        users: section.users.clone(),
+    };
+    auth0
+        .seed(seed)
+        .map_err(|e| invalid(None, format!("auth0 seed: {e}")))?;
+
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| invalid(None, format!("HTTP client: {e}")))?;
+    let mocks = Mocks {
+        clock,
+        okta,
+        auth0,
+        auth0_server,
+        http,
+        vars,
+        default_connection,
+    };
+
+    let mut steps = vec![];
+    for (index, step) in file.steps.iter().enumerate() {
+        mocks.clock.advance(TICK);
+        let scripts_before = mocks.auth0.script_executions().last().map_or(0, |e| e.seq);
+        let mut report = play(&mocks, &step.value).await;
+        report.index = index + 1;
+        report.line = step.referenced.line();
+        report.scripts = mocks
+            .auth0
+            .script_executions()
+            .into_iter()
+            .filter(|e| e.seq > scripts_before)
+            .collect();
+        steps.push(report);
+    }
+
+    let users = all_users(&mocks).await.unwrap_or_else(|e| {
+        steps.push(StepReport::failed("read the resulting users", vec![e]));
+        vec![]
+    });
+    let mut calls = BTreeMap::new();
+    if let Some((okta, _)) = &mocks.okta {
+        calls.insert("okta".to_owned(), journal_lines(okta.kit()));
+    }
+    let scripts = mocks.auth0.script_executions();
+    let Mocks {
+        okta, auth0_server, ..
+    } = mocks;
+    if let Some((_, server)) = okta {
+        server.shutdown().await;
+    }
+    auth0_server.shutdown().await;
+    Ok(Report {
+        name: scenario.name.clone(),
+        file: scenario.path.clone(),
+        description: file.description.clone(),
+        snapshot: file.snapshot,
+        steps,
+        users,
+        calls,
+        scripts,
+        duration: started.elapsed(),
+    })
+}
+
+/// A loopback URL nothing listens on (a port bound, then released).
+async fn unreachable_url() -> String {
+    match tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .and_then(|l| l.local_addr())
+    {
+        Ok(addr) => format!("http://{addr}"),
+        Err(_) => "http://127.0.0.1:9".into(),
+    }
+}
+
+/// Replaces `{{name}}` variables.
+fn substitute(text: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in vars {
+        out = out
+            .replace(&format!("{{{{{name}}}}}"), value)
+            .replace(&format!("{{{{ {name} }}}}"), value);
+    }
+    out
+}
+
+fn journal_lines(kit: &Kit) -> Vec<String> {
+    kit.journal
+        .entries()
+        .iter()
+        .map(|e| {
+            let status = if e.status == 0 {
+                "no answer".to_owned()
+            } else {
+                e.status.to_string()
+            };
+            match &e.fault {
+                Some(fault) => format!("{} {} → {status} (fault: {fault})", e.method, e.path),
+                None => format!("{} {} → {status}", e.method, e.path),
+            }
+        })
+        .collect()
+}
+
+/// An HTTP answer, reduced to what steps check.
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+impl Answer {
+    fn summary(&self) -> String {
+        let mut text = self.status.to_string();
+        if let Some(error) = self.body.get("error").and_then(Value::as_str) {
+            text.push(' ');
+            text.push_str(error);
+            if let Some(description) = self.body.get("error_description").and_then(Value::as_str) {
+                text.push_str(": ");
+                text.push_str(description);
+            }
+        } else if let Some(message) = self
+            .body
+            .get("message")
+            .and_then(Value::as_str)
+            .filter(|_| self.status >= 400)
+        {
+            text.push_str(": ");
+            text.push_str(message);
+        }
+        text
+    }
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Result<Answer, String> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("reading the answer: {e}"))?;
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Ok(Answer { status, body })
+}
+
+fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> Vec<String> {
+    let mut failures = vec![];
+    if let Some(status) = expect.status
+        && status != answer.status
+    {
+        failures.push(format!(
+            "status: expected {status}, got {}",
+            answer.summary()
+        ));
+    }
+    let field = |name: &str| {
+        answer
+            .body
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    if let Some(error) = &expect.error
+        && field("error").as_deref() != Some(error.as_str())
+    {
+        failures.push(format!(
+            "error: expected {error:?}, got {}",
+            answer.summary()
+        ));
+    }
+    if let Some(description) = &expect.error_description {
+        let want = substitute(description, vars);
+        if field("error_description").as_deref() != Some(want.as_str()) {
+            failures.push(format!(
+                "error_description: expected {want:?}, got {}",
+                answer.summary()
+            ));
+        }
+    }
+    if let Some(body) = &expect.body
+        && let Err(difference) = contains(&answer.body, body)
+    {
+        failures.push(format!("body: {difference}"));
+    }
+    failures
+}
+
+impl Mocks {
+    fn auth0_url(&self, path: &str) -> String {
+        format!("{}{path}", self.auth0_server.base_url())
+    }
+
+    fn client(&self, name: &str) -> Result<(String, String), String> {
+        self.auth0
+            .client_credentials(name)
+            .ok_or_else(|| format!("no application named {name:?} in the tenant"))
+    }
+
+    async fn management_token(&self) -> Result<String, String> {
+        let (id, secret) = self.client(MANAGEMENT_APP)?;
+        let answer = send(self.http.post(self.auth0_url("/oauth/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+            (
+                "audience",
+                &format!("{}/api/v2/", self.auth0_server.base_url()),
+            ),
+        ]))
+        .await?;
+        answer
+            .body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no Management API token: {}", answer.summary()))
+    }
+
+    async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+        let token = self.management_token().await?;
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| format!("bad method {method}"))?;
+        let mut request = self
+            .http
+            .request(method, self.auth0_url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        send(request).await
+    }
+
+    fn kit(&self, mock: MockName) -> Option<&Kit> {
+        match mock {
+            MockName::Okta => self.okta.as_ref().map(|(o, _)| o.kit()),
+            MockName::Auth0 => Some(self.auth0.kit()),
+        }
+    }
+}
+
+async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
+    let mut users = vec![];
+    for page in 0.. {
+        let answer = mocks
+            .api(
+                "GET",
+                &format!("/api/v2/users?per_page=100&page={page}&include_totals=true"),
+                None,
+            )
+            .await?;
+        if answer.status != 200 {
+            return Err(format!("GET /api/v2/users: {}", answer.summary()));
+        }
+        let batch = answer
+            .body
+            .get("users")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let total = answer
+            .body
+            .get("total")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        users.extend(batch);
+        if users.len() >= total || page >= 9 {
+            break;
+        }
+    }
+    Ok(users)
+}
+
+/// Decodes (without verifying) the `sub` of a JWT.
+fn token_subject(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get("sub")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn play(mocks: &Mocks, step: &Step) -> StepReport {
+    match play_inner(mocks, step).await {
+        Ok(report) => report,
+        Err(reason) => StepReport::failed(&describe(step), vec![reason]),
+    }
+}
+
+fn describe(step: &Step) -> String {
+    match step {
+        Step::Login(s) => format!("login {}", s.username),
+        Step::ChangePassword(s) => format!("change_password {}", s.email),
+        Step::ResetPassword(s) => format!("reset_password {}", s.email),
+        Step::Api(s) => format!("api {} {}", s.method.to_ascii_uppercase(), s.path),
+        Step::Calls(s) => format!(
+            "calls {} {} {}",
+            s.mock.as_str(),
+            s.method.as_deref().unwrap_or("*"),
+            s.path
+        ),
+        Step::User(s) => format!(
+            "user {}",
+            s.email.as_deref().or(s.user_id.as_deref()).unwrap_or("?")
+        ),
+        Step::Script(s) => format!("script {}", s.script),
+        Step::Emails(s) => format!("emails to {}", s.to),
+        Step::Advance(by) => format!("advance {by}"),
+        Step::Fault(s) => format!(
+            "fault {} {} {}",
+            s.mock.as_str(),
+            s.path,
+            s.fault.describe()
+        ),
+        Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
+        Step::SeedOkta(_) => "seed_okta".into(),
+    }
+}
+
+async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
+    let summary = describe(step);
+    match step {
+        Step::Login(login) => {
+            let client_name = login.client.as_deref().unwrap_or(DEFAULT_APP);
+            let (client_id, client_secret) = mocks.client(client_name)?;
+            let grant = match login.grant.as_deref().unwrap_or("password-realm") {
+                "password-realm" => mocks::auth0::model::GRANT_PASSWORD_REALM,
+                "password" => "password",
+                other => {
+                    return Err(format!(
+                        "unknown grant {other:?} (use password-realm or password)"
+                    ));
+                }
+            };
+            let mut form = vec![
+                ("grant_type", grant.to_owned()),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("username", login.username.clone()),
+                ("password", login.password.clone()),
+            ];
+            if grant != "password" {
+                let realm = login
+                    .realm
+                    .clone()
+                    .or_else(|| mocks.default_connection.clone())
+                    .ok_or("no realm: the scenario has no connection")?;
+                form.push(("realm", realm));
+            }
+            if let Some(scope) = &login.scope {
+                form.push(("scope", scope.clone()));
+            }
+            let times = login.repeat.unwrap_or(1).max(1);
+            let mut answer = None;
+            for attempt in 0..times {
+                // Repetitions are a tick apart, like separate steps.
+                if attempt > 0 {
+                    mocks.clock.advance(TICK);
+                }
+                answer =
+                    Some(send(mocks.http.post(mocks.auth0_url("/oauth/token")).form(&form)).await?);
+            }
+            let answer = answer.ok_or("no answer")?;
+            let mut outcome = answer.summary();
+            if let Some(sub) = answer
+                .body
+                .get("access_token")
+                .and_then(Value::as_str)
+                .and_then(token_subject)
+            {
+                outcome.push_str(&format!(" as {sub}"));
+            }
+            let failures = check(&login.expect, &answer, &mocks.vars);
+            let summary = if times > 1 {
+                format!("{summary} ×{times}")
+            } else {
+                summary
+            };
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::ChangePassword(change) => {
+            let connection = change
+                .connection
+                .clone()
+                .or_else(|| mocks.default_connection.clone())
+                .ok_or("no connection")?;
+            let (client_id, _) = mocks.client(DEFAULT_APP)?;
+            let answer = send(
+                mocks
+                    .http
+                    .post(mocks.auth0_url("/dbconnections/change_password"))
+                    .json(&json!({
+                        "client_id": client_id,
+                        "email": change.email,
+                        "connection": connection,
+                    })),
+            )
+            .await?;
+            let outcome = match &answer.body {
+                Value::String(s) => format!("{} {s}", answer.status),
+                _ => answer.summary(),
+            };
+            let failures = check(&change.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::ResetPassword(reset) => {
+            let email = reset.email.to_lowercase();
+            let link = mocks
+                .auth0
+                .outbox()
+                .into_iter()
+                .rev()
+                .find(|m| m.to == email)
+                .map(|m| m.link);
+            let Some(link) = link else {
+                return Ok(StepReport::new(
+                    &summary,
+                    "no reset email".into(),
+                    vec![format!("no reset email was sent to {email}")],
+                ));
+            };
+            let ticket = url::Url::parse(&link)
+                .ok()
+                .and_then(|u| {
+                    u.query_pairs()
+                        .find(|(k, _)| k == "ticket")
+                        .map(|(_, v)| v.into_owned())
+                })
+                .ok_or_else(|| format!("the reset link {link} has no ticket"))?;
+            let answer = send(mocks.http.post(mocks.auth0_url("/lo/reset")).form(&[
+                ("ticket", ticket.as_str()),
+                ("newPassword", reset.new_password.as_str()),
+                ("confirmNewPassword", reset.new_password.as_str()),
+            ]))
+            .await?;
+            let outcome = match answer.body.get("message").and_then(Value::as_str) {
+                Some(message) => format!("{} {message}", answer.status),
+                None => answer.summary(),
+            };
+            let failures = check(&reset.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Api(api) => {
+            let path = substitute(&api.path, &mocks.vars);
+            let answer = mocks.api(&api.method, &path, api.body.as_ref()).await?;
+            let failures = check(&api.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, answer.summary(), failures))
+        }
+        Step::Calls(calls) => {
+            let Some(kit) = mocks.kit(calls.mock) else {
+                return Err(format!(
+                    "the scenario does not run the {} mock",
+                    calls.mock.as_str()
+                ));
+            };
+            let seen = kit
+                .journal
+                .find(calls.method.as_deref(), Some(&calls.path))
+                .len();
+            let mut failures = vec![];
+            if let Some(count) = calls.count
+                && seen != count
+            {
+                failures.push(format!("expected {count} matching requests, got {seen}"));
+            }
+            if let Some(at_least) = calls.at_least
+                && seen < at_least
+            {
+                failures.push(format!(
+                    "expected at least {at_least} matching requests, got {seen}"
+                ));
+            }
+            if calls.count.is_none() && calls.at_least.is_none() {
+                failures.push("a calls step needs count or at_least".into());
+            }
+            Ok(StepReport::new(
+                &summary,
+                format!("{seen} requests"),
+                failures,
+            ))
+        }
+        Step::User(user) => {
+            let answer = match (&user.email, &user.user_id) {
+                (Some(email), None) => {
+                    let query: String = url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("email", email)
+                        .finish();
+                    mocks
+                        .api("GET", &format!("/api/v2/users-by-email?{query}"), None)
+                        .await?
+                }
+                (None, Some(id)) => {
+                    let encoded =
+                        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>();
+                    mocks
+                        .api("GET", &format!("/api/v2/users/{encoded}"), None)
+                        .await?
+                }
+                _ => return Err("a user step needs exactly one of email and user_id".into()),
+            };
+            let found = match &answer.body {
+                Value::Array(items) => items.first().cloned(),
+                body if answer.status == 200 => Some(body.clone()),
+                _ => None,
+            };
+            let want_exists = user.exists.unwrap_or(true);
+            let mut failures = vec![];
+            match (&found, want_exists) {
+                (Some(_), false) => failures.push("expected no such user, but it exists".into()),
+                (None, true) => {
+                    failures.push(format!("expected the user to exist: {}", answer.summary()))
+                }
+                _ => {}
+            }
+            if let (Some(found), Some(has)) = (&found, &user.has)
+                && let Err(difference) = contains(found, has)
+            {
+                failures.push(format!("user: {difference}"));
+            }
+            let outcome = if found.is_some() { "exists" } else { "absent" };
+            Ok(StepReport::new(&summary, outcome.into(), failures))
+        }
+        Step::Script(expect) => {
+            let runs: Vec<_> = mocks
+                .auth0
+                .script_executions()
+                .into_iter()
+                .filter(|e| serde_json::to_value(e.script).ok() == Some(json!(expect.script)))
+                .collect();
+            let mut failures = vec![];
+            if let Some(want) = expect.runs
+                && runs.len() != want
+            {
+                failures.push(format!(
+                    "expected {want} runs of {}, got {}",
+                    expect.script,
+                    runs.len()
+                ));
+            }
+            let last = runs.last();
+            let outcome = last.map_or_else(|| "never ran".to_owned(), |e| e.outcome.clone());
+            if expect.outcome.is_some() || expect.message.is_some() || expect.line.is_some() {
+                match last {
+                    None => failures.push(format!("{} never ran", expect.script)),
+                    Some(run) => {
+                        if let Some(want) = &expect.outcome
+                            && &run.outcome != want
+                        {
+                            failures.push(format!(
+                                "outcome: expected {want}, got {} ({})",
+                                run.outcome, run.detail
+                            ));
+                        }
+                        let message = run
+                            .detail
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        if let Some(want) = &expect.message
+                            && !message.contains(want.as_str())
+                        {
+                            failures.push(format!(
+                                "message: expected it to contain {want:?}, got {message:?}"
+                            ));
+                        }
+                        let line = run.detail.get("line").and_then(Value::as_u64);
+                        if let Some(want) = expect.line
+                            && line != Some(u64::from(want))
+                        {
+                            failures.push(format!(
+                                "line: expected {want}, got {}",
+                                line.map_or("none".into(), |l| l.to_string())
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Emails(emails) => {
+            let to = emails.to.to_lowercase();
+            let sent = mocks.auth0.outbox().iter().filter(|m| m.to == to).count();
+            let failures = if sent == emails.count {
+                vec![]
+            } else {
+                vec![format!(
+                    "expected {} emails to {to}, got {sent}",
+                    emails.count
+                )]
+            };
+            Ok(StepReport::new(&summary, format!("{sent} sent"), failures))
+        }
+        Step::Advance(by) => {
+            let duration = mocks::kit::clock::parse_duration(by)?;
+            mocks.clock.advance(duration);
+            Ok(StepReport::new(&summary, "ok".into(), vec![]))
+        }
+        Step::Fault(fault) => {
+            let kit = mocks.kit(fault.mock).ok_or_else(|| {
+                format!("the scenario does not run the {} mock", fault.mock.as_str())
+            })?;
+            kit.faults.add(fault.rule());
+            Ok(StepReport::new(&summary, "installed".into(), vec![]))
+        }
+        Step::ClearFaults(mock) => {
+            let kit = mocks
+                .kit(*mock)
+                .ok_or_else(|| format!("the scenario does not run the {} mock", mock.as_str()))?;
+            kit.faults.clear();
+            Ok(StepReport::new(&summary, "cleared".into(), vec![]))
+        }
+        Step::SeedOkta(seed) => {
+            let (okta, _) = mocks
+                .okta
+                .as_ref()
+                .ok_or("the scenario does not run the okta mock (add an okta: section)")?;
+            okta.seed(seed.clone())
+                .map_err(|e| format!("okta seed: {e}"))?;
+            Ok(StepReport::new(&summary, "seeded".into(), vec![]))
+        }
+    }
+}
