@@ -49,8 +49,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     let file: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| {
         let location = e.location();
-        let reason = e.to_string();
-        let reason = reason.lines().next().unwrap_or(&reason).trim().to_owned();
+        let reason = mocks::kit::seed::yaml_reason(&e.to_string());
         ScenarioError::Parse {
             file: path.to_path_buf(),
             line: location.map_or(0, |l| l.line()),

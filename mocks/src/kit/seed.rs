@@ -61,15 +61,22 @@ impl SeedError {
             file: file.map(Path::to_path_buf),
             line: location.map(|l| l.line()),
             column: location.map(|l| l.column()),
-            reason: first_line(&error.to_string()),
+            reason: yaml_reason(&error.to_string()),
         }
     }
 }
 
-/// serde-saphyr renders a snippet after the message; the first line is the reason.
-fn first_line(text: &str) -> String {
+/// The reason alone: serde-saphyr's first line is `error: line L column C: reason` and a
+/// snippet follows; the location is printed by us, in `file:line:column` form.
+pub fn yaml_reason(text: &str) -> String {
     let reason = text.lines().next().unwrap_or(text).trim();
-    // Drop a trailing location the library may add itself; we print our own.
+    let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+    let without_location = reason
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+        .filter(|(location, _)| location.split(" column ").all(|n| n.chars().all(|c| c.is_ascii_digit())))
+        .map(|(_, reason)| reason);
+    let reason = without_location.unwrap_or(reason);
     match reason.rfind(" at line ") {
         Some(i) => reason[..i].to_owned(),
         None => reason.to_owned(),
@@ -125,6 +132,7 @@ mod tests {
         .expect_err("unknown key must be refused");
         let text = err.to_string();
         assert!(text.starts_with("seed.yaml:3:"), "{text}");
+        assert!(!text.contains("line 3"), "the location is said once: {text}");
         assert!(text.contains("logn"), "{text}");
     }
 
