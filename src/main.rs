@@ -52,6 +52,12 @@ enum Command {
         /// Port of the mock Okta (0: any free port).
         #[arg(long, default_value_t = 0, env = "FERRY_OKTA_PORT")]
         okta_port: u16,
+        /// Port of the mock Stormpath (0: any free port).
+        #[arg(long, default_value_t = 0, env = "FERRY_STORMPATH_PORT")]
+        stormpath_port: u16,
+        /// Port of the mock Gigya (0: any free port).
+        #[arg(long, default_value_t = 0, env = "FERRY_GIGYA_PORT")]
+        gigya_port: u16,
         /// Port of the mock Auth0 (0: any free port).
         #[arg(long, default_value_t = 0, env = "FERRY_AUTH0_PORT")]
         auth0_port: u16,
@@ -60,10 +66,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -92,20 +95,22 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             seed,
             host,
             okta_port,
+            stormpath_port,
+            gigya_port,
             auth0_port,
         } => {
             let options = ferry::serve::ServeOptions {
                 host,
                 okta_port,
+                stormpath_port,
+                gigya_port,
                 auth0_port,
             };
             let served = ferry::serve::start(&options, seed.as_deref())
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             eprintln!("stopping…");
             served.shutdown().await;
             Ok(ExitCode::SUCCESS)
@@ -136,8 +141,7 @@ async fn run(
                 .join(", ")
         );
     }
-    let jobs =
-        jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() * 2));
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() * 2));
     let started = std::time::Instant::now();
     let results = scenario::run_all(&files, jobs).await;
 
@@ -150,9 +154,7 @@ async fn run(
             Ok(mut report) => {
                 if !no_snapshots && report.snapshot {
                     let name = report.name.replace('/', "__");
-                    if let Some(path) =
-                        snapshot_path(&std::fs::canonicalize(&file).unwrap_or(file.clone()), &name)
-                    {
+                    if let Some(path) = snapshot_path(&std::fs::canonicalize(&file).unwrap_or(file.clone()), &name) {
                         match check(&path, &report.snapshot()) {
                             Ok(SnapshotCheck::Matches) => {}
                             Ok(SnapshotCheck::Missing(_)) => missing_snapshots += 1,

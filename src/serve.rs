@@ -7,23 +7,30 @@ use std::path::Path;
 
 use mocks::auth0::Auth0;
 use mocks::auth0::seed::Auth0Seed;
+use mocks::gigya::{Gigya, GigyaSeed};
 use mocks::okta::{Okta, OktaSeed};
+use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::{Kit, MockServer, Provider, SeedError};
 use serde::Deserialize;
 
-/// A seed file for `ferry serve --seed`: one section per mock.
+/// A seed file for `ferry serve --seed`: one section per mock, each in that mock's seed format
+/// (the same as a scenario's sections).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeSeed {
     pub okta: Option<OktaSeed>,
+    pub stormpath: Option<StormpathSeed>,
+    pub gigya: Option<GigyaSeed>,
     pub auth0: Option<Auth0Seed>,
 }
 
-/// Where to listen.
+/// Where to listen: one host, a port per mock (0 for any free port).
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub host: IpAddr,
     pub okta_port: u16,
+    pub stormpath_port: u16,
+    pub gigya_port: u16,
     pub auth0_port: u16,
 }
 
@@ -31,8 +38,11 @@ pub struct ServeOptions {
 #[derive(Debug)]
 pub struct Served {
     pub okta: Okta,
+    pub stormpath: Stormpath,
+    pub gigya: Gigya,
     pub auth0: Auth0,
-    pub servers: Vec<MockServer>,
+    /// Each server with the variables a client needs for it.
+    servers: Vec<(MockServer, Vec<(String, String)>)>,
 }
 
 /// Why the mocks could not be served.
@@ -48,6 +58,26 @@ pub enum ServeError {
     },
 }
 
+async fn serve_one<P: Provider>(
+    provider: &P,
+    seed: Option<P::Seed>,
+    host: IpAddr,
+    port: u16,
+) -> Result<(MockServer, Vec<(String, String)>), ServeError> {
+    if let Some(seed) = seed {
+        provider.seed(seed)?;
+    }
+    let addr = SocketAddr::new(host, port);
+    let server = mocks::start(provider.clone(), addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            mock: P::NAME,
+            addr,
+            source,
+        })?;
+    Ok((server, provider.variables()))
+}
+
 /// Starts every mock, seeded from `seed_file` when given.
 pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<Served, ServeError> {
     let seed: ServeSeed = match seed_file {
@@ -55,36 +85,19 @@ pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<S
         None => ServeSeed::default(),
     };
     let okta = Okta::new(Kit::default());
+    let stormpath = Stormpath::new(Kit::default());
+    let gigya = Gigya::new(Kit::default());
     let auth0 = Auth0::new(Kit::default());
-    if let Some(s) = seed.okta {
-        okta.seed(s)?;
-    }
-    if let Some(s) = seed.auth0 {
-        auth0.seed(s)?;
-    }
-    let mut servers = vec![];
-    let addr = SocketAddr::new(options.host, options.okta_port);
-    servers.push(
-        mocks::start(okta.clone(), addr)
-            .await
-            .map_err(|source| ServeError::Bind {
-                mock: "okta",
-                addr,
-                source,
-            })?,
-    );
-    let addr = SocketAddr::new(options.host, options.auth0_port);
-    servers.push(
-        mocks::start(auth0.clone(), addr)
-            .await
-            .map_err(|source| ServeError::Bind {
-                mock: "auth0",
-                addr,
-                source,
-            })?,
-    );
+    let servers = vec![
+        serve_one(&okta, seed.okta, options.host, options.okta_port).await?,
+        serve_one(&stormpath, seed.stormpath, options.host, options.stormpath_port).await?,
+        serve_one(&gigya, seed.gigya, options.host, options.gigya_port).await?,
+        serve_one(&auth0, seed.auth0, options.host, options.auth0_port).await?,
+    ];
     Ok(Served {
         okta,
+        stormpath,
+        gigya,
         auth0,
         servers,
     })
@@ -94,29 +107,20 @@ impl Served {
     /// What `ferry serve` prints: each mock's URL and the credentials to use with it.
     pub fn banner(&self) -> String {
         let mut out = String::new();
-        for server in &self.servers {
-            let _ = writeln!(out, "{:<6} {}", server.name(), server.base_url());
-            match server.name() {
-                "okta" => {
-                    for token in self.okta.settings().api_tokens.iter().map(|t| &t.token) {
-                        let _ =
-                            writeln!(out, "         API token (Authorization: SSWS …): {token}");
-                    }
+        for (server, variables) in &self.servers {
+            let _ = writeln!(out, "{:<10} {}", server.name(), server.base_url());
+            for (name, value) in variables {
+                let _ = writeln!(out, "           {name}: {value}");
+            }
+            if server.name() == "auth0" {
+                let _ = writeln!(
+                    out,
+                    "           Management API audience: {}",
+                    self.auth0.management_audience()
+                );
+                for (name, id, secret) in self.auth0.clients() {
+                    let _ = writeln!(out, "           {name}: client_id={id} client_secret={secret}");
                 }
-                "auth0" => {
-                    let _ = writeln!(
-                        out,
-                        "         Management API audience: {}",
-                        self.auth0.management_audience()
-                    );
-                    for (name, id, secret) in self.auth0.clients() {
-                        let _ = writeln!(
-                            out,
-                            "         {name}: client_id={id} client_secret={secret}"
-                        );
-                    }
-                }
-                _ => {}
             }
         }
         let _ = writeln!(
@@ -126,9 +130,17 @@ impl Served {
         out
     }
 
+    /// Base URL of a mock by name.
+    pub fn base_url(&self, mock: &str) -> Option<&str> {
+        self.servers
+            .iter()
+            .find(|(s, _)| s.name() == mock)
+            .map(|(s, _)| s.base_url())
+    }
+
     /// Stops every mock and waits for them.
     pub async fn shutdown(self) {
-        for server in self.servers {
+        for (server, _) in self.servers {
             server.shutdown().await;
         }
     }

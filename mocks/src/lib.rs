@@ -12,8 +12,11 @@
 //! be, on loopback.
 
 pub mod auth0;
+pub mod gigya;
+pub mod hashes;
 pub mod kit;
 pub mod okta;
+pub mod stormpath;
 
 pub use kit::clock::Clock;
 pub use kit::fault::{Fault, FaultRule};

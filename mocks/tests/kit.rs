@@ -26,10 +26,7 @@ impl Provider for Echo {
     fn routes(&self) -> Router {
         Router::new()
             .route("/hello", get(|| async { "hello" }))
-            .route(
-                "/login",
-                post(|body: String| async move { body.len().to_string() }),
-            )
+            .route("/login", post(|body: String| async move { body.len().to_string() }))
     }
 
     fn seed(&self, seed: Self::Seed) -> Result<serde_json::Value, SeedError> {
@@ -47,9 +44,7 @@ impl Provider for Echo {
 }
 
 async fn started() -> (Echo, mocks::MockServer) {
-    let echo = Echo {
-        kit: Kit::default(),
-    };
+    let echo = Echo { kit: Kit::default() };
     let server = mocks::start(echo.clone(), mocks::LOOPBACK_EPHEMERAL)
         .await
         .expect("bind loopback");
@@ -88,10 +83,7 @@ async fn serves_on_an_ephemeral_loopback_port_and_journals_with_secrets_masked()
     assert_eq!(login.query.as_deref(), Some("client_secret=[masked]&x=1"));
     assert_eq!(login.header("authorization"), Some("SSWS [masked]"));
     let body = login.body.as_deref().expect("body kept");
-    assert!(
-        body.contains("a@b.c") && !body.contains("hunter2"),
-        "{body}"
-    );
+    assert!(body.contains("a@b.c") && !body.contains("hunter2"), "{body}");
     server.shutdown().await;
 }
 
@@ -204,11 +196,7 @@ async fn admin_endpoints_seed_reset_and_read_the_journal() {
     assert_eq!(bad.status(), 400);
     let bad: serde_json::Value = bad.json().await.expect("json");
     assert_eq!(bad["error"], "invalid_seed");
-    client
-        .get(format!("{base}/hello"))
-        .send()
-        .await
-        .expect("GET");
+    client.get(format!("{base}/hello")).send().await.expect("GET");
     let page: serde_json::Value = client
         .get(format!("{base}/__ferry/journal?path=/hello"))
         .send()
@@ -235,11 +223,7 @@ async fn admin_endpoints_seed_reset_and_read_the_journal() {
         .send()
         .await
         .expect("clock");
-    assert_eq!(
-        clock.status(),
-        409,
-        "the default kit runs on the system clock"
-    );
+    assert_eq!(clock.status(), 409, "the default kit runs on the system clock");
 }
 
 #[tokio::test]
@@ -257,8 +241,5 @@ async fn dropping_the_handle_stops_the_server() {
         }
         tokio::task::yield_now().await;
     }
-    assert!(
-        refused,
-        "server still answering after its handle was dropped"
-    );
+    assert!(refused, "server still answering after its handle was dropped");
 }

@@ -55,10 +55,7 @@ struct Res {
 
 impl Res {
     fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     fn links(&self) -> Vec<String> {
@@ -72,15 +69,11 @@ impl Res {
     /// Asserts the Okta error envelope, field by field (the errorId is per request).
     fn assert_error(&self, status: u16, code: &str, summary: &str, causes: &[&str]) {
         assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
-        let causes: Vec<Value> = causes
-            .iter()
-            .map(|c| json!({ "errorSummary": c }))
-            .collect();
+        let causes: Vec<Value> = causes.iter().map(|c| json!({ "errorSummary": c })).collect();
         let id = self.body["errorId"].as_str().unwrap_or_default();
         assert!(id.len() == 25 && id.starts_with("oae"), "errorId {id}");
         assert!(
-            id.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
             "errorId {id}"
         );
         assert_eq!(
@@ -102,8 +95,7 @@ async fn send(okta: &Okta, req: Request<Body>) -> Res {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     Res {
         status: parts.status,
@@ -138,10 +130,7 @@ fn get(path: &str) -> Request<Body> {
 async fn authn(okta: &Okta, username: &str, password: &str) -> Res {
     send(
         okta,
-        post(
-            "/api/v1/authn",
-            &json!({ "username": username, "password": password }),
-        ),
+        post("/api/v1/authn", &json!({ "username": username, "password": password })),
     )
     .await
 }
@@ -172,10 +161,7 @@ fn dade_authn_user() -> Value {
 
 fn token_of(res: &Res, field: &str) -> String {
     let token = res.body[field].as_str().unwrap_or_default().to_owned();
-    assert!(
-        token.len() == 42 && token.starts_with("00"),
-        "{field} {token}"
-    );
+    assert!(token.len() == 42 && token.starts_with("00"), "{field} {token}");
     token
 }
 
@@ -208,10 +194,7 @@ async fn success_carries_a_session_token_and_the_user_but_no_links() {
     assert!(res.header("x-okta-request-id").starts_with("req"));
     assert_eq!(res.header("x-rate-limit-limit"), "600");
     assert_eq!(res.header("x-rate-limit-remaining"), "599");
-    assert_eq!(
-        res.header("x-rate-limit-reset"),
-        (EPOCH_SECS + 60).to_string()
-    );
+    assert_eq!(res.header("x-rate-limit-reset"), (EPOCH_SECS + 60).to_string());
     assert_eq!(res.header("date"), "Thu, 01 Jan 2026 00:00:00 GMT");
     let user = okta.user("dade.murphy@example.com").expect("user");
     assert_eq!(user["lastLogin"], "2026-01-01T00:00:00.000Z");
@@ -221,33 +204,28 @@ async fn success_carries_a_session_token_and_the_user_but_no_links() {
 async fn usernames_match_logins_ignoring_case_and_unambiguous_short_names() {
     let okta = org(ORG);
     assert_eq!(
-        authn(&okta, "DADE.Murphy@Example.COM", "Hunter2!")
-            .await
-            .body["status"],
+        authn(&okta, "DADE.Murphy@Example.COM", "Hunter2!").await.body["status"],
         "SUCCESS"
     );
-    assert_eq!(
-        authn(&okta, "dade.murphy", "Hunter2!").await.body["status"],
-        "SUCCESS"
-    );
+    assert_eq!(authn(&okta, "dade.murphy", "Hunter2!").await.body["status"], "SUCCESS");
     seed(
         &okta,
         "users:\n  - {login: dade.murphy@other.example, password: x, profile: {firstName: D, lastName: M}}\n",
     );
-    authn(&okta, "dade.murphy", "Hunter2!").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "Hunter2!")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
 }
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_both_fail_authentication() {
     let okta = org(ORG);
-    authn(&okta, "dade.murphy@example.com", "hunter2!")
-        .await
-        .assert_error(401, "E0000004", "Authentication failed", &[]);
+    authn(&okta, "dade.murphy@example.com", "hunter2!").await.assert_error(
+        401,
+        "E0000004",
+        "Authentication failed",
+        &[],
+    );
     authn(&okta, "nobody@example.com", "Hunter2!")
         .await
         .assert_error(401, "E0000004", "Authentication failed", &[]);
@@ -256,13 +234,7 @@ async fn wrong_password_and_unknown_user_both_fail_authentication() {
 #[tokio::test]
 async fn users_who_cannot_sign_in_fail_even_with_the_right_password() {
     let mut yaml = String::from("users:\n");
-    for status in [
-        "SUSPENDED",
-        "DEPROVISIONED",
-        "STAGED",
-        "PROVISIONED",
-        "RECOVERY",
-    ] {
+    for status in ["SUSPENDED", "DEPROVISIONED", "STAGED", "PROVISIONED", "RECOVERY"] {
         yaml.push_str(&format!(
             "  - {{login: {}@example.com, password: Right-1, status: {status}, profile: {{firstName: A, lastName: B}}}}\n",
             status.to_lowercase()
@@ -290,9 +262,7 @@ async fn password_warn_needs_the_option_and_offers_skip() {
          profile: {firstName: Dade, lastName: Murphy, locale: en_US, timezone: America/New_York}}\n",
     );
     assert_eq!(
-        authn(&okta, "dade.murphy@example.com", "Hunter2!")
-            .await
-            .body["status"],
+        authn(&okta, "dade.murphy@example.com", "Hunter2!").await.body["status"],
         "SUCCESS"
     );
     let body = json!({
@@ -325,19 +295,11 @@ async fn password_warn_needs_the_option_and_offers_skip() {
             },
         })
     );
-    let skipped = send(
-        &okta,
-        post("/api/v1/authn/skip", &json!({ "stateToken": state })),
-    )
-    .await;
+    let skipped = send(&okta, post("/api/v1/authn/skip", &json!({ "stateToken": state }))).await;
     assert_eq!(skipped.body["status"], "SUCCESS", "{:#}", skipped.body);
     assert_eq!(skipped.body["relayState"], "/app/deep/link");
     token_of(&skipped, "sessionToken");
-    let again = send(
-        &okta,
-        post("/api/v1/authn/skip", &json!({ "stateToken": state })),
-    )
-    .await;
+    let again = send(&okta, post("/api/v1/authn/skip", &json!({ "stateToken": state }))).await;
     again.assert_error(401, "E0000011", "Invalid token provided", &[]);
 }
 
@@ -377,12 +339,9 @@ async fn an_expired_password_is_a_200_transaction_not_a_success() {
         authn(&okta, "old@example.com", "Old-pass-1").await.body["status"],
         "PASSWORD_EXPIRED"
     );
-    authn(&okta, "old@example.com", "wrong").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "old@example.com", "wrong")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
 }
 
 #[tokio::test]
@@ -402,8 +361,7 @@ users:
     let res = authn(&okta, "dade.murphy@example.com", "Hunter2!").await;
     assert_eq!(res.status, StatusCode::OK);
     let state = token_of(&res, "stateToken");
-    let verify =
-        |id: &str| json!({ "verify": link(None, &format!("/api/v1/authn/factors/{id}/verify")) });
+    let verify = |id: &str| json!({ "verify": link(None, &format!("/api/v1/authn/factors/{id}/verify")) });
     assert_eq!(
         res.body,
         json!({
@@ -426,21 +384,11 @@ users:
             "_links": { "cancel": link(None, "/api/v1/authn/cancel") },
         })
     );
-    let cancelled = send(
-        &okta,
-        post("/api/v1/authn/cancel", &json!({ "stateToken": state })),
-    )
-    .await;
-    assert_eq!(
-        (cancelled.status, cancelled.body.clone()),
-        (StatusCode::OK, json!({}))
-    );
-    send(
-        &okta,
-        post("/api/v1/authn/cancel", &json!({ "stateToken": state })),
-    )
-    .await
-    .assert_error(401, "E0000011", "Invalid token provided", &[]);
+    let cancelled = send(&okta, post("/api/v1/authn/cancel", &json!({ "stateToken": state }))).await;
+    assert_eq!((cancelled.status, cancelled.body.clone()), (StatusCode::OK, json!({})));
+    send(&okta, post("/api/v1/authn/cancel", &json!({ "stateToken": state })))
+        .await
+        .assert_error(401, "E0000011", "Invalid token provided", &[]);
 }
 
 #[tokio::test]
@@ -491,17 +439,14 @@ users:
             "_links": { "cancel": link(None, "/api/v1/authn/cancel") },
         })
     );
-    send(
-        &okta,
-        post("/api/v1/authn/skip", &json!({ "stateToken": state })),
-    )
-    .await
-    .assert_error(
-        403,
-        "E0000079",
-        "This operation is not allowed in the current authentication state.",
-        &[],
-    );
+    send(&okta, post("/api/v1/authn/skip", &json!({ "stateToken": state })))
+        .await
+        .assert_error(
+            403,
+            "E0000079",
+            "This operation is not allowed in the current authentication state.",
+            &[],
+        );
 }
 
 #[tokio::test]
@@ -511,12 +456,9 @@ async fn lockout_after_max_attempts_hidden_by_default() {
         "settings: {{lockout: {{max_attempts: 3}}, rate_limits: {{authn_per_user_per_second: 100}}}}\n{ORG}"
     ));
     for _ in 0..2 {
-        authn(&okta, "dade.murphy", "nope").await.assert_error(
-            401,
-            "E0000004",
-            "Authentication failed",
-            &[],
-        );
+        authn(&okta, "dade.murphy", "nope")
+            .await
+            .assert_error(401, "E0000004", "Authentication failed", &[]);
     }
     assert_eq!(
         authn(&okta, "dade.murphy", "Hunter2!").await.body["status"],
@@ -524,29 +466,20 @@ async fn lockout_after_max_attempts_hidden_by_default() {
         "a success resets the counter"
     );
     for _ in 0..2 {
-        authn(&okta, "dade.murphy", "nope").await.assert_error(
-            401,
-            "E0000004",
-            "Authentication failed",
-            &[],
-        );
+        authn(&okta, "dade.murphy", "nope")
+            .await
+            .assert_error(401, "E0000004", "Authentication failed", &[]);
     }
     assert_eq!(okta.user_status("dade.murphy"), Some(UserStatus::Active));
-    authn(&okta, "dade.murphy", "nope").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "nope")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
     assert_eq!(okta.user_status("dade.murphy"), Some(UserStatus::LockedOut));
     let user = okta.user("dade.murphy").expect("user");
     assert_eq!(user["statusChanged"], "2026-01-01T00:00:00.000Z");
-    authn(&okta, "dade.murphy", "Hunter2!").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "Hunter2!")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
 }
 
 #[tokio::test]
@@ -554,12 +487,9 @@ async fn shown_lockout_is_a_200_without_a_user() {
     let okta = org(&format!(
         "settings: {{lockout: {{max_attempts: 2, show_failures: true}}}}\n{ORG}"
     ));
-    authn(&okta, "dade.murphy", "nope").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "nope")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
     let locking = authn(&okta, "dade.murphy", "nope").await;
     let locked = authn(&okta, "dade.murphy", "Hunter2!").await;
     let expected = json!({
@@ -583,30 +513,22 @@ async fn missing_credentials_and_malformed_json_are_400s() {
         json!({ "password": "x" }),
         json!({}),
     ] {
-        send(&okta, post("/api/v1/authn", &body))
-            .await
-            .assert_error(
-                400,
-                "E0000001",
-                "Api validation failed: authRequest",
-                &["The 'username' and 'password' attributes are required in this context."],
-            );
+        send(&okta, post("/api/v1/authn", &body)).await.assert_error(
+            400,
+            "E0000001",
+            "Api validation failed: authRequest",
+            &["The 'username' and 'password' attributes are required in this context."],
+        );
     }
     let malformed = Request::post("/api/v1/authn")
         .body(Body::from("{\"username\": "))
         .expect("request");
-    send(&okta, malformed).await.assert_error(
-        400,
-        "E0000003",
-        "The request body was not well-formed.",
-        &[],
-    );
-    send(
-        &okta,
-        post("/api/v1/authn", &json!({ "token": "activation" })),
-    )
-    .await
-    .assert_error(401, "E0000004", "Authentication failed", &[]);
+    send(&okta, malformed)
+        .await
+        .assert_error(400, "E0000003", "The request body was not well-formed.", &[]);
+    send(&okta, post("/api/v1/authn", &json!({ "token": "activation" })))
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
 }
 
 #[tokio::test]
@@ -620,17 +542,12 @@ async fn an_ssws_token_on_authn_is_optional_but_checked() {
             .expect("request")
     };
     assert_eq!(
-        send(&okta, with(&format!("SSWS {DEFAULT_API_TOKEN}")))
-            .await
-            .body["status"],
+        send(&okta, with(&format!("SSWS {DEFAULT_API_TOKEN}"))).await.body["status"],
         "SUCCESS"
     );
-    send(&okta, with("SSWS wrong")).await.assert_error(
-        401,
-        "E0000011",
-        "Invalid token provided",
-        &[],
-    );
+    send(&okta, with("SSWS wrong"))
+        .await
+        .assert_error(401, "E0000011", "Invalid token provided", &[]);
 }
 
 // ---------------------------------------------------------------- rate limits
@@ -642,9 +559,7 @@ async fn the_same_username_is_limited_to_four_per_second() {
     seed(&okta, ORG);
     for _ in 0..4 {
         assert_eq!(
-            authn(&okta, "dade.murphy@example.com", "Hunter2!")
-                .await
-                .status,
+            authn(&okta, "dade.murphy@example.com", "Hunter2!").await.status,
             StatusCode::OK
         );
     }
@@ -657,10 +572,7 @@ async fn the_same_username_is_limited_to_four_per_second() {
     );
     assert_eq!(limited.header("x-rate-limit-limit"), "4");
     assert_eq!(limited.header("x-rate-limit-remaining"), "0");
-    assert_eq!(
-        limited.header("x-rate-limit-reset"),
-        (EPOCH_SECS + 1).to_string()
-    );
+    assert_eq!(limited.header("x-rate-limit-reset"), (EPOCH_SECS + 1).to_string());
     assert_eq!(
         authn(&okta, "kate.libby", "Acid-Burn-1").await.status,
         StatusCode::OK,
@@ -668,9 +580,7 @@ async fn the_same_username_is_limited_to_four_per_second() {
     );
     clock.advance(Duration::from_secs(1));
     assert_eq!(
-        authn(&okta, "dade.murphy@example.com", "Hunter2!")
-            .await
-            .status,
+        authn(&okta, "dade.murphy@example.com", "Hunter2!").await.status,
         StatusCode::OK
     );
 }
@@ -681,9 +591,7 @@ async fn endpoint_buckets_refuse_with_headers_until_the_window_resets() {
     let okta = Okta::new(Kit::deterministic(clock.clone(), 1));
     seed(
         &okta,
-        &format!(
-            "settings: {{rate_limits: {{authn_per_minute: 2, users_get_per_minute: 1}}}}\n{ORG}"
-        ),
+        &format!("settings: {{rate_limits: {{authn_per_minute: 2, users_get_per_minute: 1}}}}\n{ORG}"),
     );
     let first = authn(&okta, "nobody", "x").await;
     assert_eq!(
@@ -724,16 +632,11 @@ async fn endpoint_buckets_refuse_with_headers_until_the_window_resets() {
     let second_get = send(&okta, get("/api/v1/users/kate.libby")).await;
     assert_eq!(second_get.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        send(&okta, get("/api/v1/users"))
-            .await
-            .header("x-rate-limit-limit"),
+        send(&okta, get("/api/v1/users")).await.header("x-rate-limit-limit"),
         "600"
     );
     clock.advance(Duration::from_secs(30));
-    assert_eq!(
-        authn(&okta, "dade.murphy", "Hunter2!").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(authn(&okta, "dade.murphy", "Hunter2!").await.status, StatusCode::OK);
     okta.reset();
     assert_eq!(
         okta.settings(),
@@ -785,16 +688,11 @@ fn dade_user() -> Value {
 /// Fills in the org's generated type and schema ids.
 fn with_org_ids(mut expected: Value, got: &Value) -> Value {
     let type_id = got["type"]["id"].as_str().expect("type id").to_owned();
-    assert!(
-        type_id.starts_with("oty") && type_id.len() == 20,
-        "{type_id}"
-    );
+    assert!(type_id.starts_with("oty") && type_id.len() == 20, "{type_id}");
     expected["type"]["id"] = json!(type_id);
     expected["_links"]["type"]["href"] = got["_links"]["type"]["href"].clone();
     expected["_links"]["schema"]["href"] = got["_links"]["schema"]["href"].clone();
-    let schema = got["_links"]["schema"]["href"]
-        .as_str()
-        .expect("schema link");
+    let schema = got["_links"]["schema"]["href"].as_str().expect("schema link");
     assert!(
         schema.starts_with("http://localhost/api/v1/meta/schemas/user/osc"),
         "{schema}"
@@ -853,9 +751,7 @@ async fn logins_with_a_slash_can_only_be_fetched_by_id() {
             &[],
         );
     assert_eq!(
-        send(&okta, get("/api/v1/users/00uslash0000000000000"))
-            .await
-            .status,
+        send(&okta, get("/api/v1/users/00uslash0000000000000")).await.status,
         StatusCode::OK
     );
     assert_eq!(
@@ -879,10 +775,7 @@ async fn deprovisioned_and_suspended_users_are_still_returned() {
     );
     let staged = send(&okta, get("/api/v1/users/staged")).await;
     assert_eq!(
-        (
-            staged.body["activated"].clone(),
-            staged.body["statusChanged"].clone()
-        ),
+        (staged.body["activated"].clone(), staged.body["statusChanged"].clone()),
         (Value::Null, Value::Null)
     );
     assert!(staged.body["_links"]["activate"].is_object());
@@ -996,10 +889,7 @@ async fn listing_pages_through_everyone_but_deprovisioned_with_link_headers() {
     let okta = org(&many_users(7));
     let first = send(&okta, get("/api/v1/users?limit=2")).await;
     assert_eq!(first.status, StatusCode::OK);
-    assert_eq!(
-        ids(&first),
-        ["00u00000000000000000", "00u00000000000000001"]
-    );
+    assert_eq!(ids(&first), ["00u00000000000000000", "00u00000000000000001"]);
     assert_eq!(
         first.links(),
         [
@@ -1012,25 +902,14 @@ async fn listing_pages_through_everyone_but_deprovisioned_with_link_headers() {
         json!({ "self": { "href": "http://localhost/api/v1/users/00u00000000000000000" } })
     );
     assert!(first.body[0]["credentials"]["provider"].is_object());
-    let second = send(
-        &okta,
-        get("/api/v1/users?after=00u00000000000000001&limit=2"),
-    )
-    .await;
+    let second = send(&okta, get("/api/v1/users?after=00u00000000000000001&limit=2")).await;
     assert_eq!(
         ids(&second),
         ["00u00000000000000002", "00u00000000000000004"],
         "DEPROVISIONED user 3 is left out"
     );
-    let third = send(
-        &okta,
-        get("/api/v1/users?after=00u00000000000000004&limit=2"),
-    )
-    .await;
-    assert_eq!(
-        ids(&third),
-        ["00u00000000000000005", "00u00000000000000006"]
-    );
+    let third = send(&okta, get("/api/v1/users?after=00u00000000000000004&limit=2")).await;
+    assert_eq!(ids(&third), ["00u00000000000000005", "00u00000000000000006"]);
     assert_eq!(
         third.links(),
         ["<http://localhost/api/v1/users?after=00u00000000000000004&limit=2>; rel=\"self\""],
@@ -1038,20 +917,14 @@ async fn listing_pages_through_everyone_but_deprovisioned_with_link_headers() {
     );
     let all = send(&okta, get("/api/v1/users")).await;
     assert_eq!(ids(&all).len(), 6);
-    assert_eq!(
-        all.links(),
-        ["<http://localhost/api/v1/users>; rel=\"self\""]
-    );
+    assert_eq!(all.links(), ["<http://localhost/api/v1/users>; rel=\"self\""]);
     assert_eq!(all.header("x-rate-limit-limit"), "600");
 }
 
 #[tokio::test]
 async fn limit_is_capped_at_200_and_must_be_a_positive_number() {
     let okta = org(&many_users(3));
-    assert_eq!(
-        ids(&send(&okta, get("/api/v1/users?limit=5000")).await).len(),
-        3
-    );
+    assert_eq!(ids(&send(&okta, get("/api/v1/users?limit=5000")).await).len(), 3);
     for bad in ["0", "-1", "lots"] {
         send(&okta, get(&format!("/api/v1/users?limit={bad}")))
             .await
@@ -1076,26 +949,17 @@ async fn filter_is_exact_and_sees_every_status() {
         Vec::<String>::new(),
         "values are case-sensitive"
     );
-    let both = list(
-        r#"(status eq "SUSPENDED" or status eq "DEPROVISIONED") and profile.lastName eq "Alpha""#,
-    )
-    .await;
+    let both = list(r#"(status eq "SUSPENDED" or status eq "DEPROVISIONED") and profile.lastName eq "Alpha""#).await;
     assert_eq!(ids(&both), ["00u00000000000000001", "00u00000000000000003"]);
     let since = list(r#"lastUpdated gt "2025-05-01T00:00:00.000Z""#).await;
-    assert_eq!(
-        ids(&since),
-        ["00u00000000000000005", "00u00000000000000006"]
-    );
+    assert_eq!(ids(&since), ["00u00000000000000005", "00u00000000000000006"]);
     assert_eq!(
         ids(&list(r#"profile.login eq "user2@example.com""#).await),
         ["00u00000000000000002"]
     );
-    list(r#"profile.department eq "Sales""#).await.assert_error(
-        400,
-        "E0000031",
-        "Invalid search criteria.",
-        &[],
-    );
+    list(r#"profile.department eq "Sales""#)
+        .await
+        .assert_error(400, "E0000031", "Invalid search criteria.", &[]);
     list(r#"status sw "ACT""#)
         .await
         .assert_error(400, "E0000031", "Invalid search criteria.", &[]);
@@ -1107,9 +971,7 @@ async fn filter_is_exact_and_sees_every_status() {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
             b' ' => "+".into(),
             _ => format!("%{b:02X}"),
         })
@@ -1126,11 +988,7 @@ async fn search_compares_values_ignoring_case_and_sorts() {
     };
     assert_eq!(
         ids(&search(r#"profile.department sw "eng""#, "").await),
-        [
-            "00u00000000000000000",
-            "00u00000000000000003",
-            "00u00000000000000006"
-        ]
+        ["00u00000000000000000", "00u00000000000000003", "00u00000000000000006"]
     );
     assert_eq!(
         ids(&search(r#"status eq "active" and profile.age ge 24"#, "").await),
@@ -1138,16 +996,9 @@ async fn search_compares_values_ignoring_case_and_sorts() {
     );
     assert_eq!(
         ids(&search("profile.age lt 22 OR id eq \"00u00000000000000005\"", "").await),
-        [
-            "00u00000000000000000",
-            "00u00000000000000001",
-            "00u00000000000000005"
-        ]
+        ["00u00000000000000000", "00u00000000000000001", "00u00000000000000005"]
     );
-    assert_eq!(
-        ids(&search("profile.nickName pr", "").await),
-        Vec::<String>::new()
-    );
+    assert_eq!(ids(&search("profile.nickName pr", "").await), Vec::<String>::new());
     assert_eq!(
         ids(&search("profile.department pr", "").await).len(),
         7,
@@ -1158,10 +1009,7 @@ async fn search_compares_values_ignoring_case_and_sorts() {
         "&sortBy=profile.age&sortOrder=desc&limit=2",
     )
     .await;
-    assert_eq!(
-        ids(&sorted),
-        ["00u00000000000000006", "00u00000000000000005"]
-    );
+    assert_eq!(ids(&sorted), ["00u00000000000000006", "00u00000000000000005"]);
     let next = sorted.links()[1].clone();
     assert_eq!(
         next,
@@ -1176,18 +1024,12 @@ async fn search_compares_values_ignoring_case_and_sorts() {
     let page2 = send(&okta, get(&path)).await;
     assert_eq!(ids(&page2), ["00u00000000000000004"]);
     assert_eq!(page2.links().len(), 1);
-    search(r#"status ne "ACTIVE""#, "").await.assert_error(
-        400,
-        "E0000031",
-        "Invalid search criteria.",
-        &[],
-    );
-    search(r#"created sw "2026""#, "").await.assert_error(
-        400,
-        "E0000031",
-        "Invalid search criteria.",
-        &[],
-    );
+    search(r#"status ne "ACTIVE""#, "")
+        .await
+        .assert_error(400, "E0000031", "Invalid search criteria.", &[]);
+    search(r#"created sw "2026""#, "")
+        .await
+        .assert_error(400, "E0000031", "Invalid search criteria.", &[]);
     send(
         &okta,
         get("/api/v1/users?search=status%20eq%20%22ACTIVE%22&filter=status%20eq%20%22ACTIVE%22"),
@@ -1216,22 +1058,12 @@ async fn q_is_a_prefix_search_without_pagination() {
             "00u00000000000000013"
         ]
     );
-    assert_eq!(
-        res.links(),
-        ["<http://localhost/api/v1/users?q=first1>; rel=\"self\""]
-    );
+    assert_eq!(res.links(), ["<http://localhost/api/v1/users?q=first1>; rel=\"self\""]);
     let all = send(&okta, get("/api/v1/users?q=user")).await;
-    assert_eq!(
-        ids(&all).len(),
-        10,
-        "default limit with q is 10, and no next link"
-    );
+    assert_eq!(ids(&all).len(), 10, "default limit with q is 10, and no next link");
     assert_eq!(all.links().len(), 1);
     let deprovisioned = send(&okta, get("/api/v1/users?q=First3")).await;
-    assert!(
-        ids(&deprovisioned).is_empty(),
-        "q leaves out DEPROVISIONED users"
-    );
+    assert!(ids(&deprovisioned).is_empty(), "q leaves out DEPROVISIONED users");
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -1242,15 +1074,8 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
     let okta = Okta::new(Kit::deterministic(clock.clone(), 1));
     seed(&okta, ORG);
     clock.advance(Duration::from_secs(60));
-    let suspend = send(
-        &okta,
-        post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/suspend"),
-    )
-    .await;
-    assert_eq!(
-        (suspend.status, suspend.body.clone()),
-        (StatusCode::OK, json!({}))
-    );
+    let suspend = send(&okta, post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/suspend")).await;
+    assert_eq!((suspend.status, suspend.body.clone()), (StatusCode::OK, json!({})));
     let user = okta.user("dade.murphy").expect("user");
     assert_eq!(
         (user["status"].clone(), user["statusChanged"].clone()),
@@ -1260,42 +1085,27 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
         user["_links"]["unsuspend"]["href"],
         "http://localhost/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/unsuspend"
     );
-    authn(&okta, "dade.murphy", "Hunter2!").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
-    send(
-        &okta,
-        post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/suspend"),
-    )
-    .await
-    .assert_error(
-        400,
-        "E0000001",
-        "Api validation failed: status",
-        &["Cannot suspend a user whose status is SUSPENDED; only ACTIVE users can be suspended."],
-    );
-    send(
-        &okta,
-        post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/unlock"),
-    )
-    .await
-    .assert_error(403, "E0000032", "Unlock is not allowed for this user.", &[]);
-    assert_eq!(
-        send(
-            &okta,
-            post_ssws("/api/v1/users/dade.murphy/lifecycle/unsuspend")
-        )
+    authn(&okta, "dade.murphy", "Hunter2!")
         .await
-        .status,
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
+    send(&okta, post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/suspend"))
+        .await
+        .assert_error(
+            400,
+            "E0000001",
+            "Api validation failed: status",
+            &["Cannot suspend a user whose status is SUSPENDED; only ACTIVE users can be suspended."],
+        );
+    send(&okta, post_ssws("/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/unlock"))
+        .await
+        .assert_error(403, "E0000032", "Unlock is not allowed for this user.", &[]);
+    assert_eq!(
+        send(&okta, post_ssws("/api/v1/users/dade.murphy/lifecycle/unsuspend"))
+            .await
+            .status,
         StatusCode::OK
     );
-    assert_eq!(
-        authn(&okta, "dade.murphy", "Hunter2!").await.body["status"],
-        "SUCCESS"
-    );
+    assert_eq!(authn(&okta, "dade.murphy", "Hunter2!").await.body["status"], "SUCCESS");
 
     let reset = send(
         &okta,
@@ -1305,18 +1115,11 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
     let url = reset.body["resetPasswordUrl"].as_str().expect("reset url");
     assert!(url.starts_with("http://localhost/reset_password/"), "{url}");
     assert_eq!(okta.user_status("dade.murphy"), Some(UserStatus::Recovery));
-    authn(&okta, "dade.murphy", "Hunter2!").await.assert_error(
-        401,
-        "E0000004",
-        "Authentication failed",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "Hunter2!")
+        .await
+        .assert_error(401, "E0000004", "Authentication failed", &[]);
 
-    let expired = send(
-        &okta,
-        post_ssws("/api/v1/users/kate.libby/lifecycle/expire_password"),
-    )
-    .await;
+    let expired = send(&okta, post_ssws("/api/v1/users/kate.libby/lifecycle/expire_password")).await;
     assert_eq!(expired.body["status"], "PASSWORD_EXPIRED");
     assert_eq!(
         authn(&okta, "kate.libby", "Acid-Burn-1").await.body["status"],
@@ -1324,54 +1127,33 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
     );
 
     assert_eq!(
-        send(
-            &okta,
-            post_ssws("/api/v1/users/kate.libby/lifecycle/deactivate")
-        )
-        .await
-        .status,
+        send(&okta, post_ssws("/api/v1/users/kate.libby/lifecycle/deactivate"))
+            .await
+            .status,
         StatusCode::OK
     );
-    assert_eq!(
-        ids(&send(&okta, get("/api/v1/users")).await),
-        ["00ub0oNGTSWTBKOLGLNR"]
-    );
+    assert_eq!(ids(&send(&okta, get("/api/v1/users")).await), ["00ub0oNGTSWTBKOLGLNR"]);
     let activate = send(
         &okta,
         post_ssws("/api/v1/users/kate.libby/lifecycle/activate?sendEmail=false"),
     )
     .await;
-    assert!(
-        activate.body["activationToken"].is_string(),
-        "{:#}",
-        activate.body
-    );
+    assert!(activate.body["activationToken"].is_string(), "{:#}", activate.body);
     assert_eq!(okta.user_status("kate.libby"), Some(UserStatus::Active));
-    send(
-        &okta,
-        post_ssws("/api/v1/users/kate.libby/lifecycle/activate"),
-    )
-    .await
-    .assert_error(
-        403,
-        "E0000016",
-        "Activation failed because the user is already active",
-        &[],
-    );
-    send(
-        &okta,
-        post_ssws("/api/v1/users/kate.libby/lifecycle/explode"),
-    )
-    .await
-    .assert_error(404, "E0000008", "The requested path was not found", &[]);
-    send(&okta, post_ssws("/api/v1/users/nobody/lifecycle/suspend"))
+    send(&okta, post_ssws("/api/v1/users/kate.libby/lifecycle/activate"))
         .await
         .assert_error(
-            404,
-            "E0000007",
-            "Not found: Resource not found: nobody (User)",
+            403,
+            "E0000016",
+            "Activation failed because the user is already active",
             &[],
         );
+    send(&okta, post_ssws("/api/v1/users/kate.libby/lifecycle/explode"))
+        .await
+        .assert_error(404, "E0000008", "The requested path was not found", &[]);
+    send(&okta, post_ssws("/api/v1/users/nobody/lifecycle/suspend"))
+        .await
+        .assert_error(404, "E0000007", "Not found: Resource not found: nobody (User)", &[]);
     let unauthenticated = Request::post("/api/v1/users/kate.libby/lifecycle/suspend")
         .body(Body::empty())
         .expect("request");
@@ -1382,19 +1164,14 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
 
 #[tokio::test]
 async fn unlock_returns_a_locked_out_user_to_active() {
-    let okta = org(&format!(
-        "settings: {{lockout: {{max_attempts: 1}}}}\n{ORG}"
-    ));
+    let okta = org(&format!("settings: {{lockout: {{max_attempts: 1}}}}\n{ORG}"));
     authn(&okta, "kate.libby", "wrong").await;
     assert_eq!(okta.user_status("kate.libby"), Some(UserStatus::LockedOut));
     assert!(okta.user("kate.libby").expect("user")["_links"]["unlock"].is_object());
     assert_eq!(
-        send(
-            &okta,
-            post_ssws("/api/v1/users/kate.libby/lifecycle/unlock")
-        )
-        .await
-        .status,
+        send(&okta, post_ssws("/api/v1/users/kate.libby/lifecycle/unlock"))
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
@@ -1413,15 +1190,10 @@ async fn delete_deactivates_first_then_deletes() {
             .expect("request")
     };
     assert_eq!(send(&okta, delete()).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        okta.user_status("kate.libby"),
-        Some(UserStatus::Deprovisioned)
-    );
+    assert_eq!(okta.user_status("kate.libby"), Some(UserStatus::Deprovisioned));
     assert_eq!(send(&okta, delete()).await.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        send(&okta, get("/api/v1/users/00ukatelibby00000000"))
-            .await
-            .status,
+        send(&okta, get("/api/v1/users/00ukatelibby00000000")).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -1452,11 +1224,7 @@ async fn wrong_method_is_405_and_unknown_path_is_404_in_okta_shape() {
     unknown.assert_error(404, "E0000008", "The requested path was not found", &[]);
     let outside = send(&okta, get("/nowhere")).await;
     outside.assert_error(404, "E0000008", "The requested path was not found", &[]);
-    assert_eq!(
-        outside.header("x-rate-limit-limit"),
-        "",
-        "no bucket outside /api"
-    );
+    assert_eq!(outside.header("x-rate-limit-limit"), "", "no bucket outside /api");
 }
 
 #[tokio::test]
@@ -1469,12 +1237,9 @@ async fn injected_faults_answer_in_okta_shape() {
         times: Some(2),
         fault: mocks::Fault::Status { status: 500 },
     });
-    authn(&okta, "dade.murphy", "Hunter2!").await.assert_error(
-        500,
-        "E0000009",
-        "Internal Server Error",
-        &[],
-    );
+    authn(&okta, "dade.murphy", "Hunter2!")
+        .await
+        .assert_error(500, "E0000009", "Internal Server Error", &[]);
     okta.kit().faults.clear();
     okta.kit().faults.add(mocks::FaultRule {
         method: None,
@@ -1491,10 +1256,7 @@ async fn injected_faults_answer_in_okta_shape() {
         &[],
     );
     assert_eq!(limited.header("x-rate-limit-remaining"), "0");
-    assert_eq!(
-        limited.header("x-rate-limit-reset"),
-        (EPOCH_SECS + 60).to_string()
-    );
+    assert_eq!(limited.header("x-rate-limit-reset"), (EPOCH_SECS + 60).to_string());
     assert_eq!(
         send(&okta, get("/api/v1/users/dade.murphy")).await.status,
         StatusCode::OK,
@@ -1534,15 +1296,11 @@ async fn identically_seeded_mocks_give_identical_ids_and_answers() {
         body: answers[0].0.clone(),
     });
     assert!(
-        ids.iter().all(|id| id.starts_with("00u")
-            && id.len() == 20
-            && id.chars().all(|c| c.is_ascii_alphanumeric())),
+        ids.iter()
+            .all(|id| id.starts_with("00u") && id.len() == 20 && id.chars().all(|c| c.is_ascii_alphanumeric())),
         "{ids:?}"
     );
-    let other = Okta::new(Kit::deterministic(
-        Clock::manual(Clock::scenario_epoch()),
-        2,
-    ));
+    let other = Okta::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 2));
     seed(&other, yaml);
     assert_ne!(
         send(&other, get("/api/v1/users")).await.body,
@@ -1581,16 +1339,10 @@ async fn nullable_names_reach_authn_as_null_or_missing() {
     let profile = &res.body["_embedded"]["user"]["profile"];
     assert_eq!(profile["firstName"], Value::Null);
     assert!(profile.get("lastName").is_none());
-    assert!(
-        profile.get("email").is_none(),
-        "authn's profile has no email"
-    );
+    assert!(profile.get("email").is_none(), "authn's profile has no email");
     let user = okta.user("jdoe").expect("user");
     assert_eq!(
-        (
-            user["profile"]["login"].clone(),
-            user["profile"]["email"].clone()
-        ),
+        (user["profile"]["login"].clone(), user["profile"]["email"].clone()),
         (json!("jdoe"), json!("jane@example.com"))
     );
 }
@@ -1601,10 +1353,7 @@ async fn the_journal_and_state_hold_no_passwords() {
     authn(&okta, "dade.murphy", "Hunter2!").await;
     let entry = okta.kit().journal.entries().pop().expect("journaled");
     let body = entry.body.expect("body");
-    assert!(
-        body.contains("dade.murphy") && !body.contains("Hunter2!"),
-        "{body}"
-    );
+    assert!(body.contains("dade.murphy") && !body.contains("Hunter2!"), "{body}");
     let state = okta.state().to_string();
     assert!(
         !state.contains("Hunter2!") && !state.contains(DEFAULT_API_TOKEN),

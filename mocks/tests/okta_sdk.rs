@@ -48,20 +48,14 @@ fn available(marker: &Path, install: &str) -> bool {
         return true;
     }
     if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
-        panic!(
-            "SDK not installed ({} missing): {install}",
-            marker.display()
-        );
+        panic!("SDK not installed ({} missing): {install}", marker.display());
     }
     eprintln!("SKIPPED (SDK not installed): {install}");
     false
 }
 
 async fn started() -> (Okta, mocks::MockServer) {
-    let okta = Okta::new(Kit::deterministic(
-        Clock::manual(Clock::scenario_epoch()),
-        1,
-    ));
+    let okta = Okta::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1));
     let seed: OktaSeed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
     okta.seed(seed).expect("seed is valid");
     let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL)
@@ -126,11 +120,7 @@ async fn the_node_sdk_reads_users_pages_and_errors() {
     // The collection follows rel="next" across two pages; the suspended user is listed too.
     assert_eq!(
         out["listed"],
-        json!([
-            "00ub0oNGTSWTBKOLGLNR",
-            "00ukatelibby00000000",
-            "00upaulcook000000000"
-        ])
+        json!(["00ub0oNGTSWTBKOLGLNR", "00ukatelibby00000000", "00upaulcook000000000"])
     );
     assert_eq!(out["missing"]["status"], 404);
     assert_eq!(out["missing"]["errorCode"], "E0000007");
@@ -142,10 +132,7 @@ async fn the_node_sdk_reads_users_pages_and_errors() {
     assert_eq!(out["limited"]["errorCode"], "E0000047");
     // Reset (epoch + 60 s) minus Date (the epoch, on the mock clock) plus the SDK's 1 s margin.
     assert_eq!(out["limited"]["backoffMs"], 61_000, "{out:#}");
-    let journal = okta
-        .kit()
-        .journal
-        .find(Some("GET"), Some("/api/v1/users/*"));
+    let journal = okta.kit().journal.find(Some("GET"), Some("/api/v1/users/*"));
     let first = journal.first().expect("journaled");
     assert_eq!(
         first.path, "/api/v1/users/dade.murphy%40example.com",
@@ -188,20 +175,11 @@ async fn the_python_sdk_reads_users_and_pages() {
     assert_eq!(out["byId"], dade);
     assert_eq!(
         out["listed"],
-        json!([
-            "00ub0oNGTSWTBKOLGLNR",
-            "00ukatelibby00000000",
-            "00upaulcook000000000"
-        ])
+        json!(["00ub0oNGTSWTBKOLGLNR", "00ukatelibby00000000", "00upaulcook000000000"])
     );
-    let missing = out["missing"]
-        .as_str()
-        .expect("an error for the unknown user");
+    let missing = out["missing"].as_str().expect("an error for the unknown user");
     assert!(missing.contains("E0000007"), "{missing}");
-    let journal = okta
-        .kit()
-        .journal
-        .find(Some("GET"), Some("/api/v1/users/*"));
+    let journal = okta.kit().journal.find(Some("GET"), Some("/api/v1/users/*"));
     let first = journal.first().expect("journaled");
     assert_eq!(
         first.path, "/api/v1/users/dade.murphy@example.com",
@@ -210,9 +188,6 @@ async fn the_python_sdk_reads_users_and_pages() {
     // The Python SDK sends `Authorization: SSWS<token>`, no space (so the journal cannot keep the
     // scheme word), and the generator's own user agent.
     assert_eq!(first.header("authorization"), Some("[masked]"));
-    assert_eq!(
-        first.header("user-agent"),
-        Some("OpenAPI-Generator/1.0.0/python")
-    );
+    assert_eq!(first.header("user-agent"), Some("OpenAPI-Generator/1.0.0/python"));
     server.shutdown().await;
 }

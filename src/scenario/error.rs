@@ -23,10 +23,7 @@ pub enum ScenarioError {
         reason: String,
     },
     #[error("cannot read {}: {source}", .file.display())]
-    Io {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Io { file: PathBuf, source: std::io::Error },
     /// A mock could not be started (no loopback port, say).
     #[error("{}: cannot start the mock {mock}: {source}", .file.display())]
     Start {

@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mocks::auth0::seed::{ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
+use mocks::gigya::GigyaSeed;
 use mocks::okta::OktaSeed;
+use mocks::stormpath::StormpathSeed;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
@@ -35,6 +37,10 @@ pub struct ScenarioFile {
     pub description: Option<String>,
     /// Seed of the mock Okta; the mock runs only when this is present.
     pub okta: Option<OktaSeed>,
+    /// Seed of the mock Stormpath; the mock runs only when this is present.
+    pub stormpath: Option<StormpathSeed>,
+    /// Seed of the mock Gigya; the mock runs only when this is present.
+    pub gigya: Option<GigyaSeed>,
     /// The Auth0 tenant.
     #[serde(default)]
     pub auth0: Auth0Section,
@@ -93,6 +99,8 @@ pub struct ConnectionSpec {
 #[serde(rename_all = "lowercase")]
 pub enum MockName {
     Okta,
+    Stormpath,
+    Gigya,
     Auth0,
 }
 
@@ -100,6 +108,8 @@ impl MockName {
     pub fn as_str(self) -> &'static str {
         match self {
             MockName::Okta => "okta",
+            MockName::Stormpath => "stormpath",
+            MockName::Gigya => "gigya",
             MockName::Auth0 => "auth0",
         }
     }
@@ -133,6 +143,10 @@ pub enum Step {
     ClearFaults(MockName),
     /// Adds seed data to the mock Okta mid-scenario (a user replaced, say).
     SeedOkta(OktaSeed),
+    /// Adds seed data to the mock Stormpath mid-scenario.
+    SeedStormpath(StormpathSeed),
+    /// Adds seed data to the mock Gigya mid-scenario.
+    SeedGigya(GigyaSeed),
 }
 
 /// What a request step expects of the answer.

@@ -83,15 +83,11 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
                 });
             }
             let script_path = base.join(&script.value);
-            let source =
-                std::fs::read_to_string(&script_path).map_err(|e| ScenarioError::Invalid {
-                    file: path.to_path_buf(),
-                    line: Some(script.referenced.line()),
-                    reason: format!(
-                        "cannot read the {name} script {}: {e}",
-                        script_path.display()
-                    ),
-                })?;
+            let source = std::fs::read_to_string(&script_path).map_err(|e| ScenarioError::Invalid {
+                file: path.to_path_buf(),
+                line: Some(script.referenced.line()),
+                reason: format!("cannot read the {name} script {}: {e}", script_path.display()),
+            })?;
             scripts.insert(name.clone(), source);
         }
     }
@@ -122,10 +118,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioError> {
         if !path.exists() {
             return Err(ScenarioError::Io {
                 file: path.clone(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no such file or directory",
-                ),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
             });
         }
         walk(path, &mut found)?;
@@ -169,9 +162,6 @@ mod tests {
             scenario_name(Path::new("/x/scenarios/okta/first_login.yaml")),
             "okta/first_login"
         );
-        assert_eq!(
-            scenario_name(Path::new("elsewhere/case.yaml")),
-            "elsewhere/case"
-        );
+        assert_eq!(scenario_name(Path::new("elsewhere/case.yaml")), "elsewhere/case");
     }
 }

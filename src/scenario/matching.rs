@@ -24,11 +24,7 @@ fn walk(actual: &Value, expected: &Value, path: &str) -> Result<(), String> {
         }
         (Value::Array(want), Value::Array(got)) => {
             if want.len() != got.len() {
-                return Err(format!(
-                    "{path}: expected {} items, got {}",
-                    want.len(),
-                    got.len()
-                ));
+                return Err(format!("{path}: expected {} items, got {}", want.len(), got.len()));
             }
             for (i, (w, g)) in want.iter().zip(got).enumerate() {
                 walk(g, w, &format!("{path}[{i}]"))?;

@@ -26,10 +26,7 @@ pub use self::report::{Report, StepReport, junit};
 pub use self::run::{SCENARIO_BCRYPT_COST, TICK, run, run_file};
 
 /// Runs every file, at most `jobs` at a time; results in the order of `files`.
-pub async fn run_all(
-    files: &[PathBuf],
-    jobs: usize,
-) -> Vec<(PathBuf, Result<Report, ScenarioError>)> {
+pub async fn run_all(files: &[PathBuf], jobs: usize) -> Vec<(PathBuf, Result<Report, ScenarioError>)> {
     let mut results: Vec<(usize, PathBuf, Result<Report, ScenarioError>)> =
         futures_util::stream::iter(files.iter().cloned().enumerate())
             .map(|(i, file)| async move {
@@ -40,8 +37,5 @@ pub async fn run_all(
             .collect()
             .await;
     results.sort_by_key(|(i, _, _)| *i);
-    results
-        .into_iter()
-        .map(|(_, file, result)| (file, result))
-        .collect()
+    results.into_iter().map(|(_, file, result)| (file, result)).collect()
 }

@@ -88,12 +88,7 @@ impl Report {
     pub fn render(&self, verbose: bool) -> String {
         let mut out = String::new();
         let mark = if self.passed() { "PASS" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "{mark} {} ({:.2} s)",
-            self.name,
-            self.duration.as_secs_f64()
-        );
+        let _ = writeln!(out, "{mark} {} ({:.2} s)", self.name, self.duration.as_secs_f64());
         for step in &self.steps {
             if step.passed() && !verbose {
                 continue;
@@ -130,16 +125,8 @@ fn render_script(out: &mut String, run: &ScriptExecution) {
         .unwrap_or_default();
     let detail = match run.outcome.as_str() {
         "threw" | "invalid_script" => {
-            let name = run
-                .detail
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("Error");
-            let message = run
-                .detail
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let name = run.detail.get("name").and_then(Value::as_str).unwrap_or("Error");
+            let message = run.detail.get("message").and_then(Value::as_str).unwrap_or("");
             let line = run
                 .detail
                 .get("line")
@@ -175,11 +162,7 @@ fn render_script(out: &mut String, run: &ScriptExecution) {
             (None, Some(error)) => error.clone(),
             (None, None) => "no answer".into(),
         };
-        let _ = writeln!(
-            out,
-            "           {} {} → {answer}",
-            exchange.method, exchange.url
-        );
+        let _ = writeln!(out, "           {} {} → {answer}", exchange.method, exchange.url);
     }
 }
 
@@ -220,10 +203,7 @@ pub fn junit(reports: &[Report], errors: &[(PathBuf, String)]) -> String {
         errors.len()
     );
     for report in reports {
-        let (class, name) = report
-            .name
-            .rsplit_once('/')
-            .unwrap_or(("scenarios", &report.name));
+        let (class, name) = report.name.rsplit_once('/').unwrap_or(("scenarios", &report.name));
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
@@ -282,9 +262,7 @@ mod tests {
     #[test]
     fn loopback_ports_are_redacted() {
         assert_eq!(
-            redact_ports(
-                "connect ECONNREFUSED 127.0.0.1:39503 and http://127.0.0.1:8/x, 127.0.0.1:"
-            ),
+            redact_ports("connect ECONNREFUSED 127.0.0.1:39503 and http://127.0.0.1:8/x, 127.0.0.1:"),
             "connect ECONNREFUSED 127.0.0.1:[port] and http://127.0.0.1:[port]/x, 127.0.0.1:"
         );
     }

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
 use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP};
+use mocks::gigya::Gigya;
 use mocks::okta::Okta;
+use mocks::stormpath::Stormpath;
 use mocks::{Clock, Kit, MockServer, Provider};
 use serde_json::{Map, Value, json};
 
@@ -28,6 +30,8 @@ pub const SCENARIO_BCRYPT_COST: u32 = 4;
 /// Seeds of the id generators, per mock, so every run hands out the same ids.
 const OKTA_SEED: u64 = 1;
 const AUTH0_SEED: u64 = 2;
+const STORMPATH_SEED: u64 = 3;
+const GIGYA_SEED: u64 = 4;
 
 /// Loads and runs a scenario file.
 ///
@@ -45,6 +49,8 @@ pub async fn run_file(path: &Path) -> Result<Report, ScenarioError> {
 struct Mocks {
     clock: Clock,
     okta: Option<(Okta, MockServer)>,
+    stormpath: Option<(Stormpath, MockServer)>,
+    gigya: Option<(Gigya, MockServer)>,
     auth0: Auth0,
     auth0_server: MockServer,
     http: reqwest::Client,
@@ -65,28 +71,17 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
     let clock = Clock::manual(Clock::scenario_epoch());
 
     let mut vars = BTreeMap::new();
-    let okta = match &file.okta {
-        Some(seed) => {
-            let okta = Okta::new(Kit::deterministic(clock.clone(), OKTA_SEED));
-            okta.seed(seed.clone())
-                .map_err(|e| invalid(None, format!("okta seed: {e}")))?;
-            let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL)
-                .await
-                .map_err(|source| ScenarioError::Start {
-                    file: path.clone(),
-                    mock: "okta",
-                    source,
-                })?;
-            vars.insert("okta.url".into(), server.base_url().to_owned());
-            let token = okta.settings().api_tokens.first().map_or_else(
-                || mocks::okta::DEFAULT_API_TOKEN.to_owned(),
-                |t| t.token.clone(),
-            );
-            vars.insert("okta.token".into(), token);
-            Some((okta, server))
-        }
-        None => None,
-    };
+    let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &mut vars).await?;
+    let stormpath = start_provider(
+        path,
+        &clock,
+        STORMPATH_SEED,
+        file.stormpath.clone(),
+        Stormpath::new,
+        &mut vars,
+    )
+    .await?;
+    let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new, &mut vars).await?;
     let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
     let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
         .await
@@ -112,11 +107,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
             json!(!scenario.scripts.is_empty()),
         );
         options.insert("import_mode".into(), json!(spec.import_mode));
-        let scripts: Map<String, Value> = scenario
-            .scripts
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
+        let scripts: Map<String, Value> = scenario.scripts.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         options.insert("customScripts".into(), Value::Object(scripts));
         let configuration: Map<String, Value> = spec
             .configuration
@@ -158,6 +149,8 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
     let mocks = Mocks {
         clock,
         okta,
+        stormpath,
+        gigya,
         auth0,
         auth0_server,
         http,
@@ -186,14 +179,23 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         vec![]
     });
     let mut calls = BTreeMap::new();
-    if let Some((okta, _)) = &mocks.okta {
-        calls.insert("okta".to_owned(), journal_lines(okta.kit()));
+    for mock in [MockName::Okta, MockName::Stormpath, MockName::Gigya] {
+        if let Some(kit) = mocks.kit(mock) {
+            calls.insert(mock.as_str().to_owned(), journal_lines(kit));
+        }
     }
     let scripts = mocks.auth0.script_executions();
     let Mocks {
-        okta, auth0_server, ..
+        okta,
+        stormpath,
+        gigya,
+        auth0_server,
+        ..
     } = mocks;
-    if let Some((_, server)) = okta {
+    for server in [okta.map(|m| m.1), stormpath.map(|m| m.1), gigya.map(|m| m.1)]
+        .into_iter()
+        .flatten()
+    {
         server.shutdown().await;
     }
     auth0_server.shutdown().await;
@@ -208,6 +210,37 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         scripts,
         duration: started.elapsed(),
     })
+}
+
+/// Starts and seeds a provider mock when the scenario has a section for it, and records its
+/// variables (`{{okta.url}}`, `{{okta.token}}`, ...).
+async fn start_provider<P: Provider>(
+    path: &Path,
+    clock: &Clock,
+    id_seed: u64,
+    seed: Option<P::Seed>,
+    new: fn(Kit) -> P,
+    vars: &mut BTreeMap<String, String>,
+) -> Result<Option<(P, MockServer)>, ScenarioError> {
+    let Some(seed) = seed else { return Ok(None) };
+    let provider = new(Kit::deterministic(clock.clone(), id_seed));
+    provider.seed(seed).map_err(|e| ScenarioError::Invalid {
+        file: path.to_path_buf(),
+        line: None,
+        reason: format!("{} seed: {e}", P::NAME),
+    })?;
+    let server = mocks::start(provider.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .map_err(|source| ScenarioError::Start {
+            file: path.to_path_buf(),
+            mock: P::NAME,
+            source,
+        })?;
+    vars.insert(format!("{}.url", P::NAME), server.base_url().to_owned());
+    for (name, value) in provider.variables() {
+        vars.insert(format!("{}.{name}", P::NAME), value);
+    }
+    Ok(Some((provider, server)))
 }
 
 /// A loopback URL nothing listens on (a port bound, then released).
@@ -280,15 +313,9 @@ impl Answer {
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Answer, String> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("request failed: {e}"))?;
+    let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
     let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("reading the answer: {e}"))?;
+    let text = response.text().await.map_err(|e| format!("reading the answer: {e}"))?;
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Ok(Answer { status, body })
 }
@@ -298,25 +325,13 @@ fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> V
     if let Some(status) = expect.status
         && status != answer.status
     {
-        failures.push(format!(
-            "status: expected {status}, got {}",
-            answer.summary()
-        ));
+        failures.push(format!("status: expected {status}, got {}", answer.summary()));
     }
-    let field = |name: &str| {
-        answer
-            .body
-            .get(name)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let field = |name: &str| answer.body.get(name).and_then(Value::as_str).map(str::to_owned);
     if let Some(error) = &expect.error
         && field("error").as_deref() != Some(error.as_str())
     {
-        failures.push(format!(
-            "error: expected {error:?}, got {}",
-            answer.summary()
-        ));
+        failures.push(format!("error: expected {error:?}, got {}", answer.summary()));
     }
     if let Some(description) = &expect.error_description {
         let want = substitute(description, vars);
@@ -352,10 +367,7 @@ impl Mocks {
             ("grant_type", "client_credentials"),
             ("client_id", id.as_str()),
             ("client_secret", secret.as_str()),
-            (
-                "audience",
-                &format!("{}/api/v2/", self.auth0_server.base_url()),
-            ),
+            ("audience", &format!("{}/api/v2/", self.auth0_server.base_url())),
         ]))
         .await?;
         answer
@@ -370,10 +382,7 @@ impl Mocks {
         let token = self.management_token().await?;
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("bad method {method}"))?;
-        let mut request = self
-            .http
-            .request(method, self.auth0_url(path))
-            .bearer_auth(token);
+        let mut request = self.http.request(method, self.auth0_url(path)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -383,9 +392,28 @@ impl Mocks {
     fn kit(&self, mock: MockName) -> Option<&Kit> {
         match mock {
             MockName::Okta => self.okta.as_ref().map(|(o, _)| o.kit()),
+            MockName::Stormpath => self.stormpath.as_ref().map(|(s, _)| s.kit()),
+            MockName::Gigya => self.gigya.as_ref().map(|(g, _)| g.kit()),
             MockName::Auth0 => Some(self.auth0.kit()),
         }
     }
+}
+
+fn seed_more<P: Provider>(
+    running: &Option<(P, MockServer)>,
+    seed: &P::Seed,
+    summary: &str,
+) -> Result<StepReport, String>
+where
+    P::Seed: Clone,
+{
+    let (provider, _) = running
+        .as_ref()
+        .ok_or_else(|| format!("the scenario does not run the {0} mock (add a {0}: section)", P::NAME))?;
+    provider
+        .seed(seed.clone())
+        .map_err(|e| format!("{} seed: {e}", P::NAME))?;
+    Ok(StepReport::new(summary, "seeded".into(), vec![]))
 }
 
 async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
@@ -407,11 +435,7 @@ async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let total = answer
-            .body
-            .get("total")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
+        let total = answer.body.get("total").and_then(Value::as_u64).unwrap_or(0) as usize;
         users.extend(batch);
         if users.len() >= total || page >= 9 {
             break;
@@ -423,9 +447,7 @@ async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
 /// Decodes (without verifying) the `sub` of a JWT.
 fn token_subject(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
     serde_json::from_slice::<Value>(&bytes)
         .ok()?
         .get("sub")?
@@ -452,21 +474,15 @@ fn describe(step: &Step) -> String {
             s.method.as_deref().unwrap_or("*"),
             s.path
         ),
-        Step::User(s) => format!(
-            "user {}",
-            s.email.as_deref().or(s.user_id.as_deref()).unwrap_or("?")
-        ),
+        Step::User(s) => format!("user {}", s.email.as_deref().or(s.user_id.as_deref()).unwrap_or("?")),
         Step::Script(s) => format!("script {}", s.script),
         Step::Emails(s) => format!("emails to {}", s.to),
         Step::Advance(by) => format!("advance {by}"),
-        Step::Fault(s) => format!(
-            "fault {} {} {}",
-            s.mock.as_str(),
-            s.path,
-            s.fault.describe()
-        ),
+        Step::Fault(s) => format!("fault {} {} {}", s.mock.as_str(), s.path, s.fault.describe()),
         Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
         Step::SeedOkta(_) => "seed_okta".into(),
+        Step::SeedStormpath(_) => "seed_stormpath".into(),
+        Step::SeedGigya(_) => "seed_gigya".into(),
     }
 }
 
@@ -480,9 +496,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 "password-realm" => mocks::auth0::model::GRANT_PASSWORD_REALM,
                 "password" => "password",
                 other => {
-                    return Err(format!(
-                        "unknown grant {other:?} (use password-realm or password)"
-                    ));
+                    return Err(format!("unknown grant {other:?} (use password-realm or password)"));
                 }
             };
             let mut form = vec![
@@ -510,8 +524,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 if attempt > 0 {
                     mocks.clock.advance(TICK);
                 }
-                answer =
-                    Some(send(mocks.http.post(mocks.auth0_url("/oauth/token")).form(&form)).await?);
+                answer = Some(send(mocks.http.post(mocks.auth0_url("/oauth/token")).form(&form)).await?);
             }
             let answer = answer.ok_or("no answer")?;
             let mut outcome = answer.summary();
@@ -601,15 +614,9 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
         }
         Step::Calls(calls) => {
             let Some(kit) = mocks.kit(calls.mock) else {
-                return Err(format!(
-                    "the scenario does not run the {} mock",
-                    calls.mock.as_str()
-                ));
+                return Err(format!("the scenario does not run the {} mock", calls.mock.as_str()));
             };
-            let seen = kit
-                .journal
-                .find(calls.method.as_deref(), Some(&calls.path))
-                .len();
+            let seen = kit.journal.find(calls.method.as_deref(), Some(&calls.path)).len();
             let mut failures = vec![];
             if let Some(count) = calls.count
                 && seen != count
@@ -619,18 +626,12 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             if let Some(at_least) = calls.at_least
                 && seen < at_least
             {
-                failures.push(format!(
-                    "expected at least {at_least} matching requests, got {seen}"
-                ));
+                failures.push(format!("expected at least {at_least} matching requests, got {seen}"));
             }
             if calls.count.is_none() && calls.at_least.is_none() {
                 failures.push("a calls step needs count or at_least".into());
             }
-            Ok(StepReport::new(
-                &summary,
-                format!("{seen} requests"),
-                failures,
-            ))
+            Ok(StepReport::new(&summary, format!("{seen} requests"), failures))
         }
         Step::User(user) => {
             let answer = match (&user.email, &user.user_id) {
@@ -643,11 +644,8 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                         .await?
                 }
                 (None, Some(id)) => {
-                    let encoded =
-                        url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>();
-                    mocks
-                        .api("GET", &format!("/api/v2/users/{encoded}"), None)
-                        .await?
+                    let encoded = url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>();
+                    mocks.api("GET", &format!("/api/v2/users/{encoded}"), None).await?
                 }
                 _ => return Err("a user step needs exactly one of email and user_id".into()),
             };
@@ -660,9 +658,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let mut failures = vec![];
             match (&found, want_exists) {
                 (Some(_), false) => failures.push("expected no such user, but it exists".into()),
-                (None, true) => {
-                    failures.push(format!("expected the user to exist: {}", answer.summary()))
-                }
+                (None, true) => failures.push(format!("expected the user to exist: {}", answer.summary())),
                 _ => {}
             }
             if let (Some(found), Some(has)) = (&found, &user.has)
@@ -684,11 +680,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             if let Some(want) = expect.runs
                 && runs.len() != want
             {
-                failures.push(format!(
-                    "expected {want} runs of {}, got {}",
-                    expect.script,
-                    runs.len()
-                ));
+                failures.push(format!("expected {want} runs of {}, got {}", expect.script, runs.len()));
             }
             let last = runs.last();
             let outcome = last.map_or_else(|| "never ran".to_owned(), |e| e.outcome.clone());
@@ -704,17 +696,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                                 run.outcome, run.detail
                             ));
                         }
-                        let message = run
-                            .detail
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default();
+                        let message = run.detail.get("message").and_then(Value::as_str).unwrap_or_default();
                         if let Some(want) = &expect.message
                             && !message.contains(want.as_str())
                         {
-                            failures.push(format!(
-                                "message: expected it to contain {want:?}, got {message:?}"
-                            ));
+                            failures.push(format!("message: expected it to contain {want:?}, got {message:?}"));
                         }
                         let line = run.detail.get("line").and_then(Value::as_u64);
                         if let Some(want) = expect.line
@@ -736,10 +722,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let failures = if sent == emails.count {
                 vec![]
             } else {
-                vec![format!(
-                    "expected {} emails to {to}, got {sent}",
-                    emails.count
-                )]
+                vec![format!("expected {} emails to {to}, got {sent}", emails.count)]
             };
             Ok(StepReport::new(&summary, format!("{sent} sent"), failures))
         }
@@ -749,9 +732,9 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             Ok(StepReport::new(&summary, "ok".into(), vec![]))
         }
         Step::Fault(fault) => {
-            let kit = mocks.kit(fault.mock).ok_or_else(|| {
-                format!("the scenario does not run the {} mock", fault.mock.as_str())
-            })?;
+            let kit = mocks
+                .kit(fault.mock)
+                .ok_or_else(|| format!("the scenario does not run the {} mock", fault.mock.as_str()))?;
             kit.faults.add(fault.rule());
             Ok(StepReport::new(&summary, "installed".into(), vec![]))
         }
@@ -762,14 +745,8 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             kit.faults.clear();
             Ok(StepReport::new(&summary, "cleared".into(), vec![]))
         }
-        Step::SeedOkta(seed) => {
-            let (okta, _) = mocks
-                .okta
-                .as_ref()
-                .ok_or("the scenario does not run the okta mock (add an okta: section)")?;
-            okta.seed(seed.clone())
-                .map_err(|e| format!("okta seed: {e}"))?;
-            Ok(StepReport::new(&summary, "seeded".into(), vec![]))
-        }
+        Step::SeedOkta(seed) => seed_more(&mocks.okta, seed, &summary),
+        Step::SeedStormpath(seed) => seed_more(&mocks.stormpath, seed, &summary),
+        Step::SeedGigya(seed) => seed_more(&mocks.gigya, seed, &summary),
     }
 }

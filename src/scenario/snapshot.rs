@@ -44,8 +44,8 @@ pub fn check(path: &Path, actual: &Value) -> Result<SnapshotCheck, String> {
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let body = strip_header(&text);
-    let stored: Value = serde_json::from_str(body)
-        .map_err(|e| format!("{}: not a JSON snapshot: {e}", path.display()))?;
+    let stored: Value =
+        serde_json::from_str(body).map_err(|e| format!("{}: not a JSON snapshot: {e}", path.display()))?;
     let actual = serde_json::from_str::<Value>(&actual.to_string()).unwrap_or(Value::Null);
     if stored == actual {
         return Ok(SnapshotCheck::Matches);
@@ -79,12 +79,7 @@ fn sort(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), sort(v)))
-                    .collect(),
-            )
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sort(v))).collect())
         }
         Value::Array(items) => Value::Array(items.iter().map(sort).collect()),
         other => other.clone(),
@@ -106,16 +101,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ferry-snap-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("x.snap");
-        std::fs::write(&path, "---\nsource: tests/scenarios.rs\nexpression: report.snapshot()\n---\n{\n  \"users\": [],\n  \"a\": 1\n}\n").expect("write");
-        assert_eq!(
-            check(&path, &json!({"a": 1, "users": []})),
-            Ok(SnapshotCheck::Matches)
-        );
+        std::fs::write(
+            &path,
+            "---\nsource: tests/scenarios.rs\nexpression: report.snapshot()\n---\n{\n  \"users\": [],\n  \"a\": 1\n}\n",
+        )
+        .expect("write");
+        assert_eq!(check(&path, &json!({"a": 1, "users": []})), Ok(SnapshotCheck::Matches));
         match check(&path, &json!({"a": 2, "users": []})) {
-            Ok(SnapshotCheck::Differs { diff, .. }) => assert!(
-                diff.contains("-  \"a\": 1") && diff.contains("+  \"a\": 2"),
-                "{diff}"
-            ),
+            Ok(SnapshotCheck::Differs { diff, .. }) => {
+                assert!(diff.contains("-  \"a\": 1") && diff.contains("+  \"a\": 2"), "{diff}")
+            }
             other => panic!("expected a difference, got {other:?}"),
         }
         assert!(matches!(

@@ -173,10 +173,7 @@ impl Auth0 {
     ) -> Result<StoredUser, OAuthError> {
         let args = vec![json!(identifier), json!(password)];
         let shown = masked(&[(&args[0], false), (&args[1], true)]);
-        let Some(verdict) = self
-            .run_script(connection, ScriptKind::Login, args, shown)
-            .await
-        else {
+        let Some(verdict) = self.run_script(connection, ScriptKind::Login, args, shown).await else {
             self.log_event(
                 "f",
                 "The connection is not yet configured",
@@ -196,15 +193,7 @@ impl Auth0 {
                     .user_from_profile(connection, profile, password)
                     .await
                     .inspect_err(|e| {
-                        self.log_event(
-                            "f",
-                            &e.description,
-                            connection,
-                            client_id,
-                            None,
-                            identifier,
-                            ip,
-                        );
+                        self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
                     })?;
                 let id = user.id.clone();
                 self.store_migrated(connection, user)?;
@@ -237,28 +226,16 @@ impl Auth0 {
             }
             ScriptVerdict::Unauthorized(message) => {
                 self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    message,
-                ))
+                Err(OAuthError::new(StatusCode::UNAUTHORIZED, "unauthorized", message))
             }
             ScriptVerdict::Validation { message, .. } | ScriptVerdict::Failed(message) => {
                 self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(
-                    StatusCode::FORBIDDEN,
-                    "access_denied",
-                    message,
-                ))
+                Err(OAuthError::new(StatusCode::FORBIDDEN, "access_denied", message))
             }
             ScriptVerdict::Bool(_) => {
                 let message = "The login script must call back with a user profile".to_owned();
                 self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(
-                    StatusCode::FORBIDDEN,
-                    "access_denied",
-                    message,
-                ))
+                Err(OAuthError::new(StatusCode::FORBIDDEN, "access_denied", message))
             }
         }
     }
@@ -291,14 +268,8 @@ impl Auth0 {
         // The Auth0 store lower-cases emails (and usernames); legacy authentication keeps them.
         let email = text("email").map(|e| if import { e.to_lowercase() } else { e });
         let username = text("username").map(|u| if import { u.to_lowercase() } else { u });
-        let name = text("name").unwrap_or_else(|| {
-            email
-                .clone()
-                .or_else(|| username.clone())
-                .unwrap_or_default()
-        });
-        let nickname = text("nickname")
-            .unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref()));
+        let name = text("name").unwrap_or_else(|| email.clone().or_else(|| username.clone()).unwrap_or_default());
+        let nickname = text("nickname").unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref()));
         let picture = text("picture").unwrap_or_else(|| default_picture(email.as_deref(), &name));
         let object = |key: &str| profile.get(key).and_then(Value::as_object).cloned();
         let app_metadata = object("app_metadata")
@@ -319,16 +290,10 @@ impl Auth0 {
             id,
             connection: connection.name.clone(),
             email,
-            email_verified: profile
-                .get("email_verified")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            email_verified: profile.get("email_verified").and_then(Value::as_bool).unwrap_or(false),
             username,
             phone_number: text("phone_number"),
-            phone_verified: profile
-                .get("phone_verified")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            phone_verified: profile.get("phone_verified").and_then(Value::as_bool).unwrap_or(false),
             name,
             nickname,
             picture,
@@ -363,22 +328,16 @@ impl Auth0 {
 
     /// Stores a user a script just vouched for. Legacy authentication updates the existing
     /// record; import mode refuses a second user with the same id or email.
-    pub(crate) fn store_migrated(
-        &self,
-        connection: &Connection,
-        user: StoredUser,
-    ) -> Result<(), OAuthError> {
+    pub(crate) fn store_migrated(&self, connection: &Connection, user: StoredUser) -> Result<(), OAuthError> {
         self.with_tenant(|t| {
             let same_id = t
                 .users
                 .iter()
                 .position(|u| u.connection == user.connection && u.id == user.id);
             let same_email = user.email.as_ref().and_then(|email| {
-                t.users.iter().position(|u| {
-                    u.connection == user.connection
-                        && u.email.as_ref() == Some(email)
-                        && u.id != user.id
-                })
+                t.users
+                    .iter()
+                    .position(|u| u.connection == user.connection && u.email.as_ref() == Some(email) && u.id != user.id)
             });
             if same_email.is_some() {
                 return Err(OAuthError::new(
@@ -424,8 +383,7 @@ impl Auth0 {
     ) -> StoredUser {
         let now = self.kit().clock.now();
         let user = self.with_tenant(|t| {
-            t.failures
-                .retain(|(c, u, _), _| !(c == &connection.name && u == id));
+            t.failures.retain(|(c, u, _), _| !(c == &connection.name && u == id));
             let user = t
                 .users
                 .iter_mut()

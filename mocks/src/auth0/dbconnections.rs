@@ -30,19 +30,11 @@ pub const RESET_EMAIL_SENT: &str = "We've just sent you an email to reset your p
 /// How long a reset link stays valid (Auth0's default: 5 days).
 const TICKET_LIFETIME_DAYS: i64 = 5;
 
-pub(crate) async fn change_password_create(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(params) = parameters(&headers, &body) else {
         return DbError::bad_request("invalid_body", "Invalid request body").into_response();
     };
-    let Some(email) = params
-        .get("email")
-        .filter(|e| !e.trim().is_empty())
-        .cloned()
-    else {
+    let Some(email) = params.get("email").filter(|e| !e.trim().is_empty()).cloned() else {
         return DbError::bad_request("bad.email", "email is required").into_response();
     };
     let Some(connection_name) = params.get("connection").filter(|c| !c.is_empty()).cloned() else {
@@ -73,10 +65,7 @@ pub(crate) async fn change_password_create(
         None if connection.custom_db() => {
             let args = vec![json!(email)];
             let shown = masked(&[(&args[0], false)]);
-            match auth0
-                .run_script(&connection, ScriptKind::GetUser, args, shown)
-                .await
-            {
+            match auth0.run_script(&connection, ScriptKind::GetUser, args, shown).await {
                 Some(ScriptVerdict::Profile(profile)) => Some(ResetTicket {
                     connection: connection.name.clone(),
                     email: profile
@@ -95,13 +84,7 @@ pub(crate) async fn change_password_create(
                         ScriptVerdict::Failed(m) | ScriptVerdict::Unauthorized(m) => m,
                         _ => "get_user failed".into(),
                     };
-                    auth0.change_password_log(
-                        &connection.name,
-                        client_id.as_deref(),
-                        &email,
-                        "fcpr",
-                        &message,
-                    );
+                    auth0.change_password_log(&connection.name, client_id.as_deref(), &email, "fcpr", &message);
                     None
                 }
             }
@@ -141,10 +124,7 @@ pub(crate) struct TicketQuery {
 }
 
 /// The reset page a link opens: a minimal form posting back to `/lo/reset`.
-pub(crate) async fn reset_page_get(
-    State(auth0): State<Auth0>,
-    Query(q): Query<TicketQuery>,
-) -> Response {
+pub(crate) async fn reset_page_get(State(auth0): State<Auth0>, Query(q): Query<TicketQuery>) -> Response {
     let Some(ticket) = q
         .ticket
         .filter(|t| auth0.with_tenant(|s| s.tickets.get(t).is_some_and(|t| !t.used)))
@@ -174,11 +154,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// Completing a reset: `ticket`, `newPassword`, `confirmNewPassword` (form or JSON).
-pub(crate) async fn reset_create(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
     let params = parameters(&headers, &body).unwrap_or_default();
     let ticket_id = params.get("ticket").cloned().unwrap_or_default();
     let new_password = params.get("newPassword").cloned().unwrap_or_default();
@@ -220,11 +196,7 @@ pub(crate) async fn reset_create(
     let hash = match auth0.hash_password(&new_password).await {
         Ok(h) => h,
         Err(e) => {
-            return reset_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                &e.description,
-            );
+            return reset_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.description);
         }
     };
     let outcome: Result<String, String> = match (&ticket.user_id, &ticket.legacy_profile) {
@@ -277,7 +249,10 @@ pub(crate) async fn reset_create(
                 "Successful change password",
             );
             let _ = id;
-            (StatusCode::OK, Json(json!({ "result": "success", "message": "Your password has been changed successfully." })))
+            (
+                StatusCode::OK,
+                Json(json!({ "result": "success", "message": "Your password has been changed successfully." })),
+            )
                 .into_response()
         }
         Err(message) => {

@@ -30,11 +30,7 @@ impl OAuthError {
     /// 403 `invalid_grant` "Wrong email or password." — every credential failure, whether or
     /// not the user exists.
     pub fn wrong_credentials() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "invalid_grant",
-            "Wrong email or password.",
-        )
+        Self::new(StatusCode::FORBIDDEN, "invalid_grant", "Wrong email or password.")
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
@@ -101,8 +97,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let reason = self.status.canonical_reason().unwrap_or("Error");
-        let mut body =
-            json!({ "statusCode": self.status.as_u16(), "error": reason, "message": self.message });
+        let mut body = json!({ "statusCode": self.status.as_u16(), "error": reason, "message": self.message });
         if let Some(code) = self.error_code {
             body["errorCode"] = json!(code);
         }

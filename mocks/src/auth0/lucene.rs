@@ -94,9 +94,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
             _ => {
                 let mut word = String::new();
                 while let Some(&c) = chars.peek() {
-                    if c.is_whitespace()
-                        || matches!(c, ':' | '(' | ')' | '[' | ']' | '{' | '}' | '"')
-                    {
+                    if c.is_whitespace() || matches!(c, ':' | '(' | ')' | '[' | ']' | '{' | '}' | '"') {
                         break;
                     }
                     if c == '\\' {
@@ -142,10 +140,7 @@ impl Parser {
             if self.is_word("OR") {
                 self.next();
                 left = Query::Or(Box::new(left), Box::new(self.and()?));
-            } else if matches!(
-                self.peek(),
-                Some(Token::Word(_) | Token::Quoted(_) | Token::Open)
-            ) {
+            } else if matches!(self.peek(), Some(Token::Word(_) | Token::Quoted(_) | Token::Open)) {
                 // Implicit operator: OR, as in Lucene.
                 left = Query::Or(Box::new(left), Box::new(self.and()?));
             } else {
@@ -268,14 +263,8 @@ fn apply_field(query: Query, field: &str) -> Query {
             quoted,
         },
         Query::Not(q) => Query::Not(Box::new(apply_field(*q, field))),
-        Query::And(a, b) => Query::And(
-            Box::new(apply_field(*a, field)),
-            Box::new(apply_field(*b, field)),
-        ),
-        Query::Or(a, b) => Query::Or(
-            Box::new(apply_field(*a, field)),
-            Box::new(apply_field(*b, field)),
-        ),
+        Query::And(a, b) => Query::And(Box::new(apply_field(*a, field)), Box::new(apply_field(*b, field))),
+        Query::Or(a, b) => Query::Or(Box::new(apply_field(*a, field)), Box::new(apply_field(*b, field))),
         other => other,
     }
 }

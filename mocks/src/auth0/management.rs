@@ -23,34 +23,17 @@ const MAX_RESULTS: usize = 1000;
 
 impl Auth0 {
     /// Checks the bearer token and that it carries any of `scopes`.
-    pub(crate) fn authorize(
-        &self,
-        headers: &HeaderMap,
-        scopes: &[&str],
-    ) -> Result<Claims, ApiError> {
-        let Some(value) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-        else {
+    pub(crate) fn authorize(&self, headers: &HeaderMap, scopes: &[&str]) -> Result<Claims, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
             return Err(ApiError::unauthorized("Missing authentication"));
         };
-        let Some(token) = value
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        else {
-            return Err(ApiError::unauthorized(
-                "Bad HTTP authentication header format",
-            ));
+        let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(ApiError::unauthorized("Bad HTTP authentication header format"));
         };
         let Some(claims) = self.keys().verify(token) else {
             return Err(ApiError::unauthorized("Invalid token"));
         };
-        if !claims
-            .audiences()
-            .iter()
-            .any(|a| self.is_management_audience(a))
-        {
+        if !claims.audiences().iter().any(|a| self.is_management_audience(a)) {
             return Err(ApiError::unauthorized(format!(
                 "Bad audience: {}",
                 claims.audiences().join(" ")
@@ -97,15 +80,13 @@ fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError>
     }
 }
 
-fn parse_number(
-    value: Option<&str>,
-    name: &str,
-    max: Option<usize>,
-) -> Result<Option<usize>, ApiError> {
+fn parse_number(value: Option<&str>, name: &str, max: Option<usize>) -> Result<Option<usize>, ApiError> {
     let Some(value) = value else { return Ok(None) };
-    let n: usize = value
-        .parse()
-        .map_err(|_| query_error(format!("Query validation error: 'Expected type integer but found type string' on property {name}.")))?;
+    let n: usize = value.parse().map_err(|_| {
+        query_error(format!(
+            "Query validation error: 'Expected type integer but found type string' on property {name}."
+        ))
+    })?;
     if let Some(max) = max
         && n > max
     {
@@ -153,10 +134,8 @@ fn list(auth0: &Auth0, headers: &HeaderMap, q: &UsersQuery) -> Result<Value, Api
         )));
     }
     let page = parse_number(q.page.as_deref(), "page", None)?.unwrap_or(0);
-    let per_page =
-        parse_number(q.per_page.as_deref(), "per_page", Some(MAX_PER_PAGE))?.unwrap_or(50);
-    let include_totals =
-        parse_flag(q.include_totals.as_deref(), "include_totals")?.unwrap_or(false);
+    let per_page = parse_number(q.per_page.as_deref(), "per_page", Some(MAX_PER_PAGE))?.unwrap_or(50);
+    let include_totals = parse_flag(q.include_totals.as_deref(), "include_totals")?.unwrap_or(false);
     let include_fields = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
     let _ = parse_flag(q.primary_order.as_deref(), "primary_order")?;
     if (page + 1).saturating_mul(per_page) > MAX_RESULTS && per_page > 0 {
@@ -200,11 +179,7 @@ fn list(auth0: &Auth0, headers: &HeaderMap, q: &UsersQuery) -> Result<Value, Api
                     .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
             };
             let ordering = key(a).cmp(&key(b));
-            if descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
+            if descending { ordering.reverse() } else { ordering }
         });
     }
     let total = users.len();
@@ -237,10 +212,7 @@ pub(crate) async fn users_get(
     Query(q): Query<FieldsQuery>,
 ) -> Response {
     let result = (|| {
-        auth0.authorize(
-            &headers,
-            &["read:users", "read:current_user", "read:user_idp_tokens"],
-        )?;
+        auth0.authorize(&headers, &["read:users", "read:current_user", "read:user_idp_tokens"])?;
         let include = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
         let user = auth0.with_tenant(|t| t.user_by_id(&id).map(StoredUser::to_api));
         user.map(|u| project(u, q.fields.as_deref(), include))
@@ -252,11 +224,7 @@ pub(crate) async fn users_get(
     }
 }
 
-pub(crate) async fn users_delete(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     if let Err(e) = auth0.authorize(&headers, &["delete:users", "delete:current_user"]) {
         return e.into_response();
     }
@@ -332,12 +300,7 @@ pub(crate) async fn connections_get(
     if let Err(e) = auth0.authorize(&headers, &["read:connections"]) {
         return e.into_response();
     }
-    match auth0.with_tenant(|t| {
-        t.connections
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.to_api())
-    }) {
+    match auth0.with_tenant(|t| t.connections.iter().find(|c| c.id == id).map(|c| c.to_api())) {
         Some(c) => Json(c).into_response(),
         None => ApiError::new(
             StatusCode::NOT_FOUND,

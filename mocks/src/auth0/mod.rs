@@ -37,9 +37,7 @@ use sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 use self::error::ApiError;
-use self::model::{
-    Client, Connection, GRANT_PASSWORD_REALM, StoredUser, default_nickname, default_picture,
-};
+use self::model::{Client, Connection, GRANT_PASSWORD_REALM, StoredUser, default_nickname, default_picture};
 use self::password::PasswordHash;
 use self::seed::{Auth0Seed, ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
 use self::state::Tenant;
@@ -138,11 +136,7 @@ impl Auth0 {
     }
 
     pub(crate) fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
-        let mut tenant = self
-            .inner
-            .tenant
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut tenant = self.inner.tenant.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut tenant)
     }
 
@@ -308,10 +302,7 @@ impl Auth0 {
     fn add_connection(&self, c: ConnectionSeed) -> Result<(), SeedError> {
         if c.name.is_empty()
             || c.name.len() > 128
-            || !c
-                .name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
             || c.name.starts_with('-')
             || c.name.ends_with('-')
         {
@@ -327,27 +318,20 @@ impl Auth0 {
             )));
         }
         if let Some(id) = &c.id
-            && !(id.len() == 20
-                && id.starts_with("con_")
-                && id[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
+            && !(id.len() == 20 && id.starts_with("con_") && id[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
         {
             return Err(SeedError::Invalid(format!(
                 "connection id `{id}` does not match ^con_[A-Za-z0-9]{{16}}$"
             )));
         }
-        let id =
-            c.id.unwrap_or_else(|| format!("con_{}", self.inner.kit.ids.alnum(16)));
+        let id = c.id.unwrap_or_else(|| format!("con_{}", self.inner.kit.ids.alnum(16)));
         self.with_tenant(|t| {
             let enabled_clients = match c.enabled_clients {
                 None => t.clients.iter().map(|x| x.client_id.clone()).collect(),
                 Some(list) => {
                     let mut ids = vec![];
                     for entry in list {
-                        match t
-                            .clients
-                            .iter()
-                            .find(|x| x.name == entry || x.client_id == entry)
-                        {
+                        match t.clients.iter().find(|x| x.name == entry || x.client_id == entry) {
                             Some(client) => ids.push(client.client_id.clone()),
                             None => {
                                 return Err(SeedError::Invalid(format!(
@@ -391,9 +375,7 @@ impl Auth0 {
             )));
         }
         if u.email.is_none() && u.username.is_none() {
-            return Err(SeedError::Invalid(
-                "a user needs an email or a username".into(),
-            ));
+            return Err(SeedError::Invalid("a user needs an email or a username".into()));
         }
         let email = u.email.map(|e| e.to_lowercase());
         let username = u.username.map(|x| x.to_lowercase());
@@ -407,21 +389,16 @@ impl Auth0 {
             None => None,
         };
         let now = self.inner.kit.clock.now();
-        let name = u.name.unwrap_or_else(|| {
-            email
-                .clone()
-                .or_else(|| username.clone())
-                .unwrap_or_default()
-        });
+        let name = u
+            .name
+            .unwrap_or_else(|| email.clone().or_else(|| username.clone()).unwrap_or_default());
         let user = StoredUser {
             id: u.user_id.unwrap_or_else(|| self.inner.kit.ids.hex(24)),
             connection: u.connection,
             nickname: u
                 .nickname
                 .unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref())),
-            picture: u
-                .picture
-                .unwrap_or_else(|| default_picture(email.as_deref(), &name)),
+            picture: u.picture.unwrap_or_else(|| default_picture(email.as_deref(), &name)),
             name,
             email,
             email_verified: u.email_verified,
@@ -466,8 +443,7 @@ impl Auth0 {
         if let Some(settings) = seed.settings {
             self.apply_settings(settings)?;
         }
-        let (clients, connections, users) =
-            (seed.clients.len(), seed.connections.len(), seed.users.len());
+        let (clients, connections, users) = (seed.clients.len(), seed.connections.len(), seed.users.len());
         for client in seed.clients {
             self.add_client(client)?;
         }
@@ -523,10 +499,7 @@ impl Provider for Auth0 {
                 "/api/v2/users/{id}",
                 get(management::users_get).delete(management::users_delete),
             )
-            .route(
-                "/api/v2/users-by-email",
-                get(management::users_by_email_list),
-            )
+            .route("/api/v2/users-by-email", get(management::users_by_email_list))
             .route("/api/v2/connections", get(management::connections_list))
             .route("/api/v2/connections/{id}", get(management::connections_get))
             .route("/api/v2/logs", get(management::logs_list))

@@ -99,10 +99,7 @@ impl ScriptKind {
 
 impl Connection {
     fn flag(&self, key: &str) -> bool {
-        self.options
-            .get(key)
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.options.get(key).and_then(Value::as_bool).unwrap_or(false)
     }
 
     /// "Use my own database".
@@ -147,12 +144,7 @@ impl Connection {
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                        )
-                    })
+                    .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
                     .collect()
             })
             .unwrap_or_default()
@@ -268,16 +260,10 @@ impl StoredUser {
             }]),
         );
         if !self.user_metadata.is_empty() {
-            out.insert(
-                "user_metadata".into(),
-                Value::Object(self.user_metadata.clone()),
-            );
+            out.insert("user_metadata".into(), Value::Object(self.user_metadata.clone()));
         }
         if !self.app_metadata.is_empty() {
-            out.insert(
-                "app_metadata".into(),
-                Value::Object(self.app_metadata.clone()),
-            );
+            out.insert("app_metadata".into(), Value::Object(self.app_metadata.clone()));
         }
         if let Some(last_login) = self.last_login {
             out.insert("last_login".into(), json!(iso_millis(last_login)));
@@ -294,12 +280,7 @@ impl StoredUser {
         if let Some(blocked) = self.blocked {
             out.insert("blocked".into(), json!(blocked));
         }
-        for secret in [
-            "password",
-            "password_hash",
-            "custom_password_hash",
-            "passwordHash",
-        ] {
+        for secret in ["password", "password_hash", "custom_password_hash", "passwordHash"] {
             out.remove(secret);
         }
         Value::Object(out)
@@ -308,8 +289,7 @@ impl StoredUser {
     /// Whether this user is the one an identifier (email or username) names.
     pub fn answers_to(&self, identifier: &str) -> bool {
         let lower = identifier.to_lowercase();
-        self.email.as_deref() == Some(lower.as_str())
-            || self.username.as_deref() == Some(lower.as_str())
+        self.email.as_deref() == Some(lower.as_str()) || self.username.as_deref() == Some(lower.as_str())
     }
 }
 
@@ -340,24 +320,15 @@ fn initials(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect();
     let letters: String = if words.len() >= 2 {
-        words
-            .iter()
-            .take(2)
-            .filter_map(|w| w.chars().next())
-            .collect()
+        words.iter().take(2).filter_map(|w| w.chars().next()).collect()
     } else {
-        source
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .take(2)
-            .collect()
+        source.chars().filter(|c| c.is_alphanumeric()).take(2).collect()
     };
     let letters = letters.to_lowercase();
     if letters.is_empty() {
         "default".into()
     } else {
-        percent_encoding::utf8_percent_encode(&letters, percent_encoding::NON_ALPHANUMERIC)
-            .to_string()
+        percent_encoding::utf8_percent_encode(&letters, percent_encoding::NON_ALPHANUMERIC).to_string()
     }
 }
 
@@ -372,17 +343,12 @@ mod tests {
             default_picture(Some(" Jane@Example.com "), "Jane Doe"),
             "https://s.gravatar.com/avatar/9e26471d35a78862c17e467d87cddedf?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2Fjd.png"
         );
-        assert!(
-            default_picture(Some("dade@example.com"), "dade@example.com").ends_with("%2Fda.png")
-        );
+        assert!(default_picture(Some("dade@example.com"), "dade@example.com").ends_with("%2Fda.png"));
     }
 
     #[test]
     fn nickname_defaults_to_the_local_part() {
-        assert_eq!(
-            default_nickname(Some("dade.murphy@example.com"), None),
-            "dade.murphy"
-        );
+        assert_eq!(default_nickname(Some("dade.murphy@example.com"), None), "dade.murphy");
         assert_eq!(default_nickname(Some("a@b.c"), Some("zero_cool")), "a");
         assert_eq!(default_nickname(None, Some("zero_cool")), "zero_cool");
     }

@@ -51,10 +51,7 @@ pub(crate) enum ScriptVerdict {
     /// `callback()`, `callback(null)`, `callback(null, null)`: no user.
     Nothing,
     /// `callback(new WrongUsernameOrPasswordError(user_id, msg))`.
-    WrongCredentials {
-        user_id: Option<String>,
-        message: String,
-    },
+    WrongCredentials { user_id: Option<String>, message: String },
     /// `callback(new UnauthorizedError(msg))`.
     Unauthorized(String),
     /// `callback(new ValidationError(code, msg))`.
@@ -115,9 +112,7 @@ impl Auth0 {
 
 fn judge(outcome: &CallOutcome) -> (ScriptVerdict, &'static str, Value) {
     match &outcome.result {
-        CallResult::Callback {
-            error: Some(error), ..
-        } => {
+        CallResult::Callback { error: Some(error), .. } => {
             let detail = serde_json::to_value(error).unwrap_or(Value::Null);
             let message = error.message.clone();
             match error.name.as_str() {
@@ -169,17 +164,11 @@ fn judge(outcome: &CallOutcome) -> (ScriptVerdict, &'static str, Value) {
             "threw",
             serde_json::to_value(exception).unwrap_or(Value::Null),
         ),
-        CallResult::TimedOut => (
-            ScriptVerdict::Failed(TIMEOUT_MESSAGE.into()),
-            "timed_out",
-            Value::Null,
-        ),
+        CallResult::TimedOut => (ScriptVerdict::Failed(TIMEOUT_MESSAGE.into()), "timed_out", Value::Null),
         CallResult::NoCallback => (
             ScriptVerdict::Failed(TIMEOUT_MESSAGE.into()),
             "no_callback",
-            json!(
-                "the script finished without calling callback; Auth0 would wait for the time limit"
-            ),
+            json!("the script finished without calling callback; Auth0 would wait for the time limit"),
         ),
         CallResult::OutOfMemory => (
             ScriptVerdict::Failed("Script execution ran out of memory".into()),
@@ -206,15 +195,7 @@ pub(crate) fn masked(values: &[(&Value, bool)]) -> Vec<Value> {
 /// script that prints one, or puts one in a URL, must not leak it into reports. Other values
 /// (base URLs, ids) stay readable.
 fn mask_configuration(outcome: &mut CallOutcome, connection: &Connection) {
-    const SECRET_WORDS: &[&str] = &[
-        "token",
-        "secret",
-        "password",
-        "pass",
-        "key",
-        "credential",
-        "auth",
-    ];
+    const SECRET_WORDS: &[&str] = &["token", "secret", "password", "pass", "key", "credential", "auth"];
     let secrets: Vec<String> = connection
         .configuration()
         .into_iter()

@@ -38,9 +38,7 @@ pub(crate) struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("Keys").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -49,10 +47,10 @@ impl Keys {
         // The key files are part of the crate; failing to parse them is a build defect that
         // the crate's tests catch, so a broken key yields tokens nobody can verify rather than
         // a panic in a running mock.
-        let encoding = EncodingKey::from_rsa_pem(SIGNING_KEY)
-            .unwrap_or_else(|_| EncodingKey::from_secret(b"broken-key"));
-        let decoding = DecodingKey::from_rsa_pem(PUBLIC_KEY)
-            .unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
+        let encoding =
+            EncodingKey::from_rsa_pem(SIGNING_KEY).unwrap_or_else(|_| EncodingKey::from_secret(b"broken-key"));
+        let decoding =
+            DecodingKey::from_rsa_pem(PUBLIC_KEY).unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
         let kid = serde_json::from_str::<Value>(JWKS)
             .ok()
             .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
@@ -118,17 +116,14 @@ impl Claims {
 }
 
 /// The request parameters, from a form or a JSON body.
-pub(crate) fn parameters(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<HashMap<String, String>, OAuthError> {
+pub(crate) fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type.contains("application/json") {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|_| OAuthError::invalid_request("Invalid JSON body"))?;
+        let value: Value =
+            serde_json::from_slice(body).map_err(|_| OAuthError::invalid_request("Invalid JSON body"))?;
         let Value::Object(map) = value else {
             return Err(OAuthError::invalid_request("Invalid JSON body"));
         };
@@ -143,30 +138,17 @@ pub(crate) fn parameters(
 }
 
 /// The client credentials of a request: from the body, or from an HTTP Basic header.
-fn client_credentials(
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-) -> (Option<String>, Option<String>) {
+fn client_credentials(headers: &HeaderMap, params: &HashMap<String, String>) -> (Option<String>, Option<String>) {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| {
-            s.split_once(':')
-                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
-        });
+        .and_then(|s| s.split_once(':').map(|(id, secret)| (id.to_owned(), secret.to_owned())));
     match basic {
         Some((id, secret)) => (Some(id), Some(secret)),
-        None => (
-            params.get("client_id").cloned(),
-            params.get("client_secret").cloned(),
-        ),
+        None => (params.get("client_id").cloned(), params.get("client_secret").cloned()),
     }
 }
 
@@ -218,10 +200,7 @@ pub(crate) async fn token_create(
     match token(&auth0, peer, &headers, &body).await {
         Ok(body) => (
             StatusCode::OK,
-            [
-                (header::CACHE_CONTROL, "no-store"),
-                (header::PRAGMA, "no-cache"),
-            ],
+            [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
             Json(body),
         )
             .into_response(),
@@ -229,23 +208,13 @@ pub(crate) async fn token_create(
     }
 }
 
-async fn token(
-    auth0: &Auth0,
-    peer: Option<SocketAddr>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Value, OAuthError> {
+async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = parameters(headers, body)?;
     let grant = params.get("grant_type").map(String::as_str).unwrap_or("");
     if grant.is_empty() {
-        return Err(OAuthError::invalid_request(
-            "Missing required parameter: grant_type",
-        ));
+        return Err(OAuthError::invalid_request("Missing required parameter: grant_type"));
     }
-    if !matches!(
-        grant,
-        "client_credentials" | "password" | GRANT_PASSWORD_REALM
-    ) {
+    if !matches!(grant, "client_credentials" | "password" | GRANT_PASSWORD_REALM) {
         return Err(OAuthError::new(
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
@@ -299,11 +268,7 @@ fn client_credentials_grant(
             .split_whitespace()
             .filter(|s| client.management_scopes.iter().any(|g| g == s))
             .collect(),
-        None => client
-            .management_scopes
-            .iter()
-            .map(String::as_str)
-            .collect(),
+        None => client.management_scopes.iter().map(String::as_str).collect(),
     };
     let scope = granted.join(" ");
     let now = auth0.kit().clock.now().timestamp();
@@ -374,24 +339,13 @@ async fn password_grant(
         .or_else(|| peer.map(|p| p.ip().to_string()))
         .unwrap_or_else(|| "127.0.0.1".into());
     let user = auth0
-        .authenticate(
-            &connection,
-            username,
-            password,
-            &ip,
-            Some(&client.client_id),
-        )
+        .authenticate(&connection, username, password, &ip, Some(&client.client_id))
         .await?;
     Ok(issue_user_tokens(auth0, client, &user, params))
 }
 
 /// Access token (and ID token with `openid`) for a user who just logged in.
-fn issue_user_tokens(
-    auth0: &Auth0,
-    client: &Client,
-    user: &StoredUser,
-    params: &HashMap<String, String>,
-) -> Value {
+fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: &HashMap<String, String>) -> Value {
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
     let issuer = auth0.issuer();
@@ -430,14 +384,7 @@ fn issue_user_tokens(
         });
         let scopes: Vec<&str> = scope.split_whitespace().collect();
         if scopes.contains(&"profile") {
-            for key in [
-                "name",
-                "nickname",
-                "picture",
-                "given_name",
-                "family_name",
-                "updated_at",
-            ] {
+            for key in ["name", "nickname", "picture", "given_name", "family_name", "updated_at"] {
                 if let Some(v) = profile.get(key) {
                     claims[key] = v.clone();
                 }

@@ -34,17 +34,12 @@ use super::seed::{self, SeedError};
 pub(crate) fn router<P: Provider>(provider: P) -> Router {
     Router::new()
         .route("/__ferry/health", get(health::<P>))
-        .route(
-            "/__ferry/journal",
-            get(journal_list::<P>).delete(journal_clear::<P>),
-        )
+        .route("/__ferry/journal", get(journal_list::<P>).delete(journal_clear::<P>))
         .route("/__ferry/seed", post(seed_post::<P>))
         .route("/__ferry/reset", post(reset::<P>))
         .route(
             "/__ferry/faults",
-            get(faults_list::<P>)
-                .post(faults_add::<P>)
-                .delete(faults_clear::<P>),
+            get(faults_list::<P>).post(faults_add::<P>).delete(faults_clear::<P>),
         )
         .route("/__ferry/faults/{id}", delete(faults_remove::<P>))
         .route("/__ferry/clock", get(clock_get::<P>).post(clock_post::<P>))
@@ -53,11 +48,7 @@ pub(crate) fn router<P: Provider>(provider: P) -> Router {
 }
 
 fn admin_error(status: StatusCode, error: &str, detail: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "error": error, "detail": detail.into() })),
-    )
-        .into_response()
+    (status, Json(json!({ "error": error, "detail": detail.into() }))).into_response()
 }
 
 async fn health<P: Provider>() -> Json<serde_json::Value> {
@@ -77,9 +68,7 @@ async fn journal_list<P: Provider>(State(p): State<P>, Query(q): Query<JournalQu
     let mut page = p.kit().journal.page(q.since, q.limit.unwrap_or(usize::MAX));
     if q.method.is_some() || q.path.is_some() {
         page.entries.retain(|e| {
-            q.method
-                .as_deref()
-                .is_none_or(|m| e.method.eq_ignore_ascii_case(m))
+            q.method.as_deref().is_none_or(|m| e.method.eq_ignore_ascii_case(m))
                 && q.path
                     .as_deref()
                     .is_none_or(|pat| super::journal::path_matches(pat, &e.path))
@@ -102,11 +91,7 @@ fn is_yaml(headers: &HeaderMap) -> bool {
 
 async fn seed_post<P: Provider>(State(p): State<P>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(text) = std::str::from_utf8(&body) else {
-        return admin_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_seed",
-            "the seed is not UTF-8 text",
-        );
+        return admin_error(StatusCode::BAD_REQUEST, "invalid_seed", "the seed is not UTF-8 text");
     };
     let parsed: Result<P::Seed, SeedError> = if is_yaml(&headers) {
         seed::parse(text, None)
@@ -137,11 +122,7 @@ async fn faults_list<P: Provider>(State(p): State<P>) -> Response {
 
 async fn faults_add<P: Provider>(State(p): State<P>, body: Bytes) -> Response {
     match serde_json::from_slice::<FaultRule>(&body) {
-        Ok(rule) => (
-            StatusCode::CREATED,
-            Json(json!({ "id": p.kit().faults.add(rule) })),
-        )
-            .into_response(),
+        Ok(rule) => (StatusCode::CREATED, Json(json!({ "id": p.kit().faults.add(rule) }))).into_response(),
         Err(e) => admin_error(StatusCode::BAD_REQUEST, "invalid_fault", e.to_string()),
     }
 }
@@ -155,11 +136,7 @@ async fn faults_remove<P: Provider>(State(p): State<P>, Path(id): Path<u64>) -> 
     if p.kit().faults.remove(id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        admin_error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no fault rule {id}"),
-        )
+        admin_error(StatusCode::NOT_FOUND, "not_found", format!("no fault rule {id}"))
     }
 }
 

@@ -42,9 +42,7 @@ impl Clock {
 
     /// The fixed epoch scenario runs start from: 2026-01-01T00:00:00.000Z.
     pub fn scenario_epoch() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default()
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default()
     }
 
     /// Whether this clock only moves when advanced.
@@ -101,9 +99,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!(
                 "`{text}` is not a duration (expected e.g. 500ms, 5s, 10m, 2h, 1d)"
@@ -113,9 +109,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("`{text}`: number too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let part = match unit {
@@ -125,9 +119,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "h" => Duration::from_secs(value.saturating_mul(3600)),
             "d" => Duration::from_secs(value.saturating_mul(86_400)),
             other => {
-                return Err(format!(
-                    "`{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
-                ));
+                return Err(format!("`{text}`: unknown unit `{other}` (use ms, s, m, h or d)"));
             }
         };
         total = total.saturating_add(part);

@@ -138,10 +138,7 @@ impl Faults {
         let mut chosen = None;
         for active in state.rules.iter_mut() {
             let rule = &active.rule;
-            let method_ok = rule
-                .method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method));
+            let method_ok = rule.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
             if !method_ok || !path_matches(&rule.path, path) {
                 continue;
             }
@@ -196,8 +193,7 @@ mod tests {
     #[test]
     fn rules_read_from_yaml() {
         let rule: FaultRule =
-            serde_saphyr::from_str("path: /api/v1/users/*\nfault: {kind: delay, ms: 30}\n")
-                .expect("valid rule");
+            serde_saphyr::from_str("path: /api/v1/users/*\nfault: {kind: delay, ms: 30}\n").expect("valid rule");
         assert_eq!(rule.fault, Fault::Delay { ms: 30 });
         assert_eq!(rule.nth, 1);
     }

@@ -62,10 +62,7 @@ impl Ids {
 
     /// A random `u64`.
     pub fn next_u64(&self) -> u64 {
-        self.rng
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next_u64()
+        self.rng.lock().unwrap_or_else(PoisonError::into_inner).next_u64()
     }
 }
 

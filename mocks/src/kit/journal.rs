@@ -67,9 +67,7 @@ impl JournalEntry {
 
     /// The body parsed as JSON, when it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
-        self.body
-            .as_deref()
-            .and_then(|b| serde_json::from_str(b).ok())
+        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
     }
 }
 
@@ -218,12 +216,7 @@ pub fn mask_headers<'a>(
 /// Keeps an authorization scheme word (`SSWS`, `Bearer`, `Basic`) and masks the rest.
 fn mask_credential(value: &str) -> String {
     match value.split_once(' ') {
-        Some((scheme, _))
-            if !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-') =>
-        {
+        Some((scheme, _)) if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
             format!("{scheme} {MASK}")
         }
         _ => MASK.to_owned(),
@@ -283,11 +276,7 @@ pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
             let decoded = percent_encoding::percent_decode_str(&name.replace('+', " "))
                 .decode_utf8_lossy()
                 .into_owned();
-            if pair.contains('=')
-                && secret_fields
-                    .iter()
-                    .any(|s| decoded.eq_ignore_ascii_case(s))
-            {
+            if pair.contains('=') && secret_fields.iter().any(|s| decoded.eq_ignore_ascii_case(s)) {
                 format!("{name}={MASK}")
             } else {
                 pair.to_owned()
@@ -365,28 +354,14 @@ mod tests {
     #[test]
     fn masks_secret_fields_in_json_form_and_query() {
         let json = r#"{"username":"a@b.c","password":"hunter2","options":{"client_secret":"x"}}"#;
-        let masked = mask_body(
-            json,
-            Some("application/json"),
-            &["password", "client_secret"],
-        );
-        assert!(
-            !masked.contains("hunter2") && !masked.contains("\"x\""),
-            "{masked}"
-        );
+        let masked = mask_body(json, Some("application/json"), &["password", "client_secret"]);
+        assert!(!masked.contains("hunter2") && !masked.contains("\"x\""), "{masked}");
         assert!(masked.contains("a@b.c"));
         let form = "grant_type=password&username=a%40b.c&password=p%C3%A4ss";
         assert_eq!(
-            mask_body(
-                form,
-                Some("application/x-www-form-urlencoded"),
-                &["password"]
-            ),
+            mask_body(form, Some("application/x-www-form-urlencoded"), &["password"]),
             "grant_type=password&username=a%40b.c&password=[masked]"
         );
-        assert_eq!(
-            mask_query("apiKey=k&secret=s", &["secret"]),
-            "apiKey=k&secret=[masked]"
-        );
+        assert_eq!(mask_query("apiKey=k&secret=s", &["secret"]), "apiKey=k&secret=[masked]");
     }
 }

@@ -34,11 +34,7 @@ impl<P: Provider> LayerState<P> {
     }
 }
 
-pub(crate) async fn kit_layer<P: Provider>(
-    State(state): State<LayerState<P>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/__ferry/") {
         return next.run(req).await;
     }
@@ -47,17 +43,8 @@ pub(crate) async fn kit_layer<P: Provider>(
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
-    let query = parts
-        .uri
-        .query()
-        .map(|q| journal::mask_query(q, &state.secret_fields));
-    let headers = journal::mask_headers(
-        parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_bytes())),
-        &[],
-    );
+    let query = parts.uri.query().map(|q| journal::mask_query(q, &state.secret_fields));
+    let headers = journal::mask_headers(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), &[]);
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -89,11 +76,7 @@ pub(crate) async fn kit_layer<P: Provider>(
     if !bytes.is_empty() {
         let kept = &bytes[..bytes.len().min(BODY_LIMIT)];
         let text = String::from_utf8_lossy(kept);
-        entry.body = Some(journal::mask_body(
-            &text,
-            content_type.as_deref(),
-            &state.secret_fields,
-        ));
+        entry.body = Some(journal::mask_body(&text, content_type.as_deref(), &state.secret_fields));
         entry.body_truncated = bytes.len() > BODY_LIMIT;
     }
 

@@ -116,9 +116,7 @@ impl Kit {
     /// The base URL the mock was started at (`http://127.0.0.1:PORT`), or a placeholder
     /// (`http://localhost`) when it is used without a socket (router tests).
     pub fn base_url(&self) -> &str {
-        self.base_url
-            .get()
-            .map_or("http://localhost", String::as_str)
+        self.base_url.get().map_or("http://localhost", String::as_str)
     }
 
     /// Records the base URL; the first call wins (a kit serves one socket).
@@ -160,6 +158,12 @@ pub trait Provider: Clone + Send + Sync + 'static {
     /// Body fields and query parameters masked in the journal.
     fn secret_fields(&self) -> &'static [&'static str] {
         COMMON_SECRET_FIELDS
+    }
+
+    /// What a client needs besides the base URL (API tokens, keys, application ids), by name.
+    /// Scenario files use them as `{{<NAME>.<variable>}}` and `ferry serve` prints them.
+    fn variables(&self) -> Vec<(String, String)> {
+        vec![]
     }
 
     /// A view of the provider's state for dashboards and debugging, without secrets.

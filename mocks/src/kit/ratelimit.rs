@@ -66,10 +66,7 @@ impl FixedWindows {
 
     /// Forgets every window.
     pub fn reset(&self) {
-        self.windows
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.windows.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 }
 
@@ -124,10 +121,7 @@ impl TokenBuckets {
 
     /// Refills every bucket.
     pub fn reset(&self) {
-        self.buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.buckets.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 }
 
@@ -146,10 +140,7 @@ mod tests {
         assert!(windows.hit("authn", 2, 60_000).allowed);
         let refused = windows.hit("authn", 2, 60_000);
         assert!(!refused.allowed);
-        assert_eq!(
-            refused.reset_epoch,
-            Clock::scenario_epoch().timestamp() + 60
-        );
+        assert_eq!(refused.reset_epoch, Clock::scenario_epoch().timestamp() + 60);
         clock.advance(Duration::from_secs(60));
         assert!(windows.hit("authn", 2, 60_000).allowed);
     }

@@ -24,10 +24,7 @@ pub enum SeedError {
     #[error("{0}")]
     Invalid(String),
     #[error("cannot read {}: {source}", .file.display())]
-    Io {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Io { file: PathBuf, source: std::io::Error },
 }
 
 fn location(file: Option<&Path>, line: Option<u64>, column: Option<u64>) -> String {
@@ -74,7 +71,11 @@ pub fn yaml_reason(text: &str) -> String {
     let without_location = reason
         .strip_prefix("line ")
         .and_then(|rest| rest.split_once(": "))
-        .filter(|(location, _)| location.split(" column ").all(|n| n.chars().all(|c| c.is_ascii_digit())))
+        .filter(|(location, _)| {
+            location
+                .split(" column ")
+                .all(|n| n.chars().all(|c| c.is_ascii_digit()))
+        })
         .map(|(_, reason)| reason);
     let reason = without_location.unwrap_or(reason);
     match reason.rfind(" at line ") {

@@ -3,9 +3,6 @@
 use chrono::{DateTime, Utc};
 use serde::Serializer;
 
-pub(crate) fn serialize<S: Serializer>(
-    time: &DateTime<Utc>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&super::clock::iso_millis(*time))
 }

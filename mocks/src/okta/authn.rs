@@ -120,28 +120,18 @@ fn factor_json(base: &str, factor: &Factor, enrolled: bool) -> Value {
     if enrolled {
         out.insert("id".into(), Value::String(factor.id.clone()));
     }
-    out.insert(
-        "factorType".into(),
-        Value::String(factor.factor_type.clone()),
-    );
+    out.insert("factorType".into(), Value::String(factor.factor_type.clone()));
     out.insert("provider".into(), Value::String(factor.provider.clone()));
     out.insert("vendorName".into(), Value::String(factor.provider.clone()));
     if enrolled {
         if let Some(profile) = &factor.profile {
             out.insert("profile".into(), Value::Object(profile.clone()));
         }
-        let verify = link(
-            base,
-            &format!("/api/v1/authn/factors/{}/verify", factor.id),
-            None,
-        );
+        let verify = link(base, &format!("/api/v1/authn/factors/{}/verify", factor.id), None);
         out.insert("_links".into(), json!({ "verify": verify }));
     } else {
         out.insert("status".into(), Value::String("NOT_SETUP".into()));
-        out.insert(
-            "enrollment".into(),
-            Value::String(factor.enrollment.clone()),
-        );
+        out.insert("enrollment".into(), Value::String(factor.enrollment.clone()));
         out.insert(
             "_links".into(),
             json!({ "enroll": link(base, "/api/v1/authn/factors", None) }),
@@ -212,10 +202,7 @@ fn transaction(
     let cancel = link(&base, "/api/v1/authn/cancel", None);
     match step {
         Step::Success => {
-            body.insert(
-                "sessionToken".into(),
-                Value::String(format!("00{}", ids.token(40))),
-            );
+            body.insert("sessionToken".into(), Value::String(format!("00{}", ids.token(40))));
         }
         Step::PasswordWarn => {
             embedded.insert(
@@ -233,17 +220,11 @@ fn transaction(
                     Some("changePassword"),
                 ),
             );
-            links.insert(
-                "skip".into(),
-                link(&base, "/api/v1/authn/skip", Some("skip")),
-            );
+            links.insert("skip".into(), link(&base, "/api/v1/authn/skip", Some("skip")));
             links.insert("cancel".into(), cancel);
         }
         Step::PasswordExpired => {
-            embedded.insert(
-                "policy".into(),
-                json!({ "complexity": complexity(&store.settings) }),
-            );
+            embedded.insert("policy".into(), json!({ "complexity": complexity(&store.settings) }));
             links.insert(
                 "next".into(),
                 link(
@@ -255,27 +236,16 @@ fn transaction(
             links.insert("cancel".into(), cancel);
         }
         Step::MfaRequired => {
-            let factors = user
-                .factors
-                .iter()
-                .map(|f| factor_json(&base, f, true))
-                .collect();
+            let factors = user.factors.iter().map(|f| factor_json(&base, f, true)).collect();
             embedded.insert("factors".into(), Value::Array(factors));
             links.insert("cancel".into(), cancel);
         }
         Step::MfaEnroll => {
-            let factors = user
-                .enroll
-                .iter()
-                .map(|f| factor_json(&base, f, false))
-                .collect();
+            let factors = user.enroll.iter().map(|f| factor_json(&base, f, false)).collect();
             embedded.insert("factors".into(), Value::Array(factors));
             links.insert("cancel".into(), cancel);
             if user.enroll.iter().all(|f| f.enrollment == "OPTIONAL") {
-                links.insert(
-                    "skip".into(),
-                    link(&base, "/api/v1/authn/skip", Some("skip")),
-                );
+                links.insert("skip".into(), link(&base, "/api/v1/authn/skip", Some("skip")));
             }
         }
     }
@@ -288,11 +258,7 @@ fn transaction(
 
 /// A locked-out user: `401 E0000004` when failures are hidden (the default), else the
 /// `LOCKED_OUT` transaction — 200, no `stateToken`, an empty `_embedded` (no user).
-fn locked_out(
-    okta: &Okta,
-    settings: &OktaSettings,
-    relay_state: Option<String>,
-) -> Result<Response, OktaError> {
+fn locked_out(okta: &Okta, settings: &OktaSettings, relay_state: Option<String>) -> Result<Response, OktaError> {
     if !settings.lockout.show_failures {
         return Err(OktaError::AuthenticationFailed);
     }
@@ -343,13 +309,8 @@ pub(crate) async fn authn_create(
     let now = okta.now();
     let mut store = okta.store();
     let settings = store.settings.clone();
-    let id = store
-        .find_username(&username)
-        .ok_or(OktaError::AuthenticationFailed)?;
-    let user = store
-        .users
-        .get_mut(&id)
-        .ok_or(OktaError::AuthenticationFailed)?;
+    let id = store.find_username(&username).ok_or(OktaError::AuthenticationFailed)?;
+    let user = store.users.get_mut(&id).ok_or(OktaError::AuthenticationFailed)?;
     match user.status {
         UserStatus::Active | UserStatus::PasswordExpired => {}
         UserStatus::LockedOut => return locked_out(&okta, &settings, request.relay_state),
@@ -376,17 +337,10 @@ pub(crate) async fn authn_create(
 }
 
 /// The open transaction of a `{"stateToken": …}` body, extending its lifetime.
-fn open_transaction(
-    store: &mut Store,
-    body: &[u8],
-    now: DateTime<Utc>,
-) -> Result<(String, Transaction), OktaError> {
+fn open_transaction(store: &mut Store, body: &[u8], now: DateTime<Utc>) -> Result<(String, Transaction), OktaError> {
     let map = json_object(body)?;
     let token = string_field(&map, "stateToken")?.ok_or(OktaError::InvalidToken)?;
-    let transaction = store
-        .transactions
-        .get_mut(&token)
-        .ok_or(OktaError::InvalidToken)?;
+    let transaction = store.transactions.get_mut(&token).ok_or(OktaError::InvalidToken)?;
     if transaction.expires_at <= now {
         store.transactions.remove(&token);
         return Err(OktaError::InvalidToken);
@@ -396,10 +350,7 @@ fn open_transaction(
 }
 
 /// `POST /api/v1/authn/cancel`: ends the transaction; answers its `relayState`, if any.
-pub(crate) async fn authn_cancel(
-    State(okta): State<Okta>,
-    body: Bytes,
-) -> Result<Response, OktaError> {
+pub(crate) async fn authn_cancel(State(okta): State<Okta>, body: Bytes) -> Result<Response, OktaError> {
     let now = okta.now();
     let mut store = okta.store();
     let (token, transaction) = open_transaction(&mut store, &body, now)?;
@@ -413,17 +364,11 @@ pub(crate) async fn authn_cancel(
 
 /// `POST /api/v1/authn/skip`: from `PASSWORD_WARN` (or an all-optional `MFA_ENROLL`) to the next
 /// step.
-pub(crate) async fn authn_skip(
-    State(okta): State<Okta>,
-    body: Bytes,
-) -> Result<Response, OktaError> {
+pub(crate) async fn authn_skip(State(okta): State<Okta>, body: Bytes) -> Result<Response, OktaError> {
     let now = okta.now();
     let mut store = okta.store();
     let (token, open) = open_transaction(&mut store, &body, now)?;
-    let user = store
-        .users
-        .get_mut(&open.user_id)
-        .ok_or(OktaError::InvalidToken)?;
+    let user = store.users.get_mut(&open.user_id).ok_or(OktaError::InvalidToken)?;
     let skippable = match open.status {
         "PASSWORD_WARN" => true,
         "MFA_ENROLL" => user.enroll.iter().all(|f| f.enrollment == "OPTIONAL"),
@@ -450,15 +395,14 @@ mod tests {
 
     #[test]
     fn reads_the_fields_okta_reads_and_refuses_malformed_bodies() {
-        let request = parse_request(br#"{"username":"a","password":"p","relayState":"/x","options":{"warnBeforePasswordExpired":true}}"#)
-            .expect("valid");
+        let request = parse_request(
+            br#"{"username":"a","password":"p","relayState":"/x","options":{"warnBeforePasswordExpired":true}}"#,
+        )
+        .expect("valid");
         assert_eq!(request.username.as_deref(), Some("a"));
         assert!(request.warn_before_password_expired);
         assert_eq!(request.relay_state.as_deref(), Some("/x"));
-        assert_eq!(
-            parse_request(b"{nope").err(),
-            Some(OktaError::MalformedBody)
-        );
+        assert_eq!(parse_request(b"{nope").err(), Some(OktaError::MalformedBody));
         assert_eq!(parse_request(b"[]").err(), Some(OktaError::MalformedBody));
         assert_eq!(parse_request(b"").err(), Some(OktaError::MalformedBody));
         assert_eq!(

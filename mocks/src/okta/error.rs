@@ -163,10 +163,7 @@ impl OktaError {
 
     fn causes(&self) -> Vec<Value> {
         match self {
-            OktaError::Validation { causes, .. } => causes
-                .iter()
-                .map(|c| json!({ "errorSummary": c }))
-                .collect(),
+            OktaError::Validation { causes, .. } => causes.iter().map(|c| json!({ "errorSummary": c })).collect(),
             _ => Vec::new(),
         }
     }
@@ -191,10 +188,9 @@ pub(crate) struct Pending(pub(crate) OktaError);
 impl IntoResponse for OktaError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response.extensions_mut().insert(Pending(self));
         response
     }
@@ -216,8 +212,7 @@ mod tests {
 
     #[test]
     fn envelope_has_the_five_fields_with_link_equal_to_code() {
-        let body =
-            OktaError::UserNotFound("nobody@example.com".into()).body("oaeAAAAAAAAAAAAAAAAAAAAAA");
+        let body = OktaError::UserNotFound("nobody@example.com".into()).body("oaeAAAAAAAAAAAAAAAAAAAAAA");
         assert_eq!(
             body,
             json!({

@@ -32,9 +32,7 @@ impl Bucket {
         Some(match segments.as_slice() {
             ["v1", "authn", ..] => Bucket::Authn,
             ["v1", "users"] if method == Method::GET || method == Method::POST => Bucket::UsersList,
-            ["v1", "users", id]
-                if !id.is_empty() && (method == Method::GET || method == Method::HEAD) =>
-            {
+            ["v1", "users", id] if !id.is_empty() && (method == Method::GET || method == Method::HEAD) => {
                 Bucket::UsersGet
             }
             _ => Bucket::Other,
@@ -61,39 +59,22 @@ impl Bucket {
 }
 
 /// Counts a request in its endpoint bucket; `None` when the bucket is turned off (limit 0).
-pub(crate) fn hit_bucket(
-    windows: &FixedWindows,
-    limits: &RateLimits,
-    bucket: Bucket,
-) -> Option<RateVerdict> {
+pub(crate) fn hit_bucket(windows: &FixedWindows, limits: &RateLimits, bucket: Bucket) -> Option<RateVerdict> {
     let limit = bucket.per_minute(limits);
     (limit > 0).then(|| windows.hit(bucket.key(), limit, 60_000))
 }
 
 /// Counts a primary authentication for `username` (case-insensitively) against the per-user
 /// limit; `None` when it is turned off.
-pub(crate) fn hit_username(
-    windows: &FixedWindows,
-    limits: &RateLimits,
-    username: &str,
-) -> Option<RateVerdict> {
+pub(crate) fn hit_username(windows: &FixedWindows, limits: &RateLimits, username: &str) -> Option<RateVerdict> {
     let limit = limits.authn_per_user_per_second;
-    (limit > 0).then(|| {
-        windows.hit(
-            &format!("authn_user:{}", username.to_lowercase()),
-            limit,
-            1_000,
-        )
-    })
+    (limit > 0).then(|| windows.hit(&format!("authn_user:{}", username.to_lowercase()), limit, 1_000))
 }
 
 /// Writes `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (epoch seconds).
 pub(crate) fn write_headers(headers: &mut HeaderMap, verdict: &RateVerdict) {
     headers.insert("x-rate-limit-limit", HeaderValue::from(verdict.limit));
-    headers.insert(
-        "x-rate-limit-remaining",
-        HeaderValue::from(verdict.remaining),
-    );
+    headers.insert("x-rate-limit-remaining", HeaderValue::from(verdict.remaining));
     headers.insert("x-rate-limit-reset", HeaderValue::from(verdict.reset_epoch));
 }
 
@@ -103,26 +84,11 @@ mod tests {
 
     #[test]
     fn requests_fall_in_okta_buckets() {
-        assert_eq!(
-            Bucket::of(&Method::POST, "/api/v1/authn"),
-            Some(Bucket::Authn)
-        );
-        assert_eq!(
-            Bucket::of(&Method::POST, "/api/v1/authn/cancel"),
-            Some(Bucket::Authn)
-        );
-        assert_eq!(
-            Bucket::of(&Method::GET, "/api/v1/users"),
-            Some(Bucket::UsersList)
-        );
-        assert_eq!(
-            Bucket::of(&Method::GET, "/api/v1/users/me"),
-            Some(Bucket::UsersGet)
-        );
-        assert_eq!(
-            Bucket::of(&Method::DELETE, "/api/v1/users/00u1"),
-            Some(Bucket::Other)
-        );
+        assert_eq!(Bucket::of(&Method::POST, "/api/v1/authn"), Some(Bucket::Authn));
+        assert_eq!(Bucket::of(&Method::POST, "/api/v1/authn/cancel"), Some(Bucket::Authn));
+        assert_eq!(Bucket::of(&Method::GET, "/api/v1/users"), Some(Bucket::UsersList));
+        assert_eq!(Bucket::of(&Method::GET, "/api/v1/users/me"), Some(Bucket::UsersGet));
+        assert_eq!(Bucket::of(&Method::DELETE, "/api/v1/users/00u1"), Some(Bucket::Other));
         assert_eq!(
             Bucket::of(&Method::POST, "/api/v1/users/00u1/lifecycle/suspend"),
             Some(Bucket::Other)

@@ -52,12 +52,11 @@ use serde_json::{Map, Value, json};
 
 pub use self::model::UserStatus;
 pub use self::seed::{
-    ApiTokenSeed, ComplexitySeed, LockoutSeed, OktaSeed, OwnedTokenSeed, PasswordPolicySeed,
-    RateLimitsSeed, SeedFactor, SeedMfa, SeedUser, SettingsSeed,
+    ApiTokenSeed, ComplexitySeed, LockoutSeed, OktaSeed, OwnedTokenSeed, PasswordPolicySeed, RateLimitsSeed,
+    SeedFactor, SeedMfa, SeedUser, SettingsSeed,
 };
 pub use self::settings::{
-    ApiToken, Complexity, DEFAULT_API_TOKEN, Lockout, MissingToken, OktaSettings, PasswordPolicy,
-    RateLimits,
+    ApiToken, Complexity, DEFAULT_API_TOKEN, Lockout, MissingToken, OktaSettings, PasswordPolicy, RateLimits,
 };
 
 use self::error::{OktaError, Pending};
@@ -173,10 +172,7 @@ impl Okta {
     pub fn user(&self, key: &str) -> Option<Value> {
         let store = self.store();
         let id = store.find_user(key)?;
-        store
-            .users
-            .get(&id)
-            .map(|u| u.to_json(self.org(), Links::Full, false))
+        store.users.get(&id).map(|u| u.to_json(self.org(), Links::Full, false))
     }
 
     /// The status of a user (by id, login or short name).
@@ -188,10 +184,7 @@ impl Okta {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // No lock is held across an await; a poisoned lock only means a panicking test thread.
-        self.inner
-            .store
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.inner.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn kit_ref(&self) -> &Kit {
@@ -243,11 +236,7 @@ impl Okta {
     }
 
     /// An error answered outside a handler (faults): status, envelope and headers at once.
-    pub(crate) fn error_response(
-        &self,
-        error: OktaError,
-        verdict: Option<RateVerdict>,
-    ) -> Response {
+    pub(crate) fn error_response(&self, error: OktaError, verdict: Option<RateVerdict>) -> Response {
         self.finish(error.into_response(), verdict)
     }
 
@@ -281,12 +270,7 @@ impl Okta {
 
 /// A JSON response with Okta's content type.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// Counts the request in its bucket (refusing it when the bucket is exhausted), runs it, and
@@ -303,8 +287,8 @@ async fn okta_layer(State(okta): State<Okta>, req: Request, next: Next) -> Respo
         }
         store.settings.rate_limits
     };
-    let verdict = Bucket::of(req.method(), req.uri().path())
-        .and_then(|b| limits::hit_bucket(okta.windows(), &limits, b));
+    let verdict =
+        Bucket::of(req.method(), req.uri().path()).and_then(|b| limits::hit_bucket(okta.windows(), &limits, b));
     let response = match verdict {
         Some(v) if !v.allowed => OktaError::TooManyRequests(None).into_response(),
         _ => next.run(req).await,
@@ -326,14 +310,8 @@ impl Provider for Okta {
             .route("/api/v1/authn/cancel", post(authn::authn_cancel))
             .route("/api/v1/authn/skip", post(authn::authn_skip))
             .route("/api/v1/users", get(users::users_list))
-            .route(
-                "/api/v1/users/{id}",
-                get(users::users_get).delete(users::users_delete),
-            )
-            .route(
-                "/api/v1/users/{id}/lifecycle/{op}",
-                post(users::users_lifecycle),
-            )
+            .route("/api/v1/users/{id}", get(users::users_get).delete(users::users_delete))
+            .route("/api/v1/users/{id}/lifecycle/{op}", post(users::users_lifecycle))
             .method_not_allowed_fallback(error::method_not_allowed)
             .fallback(error::path_not_found)
             .layer(middleware::from_fn_with_state(self.clone(), okta_layer))
@@ -365,6 +343,17 @@ impl Provider for Okta {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         SECRET_FIELDS
+    }
+
+    fn variables(&self) -> Vec<(String, String)> {
+        let store = self.store();
+        store
+            .settings
+            .api_tokens
+            .first()
+            .map(|t| ("token".to_owned(), t.token.clone()))
+            .into_iter()
+            .collect()
     }
 
     fn state(&self) -> Value {

@@ -186,10 +186,7 @@ impl StoredUser {
         user.insert("activated".into(), iso(self.activated));
         user.insert("statusChanged".into(), iso(self.status_changed));
         user.insert("lastLogin".into(), iso(self.last_login));
-        user.insert(
-            "lastUpdated".into(),
-            Value::String(iso_millis(self.last_updated)),
-        );
+        user.insert("lastUpdated".into(), Value::String(iso_millis(self.last_updated)));
         user.insert("passwordChanged".into(), iso(self.password_changed));
         user.insert("type".into(), json!({ "id": org.type_id }));
         user.insert("profile".into(), Value::Object(self.profile.clone()));
@@ -237,11 +234,7 @@ impl StoredUser {
                 lifecycle(&mut out, "resetPassword", "reset_password");
                 lifecycle(&mut out, "expirePassword", "expire_password");
                 credential(&mut out, "forgotPassword", "forgot_password");
-                credential(
-                    &mut out,
-                    "changeRecoveryQuestion",
-                    "change_recovery_question",
-                );
+                credential(&mut out, "changeRecoveryQuestion", "change_recovery_question");
                 credential(&mut out, "changePassword", "change_password");
             }
             UserStatus::PasswordExpired | UserStatus::Recovery => {

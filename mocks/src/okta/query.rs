@@ -50,11 +50,7 @@ pub(crate) enum Literal {
 pub(crate) enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    Compare {
-        attr: String,
-        op: Op,
-        value: Literal,
-    },
+    Compare { attr: String, op: Op, value: Literal },
     Present(String),
 }
 
@@ -230,8 +226,7 @@ impl Parser {
                 if op == Op::Sw {
                     return Err(OktaError::InvalidSearch);
                 }
-                let date =
-                    DateTime::parse_from_rfc3339(&s).map_err(|_| OktaError::InvalidSearch)?;
+                let date = DateTime::parse_from_rfc3339(&s).map_err(|_| OktaError::InvalidSearch)?;
                 Literal::Date(date.with_timezone(&Utc))
             }
             Some(Token::Str(s)) => Literal::Str(s),
@@ -260,16 +255,12 @@ fn check_attribute(attr: &str, dialect: Dialect) -> Result<(), OktaError> {
         Dialect::Filter => FILTER_ATTRS.contains(&attr),
         Dialect::Search => {
             SEARCH_TOP_ATTRS.contains(&attr)
-                || attr.strip_prefix("profile.").is_some_and(|name| {
-                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                })
+                || attr
+                    .strip_prefix("profile.")
+                    .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         }
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(OktaError::InvalidSearch)
-    }
+    if ok { Ok(()) } else { Err(OktaError::InvalidSearch) }
 }
 
 /// Parses a `filter` or `search` expression.
@@ -338,10 +329,7 @@ fn compare_scalar(actual: &Value, op: Op, literal: &Literal, dialect: Dialect) -
                 ordering_ok(a.cmp(&b))
             }
         }
-        (Value::Number(a), Literal::Num(b)) => a
-            .as_f64()
-            .and_then(|a| a.partial_cmp(b))
-            .is_some_and(ordering_ok),
+        (Value::Number(a), Literal::Num(b)) => a.as_f64().and_then(|a| a.partial_cmp(b)).is_some_and(ordering_ok),
         (Value::Number(a), Literal::Str(b)) if dialect == Dialect::Search => {
             let a = a.to_string();
             if op == Op::Sw {
@@ -390,9 +378,7 @@ pub(crate) fn matches(expr: &Expr, user: &StoredUser, dialect: Dialect, type_id:
             }
         }),
         Expr::Compare { attr, op, value } => match user_value(user, attr, type_id) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .any(|item| compare_scalar(item, *op, value, dialect)),
+            Some(Value::Array(items)) => items.iter().any(|item| compare_scalar(item, *op, value, dialect)),
             Some(actual) => compare_scalar(&actual, *op, value, dialect),
             None => false,
         },
@@ -454,20 +440,8 @@ mod tests {
         )
         .expect("valid filter");
         assert!(matches!(expr, Expr::And(_, _)));
-        assert!(
-            parse(
-                r#"profile.department sw "Eng" AND profile.age gt 30"#,
-                Dialect::Search
-            )
-            .is_ok()
-        );
-        assert!(
-            parse(
-                r#"lastUpdated gt "2024-01-01T00:00:00.000Z""#,
-                Dialect::Filter
-            )
-            .is_ok()
-        );
+        assert!(parse(r#"profile.department sw "Eng" AND profile.age gt 30"#, Dialect::Search).is_ok());
+        assert!(parse(r#"lastUpdated gt "2024-01-01T00:00:00.000Z""#, Dialect::Filter).is_ok());
         assert!(parse(r#"profile.nickName pr"#, Dialect::Search).is_ok());
     }
 
@@ -490,11 +464,7 @@ mod tests {
             ("", Dialect::Search),
             ("   ", Dialect::Filter),
         ] {
-            assert_eq!(
-                parse(text, dialect),
-                Err(OktaError::InvalidSearch),
-                "{text}"
-            );
+            assert_eq!(parse(text, dialect), Err(OktaError::InvalidSearch), "{text}");
         }
         let deep = format!("{}status eq \"ACTIVE\"{}", "(".repeat(500), ")".repeat(500));
         assert_eq!(parse(&deep, Dialect::Search), Err(OktaError::InvalidSearch));

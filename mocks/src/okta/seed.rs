@@ -207,9 +207,7 @@ const FACTOR_TYPES: &[&str] = &[
     "signed_nonce",
 ];
 
-const PROVIDERS: &[&str] = &[
-    "OKTA", "GOOGLE", "RSA", "SYMANTEC", "YUBICO", "DUO", "FIDO", "CUSTOM",
-];
+const PROVIDERS: &[&str] = &["OKTA", "GOOGLE", "RSA", "SYMANTEC", "YUBICO", "DUO", "FIDO", "CUSTOM"];
 
 /// Okta's three-letter factor id prefixes (`sms…`, `ost…`, `uft…`, `opf…`, `ufs…`).
 fn factor_prefix(factor_type: &str, provider: &str) -> &'static str {
@@ -256,22 +254,15 @@ impl SettingsSeed {
         }
         if let Some(l) = &self.lockout {
             settings.lockout.max_attempts = l.max_attempts.unwrap_or(settings.lockout.max_attempts);
-            settings.lockout.show_failures =
-                l.show_failures.unwrap_or(settings.lockout.show_failures);
+            settings.lockout.show_failures = l.show_failures.unwrap_or(settings.lockout.show_failures);
         }
         if let Some(r) = &self.rate_limits {
             let limits = &mut settings.rate_limits;
             limits.authn_per_minute = r.authn_per_minute.unwrap_or(limits.authn_per_minute);
-            limits.users_list_per_minute = r
-                .users_list_per_minute
-                .unwrap_or(limits.users_list_per_minute);
-            limits.users_get_per_minute = r
-                .users_get_per_minute
-                .unwrap_or(limits.users_get_per_minute);
+            limits.users_list_per_minute = r.users_list_per_minute.unwrap_or(limits.users_list_per_minute);
+            limits.users_get_per_minute = r.users_get_per_minute.unwrap_or(limits.users_get_per_minute);
             limits.other_per_minute = r.other_per_minute.unwrap_or(limits.other_per_minute);
-            limits.authn_per_user_per_second = r
-                .authn_per_user_per_second
-                .unwrap_or(limits.authn_per_user_per_second);
+            limits.authn_per_user_per_second = r.authn_per_user_per_second.unwrap_or(limits.authn_per_user_per_second);
         }
         if let Some(n) = self.nullable_names {
             settings.nullable_names = n;
@@ -325,9 +316,7 @@ fn factor(seed: &SeedFactor, login: &str, enrolled: bool, ids: &Ids) -> Result<F
     }
     let id = if enrolled {
         match &seed.id {
-            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-                id.clone()
-            }
+            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => id.clone(),
             Some(id) => {
                 return Err(invalid(
                     login,
@@ -338,21 +327,14 @@ fn factor(seed: &SeedFactor, login: &str, enrolled: bool, ids: &Ids) -> Result<F
         }
     } else {
         if seed.id.is_some() {
-            return Err(invalid(
-                login,
-                "factors to enroll have no id yet; remove `id`",
-            ));
+            return Err(invalid(login, "factors to enroll have no id yet; remove `id`"));
         }
         String::new()
     };
     // Okta shows enrolled software tokens and push with the login as their credential id.
     let profile = seed.profile.clone().or_else(|| {
-        (enrolled
-            && matches!(
-                factor_type,
-                "token:software:totp" | "push" | "token" | "token:hotp"
-            ))
-        .then(|| Map::from_iter([("credentialId".to_owned(), Value::String(login.to_owned()))]))
+        (enrolled && matches!(factor_type, "token:software:totp" | "push" | "token" | "token:hotp"))
+            .then(|| Map::from_iter([("credentialId".to_owned(), Value::String(login.to_owned()))]))
     });
     Ok(Factor {
         id,
@@ -433,10 +415,7 @@ fn user(
     let login = seed.login.as_str();
     let profile = profile(seed, settings.nullable_names)?;
     let status = seed.status.unwrap_or(UserStatus::Active);
-    let password = seed
-        .password
-        .as_deref()
-        .map(|p| PasswordHash::new(p, ids.bytes(16)));
+    let password = seed.password.as_deref().map(|p| PasswordHash::new(p, ids.bytes(16)));
     let mfa = seed.mfa.clone().unwrap_or_default();
     let factors = mfa
         .required
@@ -449,18 +428,16 @@ fn user(
         .map(|f| factor(f, login, false, ids))
         .collect::<Result<Vec<_>, _>>()?;
     let created = seed.created.unwrap_or(now);
-    let activated = seed.activated.or_else(|| {
-        (!matches!(status, UserStatus::Staged | UserStatus::Provisioned)).then_some(created)
-    });
+    let activated = seed
+        .activated
+        .or_else(|| (!matches!(status, UserStatus::Staged | UserStatus::Provisioned)).then_some(created));
     let status_changed = seed
         .status_changed
         .or_else(|| (status != UserStatus::Staged).then(|| activated.unwrap_or(created)));
     let last_updated = seed
         .last_updated
         .unwrap_or_else(|| status_changed.map_or(created, |changed| changed.max(created)));
-    let password_changed = seed
-        .password_changed
-        .or_else(|| password.as_ref().map(|_| created));
+    let password_changed = seed.password_changed.or_else(|| password.as_ref().map(|_| created));
     Ok(StoredUser {
         id,
         login: login.to_owned(),
@@ -483,12 +460,7 @@ fn user(
 
 /// Applies a seed to the store: settings first (so `nullable_names` applies to the same seed's
 /// users), then users. Nothing changes when anything is refused.
-pub(crate) fn apply(
-    seed: &OktaSeed,
-    store: &mut Store,
-    ids: &Ids,
-    now: DateTime<Utc>,
-) -> Result<Value, SeedError> {
+pub(crate) fn apply(seed: &OktaSeed, store: &mut Store, ids: &Ids, now: DateTime<Utc>) -> Result<Value, SeedError> {
     let mut settings = store.settings.clone();
     if let Some(patch) = &seed.settings {
         patch.apply(&mut settings)?;
@@ -517,9 +489,7 @@ pub(crate) fn apply(
             (Some(id), _) if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
                 return Err(invalid(
                     login,
-                    format_args!(
-                        "id `{id}` must be letters and digits (Okta ids look like 00ub0oNGTSWTBKOLGLNR)"
-                    ),
+                    format_args!("id `{id}` must be letters and digits (Okta ids look like 00ub0oNGTSWTBKOLGLNR)"),
                 ));
             }
             (Some(id), _) => id.clone(),
@@ -527,17 +497,11 @@ pub(crate) fn apply(
             (None, None) => format!("00u{}", ids.alnum(17)),
         };
         if !seen_ids.insert(id.clone()) {
-            return Err(invalid(
-                login,
-                format_args!("id {id} is used twice in this seed"),
-            ));
+            return Err(invalid(login, format_args!("id {id} is used twice in this seed")));
         }
         if let Some(holder) = store.users.get(&id)
             && !same_login(&holder.login, login)
-            && !seed
-                .users
-                .iter()
-                .any(|u| same_login(&u.login, &holder.login))
+            && !seed.users.iter().any(|u| same_login(&u.login, &holder.login))
         {
             return Err(invalid(
                 login,
@@ -576,14 +540,12 @@ mod tests {
 
     #[test]
     fn fills_ids_email_and_timestamps() {
-        let store = seeded("users:\n  - login: dade@example.com\n    password: x\n    profile: {firstName: Dade, lastName: Murphy}\n")
-            .expect("valid seed");
+        let store = seeded(
+            "users:\n  - login: dade@example.com\n    password: x\n    profile: {firstName: Dade, lastName: Murphy}\n",
+        )
+        .expect("valid seed");
         let user = store.users.values().next().expect("one user");
-        assert!(
-            user.id.starts_with("00u") && user.id.len() == 20,
-            "{}",
-            user.id
-        );
+        assert!(user.id.starts_with("00u") && user.id.len() == 20, "{}", user.id);
         assert_eq!(user.profile_str("email"), Some("dade@example.com"));
         assert_eq!(user.created, Clock::scenario_epoch());
         assert_eq!(user.activated, Some(Clock::scenario_epoch()));
@@ -597,8 +559,10 @@ mod tests {
             err.to_string(),
             "okta user a@example.com: profile.firstName is required (set settings.nullable_names: true to allow a missing or null name)"
         );
-        let store = seeded("settings: {nullable_names: true}\nusers:\n  - login: a@example.com\n    profile: {firstName: null}\n")
-            .expect("nullable");
+        let store = seeded(
+            "settings: {nullable_names: true}\nusers:\n  - login: a@example.com\n    profile: {firstName: null}\n",
+        )
+        .expect("nullable");
         let user = store.users.values().next().expect("user");
         assert_eq!(user.profile.get("firstName"), Some(&Value::Null));
         assert_eq!(user.profile.get("lastName"), None);
@@ -629,8 +593,9 @@ mod tests {
 
     #[test]
     fn settings_patch_changes_only_what_it_names() {
-        let store = seeded("settings: {lockout: {show_failures: true}, api_tokens: [a, {token: b, owner: x@example.com}]}\n")
-            .expect("settings");
+        let store =
+            seeded("settings: {lockout: {show_failures: true}, api_tokens: [a, {token: b, owner: x@example.com}]}\n")
+                .expect("settings");
         assert_eq!(store.settings.lockout.max_attempts, 10);
         assert!(store.settings.lockout.show_failures);
         assert_eq!(

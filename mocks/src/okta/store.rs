@@ -57,18 +57,14 @@ impl Store {
 
     /// The id of the only user whose login's part before `@` is `short`, if exactly one.
     fn id_by_short_name(&self, short: &str) -> Option<String> {
-        let mut found = self
-            .users
-            .values()
-            .filter(|u| same_login(u.short_name(), short));
+        let mut found = self.users.values().filter(|u| same_login(u.short_name(), short));
         let first = found.next()?;
         found.next().is_none().then(|| first.id.clone())
     }
 
     /// A username as primary authentication takes it: a full login, or an unambiguous short name.
     pub(crate) fn find_username(&self, username: &str) -> Option<String> {
-        self.id_by_login(username)
-            .or_else(|| self.id_by_short_name(username))
+        self.id_by_login(username).or_else(|| self.id_by_short_name(username))
     }
 
     /// `{id}` of `GET /api/v1/users/{id}`: an id, a login, or an unambiguous short name. Logins

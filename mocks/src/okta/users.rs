@@ -19,42 +19,27 @@ use super::settings::ApiToken;
 use super::{Okta, json_response};
 
 /// Characters left as they are in the query strings of `Link` headers (RFC 3986 unreserved).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Largest page (`limit` above it is capped).
 const MAX_LIMIT: usize = 200;
 
 /// The path segment at `index` (0 = after the leading `/`), percent-decoded.
 fn segment(uri: &Uri, index: usize) -> String {
-    let raw = uri
-        .path()
-        .trim_start_matches('/')
-        .split('/')
-        .nth(index)
-        .unwrap_or("");
+    let raw = uri.path().trim_start_matches('/').split('/').nth(index).unwrap_or("");
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
 }
 
 /// `okta-response=omitCredentials,omitCredentialsLinks,…` in the request's `Content-Type`.
 fn omissions(headers: &HeaderMap) -> (bool, bool) {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return (false, false);
     };
     let Some((_, list)) = ct.split_once("okta-response=") else {
         return (false, false);
     };
     let list = list.split(';').next().unwrap_or("");
-    let has = |name: &str| {
-        list.split(',')
-            .any(|item| item.trim().trim_matches('"') == name)
-    };
+    let has = |name: &str| list.split(',').any(|item| item.trim().trim_matches('"') == name);
     (has("omitCredentials"), has("omitCredentialsLinks"))
 }
 
@@ -65,10 +50,7 @@ fn user_response(okta: &Okta, user: &StoredUser, headers: &HeaderMap) -> Respons
     } else {
         Links::Full
     };
-    json_response(
-        StatusCode::OK,
-        &user.to_json(okta.org(), links, omit_credentials),
-    )
+    json_response(StatusCode::OK, &user.to_json(okta.org(), links, omit_credentials))
 }
 
 /// `GET /api/v1/users/me` with an API token: the token's owner, or the built-in admin.
@@ -85,11 +67,7 @@ fn users_me(okta: &Okta, token: &ApiToken, headers: &HeaderMap) -> Result<Respon
 }
 
 /// `GET /api/v1/users/{id|login|shortname|me}`.
-pub(crate) async fn users_get(
-    State(okta): State<Okta>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, OktaError> {
+pub(crate) async fn users_get(State(okta): State<Okta>, headers: HeaderMap, uri: Uri) -> Result<Response, OktaError> {
     let token = okta.authorize(&headers)?;
     let key = segment(&uri, 3);
     if key == "me" {
@@ -129,8 +107,7 @@ pub(crate) async fn users_delete(
 
 fn send_email(uri: &Uri) -> bool {
     let query = uri.query().unwrap_or("");
-    !form_urlencoded::parse(query.as_bytes())
-        .any(|(k, v)| k == "sendEmail" && v.eq_ignore_ascii_case("false"))
+    !form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "sendEmail" && v.eq_ignore_ascii_case("false"))
 }
 
 fn invalid_status(op: &str, user: &StoredUser, allowed: &str) -> OktaError {
@@ -159,10 +136,7 @@ pub(crate) async fn users_lifecycle(
     let id = store
         .find_user(&key)
         .ok_or_else(|| OktaError::UserNotFound(key.clone()))?;
-    let user = store
-        .users
-        .get_mut(&id)
-        .ok_or(OktaError::UserNotFound(key))?;
+    let user = store.users.get_mut(&id).ok_or(OktaError::UserNotFound(key))?;
     let empty = json!({});
     let body = match op.as_str() {
         "activate" => {
@@ -228,10 +202,7 @@ pub(crate) async fn users_lifecycle(
         }
         "expire_password" => {
             match user.status {
-                UserStatus::Active
-                | UserStatus::PasswordExpired
-                | UserStatus::LockedOut
-                | UserStatus::Recovery
+                UserStatus::Active | UserStatus::PasswordExpired | UserStatus::LockedOut | UserStatus::Recovery
                     if user.password.is_some() => {}
                 _ => return Err(OktaError::StatusForbids),
             }
@@ -288,10 +259,9 @@ fn link_header(href: &str, rel: &str) -> Option<HeaderValue> {
 
 fn q_matches(user: &StoredUser, q: &str) -> bool {
     let q = q.to_lowercase();
-    ["firstName", "lastName", "email"].iter().any(|name| {
-        user.profile_str(name)
-            .is_some_and(|v| v.to_lowercase().starts_with(&q))
-    })
+    ["firstName", "lastName", "email"]
+        .iter()
+        .any(|name| user.profile_str(name).is_some_and(|v| v.to_lowercase().starts_with(&q)))
 }
 
 /// `GET /api/v1/users`.
@@ -301,16 +271,10 @@ pub(crate) async fn users_list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, OktaError> {
     okta.authorize(&headers)?;
-    let params: Vec<(String, String)> =
-        form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let (q, filter, search) = (param("q"), param("filter"), param("search"));
     if [q, filter, search].iter().filter(|p| p.is_some()).count() > 1 {
         return Err(OktaError::SearchAndFilter);
@@ -355,8 +319,7 @@ pub(crate) async fn users_list(
         })
         .collect();
     let order = |a: &StoredUser, b: &StoredUser, attr: &str, descending: bool| {
-        let by_key =
-            query::sort_key(a, attr, org.type_id).cmp(&query::sort_key(b, attr, org.type_id));
+        let by_key = query::sort_key(a, attr, org.type_id).cmp(&query::sort_key(b, attr, org.type_id));
         let by_key = if descending { by_key.reverse() } else { by_key };
         by_key.then_with(|| a.id.cmp(&b.id))
     };
@@ -369,9 +332,7 @@ pub(crate) async fn users_list(
         Some(after) if paginated => match &sort {
             None => selected.partition_point(|u| u.id.as_str() <= after),
             Some((attr, descending)) => match store.users.get(after) {
-                Some(cursor) => {
-                    selected.partition_point(|u| order(u, cursor, attr, *descending).is_le())
-                }
+                Some(cursor) => selected.partition_point(|u| order(u, cursor, attr, *descending).is_le()),
                 None => return Err(OktaError::InvalidPaging),
             },
         },
@@ -402,12 +363,7 @@ pub(crate) async fn users_list(
             ("after".to_owned(), last.id.clone()),
             ("limit".to_owned(), limit.to_string()),
         ];
-        next.extend(
-            params
-                .iter()
-                .filter(|(k, _)| k != "after" && k != "limit")
-                .cloned(),
-        );
+        next.extend(params.iter().filter(|(k, _)| k != "after" && k != "limit").cloned());
         if let Some(value) = link_header(&format!("{path}?{}", encode_query(&next)), "next") {
             links.append(header::LINK, value);
         }
