@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::Serialize;
+
 /// One invocation of a custom database script.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScriptCall {
     /// The script text: a single function (declaration or expression, `async` and arrow
     /// functions accepted), exactly as stored in the connection's `customScripts`.
+    #[serde(serialize_with = "serialize_source")]
     pub source: Arc<str>,
     /// File name used in stack traces and errors, e.g. `login.js`.
     pub file_name: String,
@@ -17,4 +20,8 @@ pub struct ScriptCall {
     pub configuration: BTreeMap<String, String>,
     /// With `enable_script_context`, the `context` argument inserted before `callback`.
     pub context: Option<serde_json::Value>,
+}
+
+fn serialize_source<S: serde::Serializer>(source: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(source)
 }

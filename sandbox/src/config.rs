@@ -2,11 +2,17 @@
 
 use std::time::Duration;
 
-/// Configuration shared by every call of a [`crate::Sandbox`].
-#[derive(Debug, Clone)]
+use serde::Serialize;
+
+use crate::outcome::{serialize_millis, serialize_opt_millis};
+
+/// Configuration shared by every call of a [`crate::Sandbox`]. Serialises without the HTTP
+/// client, durations in milliseconds.
+#[derive(Debug, Clone, Serialize)]
 pub struct SandboxConfig {
     /// Execution limit per call (Auth0: about 20 s). Enforced inside the engine (a busy loop
     /// is interrupted) and while waiting for I/O or timers.
+    #[serde(serialize_with = "serialize_millis")]
     pub time_limit: Duration,
     /// Memory limit of the JavaScript heap per call, in bytes (0: unlimited). Exceeding it ends
     /// the call with [`crate::CallResult::OutOfMemory`]. HTTP response bodies larger than this
@@ -16,9 +22,11 @@ pub struct SandboxConfig {
     /// `request` module's rules, so this client should not follow redirects
     /// (`reqwest::redirect::Policy::none()`, as the default client does); a client that does
     /// hides the intermediate hops.
+    #[serde(skip)]
     pub http: reqwest::Client,
     /// Timeout applied to requests that do not set `timeout` themselves (Node's `request`
     /// has none by default; the time limit still applies).
+    #[serde(serialize_with = "serialize_opt_millis")]
     pub http_timeout_default: Option<Duration>,
 }
 

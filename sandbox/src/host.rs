@@ -91,9 +91,7 @@ impl HostState {
         if self.console_truncated {
             return;
         }
-        if self.console.len() >= CONSOLE_MAX_LINES
-            || self.console_bytes + text.len() > CONSOLE_MAX_BYTES
-        {
+        if self.console.len() >= CONSOLE_MAX_LINES || self.console_bytes + text.len() > CONSOLE_MAX_BYTES {
             self.console_truncated = true;
             self.console.push(ConsoleLine {
                 level: "warn".to_owned(),
@@ -136,9 +134,7 @@ pub(crate) struct ExchangeLog(Arc<Mutex<Vec<LoggedExchange>>>);
 
 impl ExchangeLog {
     fn lock(&self) -> MutexGuard<'_, Vec<LoggedExchange>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records the start of a hop.
@@ -170,9 +166,7 @@ impl ExchangeLog {
         log.into_iter()
             .map(|mut e| {
                 if !e.done {
-                    e.exchange.error = Some(
-                        "not completed: the call ended before the response arrived".to_owned(),
-                    );
+                    e.exchange.error = Some("not completed: the call ended before the response arrived".to_owned());
                     e.exchange.elapsed = e.started.elapsed();
                 }
                 e.exchange

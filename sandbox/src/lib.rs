@@ -48,7 +48,5 @@ mod sandbox;
 
 pub use call::ScriptCall;
 pub use config::SandboxConfig;
-pub use outcome::{
-    CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException,
-};
+pub use outcome::{CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException};
 pub use sandbox::Sandbox;

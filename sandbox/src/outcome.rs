@@ -129,6 +129,14 @@ pub struct HttpExchange {
 }
 
 /// Durations are serialised as whole milliseconds.
-fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Optional durations are serialised as whole milliseconds or `null`.
+pub(crate) fn serialize_opt_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => serialize_millis(d, s),
+        None => s.serialize_none(),
+    }
 }

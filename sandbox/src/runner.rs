@@ -91,11 +91,9 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
         cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
     })));
     let tracker_host = host.clone();
-    runtime.set_host_promise_rejection_tracker(Some(Box::new(
-        move |ctx, promise, reason, is_handled| {
-            track_rejection(&tracker_host, &ctx, promise, &reason, is_handled);
-        },
-    )));
+    runtime.set_host_promise_rejection_tracker(Some(Box::new(move |ctx, promise, reason, is_handled| {
+        track_rejection(&tracker_host, &ctx, promise, &reason, is_handled);
+    })));
     let Ok(context) = Context::full(&runtime) else {
         return CallResult::OutOfMemory;
     };
@@ -135,23 +133,14 @@ impl Drop for ForgetRejections<'_> {
 
 /// Host promise-rejection tracker: remembers promises rejected without a handler and forgets
 /// them when a handler is attached later.
-fn track_rejection<'js>(
-    host: &Host,
-    ctx: &Ctx<'js>,
-    promise: Value<'js>,
-    reason: &Value<'js>,
-    is_handled: bool,
-) {
+fn track_rejection<'js>(host: &Host, ctx: &Ctx<'js>, promise: Value<'js>, reason: &Value<'js>, is_handled: bool) {
     if is_handled {
         let Ok(mut state) = host.state.try_borrow_mut() else {
             return;
         };
-        state.rejections.retain(|r| {
-            r.promise
-                .clone()
-                .restore(ctx)
-                .map_or(true, |p| p != promise)
-        });
+        state
+            .rejections
+            .retain(|r| r.promise.clone().restore(ctx).map_or(true, |p| p != promise));
     } else {
         // Classifying may run getters (JavaScript), so no borrow is held meanwhile.
         let thrown = classify(ctx, reason, &host.services.file_name, &host.services.source);
@@ -243,20 +232,9 @@ impl<'js> EventLoop<'_, 'js> {
                 return CallResult::NoCallback;
             }
             let wake = next_timer.map_or(self.deadline, |t| t.min(self.deadline));
-            match self
-                .job
-                .receiver
-                .recv_timeout(wake.saturating_duration_since(now))
-            {
+            match self.job.receiver.recv_timeout(wake.saturating_duration_since(now)) {
                 Ok(Completion::Http { id, result }) => {
-                    if self
-                        .host
-                        .state
-                        .borrow_mut()
-                        .http_pending
-                        .remove(&id)
-                        .is_none()
-                    {
+                    if self.host.state.borrow_mut().http_pending.remove(&id).is_none() {
                         continue; // aborted by the script
                     }
                     if result.as_ref().is_err_and(|f| f.too_large) {
@@ -283,10 +261,7 @@ impl<'js> EventLoop<'_, 'js> {
         options.strict = false;
         options.filename = Some(self.job.call.file_name.clone());
         if self.job.call.source.trim().is_empty() {
-            return Err(Box::new(invalid(
-                "SyntaxError",
-                "the script is empty".to_owned(),
-            )));
+            return Err(Box::new(invalid("SyntaxError", "the script is empty".to_owned())));
         }
         let source = wrap_source(&self.job.call.source);
         let result = match self.ctx.eval_with_options::<Value<'js>, _>(source, options) {
@@ -308,18 +283,15 @@ impl<'js> EventLoop<'_, 'js> {
                     let call = &self.job.call;
                     match classify(&self.ctx, &value, &call.file_name, &call.source) {
                         Thrown::OutOfMemory => CallResult::OutOfMemory,
-                        Thrown::Exception(e) => CallResult::InvalidScript(syntax_error(
-                            e,
-                            &call.source,
-                            &call.file_name,
-                        )),
+                        Thrown::Exception(e) => {
+                            CallResult::InvalidScript(syntax_error(e, &call.source, &call.file_name))
+                        }
                     }
                 }
             }
-            Err(rquickjs::Error::InvalidString(_)) => invalid(
-                "SyntaxError",
-                "the script contains a NUL character".to_owned(),
-            ),
+            Err(rquickjs::Error::InvalidString(_)) => {
+                invalid("SyntaxError", "the script contains a NUL character".to_owned())
+            }
             Err(err) => invalid("Error", err.to_string()),
         };
         Err(Box::new(result))
@@ -371,12 +343,9 @@ impl<'js> EventLoop<'_, 'js> {
             return;
         }
         let thrown = match (error, caught) {
-            (rquickjs::Error::Exception, Some(value)) => classify(
-                &self.ctx,
-                &value,
-                &self.job.call.file_name,
-                &self.job.call.source,
-            ),
+            (rquickjs::Error::Exception, Some(value)) => {
+                classify(&self.ctx, &value, &self.job.call.file_name, &self.job.call.source)
+            }
             (rquickjs::Error::Allocation, _) => Thrown::OutOfMemory,
             (other, _) => Thrown::Exception(ScriptException {
                 name: "Error".to_owned(),
@@ -391,9 +360,10 @@ impl<'js> EventLoop<'_, 'js> {
                 Thrown::OutOfMemory => "out of memory".to_owned(),
                 Thrown::Exception(e) => e.to_string(),
             };
-            self.host.state.borrow_mut().warn(format!(
-                "[sandbox] uncaught exception after callback: {text}"
-            ));
+            self.host
+                .state
+                .borrow_mut()
+                .warn(format!("[sandbox] uncaught exception after callback: {text}"));
             return;
         }
         self.outcome = Some(match thrown {
@@ -413,9 +383,7 @@ fn syntax_error(mut e: ScriptException, source: &str, file_name: &str) -> Script
     }
     let trimmed = source.trim_end_matches(|c: char| c.is_whitespace() || c == ';');
     let last_line = u32::try_from(trimmed.lines().count().max(1)).unwrap_or(u32::MAX);
-    let message = if e.line.is_some_and(|line| line > last_line)
-        || e.message == "unexpected token in expression: ''"
-    {
+    let message = if e.line.is_some_and(|line| line > last_line) || e.message == "unexpected token in expression: ''" {
         let last = trimmed.lines().last().unwrap_or_default();
         e.line = Some(last_line);
         e.column = Some(u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX));
@@ -469,9 +437,6 @@ mod tests {
     fn wrapping_keeps_lines_and_drops_trailing_semicolons() {
         assert_eq!(wrap_source("function f() {}\n;\n  "), "(function f() {}\n)");
         assert_eq!(wrap_source("async (a) => a;"), "(async (a) => a\n)");
-        assert_eq!(
-            wrap_source("function f() {} // done"),
-            "(function f() {} // done\n)"
-        );
+        assert_eq!(wrap_source("function f() {} // done"), "(function f() {} // done\n)");
     }
 }

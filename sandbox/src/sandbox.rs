@@ -17,9 +17,16 @@ use crate::runner::{self, Job};
 const SAFETY_MARGIN: Duration = Duration::from_secs(2);
 
 /// Runs Auth0 custom database scripts. Cheap to clone (the configuration is shared).
+/// Serialises as its configuration.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
     config: Arc<SandboxConfig>,
+}
+
+impl serde::Serialize for Sandbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.config.serialize(serializer)
+    }
 }
 
 impl Sandbox {
@@ -62,8 +69,7 @@ impl Sandbox {
             started,
         };
         let task = tokio::task::spawn_blocking(move || runner::run(&job));
-        match tokio::time::timeout(self.config.time_limit.saturating_add(SAFETY_MARGIN), task).await
-        {
+        match tokio::time::timeout(self.config.time_limit.saturating_add(SAFETY_MARGIN), task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(join_error)) => CallOutcome {
                 result: CallResult::Threw(ScriptException {

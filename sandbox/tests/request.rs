@@ -94,9 +94,7 @@ async fn server() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -108,10 +106,7 @@ async fn closed_port() -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
-    let port = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"))
-        .port();
+    let port = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}")).port();
     drop(listener);
     port
 }
@@ -168,10 +163,7 @@ async fn okta_login_script_against_a_mock() {
     );
     assert_eq!(outcome.http.len(), 1);
     let exchange = &outcome.http[0];
-    assert_eq!(
-        (exchange.method.as_str(), exchange.status),
-        ("POST", Some(200))
-    );
+    assert_eq!((exchange.method.as_str(), exchange.status), ("POST", Some(200)));
     assert_eq!(exchange.url, format!("{base}/api/v1/authn"));
     assert_eq!(exchange.error, None);
 
@@ -204,10 +196,7 @@ async fn the_one_slash_url_trap_fails_with_invalid_uri() {
     let CallResult::Threw(e) = &outcome.result else {
         panic!("expected Threw, got {:?}", outcome.result);
     };
-    assert_eq!(
-        e.message,
-        "Cannot read properties of undefined (reading 'statusCode')"
-    );
+    assert_eq!(e.message, "Cannot read properties of undefined (reading 'statusCode')");
     assert_eq!(e.line, Some(10));
     assert!(outcome.http.is_empty(), "{:?}", outcome.http);
 
@@ -217,12 +206,7 @@ async fn the_one_slash_url_trap_fails_with_invalid_uri() {
     .await;
     assert_eq!(
         error,
-        json!([
-            true,
-            "Invalid URI \"https:/example.com/x\"",
-            "undefined",
-            "undefined"
-        ])
+        json!([true, "Invalid URI \"https:/example.com/x\"", "undefined", "undefined"])
     );
 
     let error = common::eval(
@@ -247,10 +231,7 @@ async fn connection_refused_crashes_the_documented_script_like_node() {
         panic!("expected Threw, got {:?}", outcome.result);
     };
     assert_eq!(e.name, "TypeError");
-    assert_eq!(
-        e.message,
-        "Cannot read properties of undefined (reading 'statusCode')"
-    );
+    assert_eq!(e.message, "Cannot read properties of undefined (reading 'statusCode')");
     assert_eq!((e.line, e.column), (Some(10), Some(9)));
     assert_eq!(outcome.http.len(), 1);
     assert_eq!(outcome.http[0].status, None);
@@ -315,10 +296,7 @@ async fn json_true_sends_and_parses_json() {
     assert_eq!(v["type"], json!("object"));
     assert_eq!(v["echoed"]["method"], json!("POST"));
     assert_eq!(v["echoed"]["body"], json!("{\"a\":1,\"s\":\"é\"}"));
-    assert_eq!(
-        v["echoed"]["headers"]["content-type"],
-        json!("application/json")
-    );
+    assert_eq!(v["echoed"]["headers"]["content-type"], json!("application/json"));
     assert_eq!(v["echoed"]["headers"]["accept"], json!("application/json"));
     assert_eq!(v["echoed"]["headers"]["content-length"], json!("16"));
 
@@ -460,9 +438,7 @@ async fn qs_and_form_encoding() {
         .await;
     assert_eq!(
         value(&outcome),
-        json!(
-            "/echo?keep=1&a%5Bb%5D=c&arr%5B0%5D=x&arr%5B1%5D=y&s=it%27s%20%28ok%29%21&n=&e=%C3%BC"
-        )
+        json!("/echo?keep=1&a%5Bb%5D=c&arr%5B0%5D=x&arr%5B1%5D=y&s=it%27s%20%28ok%29%21&n=&e=%C3%BC")
     );
 
     let outcome = sandbox()
@@ -503,11 +479,7 @@ async fn redirects_follow_request_rules() {
             "/echo?from=redirect"
         ])
     );
-    let hops: Vec<(String, Option<u16>)> = outcome
-        .http
-        .iter()
-        .map(|x| (x.url.clone(), x.status))
-        .collect();
+    let hops: Vec<(String, Option<u16>)> = outcome.http.iter().map(|x| (x.url.clone(), x.status)).collect();
     assert_eq!(
         hops,
         vec![
@@ -530,12 +502,7 @@ async fn response_headers_like_node() {
         .await;
     assert_eq!(
         value(&outcome),
-        json!([
-            ["a=1", "b=2"],
-            "one, two",
-            "text/plain; charset=utf-8",
-            "ok"
-        ])
+        json!([["a=1", "b=2"], "one, two", "text/plain; charset=utf-8", "ok"])
     );
 }
 
@@ -599,9 +566,7 @@ async fn concurrent_calls_share_the_runtime() {
 }
 
 /// `join_all` without an extra dependency.
-async fn futures_join_all<F: std::future::Future + Send + 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {

@@ -10,9 +10,7 @@ use serde_json::json;
 
 fn callback_error(result: &CallResult) -> &ScriptError {
     match result {
-        CallResult::Callback {
-            error: Some(error), ..
-        } => error,
+        CallResult::Callback { error: Some(error), .. } => error,
         other => panic!("expected callback(error), got {other:?}"),
     }
 }
@@ -77,9 +75,7 @@ async fn wrong_username_or_password_error_keeps_the_user_id() {
     assert_eq!(error.status_code, None);
     let stack = error.stack.as_deref().unwrap_or_default();
     assert!(
-        stack.starts_with(
-            "WrongUsernameOrPasswordError: Wrong email or password.\n    at login (login.js:2:"
-        ),
+        stack.starts_with("WrongUsernameOrPasswordError: Wrong email or password.\n    at login (login.js:2:"),
         "{stack}"
     );
 
@@ -89,10 +85,7 @@ async fn wrong_username_or_password_error_keeps_the_user_id() {
     )
     .await;
     let error = callback_error(&outcome.result);
-    assert_eq!(
-        (error.message.as_str(), error.user_id.as_deref()),
-        ("Nope", None)
-    );
+    assert_eq!((error.message.as_str(), error.user_id.as_deref()), ("Nope", None));
 }
 
 #[tokio::test]
@@ -106,10 +99,7 @@ async fn validation_and_unauthorized_errors_carry_code_description_and_status() 
     assert_eq!(error.name, "ValidationError");
     assert_eq!(error.code.as_deref(), Some("user_exists"));
     assert_eq!(error.message, "The user already exists.");
-    assert_eq!(
-        error.description.as_deref(),
-        Some("The user already exists.")
-    );
+    assert_eq!(error.description.as_deref(), Some("The user already exists."));
     assert_eq!(error.status_code, Some(400));
 
     let outcome = run(
@@ -145,10 +135,7 @@ async fn plain_errors_and_strings_as_errors() {
     )
     .await;
     let error = callback_error(&outcome.result);
-    assert_eq!(
-        (error.name.as_str(), error.message.as_str()),
-        ("Error", "db down")
-    );
+    assert_eq!((error.name.as_str(), error.message.as_str()), ("Error", "db down"));
     assert_eq!(error.code, None);
 
     let outcome = run(
@@ -169,10 +156,7 @@ async fn plain_errors_and_strings_as_errors() {
     )
     .await;
     let error = callback_error(&outcome.result);
-    assert_eq!(
-        (error.code.as_deref(), error.status_code),
-        (Some("E1"), Some(503))
-    );
+    assert_eq!((error.code.as_deref(), error.status_code), (Some("E1"), Some(503)));
 }
 
 #[tokio::test]
@@ -194,11 +178,7 @@ async fn script_forms_accepted() {
 
 #[tokio::test]
 async fn syntax_errors_are_invalid_scripts_with_a_position() {
-    let outcome = run(
-        "function login(email, password, callback) {\n  var x = ;\n}",
-        vec![],
-    )
-    .await;
+    let outcome = run("function login(email, password, callback) {\n  var x = ;\n}", vec![]).await;
     let CallResult::InvalidScript(e) = &outcome.result else {
         panic!("expected InvalidScript, got {:?}", outcome.result);
     };
@@ -223,9 +203,7 @@ async fn syntax_errors_are_invalid_scripts_with_a_position() {
     assert_eq!((e.line, e.column), (Some(4), Some(2)));
 
     let outcome = run("  \n", vec![]).await;
-    assert!(
-        matches!(&outcome.result, CallResult::InvalidScript(e) if e.message == "the script is empty")
-    );
+    assert!(matches!(&outcome.result, CallResult::InvalidScript(e) if e.message == "the script is empty"));
 
     for broken in [
         "function login(email, password, callback) {\n  callback(null, {\n}",
@@ -252,11 +230,7 @@ async fn syntax_errors_are_invalid_scripts_with_a_position() {
     let CallResult::InvalidScript(e) = &outcome.result else {
         panic!("expected InvalidScript, got {:?}", outcome.result);
     };
-    assert!(
-        e.message.contains("must be a single function"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("must be a single function"), "{}", e.message);
 }
 
 #[tokio::test]
@@ -270,13 +244,13 @@ async fn type_errors_use_node_wording_and_script_lines() {
         panic!("expected Threw, got {:?}", outcome.result);
     };
     assert_eq!(e.name, "TypeError");
-    assert_eq!(
-        e.message,
-        "Cannot read properties of undefined (reading 'user')"
-    );
+    assert_eq!(e.message, "Cannot read properties of undefined (reading 'user')");
     assert_eq!(e.line, Some(3));
     let stack = e.stack.as_deref().unwrap_or_default();
-    assert!(stack.starts_with("TypeError: Cannot read properties of undefined (reading 'user')\n    at login (login.js:3:"), "{stack}");
+    assert!(
+        stack.starts_with("TypeError: Cannot read properties of undefined (reading 'user')\n    at login (login.js:3:"),
+        "{stack}"
+    );
 
     let outcome = run(
         "function login(callback) {\n  var profile = {};\n  profile.format();\n}",
@@ -309,11 +283,7 @@ async fn type_errors_use_node_wording_and_script_lines() {
         e.stack
     );
 
-    let outcome = run(
-        "function login(callback) { var n = null; n.x = 1; }",
-        vec![],
-    )
-    .await;
+    let outcome = run("function login(callback) { var n = null; n.x = 1; }", vec![]).await;
     let CallResult::Threw(e) = &outcome.result else {
         panic!("expected Threw, got {:?}", outcome.result);
     };
@@ -322,12 +292,8 @@ async fn type_errors_use_node_wording_and_script_lines() {
     assert_eq!((e.line, e.column), (Some(1), Some(42)));
 
     // A script that catches the error sees Node's message too.
-    let caught =
-        eval("(function () { try { undefined.x; } catch (e) { return e.message; } })()").await;
-    assert_eq!(
-        caught,
-        json!("Cannot read properties of undefined (reading 'x')")
-    );
+    let caught = eval("(function () { try { undefined.x; } catch (e) { return e.message; } })()").await;
+    assert_eq!(caught, json!("Cannot read properties of undefined (reading 'x')"));
 
     let outcome = run("function login(callback) {\n  missing(1);\n}", vec![]).await;
     let CallResult::Threw(e) = &outcome.result else {
@@ -369,10 +335,7 @@ async fn infinite_loop_is_stopped_by_the_time_limit() {
     });
     let started = Instant::now();
     let outcome = sandbox
-        .run(call(
-            "function login(e, p, callback) {\n  while (true) {}\n}",
-            vec![],
-        ))
+        .run(call("function login(e, p, callback) {\n  while (true) {}\n}", vec![]))
         .await;
     assert_eq!(outcome.result, CallResult::TimedOut);
     assert!(
@@ -487,10 +450,7 @@ async fn no_access_to_the_host() {
         "['require', 'process', 'module', 'exports', 'std', 'os', '__dirname', 'fetch'].map(function (n) { return typeof globalThis[n]; })",
     )
     .await;
-    assert_eq!(
-        globals,
-        serde_json::Value::Array(vec![json!("undefined"); 8])
-    );
+    assert_eq!(globals, serde_json::Value::Array(vec![json!("undefined"); 8]));
     assert_eq!(eval("global === globalThis").await, json!(true));
 }
 
@@ -501,13 +461,9 @@ async fn configuration_is_a_frozen_global() {
         vec![],
     );
     c.configuration.insert("API_KEY".into(), "k1".into());
-    c.configuration
-        .insert("OKTA_URL".into(), "http://okta.test".into());
+    c.configuration.insert("OKTA_URL".into(), "http://okta.test".into());
     let outcome = sandbox().run(c).await;
-    assert_eq!(
-        value(&outcome),
-        json!(["k1", "http://okta.test", null, true])
-    );
+    assert_eq!(value(&outcome), json!(["k1", "http://okta.test", null, true]));
 }
 
 #[tokio::test]
@@ -518,10 +474,7 @@ async fn context_comes_before_callback() {
     );
     c.context = Some(json!({ "organization": { "id": "org_1" } }));
     let outcome = sandbox().run(c).await;
-    assert_eq!(
-        value(&outcome),
-        json!({ "email": "a@example.com", "org": "org_1" })
-    );
+    assert_eq!(value(&outcome), json!({ "email": "a@example.com", "org": "org_1" }));
 }
 
 #[tokio::test]
@@ -603,10 +556,7 @@ async fn promises_and_async_functions() {
         vec![json!("a"), json!("b")],
     )
     .await;
-    assert_eq!(
-        value(&outcome),
-        json!({ "user_id": "u-a", "checked": [1, 2] })
-    );
+    assert_eq!(value(&outcome), json!({ "user_id": "u-a", "checked": [1, 2] }));
 }
 
 #[tokio::test]
@@ -650,10 +600,7 @@ async fn exceptions_in_timer_callbacks_are_uncaught() {
     let CallResult::Threw(e) = &outcome.result else {
         panic!("expected Threw, got {:?}", outcome.result);
     };
-    assert_eq!(
-        e.message,
-        "Cannot read properties of undefined (reading 'statusCode')"
-    );
+    assert_eq!(e.message, "Cannot read properties of undefined (reading 'statusCode')");
     assert_eq!(e.line, Some(4));
 }
 
@@ -687,10 +634,7 @@ async fn timers_run_in_node_order() {
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(
-        &order[..4],
-        ["sync", "microtask", "immediate", "timeout 1 xy"]
-    );
+    assert_eq!(&order[..4], ["sync", "microtask", "immediate", "timeout 1 xy"]);
     assert!(
         order.contains(&"interval 3") && order.contains(&"timeout 20"),
         "{order:?}"
@@ -736,11 +680,7 @@ async fn a_second_callback_is_ignored_with_a_warning() {
 
 #[tokio::test]
 async fn an_exception_after_the_callback_keeps_the_callback_result() {
-    let outcome = run(
-        "function login(callback) {\n  callback(null, 1);\n  null.x;\n}",
-        vec![],
-    )
-    .await;
+    let outcome = run("function login(callback) {\n  callback(null, 1);\n  null.x;\n}", vec![]).await;
     assert_eq!(value(&outcome), json!(1));
     assert!(
         outcome
@@ -769,11 +709,7 @@ async fn values_that_cannot_be_serialised_make_the_callback_throw() {
 async fn a_dropped_call_stops_its_thread() {
     let sandbox = sandbox();
     let busy = sandbox.run(call("function login(callback) { while (true) {} }", vec![]));
-    assert!(
-        tokio::time::timeout(Duration::from_millis(100), busy)
-            .await
-            .is_err()
-    );
+    assert!(tokio::time::timeout(Duration::from_millis(100), busy).await.is_err());
     // The interrupted thread frees up quickly: a burst of calls still completes promptly.
     let started = Instant::now();
     for _ in 0..3 {
@@ -797,6 +733,14 @@ async fn outcomes_serialise() {
     assert_eq!(json["result"]["error"]["code"], json!("c"));
     assert_eq!(json["console"], json!([{ "level": "log", "text": "x" }]));
     assert!(json["elapsed"].is_u64());
+
+    let config = serde_json::to_value(sandbox()).unwrap_or_default();
+    assert_eq!(
+        config,
+        json!({ "time_limit": 5000, "memory_limit": 67108864, "http_timeout_default": null })
+    );
+    let call = serde_json::to_value(call("function f(cb) {}", vec![json!(1)])).unwrap_or_default();
+    assert_eq!(call["source"], json!("function f(cb) {}"));
 }
 
 #[tokio::test]
@@ -814,11 +758,7 @@ async fn console_output_is_bounded() {
         }
     );
     assert_eq!(outcome.console.len(), 10_001);
-    assert!(
-        outcome.console[10_000]
-            .text
-            .contains("console output truncated")
-    );
+    assert!(outcome.console[10_000].text.contains("console output truncated"));
 }
 
 #[tokio::test]
@@ -832,10 +772,7 @@ async fn json_parse_errors_use_node_wording() {
         panic!("expected Threw, got {:?}", outcome.result);
     };
     assert_eq!(e.name, "SyntaxError");
-    assert_eq!(
-        e.message,
-        "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"
-    );
+    assert_eq!(e.message, "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON");
     assert_eq!(e.line, Some(3));
     let stack = e.stack.as_deref().unwrap_or_default();
     assert!(

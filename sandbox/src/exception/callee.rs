@@ -148,9 +148,7 @@ impl Source {
     }
 
     fn offset(&self, line: u32, column: u32) -> Option<usize> {
-        let start = *self
-            .line_starts
-            .get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let start = *self.line_starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
         let offset = start + usize::try_from(column).ok()?.checked_sub(1)?;
         (offset < self.chars.len()).then_some(offset)
     }
@@ -345,9 +343,7 @@ fn call_at(src: &Source, p: usize) -> Option<Call> {
     let (end, forward) = src.chain_forward(p);
     let after = src.skip_ws_forward(end);
     let is_call = src.at(after) == Some('(')
-        || (src.at(after) == Some('?')
-            && src.at(after + 1) == Some('.')
-            && src.at(after + 2) == Some('('));
+        || (src.at(after) == Some('?') && src.at(after + 1) == Some('.') && src.at(after + 2) == Some('('));
     if !is_call {
         return None;
     }
@@ -446,14 +442,8 @@ mod tests {
 
     #[test]
     fn method_calls_are_named_from_the_property() {
-        assert_eq!(
-            find("x.foo(1, 2);", "foo"),
-            Some(("x.foo".into(), 5, false))
-        );
-        assert_eq!(
-            find("a.b(1).c();", "c()"),
-            Some(("a.b(...).c".into(), 10, false))
-        );
+        assert_eq!(find("x.foo(1, 2);", "foo"), Some(("x.foo".into(), 5, false)));
+        assert_eq!(find("a.b(1).c();", "c()"), Some(("a.b(...).c".into(), 10, false)));
         assert_eq!(
             find("cb(null, profile.format());", "format"),
             Some(("profile.format".into(), 20, false))
@@ -462,14 +452,8 @@ mod tests {
 
     #[test]
     fn plain_calls_with_complex_arguments_name_the_outer_call() {
-        assert_eq!(
-            find("cb(new Error('a (b)'));", "Error"),
-            Some(("cb".into(), 3, false))
-        );
-        assert_eq!(
-            find("cb(1, {a: f()});", "f()"),
-            Some(("cb".into(), 3, false))
-        );
+        assert_eq!(find("cb(new Error('a (b)'));", "Error"), Some(("cb".into(), 3, false)));
+        assert_eq!(find("cb(1, {a: f()});", "f()"), Some(("cb".into(), 3, false)));
         assert_eq!(
             find("cb(null, { user_id: body.x, email: 1 });", "body"),
             Some(("cb".into(), 3, false))
@@ -492,10 +476,7 @@ mod tests {
     #[test]
     fn constructors() {
         assert_eq!(find("new F();", "F"), Some(("F".into(), 3, true)));
-        assert_eq!(
-            find("var g = new F.G(1);", "F"),
-            Some(("F.G".into(), 11, true))
-        );
+        assert_eq!(find("var g = new F.G(1);", "F"), Some(("F.G".into(), 11, true)));
     }
 
     #[test]
@@ -516,10 +497,7 @@ mod tests {
     #[test]
     fn blocks_bound_the_search() {
         let source = "request(o, function (e, r, b) {\n  var s = 1;\n  go(s);\n});";
-        assert_eq!(
-            failed_call(source, 3, 3).map(|f| f.callee),
-            Some("go".into())
-        );
+        assert_eq!(failed_call(source, 3, 3).map(|f| f.callee), Some("go".into()));
         let source = "if (x) {\n  y.z;\n}";
         assert_eq!(failed_call(source, 2, 3), None);
     }

@@ -25,12 +25,7 @@ pub(crate) enum Thrown {
 }
 
 /// Classifies and converts a thrown value.
-pub(crate) fn classify<'js>(
-    ctx: &Ctx<'js>,
-    value: &Value<'js>,
-    file_name: &str,
-    source: &str,
-) -> Thrown {
+pub(crate) fn classify<'js>(ctx: &Ctx<'js>, value: &Value<'js>, file_name: &str, source: &str) -> Thrown {
     if value.is_null() {
         return Thrown::OutOfMemory;
     }
@@ -43,12 +38,7 @@ pub(crate) fn classify<'js>(
 
 /// Converts any thrown value into a [`ScriptException`], never failing: properties that
 /// cannot be read (getters that throw, memory exhaustion) are simply left out.
-pub(crate) fn to_exception<'js>(
-    ctx: &Ctx<'js>,
-    value: &Value<'js>,
-    file_name: &str,
-    source: &str,
-) -> ScriptException {
+pub(crate) fn to_exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>, file_name: &str, source: &str) -> ScriptException {
     let Some(object) = value.as_object() else {
         return ScriptException {
             name: "Error".to_owned(),
@@ -84,9 +74,7 @@ pub(crate) fn to_exception<'js>(
         )
     } else {
         let mapped = v8_message(&name, &message, source, line.zip(column), false);
-        let (line, column) = mapped
-            .position
-            .map_or((line, column), |(l, c)| (Some(l), Some(c)));
+        let (line, column) = mapped.position.map_or((line, column), |(l, c)| (Some(l), Some(c)));
         (name, mapped.message, line, column)
     };
     let stack = stack.map(|stack| normalise_stack(&stack, &name, &message));
@@ -187,9 +175,7 @@ pub(crate) fn v8_message(
         if let Some(rest) = message.strip_prefix(prefix.as_str()) {
             for target in ["undefined", "null"] {
                 if let Some(property) = rest.strip_suffix(&format!("' of {target}")) {
-                    return plain(&format!(
-                        "Cannot {verb} properties of {target} ({gerund} '{property}')"
-                    ));
+                    return plain(&format!("Cannot {verb} properties of {target} ({gerund} '{property}')"));
                 }
             }
         }
@@ -201,11 +187,7 @@ pub(crate) fn v8_message(
                     message: format!(
                         "{} is not a {}",
                         call.callee,
-                        if call.construct {
-                            "constructor"
-                        } else {
-                            "function"
-                        }
+                        if call.construct { "constructor" } else { "function" }
                     ),
                     position: Some((call.line, call.column)),
                 },
@@ -247,31 +229,14 @@ mod tests {
             "Cannot read properties of undefined (reading 'statusCode')"
         );
         assert_eq!(
-            v8_message(
-                "TypeError",
-                "cannot read property 'id' of null",
-                "",
-                None,
-                false
-            )
-            .message,
+            v8_message("TypeError", "cannot read property 'id' of null", "", None, false).message,
             "Cannot read properties of null (reading 'id')"
         );
         assert_eq!(
-            v8_message(
-                "TypeError",
-                "cannot set property 'y' of undefined",
-                "",
-                None,
-                false
-            )
-            .message,
+            v8_message("TypeError", "cannot set property 'y' of undefined", "", None, false).message,
             "Cannot set properties of undefined (setting 'y')"
         );
-        assert_eq!(
-            v8_message("TypeError", "boom", "", None, false).message,
-            "boom"
-        );
+        assert_eq!(v8_message("TypeError", "boom", "", None, false).message, "boom");
         assert_eq!(
             v8_message(
                 "TypeError",
@@ -288,8 +253,7 @@ mod tests {
     #[test]
     fn not_a_function_names_the_callee() {
         let src = "function f() {\n  x.foo.bar(1);\n  a.b(1).c();\n  q(2);\n  new Thing();\n}";
-        let m =
-            |line, col| v8_message("TypeError", "not a function", src, Some((line, col)), false);
+        let m = |line, col| v8_message("TypeError", "not a function", src, Some((line, col)), false);
         assert_eq!(m(2, 9).message, "x.foo.bar is not a function");
         assert_eq!(m(2, 9).position, Some((2, 9)));
         assert_eq!(m(3, 10).message, "a.b(...).c is not a function");
@@ -323,9 +287,6 @@ mod tests {
             normalise_stack("    at f (a.js:1:1)\n", "RangeError", "m"),
             "RangeError: m\n    at f (a.js:1:1)"
         );
-        assert_eq!(
-            normalise_stack("E: m\n    at x", "E", "m"),
-            "E: m\n    at x"
-        );
+        assert_eq!(normalise_stack("E: m\n    at x", "E", "m"), "E: m\n    at x");
     }
 }

@@ -16,11 +16,7 @@ use crate::host::Host;
 pub(crate) const JS: &str = include_str!("buffer.js");
 
 /// Adds `bufEncode(string, encoding)` and `bufDecode(binaryString, encoding)`.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    _host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, _host: &Host) -> rquickjs::Result<()> {
     native.set(
         "bufEncode",
         Function::new(
@@ -28,10 +24,7 @@ pub(crate) fn register<'js>(
             |ctx: Ctx<'js>, text: String, encoding: String| -> rquickjs::Result<ArrayBuffer<'js>> {
                 match encode(&text, &encoding) {
                     Some(bytes) => ArrayBuffer::new(ctx, bytes),
-                    None => Err(Exception::throw_type(
-                        &ctx,
-                        &format!("Unknown encoding: {encoding}"),
-                    )),
+                    None => Err(Exception::throw_type(&ctx, &format!("Unknown encoding: {encoding}"))),
                 }
             },
         )?,
@@ -42,9 +35,8 @@ pub(crate) fn register<'js>(
             ctx.clone(),
             |ctx: Ctx<'js>, binary: String, encoding: String| -> rquickjs::Result<String> {
                 let bytes = binary_to_bytes(&binary);
-                decode(&bytes, &encoding).ok_or_else(|| {
-                    Exception::throw_type(&ctx, &format!("Unknown encoding: {encoding}"))
-                })
+                decode(&bytes, &encoding)
+                    .ok_or_else(|| Exception::throw_type(&ctx, &format!("Unknown encoding: {encoding}")))
             },
         )?,
     )?;
@@ -53,10 +45,7 @@ pub(crate) fn register<'js>(
 
 /// Bytes of a "binary" string (one char per byte, as `String.fromCharCode` builds it).
 pub(crate) fn binary_to_bytes(binary: &str) -> Vec<u8> {
-    binary
-        .chars()
-        .map(|c| (u32::from(c) & 0xff) as u8)
-        .collect()
+    binary.chars().map(|c| (u32::from(c) & 0xff) as u8).collect()
 }
 
 /// Encodes `text` into bytes; `None` for encodings handled in JavaScript or unknown.
@@ -138,10 +127,7 @@ mod tests {
         assert_eq!(hex(&base64_decode_lenient("aGVsbG8=")), "68656c6c6f");
         assert_eq!(hex(&base64_decode_lenient("aGVsbG8")), "68656c6c6f");
         assert_eq!(hex(&base64_decode_lenient("aGV sbG8=\n")), "68656c6c6f");
-        assert_eq!(
-            hex(&base64_decode_lenient("aGVsbG8=d29ybGQ=")),
-            "68656c6c6f"
-        );
+        assert_eq!(hex(&base64_decode_lenient("aGVsbG8=d29ybGQ=")), "68656c6c6f");
         assert_eq!(hex(&base64_decode_lenient("aGVs*bG8")), "68656c6c6f");
         assert_eq!(hex(&base64_decode_lenient("_-8")), "ffef");
         assert_eq!(hex(&base64_decode_lenient("+/8=")), "fbff");
@@ -165,23 +151,11 @@ mod tests {
     fn encodings_match_node() {
         let bytes = encode("jörg:pässwörd", "utf8").unwrap_or_default();
         assert_eq!(hex(&bytes), "6ac3b672673a70c3a4737377c3b67264");
-        assert_eq!(
-            decode(&bytes, "base64").as_deref(),
-            Some("asO2cmc6cMOkc3N3w7ZyZA==")
-        );
-        assert_eq!(
-            decode(&[0xfe, 0xff, 0xfb], "base64").as_deref(),
-            Some("/v/7")
-        );
-        assert_eq!(
-            decode(&[0xfe, 0xff, 0xfb], "base64url").as_deref(),
-            Some("_v_7")
-        );
+        assert_eq!(decode(&bytes, "base64").as_deref(), Some("asO2cmc6cMOkc3N3w7ZyZA=="));
+        assert_eq!(decode(&[0xfe, 0xff, 0xfb], "base64").as_deref(), Some("/v/7"));
+        assert_eq!(decode(&[0xfe, 0xff, 0xfb], "base64url").as_deref(), Some("_v_7"));
         assert_eq!(decode(&[0xe9, 0x41], "utf8").as_deref(), Some("\u{fffd}A"));
-        assert_eq!(
-            decode(&[0xf0, 0x9f, 0x98], "utf8").as_deref(),
-            Some("\u{fffd}")
-        );
+        assert_eq!(decode(&[0xf0, 0x9f, 0x98], "utf8").as_deref(), Some("\u{fffd}"));
         assert_eq!(binary_to_bytes("\u{e9}\u{ff}A"), vec![0xe9, 0xff, 0x41]);
         assert_eq!(encode("x", "latin1"), None);
     }

@@ -10,11 +10,7 @@ use crate::outcome::ScriptError;
 pub(crate) const JS: &str = include_str!("callback.js");
 
 /// Adds `callback(errorDescription, valueJson)` to the native object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "callback",

@@ -12,11 +12,7 @@ use crate::host::Host;
 pub(crate) const JS: &str = include_str!("console.js");
 
 /// Adds `consoleWrite(level, text)` to the native object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "consoleWrite",

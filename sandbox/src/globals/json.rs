@@ -14,11 +14,7 @@ use crate::host::Host;
 pub(crate) const JS: &str = include_str!("json.js");
 
 /// Adds `jsonError(text)` to the native object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    _host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, _host: &Host) -> rquickjs::Result<()> {
     native.set(
         "jsonError",
         Function::new(ctx.clone(), |text: String| v8_json_error(&text))?,
@@ -53,9 +49,7 @@ fn is_digit(c: u16) -> bool {
 }
 
 fn is_hex(c: u16) -> bool {
-    is_digit(c)
-        || (u16::from(b'a')..=u16::from(b'f')).contains(&c)
-        || (u16::from(b'A')..=u16::from(b'F')).contains(&c)
+    is_digit(c) || (u16::from(b'a')..=u16::from(b'f')).contains(&c) || (u16::from(b'A')..=u16::from(b'F')).contains(&c)
 }
 
 const fn ch(c: u8) -> u16 {
@@ -68,8 +62,7 @@ impl Parser<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(c) if c == ch(b' ') || c == ch(b'\t') || c == ch(b'\n') || c == ch(b'\r'))
-        {
+        while matches!(self.peek(), Some(c) if c == ch(b' ') || c == ch(b'\t') || c == ch(b'\n') || c == ch(b'\r')) {
             self.pos += 1;
         }
     }
@@ -91,10 +84,7 @@ impl Parser<'_> {
                     None => {
                         return match self.peek() {
                             None => Ok(()),
-                            Some(_) => Err(Fail::At(
-                                "Unexpected non-whitespace character after JSON",
-                                self.pos,
-                            )),
+                            Some(_) => Err(Fail::At("Unexpected non-whitespace character after JSON", self.pos)),
                         };
                     }
                     Some(Container::Array) => match self.peek() {
@@ -107,10 +97,7 @@ impl Parser<'_> {
                             stack.pop();
                         }
                         _ => {
-                            return Err(Fail::At(
-                                "Expected ',' or ']' after array element in JSON",
-                                self.pos,
-                            ));
+                            return Err(Fail::At("Expected ',' or ']' after array element in JSON", self.pos));
                         }
                     },
                     Some(Container::Object) => match self.peek() {
@@ -124,10 +111,7 @@ impl Parser<'_> {
                             stack.pop();
                         }
                         _ => {
-                            return Err(Fail::At(
-                                "Expected ',' or '}' after property value in JSON",
-                                self.pos,
-                            ));
+                            return Err(Fail::At("Expected ',' or '}' after property value in JSON", self.pos));
                         }
                     },
                 }
@@ -181,10 +165,7 @@ impl Parser<'_> {
         self.string()?;
         self.skip_ws();
         if self.peek() != Some(ch(b':')) {
-            return Err(Fail::At(
-                "Expected ':' after property name in JSON",
-                self.pos,
-            ));
+            return Err(Fail::At("Expected ':' after property name in JSON", self.pos));
         }
         self.pos += 1;
         Ok(())
@@ -201,10 +182,7 @@ impl Parser<'_> {
                 return Ok(());
             }
             if c < 0x20 {
-                return Err(Fail::At(
-                    "Bad control character in string literal in JSON",
-                    self.pos,
-                ));
+                return Err(Fail::At("Bad control character in string literal in JSON", self.pos));
             }
             if c == ch(b'\\') {
                 let Some(escape) = self.s.get(self.pos + 1).copied() else {
@@ -256,10 +234,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             if !self.peek().is_some_and(is_digit) {
-                return Err(Fail::At(
-                    "Exponent part is missing a number in JSON",
-                    self.pos,
-                ));
+                return Err(Fail::At("Exponent part is missing a number in JSON", self.pos));
             }
             self.digits();
         }
@@ -337,18 +312,9 @@ mod tests {
             ("", "Unexpected end of JSON input"),
             ("  ", "Unexpected end of JSON input"),
             ("x", "Unexpected token 'x', \"x\" is not valid JSON"),
-            (
-                "{a:1}",
-                "Expected property name or '}' in JSON at position 1",
-            ),
-            (
-                "{\"a\" 1}",
-                "Expected ':' after property name in JSON at position 5",
-            ),
-            (
-                "{'a':1}",
-                "Expected property name or '}' in JSON at position 1",
-            ),
+            ("{a:1}", "Expected property name or '}' in JSON at position 1"),
+            ("{\"a\" 1}", "Expected ':' after property name in JSON at position 5"),
+            ("{'a':1}", "Expected property name or '}' in JSON at position 1"),
             ("[1,]", "Unexpected token ']', \"[1,]\" is not valid JSON"),
             (
                 "{\"a\":1,}",
@@ -380,10 +346,7 @@ mod tests {
                 "Unexpected non-whitespace character after JSON at position 10",
             ),
             ("{", "Expected property name or '}' in JSON at position 1"),
-            (
-                "[1",
-                "Expected ',' or ']' after array element in JSON at position 2",
-            ),
+            ("[1", "Expected ',' or ']' after array element in JSON at position 2"),
             ("[", "Unexpected end of JSON input"),
             ("\"a\\x\"", "Bad escaped character in JSON at position 3"),
             ("\"\\u12g4\"", "Bad Unicode escape in JSON at position 5"),
@@ -391,28 +354,13 @@ mod tests {
             ("-a", "No number after minus sign in JSON at position 1"),
             ("01", "Unexpected number in JSON at position 1"),
             ("1.", "Unterminated fractional number in JSON at position 2"),
-            (
-                "1.e",
-                "Unterminated fractional number in JSON at position 2",
-            ),
-            (
-                "1e",
-                "Exponent part is missing a number in JSON at position 2",
-            ),
-            (
-                "1e+",
-                "Exponent part is missing a number in JSON at position 3",
-            ),
+            ("1.e", "Unterminated fractional number in JSON at position 2"),
+            ("1e", "Exponent part is missing a number in JSON at position 2"),
+            ("1e+", "Exponent part is missing a number in JSON at position 3"),
             ("trux", "Unexpected token 'x', \"trux\" is not valid JSON"),
             ("nul", "Unexpected end of JSON input"),
-            (
-                "{\"a\":}",
-                "Unexpected token '}', \"{\"a\":}\" is not valid JSON",
-            ),
-            (
-                "[1 2]",
-                "Expected ',' or ']' after array element in JSON at position 3",
-            ),
+            ("{\"a\":}", "Unexpected token '}', \"{\"a\":}\" is not valid JSON"),
+            ("[1 2]", "Expected ',' or ']' after array element in JSON at position 3"),
             (
                 "{\"a\":1",
                 "Expected ',' or '}' after property value in JSON at position 6",
@@ -422,10 +370,7 @@ mod tests {
                 "\"\t\"",
                 "Bad control character in string literal in JSON at position 1",
             ),
-            (
-                "[\"a\",]",
-                "Unexpected token ']', \"[\"a\",]\" is not valid JSON",
-            ),
+            ("[\"a\",]", "Unexpected token ']', \"[\"a\",]\" is not valid JSON"),
             (
                 "{\"a\":1}}",
                 "Unexpected non-whitespace character after JSON at position 7",

@@ -105,17 +105,14 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
         }
     }
 
-    if !is_hostless_protocol(&lower_proto)
-        && (slashes || (!proto_raw.is_empty() && !is_slashed_protocol(&proto_raw)))
-    {
+    if !is_hostless_protocol(&lower_proto) && (slashes || (!proto_raw.is_empty() && !is_slashed_protocol(&proto_raw))) {
         let rchars: Vec<char> = rest.chars().collect();
         let mut host_end: Option<usize> = None;
         let mut at_sign: Option<usize> = None;
         let mut non_host: Option<usize> = None;
         for (i, &c) in rchars.iter().enumerate() {
             match c {
-                '\t' | '\n' | '\r' | ' ' | '"' | '%' | '\'' | ';' | '<' | '>' | '\\' | '^'
-                | '`' | '{' | '|' | '}'
+                '\t' | '\n' | '\r' | ' ' | '"' | '%' | '\'' | ';' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
                     if non_host.is_none() =>
                 {
                     non_host = Some(i);
@@ -185,19 +182,12 @@ pub(crate) fn parse(input: &str) -> Result<LegacyUrl, InvalidUrl> {
                 }
             } else {
                 hostname = to_ascii(&hostname);
-                if hostname
-                    .chars()
-                    .any(|c| "\0\t\n\r #%/:<>?@[\\]^|".contains(c))
-                {
+                if hostname.chars().any(|c| "\0\t\n\r #%/:<>?@[\\]^|".contains(c)) {
                     return Err(InvalidUrl);
                 }
             }
         }
-        let port = url
-            .port
-            .as_ref()
-            .map(|p| format!(":{p}"))
-            .unwrap_or_default();
+        let port = url.port.as_ref().map(|p| format!(":{p}")).unwrap_or_default();
         url.host = Some(format!("{hostname}{port}"));
         if ipv6 {
             hostname = hostname[1..hostname.len() - 1].to_owned();
@@ -263,10 +253,7 @@ fn trim_and_fix_backslashes(chars: &[char]) -> String {
     let Some(start) = chars.iter().position(|&c| !is_ws(c)) else {
         return String::new();
     };
-    let end = chars
-        .iter()
-        .rposition(|&c| !is_ws(c))
-        .map_or(chars.len(), |e| e + 1);
+    let end = chars.iter().rposition(|&c| !is_ws(c)).map_or(chars.len(), |e| e + 1);
     let mut out = String::with_capacity(end - start);
     let mut split = false;
     for &c in &chars[start..end] {
@@ -324,12 +311,7 @@ fn host_pattern(rest: &str) -> bool {
     let Some(at) = after.find('@') else {
         return false;
     };
-    at > 0
-        && !after[..at].contains('/')
-        && after[at + 1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c != '@' && c != '/')
+    at > 0 && !after[..at].contains('/') && after[at + 1..].chars().next().is_some_and(|c| c != '@' && c != '/')
 }
 
 fn auto_escape(rest: &str) -> String {
@@ -358,9 +340,7 @@ fn auto_escape(rest: &str) -> String {
 
 /// `decodeURIComponent`, keeping malformed sequences as they are.
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// IDNA `toASCII` of a host name (through the WHATWG parser), unchanged when not possible.

@@ -134,12 +134,7 @@ pub(crate) fn install<'js>(
 }
 
 /// Evaluates one prelude file (a function expression) and calls it with `(native, global)`.
-fn run<'js>(
-    ctx: &Ctx<'js>,
-    name: &str,
-    source: &str,
-    native: &Object<'js>,
-) -> rquickjs::Result<Object<'js>> {
+fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &str, native: &Object<'js>) -> rquickjs::Result<Object<'js>> {
     let mut options = EvalOptions::default();
     options.strict = false;
     options.filename = Some(format!("sandbox:{name}"));

@@ -78,16 +78,10 @@ struct HttpSpec {
 
 /// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
 /// object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     native.set(
         "urlParse",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| {
-            url_object(&ctx, &input)
-        })?,
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
     )?;
     let h = host.clone();
     native.set(
@@ -158,11 +152,7 @@ fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>>
     Ok(obj)
 }
 
-fn read_spec<'js>(
-    ctx: &Ctx<'js>,
-    spec: &Object<'js>,
-    default_timeout: Option<Duration>,
-) -> rquickjs::Result<HttpSpec> {
+fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
     let method: String = spec.get("method")?;
     if http::Method::from_bytes(method.as_bytes()).is_err() {
         return Err(Exception::throw_type(
@@ -171,8 +161,7 @@ fn read_spec<'js>(
         ));
     }
     let href: String = spec.get("href")?;
-    let url = url::Url::parse(&href)
-        .map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
+    let url = url::Url::parse(&href).map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
     let pairs: Vec<Vec<String>> = spec.get("headers")?;
     let mut headers = Vec::with_capacity(pairs.len());
     for pair in pairs {
@@ -211,19 +200,13 @@ fn read_spec<'js>(
             .filter(|t| t.is_finite() && *t > 0.0)
             .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
             .or(default_timeout),
-        follow_redirect: spec
-            .get::<_, Option<bool>>("followRedirect")?
-            .unwrap_or(true),
-        follow_all_redirects: spec
-            .get::<_, Option<bool>>("followAllRedirects")?
-            .unwrap_or(false),
+        follow_redirect: spec.get::<_, Option<bool>>("followRedirect")?.unwrap_or(true),
+        follow_all_redirects: spec.get::<_, Option<bool>>("followAllRedirects")?.unwrap_or(false),
         follow_original_method: spec
             .get::<_, Option<bool>>("followOriginalHttpMethod")?
             .unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
-        remove_referer: spec
-            .get::<_, Option<bool>>("removeRefererHeader")?
-            .unwrap_or(false),
+        remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
     })
 }
 
@@ -242,10 +225,7 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
         // The receiver is gone when the call already ended; nothing to do then.
         let _ = tx.send(Completion::Http { id, result });
     });
-    host.state
-        .borrow_mut()
-        .http_pending
-        .insert(id, task.abort_handle());
+    host.state.borrow_mut().http_pending.insert(id, task.abort_handle());
     id
 }
 
@@ -305,8 +285,7 @@ async fn perform(
         let redirect = match location {
             Some(location) if (300..400).contains(&response.status) => {
                 let follow = spec.follow_all_redirects
-                    || (spec.follow_redirect
-                        && !matches!(method.as_str(), "PATCH" | "PUT" | "POST" | "DELETE"));
+                    || (spec.follow_redirect && !matches!(method.as_str(), "PATCH" | "PUT" | "POST" | "DELETE"));
                 follow.then_some(location)
             }
             _ => None,
@@ -324,10 +303,7 @@ async fn perform(
             .join(&location)
             .map_err(|_| HttpFailure::plain(format!("Invalid URI \"{location}\"")))?;
         if next.scheme() != "http" && next.scheme() != "https" {
-            return Err(HttpFailure::plain(format!(
-                "Invalid protocol: {}:",
-                next.scheme()
-            )));
+            return Err(HttpFailure::plain(format!("Invalid protocol: {}:", next.scheme())));
         }
         if spec.follow_all_redirects
             && method != "HEAD"
@@ -442,11 +418,7 @@ fn read_timeout() -> HttpFailure {
 
 /// Maps a reqwest error to the error Node's http module would report.
 async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
-    let host = url
-        .host_str()
-        .unwrap_or_default()
-        .trim_matches(['[', ']'])
-        .to_owned();
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     // The causes only: reqwest's own message names the URL, which must not be matched.
     let mut chain = String::new();
@@ -532,9 +504,7 @@ async fn refused(host: &str, port: u16) -> HttpFailure {
     let address = match host.parse::<IpAddr>() {
         Ok(ip) => ip.to_string(),
         Err(_) => match tokio::net::lookup_host((host, port)).await {
-            Ok(mut addrs) => addrs
-                .next()
-                .map_or_else(|| host.to_owned(), |a| a.ip().to_string()),
+            Ok(mut addrs) => addrs.next().map_or_else(|| host.to_owned(), |a| a.ip().to_string()),
             Err(_) => host.to_owned(),
         },
     };
@@ -666,8 +636,7 @@ mod tests {
 
     #[test]
     fn credentials_are_masked() {
-        let url =
-            url::Url::parse("https://user:pw@example.com/a?b=1").unwrap_or_else(|_| unreachable!());
+        let url = url::Url::parse("https://user:pw@example.com/a?b=1").unwrap_or_else(|_| unreachable!());
         assert_eq!(mask_url(&url), "https://[masked]@example.com/a?b=1");
         let url = url::Url::parse("https://example.com/a").unwrap_or_else(|_| unreachable!());
         assert_eq!(mask_url(&url), "https://example.com/a");

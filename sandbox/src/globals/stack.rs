@@ -12,11 +12,7 @@ use crate::host::Host;
 pub(crate) const JS: &str = include_str!("stack.js");
 
 /// Adds `fileName` and `v8Message` to the native object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     native.set("fileName", host.services.file_name.as_str())?;
     let h = host.clone();
     native.set(
@@ -34,9 +30,9 @@ pub(crate) fn register<'js>(
                     .filter(|(l, c)| *l >= 1.0 && *c >= 1.0)
                     .map(|(l, c)| (l as u32, c as u32));
                 let mapped = v8_message(&name, &message, &h.services.source, position, native);
-                let (line, column) = mapped.position.map_or((None, None), |(l, c)| {
-                    (Some(l.to_string()), Some(c.to_string()))
-                });
+                let (line, column) = mapped
+                    .position
+                    .map_or((None, None), |(l, c)| (Some(l.to_string()), Some(c.to_string())));
                 vec![Some(mapped.message), line, column]
             },
         )?,

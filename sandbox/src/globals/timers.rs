@@ -98,18 +98,14 @@ impl Timers {
 }
 
 /// Adds `timerStart`, `timerClear`, `timerRef` and `timerHasRef` to the native object.
-pub(crate) fn register<'js>(
-    ctx: &Ctx<'js>,
-    native: &Object<'js>,
-    host: &Host,
-) -> rquickjs::Result<()> {
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "timerStart",
         Function::new(ctx.clone(), move |delay_ms: f64, repeat: bool| -> f64 {
             // timers.js already clamps to Node's range (1 ms .. 2^31-1 ms)
-            let delay = Duration::try_from_secs_f64(delay_ms.clamp(0.0, 2_147_483_647.0) / 1000.0)
-                .unwrap_or(Duration::ZERO);
+            let delay =
+                Duration::try_from_secs_f64(delay_ms.clamp(0.0, 2_147_483_647.0) / 1000.0).unwrap_or(Duration::ZERO);
             let mut state = h.state.borrow_mut();
             let id = state.next_id();
             state.timers.start(id, delay, repeat);
@@ -127,10 +123,7 @@ pub(crate) fn register<'js>(
     native.set(
         "timerRef",
         Function::new(ctx.clone(), move |id: f64, keep_alive: bool| {
-            h.state
-                .borrow_mut()
-                .timers
-                .set_keep_alive(id as u64, keep_alive);
+            h.state.borrow_mut().timers.set_keep_alive(id as u64, keep_alive);
         })?,
     )?;
     let h = host.clone();
