@@ -95,8 +95,12 @@ struct Inner {
 impl Auth0 {
     /// A tenant with the two default applications and no connection.
     pub fn new(kit: Kit) -> Self {
+        // The sandbox follows redirects itself, with the `request` module's rules: its client
+        // must not.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
             .user_agent("ferry-auth0-sandbox")
             .build()
             .unwrap_or_default();
