@@ -58,8 +58,9 @@ pub const RESERVED_APP_METADATA: &[&str] = &[
 ];
 
 /// Algorithms of `custom_password_hash.algorithm`.
-pub const ALGORITHMS: &[&str] =
-    &["argon2", "bcrypt", "hmac", "ldap", "md4", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt"];
+pub const ALGORITHMS: &[&str] = &[
+    "argon2", "bcrypt", "hmac", "ldap", "md4", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt",
+];
 
 const TOP_LEVEL: &[&str] = &[
     "email",
@@ -96,7 +97,11 @@ impl Issue {
         } else {
             format!("Error in {path} property - {}", detail.as_ref())
         };
-        Self { code: code.to_owned(), message, path: path.to_owned() }
+        Self {
+            code: code.to_owned(),
+            message,
+            path: path.to_owned(),
+        }
     }
 }
 
@@ -112,7 +117,11 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self { requires_username: false, username_min: 1, username_max: 15 }
+        Self {
+            requires_username: false,
+            username_min: 1,
+            username_max: 15,
+        }
     }
 }
 
@@ -129,7 +138,11 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 struct Checker {
@@ -146,21 +159,37 @@ impl Checker {
         let got = type_name(value);
         let ok = got == want || (want == "number" && got == "integer");
         if !ok {
-            self.push("INVALID_TYPE", path, format!("Expected type {want} but found type {got}"));
+            self.push(
+                "INVALID_TYPE",
+                path,
+                format!("Expected type {want} but found type {got}"),
+            );
         }
         ok
     }
 
     fn string<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v str> {
-        if self.expect_type(value, path, "string") { value.as_str() } else { None }
+        if self.expect_type(value, path, "string") {
+            value.as_str()
+        } else {
+            None
+        }
     }
 
     fn length(&mut self, text: &str, path: &str, min: usize, max: usize) {
         let chars = text.chars().count();
         if chars < min {
-            self.push("MIN_LENGTH", path, format!("String is too short ({chars} chars), minimum {min}"));
+            self.push(
+                "MIN_LENGTH",
+                path,
+                format!("String is too short ({chars} chars), minimum {min}"),
+            );
         } else if chars > max {
-            self.push("MAX_LENGTH", path, format!("String is too long ({chars} chars), maximum {max}"));
+            self.push(
+                "MAX_LENGTH",
+                path,
+                format!("String is too long ({chars} chars), maximum {max}"),
+            );
         }
     }
 
@@ -174,7 +203,13 @@ impl Checker {
         }
     }
 
-    fn object<'v>(&mut self, value: &'v Value, path: &str, allowed: &[&str], required: &[&str]) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
         if !self.expect_type(value, path, "object") {
             return None;
         }
@@ -184,9 +219,17 @@ impl Checker {
                 self.push("OBJECT_REQUIRED", path, format!("Missing required property: {key}"));
             }
         }
-        let extra: Vec<&str> = map.keys().map(String::as_str).filter(|k| !allowed.contains(k)).collect();
+        let extra: Vec<&str> = map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !allowed.contains(k))
+            .collect();
         if !extra.is_empty() {
-            self.push("OBJECT_ADDITIONAL_PROPERTIES", path, format!("Additional properties not allowed: {}", extra.join(",")));
+            self.push(
+                "OBJECT_ADDITIONAL_PROPERTIES",
+                path,
+                format!("Additional properties not allowed: {}", extra.join(",")),
+            );
         }
         Some(map)
     }
@@ -195,14 +238,20 @@ impl Checker {
 /// Validates one user of an import file. An empty result means Auth0's schema accepts it.
 pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
     let mut c = Checker { issues: vec![] };
-    let Some(map) = c.object(user, "", TOP_LEVEL, &["email"]) else { return c.issues };
+    let Some(map) = c.object(user, "", TOP_LEVEL, &["email"]) else {
+        return c.issues;
+    };
     for (key, value) in map {
         let path = key.as_str();
         match path {
             "email" => {
                 if let Some(email) = c.string(value, path) {
                     if !is_email(email) {
-                        c.push("INVALID_FORMAT", path, format!("Object didn't pass validation for format email: {email}"));
+                        c.push(
+                            "INVALID_FORMAT",
+                            path,
+                            format!("Object didn't pass validation for format email: {email}"),
+                        );
                     }
                 }
             }
@@ -213,7 +262,11 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
                 if let Some(phone) = c.string(value, path)
                     && !is_e164(phone)
                 {
-                    c.push("PATTERN", path, format!("String does not match pattern ^\\+[0-9]{{1,15}}$: {phone}"));
+                    c.push(
+                        "PATTERN",
+                        path,
+                        format!("String does not match pattern ^\\+[0-9]{{1,15}}$: {phone}"),
+                    );
                 }
             }
             "user_id" => {
@@ -231,7 +284,11 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
                             format!("String does not match pattern ^[a-zA-Z0-9_+\\-.!#\\$\\^`~@']*$: {username}"),
                         );
                     } else if is_email(username) {
-                        c.push("NOT_PASSED", path, "Data matches schema from 'not' (a username cannot be an email)");
+                        c.push(
+                            "NOT_PASSED",
+                            path,
+                            "Data matches schema from 'not' (a username cannot be an email)",
+                        );
                     }
                 }
             }
@@ -249,7 +306,11 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
                 if let Some(url) = c.string(value, path)
                     && !is_uri(url)
                 {
-                    c.push("INVALID_FORMAT", path, format!("Object didn't pass validation for format uri: {url}"));
+                    c.push(
+                        "INVALID_FORMAT",
+                        path,
+                        format!("Object didn't pass validation for format uri: {url}"),
+                    );
                 }
             }
             "password_hash" => {
@@ -268,7 +329,11 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
                 if let Some(meta) = value.as_object() {
                     for key in meta.keys() {
                         if RESERVED_APP_METADATA.contains(&key.as_str()) {
-                            c.push("NOT_PASSED", &join(path, key), format!("Data matches schema from 'not' ({key} is reserved)"));
+                            c.push(
+                                "NOT_PASSED",
+                                &join(path, key),
+                                format!("Data matches schema from 'not' ({key} is reserved)"),
+                            );
                         }
                     }
                 } else {
@@ -283,7 +348,11 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
         }
     }
     if map.contains_key("password_hash") && map.contains_key("custom_password_hash") {
-        c.push("NOT_PASSED", "", "Data matches schema from 'not' (password_hash and custom_password_hash exclude each other)");
+        c.push(
+            "NOT_PASSED",
+            "",
+            "Data matches schema from 'not' (password_hash and custom_password_hash exclude each other)",
+        );
     }
     if rules.requires_username && !map.contains_key("username") {
         c.push("OBJECT_REQUIRED", "", "Missing required property: username");
@@ -292,9 +361,22 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
 }
 
 fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
-    let allowed = ["algorithm", "hash", "salt", "password", "keylen", "cost", "blockSize", "parallelization"];
-    let Some(spec) = c.object(value, path, &allowed, &["algorithm", "hash"]) else { return };
-    let algorithm = spec.get("algorithm").and_then(|a| c.one_of(a, &join(path, "algorithm"), ALGORITHMS));
+    let allowed = [
+        "algorithm",
+        "hash",
+        "salt",
+        "password",
+        "keylen",
+        "cost",
+        "blockSize",
+        "parallelization",
+    ];
+    let Some(spec) = c.object(value, path, &allowed, &["algorithm", "hash"]) else {
+        return;
+    };
+    let algorithm = spec
+        .get("algorithm")
+        .and_then(|a| c.one_of(a, &join(path, "algorithm"), ALGORITHMS));
     let hash_path = join(path, "hash");
     let mut encoding = None;
     if let Some(hash) = spec.get("hash")
@@ -307,7 +389,21 @@ fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
             encoding = c.one_of(e, &join(&hash_path, "encoding"), &["base64", "hex", "utf8"]);
         }
         if let Some(d) = hash.get("digest") {
-            c.one_of(d, &join(&hash_path, "digest"), &["md4", "md5", "ripemd160", "sha1", "sha224", "sha256", "sha384", "sha512", "whirlpool"]);
+            c.one_of(
+                d,
+                &join(&hash_path, "digest"),
+                &[
+                    "md4",
+                    "md5",
+                    "ripemd160",
+                    "sha1",
+                    "sha224",
+                    "sha256",
+                    "sha384",
+                    "sha512",
+                    "whirlpool",
+                ],
+            );
         }
         if let Some(key) = hash.get("key") {
             let key_path = join(&hash_path, "key");
@@ -340,7 +436,11 @@ fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
         if let Some(password) = c.object(password, &password_path, &["encoding"], &[])
             && let Some(e) = password.get("encoding")
         {
-            c.one_of(e, &join(&password_path, "encoding"), &["ascii", "utf8", "utf16le", "ucs2", "latin1", "binary"]);
+            c.one_of(
+                e,
+                &join(&password_path, "encoding"),
+                &["ascii", "utf8", "utf16le", "ucs2", "latin1", "binary"],
+            );
         }
     }
     for key in ["keylen", "cost", "blockSize", "parallelization"] {
@@ -354,29 +454,48 @@ fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
     let Some(algorithm) = algorithm else { return };
     // Per-algorithm rules (auth0.md §4.3): in Auth0's schema an anyOf of one branch per
     // algorithm; a user matching none fails with ANY_OF_MISSING.
-    let value = spec.get("hash").and_then(|h| h.get("value")).and_then(Value::as_str).unwrap_or("");
+    let value = spec
+        .get("hash")
+        .and_then(|h| h.get("value"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let has_salt = spec.contains_key("salt");
     let encoding = encoding.as_deref();
     let problem: Option<String> = match algorithm.as_str() {
         "bcrypt" => (!matches!(encoding, None | Some("utf8")))
             .then(|| "bcrypt hashes use hash.encoding utf8".to_owned())
-            .or_else(|| (!is_bcrypt(value, &["2a", "2b", "2y"])).then(|| "bcrypt hash.value must start with $2a$, $2b$ or $2y$".into())),
+            .or_else(|| {
+                (!is_bcrypt(value, &["2a", "2b", "2y"]))
+                    .then(|| "bcrypt hash.value must start with $2a$, $2b$ or $2y$".into())
+            }),
         "argon2" => (!matches!(encoding, None | Some("utf8")))
             .then(|| "argon2 hashes use hash.encoding utf8".to_owned())
             .or_else(|| has_salt.then(|| "argon2 takes no salt object (the salt is in the PHC string)".into()))
-            .or_else(|| (!value.starts_with("$argon2")).then(|| "argon2 hash.value must be a PHC string ($argon2id$v=19$...)".into())),
+            .or_else(|| {
+                (!value.starts_with("$argon2"))
+                    .then(|| "argon2 hash.value must be a PHC string ($argon2id$v=19$...)".into())
+            }),
         "pbkdf2" => (!matches!(encoding, None | Some("utf8")))
             .then(|| "pbkdf2 hashes use hash.encoding utf8".to_owned())
             .or_else(|| has_salt.then(|| "pbkdf2 takes no salt object (the salt is in the PHC string)".into()))
-            .or_else(|| (!value.starts_with("$pbkdf2")).then(|| "pbkdf2 hash.value must be a PHC string ($pbkdf2-<digest>$i=...,l=...$salt$hash)".into())),
+            .or_else(|| {
+                (!value.starts_with("$pbkdf2"))
+                    .then(|| "pbkdf2 hash.value must be a PHC string ($pbkdf2-<digest>$i=...,l=...$salt$hash)".into())
+            }),
         "ldap" => (!matches!(encoding, None | Some("utf8")))
             .then(|| "ldap hashes use hash.encoding utf8".to_owned())
             .or_else(|| has_salt.then(|| "ldap takes no salt object".into()))
-            .or_else(|| value.to_ascii_uppercase().starts_with("{CRYPT}").then(|| "{CRYPT} ldap hashes are not supported".into()))
-            .or_else(|| (!value.starts_with('{')).then(|| "ldap hash.value must be an RFC 2307 {SCHEME}base64 string".into())),
-        "md4" | "md5" | "sha1" | "sha256" | "sha512" => {
-            (!matches!(encoding, Some("hex") | Some("base64"))).then(|| format!("{algorithm} hashes need hash.encoding hex or base64"))
-        }
+            .or_else(|| {
+                value
+                    .to_ascii_uppercase()
+                    .starts_with("{CRYPT}")
+                    .then(|| "{CRYPT} ldap hashes are not supported".into())
+            })
+            .or_else(|| {
+                (!value.starts_with('{')).then(|| "ldap hash.value must be an RFC 2307 {SCHEME}base64 string".into())
+            }),
+        "md4" | "md5" | "sha1" | "sha256" | "sha512" => (!matches!(encoding, Some("hex") | Some("base64")))
+            .then(|| format!("{algorithm} hashes need hash.encoding hex or base64")),
         "hmac" => (!matches!(encoding, Some("hex") | Some("base64")))
             .then(|| "hmac hashes need hash.encoding hex or base64".to_owned())
             .or_else(|| {
@@ -396,7 +515,11 @@ fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
         _ => None,
     };
     if let Some(problem) = problem {
-        c.push("ANY_OF_MISSING", path, format!("Data does not match any schemas from 'anyOf' ({problem})"));
+        c.push(
+            "ANY_OF_MISSING",
+            path,
+            format!("Data does not match any schemas from 'anyOf' ({problem})"),
+        );
     }
 }
 
@@ -408,27 +531,50 @@ fn mfa_factors(c: &mut Checker, value: &Value, path: &str) {
     if items.is_empty() {
         c.push("ARRAY_LENGTH_SHORT", path, "Array is too short (0), minimum 1");
     } else if items.len() > 10 {
-        c.push("ARRAY_LENGTH_LONG", path, format!("Array is too long ({}), maximum 10", items.len()));
+        c.push(
+            "ARRAY_LENGTH_LONG",
+            path,
+            format!("Array is too long ({}), maximum 10", items.len()),
+        );
     }
     for (i, item) in items.iter().enumerate() {
         let item_path = format!("{path}[{i}]");
-        let Some(factor) = c.object(item, &item_path, &["totp", "phone", "email"], &[]) else { continue };
+        let Some(factor) = c.object(item, &item_path, &["totp", "phone", "email"], &[]) else {
+            continue;
+        };
         if factor.len() != 1 {
-            c.push("ANY_OF_MISSING", &item_path, "Data does not match any schemas from 'anyOf' (exactly one of totp, phone, email)");
+            c.push(
+                "ANY_OF_MISSING",
+                &item_path,
+                "Data does not match any schemas from 'anyOf' (exactly one of totp, phone, email)",
+            );
             continue;
         }
         for (kind, spec) in factor {
             let kind_path = join(&item_path, kind);
             let field = if kind == "totp" { "secret" } else { "value" };
-            let Some(spec) = c.object(spec, &kind_path, &[field], &[field]) else { continue };
-            let Some(text) = spec.get(field).and_then(|v| c.string(v, &join(&kind_path, field))) else { continue };
+            let Some(spec) = c.object(spec, &kind_path, &[field], &[field]) else {
+                continue;
+            };
+            let Some(text) = spec.get(field).and_then(|v| c.string(v, &join(&kind_path, field))) else {
+                continue;
+            };
             let ok = match kind.as_str() {
-                "totp" => !text.is_empty() && text.chars().all(|ch| ch.is_ascii_uppercase() || ('2'..='7').contains(&ch)),
+                "totp" => {
+                    !text.is_empty()
+                        && text
+                            .chars()
+                            .all(|ch| ch.is_ascii_uppercase() || ('2'..='7').contains(&ch))
+                }
                 "phone" => is_e164(text),
                 _ => is_email(text),
             };
             if !ok {
-                c.push("PATTERN", &join(&kind_path, field), format!("String does not match the {kind} pattern: {text}"));
+                c.push(
+                    "PATTERN",
+                    &join(&kind_path, field),
+                    format!("String does not match the {kind} pattern: {text}"),
+                );
             }
         }
     }
@@ -440,23 +586,41 @@ pub fn is_email(text: &str) -> bool {
     if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
-    let Some((local, domain)) = text.rsplit_once('@') else { return false };
-    if local.is_empty() || local.chars().count() > 64 || local.contains('@') || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.chars().count() > 64
+        || local.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
         return false;
     }
-    if local.chars().any(|c| matches!(c, '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\' | '"')) {
+    if local
+        .chars()
+        .any(|c| matches!(c, '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\' | '"'))
+    {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
     labels.len() >= 2
         && labels.iter().all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|tld| tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn is_e164(text: &str) -> bool {
-    text.strip_prefix('+').is_some_and(|d| (1..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+    text.strip_prefix('+')
+        .is_some_and(|d| (1..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_username_char(c: char) -> bool {
@@ -484,7 +648,9 @@ pub fn is_bcrypt(text: &str, versions: &[&str]) -> bool {
         && parts[2].len() == 2
         && parts[2].bytes().all(|b| b.is_ascii_digit())
         && parts[3].len() == 53
-        && parts[3].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+        && parts[3]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
 }
 
 /// The user as Auth0 shows it in a job's error listing: hash values replaced by `*****`.
@@ -522,25 +688,40 @@ mod tests {
     use super::*;
 
     fn check(user: Value) -> Vec<(String, String)> {
-        validate_user(&user, &Rules::default()).into_iter().map(|i| (i.code, i.message)).collect()
+        validate_user(&user, &Rules::default())
+            .into_iter()
+            .map(|i| (i.code, i.message))
+            .collect()
     }
 
     #[test]
     fn a_plain_user_passes() {
         assert!(check(json!({"email": "jane@example.com", "email_verified": true, "name": "Jane"})).is_empty());
-        assert!(check(json!({"email": "jörg.müller@exämple.de"})).is_empty(), "UTF-8 letters are fine");
+        assert!(
+            check(json!({"email": "jörg.müller@exämple.de"})).is_empty(),
+            "UTF-8 letters are fine"
+        );
     }
 
     #[test]
     fn email_is_required_and_checked() {
-        assert_eq!(check(json!({"name": "x"})), [("OBJECT_REQUIRED".into(), "Missing required property: email".into())]);
+        assert_eq!(
+            check(json!({"name": "x"})),
+            [("OBJECT_REQUIRED".into(), "Missing required property: email".into())]
+        );
         assert_eq!(
             check(json!({"email": "jane@"})),
-            [("INVALID_FORMAT".into(), "Error in email property - Object didn't pass validation for format email: jane@".into())]
+            [(
+                "INVALID_FORMAT".into(),
+                "Error in email property - Object didn't pass validation for format email: jane@".into()
+            )]
         );
         assert_eq!(
             check(json!({"email": 42})),
-            [("INVALID_TYPE".into(), "Error in email property - Expected type string but found type integer".into())]
+            [(
+                "INVALID_TYPE".into(),
+                "Error in email property - Expected type string but found type integer".into()
+            )]
         );
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert_eq!(check(json!({ "email": long_local })).len(), 1);
@@ -550,14 +731,23 @@ mod tests {
     fn unknown_fields_and_lengths() {
         assert_eq!(
             check(json!({"email": "a@b.co", "favourite_colour": "red"})),
-            [("OBJECT_ADDITIONAL_PROPERTIES".into(), "Additional properties not allowed: favourite_colour".into())]
+            [(
+                "OBJECT_ADDITIONAL_PROPERTIES".into(),
+                "Additional properties not allowed: favourite_colour".into()
+            )]
         );
         assert_eq!(
             check(json!({"email": "a@b.co", "given_name": "x".repeat(151)})),
-            [("MAX_LENGTH".into(), "Error in given_name property - String is too long (151 chars), maximum 150".into())]
+            [(
+                "MAX_LENGTH".into(),
+                "Error in given_name property - String is too long (151 chars), maximum 150".into()
+            )]
         );
         assert_eq!(check(json!({"email": "a@b.co", "name": ""}))[0].0, "MIN_LENGTH");
-        assert_eq!(check(json!({"email": "a@b.co", "username": "this-is-much-too-long"}))[0].0, "MAX_LENGTH");
+        assert_eq!(
+            check(json!({"email": "a@b.co", "username": "this-is-much-too-long"}))[0].0,
+            "MAX_LENGTH"
+        );
         assert_eq!(check(json!({"email": "a@b.co", "username": "sp ace"}))[0].0, "PATTERN");
     }
 
@@ -565,7 +755,10 @@ mod tests {
     fn hashes_follow_the_per_algorithm_rules() {
         let bcrypt = "$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K";
         assert!(check(json!({"email": "a@b.co", "password_hash": bcrypt})).is_empty());
-        assert_eq!(check(json!({"email": "a@b.co", "password_hash": "$2x$10$abc"}))[0].0, "PATTERN");
+        assert_eq!(
+            check(json!({"email": "a@b.co", "password_hash": "$2x$10$abc"}))[0].0,
+            "PATTERN"
+        );
         assert!(
             check(json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "sha256", "hash": {"value": "abc", "encoding": "hex"}}}))
                 .is_empty()
@@ -575,8 +768,12 @@ mod tests {
             "ANY_OF_MISSING"
         );
         assert_eq!(
-            check(json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "crc32", "hash": {"value": "x"}}}))[0],
-            ("ENUM_MISMATCH".into(), "Error in custom_password_hash.algorithm property - No enum match for: \"crc32\"".into())
+            check(json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "crc32", "hash": {"value": "x"}}}))
+                [0],
+            (
+                "ENUM_MISMATCH".into(),
+                "Error in custom_password_hash.algorithm property - No enum match for: \"crc32\"".into()
+            )
         );
         assert_eq!(
             check(json!({"email": "a@b.co", "password_hash": bcrypt, "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": bcrypt}}}))[0].0,
@@ -586,16 +783,30 @@ mod tests {
 
     #[test]
     fn reserved_app_metadata_and_mfa_factors() {
-        assert_eq!(check(json!({"email": "a@b.co", "app_metadata": {"plan": "gold", "user_id": "x"}}))[0].0, "NOT_PASSED");
-        assert!(check(json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "JBSWY3DPEHPK3PXP"}}]})).is_empty());
-        assert_eq!(check(json!({"email": "a@b.co", "mfa_factors": []}))[0].0, "ARRAY_LENGTH_SHORT");
-        assert_eq!(check(json!({"email": "a@b.co", "mfa_factors": [{"phone": {"value": "555"}}]}))[0].0, "PATTERN");
+        assert_eq!(
+            check(json!({"email": "a@b.co", "app_metadata": {"plan": "gold", "user_id": "x"}}))[0].0,
+            "NOT_PASSED"
+        );
+        assert!(
+            check(json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "JBSWY3DPEHPK3PXP"}}]})).is_empty()
+        );
+        assert_eq!(
+            check(json!({"email": "a@b.co", "mfa_factors": []}))[0].0,
+            "ARRAY_LENGTH_SHORT"
+        );
+        assert_eq!(
+            check(json!({"email": "a@b.co", "mfa_factors": [{"phone": {"value": "555"}}]}))[0].0,
+            "PATTERN"
+        );
     }
 
     #[test]
     fn redaction_hides_every_secret() {
         let user = json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "hmac", "hash": {"value": "h", "digest": "sha1", "key": {"value": "k"}}, "salt": {"value": "s"}}});
         let shown = redact(&user).to_string();
-        assert!(!shown.contains("\"h\"") && !shown.contains("\"k\"") && !shown.contains("\"s\""), "{shown}");
+        assert!(
+            !shown.contains("\"h\"") && !shown.contains("\"k\"") && !shown.contains("\"s\""),
+            "{shown}"
+        );
     }
 }
