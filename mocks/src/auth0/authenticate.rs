@@ -143,22 +143,30 @@ impl Auth0 {
             return Err(OAuthError::wrong_credentials());
         };
         let password_owned = password.to_owned();
-        // bcrypt is deliberately slow: keep it off the async workers.
+        let custom = hash.is_custom();
+        // bcrypt (and the imported algorithms) are deliberately slow: keep them off the async
+        // workers.
         let matches = tokio::task::spawn_blocking(move || hash.verify(&password_owned))
             .await
             .unwrap_or(false);
         if !matches {
             self.count_failure(connection, &user, ip);
-            self.log_event(
-                "fp",
-                "Wrong email or password.",
-                connection,
-                client_id,
-                Some(&user),
-                &user.id,
-                ip,
-            );
+            // An imported hash that does not verify is logged as Auth0 logs it.
+            let description = if custom {
+                "Password change required: verification failed for the provided custom_password_hash"
+            } else {
+                "Wrong email or password."
+            };
+            self.log_event("fp", description, connection, client_id, Some(&user), &user.id, ip);
             return Err(OAuthError::wrong_credentials());
+        }
+        if custom {
+            // First good login with an imported hash: Auth0 re-hashes the password with bcrypt
+            // and deletes the imported hash.
+            let bcrypt = self.hash_password(password).await?;
+            self.with_tenant(|t| {
+                t.users.update(&connection.name, &user.id, |u| u.password = Some(bcrypt));
+            });
         }
         Ok(self.record_login(connection, &user.id, ip, client_id, "s", None))
     }
@@ -329,42 +337,30 @@ impl Auth0 {
     /// Stores a user a script just vouched for. Legacy authentication updates the existing
     /// record; import mode refuses a second user with the same id or email.
     pub(crate) fn store_migrated(&self, connection: &Connection, user: StoredUser) -> Result<(), OAuthError> {
+        let exists = || OAuthError::new(StatusCode::FORBIDDEN, "access_denied", "The user already exists.");
         self.with_tenant(|t| {
-            let same_id = t
-                .users
-                .iter()
-                .position(|u| u.connection == user.connection && u.id == user.id);
-            let same_email = user.email.as_ref().and_then(|email| {
-                t.users
-                    .iter()
-                    .position(|u| u.connection == user.connection && u.email.as_ref() == Some(email) && u.id != user.id)
-            });
-            if same_email.is_some() {
-                return Err(OAuthError::new(
-                    StatusCode::FORBIDDEN,
-                    "access_denied",
-                    "The user already exists.",
-                ));
+            let same_email = user
+                .email
+                .as_deref()
+                .and_then(|email| t.users.by_email(&user.connection, email))
+                .is_some_and(|other| other.id != user.id);
+            if same_email {
+                return Err(exists());
             }
-            match same_id {
-                Some(i) if !connection.import_mode() => {
-                    let existing = &mut t.users[i];
+            match t.users.by_id(&user.connection, &user.id) {
+                Some(existing) if !connection.import_mode() => {
                     let mut updated = user;
                     updated.created_at = existing.created_at;
                     updated.logins_count = existing.logins_count;
                     updated.last_login = existing.last_login;
                     updated.last_ip = existing.last_ip.clone();
                     updated.blocked = existing.blocked;
-                    *existing = updated;
+                    t.users.replace(updated);
                     Ok(())
                 }
-                Some(_) => Err(OAuthError::new(
-                    StatusCode::FORBIDDEN,
-                    "access_denied",
-                    "The user already exists.",
-                )),
+                Some(_) => Err(exists()),
                 None => {
-                    t.users.push(user);
+                    t.users.insert(user);
                     Ok(())
                 }
             }
@@ -384,15 +380,13 @@ impl Auth0 {
         let now = self.kit().clock.now();
         let user = self.with_tenant(|t| {
             t.failures.retain(|(c, u, _), _| !(c == &connection.name && u == id));
-            let user = t
-                .users
-                .iter_mut()
-                .find(|u| u.connection == connection.name && u.id == id)?;
-            user.logins_count += 1;
-            user.last_login = Some(now);
-            user.last_ip = Some(ip.to_owned());
-            user.updated_at = now;
-            Some(user.clone())
+            t.users.update(&connection.name, id, |user| {
+                user.logins_count += 1;
+                user.last_login = Some(now);
+                user.last_ip = Some(ip.to_owned());
+                user.updated_at = now;
+                user.clone()
+            })
         });
         match user {
             Some(user) => {

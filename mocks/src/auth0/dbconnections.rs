@@ -201,19 +201,14 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
     };
     let outcome: Result<String, String> = match (&ticket.user_id, &ticket.legacy_profile) {
         (Some(id), _) => auth0.with_tenant(|t| {
-            match t
-                .users
-                .iter_mut()
-                .find(|u| u.connection == connection.name && &u.id == id)
-            {
-                Some(user) => {
+            t.users
+                .update(&connection.name, id, |user| {
                     user.password = Some(hash.clone());
                     user.last_password_reset = Some(now);
                     user.updated_at = now;
-                    Ok(user.id.clone())
-                }
-                None => Err("The user does not exist.".into()),
-            }
+                    user.id.clone()
+                })
+                .ok_or_else(|| "The user does not exist.".to_owned())
         }),
         (None, Some(Value::Object(profile))) => {
             match auth0

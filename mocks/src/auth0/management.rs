@@ -1,5 +1,6 @@
 //! The Management API v2 (`/api/v2/*`): bearer-token checks with per-endpoint scopes, users
-//! (list and search, get, by email, delete), connections (read), and tenant logs.
+//! (list and search, get, by email, delete), and tenant logs. Connections are in
+//! `connections.rs`, import jobs in `jobs.rs`.
 //!
 //! Users are returned exactly as [`StoredUser::to_api`] shapes them — never a password hash.
 
@@ -228,7 +229,7 @@ pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap,
     if let Err(e) = auth0.authorize(&headers, &["delete:users", "delete:current_user"]) {
         return e.into_response();
     }
-    auth0.with_tenant(|t| t.users.retain(|u| u.user_id() != id));
+    auth0.with_tenant(|t| t.users.remove_user_id(&id));
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -254,9 +255,9 @@ pub(crate) async fn users_by_email_list(
         let include = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
         // Exact and case-sensitive, as on Auth0 (its store keeps emails lower-case).
         Ok(auth0.with_tenant(|t| {
-            t.users
+            t.connections
                 .iter()
-                .filter(|u| u.email.as_deref() == Some(email))
+                .filter_map(|c| t.users.by_email(&c.name, email))
                 .map(|u| project(u.to_api(), q.fields.as_deref(), include))
                 .collect::<Vec<_>>()
         }))
@@ -264,50 +265,6 @@ pub(crate) async fn users_by_email_list(
     match result {
         Ok(users) => Json(users).into_response(),
         Err(e) => e.into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ConnectionsQuery {
-    strategy: Option<String>,
-    name: Option<String>,
-}
-
-pub(crate) async fn connections_list(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    Query(q): Query<ConnectionsQuery>,
-) -> Response {
-    if let Err(e) = auth0.authorize(&headers, &["read:connections"]) {
-        return e.into_response();
-    }
-    let list: Vec<Value> = auth0.with_tenant(|t| {
-        t.connections
-            .iter()
-            .filter(|c| q.strategy.as_deref().is_none_or(|s| c.strategy == s))
-            .filter(|c| q.name.as_deref().is_none_or(|n| c.name == n))
-            .map(|c| c.to_api())
-            .collect()
-    });
-    Json(list).into_response()
-}
-
-pub(crate) async fn connections_get(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(e) = auth0.authorize(&headers, &["read:connections"]) {
-        return e.into_response();
-    }
-    match auth0.with_tenant(|t| t.connections.iter().find(|c| c.id == id).map(|c| c.to_api())) {
-        Some(c) => Json(c).into_response(),
-        None => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "The connection does not exist",
-            Some("inexistent_connection"),
-        )
-        .into_response(),
     }
 }
 

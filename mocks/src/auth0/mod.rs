@@ -12,8 +12,10 @@
 //! a script error at `/oauth/token`, say) the choice is named in the module that makes it.
 
 mod authenticate;
+mod connections;
 mod dbconnections;
 pub mod error;
+mod jobs;
 mod logs;
 mod lucene;
 mod management;
@@ -22,6 +24,7 @@ pub mod password;
 mod scripts;
 pub mod seed;
 mod state;
+mod store;
 mod tokens;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,7 +35,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -47,6 +50,7 @@ use crate::kit::seed::SeedError;
 use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider};
 
 pub use self::dbconnections::RESET_EMAIL_SENT;
+pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
 pub use self::logs::LogEvent;
 pub use self::scripts::{ScriptExecution, TIMEOUT_MESSAGE};
 pub use self::state::{Email, TenantSettings};
@@ -247,6 +251,12 @@ impl Auth0 {
             .map(parse_duration)
             .transpose()
             .map_err(|e| SeedError::Invalid(format!("settings.script_time_limit: {e}")))?;
+        let import_delay = s
+            .import_job_min_duration
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| SeedError::Invalid(format!("settings.import_job_min_duration: {e}")))?;
         if let Some(cost) = s.bcrypt_cost
             && !(4..=31).contains(&cost)
         {
@@ -273,6 +283,9 @@ impl Auth0 {
             }
             if let Some(max) = s.brute_force_max_attempts {
                 settings.brute_force_max_attempts = max;
+            }
+            if let Some(delay) = import_delay {
+                settings.import_job_min_duration = delay;
             }
         });
         Ok(())
@@ -424,19 +437,17 @@ impl Auth0 {
             password,
         };
         self.with_tenant(|t| {
-            let clash = t.users.iter().any(|x| {
-                x.connection == user.connection
-                    && (x.id == user.id
-                        || (user.email.is_some() && x.email == user.email)
-                        || (user.username.is_some() && x.username == user.username))
-            });
+            let connection = &user.connection;
+            let clash = t.users.by_id(connection, &user.id).is_some()
+                || user.email.as_deref().is_some_and(|e| t.users.by_email(connection, e).is_some())
+                || user.username.as_deref().is_some_and(|u| t.users.by_username(connection, u).is_some());
             if clash {
                 return Err(SeedError::Invalid(format!(
                     "user {}: the user already exists.",
                     user.user_id()
                 )));
             }
-            t.users.push(user);
+            t.users.insert(user);
             Ok(())
         })
     }
@@ -504,8 +515,22 @@ impl Provider for Auth0 {
                 get(management::users_get).delete(management::users_delete),
             )
             .route("/api/v2/users-by-email", get(management::users_by_email_list))
-            .route("/api/v2/connections", get(management::connections_list))
-            .route("/api/v2/connections/{id}", get(management::connections_get))
+            .route("/api/v2/connections", get(connections::connections_list).post(connections::connections_create))
+            .route(
+                "/api/v2/connections/{id}",
+                get(connections::connections_get)
+                    .patch(connections::connections_update)
+                    .delete(connections::connections_delete),
+            )
+            .route(
+                "/api/v2/connections/{id}/clients",
+                get(connections::connection_clients_get).patch(connections::connection_clients_update),
+            )
+            .route("/api/v2/connections/{id}/users", delete(connections::connection_users_delete))
+            .route("/api/v2/clients", get(connections::clients_list))
+            .route("/api/v2/jobs/users-imports", post(jobs::users_imports_create))
+            .route("/api/v2/jobs/{id}", get(jobs::jobs_get))
+            .route("/api/v2/jobs/{id}/errors", get(jobs::jobs_errors_get))
             .route("/api/v2/logs", get(management::logs_list))
             .route("/__ferry/outbox", get(outbox_list))
             .route("/__ferry/scripts", get(scripts_list))

@@ -11,11 +11,17 @@ use serde::Serialize;
 pub const AUTH0_BCRYPT_COST: u32 = 10;
 
 /// A stored password hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PasswordHash {
     /// A bcrypt hash (`$2a$`, `$2b$` or `$2y$`).
     Bcrypt { hash: String },
+    /// A `custom_password_hash` from a bulk import, verified at the user's first login and then
+    /// replaced by bcrypt.
+    Custom { spec: serde_json::Value },
+    /// Imported without any hash: Auth0 stores a random one, so no password verifies until the
+    /// user resets it.
+    Unusable,
 }
 
 impl PasswordHash {
@@ -32,7 +38,14 @@ impl PasswordHash {
     pub fn verify(&self, password: &str) -> bool {
         match self {
             PasswordHash::Bcrypt { hash } => bcrypt::verify(password, hash).unwrap_or(false),
+            PasswordHash::Custom { spec } => custom_verify(spec, password),
+            PasswordHash::Unusable => false,
         }
+    }
+
+    /// Whether this is an imported custom hash (replaced by bcrypt at the first good login).
+    pub fn is_custom(&self) -> bool {
+        matches!(self, PasswordHash::Custom { .. })
     }
 }
 
@@ -55,4 +68,9 @@ mod tests {
         assert!(hash.verify("pässwörd"));
         assert!(!hash.verify("passwörd"));
     }
+}
+
+/// Verifies an imported `custom_password_hash` (wired to `crate::hashes::auth0` once it lands).
+fn custom_verify(_spec: &serde_json::Value, _password: &str) -> bool {
+    false
 }

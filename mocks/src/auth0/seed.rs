@@ -53,6 +53,8 @@ pub struct SettingsSeed {
     pub default_directory: Option<String>,
     /// Failed logins (per user and IP) before brute-force protection blocks (Auth0: 10).
     pub brute_force_max_attempts: Option<u32>,
+    /// Wall-clock time an import job stays pending before processing, e.g. `300ms`.
+    pub import_job_min_duration: Option<String>,
 }
 
 /// An application.

@@ -12,6 +12,7 @@ use super::logs::{LOG_CAPACITY, LogEvent};
 use super::model::{Client, Connection, StoredUser};
 use super::password::AUTH0_BCRYPT_COST;
 use super::scripts::ScriptExecution;
+use super::store::UserStore;
 
 /// Most script executions kept for reports.
 pub(crate) const SCRIPT_LOG_CAPACITY: usize = 1_000;
@@ -28,6 +29,10 @@ pub struct TenantSettings {
     pub brute_force_max_attempts: u32,
     /// Lifetime of issued tokens, in seconds.
     pub token_lifetime: i64,
+    /// Wall-clock time an import job spends pending before it is processed (0 by default);
+    /// lets a test keep jobs in flight to meet the concurrency limit.
+    #[serde(with = "duration_secs")]
+    pub import_job_min_duration: Duration,
 }
 
 mod duration_secs {
@@ -46,6 +51,7 @@ impl Default for TenantSettings {
             default_directory: None,
             brute_force_max_attempts: 10,
             token_lifetime: 86_400,
+            import_job_min_duration: Duration::ZERO,
         }
     }
 }
@@ -84,12 +90,13 @@ pub(crate) struct Tenant {
     pub(crate) settings: TenantSettings,
     pub(crate) clients: Vec<Client>,
     pub(crate) connections: Vec<Connection>,
-    /// In creation order.
-    pub(crate) users: Vec<StoredUser>,
+    pub(crate) users: UserStore,
     pub(crate) tickets: HashMap<String, ResetTicket>,
     pub(crate) outbox: Vec<Email>,
     pub(crate) logs: VecDeque<LogEvent>,
     pub(crate) scripts: VecDeque<ScriptExecution>,
+    /// Import jobs by id.
+    pub(crate) jobs: std::collections::BTreeMap<String, super::jobs::Job>,
     /// Consecutive failed logins by (connection, user id, ip).
     pub(crate) failures: HashMap<(String, String, String), u32>,
 }
@@ -104,14 +111,12 @@ impl Tenant {
     }
 
     pub(crate) fn find_user(&self, connection: &str, identifier: &str) -> Option<&StoredUser> {
-        self.users
-            .iter()
-            .find(|u| u.connection == connection && u.answers_to(identifier))
+        self.users.find(connection, identifier)
     }
 
     /// A user by its full id (`auth0|…`).
     pub(crate) fn user_by_id(&self, user_id: &str) -> Option<&StoredUser> {
-        self.users.iter().find(|u| u.user_id() == user_id)
+        self.users.by_user_id(user_id)
     }
 
     pub(crate) fn log(&mut self, event: LogEvent) {

@@ -111,5 +111,20 @@ pub(crate) async fn kit_layer<P: Provider>(State(state): State<LayerState<P>>, r
     entry.status = response.status().as_u16();
     entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     state.kit.journal.record(entry);
+    let mut response = response;
+    stamp_date(&mut response, &state.kit);
     response
+}
+
+/// Every answer carries `Date` from the mock's clock (unless the provider set one): clients
+/// such as the Okta SDK compute rate-limit back-off as `reset - Date`, which must use the same
+/// clock as the reset times the mock hands out.
+fn stamp_date(response: &mut Response, kit: &Kit) {
+    if response.headers().contains_key(header::DATE) {
+        return;
+    }
+    let date = kit.clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(value) = header::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
 }

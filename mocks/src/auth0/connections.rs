@@ -1,0 +1,338 @@
+//! Management API connections: list, get, create, update (options replaced whole, as Auth0
+//! does), delete, the enabled-clients sub-resource, and deleting a connection's user by email
+//! (how Auth0 tells you to clear "ghost" users). Also `GET /api/v2/clients`, which tooling reads
+//! to enable a connection for applications.
+//!
+//! Only database connections (strategy `auth0`) are modelled; creating another strategy is
+//! refused with a clear message rather than half-supported.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::Auth0;
+use super::error::ApiError;
+use super::model::Connection;
+
+fn invalid_body(message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request(format!("Payload validation error: '{message}'."), "invalid_body")
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "The connection does not exist", Some("inexistent_connection"))
+}
+
+fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(invalid_body(format!("Expected type object but found type {}", kind(&other)))),
+        Err(_) => Err(ApiError::bad_request("Invalid request payload JSON format", "invalid_body")),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Checks a connection name the way Auth0 does.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+fn respond(result: Result<(StatusCode, Value), ApiError>) -> Response {
+    match result {
+        Ok((status, body)) => (status, Json(body)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    strategy: Option<String>,
+    name: Option<String>,
+}
+
+pub(crate) async fn connections_list(State(auth0): State<Auth0>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["read:connections"])?;
+        let list: Vec<Value> = auth0.with_tenant(|t| {
+            t.connections
+                .iter()
+                .filter(|c| q.strategy.as_deref().is_none_or(|s| c.strategy == s))
+                .filter(|c| q.name.as_deref().is_none_or(|n| c.name == n))
+                .map(Connection::to_api)
+                .collect()
+        });
+        Ok((StatusCode::OK, Value::Array(list)))
+    })())
+}
+
+pub(crate) async fn connections_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["read:connections"])?;
+        auth0
+            .with_tenant(|t| t.connections.iter().find(|c| c.id == id).map(Connection::to_api))
+            .map(|c| (StatusCode::OK, c))
+            .ok_or_else(not_found)
+    })())
+}
+
+pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["create:connections"])?;
+        let mut body = parse_body(&body)?;
+        const ALLOWED: &[&str] =
+            &["name", "strategy", "options", "display_name", "enabled_clients", "realms", "is_domain_connection", "show_as_button", "metadata"];
+        if let Some(extra) = body.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+            return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
+        }
+        let name = match body.remove("name") {
+            Some(Value::String(name)) => name,
+            Some(other) => return Err(invalid_body(format!("Expected type string but found type {}' on property name", kind(&other)))),
+            None => return Err(invalid_body("Missing required property: name")),
+        };
+        if !valid_name(&name) {
+            return Err(invalid_body(format!(
+                "String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$' on property name: {name}"
+            )));
+        }
+        let strategy = match body.remove("strategy") {
+            Some(Value::String(s)) => s,
+            Some(other) => return Err(invalid_body(format!("Expected type string but found type {}' on property strategy", kind(&other)))),
+            None => return Err(invalid_body("Missing required property: strategy")),
+        };
+        if strategy != "auth0" {
+            return Err(ApiError::bad_request(
+                format!("The mock Auth0 models database connections (strategy auth0) only, not {strategy}"),
+                "operation_not_supported",
+            ));
+        }
+        let options = match body.remove("options") {
+            Some(Value::Object(o)) => o,
+            None => Map::new(),
+            Some(other) => return Err(invalid_body(format!("Expected type object but found type {}' on property options", kind(&other)))),
+        };
+        let enabled_clients = string_list(body.remove("enabled_clients"), "enabled_clients")?.unwrap_or_default();
+        let realms = string_list(body.remove("realms"), "realms")?.unwrap_or_else(|| vec![name.clone()]);
+        let id = format!("con_{}", auth0.kit().ids.alnum(16));
+        auth0.with_tenant(|t| {
+            if t.connections.iter().any(|c| c.name == name) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "A connection with the same name already exists",
+                    Some("connection_conflict"),
+                ));
+            }
+            if let Some(unknown) = enabled_clients.iter().find(|c| t.client(c).is_none()) {
+                return Err(invalid_body(format!("Client {unknown} does not exist' on property enabled_clients")));
+            }
+            let connection = Connection {
+                id,
+                name,
+                strategy,
+                display_name: body.remove("display_name").and_then(|v| v.as_str().map(str::to_owned)),
+                options,
+                enabled_clients,
+                realms,
+                is_domain_connection: body.remove("is_domain_connection").and_then(|v| v.as_bool()).unwrap_or(false),
+                metadata: body.remove("metadata").and_then(|v| v.as_object().cloned()).unwrap_or_default(),
+            };
+            let shown = connection.to_api();
+            t.connections.push(connection);
+            Ok((StatusCode::CREATED, shown))
+        })
+    })())
+}
+
+fn string_list(value: Option<Value>, property: &str) -> Result<Option<Vec<String>>, ApiError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                other => Err(invalid_body(format!("Expected type string but found type {}' on property {property}", kind(&other)))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(invalid_body(format!("Expected type array but found type {}' on property {property}", kind(&other)))),
+    }
+}
+
+pub(crate) async fn connections_update(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["update:connections"])?;
+        let mut body = parse_body(&body)?;
+        for fixed in ["name", "strategy"] {
+            if body.contains_key(fixed) {
+                return Err(invalid_body(format!("Additional properties not allowed: {fixed}")));
+            }
+        }
+        const ALLOWED: &[&str] = &["options", "display_name", "enabled_clients", "realms", "is_domain_connection", "show_as_button", "metadata"];
+        if let Some(extra) = body.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+            return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
+        }
+        let options = match body.remove("options") {
+            None => None,
+            Some(Value::Object(o)) => Some(o),
+            Some(Value::Null) => Some(Map::new()),
+            Some(other) => return Err(invalid_body(format!("Expected type object but found type {}' on property options", kind(&other)))),
+        };
+        let enabled_clients = string_list(body.remove("enabled_clients"), "enabled_clients")?;
+        let realms = string_list(body.remove("realms"), "realms")?;
+        auth0.with_tenant(|t| {
+            if let Some(clients) = &enabled_clients
+                && let Some(unknown) = clients.iter().find(|c| t.client(c).is_none())
+            {
+                return Err(invalid_body(format!("Client {unknown} does not exist' on property enabled_clients")));
+            }
+            let connection = t.connections.iter_mut().find(|c| c.id == id).ok_or_else(not_found)?;
+            // The whole options object is replaced, as on Auth0: send every option, scripts
+            // and configuration included.
+            if let Some(options) = options {
+                connection.options = options;
+            }
+            if let Some(clients) = enabled_clients {
+                connection.enabled_clients = clients;
+            }
+            if let Some(realms) = realms {
+                connection.realms = realms;
+            }
+            if let Some(name) = body.remove("display_name").and_then(|v| v.as_str().map(str::to_owned)) {
+                connection.display_name = Some(name);
+            }
+            if let Some(flag) = body.remove("is_domain_connection").and_then(|v| v.as_bool()) {
+                connection.is_domain_connection = flag;
+            }
+            if let Some(Value::Object(metadata)) = body.remove("metadata") {
+                connection.metadata = metadata;
+            }
+            Ok((StatusCode::OK, connection.to_api()))
+        })
+    })())
+}
+
+pub(crate) async fn connections_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["delete:connections"])?;
+        auth0.with_tenant(|t| {
+            let index = t.connections.iter().position(|c| c.id == id).ok_or_else(not_found)?;
+            let connection = t.connections.remove(index);
+            let ids: Vec<String> = t.users.iter().filter(|u| u.connection == connection.name).map(|u| u.user_id()).collect();
+            for id in ids {
+                t.users.remove_user_id(&id);
+            }
+            Ok((StatusCode::ACCEPTED, json!({})))
+        })
+    })())
+}
+
+pub(crate) async fn connection_clients_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["read:connections"])?;
+        auth0.with_tenant(|t| {
+            let connection = t.connections.iter().find(|c| c.id == id).ok_or_else(not_found)?;
+            let clients: Vec<Value> = connection.enabled_clients.iter().map(|c| json!({ "client_id": c })).collect();
+            Ok((StatusCode::OK, json!({ "clients": clients })))
+        })
+    })())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientStatus {
+    client_id: String,
+    status: bool,
+}
+
+pub(crate) async fn connection_clients_update(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        auth0.authorize(&headers, &["update:connections"])?;
+        let changes: Vec<ClientStatus> =
+            serde_json::from_slice(&body).map_err(|e| invalid_body(format!("{e}")))?;
+        if changes.len() > 50 {
+            return Err(invalid_body(format!("Array is too long ({}), maximum 50", changes.len())));
+        }
+        auth0.with_tenant(|t| {
+            if let Some(unknown) = changes.iter().find(|c| t.client(&c.client_id).is_none()) {
+                return Err(invalid_body(format!("Client {} does not exist", unknown.client_id)));
+            }
+            let connection = t.connections.iter_mut().find(|c| c.id == id).ok_or_else(not_found)?;
+            for change in changes {
+                connection.enabled_clients.retain(|c| c != &change.client_id);
+                if change.status {
+                    connection.enabled_clients.push(change.client_id);
+                }
+            }
+            Ok(())
+        })
+    })();
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmailQuery {
+    email: Option<String>,
+}
+
+pub(crate) async fn connection_users_delete(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<EmailQuery>,
+) -> Response {
+    let result = (|| {
+        auth0.authorize(&headers, &["delete:users"])?;
+        let Some(email) = q.email.filter(|e| !e.is_empty()) else {
+            return Err(ApiError::bad_request(
+                "Query validation error: 'Missing required property: email' on property email.",
+                "invalid_query_string",
+            ));
+        };
+        auth0.with_tenant(|t| {
+            let name = t.connections.iter().find(|c| c.id == id).map(|c| c.name.clone()).ok_or_else(not_found)?;
+            t.users.remove_by_email(&name, &email.to_lowercase());
+            Ok(())
+        })
+    })();
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) async fn clients_list(State(auth0): State<Auth0>, headers: HeaderMap) -> Response {
+    respond((|| {
+        auth0.authorize(&headers, &["read:clients"])?;
+        let clients: Vec<Value> = auth0.with_tenant(|t| t.clients.iter().map(|c| c.to_api()).collect());
+        Ok((StatusCode::OK, Value::Array(clients)))
+    })())
+}

@@ -1,0 +1,251 @@
+//! A client of Auth0's Management API: the token (client credentials, renewed before it
+//! expires), connections, import jobs and their errors, users by email. Every call goes through
+//! [`super::retry`], so 429s and 5xx are retried with the rate-limit reset honoured.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::EngineError;
+use super::retry::{self, RetryPolicy};
+
+const SERVICE: &str = "Auth0";
+
+/// Where and how to reach a tenant's Management API.
+#[derive(Clone)]
+pub struct Auth0Config {
+    /// `https://TENANT.auth0.com` (or a mock's `http://127.0.0.1:PORT`), without a trailing
+    /// slash.
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The Management API audience; `{base_url}/api/v2/` when absent.
+    pub audience: Option<String>,
+}
+
+impl std::fmt::Debug for Auth0Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth0Config")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[masked]")
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// A Management API client.
+#[derive(Debug)]
+pub struct ManagementClient {
+    config: Auth0Config,
+    http: Client,
+    retry: RetryPolicy,
+    token: Mutex<Option<(String, Instant)>>,
+}
+
+/// An import job as `GET /api/v2/jobs/{id}` shows it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Job {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub summary: Option<JobSummary>,
+    #[serde(default)]
+    pub status_details: Option<String>,
+}
+
+/// A finished job's counts.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+pub struct JobSummary {
+    pub failed: u64,
+    pub updated: u64,
+    pub inserted: u64,
+    pub total: u64,
+}
+
+/// One failed user of a job.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct JobError {
+    pub user: Value,
+    pub errors: Vec<JobErrorDetail>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+pub struct JobErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// What `POST /api/v2/jobs/users-imports` can answer besides a job.
+#[derive(Debug)]
+pub enum SubmitOutcome {
+    Accepted(Job),
+    /// Too many active import jobs (or rate-limited): try again later.
+    Busy(Duration),
+}
+
+async fn error_of(response: Response) -> EngineError {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .or_else(|| v.get("error_description"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or(text);
+    EngineError::Service { service: SERVICE, status, message }
+}
+
+impl ManagementClient {
+    pub fn new(config: Auth0Config, http: Client, retry: RetryPolicy) -> Self {
+        Self { config: Auth0Config { base_url: config.base_url.trim_end_matches('/').to_owned(), ..config }, http, retry, token: Mutex::new(None) }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url)
+    }
+
+    fn audience(&self) -> String {
+        self.config.audience.clone().unwrap_or_else(|| format!("{}/api/v2/", self.config.base_url))
+    }
+
+    /// A Management API token, fetched with client credentials and reused until a minute
+    /// before it expires.
+    pub async fn token(&self) -> Result<String, EngineError> {
+        if let Ok(guard) = self.token.lock()
+            && let Some((token, until)) = guard.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let body = json!({
+            "grant_type": "client_credentials",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+            "audience": self.audience(),
+        });
+        let response = retry::send(SERVICE, &self.retry, || self.http.post(self.url("/oauth/token")).json(&body)).await?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        #[derive(Deserialize)]
+        struct Token {
+            access_token: String,
+            #[serde(default)]
+            expires_in: u64,
+        }
+        let token: Token = response
+            .json()
+            .await
+            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable token answer: {e}") })?;
+        let lifetime = Duration::from_secs(token.expires_in.max(120) - 60);
+        if let Ok(mut guard) = self.token.lock() {
+            *guard = Some((token.access_token.clone(), Instant::now() + lifetime));
+        }
+        Ok(token.access_token)
+    }
+
+    async fn get(&self, path: &str) -> Result<Response, EngineError> {
+        let token = self.token().await?;
+        retry::send(SERVICE, &self.retry, || self.http.get(self.url(path)).bearer_auth(&token)).await
+    }
+
+    /// The id of the database connection called `name`.
+    pub async fn connection_id(&self, name: &str) -> Result<String, EngineError> {
+        let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("name", name).finish();
+        let response = self.get(&format!("/api/v2/connections?strategy=auth0&{query}")).await?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let list: Vec<Value> = response
+            .json()
+            .await
+            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable connections: {e}") })?;
+        list.iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+            .and_then(|c| c.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .ok_or_else(|| EngineError::Config(format!("Auth0 has no database connection named {name:?}")))
+    }
+
+    /// Submits an import job. A 429 is not retried here: the caller waits for one of its own
+    /// jobs to finish, which is what frees a slot.
+    pub async fn submit_import(
+        &self,
+        file: Vec<u8>,
+        connection_id: &str,
+        upsert: bool,
+        external_id: &str,
+    ) -> Result<SubmitOutcome, EngineError> {
+        let token = self.token().await?;
+        let make = || {
+            let form = Form::new()
+                .part("users", Part::bytes(file.clone()).file_name("users.json").mime_str("application/json").unwrap_or_else(|_| Part::bytes(file.clone())))
+                .text("connection_id", connection_id.to_owned())
+                .text("upsert", upsert.to_string())
+                .text("external_id", external_id.to_owned())
+                .text("send_completion_email", "false");
+            self.http.post(self.url("/api/v2/jobs/users-imports")).bearer_auth(&token).multipart(form)
+        };
+        // Transport errors and 5xx are retried; 429 comes back to decide here.
+        let no_429 = RetryPolicy { attempts: self.retry.attempts, ..self.retry.clone() };
+        let response = retry::send_unless_429(SERVICE, &no_429, make).await?;
+        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let wait = retry::hinted_wait(response.headers()).unwrap_or(Duration::from_millis(500));
+            return Ok(SubmitOutcome::Busy(wait));
+        }
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let job: Job = response
+            .json()
+            .await
+            .map_err(|e| EngineError::Service { service: SERVICE, status: 202, message: format!("unreadable job: {e}") })?;
+        Ok(SubmitOutcome::Accepted(job))
+    }
+
+    /// A job's current state.
+    pub async fn job(&self, id: &str) -> Result<Job, EngineError> {
+        let response = self.get(&format!("/api/v2/jobs/{id}")).await?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job: {e}") })
+    }
+
+    /// A finished job's failed users (none when Auth0 answers 204).
+    pub async fn job_errors(&self, id: &str) -> Result<Vec<JobError>, EngineError> {
+        let response = self.get(&format!("/api/v2/jobs/{id}/errors")).await?;
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(vec![]);
+        }
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let value: Value = response
+            .json()
+            .await
+            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job errors: {e}") })?;
+        match value {
+            Value::Array(_) => serde_json::from_value(value)
+                .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job errors: {e}") }),
+            // A job that failed as a whole answers with itself.
+            other => Err(EngineError::JobFailed {
+                job: id.to_owned(),
+                details: other.get("status_details").and_then(Value::as_str).unwrap_or("no details").to_owned(),
+            }),
+        }
+    }
+}

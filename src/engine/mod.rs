@@ -1,0 +1,258 @@
+//! The migration engine: performs migrations over HTTP, against the real services or against
+//! Ferry's mocks alike — it knows nothing of the mocks.
+//!
+//! - [`auth0`]: the Management API client (token, connections, import jobs).
+//! - [`gigya`]: the Gigya client (signed requests, `accounts.search`, IdentitySync).
+//! - [`transform`]: a Gigya account to an Auth0 import user, hash mapping included.
+//! - [`import`]: the import pipeline (schema check, files under 500 KB, jobs within the
+//!   concurrency limit, following them, accounting for every user).
+//! - [`export`]: reading export and import files record by record.
+//! - [`report`]: the migration report; [`progress`]: progress output; `retry`: back-off.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ferry::engine::EngineError> {
+//! use ferry::engine::{self, ExportSource, GigyaMigration};
+//! let migration = GigyaMigration::new(
+//!     engine::gigya::GigyaConfig { base_url: None, data_center: "us1.gigya.com".into(), api_key: "3_key".into(), user_key: Some("AKey".into()), secret: "c2VjcmV0".into() },
+//!     engine::auth0::Auth0Config { base_url: "https://tenant.auth0.com".into(), client_id: "id".into(), client_secret: "secret".into(), audience: None },
+//!     ExportSource::Search { query: "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000".into() },
+//!     "gigya-users",
+//! );
+//! let summary = engine::migrate_gigya(&migration, &engine::progress::Silent).await?;
+//! println!("{} imported", summary.totals.inserted);
+//! # Ok(()) }
+//! ```
+
+pub mod auth0;
+mod error;
+pub mod export;
+pub mod gigya;
+pub mod import;
+pub mod progress;
+pub mod report;
+mod retry;
+pub mod transform;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use self::error::EngineError;
+pub use self::retry::RetryPolicy;
+use self::auth0::{Auth0Config, ManagementClient};
+use self::gigya::{GigyaClient, GigyaConfig};
+use self::import::{Candidate, ImportOptions, Importer};
+use self::progress::Progress;
+use self::report::{ReportWriter, Summary};
+use self::transform::{HashMapping, transform};
+
+/// Where the Gigya accounts come from.
+#[derive(Clone, Debug)]
+pub enum ExportSource {
+    /// `accounts.search` with a cursor.
+    Search { query: String },
+    /// An IdentitySync dataflow run once: an account reader (`select`, `where`) and a JSON file
+    /// written with `writer` (a component type; Ferry's mock Gigya offers the mock-only
+    /// `datasource.write.ferry`, whose file the engine downloads). With a real site, use a
+    /// real writer (SFTP, S3) and migrate from the file with [`ExportSource::File`].
+    IdentitySync { select: String, condition: Option<String>, writer: String },
+    /// An export file already on disk (JSON array, NDJSON).
+    File(PathBuf),
+}
+
+/// Everything `ferry migrate gigya` needs.
+#[derive(Clone, Debug)]
+pub struct GigyaMigration {
+    pub gigya: GigyaConfig,
+    pub auth0: Auth0Config,
+    pub source: ExportSource,
+    pub import: ImportOptions,
+    /// Where `users.ndjson` and `summary.json` go; in memory only when absent.
+    pub report_dir: Option<PathBuf>,
+    /// Where a downloaded export is kept.
+    pub work_dir: PathBuf,
+    pub retry: RetryPolicy,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+    /// Longest wait for an IdentitySync job.
+    pub export_timeout: Duration,
+}
+
+impl GigyaMigration {
+    /// A migration into the connection `connection`, with default settings.
+    pub fn new(gigya: GigyaConfig, auth0: Auth0Config, source: ExportSource, connection: &str) -> Self {
+        Self {
+            gigya,
+            auth0,
+            source,
+            import: ImportOptions { connection: connection.to_owned(), ..ImportOptions::default() },
+            report_dir: None,
+            work_dir: std::env::temp_dir(),
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(60),
+            export_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The HTTP client every engine call uses.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(15))
+        .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| EngineError::Config(format!("HTTP client: {e}")))
+}
+
+/// Exports the Gigya accounts, transforms them, and imports them into Auth0.
+pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) -> Result<Summary, EngineError> {
+    let http = http_client(migration.request_timeout)?;
+    let auth0 = ManagementClient::new(migration.auth0.clone(), http.clone(), migration.retry.clone());
+    let gigya = GigyaClient::new(migration.gigya.clone(), http, migration.retry.clone());
+    let mut report = ReportWriter::new(migration.report_dir.as_deref())?;
+    {
+        let mut importer = Importer::start(&auth0, migration.import.clone(), &mut report, progress).await?;
+        match &migration.source {
+            ExportSource::Search { query } => {
+                progress.stage("exporting with accounts.search");
+                let mut cursor: Option<String> = None;
+                loop {
+                    let (accounts, next) = gigya.search_page(query, cursor.as_deref()).await?;
+                    for account in accounts {
+                        feed(&mut importer, account).await?;
+                    }
+                    match next {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+            }
+            ExportSource::IdentitySync { select, condition, writer } => {
+                progress.stage("exporting with IdentitySync");
+                let path = identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?;
+                progress.stage("importing the export");
+                feed_file(&mut importer, &path).await?;
+            }
+            ExportSource::File(path) => feed_file(&mut importer, path).await?,
+        }
+        importer.finish().await?;
+    }
+    report.finish()
+}
+
+async fn feed_file(importer: &mut Importer<'_>, path: &std::path::Path) -> Result<(), EngineError> {
+    let mut records = export::records(path)?;
+    while let Some(record) = records.next() {
+        feed(importer, record?).await?;
+    }
+    Ok(())
+}
+
+/// Transforms one account and hands it to the importer (or accounts for the skip).
+async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineError> {
+    match transform(&account) {
+        Ok(t) => {
+            let needs_reset = match t.hash {
+                HashMapping::Mapped { .. } => None,
+                HashMapping::NeedsReset { reason } => Some(reason),
+                HashMapping::None => Some("no password in the export".into()),
+            };
+            importer.push(Candidate { source_id: t.uid, user: t.user, needs_reset }).await
+        }
+        Err(skip) => {
+            let uid = account.get("UID").and_then(Value::as_str).unwrap_or("(no UID)").to_owned();
+            let email = account.get("profile").and_then(|p| p.get("email")).and_then(Value::as_str).map(str::to_owned);
+            importer.skip(uid, email, skip.reason())
+        }
+    }
+}
+
+/// Runs an IdentitySync export and downloads its file.
+async fn identity_sync(
+    gigya: &GigyaClient,
+    migration: &GigyaMigration,
+    select: &str,
+    condition: Option<&str>,
+    writer: &str,
+) -> Result<PathBuf, EngineError> {
+    let file_prefix = "ferry_export";
+    let mut reader_params = json!({ "select": select });
+    if let Some(condition) = condition {
+        reader_params["where"] = json!(condition);
+    }
+    let dataflow = json!({
+        "name": "Ferry export for Auth0",
+        "description": "account > json > write",
+        "steps": [
+            { "id": "account", "type": "datasource.read.gigya.account", "params": reader_params, "next": ["json"] },
+            { "id": "json", "type": "file.format.json", "params": { "fileName": format!("{file_prefix}_${{now}}.json") }, "next": ["write"] },
+            { "id": "write", "type": writer, "params": {} },
+        ],
+    });
+    let dataflow_id = gigya.create_dataflow(&dataflow).await?;
+    gigya.run_once(&dataflow_id, "Ferry export").await?;
+    gigya.wait_for_job(&dataflow_id, Duration::from_millis(200), migration.export_timeout).await?;
+    let Some(base) = gigya.base_url() else {
+        return Err(EngineError::Config(format!(
+            "the IdentitySync job wrote its file with {writer}; fetch it from there and migrate from the file (--export-file)"
+        )));
+    };
+    // The mock-only writer's files are listed at /__ferry/files.
+    let list: Value = gigya
+        .http()
+        .get(format!("{base}/__ferry/files"))
+        .send()
+        .await
+        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?
+        .json()
+        .await
+        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?;
+    let names: Vec<String> = list
+        .as_array()
+        .or_else(|| list.get("files").and_then(Value::as_array))
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_owned).or_else(|| f.get("name").and_then(Value::as_str).map(str::to_owned)))
+                .filter(|n| n.starts_with(file_prefix))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(name) = names.last() else {
+        return Err(EngineError::Export { path: PathBuf::from(file_prefix), reason: "the IdentitySync job produced no file".into() });
+    };
+    std::fs::create_dir_all(&migration.work_dir).map_err(EngineError::io(&migration.work_dir))?;
+    let path = migration.work_dir.join(name);
+    let mut response = gigya
+        .http()
+        .get(format!("{base}/__ferry/files/{name}"))
+        .send()
+        .await
+        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?;
+    if !response.status().is_success() {
+        return Err(EngineError::Service { service: "Gigya", status: response.status().as_u16(), message: format!("downloading {name}") });
+    }
+    // Streamed to disk: the export is never held in memory.
+    let mut file = std::fs::File::create(&path).map_err(EngineError::io(&path))?;
+    while let Some(chunk) = response.chunk().await.map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })? {
+        std::io::Write::write_all(&mut file, &chunk).map_err(EngineError::io(&path))?;
+    }
+    Ok(path)
+}
+
+/// `ferry import`: an Auth0 import file sent through the import pipeline.
+pub async fn import(
+    auth0_config: &Auth0Config,
+    file: &std::path::Path,
+    options: ImportOptions,
+    report_dir: Option<&std::path::Path>,
+    retry: RetryPolicy,
+    progress: &dyn Progress,
+) -> Result<Summary, EngineError> {
+    let client = ManagementClient::new(auth0_config.clone(), http_client(Duration::from_secs(60))?, retry);
+    let mut report = ReportWriter::new(report_dir)?;
+    import::import_file(&client, file, options, &mut report, progress).await?;
+    report.finish()
+}
