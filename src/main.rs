@@ -41,6 +41,25 @@ enum Command {
         #[arg(long)]
         no_snapshots: bool,
     },
+    /// Import an Auth0 import file (JSON array or NDJSON) through the Management API: schema
+    /// check, files under 500 KB, jobs within the concurrency limit, a report of every user.
+    Import {
+        /// The users file.
+        file: PathBuf,
+        /// Database connection to import into.
+        #[arg(long)]
+        connection: String,
+        /// Update existing users (matched on email) instead of failing them.
+        #[arg(long)]
+        upsert: bool,
+        #[command(flatten)]
+        auth0: Auth0Args,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Migrate users from another service into Auth0.
+    #[command(subcommand)]
+    Migrate(Migrate),
     /// Start every mock on loopback and wait for Ctrl-C.
     Serve {
         /// Seed file (YAML or JSON) with `okta:` and `auth0:` sections.
@@ -62,6 +81,145 @@ enum Command {
         #[arg(long, default_value_t = 0, env = "FERRY_AUTH0_PORT")]
         auth0_port: u16,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum Migrate {
+    /// Gigya → Auth0 bulk: export (IdentitySync or accounts.search), transform with password
+    /// hashes mapped, validate, import in jobs, follow them, report every user.
+    Gigya {
+        /// Database connection to import into.
+        #[arg(long)]
+        connection: String,
+        /// How to export: identity-sync, search, or file (with --export-file).
+        #[arg(long, value_enum, default_value = "search")]
+        via: Via,
+        /// accounts.search query, or the IdentitySync reader's `where` condition.
+        #[arg(long, default_value = "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000")]
+        query: String,
+        /// An export file already on disk (JSON array or NDJSON) for --via file.
+        #[arg(long, value_name = "FILE")]
+        export_file: Option<PathBuf>,
+        /// IdentitySync writer component (the mock offers datasource.write.ferry).
+        #[arg(long, default_value = "datasource.write.ferry")]
+        writer: String,
+        /// Update existing users (matched on email) instead of failing them.
+        #[arg(long)]
+        upsert: bool,
+        /// One base URL for every Gigya namespace (a mock, a proxy); else https://<namespace>.<data center>.
+        #[arg(long, env = "FERRY_GIGYA_URL")]
+        gigya_url: Option<String>,
+        #[arg(long, env = "FERRY_GIGYA_DATA_CENTER", default_value = "us1.gigya.com")]
+        data_center: String,
+        #[arg(long, env = "FERRY_GIGYA_API_KEY")]
+        api_key: String,
+        /// Application (user) key.
+        #[arg(long, env = "FERRY_GIGYA_USER_KEY")]
+        user_key: Option<String>,
+        /// Secret, Base64 as Gigya shows it (prefer the environment variable: it stays out of
+        /// shell history).
+        #[arg(long, env = "FERRY_GIGYA_SECRET", hide_env_values = true)]
+        secret: String,
+        #[command(flatten)]
+        auth0: Auth0Args,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Via {
+    IdentitySync,
+    Search,
+    File,
+}
+
+/// How to reach the Auth0 tenant's Management API.
+#[derive(Debug, clap::Args)]
+struct Auth0Args {
+    /// Base URL of the tenant (https://TENANT.auth0.com, or a mock's URL).
+    #[arg(long, env = "FERRY_AUTH0_URL")]
+    auth0_url: String,
+    /// Client id of a machine-to-machine application with create:users and read:connections.
+    #[arg(long, env = "FERRY_AUTH0_CLIENT_ID")]
+    client_id: String,
+    #[arg(long, env = "FERRY_AUTH0_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: String,
+    /// Management API audience (default: <auth0-url>/api/v2/).
+    #[arg(long, env = "FERRY_AUTH0_AUDIENCE")]
+    audience: Option<String>,
+}
+
+/// Settings of an import run.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Directory for the report (summary.json, users.ndjson).
+    #[arg(long, default_value = "ferry-report")]
+    report: PathBuf,
+    /// Largest file per import job in bytes (Auth0: 512000).
+    #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+    file_bytes: usize,
+    /// Import jobs in flight at once (Auth0 allows 2 per tenant).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Seconds between two reads of a job's status.
+    #[arg(long, default_value_t = 2.0)]
+    poll: f64,
+}
+
+impl Auth0Args {
+    fn config(&self) -> ferry::engine::auth0::Auth0Config {
+        ferry::engine::auth0::Auth0Config {
+            base_url: self.auth0_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            audience: self.audience.clone(),
+        }
+    }
+}
+
+impl RunArgs {
+    fn import_options(&self, connection: &str, upsert: bool) -> ferry::engine::import::ImportOptions {
+        ferry::engine::import::ImportOptions {
+            connection: connection.to_owned(),
+            upsert,
+            max_file_bytes: self.file_bytes,
+            max_active_jobs: self.jobs.max(1),
+            poll_interval: std::time::Duration::from_secs_f64(self.poll.max(0.01)),
+            ..ferry::engine::import::ImportOptions::default()
+        }
+    }
+}
+
+/// Prints a run's totals; exit code 1 when any user failed, 0 when every user is in.
+fn finish_run(summary: &ferry::engine::report::Summary) -> ExitCode {
+    let t = &summary.totals;
+    println!(
+        "exported {}: inserted {}, updated {}, inserted or updated {}, failed {}, skipped {}; {} must reset their password; {} import jobs",
+        t.exported,
+        t.inserted,
+        t.updated,
+        t.inserted_or_updated,
+        t.failed,
+        t.skipped,
+        t.needs_reset,
+        summary.jobs.len()
+    );
+    for (reason, count) in &summary.failure_reasons {
+        println!("  {count:>7} {reason}");
+    }
+    if let Some(dir) = &summary.directory {
+        println!(
+            "report: {}/summary.json and {}/users.ndjson",
+            dir.display(),
+            dir.display()
+        );
+    }
+    if t.failed > 0 {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {
@@ -91,6 +249,70 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             verbose,
             no_snapshots,
         } => run(paths, junit, jobs, verbose, no_snapshots).await,
+        Command::Import {
+            file,
+            connection,
+            upsert,
+            auth0,
+            run,
+        } => {
+            let progress = ferry::engine::progress::Console::new();
+            let summary = ferry::engine::import(
+                &auth0.config(),
+                &file,
+                run.import_options(&connection, upsert),
+                Some(&run.report),
+                ferry::engine::RetryPolicy::default(),
+                &progress,
+            )
+            .await;
+            progress.finish();
+            Ok(finish_run(&summary.context("ferry import")?))
+        }
+        Command::Migrate(Migrate::Gigya {
+            connection,
+            via,
+            query,
+            export_file,
+            writer,
+            upsert,
+            gigya_url,
+            data_center,
+            api_key,
+            user_key,
+            secret,
+            auth0,
+            run,
+        }) => {
+            let source = match via {
+                Via::Search => ferry::engine::ExportSource::Search { query },
+                Via::IdentitySync => ferry::engine::ExportSource::IdentitySync {
+                    select: "*".into(),
+                    condition: query
+                        .split_once(" WHERE ")
+                        .map(|(_, w)| w.split(" LIMIT ").next().unwrap_or(w).to_owned()),
+                    writer,
+                },
+                Via::File => ferry::engine::ExportSource::File(
+                    export_file.ok_or_else(|| anyhow::anyhow!("--via file needs --export-file"))?,
+                ),
+            };
+            let gigya = ferry::engine::gigya::GigyaConfig {
+                base_url: gigya_url,
+                data_center,
+                api_key,
+                user_key,
+                secret,
+            };
+            let mut migration = ferry::engine::GigyaMigration::new(gigya, auth0.config(), source, &connection);
+            migration.import = run.import_options(&connection, upsert);
+            migration.report_dir = Some(run.report.clone());
+            migration.work_dir = run.report.join("export");
+            let progress = ferry::engine::progress::Console::new();
+            let summary = ferry::engine::migrate_gigya(&migration, &progress).await;
+            progress.finish();
+            Ok(finish_run(&summary.context("ferry migrate gigya")?))
+        }
         Command::Serve {
             seed,
             host,
@@ -167,6 +389,7 @@ async fn run(
                                     outcome: "differs".into(),
                                     failures: vec![format!("the result differs from the reviewed snapshot (review with `cargo insta test --review`):\n{diff}")],
                                     scripts: vec![],
+                                    run: None,
                                 });
                             }
                             Err(e) => errors.push((file.clone(), e)),

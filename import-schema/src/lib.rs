@@ -245,14 +245,14 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
         let path = key.as_str();
         match path {
             "email" => {
-                if let Some(email) = c.string(value, path) {
-                    if !is_email(email) {
-                        c.push(
-                            "INVALID_FORMAT",
-                            path,
-                            format!("Object didn't pass validation for format email: {email}"),
-                        );
-                    }
+                if let Some(email) = c.string(value, path)
+                    && !is_email(email)
+                {
+                    c.push(
+                        "INVALID_FORMAT",
+                        path,
+                        format!("Object didn't pass validation for format email: {email}"),
+                    );
                 }
             }
             "email_verified" | "phone_verified" | "blocked" => {
@@ -687,8 +687,10 @@ mod tests {
 
     use super::*;
 
+    #[allow(clippy::needless_pass_by_value)] // tests read better with json!(...) inline
     fn check(user: Value) -> Vec<(String, String)> {
-        validate_user(&user, &Rules::default())
+        let user = &user;
+        validate_user(user, &Rules::default())
             .into_iter()
             .map(|i| (i.code, i.message))
             .collect()

@@ -102,12 +102,24 @@ async fn error_of(response: Response) -> EngineError {
                 .map(str::to_owned)
         })
         .unwrap_or(text);
-    EngineError::Service { service: SERVICE, status, message }
+    EngineError::Service {
+        service: SERVICE,
+        status,
+        message,
+    }
 }
 
 impl ManagementClient {
     pub fn new(config: Auth0Config, http: Client, retry: RetryPolicy) -> Self {
-        Self { config: Auth0Config { base_url: config.base_url.trim_end_matches('/').to_owned(), ..config }, http, retry, token: Mutex::new(None) }
+        Self {
+            config: Auth0Config {
+                base_url: config.base_url.trim_end_matches('/').to_owned(),
+                ..config
+            },
+            http,
+            retry,
+            token: Mutex::new(None),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -115,7 +127,10 @@ impl ManagementClient {
     }
 
     fn audience(&self) -> String {
-        self.config.audience.clone().unwrap_or_else(|| format!("{}/api/v2/", self.config.base_url))
+        self.config
+            .audience
+            .clone()
+            .unwrap_or_else(|| format!("{}/api/v2/", self.config.base_url))
     }
 
     /// A Management API token, fetched with client credentials and reused until a minute
@@ -133,7 +148,10 @@ impl ManagementClient {
             "client_secret": self.config.client_secret,
             "audience": self.audience(),
         });
-        let response = retry::send(SERVICE, &self.retry, || self.http.post(self.url("/oauth/token")).json(&body)).await?;
+        let response = retry::send(SERVICE, &self.retry, || {
+            self.http.post(self.url("/oauth/token")).json(&body)
+        })
+        .await?;
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
@@ -143,10 +161,11 @@ impl ManagementClient {
             #[serde(default)]
             expires_in: u64,
         }
-        let token: Token = response
-            .json()
-            .await
-            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable token answer: {e}") })?;
+        let token: Token = response.json().await.map_err(|e| EngineError::Service {
+            service: SERVICE,
+            status: 200,
+            message: format!("unreadable token answer: {e}"),
+        })?;
         let lifetime = Duration::from_secs(token.expires_in.max(120) - 60);
         if let Ok(mut guard) = self.token.lock() {
             *guard = Some((token.access_token.clone(), Instant::now() + lifetime));
@@ -156,20 +175,26 @@ impl ManagementClient {
 
     async fn get(&self, path: &str) -> Result<Response, EngineError> {
         let token = self.token().await?;
-        retry::send(SERVICE, &self.retry, || self.http.get(self.url(path)).bearer_auth(&token)).await
+        retry::send(SERVICE, &self.retry, || {
+            self.http.get(self.url(path)).bearer_auth(&token)
+        })
+        .await
     }
 
     /// The id of the database connection called `name`.
     pub async fn connection_id(&self, name: &str) -> Result<String, EngineError> {
-        let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("name", name).finish();
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("name", name)
+            .finish();
         let response = self.get(&format!("/api/v2/connections?strategy=auth0&{query}")).await?;
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
-        let list: Vec<Value> = response
-            .json()
-            .await
-            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable connections: {e}") })?;
+        let list: Vec<Value> = response.json().await.map_err(|e| EngineError::Service {
+            service: SERVICE,
+            status: 200,
+            message: format!("unreadable connections: {e}"),
+        })?;
         list.iter()
             .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
             .and_then(|c| c.get("id").and_then(Value::as_str))
@@ -189,15 +214,27 @@ impl ManagementClient {
         let token = self.token().await?;
         let make = || {
             let form = Form::new()
-                .part("users", Part::bytes(file.clone()).file_name("users.json").mime_str("application/json").unwrap_or_else(|_| Part::bytes(file.clone())))
+                .part(
+                    "users",
+                    Part::bytes(file.clone())
+                        .file_name("users.json")
+                        .mime_str("application/json")
+                        .unwrap_or_else(|_| Part::bytes(file.clone())),
+                )
                 .text("connection_id", connection_id.to_owned())
                 .text("upsert", upsert.to_string())
                 .text("external_id", external_id.to_owned())
                 .text("send_completion_email", "false");
-            self.http.post(self.url("/api/v2/jobs/users-imports")).bearer_auth(&token).multipart(form)
+            self.http
+                .post(self.url("/api/v2/jobs/users-imports"))
+                .bearer_auth(&token)
+                .multipart(form)
         };
         // Transport errors and 5xx are retried; 429 comes back to decide here.
-        let no_429 = RetryPolicy { attempts: self.retry.attempts, ..self.retry.clone() };
+        let no_429 = RetryPolicy {
+            attempts: self.retry.attempts,
+            ..self.retry.clone()
+        };
         let response = retry::send_unless_429(SERVICE, &no_429, make).await?;
         if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let wait = retry::hinted_wait(response.headers()).unwrap_or(Duration::from_millis(500));
@@ -206,10 +243,11 @@ impl ManagementClient {
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
-        let job: Job = response
-            .json()
-            .await
-            .map_err(|e| EngineError::Service { service: SERVICE, status: 202, message: format!("unreadable job: {e}") })?;
+        let job: Job = response.json().await.map_err(|e| EngineError::Service {
+            service: SERVICE,
+            status: 202,
+            message: format!("unreadable job: {e}"),
+        })?;
         Ok(SubmitOutcome::Accepted(job))
     }
 
@@ -219,10 +257,11 @@ impl ManagementClient {
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
-        response
-            .json()
-            .await
-            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job: {e}") })
+        response.json().await.map_err(|e| EngineError::Service {
+            service: SERVICE,
+            status: 200,
+            message: format!("unreadable job: {e}"),
+        })
     }
 
     /// A finished job's failed users (none when Auth0 answers 204).
@@ -234,17 +273,25 @@ impl ManagementClient {
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
-        let value: Value = response
-            .json()
-            .await
-            .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job errors: {e}") })?;
+        let value: Value = response.json().await.map_err(|e| EngineError::Service {
+            service: SERVICE,
+            status: 200,
+            message: format!("unreadable job errors: {e}"),
+        })?;
         match value {
-            Value::Array(_) => serde_json::from_value(value)
-                .map_err(|e| EngineError::Service { service: SERVICE, status: 200, message: format!("unreadable job errors: {e}") }),
+            Value::Array(_) => serde_json::from_value(value).map_err(|e| EngineError::Service {
+                service: SERVICE,
+                status: 200,
+                message: format!("unreadable job errors: {e}"),
+            }),
             // A job that failed as a whole answers with itself.
             other => Err(EngineError::JobFailed {
                 job: id.to_owned(),
-                details: other.get("status_details").and_then(Value::as_str).unwrap_or("no details").to_owned(),
+                details: other
+                    .get("status_details")
+                    .and_then(Value::as_str)
+                    .unwrap_or("no details")
+                    .to_owned(),
             }),
         }
     }

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 pub enum EngineError {
     /// A service answered with an error it will keep giving (bad credentials, bad request).
     #[error("{service} answered {status}: {message}")]
-    Service { service: &'static str, status: u16, message: String },
+    Service {
+        service: &'static str,
+        status: u16,
+        message: String,
+    },
     /// A service could not be reached, or kept failing after every retry.
     #[error("{service} could not be reached: {message}")]
     Transport { service: &'static str, message: String },

@@ -24,7 +24,10 @@ pub struct Records {
 
 impl std::fmt::Debug for Records {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Records").field("path", &self.path).field("number", &self.number).finish()
+        f.debug_struct("Records")
+            .field("path", &self.path)
+            .field("number", &self.number)
+            .finish()
     }
 }
 
@@ -51,10 +54,15 @@ pub fn records(path: &Path) -> Result<Records, EngineError> {
         break Some(byte);
     };
     let source = match first {
-        None => Source::Loaded { items: Vec::new().into_iter() },
+        None => Source::Loaded {
+            items: Vec::new().into_iter(),
+        },
         Some(b'[') => {
             reader.consume(1);
-            Source::Array { reader: Box::new(reader), done: false }
+            Source::Array {
+                reader: Box::new(reader),
+                done: false,
+            }
         }
         Some(b'{') => {
             // Either NDJSON or one wrapping object: read the first line to tell.
@@ -64,7 +72,9 @@ pub fn records(path: &Path) -> Result<Records, EngineError> {
                 Ok(Value::Object(_)) => {
                     // NDJSON: the first line goes back in front of the rest.
                     let chained = BufReader::new(std::io::Cursor::new(first_line.into_bytes()).chain(reader));
-                    Source::Lines { reader: Box::new(chained) }
+                    Source::Lines {
+                        reader: Box::new(chained),
+                    }
                 }
                 _ => {
                     let mut text = first_line;
@@ -78,20 +88,30 @@ pub fn records(path: &Path) -> Result<Records, EngineError> {
                         .find_map(|k| value.get(k).and_then(Value::as_array).cloned())
                         .ok_or_else(|| EngineError::Export {
                             path: path.to_path_buf(),
-                            reason: "expected a JSON array, NDJSON, or an object with a results/accounts/users array".into(),
+                            reason: "expected a JSON array, NDJSON, or an object with a results/accounts/users array"
+                                .into(),
                         })?;
-                    Source::Loaded { items: items.into_iter() }
+                    Source::Loaded {
+                        items: items.into_iter(),
+                    }
                 }
             }
         }
         Some(other) => {
             return Err(EngineError::Export {
                 path: path.to_path_buf(),
-                reason: format!("expected a JSON array or NDJSON, found {:?} at the start", char::from(other)),
+                reason: format!(
+                    "expected a JSON array or NDJSON, found {:?} at the start",
+                    char::from(other)
+                ),
             });
         }
     };
-    Ok(Records { path: path.to_path_buf(), source, number: 0 })
+    Ok(Records {
+        path: path.to_path_buf(),
+        source,
+        number: 0,
+    })
 }
 
 impl Records {
@@ -100,8 +120,11 @@ impl Records {
         self.number
     }
 
-    fn error(&self, reason: String) -> EngineError {
-        EngineError::Export { path: self.path.clone(), reason: format!("record {}: {reason}", self.number) }
+    fn error(&self, reason: &str) -> EngineError {
+        EngineError::Export {
+            path: self.path.clone(),
+            reason: format!("record {}: {reason}", self.number),
+        }
     }
 }
 
@@ -142,7 +165,7 @@ impl Iterator for Records {
             }
         }?;
         self.number += 1;
-        Some(next.map_err(|reason| self.error(reason)))
+        Some(next.map_err(|reason| self.error(&reason)))
     }
 }
 

@@ -78,7 +78,11 @@ fn encode(text: &str) -> String {
 pub fn base_string(method: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let query = sorted.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&");
+    let query = sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
     format!("{method}&{}&{}", encode(&normalize_url(url)), encode(&query))
 }
 
@@ -97,7 +101,9 @@ fn normalize_url(url: &str) -> String {
 
 /// `Base64(HMAC-SHA1(Base64Decode(secret), text))`.
 pub fn signature(secret_base64: &str, text: &str) -> Result<String, EngineError> {
-    let key = STANDARD.decode(secret_base64.trim()).map_err(|_| EngineError::Config("the Gigya secret is not Base64".into()))?;
+    let key = STANDARD
+        .decode(secret_base64.trim())
+        .map_err(|_| EngineError::Config("the Gigya secret is not Base64".into()))?;
     let mut mac = Hmac::<Sha1>::new_from_slice(&key).map_err(|e| EngineError::Config(format!("Gigya secret: {e}")))?;
     mac.update(text.as_bytes());
     Ok(STANDARD.encode(mac.finalize().into_bytes()))
@@ -110,7 +116,13 @@ fn retryable(code: i64) -> bool {
 
 impl GigyaClient {
     pub fn new(config: GigyaConfig, http: Client, retry: RetryPolicy) -> Self {
-        Self { config, http, retry, clock_offset: AtomicI64::new(0), nonce: AtomicI64::new(0) }
+        Self {
+            config,
+            http,
+            retry,
+            clock_offset: AtomicI64::new(0),
+            nonce: AtomicI64::new(0),
+        }
     }
 
     fn url(&self, method: &str) -> String {
@@ -134,7 +146,10 @@ impl GigyaClient {
         let now = chrono::Utc::now().timestamp() + self.clock_offset.load(Ordering::Relaxed);
         all.push(("timestamp".into(), now.to_string()));
         let nonce = self.nonce.fetch_add(1, Ordering::Relaxed);
-        all.push(("nonce".into(), format!("{}_{nonce}", chrono::Utc::now().timestamp_millis())));
+        all.push((
+            "nonce".into(),
+            format!("{}_{nonce}", chrono::Utc::now().timestamp_millis()),
+        ));
         let sig = signature(&self.config.secret, &base_string("POST", url, &all))?;
         all.push(("sig".into(), sig));
         Ok(all)
@@ -155,7 +170,12 @@ impl GigyaClient {
                     let _ = e;
                     continue;
                 }
-                Err(e) => return Err(EngineError::Transport { service: SERVICE, message: e.to_string() }),
+                Err(e) => {
+                    return Err(EngineError::Transport {
+                        service: SERVICE,
+                        message: e.to_string(),
+                    });
+                }
             };
             let server_time = response
                 .headers()
@@ -164,7 +184,10 @@ impl GigyaClient {
                 .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
                 .map(|d| d.timestamp());
             let status = response.status().as_u16();
-            let text = response.text().await.map_err(|e| EngineError::Transport { service: SERVICE, message: e.to_string() })?;
+            let text = response.text().await.map_err(|e| EngineError::Transport {
+                service: SERVICE,
+                message: e.to_string(),
+            })?;
             let body: Value = match serde_json::from_str(&text) {
                 Ok(body) => body,
                 Err(_) if status >= 500 && attempt < self.retry.attempts => {
@@ -172,18 +195,27 @@ impl GigyaClient {
                     continue;
                 }
                 Err(_) => {
-                    return Err(EngineError::Service { service: SERVICE, status, message: format!("not JSON: {}", text.chars().take(200).collect::<String>()) });
+                    return Err(EngineError::Service {
+                        service: SERVICE,
+                        status,
+                        message: format!("not JSON: {}", text.chars().take(200).collect::<String>()),
+                    });
                 }
             };
-            let code = body.get("errorCode").and_then(Value::as_i64).unwrap_or(if status == 200 { 0 } else { i64::from(status) });
+            let code = body
+                .get("errorCode")
+                .and_then(Value::as_i64)
+                .unwrap_or(if status == 200 { 0 } else { i64::from(status) });
             if code == 0 {
                 return Ok(body);
             }
-            if code == 403002 && !resynced
+            if code == 403002
+                && !resynced
                 && let Some(server) = server_time
             {
                 // The signature's timestamp is outside the server's window: adopt its clock.
-                self.clock_offset.store(server - chrono::Utc::now().timestamp(), Ordering::Relaxed);
+                self.clock_offset
+                    .store(server - chrono::Utc::now().timestamp(), Ordering::Relaxed);
                 resynced = true;
                 continue;
             }
@@ -197,15 +229,29 @@ impl GigyaClient {
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join(": ");
-            return Err(EngineError::Gigya { method: method.to_owned(), code, message });
+            return Err(EngineError::Gigya {
+                method: method.to_owned(),
+                code,
+                message,
+            });
         }
     }
 
     /// One page of `accounts.search`: the first (`query`, opening a cursor) or the next
     /// (`cursor`). Returns the accounts and the cursor of the following page, if any.
-    pub async fn search_page(&self, query: &str, cursor: Option<&str>) -> Result<(Vec<Value>, Option<String>), EngineError> {
+    pub async fn search_page(
+        &self,
+        query: &str,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), EngineError> {
         let mut body = match cursor {
-            None => self.call("accounts.search", &[("query", query.to_owned()), ("openCursor", "true".into())]).await?,
+            None => {
+                self.call(
+                    "accounts.search",
+                    &[("query", query.to_owned()), ("openCursor", "true".into())],
+                )
+                .await?
+            }
             Some(cursor) => self.call("accounts.search", &[("cursorId", cursor.to_owned())]).await?,
         };
         let results = match body.get_mut("results").map(Value::take) {
@@ -218,28 +264,45 @@ impl GigyaClient {
 
     /// Creates a dataflow; its id.
     pub async fn create_dataflow(&self, dataflow: &Value) -> Result<String, EngineError> {
-        let body = self.call("idx.createDataflow", &[("data", dataflow.to_string())]).await?;
+        let body = self
+            .call("idx.createDataflow", &[("data", dataflow.to_string())])
+            .await?;
         body.get("id")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| EngineError::Service { service: SERVICE, status: 200, message: "idx.createDataflow answered without an id".into() })
+            .ok_or_else(|| EngineError::Service {
+                service: SERVICE,
+                status: 200,
+                message: "idx.createDataflow answered without an id".into(),
+            })
     }
 
     /// Schedules a dataflow to run once, now; the scheduling's id.
     pub async fn run_once(&self, dataflow_id: &str, name: &str) -> Result<String, EngineError> {
-        let scheduling = json!({ "name": name, "dataflowId": dataflow_id, "frequencyType": "once", "logLevel": "info" });
-        let body = self.call("idx.createScheduling", &[("data", scheduling.to_string())]).await?;
+        let scheduling =
+            json!({ "name": name, "dataflowId": dataflow_id, "frequencyType": "once", "logLevel": "info" });
+        let body = self
+            .call("idx.createScheduling", &[("data", scheduling.to_string())])
+            .await?;
         body.get("id")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| EngineError::Service { service: SERVICE, status: 200, message: "idx.createScheduling answered without an id".into() })
+            .ok_or_else(|| EngineError::Service {
+                service: SERVICE,
+                status: 200,
+                message: "idx.createScheduling answered without an id".into(),
+            })
     }
 
     /// The newest job of a dataflow, from `idx.search` on `idx_job_status`.
     pub async fn latest_job(&self, dataflow_id: &str) -> Result<Option<Value>, EngineError> {
-        let query = format!("SELECT * FROM idx_job_status WHERE dataflowId='{dataflow_id}' ORDER BY updateTime DESC LIMIT 1");
+        let query =
+            format!("SELECT * FROM idx_job_status WHERE dataflowId='{dataflow_id}' ORDER BY updateTime DESC LIMIT 1");
         let body = self.call("idx.search", &[("query", query)]).await?;
-        Ok(body.get("results").and_then(Value::as_array).and_then(|r| r.first().cloned()))
+        Ok(body
+            .get("results")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first().cloned()))
     }
 
     /// Waits for the dataflow's job to succeed; its status object.
@@ -250,14 +313,25 @@ impl GigyaClient {
                 match job.get("status").and_then(Value::as_str) {
                     Some("succeeded") => return Ok(job),
                     Some(status @ ("failed" | "killed")) => {
-                        let trace = job.get("trace").or_else(|| job.get("errorMessage")).map(|t| t.to_string()).unwrap_or_default();
-                        return Err(EngineError::Gigya { method: "IdentitySync job".into(), code: 0, message: format!("{status}: {trace}") });
+                        let trace = job
+                            .get("trace")
+                            .or_else(|| job.get("errorMessage"))
+                            .map(|t| t.to_string())
+                            .unwrap_or_default();
+                        return Err(EngineError::Gigya {
+                            method: "IdentitySync job".into(),
+                            code: 0,
+                            message: format!("{status}: {trace}"),
+                        });
                     }
                     _ => {}
                 }
             }
             if started.elapsed() > limit {
-                return Err(EngineError::Transport { service: SERVICE, message: format!("the IdentitySync job did not finish within {limit:?}") });
+                return Err(EngineError::Transport {
+                    service: SERVICE,
+                    message: format!("the IdentitySync job did not finish within {limit:?}"),
+                });
             }
             tokio::time::sleep(poll).await;
         }
@@ -299,12 +373,21 @@ mod tests {
             base,
             "POST&https%3A%2F%2Faccounts.us1.gigya.com%2Faccounts.search&apiKey%3D3_testApiKey%26format%3Djson%26httpStatusCodes%3Dfalse%26nonce%3D1700000000000_42%26openCursor%3Dtrue%26query%3DSELECT%2520%252A%2520FROM%2520accounts%2520LIMIT%25202%26timestamp%3D1700000000%26userKey%3DAKtestUserKey"
         );
-        assert_eq!(signature("c2VjcmV0LWtleS1mb3ItdGVzdHM=", &base).expect("valid secret"), "PECqY142I87f5MwIwHEocpbrScs=");
+        assert_eq!(
+            signature("c2VjcmV0LWtleS1mb3ItdGVzdHM=", &base).expect("valid secret"),
+            "PECqY142I87f5MwIwHEocpbrScs="
+        );
     }
 
     #[test]
     fn normalizes_urls() {
-        assert_eq!(normalize_url("HTTPS://Accounts.US1.gigya.com:443/accounts.search"), "https://accounts.us1.gigya.com/accounts.search");
-        assert_eq!(normalize_url("http://127.0.0.1:4010/accounts.search"), "http://127.0.0.1:4010/accounts.search");
+        assert_eq!(
+            normalize_url("HTTPS://Accounts.US1.gigya.com:443/accounts.search"),
+            "https://accounts.us1.gigya.com/accounts.search"
+        );
+        assert_eq!(
+            normalize_url("http://127.0.0.1:4010/accounts.search"),
+            "http://127.0.0.1:4010/accounts.search"
+        );
     }
 }

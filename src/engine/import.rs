@@ -78,7 +78,11 @@ struct Batch {
 
 impl Batch {
     fn new(number: usize) -> Self {
-        Self { number, users: vec![], bytes: 2 }
+        Self {
+            number,
+            users: vec![],
+            bytes: 2,
+        }
     }
 
     fn body(&self) -> Vec<u8> {
@@ -103,7 +107,8 @@ struct Finished {
     errors: Vec<JobError>,
 }
 
-type InFlight<'a> = FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Result<Finished, EngineError>> + Send + 'a>>>;
+type InFlight<'a> =
+    FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Result<Finished, EngineError>> + Send + 'a>>>;
 
 /// Runs an import: feed it with [`Importer::push`], end with [`Importer::finish`].
 pub struct Importer<'a> {
@@ -119,7 +124,10 @@ pub struct Importer<'a> {
 
 impl std::fmt::Debug for Importer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Importer").field("connection_id", &self.connection_id).field("in_flight", &self.in_flight.len()).finish()
+        f.debug_struct("Importer")
+            .field("connection_id", &self.connection_id)
+            .field("in_flight", &self.in_flight.len())
+            .finish()
     }
 }
 
@@ -135,14 +143,29 @@ impl<'a> Importer<'a> {
             return Err(EngineError::Config("the file size limit must be at least 1 KB".into()));
         }
         let connection_id = client.connection_id(&options.connection).await?;
-        Ok(Self { client, options, connection_id, report, progress, batch: Batch::new(1), in_flight: InFlight::new(), next_batch: 2 })
+        Ok(Self {
+            client,
+            options,
+            connection_id,
+            report,
+            progress,
+            batch: Batch::new(1),
+            in_flight: InFlight::new(),
+            next_batch: 2,
+        })
     }
 
     /// Accounts for a user that will not be sent (skipped by the transform).
     pub fn skip(&mut self, source_id: String, email: Option<String>, reason: String) -> Result<(), EngineError> {
         self.report.exported();
         self.progress.user_done();
-        self.report.user(UserLine { source_id, email, outcome: Outcome::Skipped { reason }, needs_reset: None, job: None })
+        self.report.user(&UserLine {
+            source_id,
+            email,
+            outcome: Outcome::Skipped { reason },
+            needs_reset: None,
+            job: None,
+        })
     }
 
     /// Checks a user and adds it to the current file, sending the file when it is full.
@@ -151,8 +174,11 @@ impl<'a> Importer<'a> {
         let issues = validate_user(&candidate.user, &self.options.rules);
         if !issues.is_empty() {
             self.progress.user_done();
-            let reasons = issues.into_iter().map(|i| format!("{}: {}", i.code, i.message)).collect();
-            return self.report.user(UserLine {
+            let reasons = issues
+                .into_iter()
+                .map(|i| format!("{}: {}", i.code, i.message))
+                .collect();
+            return self.report.user(&UserLine {
                 email: candidate.email(),
                 source_id: candidate.source_id,
                 outcome: Outcome::Failed { reasons },
@@ -164,10 +190,15 @@ impl<'a> Importer<'a> {
         let size = serde_json::to_vec(&candidate.user).map(|v| v.len()).unwrap_or(0) + 1;
         if size + 2 > self.options.max_file_bytes {
             self.progress.user_done();
-            return self.report.user(UserLine {
+            return self.report.user(&UserLine {
                 email: candidate.email(),
                 source_id: candidate.source_id,
-                outcome: Outcome::Failed { reasons: vec![format!("TOO_LARGE: the user alone is {size} bytes, over the {} byte file limit", self.options.max_file_bytes)] },
+                outcome: Outcome::Failed {
+                    reasons: vec![format!(
+                        "TOO_LARGE: the user alone is {size} bytes, over the {} byte file limit",
+                        self.options.max_file_bytes
+                    )],
+                },
                 needs_reset: None,
                 job: None,
             });
@@ -193,7 +224,11 @@ impl<'a> Importer<'a> {
         let body = batch.body();
         let external_id = format!("{}-{}", self.options.external_id, batch.number);
         let job = loop {
-            match self.client.submit_import(body.clone(), &self.connection_id, self.options.upsert, &external_id).await? {
+            match self
+                .client
+                .submit_import(body.clone(), &self.connection_id, self.options.upsert, &external_id)
+                .await?
+            {
                 SubmitOutcome::Accepted(job) => break job,
                 // Someone else's jobs (or a rate limit) hold the slots: wait for ours to move, or
                 // for the time Auth0 asks.
@@ -211,7 +246,11 @@ impl<'a> Importer<'a> {
         let poll = self.options.poll_interval;
         self.in_flight.push(Box::pin(async move {
             let job = follow(client, job, poll).await?;
-            let errors = if job.status == "completed" { client.job_errors(&job.id).await? } else { vec![] };
+            let errors = if job.status == "completed" {
+                client.job_errors(&job.id).await?
+            } else {
+                vec![]
+            };
             Ok(Finished { batch, job, errors })
         }));
         Ok(())
@@ -228,34 +267,44 @@ impl<'a> Importer<'a> {
     fn account(&mut self, finished: Finished) -> Result<(), EngineError> {
         let Finished { batch, job, errors } = finished;
         self.progress.job_done(&job.id);
-        self.report.job(JobRecord { id: job.id.clone(), users: batch.users.len(), bytes: batch.bytes, status: job.status.clone(), summary: job.summary.clone() });
+        self.report.job(JobRecord {
+            id: job.id.clone(),
+            users: batch.users.len(),
+            bytes: batch.bytes,
+            status: job.status.clone(),
+            summary: job.summary.clone(),
+        });
         if job.status != "completed" {
-            let details = job.status_details.clone().unwrap_or_else(|| format!("job ended {}", job.status));
+            let details = job
+                .status_details
+                .clone()
+                .unwrap_or_else(|| format!("job ended {}", job.status));
             for candidate in batch.users {
                 self.progress.user_done();
-                self.report.user(UserLine {
+                self.report.user(&UserLine {
                     email: candidate.email(),
                     source_id: candidate.source_id,
-                    outcome: Outcome::Failed { reasons: vec![format!("JOB_FAILED: {details}")] },
+                    outcome: Outcome::Failed {
+                        reasons: vec![format!("JOB_FAILED: {details}")],
+                    },
                     needs_reset: None,
                     job: Some(job.id.clone()),
                 })?;
             }
             return Ok(());
         }
-        // Failed users come back with their row (hashes redacted): match them by user_id, else
-        // by email.
-        let mut failures: HashMap<String, Vec<String>> = HashMap::new();
-        for error in &errors {
-            let key = error
-                .user
-                .get("user_id")
-                .and_then(Value::as_str)
-                .map(|id| format!("id:{id}"))
-                .or_else(|| error.user.get("email").and_then(Value::as_str).map(|e| format!("email:{}", e.to_lowercase())));
-            if let Some(key) = key {
-                let reasons = error.errors.iter().map(|d| format!("{}: {}", d.code, d.message));
-                failures.entry(key).or_default().extend(reasons);
+        // Failed users come back with their row, hashes redacted. Within the bucket of rows with
+        // the same user_id (else email), a failure belongs to the row it repeats exactly: a file
+        // may hold two rows with one user_id, and only the later one is the duplicate.
+        let mut failures: HashMap<String, Vec<(Value, Vec<String>)>> = HashMap::new();
+        for error in errors {
+            if let Some(key) = match_key(&error.user) {
+                let reasons = error
+                    .errors
+                    .iter()
+                    .map(|d| format!("{}: {}", d.code, d.message))
+                    .collect();
+                failures.entry(key).or_default().push((error.user, reasons));
             }
         }
         let summary = job.summary.clone().unwrap_or_default();
@@ -268,14 +317,17 @@ impl<'a> Importer<'a> {
         };
         for candidate in batch.users {
             self.progress.user_done();
-            let by_id = candidate.user.get("user_id").and_then(Value::as_str).map(|id| format!("id:{id}"));
-            let by_email = candidate.email().map(|e| format!("email:{}", e.to_lowercase()));
-            let reasons = by_id.and_then(|k| failures.remove(&k)).or_else(|| by_email.and_then(|k| failures.remove(&k)));
+            let reasons = match_key(&candidate.user).and_then(|key| {
+                let bucket = failures.get_mut(&key)?;
+                let shown = import_schema::redact(&candidate.user);
+                let at = bucket.iter().position(|(user, _)| *user == shown)?;
+                Some(bucket.remove(at).1)
+            });
             let (outcome, needs_reset) = match reasons {
                 Some(reasons) => (Outcome::Failed { reasons }, None),
                 None => (imported.clone(), candidate.needs_reset.clone()),
             };
-            self.report.user(UserLine {
+            self.report.user(&UserLine {
                 email: candidate.email(),
                 source_id: candidate.source_id,
                 outcome,
@@ -294,6 +346,18 @@ impl<'a> Importer<'a> {
         }
         Ok(())
     }
+}
+
+/// The key failures are bucketed by: the user_id, else the lower-cased email.
+fn match_key(user: &Value) -> Option<String> {
+    user.get("user_id")
+        .and_then(Value::as_str)
+        .map(|id| format!("id:{id}"))
+        .or_else(|| {
+            user.get("email")
+                .and_then(Value::as_str)
+                .map(|e| format!("email:{}", e.to_lowercase()))
+        })
 }
 
 /// Polls a job until it is completed or failed.
@@ -317,11 +381,20 @@ pub async fn import_file(
     progress: &dyn Progress,
 ) -> Result<(), EngineError> {
     let mut importer = Importer::start(client, options, report, progress).await?;
-    let mut records = super::export::records(path)?;
+    let records = super::export::records(path)?;
     let mut position = 0usize;
-    while let Some(record) = records.next() {
+    for record in records {
         position += 1;
-        importer.push(Candidate { source_id: format!("#{position}"), user: record?, needs_reset: None }).await?;
+        let user = record?;
+        let has_hash = user.get("password_hash").is_some() || user.get("custom_password_hash").is_some();
+        let needs_reset = (!has_hash).then(|| "no password hash in the file".to_owned());
+        importer
+            .push(Candidate {
+                source_id: format!("#{position:06}"),
+                user,
+                needs_reset,
+            })
+            .await?;
     }
     importer.finish().await
 }

@@ -38,13 +38,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-pub use self::error::EngineError;
-pub use self::retry::RetryPolicy;
 use self::auth0::{Auth0Config, ManagementClient};
+pub use self::error::EngineError;
 use self::gigya::{GigyaClient, GigyaConfig};
 use self::import::{Candidate, ImportOptions, Importer};
 use self::progress::Progress;
 use self::report::{ReportWriter, Summary};
+pub use self::retry::RetryPolicy;
 use self::transform::{HashMapping, transform};
 
 /// Where the Gigya accounts come from.
@@ -56,7 +56,11 @@ pub enum ExportSource {
     /// written with `writer` (a component type; Ferry's mock Gigya offers the mock-only
     /// `datasource.write.ferry`, whose file the engine downloads). With a real site, use a
     /// real writer (SFTP, S3) and migrate from the file with [`ExportSource::File`].
-    IdentitySync { select: String, condition: Option<String>, writer: String },
+    IdentitySync {
+        select: String,
+        condition: Option<String>,
+        writer: String,
+    },
     /// An export file already on disk (JSON array, NDJSON).
     File(PathBuf),
 }
@@ -86,7 +90,10 @@ impl GigyaMigration {
             gigya,
             auth0,
             source,
-            import: ImportOptions { connection: connection.to_owned(), ..ImportOptions::default() },
+            import: ImportOptions {
+                connection: connection.to_owned(),
+                ..ImportOptions::default()
+            },
             report_dir: None,
             work_dir: std::env::temp_dir(),
             retry: RetryPolicy::default(),
@@ -129,7 +136,11 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
                     }
                 }
             }
-            ExportSource::IdentitySync { select, condition, writer } => {
+            ExportSource::IdentitySync {
+                select,
+                condition,
+                writer,
+            } => {
                 progress.stage("exporting with IdentitySync");
                 let path = identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?;
                 progress.stage("importing the export");
@@ -143,8 +154,8 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
 }
 
 async fn feed_file(importer: &mut Importer<'_>, path: &std::path::Path) -> Result<(), EngineError> {
-    let mut records = export::records(path)?;
-    while let Some(record) = records.next() {
+    let records = export::records(path)?;
+    for record in records {
         feed(importer, record?).await?;
     }
     Ok(())
@@ -159,11 +170,25 @@ async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineE
                 HashMapping::NeedsReset { reason } => Some(reason),
                 HashMapping::None => Some("no password in the export".into()),
             };
-            importer.push(Candidate { source_id: t.uid, user: t.user, needs_reset }).await
+            importer
+                .push(Candidate {
+                    source_id: t.uid,
+                    user: t.user,
+                    needs_reset,
+                })
+                .await
         }
         Err(skip) => {
-            let uid = account.get("UID").and_then(Value::as_str).unwrap_or("(no UID)").to_owned();
-            let email = account.get("profile").and_then(|p| p.get("email")).and_then(Value::as_str).map(str::to_owned);
+            let uid = account
+                .get("UID")
+                .and_then(Value::as_str)
+                .unwrap_or("(no UID)")
+                .to_owned();
+            let email = account
+                .get("profile")
+                .and_then(|p| p.get("email"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             importer.skip(uid, email, skip.reason())
         }
     }
@@ -193,7 +218,9 @@ async fn identity_sync(
     });
     let dataflow_id = gigya.create_dataflow(&dataflow).await?;
     gigya.run_once(&dataflow_id, "Ferry export").await?;
-    gigya.wait_for_job(&dataflow_id, Duration::from_millis(200), migration.export_timeout).await?;
+    gigya
+        .wait_for_job(&dataflow_id, Duration::from_millis(200), migration.export_timeout)
+        .await?;
     let Some(base) = gigya.base_url() else {
         return Err(EngineError::Config(format!(
             "the IdentitySync job wrote its file with {writer}; fetch it from there and migrate from the file (--export-file)"
@@ -205,23 +232,36 @@ async fn identity_sync(
         .get(format!("{base}/__ferry/files"))
         .send()
         .await
-        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?
+        .map_err(|e| EngineError::Transport {
+            service: "Gigya",
+            message: e.to_string(),
+        })?
         .json()
         .await
-        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?;
+        .map_err(|e| EngineError::Transport {
+            service: "Gigya",
+            message: e.to_string(),
+        })?;
     let names: Vec<String> = list
         .as_array()
         .or_else(|| list.get("files").and_then(Value::as_array))
         .map(|items| {
             items
                 .iter()
-                .filter_map(|f| f.as_str().map(str::to_owned).or_else(|| f.get("name").and_then(Value::as_str).map(str::to_owned)))
+                .filter_map(|f| {
+                    f.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| f.get("name").and_then(Value::as_str).map(str::to_owned))
+                })
                 .filter(|n| n.starts_with(file_prefix))
                 .collect()
         })
         .unwrap_or_default();
     let Some(name) = names.last() else {
-        return Err(EngineError::Export { path: PathBuf::from(file_prefix), reason: "the IdentitySync job produced no file".into() });
+        return Err(EngineError::Export {
+            path: PathBuf::from(file_prefix),
+            reason: "the IdentitySync job produced no file".into(),
+        });
     };
     std::fs::create_dir_all(&migration.work_dir).map_err(EngineError::io(&migration.work_dir))?;
     let path = migration.work_dir.join(name);
@@ -230,13 +270,23 @@ async fn identity_sync(
         .get(format!("{base}/__ferry/files/{name}"))
         .send()
         .await
-        .map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })?;
+        .map_err(|e| EngineError::Transport {
+            service: "Gigya",
+            message: e.to_string(),
+        })?;
     if !response.status().is_success() {
-        return Err(EngineError::Service { service: "Gigya", status: response.status().as_u16(), message: format!("downloading {name}") });
+        return Err(EngineError::Service {
+            service: "Gigya",
+            status: response.status().as_u16(),
+            message: format!("downloading {name}"),
+        });
     }
     // Streamed to disk: the export is never held in memory.
     let mut file = std::fs::File::create(&path).map_err(EngineError::io(&path))?;
-    while let Some(chunk) = response.chunk().await.map_err(|e| EngineError::Transport { service: "Gigya", message: e.to_string() })? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| EngineError::Transport {
+        service: "Gigya",
+        message: e.to_string(),
+    })? {
         std::io::Write::write_all(&mut file, &chunk).map_err(EngineError::io(&path))?;
     }
     Ok(path)

@@ -39,10 +39,17 @@ impl Console {
     pub fn new() -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} users accounted for, {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} users accounted for, {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar
         });
-        Self { bar, users: AtomicU64::new(0), jobs: AtomicU64::new(0) }
+        Self {
+            bar,
+            users: AtomicU64::new(0),
+            jobs: AtomicU64::new(0),
+        }
     }
 
     /// Ends the bar (leaving its last state on screen).
@@ -64,7 +71,7 @@ impl Progress for Console {
         let n = self.users.fetch_add(1, Ordering::Relaxed) + 1;
         match &self.bar {
             Some(bar) => bar.set_position(n),
-            None if n % LINE_EVERY == 0 => eprintln!("{n} users accounted for"),
+            None if n.is_multiple_of(LINE_EVERY) => eprintln!("{n} users accounted for"),
             None => {}
         }
     }

@@ -24,9 +24,13 @@ pub enum Outcome {
     /// gives counts, not which user was which.
     InsertedOrUpdated,
     /// Refused, by the local schema check or by Auth0's job.
-    Failed { reasons: Vec<String> },
+    Failed {
+        reasons: Vec<String>,
+    },
     /// Not sent to Auth0 at all.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// One line of `users.ndjson`.
@@ -109,7 +113,11 @@ impl ReportWriter {
             }
             None => None,
         };
-        Ok(Self { summary: Summary::default(), lines, directory: directory.map(Path::to_path_buf) })
+        Ok(Self {
+            summary: Summary::default(),
+            lines,
+            directory: directory.map(Path::to_path_buf),
+        })
     }
 
     pub(crate) fn exported(&mut self) {
@@ -121,7 +129,7 @@ impl ReportWriter {
     }
 
     /// Accounts for one user.
-    pub(crate) fn user(&mut self, line: UserLine) -> Result<(), EngineError> {
+    pub(crate) fn user(&mut self, line: &UserLine) -> Result<(), EngineError> {
         let totals = &mut self.summary.totals;
         match &line.outcome {
             Outcome::Inserted => totals.inserted += 1,
@@ -136,17 +144,26 @@ impl ReportWriter {
             }
             Outcome::Skipped { reason } => {
                 totals.skipped += 1;
-                *self.summary.failure_reasons.entry(format!("skipped: {reason}")).or_default() += 1;
+                *self
+                    .summary
+                    .failure_reasons
+                    .entry(format!("skipped: {reason}"))
+                    .or_default() += 1;
             }
         }
-        let imported = matches!(line.outcome, Outcome::Inserted | Outcome::Updated | Outcome::InsertedOrUpdated);
+        let imported = matches!(
+            line.outcome,
+            Outcome::Inserted | Outcome::Updated | Outcome::InsertedOrUpdated
+        );
         if imported && line.needs_reset.is_some() {
             totals.needs_reset += 1;
         }
         if let Some(out) = &mut self.lines {
             let path = self.directory.clone().unwrap_or_default().join("users.ndjson");
-            serde_json::to_writer(&mut *out, &line)
-                .map_err(|e| EngineError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
+            serde_json::to_writer(&mut *out, line).map_err(|e| EngineError::Io {
+                path: path.clone(),
+                source: std::io::Error::other(e),
+            })?;
             out.write_all(b"\n").map_err(EngineError::io(path))?;
         }
         Ok(())

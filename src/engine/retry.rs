@@ -23,14 +23,21 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { attempts: 6, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(30) }
+        Self {
+            attempts: 6,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+        }
     }
 }
 
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        Self { attempts: 1, ..Self::default() }
+        Self {
+            attempts: 1,
+            ..Self::default()
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -47,7 +54,10 @@ pub(crate) fn hinted_wait(headers: &HeaderMap) -> Option<Duration> {
     if let Some(seconds) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
         return Some(Duration::from_secs(seconds));
     }
-    let reset = header("x-ratelimit-reset").or_else(|| header("x-rate-limit-reset"))?.parse::<i64>().ok()?;
+    let reset = header("x-ratelimit-reset")
+        .or_else(|| header("x-rate-limit-reset"))?
+        .parse::<i64>()
+        .ok()?;
     let now = header("date")
         .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
         .map(|d| d.timestamp())
@@ -102,7 +112,12 @@ async fn send_with(
             Err(e) if !last && (e.is_connect() || e.is_timeout() || e.is_request()) => {
                 tokio::time::sleep(policy.backoff(attempt)).await;
             }
-            Err(e) => return Err(EngineError::Transport { service, message: e.to_string() }),
+            Err(e) => {
+                return Err(EngineError::Transport {
+                    service,
+                    message: e.to_string(),
+                });
+            }
         }
     }
 }
@@ -126,7 +141,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let policy = RetryPolicy { attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(500) };
+        let policy = RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+        };
         assert_eq!(policy.backoff(1), Duration::from_millis(200));
         assert_eq!(policy.backoff(2), Duration::from_millis(400));
         assert_eq!(policy.backoff(3), Duration::from_millis(500));

@@ -72,7 +72,10 @@ fn strings(value: &Value, path: &[&str]) -> Vec<String> {
             None => return vec![],
         }
     }
-    current.as_array().map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    current
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// Transforms one exported account.
@@ -102,7 +105,9 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
     let email_verified = verified.iter().any(|e| e.to_lowercase() == email_lower)
         || (is_verified && login_emails.iter().any(|e| e.to_lowercase() == email_lower));
 
-    let password = account.get("password").filter(|p| p.as_object().is_some_and(|o| !o.is_empty()));
+    let password = account
+        .get("password")
+        .filter(|p| p.as_object().is_some_and(|o| !o.is_empty()));
     let has_site = account
         .get("socialProviders")
         .and_then(Value::as_str)
@@ -124,13 +129,18 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
         user.insert("family_name".into(), json!(last));
     }
     let full = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    if let Some(name) = text(account, &["profile", "name"]).map(str::to_owned).or((!full.is_empty()).then_some(full)) {
+    if let Some(name) = text(account, &["profile", "name"])
+        .map(str::to_owned)
+        .or((!full.is_empty()).then_some(full))
+    {
         user.insert("name".into(), json!(name));
     }
     if let Some(nickname) = text(account, &["profile", "nickname"]) {
         user.insert("nickname".into(), json!(nickname));
     }
-    if let Some(picture) = text(account, &["profile", "photoURL"]).or_else(|| text(account, &["profile", "thumbnailURL"])) {
+    if let Some(picture) =
+        text(account, &["profile", "photoURL"]).or_else(|| text(account, &["profile", "thumbnailURL"]))
+    {
         user.insert("picture".into(), json!(picture));
     }
     if account.get("isActive").and_then(Value::as_bool) == Some(false) {
@@ -140,7 +150,19 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
     // Gigya's own data stays under Gigya's key names, nested so no Auth0-reserved key is hit.
     let mut user_metadata = Map::new();
     let mut gigya_profile = Map::new();
-    for key in ["birthDay", "birthMonth", "birthYear", "gender", "locale", "phones", "address", "city", "state", "zip", "country"] {
+    for key in [
+        "birthDay",
+        "birthMonth",
+        "birthYear",
+        "gender",
+        "locale",
+        "phones",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "country",
+    ] {
         if let Some(v) = account.get("profile").and_then(|p| p.get(key)) {
             gigya_profile.insert(key.into(), v.clone());
         }
@@ -149,7 +171,10 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
         user_metadata.insert("gigya_profile".into(), Value::Object(gigya_profile));
     }
     for key in ["data", "preferences", "subscriptions"] {
-        if let Some(v) = account.get(key).filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+        if let Some(v) = account
+            .get(key)
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
             user_metadata.insert(key.into(), v.clone());
         }
     }
@@ -186,28 +211,55 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
             Err(reason) => HashMapping::NeedsReset { reason },
         },
     };
-    Ok(Transformed { uid, email, user: Value::Object(user), hash })
+    Ok(Transformed {
+        uid,
+        email,
+        user: Value::Object(user),
+        hash,
+    })
 }
 
 /// Maps Gigya's `password` object to (`password_hash` | `custom_password_hash`, value, label).
 pub fn map_password(password: &Value) -> Result<(&'static str, Value, String), String> {
-    if let Some(compound) = password.get("compoundHashedPassword").or_else(|| password.get("compoundHash")).and_then(Value::as_str) {
+    if let Some(compound) = password
+        .get("compoundHashedPassword")
+        .or_else(|| password.get("compoundHash"))
+        .and_then(Value::as_str)
+    {
         return map_compound(compound);
     }
-    let hash = password.get("hash").and_then(Value::as_str).ok_or("the password has no hash")?;
+    let hash = password
+        .get("hash")
+        .and_then(Value::as_str)
+        .ok_or("the password has no hash")?;
     let settings = password.get("hashSettings").ok_or("the password has no hashSettings")?;
-    let algorithm = settings.get("algorithm").and_then(Value::as_str).ok_or("hashSettings has no algorithm")?.to_owned();
+    let algorithm = settings
+        .get("algorithm")
+        .and_then(Value::as_str)
+        .ok_or("hashSettings has no algorithm")?
+        .to_owned();
     let rounds = settings.get("rounds").and_then(Value::as_u64).unwrap_or(1);
     let salt = settings.get("salt").and_then(Value::as_str).filter(|s| !s.is_empty());
     let format = settings.get("format").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let binary_format = settings.get("binaryFormat").and_then(Value::as_str).filter(|s| !s.is_empty());
-    if settings.get("url").and_then(Value::as_str).is_some_and(|u| !u.is_empty()) {
-        return Err(format!("{algorithm} uses a remote hash service (url); Auth0 cannot call it"));
+    let binary_format = settings
+        .get("binaryFormat")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    if settings
+        .get("url")
+        .and_then(Value::as_str)
+        .is_some_and(|u| !u.is_empty())
+    {
+        return Err(format!(
+            "{algorithm} uses a remote hash service (url); Auth0 cannot call it"
+        ));
     }
     match algorithm.as_str() {
         "md5" | "sha1" | "sha256" | "sha512" => {
             if rounds > 1 {
-                return Err(format!("{algorithm} with {rounds} rounds: Auth0 has no iterated digests"));
+                return Err(format!(
+                    "{algorithm} with {rounds} rounds: Auth0 has no iterated digests"
+                ));
             }
             let mut spec = json!({ "algorithm": algorithm, "hash": { "value": hash, "encoding": "base64" } });
             match (salt, format, binary_format) {
@@ -217,7 +269,8 @@ pub fn map_password(password: &Value) -> Result<(&'static str, Value, String), S
                     spec["salt"] = json!({ "value": salt_text, "encoding": "utf8", "position": position });
                 }
                 (Some(salt), None, Some(binary)) => {
-                    let (salt_value, salt_encoding, position, password_encoding) = salt_from_binary_format(binary, salt)?;
+                    let (salt_value, salt_encoding, position, password_encoding) =
+                        salt_from_binary_format(binary, salt)?;
                     spec["salt"] = json!({ "value": salt_value, "encoding": salt_encoding, "position": position });
                     if password_encoding != "utf8" {
                         spec["password"] = json!({ "encoding": password_encoding });
@@ -251,29 +304,47 @@ pub fn map_password(password: &Value) -> Result<(&'static str, Value, String), S
                 _ => "sha1",
             };
             let salt = salt.ok_or_else(|| format!("{algorithm} without a salt"))?;
-            let hash_bytes = STANDARD.decode(hash).map_err(|_| format!("{algorithm}: the hash is not Base64"))?;
-            let salt_bytes = STANDARD.decode(salt).map_err(|_| format!("{algorithm}: the salt is not Base64"))?;
+            let hash_bytes = STANDARD
+                .decode(hash)
+                .map_err(|_| format!("{algorithm}: the hash is not Base64"))?;
+            let salt_bytes = STANDARD
+                .decode(salt)
+                .map_err(|_| format!("{algorithm}: the salt is not Base64"))?;
             let value = format!(
                 "$pbkdf2-{digest}$i={rounds},l={}${}${}",
                 hash_bytes.len(),
                 STANDARD_NO_PAD.encode(salt_bytes),
                 STANDARD_NO_PAD.encode(&hash_bytes)
             );
-            Ok(("custom_password_hash", json!({ "algorithm": "pbkdf2", "hash": { "value": value, "encoding": "utf8" } }), algorithm))
+            Ok((
+                "custom_password_hash",
+                json!({ "algorithm": "pbkdf2", "hash": { "value": value, "encoding": "utf8" } }),
+                algorithm,
+            ))
         }
         "bcrypt" => {
             // A bcrypt hash given as bytes + salt + rounds is rebuilt as an MCF string.
             let cost = rounds.trailing_zeros();
             if !rounds.is_power_of_two() || !(4..=31).contains(&cost) {
-                return Err(format!("bcrypt with {rounds} rounds (must be a power of two, 2^4 to 2^31)"));
+                return Err(format!(
+                    "bcrypt with {rounds} rounds (must be a power of two, 2^4 to 2^31)"
+                ));
             }
             let salt = salt.ok_or("bcrypt without a salt")?;
-            let salt_bytes = STANDARD.decode(salt).map_err(|_| "bcrypt: the salt is not Base64".to_owned())?;
-            let hash_bytes = STANDARD.decode(hash).map_err(|_| "bcrypt: the hash is not Base64".to_owned())?;
+            let salt_bytes = STANDARD
+                .decode(salt)
+                .map_err(|_| "bcrypt: the salt is not Base64".to_owned())?;
+            let hash_bytes = STANDARD
+                .decode(hash)
+                .map_err(|_| "bcrypt: the hash is not Base64".to_owned())?;
             if salt_bytes.len() != 16 || hash_bytes.len() < 23 {
                 return Err("bcrypt: unexpected salt or hash length".into());
             }
-            let mcf = format!("$2b${cost:02}${}{}", bcrypt_base64(&salt_bytes)[..22].to_owned(), &bcrypt_base64(&hash_bytes[..23])[..31]);
+            let mcf = format!(
+                "$2b${cost:02}${}{}",
+                bcrypt_base64(&salt_bytes)[..22].to_owned(),
+                &bcrypt_base64(&hash_bytes[..23])[..31]
+            );
             Ok(("password_hash", json!(mcf), "bcrypt".into()))
         }
         other => Err(format!("{other} is not one of the algorithms Auth0 can verify")),
@@ -304,15 +375,22 @@ fn salt_from_format(format: &str, salt: &str) -> Result<(String, &'static str), 
         (true, true) => Err("format with nothing but $password and a salt that is never used".into()),
         (false, true) => Ok((before.to_owned(), "prefix")),
         (true, false) => Ok((after.to_owned(), "suffix")),
-        (false, false) => Err(format!("format {format:?} has text on both sides of $password; Auth0 takes one salt in one position")),
+        (false, false) => Err(format!(
+            "format {format:?} has text on both sides of $password; Auth0 takes one salt in one position"
+        )),
     }
 }
 
 /// (salt value, salt encoding, position, password encoding) for a `binaryFormat`.
-fn salt_from_binary_format(binary: &str, salt: &str) -> Result<(String, &'static str, &'static str, &'static str), String> {
+fn salt_from_binary_format(
+    binary: &str,
+    salt: &str,
+) -> Result<(String, &'static str, &'static str, &'static str), String> {
     let tokens: Vec<&str> = binary.split('$').filter(|t| !t.is_empty()).collect();
     let [first, second] = tokens.as_slice() else {
-        return Err(format!("binaryFormat {binary:?}: only one salt and the password are supported"));
+        return Err(format!(
+            "binaryFormat {binary:?}: only one salt and the password are supported"
+        ));
     };
     let (salt_token, password_token, position) = if first.starts_with("salt:") {
         (first, second, "prefix")
@@ -331,7 +409,11 @@ fn salt_from_binary_format(binary: &str, salt: &str) -> Result<(String, &'static
         Some("utf8") => "utf8",
         // Gigya runs on .NET, whose "Unicode" is UTF-16LE without BOM (password-hashes.md §1.1).
         Some("utf16") => "utf16le",
-        Some(other) => return Err(format!("binaryFormat password encoding {other} is not supported by Auth0")),
+        Some(other) => {
+            return Err(format!(
+                "binaryFormat password encoding {other} is not supported by Auth0"
+            ));
+        }
         None => return Err(format!("binaryFormat {binary:?} has no password token")),
     };
     Ok((salt.to_owned(), salt_encoding, position, password_encoding))
@@ -356,7 +438,7 @@ fn bcrypt_base64(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn account(password: Value) -> Value {
+    fn account(password: &Value) -> Value {
         json!({
             "UID": "u1",
             "isRegistered": true,
@@ -374,7 +456,7 @@ mod tests {
 
     #[test]
     fn maps_the_profile() {
-        let t = transform(&account(json!({}))).expect("importable");
+        let t = transform(&account(&json!({}))).expect("importable");
         assert_eq!(t.uid, "u1");
         assert_eq!(t.user["email"], "Jane@Example.com");
         assert_eq!(t.user["email_verified"], true);
@@ -388,7 +470,10 @@ mod tests {
 
     #[test]
     fn skips_what_cannot_be_imported() {
-        assert_eq!(transform(&json!({"UID": "x", "isRegistered": false})), Err(Skip::NotRegistered));
+        assert_eq!(
+            transform(&json!({"UID": "x", "isRegistered": false})),
+            Err(Skip::NotRegistered)
+        );
         assert_eq!(transform(&json!({"UID": "x"})), Err(Skip::NoEmail));
         assert_eq!(
             transform(&json!({"UID": "x", "socialProviders": "facebook", "profile": {"email": "a@b.co"}})),
@@ -399,7 +484,7 @@ mod tests {
     #[test]
     fn pbkdf2_becomes_a_phc_string() {
         // password-hashes.md §4.4, pbkdf2 with 20 bytes.
-        let t = transform(&account(json!({
+        let t = transform(&account(&json!({
             "hash": "CgdL/YjUm2ce11aBJrnM9OrgKY4=",
             "hashSettings": { "algorithm": "pbkdf2", "rounds": 1000, "salt": "AQIDBAUGBwgJCgsMDQ4PEA==" }
         })))
@@ -413,7 +498,10 @@ mod tests {
             "hashSettings": { "algorithm": "pbkdf2_sha512", "rounds": 1000, "salt": "AQIDBAUGBwgJCgsMDQ4PEA==" }
         }))
         .expect("mapped");
-        assert_eq!(spec["hash"]["value"], "$pbkdf2-sha512$i=1000,l=20$AQIDBAUGBwgJCgsMDQ4PEA$WLBPZNZfh5pNQzNhl5J1MHoJK3w");
+        assert_eq!(
+            spec["hash"]["value"],
+            "$pbkdf2-sha512$i=1000,l=20$AQIDBAUGBwgJCgsMDQ4PEA$WLBPZNZfh5pNQzNhl5J1MHoJK3w"
+        );
     }
 
     #[test]
@@ -423,7 +511,10 @@ mod tests {
             "hashSettings": { "algorithm": "sha1", "salt": "s4lt", "format": "$salt$password" }
         }))
         .expect("mapped");
-        assert_eq!(spec["salt"], json!({ "value": "s4lt", "encoding": "utf8", "position": "prefix" }));
+        assert_eq!(
+            spec["salt"],
+            json!({ "value": "s4lt", "encoding": "utf8", "position": "prefix" })
+        );
         let (_, spec, _) = map_password(&json!({
             "hash": "vuYJZYZxKZBVRjaYWrxR6beepgc=",
             "hashSettings": { "algorithm": "sha1", "salt": "s4lt", "format": "wikipedia$salt$password" }
@@ -448,15 +539,22 @@ mod tests {
             json!({ "hash": "x", "hashSettings": { "algorithm": "md5", "salt": "s" } }),
             json!({ "compoundHashedPassword": "$1$s4ltS4lt$RhanLaQT9dj8ZiZ0aCRG./" }),
         ] {
-            let t = transform(&account(password.clone())).expect("importable");
-            assert!(matches!(t.hash, HashMapping::NeedsReset { .. }), "{password}: {:?}", t.hash);
+            let t = transform(&account(&password)).expect("importable");
+            assert!(
+                matches!(t.hash, HashMapping::NeedsReset { .. }),
+                "{password}: {:?}",
+                t.hash
+            );
             assert!(t.user.get("custom_password_hash").is_none() && t.user.get("password_hash").is_none());
         }
     }
 
     #[test]
     fn bcrypt_compound_hashes_carry_over() {
-        let (key, value, _) = map_password(&json!({ "compoundHashedPassword": "$2y$10$abcdefghijklmnopqrstuufV5R6AIRuiwehOrEgoAS3hGfIJuM.qW" })).expect("mapped");
+        let (key, value, _) = map_password(
+            &json!({ "compoundHashedPassword": "$2y$10$abcdefghijklmnopqrstuufV5R6AIRuiwehOrEgoAS3hGfIJuM.qW" }),
+        )
+        .expect("mapped");
         assert_eq!(key, "password_hash");
         assert_eq!(value, "$2b$10$abcdefghijklmnopqrstuufV5R6AIRuiwehOrEgoAS3hGfIJuM.qW");
     }

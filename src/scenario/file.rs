@@ -141,6 +141,10 @@ pub enum Step {
     Fault(FaultStep),
     /// Removes every fault rule of a mock (recovery).
     ClearFaults(MockName),
+    /// Sends an Auth0 import file through the engine's import pipeline (`ferry import`).
+    Import(ImportStep),
+    /// Runs the engine's Gigya migration (`ferry migrate gigya`) against the mocks.
+    MigrateGigya(MigrateGigyaStep),
     /// Adds seed data to the mock Okta mid-scenario (a user replaced, say).
     SeedOkta(OktaSeed),
     /// Adds seed data to the mock Stormpath mid-scenario.
@@ -285,4 +289,63 @@ impl FaultStep {
             fault: self.fault.clone(),
         }
     }
+}
+
+/// What a migration or import run must report (each count is checked when given).
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectTotals {
+    pub exported: Option<u64>,
+    pub inserted: Option<u64>,
+    pub updated: Option<u64>,
+    pub inserted_or_updated: Option<u64>,
+    pub failed: Option<u64>,
+    pub skipped: Option<u64>,
+    pub needs_reset: Option<u64>,
+    /// Number of import jobs the run used.
+    pub jobs: Option<usize>,
+    /// The run stops with an error containing this text.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportStep {
+    /// An Auth0 import file (JSON array or NDJSON), relative to the scenario.
+    pub file: std::path::PathBuf,
+    /// Connection name; the scenario's connection when absent.
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub upsert: bool,
+    /// Largest file per job (default Auth0's 500 KB); lower it to see a split into jobs.
+    pub file_bytes: Option<usize>,
+    #[serde(default)]
+    pub expect: ExpectTotals,
+}
+
+/// How the Gigya accounts are exported.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum GigyaVia {
+    #[default]
+    IdentitySync,
+    Search,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrateGigyaStep {
+    #[serde(default)]
+    pub via: GigyaVia,
+    /// The accounts.search query, or the IdentitySync reader's `where` condition.
+    pub query: Option<String>,
+    /// Connection name; the scenario's connection when absent.
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub upsert: bool,
+    pub file_bytes: Option<usize>,
+    /// Override the Gigya credentials (e.g. a wrong secret).
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub expect: ExpectTotals,
 }

@@ -43,6 +43,8 @@ pub struct StepReport {
     pub failures: Vec<String>,
     /// Scripts that ran during the step.
     pub scripts: Vec<ScriptExecution>,
+    /// What a migration or import step reported (totals, jobs, every user's outcome).
+    pub run: Option<Value>,
 }
 
 impl StepReport {
@@ -54,6 +56,7 @@ impl StepReport {
             outcome,
             failures,
             scripts: vec![],
+            run: None,
         }
     }
 
@@ -80,7 +83,16 @@ impl Report {
             .iter()
             .map(|s| redact_ports(&format!("{} {} → {}", s.index, s.summary, s.outcome)))
             .collect();
-        json!({ "steps": steps, "users": self.users, "calls": self.calls })
+        let mut snapshot = json!({ "steps": steps, "users": self.users, "calls": self.calls });
+        let runs: Vec<Value> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.run.as_ref().map(|run| json!({ "step": s.index, "report": run })))
+            .collect();
+        if !runs.is_empty() {
+            snapshot["runs"] = Value::Array(runs);
+        }
+        snapshot
     }
 
     /// A human-readable account: one line when it passed, the failing steps with script
@@ -281,6 +293,7 @@ mod tests {
                 outcome: "403".into(),
                 failures: vec!["status: expected 200 & more".into()],
                 scripts: vec![],
+                run: None,
             }],
             users: vec![],
             calls: BTreeMap::new(),

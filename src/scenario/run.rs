@@ -16,10 +16,11 @@ use mocks::{Clock, Kit, MockServer, Provider};
 use serde_json::{Map, Value, json};
 
 use super::error::ScenarioError;
-use super::file::{Expect, MockName, Step};
+use super::file::{Expect, GigyaVia, MockName, Step};
 use super::load::{Scenario, load};
 use super::matching::contains;
 use super::report::{Report, StepReport};
+use crate::engine;
 
 /// How far the clock moves before each step.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -56,6 +57,8 @@ struct Mocks {
     http: reqwest::Client,
     vars: BTreeMap<String, String>,
     default_connection: Option<String>,
+    /// The scenario file's directory (paths in steps are relative to it).
+    base_dir: std::path::PathBuf,
 }
 
 /// Runs a loaded scenario.
@@ -156,6 +159,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         http,
         vars,
         default_connection,
+        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
 
     let mut steps = vec![];
@@ -351,6 +355,32 @@ fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> V
 }
 
 impl Mocks {
+    /// The engine's view of the Auth0 tenant: the Management application's credentials.
+    fn engine_auth0(&self) -> Result<engine::auth0::Auth0Config, String> {
+        let (client_id, client_secret) = self.client(MANAGEMENT_APP)?;
+        Ok(engine::auth0::Auth0Config {
+            base_url: self.auth0_server.base_url().to_owned(),
+            client_id,
+            client_secret,
+            audience: None,
+        })
+    }
+
+    fn import_options(
+        &self,
+        connection: &str,
+        upsert: bool,
+        file_bytes: Option<usize>,
+    ) -> engine::import::ImportOptions {
+        engine::import::ImportOptions {
+            connection: connection.to_owned(),
+            upsert,
+            max_file_bytes: file_bytes.unwrap_or(import_schema::MAX_FILE_BYTES),
+            poll_interval: Duration::from_millis(10),
+            ..engine::import::ImportOptions::default()
+        }
+    }
+
     fn auth0_url(&self, path: &str) -> String {
         format!("{}{path}", self.auth0_server.base_url())
     }
@@ -397,6 +427,122 @@ impl Mocks {
             MockName::Auth0 => Some(self.auth0.kit()),
         }
     }
+}
+
+/// A fresh directory for a run's report, under the system's temporary directory.
+fn scratch_dir(kind: &str) -> std::path::PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("ferry-{kind}-{}-{n}", std::process::id()))
+}
+
+/// Retries quick enough for loopback mocks.
+fn fast_retry() -> engine::RetryPolicy {
+    engine::RetryPolicy {
+        attempts: 4,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_secs(2),
+    }
+}
+
+/// The step report of an engine run: totals checked, the report kept for the snapshot.
+fn run_step(
+    summary: &str,
+    result: Result<engine::report::Summary, engine::EngineError>,
+    report_dir: &Path,
+    expect: &super::file::ExpectTotals,
+) -> StepReport {
+    let lines: Vec<Value> = std::fs::read_to_string(report_dir.join("users.ndjson"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let _ = std::fs::remove_dir_all(report_dir);
+    let summary_report = match result {
+        Err(error) => {
+            let text = error.to_string();
+            let failures = match &expect.error {
+                Some(want) if text.contains(want.as_str()) => vec![],
+                Some(want) => vec![format!("expected an error containing {want:?}, got: {text}")],
+                None => vec![format!("the run failed: {text}")],
+            };
+            let mut report = StepReport::new(summary, format!("error: {text}"), failures);
+            report.run = Some(json!({ "error": text, "users": sorted(lines) }));
+            return report;
+        }
+        Ok(report) => report,
+    };
+    let totals = &summary_report.totals;
+    let mut failures = vec![];
+    if let Some(want) = &expect.error {
+        failures.push(format!("expected an error containing {want:?}, but the run completed"));
+    }
+    let checks = [
+        ("exported", expect.exported, totals.exported),
+        ("inserted", expect.inserted, totals.inserted),
+        ("updated", expect.updated, totals.updated),
+        (
+            "inserted_or_updated",
+            expect.inserted_or_updated,
+            totals.inserted_or_updated,
+        ),
+        ("failed", expect.failed, totals.failed),
+        ("skipped", expect.skipped, totals.skipped),
+        ("needs_reset", expect.needs_reset, totals.needs_reset),
+    ];
+    for (name, want, got) in checks {
+        if let Some(want) = want
+            && want != got
+        {
+            failures.push(format!("{name}: expected {want}, got {got}"));
+        }
+    }
+    if let Some(want) = expect.jobs
+        && want != summary_report.jobs.len()
+    {
+        failures.push(format!("jobs: expected {want}, got {}", summary_report.jobs.len()));
+    }
+    if !totals.balanced() {
+        failures.push(format!(
+            "the report does not account for every exported user: {totals:?}"
+        ));
+    }
+    if lines.len() as u64 != totals.exported {
+        failures.push(format!(
+            "users.ndjson has {} lines for {} exported users",
+            lines.len(),
+            totals.exported
+        ));
+    }
+    let outcome = format!(
+        "exported {}, inserted {}, updated {}, failed {}, skipped {}, needs reset {}, {} jobs",
+        totals.exported,
+        totals.inserted + totals.inserted_or_updated,
+        totals.updated,
+        totals.failed,
+        totals.skipped,
+        totals.needs_reset,
+        summary_report.jobs.len()
+    );
+    let mut jobs: Vec<Value> = summary_report
+        .jobs
+        .iter()
+        .filter_map(|j| serde_json::to_value(j).ok())
+        .collect();
+    jobs.sort_by_key(|j| j.get("id").and_then(Value::as_str).map(str::to_owned));
+    let mut report = StepReport::new(summary, outcome, failures);
+    report.run = Some(json!({
+        "totals": summary_report.totals,
+        "failure_reasons": summary_report.failure_reasons,
+        "jobs": jobs,
+        "users": sorted(lines),
+    }));
+    report
+}
+
+fn sorted(mut lines: Vec<Value>) -> Vec<Value> {
+    lines.sort_by_key(|l| l.get("source_id").and_then(Value::as_str).map(str::to_owned));
+    lines
 }
 
 fn seed_more<P: Provider>(
@@ -480,6 +626,14 @@ fn describe(step: &Step) -> String {
         Step::Advance(by) => format!("advance {by}"),
         Step::Fault(s) => format!("fault {} {} {}", s.mock.as_str(), s.path, s.fault.describe()),
         Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
+        Step::Import(s) => format!("import {}", s.file.display()),
+        Step::MigrateGigya(s) => format!(
+            "migrate_gigya via {}",
+            match s.via {
+                GigyaVia::IdentitySync => "identity_sync",
+                GigyaVia::Search => "search",
+            }
+        ),
         Step::SeedOkta(_) => "seed_okta".into(),
         Step::SeedStormpath(_) => "seed_stormpath".into(),
         Step::SeedGigya(_) => "seed_gigya".into(),
@@ -744,6 +898,70 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 .ok_or_else(|| format!("the scenario does not run the {} mock", mock.as_str()))?;
             kit.faults.clear();
             Ok(StepReport::new(&summary, "cleared".into(), vec![]))
+        }
+        Step::Import(step) => {
+            let connection = step
+                .connection
+                .clone()
+                .or_else(|| mocks.default_connection.clone())
+                .ok_or("no connection")?;
+            let options = mocks.import_options(&connection, step.upsert, step.file_bytes);
+            let file = mocks.base_dir.join(&step.file);
+            let report_dir = scratch_dir("import");
+            let result = engine::import(
+                &mocks.engine_auth0()?,
+                &file,
+                options,
+                Some(&report_dir),
+                fast_retry(),
+                &engine::progress::Silent,
+            )
+            .await;
+            Ok(run_step(&summary, result, &report_dir, &step.expect))
+        }
+        Step::MigrateGigya(step) => {
+            let connection = step
+                .connection
+                .clone()
+                .or_else(|| mocks.default_connection.clone())
+                .ok_or("no connection")?;
+            let var = |name: &str| {
+                mocks
+                    .vars
+                    .get(&format!("gigya.{name}"))
+                    .cloned()
+                    .ok_or_else(|| format!("the scenario does not run the gigya mock (no {{{{gigya.{name}}}}})"))
+            };
+            let gigya = engine::gigya::GigyaConfig {
+                base_url: Some(var("url")?),
+                data_center: var("data_center").unwrap_or_else(|_| "us1.gigya.com".into()),
+                api_key: var("api_key")?,
+                user_key: var("user_key").ok(),
+                secret: step.secret.clone().map_or_else(|| var("secret"), Ok)?,
+            };
+            let source = match step.via {
+                GigyaVia::Search => engine::ExportSource::Search {
+                    query: step
+                        .query
+                        .clone()
+                        .unwrap_or_else(|| "SELECT * FROM accounts LIMIT 1000".into()),
+                },
+                GigyaVia::IdentitySync => engine::ExportSource::IdentitySync {
+                    select: "*".into(),
+                    condition: step.query.clone(),
+                    writer: "datasource.write.ferry".into(),
+                },
+            };
+            let report_dir = scratch_dir("gigya");
+            let mut migration = engine::GigyaMigration::new(gigya, mocks.engine_auth0()?, source, &connection);
+            migration.import = mocks.import_options(&connection, step.upsert, step.file_bytes);
+            migration.report_dir = Some(report_dir.clone());
+            migration.work_dir = report_dir.join("export");
+            migration.retry = fast_retry();
+            migration.request_timeout = Duration::from_secs(30);
+            migration.export_timeout = Duration::from_secs(60);
+            let result = engine::migrate_gigya(&migration, &engine::progress::Silent).await;
+            Ok(run_step(&summary, result, &report_dir, &step.expect))
         }
         Step::SeedOkta(seed) => seed_more(&mocks.okta, seed, &summary),
         Step::SeedStormpath(seed) => seed_more(&mocks.stormpath, seed, &summary),

@@ -165,7 +165,8 @@ impl Auth0 {
             // and deletes the imported hash.
             let bcrypt = self.hash_password(password).await?;
             self.with_tenant(|t| {
-                t.users.update(&connection.name, &user.id, |u| u.password = Some(bcrypt));
+                t.users
+                    .update(&connection.name, &user.id, |u| u.password = Some(bcrypt));
             });
         }
         Ok(self.record_login(connection, &user.id, ip, client_id, "s", None))

@@ -23,14 +23,24 @@ fn invalid_body(message: impl std::fmt::Display) -> ApiError {
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "The connection does not exist", Some("inexistent_connection"))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "The connection does not exist",
+        Some("inexistent_connection"),
+    )
 }
 
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(invalid_body(format!("Expected type object but found type {}", kind(&other)))),
-        Err(_) => Err(ApiError::bad_request("Invalid request payload JSON format", "invalid_body")),
+        Ok(other) => Err(invalid_body(format!(
+            "Expected type object but found type {}",
+            kind(&other)
+        ))),
+        Err(_) => Err(ApiError::bad_request(
+            "Invalid request payload JSON format",
+            "invalid_body",
+        )),
     }
 }
 
@@ -67,7 +77,11 @@ pub(crate) struct ListQuery {
     name: Option<String>,
 }
 
-pub(crate) async fn connections_list(State(auth0): State<Auth0>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+pub(crate) async fn connections_list(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
         let list: Vec<Value> = auth0.with_tenant(|t| {
@@ -82,7 +96,11 @@ pub(crate) async fn connections_list(State(auth0): State<Auth0>, headers: Header
     })())
 }
 
-pub(crate) async fn connections_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn connections_get(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
         auth0
@@ -96,14 +114,28 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
     respond((|| {
         auth0.authorize(&headers, &["create:connections"])?;
         let mut body = parse_body(&body)?;
-        const ALLOWED: &[&str] =
-            &["name", "strategy", "options", "display_name", "enabled_clients", "realms", "is_domain_connection", "show_as_button", "metadata"];
+        const ALLOWED: &[&str] = &[
+            "name",
+            "strategy",
+            "options",
+            "display_name",
+            "enabled_clients",
+            "realms",
+            "is_domain_connection",
+            "show_as_button",
+            "metadata",
+        ];
         if let Some(extra) = body.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
             return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
         }
         let name = match body.remove("name") {
             Some(Value::String(name)) => name,
-            Some(other) => return Err(invalid_body(format!("Expected type string but found type {}' on property name", kind(&other)))),
+            Some(other) => {
+                return Err(invalid_body(format!(
+                    "Expected type string but found type {}' on property name",
+                    kind(&other)
+                )));
+            }
             None => return Err(invalid_body("Missing required property: name")),
         };
         if !valid_name(&name) {
@@ -113,7 +145,12 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
         }
         let strategy = match body.remove("strategy") {
             Some(Value::String(s)) => s,
-            Some(other) => return Err(invalid_body(format!("Expected type string but found type {}' on property strategy", kind(&other)))),
+            Some(other) => {
+                return Err(invalid_body(format!(
+                    "Expected type string but found type {}' on property strategy",
+                    kind(&other)
+                )));
+            }
             None => return Err(invalid_body("Missing required property: strategy")),
         };
         if strategy != "auth0" {
@@ -125,7 +162,12 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
         let options = match body.remove("options") {
             Some(Value::Object(o)) => o,
             None => Map::new(),
-            Some(other) => return Err(invalid_body(format!("Expected type object but found type {}' on property options", kind(&other)))),
+            Some(other) => {
+                return Err(invalid_body(format!(
+                    "Expected type object but found type {}' on property options",
+                    kind(&other)
+                )));
+            }
         };
         let enabled_clients = string_list(body.remove("enabled_clients"), "enabled_clients")?.unwrap_or_default();
         let realms = string_list(body.remove("realms"), "realms")?.unwrap_or_else(|| vec![name.clone()]);
@@ -139,7 +181,9 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
                 ));
             }
             if let Some(unknown) = enabled_clients.iter().find(|c| t.client(c).is_none()) {
-                return Err(invalid_body(format!("Client {unknown} does not exist' on property enabled_clients")));
+                return Err(invalid_body(format!(
+                    "Client {unknown} does not exist' on property enabled_clients"
+                )));
             }
             let connection = Connection {
                 id,
@@ -149,8 +193,14 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
                 options,
                 enabled_clients,
                 realms,
-                is_domain_connection: body.remove("is_domain_connection").and_then(|v| v.as_bool()).unwrap_or(false),
-                metadata: body.remove("metadata").and_then(|v| v.as_object().cloned()).unwrap_or_default(),
+                is_domain_connection: body
+                    .remove("is_domain_connection")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                metadata: body
+                    .remove("metadata")
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default(),
             };
             let shown = connection.to_api();
             t.connections.push(connection);
@@ -166,11 +216,17 @@ fn string_list(value: Option<Value>, property: &str) -> Result<Option<Vec<String
             .into_iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s),
-                other => Err(invalid_body(format!("Expected type string but found type {}' on property {property}", kind(&other)))),
+                other => Err(invalid_body(format!(
+                    "Expected type string but found type {}' on property {property}",
+                    kind(&other)
+                ))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        Some(other) => Err(invalid_body(format!("Expected type array but found type {}' on property {property}", kind(&other)))),
+        Some(other) => Err(invalid_body(format!(
+            "Expected type array but found type {}' on property {property}",
+            kind(&other)
+        ))),
     }
 }
 
@@ -188,7 +244,15 @@ pub(crate) async fn connections_update(
                 return Err(invalid_body(format!("Additional properties not allowed: {fixed}")));
             }
         }
-        const ALLOWED: &[&str] = &["options", "display_name", "enabled_clients", "realms", "is_domain_connection", "show_as_button", "metadata"];
+        const ALLOWED: &[&str] = &[
+            "options",
+            "display_name",
+            "enabled_clients",
+            "realms",
+            "is_domain_connection",
+            "show_as_button",
+            "metadata",
+        ];
         if let Some(extra) = body.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
             return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
         }
@@ -196,7 +260,12 @@ pub(crate) async fn connections_update(
             None => None,
             Some(Value::Object(o)) => Some(o),
             Some(Value::Null) => Some(Map::new()),
-            Some(other) => return Err(invalid_body(format!("Expected type object but found type {}' on property options", kind(&other)))),
+            Some(other) => {
+                return Err(invalid_body(format!(
+                    "Expected type object but found type {}' on property options",
+                    kind(&other)
+                )));
+            }
         };
         let enabled_clients = string_list(body.remove("enabled_clients"), "enabled_clients")?;
         let realms = string_list(body.remove("realms"), "realms")?;
@@ -204,7 +273,9 @@ pub(crate) async fn connections_update(
             if let Some(clients) = &enabled_clients
                 && let Some(unknown) = clients.iter().find(|c| t.client(c).is_none())
             {
-                return Err(invalid_body(format!("Client {unknown} does not exist' on property enabled_clients")));
+                return Err(invalid_body(format!(
+                    "Client {unknown} does not exist' on property enabled_clients"
+                )));
             }
             let connection = t.connections.iter_mut().find(|c| c.id == id).ok_or_else(not_found)?;
             // The whole options object is replaced, as on Auth0: send every option, scripts
@@ -232,13 +303,22 @@ pub(crate) async fn connections_update(
     })())
 }
 
-pub(crate) async fn connections_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn connections_delete(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["delete:connections"])?;
         auth0.with_tenant(|t| {
             let index = t.connections.iter().position(|c| c.id == id).ok_or_else(not_found)?;
             let connection = t.connections.remove(index);
-            let ids: Vec<String> = t.users.iter().filter(|u| u.connection == connection.name).map(|u| u.user_id()).collect();
+            let ids: Vec<String> = t
+                .users
+                .iter()
+                .filter(|u| u.connection == connection.name)
+                .map(|u| u.user_id())
+                .collect();
             for id in ids {
                 t.users.remove_user_id(&id);
             }
@@ -247,12 +327,20 @@ pub(crate) async fn connections_delete(State(auth0): State<Auth0>, headers: Head
     })())
 }
 
-pub(crate) async fn connection_clients_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn connection_clients_get(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
         auth0.with_tenant(|t| {
             let connection = t.connections.iter().find(|c| c.id == id).ok_or_else(not_found)?;
-            let clients: Vec<Value> = connection.enabled_clients.iter().map(|c| json!({ "client_id": c })).collect();
+            let clients: Vec<Value> = connection
+                .enabled_clients
+                .iter()
+                .map(|c| json!({ "client_id": c }))
+                .collect();
             Ok((StatusCode::OK, json!({ "clients": clients })))
         })
     })())
@@ -273,10 +361,12 @@ pub(crate) async fn connection_clients_update(
 ) -> Response {
     let result = (|| {
         auth0.authorize(&headers, &["update:connections"])?;
-        let changes: Vec<ClientStatus> =
-            serde_json::from_slice(&body).map_err(|e| invalid_body(format!("{e}")))?;
+        let changes: Vec<ClientStatus> = serde_json::from_slice(&body).map_err(|e| invalid_body(format!("{e}")))?;
         if changes.len() > 50 {
-            return Err(invalid_body(format!("Array is too long ({}), maximum 50", changes.len())));
+            return Err(invalid_body(format!(
+                "Array is too long ({}), maximum 50",
+                changes.len()
+            )));
         }
         auth0.with_tenant(|t| {
             if let Some(unknown) = changes.iter().find(|c| t.client(&c.client_id).is_none()) {
@@ -318,7 +408,12 @@ pub(crate) async fn connection_users_delete(
             ));
         };
         auth0.with_tenant(|t| {
-            let name = t.connections.iter().find(|c| c.id == id).map(|c| c.name.clone()).ok_or_else(not_found)?;
+            let name = t
+                .connections
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+                .ok_or_else(not_found)?;
             t.users.remove_by_email(&name, &email.to_lowercase());
             Ok(())
         })

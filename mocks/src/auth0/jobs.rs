@@ -125,7 +125,9 @@ fn parse_bool(value: &str, property: &str) -> Result<bool, ApiError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(payload_error(format!("Expected type boolean but found type string' on property {property} ({other})"))),
+        other => Err(payload_error(format!(
+            "Expected type boolean but found type string' on property {property} ({other})"
+        ))),
     }
 }
 
@@ -139,7 +141,12 @@ async fn read_request(mut multipart: Multipart) -> Result<ImportRequest, ApiErro
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(ApiError::bad_request(format!("Invalid multipart payload: {e}"), "invalid_body")),
+            Err(e) => {
+                return Err(ApiError::bad_request(
+                    format!("Invalid multipart payload: {e}"),
+                    "invalid_body",
+                ));
+            }
         };
         let name = field.name().unwrap_or_default().to_owned();
         let bytes = field
@@ -158,14 +165,24 @@ async fn read_request(mut multipart: Multipart) -> Result<ImportRequest, ApiErro
     }
     let users = users.ok_or_else(|| payload_error("Missing required property: users"))?;
     let connection_id = connection_id.ok_or_else(|| payload_error("Missing required property: connection_id"))?;
-    Ok(ImportRequest { users, connection_id, upsert, external_id, send_completion_email })
+    Ok(ImportRequest {
+        users,
+        connection_id,
+        upsert,
+        external_id,
+        send_completion_email,
+    })
 }
 
 fn is_connection_id(id: &str) -> bool {
     id.len() == 20 && id.starts_with("con_") && id[4..].bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-pub(crate) async fn users_imports_create(State(auth0): State<Auth0>, headers: HeaderMap, multipart: Multipart) -> Response {
+pub(crate) async fn users_imports_create(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
     match create(&auth0, &headers, multipart).await {
         Ok(job) => (StatusCode::ACCEPTED, Json(job)).into_response(),
         Err(e) => e.into_response(),
@@ -250,7 +267,8 @@ fn expire_jobs(t: &mut super::state::Tenant, now: DateTime<Utc>) {
             job.finished_at = Some(now);
         }
     }
-    t.jobs.retain(|_, j| j.finished_at.is_none_or(|at| now - at <= Duration::hours(24)));
+    t.jobs
+        .retain(|_, j| j.finished_at.is_none_or(|at| now - at <= Duration::hours(24)));
 }
 
 /// What happened to one row of a file.
@@ -288,7 +306,12 @@ fn process(auth0: &Auth0, job_id: &str, file: &[u8]) {
     let rows = match serde_json::from_slice::<Value>(file) {
         Ok(Value::Array(rows)) => rows,
         Ok(_) => {
-            finish(JobStatus::Failed, None, vec![], Some("Users file must be an array of user objects".into()));
+            finish(
+                JobStatus::Failed,
+                None,
+                vec![],
+                Some("Users file must be an array of user objects".into()),
+            );
             return;
         }
         Err(e) => {
@@ -296,20 +319,37 @@ fn process(auth0: &Auth0, job_id: &str, file: &[u8]) {
                 JobStatus::Failed,
                 None,
                 vec![],
-                Some(format!("Failed to parse users file JSON when importing users. Make sure it is valid JSON. ({e})")),
+                Some(format!(
+                    "Failed to parse users file JSON when importing users. Make sure it is valid JSON. ({e})"
+                )),
             );
             return;
         }
     };
     let rules = auth0.with_tenant(|t| {
         let requires_username = t.connection(&connection_name).is_some_and(|c| c.requires_username());
-        Rules { requires_username, ..Rules::default() }
+        Rules {
+            requires_username,
+            ..Rules::default()
+        }
     });
-    let mut summary = Summary { total: rows.len() as u64, ..Summary::default() };
+    let mut summary = Summary {
+        total: rows.len() as u64,
+        ..Summary::default()
+    };
     let mut errors = vec![];
     let mut seen = HashSet::new();
     for (row_number, row) in rows.iter().enumerate() {
-        let outcome = import_row(auth0, job_id, row_number, &connection_name, upsert, &rules, row, &mut seen);
+        let outcome = import_row(
+            auth0,
+            job_id,
+            row_number,
+            &connection_name,
+            upsert,
+            &rules,
+            row,
+            &mut seen,
+        );
         match outcome {
             RowOutcome::Inserted => summary.inserted += 1,
             RowOutcome::Updated => summary.updated += 1,
@@ -374,10 +414,22 @@ fn import_row(
     let now = auth0.kit().clock.now();
     auth0.with_tenant(|t| {
         let users = &t.users;
-        let by_email = email.as_deref().and_then(|e| users.by_email(connection, e)).map(|u| u.id.clone());
-        let by_id = user_id.as_deref().and_then(|id| users.by_id(connection, id)).map(|u| u.id.clone());
-        let by_username = username.as_deref().and_then(|u| users.by_username(connection, u)).map(|u| u.id.clone());
-        let by_phone = phone.as_deref().and_then(|p| users.by_phone(connection, p)).map(|u| u.id.clone());
+        let by_email = email
+            .as_deref()
+            .and_then(|e| users.by_email(connection, e))
+            .map(|u| u.id.clone());
+        let by_id = user_id
+            .as_deref()
+            .and_then(|id| users.by_id(connection, id))
+            .map(|u| u.id.clone());
+        let by_username = username
+            .as_deref()
+            .and_then(|u| users.by_username(connection, u))
+            .map(|u| u.id.clone());
+        let by_phone = phone
+            .as_deref()
+            .and_then(|p| users.by_phone(connection, p))
+            .map(|u| u.id.clone());
 
         if let Some(existing) = by_email {
             if !upsert {
@@ -385,7 +437,11 @@ fn import_row(
             }
             return upsert_existing(t, connection, &existing, map, now);
         }
-        if let Some(other) = [by_id.as_ref(), by_username.as_ref(), by_phone.as_ref()].into_iter().flatten().next() {
+        if let Some(other) = [by_id.as_ref(), by_username.as_ref(), by_phone.as_ref()]
+            .into_iter()
+            .flatten()
+            .next()
+        {
             if !upsert {
                 return RowOutcome::Failed(vec![error("DUPLICATED_USER", "The user already exists.")]);
             }
@@ -396,7 +452,10 @@ fn import_row(
             } else {
                 ("CONFLICT", "phone_number")
             };
-            return RowOutcome::Failed(vec![error(code, &format!("A user with the same {what} already exists with another email."))]);
+            return RowOutcome::Failed(vec![error(
+                code,
+                &format!("A user with the same {what} already exists with another email."),
+            )]);
         }
         let id = user_id.unwrap_or_else(|| generated_id(job_id, row_number));
         let user = new_user(connection, map, email, username, id, now);
@@ -412,7 +471,11 @@ fn upsert_existing(
     row: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> RowOutcome {
-    let has_hash = t.users.by_id(connection, id).and_then(|u| u.password.as_ref()).is_some_and(|p| !p.is_custom());
+    let has_hash = t
+        .users
+        .by_id(connection, id)
+        .and_then(|u| u.password.as_ref())
+        .is_some_and(|p| !p.is_custom());
     if row.contains_key("custom_password_hash") && has_hash {
         return RowOutcome::Failed(vec![error(
             "CONFLICT",
@@ -461,7 +524,9 @@ fn new_user(
     id: String,
     now: DateTime<Utc>,
 ) -> StoredUser {
-    let name = text(row, "name").map(str::to_owned).unwrap_or_else(|| email.clone().or_else(|| username.clone()).unwrap_or_default());
+    let name = text(row, "name")
+        .map(str::to_owned)
+        .unwrap_or_else(|| email.clone().or_else(|| username.clone()).unwrap_or_default());
     let password = match (text(row, "password_hash"), row.get("custom_password_hash")) {
         (Some(hash), _) => PasswordHash::Bcrypt { hash: hash.to_owned() },
         (None, Some(spec)) => PasswordHash::Custom { spec: spec.clone() },
@@ -471,8 +536,12 @@ fn new_user(
     StoredUser {
         id,
         connection: connection.to_owned(),
-        nickname: text(row, "nickname").map(str::to_owned).unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref())),
-        picture: text(row, "picture").map(str::to_owned).unwrap_or_else(|| default_picture(email.as_deref(), &name)),
+        nickname: text(row, "nickname")
+            .map(str::to_owned)
+            .unwrap_or_else(|| default_nickname(email.as_deref(), username.as_deref())),
+        picture: text(row, "picture")
+            .map(str::to_owned)
+            .unwrap_or_else(|| default_picture(email.as_deref(), &name)),
         name,
         email_verified: row.get("email_verified").and_then(Value::as_bool).unwrap_or(false),
         email,
@@ -510,7 +579,11 @@ pub(crate) async fn jobs_get(State(auth0): State<Auth0>, headers: HeaderMap, Pat
     }
 }
 
-pub(crate) async fn jobs_errors_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn jobs_errors_get(
+    State(auth0): State<Auth0>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let result: Result<Option<Value>, ApiError> = (|| {
         auth0.authorize(&headers, &["create:users", "read:users"])?;
         let now = auth0.kit().clock.now();

@@ -439,8 +439,14 @@ impl Auth0 {
         self.with_tenant(|t| {
             let connection = &user.connection;
             let clash = t.users.by_id(connection, &user.id).is_some()
-                || user.email.as_deref().is_some_and(|e| t.users.by_email(connection, e).is_some())
-                || user.username.as_deref().is_some_and(|u| t.users.by_username(connection, u).is_some());
+                || user
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| t.users.by_email(connection, e).is_some())
+                || user
+                    .username
+                    .as_deref()
+                    .is_some_and(|u| t.users.by_username(connection, u).is_some());
             if clash {
                 return Err(SeedError::Invalid(format!(
                     "user {}: the user already exists.",
@@ -515,7 +521,10 @@ impl Provider for Auth0 {
                 get(management::users_get).delete(management::users_delete),
             )
             .route("/api/v2/users-by-email", get(management::users_by_email_list))
-            .route("/api/v2/connections", get(connections::connections_list).post(connections::connections_create))
+            .route(
+                "/api/v2/connections",
+                get(connections::connections_list).post(connections::connections_create),
+            )
             .route(
                 "/api/v2/connections/{id}",
                 get(connections::connections_get)
@@ -526,7 +535,10 @@ impl Provider for Auth0 {
                 "/api/v2/connections/{id}/clients",
                 get(connections::connection_clients_get).patch(connections::connection_clients_update),
             )
-            .route("/api/v2/connections/{id}/users", delete(connections::connection_users_delete))
+            .route(
+                "/api/v2/connections/{id}/users",
+                delete(connections::connection_users_delete),
+            )
             .route("/api/v2/clients", get(connections::clients_list))
             .route("/api/v2/jobs/users-imports", post(jobs::users_imports_create))
             .route("/api/v2/jobs/{id}", get(jobs::jobs_get))

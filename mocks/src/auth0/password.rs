@@ -49,6 +49,11 @@ impl PasswordHash {
     }
 }
 
+/// Verifies an imported `custom_password_hash` (wired to `crate::hashes::auth0` once it lands).
+fn custom_verify(_spec: &serde_json::Value, _password: &str) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,9 +73,4 @@ mod tests {
         assert!(hash.verify("pässwörd"));
         assert!(!hash.verify("passwörd"));
     }
-}
-
-/// Verifies an imported `custom_password_hash` (wired to `crate::hashes::auth0` once it lands).
-fn custom_verify(_spec: &serde_json::Value, _password: &str) -> bool {
-    false
 }

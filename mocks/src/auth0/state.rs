@@ -139,7 +139,8 @@ impl Tenant {
             "settings": self.settings,
             "clients": self.clients,
             "connections": self.connections.iter().map(Connection::to_api).collect::<Vec<_>>(),
-            "users": self.users.iter().map(StoredUser::to_api).collect::<Vec<_>>(),
+            "user_count": self.users.len(),
+            "users": self.users.iter().take(1000).map(StoredUser::to_api).collect::<Vec<_>>(),
             "outbox": self.outbox,
             "logs": self.logs,
         })

@@ -47,8 +47,13 @@ impl UserStore {
                 map.remove(&key);
             }
         };
-        let (id, email, username, phone, user_id) =
-            (user.id.clone(), user.email.clone(), user.username.clone(), user.phone_number.clone(), user.user_id());
+        let (id, email, username, phone, user_id) = (
+            user.id.clone(),
+            user.email.clone(),
+            user.username.clone(),
+            user.phone_number.clone(),
+            user.user_id(),
+        );
         drop_if(&mut self.by_id, (connection.clone(), id));
         if let Some(email) = email {
             drop_if(&mut self.by_email, (connection.clone(), email));
@@ -74,7 +79,9 @@ impl UserStore {
 
     /// Replaces the user stored under the same connection and id, keeping its position.
     pub(crate) fn replace(&mut self, user: StoredUser) -> bool {
-        let Some(&seq) = self.by_id.get(&(user.connection.clone(), user.id.clone())) else { return false };
+        let Some(&seq) = self.by_id.get(&(user.connection.clone(), user.id.clone())) else {
+            return false;
+        };
         self.unindex(seq);
         self.users.insert(seq, user);
         self.index(seq);
@@ -118,13 +125,16 @@ impl UserStore {
     }
 
     fn lookup(&self, index: &HashMap<Key, u64>, connection: &str, value: &str) -> Option<&StoredUser> {
-        index.get(&(connection.to_owned(), value.to_owned())).and_then(|seq| self.users.get(seq))
+        index
+            .get(&(connection.to_owned(), value.to_owned()))
+            .and_then(|seq| self.users.get(seq))
     }
 
     /// The user an identifier (email or username, any case) names on a connection.
     pub(crate) fn find(&self, connection: &str, identifier: &str) -> Option<&StoredUser> {
         let lower = identifier.to_lowercase();
-        self.by_email(connection, &lower).or_else(|| self.by_username(connection, &lower))
+        self.by_email(connection, &lower)
+            .or_else(|| self.by_username(connection, &lower))
     }
 
     /// Users in creation order.
