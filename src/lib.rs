@@ -8,6 +8,7 @@
 //!   wires them together. The migration engine (`engine`) talks to providers and Auth0 over
 //!   HTTP only.
 
+pub mod check;
 pub mod engine;
 pub mod scenario;
 pub mod serve;

@@ -57,6 +57,65 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Readiness report on an export or import file, without any server: what would import,
+    /// what would fail and why, duplicates, hashes carried or lost, jobs needed. Exit code 1
+    /// when any user would fail or be refused as a duplicate.
+    Check {
+        /// The file (JSON array or NDJSON).
+        file: PathBuf,
+        /// What the file is.
+        #[arg(long, value_enum)]
+        kind: CheckKind,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The target connection requires usernames.
+        #[arg(long)]
+        requires_username: bool,
+        /// Largest file per import job in bytes.
+        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+        file_bytes: usize,
+    },
+    /// Create or update a custom database connection (scripts, import mode, configuration,
+    /// enabled applications) through the Management API; a second run changes nothing.
+    Deploy {
+        /// An auth0-deploy-cli tree (its root with --name, or a connection's own directory).
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["connection", "login", "get_user"])]
+        from: Option<PathBuf>,
+        /// With --from: the connection directory under database-connections/.
+        #[arg(long)]
+        name: Option<String>,
+        /// Connection name (without --from).
+        #[arg(long)]
+        connection: Option<String>,
+        /// The login script file.
+        #[arg(long, value_name = "FILE")]
+        login: Option<PathBuf>,
+        /// The get_user script file.
+        #[arg(long, value_name = "FILE")]
+        get_user: Option<PathBuf>,
+        /// Any other script: KIND=FILE (create, verify, change_password, delete, change_email).
+        #[arg(long = "script", value_name = "KIND=FILE")]
+        scripts: Vec<String>,
+        /// A configuration value: KEY=VALUE (repeatable). Values are secrets: prefer
+        /// --config-env KEY=ENV_VAR to keep them out of shell history.
+        #[arg(long = "config", value_name = "KEY=VALUE")]
+        config: Vec<String>,
+        /// A configuration value read from an environment variable: KEY=ENV_VAR.
+        #[arg(long = "config-env", value_name = "KEY=ENV_VAR")]
+        config_env: Vec<String>,
+        /// A deploy-cli keyword: KEY=VALUE, replacing ##KEY## and @@KEY@@.
+        #[arg(long = "keyword", value_name = "KEY=VALUE")]
+        keywords: Vec<String>,
+        /// Turn "Import Users to Auth0" off (legacy authentication); on by default.
+        #[arg(long)]
+        no_import_mode: bool,
+        /// Enable the connection for this application (name or client id; repeatable).
+        #[arg(long = "enable-client", value_name = "APP")]
+        enable_clients: Vec<String>,
+        #[command(flatten)]
+        auth0: Auth0Args,
+    },
     /// Migrate users from another service into Auth0.
     #[command(subcommand)]
     Migrate(Migrate),
@@ -125,6 +184,14 @@ enum Migrate {
         #[command(flatten)]
         run: RunArgs,
     },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CheckKind {
+    /// A Gigya export (IdentitySync file or accounts.search results).
+    Gigya,
+    /// An Auth0 bulk-import file.
+    Auth0,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -249,6 +316,121 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             verbose,
             no_snapshots,
         } => run(paths, junit, jobs, verbose, no_snapshots).await,
+        Command::Check {
+            file,
+            kind,
+            json,
+            requires_username,
+            file_bytes,
+        } => {
+            let kind = match kind {
+                CheckKind::Gigya => ferry::check::FileKind::Gigya,
+                CheckKind::Auth0 => ferry::check::FileKind::Auth0,
+            };
+            let rules = import_schema::Rules {
+                requires_username,
+                ..import_schema::Rules::default()
+            };
+            let report = ferry::check::check(&file, kind, &rules, file_bytes)
+                .with_context(|| format!("checking {}", file.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{}", report.render());
+            }
+            let problems = report.failing_users + report.duplicate_emails + report.duplicate_user_ids;
+            Ok(if problems > 0 {
+                ExitCode::from(EXIT_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Deploy {
+            from,
+            name,
+            connection,
+            login,
+            get_user,
+            scripts,
+            config,
+            config_env,
+            keywords,
+            no_import_mode,
+            enable_clients,
+            auth0,
+        } => {
+            let pairs = |items: &[String], what: &str| -> anyhow::Result<Vec<(String, String)>> {
+                items
+                    .iter()
+                    .map(|item| {
+                        item.split_once('=')
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .ok_or_else(|| anyhow::anyhow!("{what} {item:?}: expected KEY=VALUE"))
+                    })
+                    .collect()
+            };
+            let keywords: std::collections::BTreeMap<String, String> =
+                pairs(&keywords, "--keyword")?.into_iter().collect();
+            let mut spec = match from {
+                Some(dir) => ferry::engine::deploy::read_deploy_cli(&dir, name.as_deref(), &keywords)?,
+                None => {
+                    let name = connection.ok_or_else(|| anyhow::anyhow!("give --connection NAME (or --from DIR)"))?;
+                    let mut spec = ferry::engine::deploy::ConnectionSpec {
+                        name,
+                        import_mode: !no_import_mode,
+                        ..Default::default()
+                    };
+                    let mut files: Vec<(String, PathBuf)> = vec![];
+                    if let Some(path) = login {
+                        files.push(("login".into(), path));
+                    }
+                    if let Some(path) = get_user {
+                        files.push(("get_user".into(), path));
+                    }
+                    for (kind, path) in pairs(&scripts, "--script")? {
+                        files.push((kind, PathBuf::from(path)));
+                    }
+                    for (kind, path) in files {
+                        let source = std::fs::read_to_string(&path)
+                            .with_context(|| format!("reading the {kind} script {}", path.display()))?;
+                        spec.scripts
+                            .insert(kind, ferry::engine::deploy::replace_keywords(&source, &keywords));
+                    }
+                    spec
+                }
+            };
+            for (key, value) in pairs(&config, "--config")? {
+                spec.configuration.insert(key, value);
+            }
+            for (key, variable) in pairs(&config_env, "--config-env")? {
+                let value =
+                    std::env::var(&variable).with_context(|| format!("--config-env {key}: ${variable} is not set"))?;
+                spec.configuration.insert(key, value);
+            }
+            spec.enabled_clients.extend(enable_clients);
+            let client = ferry::engine::auth0::ManagementClient::new(
+                auth0.config(),
+                ferry::engine::http_client(std::time::Duration::from_secs(60))?,
+                ferry::engine::RetryPolicy::default(),
+            );
+            let outcome = ferry::engine::deploy::deploy(&client, &spec)
+                .await
+                .context("ferry deploy")?;
+            match outcome.action.as_str() {
+                "unchanged" => println!(
+                    "{} ({}) is up to date: nothing changed",
+                    spec.name, outcome.connection_id
+                ),
+                "created" => println!("created {} ({})", spec, outcome.connection_id),
+                _ => println!(
+                    "updated {} ({}): {}",
+                    spec.name,
+                    outcome.connection_id,
+                    outcome.changes.join(", ")
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             file,
             connection,

@@ -181,6 +181,104 @@ impl ManagementClient {
         .await
     }
 
+    async fn send_json(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, EngineError> {
+        let token = self.token().await?;
+        let response = retry::send(SERVICE, &self.retry, || {
+            let request = self.http.request(method.clone(), self.url(path)).bearer_auth(&token);
+            match body {
+                Some(body) => request.json(body),
+                None => request,
+            }
+        })
+        .await?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(Value::Null);
+        }
+        let text = response.text().await.unwrap_or_default();
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// The connection called `name`, as the Management API shows it.
+    pub async fn connection_by_name(&self, name: &str) -> Result<Option<Value>, EngineError> {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("name", name)
+            .finish();
+        let list = self
+            .send_json(reqwest::Method::GET, &format!("/api/v2/connections?{query}"), None)
+            .await?;
+        Ok(list.as_array().and_then(|l| {
+            l.iter()
+                .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+                .cloned()
+        }))
+    }
+
+    /// Creates a connection; the created object.
+    pub async fn create_connection(&self, body: &Value) -> Result<Value, EngineError> {
+        self.send_json(reqwest::Method::POST, "/api/v2/connections", Some(body))
+            .await
+    }
+
+    /// Updates a connection (a sent `options` replaces the stored one whole).
+    pub async fn update_connection(&self, id: &str, body: &Value) -> Result<Value, EngineError> {
+        self.send_json(reqwest::Method::PATCH, &format!("/api/v2/connections/{id}"), Some(body))
+            .await
+    }
+
+    /// Client ids the connection is enabled for.
+    pub async fn connection_clients(&self, id: &str) -> Result<Vec<String>, EngineError> {
+        let body = self
+            .send_json(reqwest::Method::GET, &format!("/api/v2/connections/{id}/clients"), None)
+            .await?;
+        Ok(body
+            .get("clients")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.get("client_id").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Enables (or disables) clients on a connection.
+    pub async fn set_connection_clients(&self, id: &str, changes: &[(String, bool)]) -> Result<(), EngineError> {
+        let body: Vec<Value> = changes
+            .iter()
+            .map(|(client, on)| json!({ "client_id": client, "status": on }))
+            .collect();
+        self.send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v2/connections/{id}/clients"),
+            Some(&Value::Array(body)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The tenant's applications: (name, client_id).
+    pub async fn clients(&self) -> Result<Vec<(String, String)>, EngineError> {
+        let list = self
+            .send_json(reqwest::Method::GET, "/api/v2/clients?fields=name,client_id", None)
+            .await?;
+        Ok(list
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| {
+                        Some((
+                            c.get("name")?.as_str()?.to_owned(),
+                            c.get("client_id")?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// The id of the database connection called `name`.
     pub async fn connection_id(&self, name: &str) -> Result<String, EngineError> {
         let query: String = url::form_urlencoded::Serializer::new(String::new())

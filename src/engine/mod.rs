@@ -24,6 +24,7 @@
 //! ```
 
 pub mod auth0;
+pub mod deploy;
 mod error;
 pub mod export;
 pub mod gigya;

@@ -141,6 +141,8 @@ pub enum Step {
     Fault(FaultStep),
     /// Removes every fault rule of a mock (recovery).
     ClearFaults(MockName),
+    /// Deploys a custom database connection through the Management API (`ferry deploy`).
+    Deploy(DeployStep),
     /// Sends an Auth0 import file through the engine's import pipeline (`ferry import`).
     Import(ImportStep),
     /// Runs the engine's Gigya migration (`ferry migrate gigya`) against the mocks.
@@ -348,4 +350,18 @@ pub struct MigrateGigyaStep {
     pub secret: Option<String>,
     #[serde(default)]
     pub expect: ExpectTotals,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployStep {
+    /// An auth0-deploy-cli tree, relative to the scenario.
+    pub from: std::path::PathBuf,
+    /// The connection directory under `database-connections/`.
+    pub name: Option<String>,
+    /// deploy-cli keywords (`##KEY##`, `@@KEY@@`); `{{okta.url}}`-style variables are replaced.
+    #[serde(default)]
+    pub keywords: BTreeMap<String, String>,
+    /// `created`, `updated` or `unchanged`.
+    pub expect: Option<String>,
 }

@@ -59,6 +59,8 @@ struct Mocks {
     default_connection: Option<String>,
     /// The scenario file's directory (paths in steps are relative to it).
     base_dir: std::path::PathBuf,
+    /// A connection created by a deploy step, when the scenario seeds none.
+    deployed: std::sync::Mutex<Option<String>>,
 }
 
 /// Runs a loaded scenario.
@@ -160,6 +162,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         vars,
         default_connection,
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        deployed: std::sync::Mutex::new(None),
     };
 
     let mut steps = vec![];
@@ -355,6 +358,16 @@ fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> V
 }
 
 impl Mocks {
+    /// The connection steps use by default: the scenario's, else the one a deploy step created.
+    fn connection(&self) -> Option<String> {
+        self.default_connection.clone().or_else(|| {
+            self.deployed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+    }
+
     /// The engine's view of the Auth0 tenant: the Management application's credentials.
     fn engine_auth0(&self) -> Result<engine::auth0::Auth0Config, String> {
         let (client_id, client_secret) = self.client(MANAGEMENT_APP)?;
@@ -626,6 +639,7 @@ fn describe(step: &Step) -> String {
         Step::Advance(by) => format!("advance {by}"),
         Step::Fault(s) => format!("fault {} {} {}", s.mock.as_str(), s.path, s.fault.describe()),
         Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
+        Step::Deploy(s) => format!("deploy {}", s.name.as_deref().unwrap_or("connection")),
         Step::Import(s) => format!("import {}", s.file.display()),
         Step::MigrateGigya(s) => format!(
             "migrate_gigya via {}",
@@ -664,7 +678,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 let realm = login
                     .realm
                     .clone()
-                    .or_else(|| mocks.default_connection.clone())
+                    .or_else(|| mocks.connection())
                     .ok_or("no realm: the scenario has no connection")?;
                 form.push(("realm", realm));
             }
@@ -702,7 +716,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let connection = change
                 .connection
                 .clone()
-                .or_else(|| mocks.default_connection.clone())
+                .or_else(|| mocks.connection())
                 .ok_or("no connection")?;
             let (client_id, _) = mocks.client(DEFAULT_APP)?;
             let answer = send(
@@ -899,11 +913,49 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             kit.faults.clear();
             Ok(StepReport::new(&summary, "cleared".into(), vec![]))
         }
+        Step::Deploy(step) => {
+            let keywords = step
+                .keywords
+                .iter()
+                .map(|(k, v)| (k.clone(), substitute(v, &mocks.vars)))
+                .collect();
+            let spec =
+                engine::deploy::read_deploy_cli(&mocks.base_dir.join(&step.from), step.name.as_deref(), &keywords)
+                    .map_err(|e| e.to_string())?;
+            let client = engine::auth0::ManagementClient::new(
+                mocks.engine_auth0()?,
+                engine::http_client(Duration::from_secs(30)).map_err(|e| e.to_string())?,
+                fast_retry(),
+            );
+            let outcome = engine::deploy::deploy(&client, &spec)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut failures = vec![];
+            if let Some(want) = &step.expect
+                && want != &outcome.action
+            {
+                failures.push(format!(
+                    "expected the deploy to be {want}, it was {} ({})",
+                    outcome.action,
+                    outcome.changes.join(", ")
+                ));
+            }
+            let text = if outcome.changes.is_empty() {
+                outcome.action.clone()
+            } else {
+                format!("{}: {}", outcome.action, outcome.changes.join(", "))
+            };
+            if mocks.default_connection.is_none() {
+                // Later steps log in to the deployed connection.
+                *mocks.deployed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(spec.name.clone());
+            }
+            Ok(StepReport::new(&summary, text, failures))
+        }
         Step::Import(step) => {
             let connection = step
                 .connection
                 .clone()
-                .or_else(|| mocks.default_connection.clone())
+                .or_else(|| mocks.connection())
                 .ok_or("no connection")?;
             let options = mocks.import_options(&connection, step.upsert, step.file_bytes);
             let file = mocks.base_dir.join(&step.file);
@@ -923,7 +975,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let connection = step
                 .connection
                 .clone()
-                .or_else(|| mocks.default_connection.clone())
+                .or_else(|| mocks.connection())
                 .ok_or("no connection")?;
             let var = |name: &str| {
                 mocks
