@@ -184,7 +184,8 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
             if *keylen != expected.len() {
                 return Ok(false);
             }
-            let memory = 128 * (1u64 << log_n) * u64::from(*r);
+            // 128·N·r bytes of scratch memory (N up to 2^63, so in u128).
+            let memory = 128 * (1u128 << log_n) * u128::from(*r);
             if memory > MAX_SCRYPT_BYTES {
                 return Err(unsupported(format!(
                     "scrypt needs {memory} bytes, above the mock's 256 MiB"
@@ -342,7 +343,7 @@ pub fn make(algorithm: &str, password: &str, salt: &[u8]) -> Result<CustomPasswo
 }
 
 const MAX_ARGON2_KIB: u32 = 256 * 1024;
-const MAX_SCRYPT_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_SCRYPT_BYTES: u128 = 256 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Position {
@@ -837,32 +838,24 @@ mod tests {
 
     #[test]
     fn bcrypt_with_a_salt_counts_toward_72_bytes() {
-        // The salt is concatenated before bcrypt, so a 70-byte prefix salt leaves 2 password bytes.
+        for (json, password) in vectors::BCRYPT {
+            assert_verifies(&spec(json), password);
+        }
+        // A 70-byte prefix salt leaves room for 2 password bytes.
         let salt = "s".repeat(70);
         let stored = crypt::bcrypt_hash(BcryptVariant::B, 4, [5; 16], format!("{salt}Pa").as_bytes()).expect("ok");
-        let spec = CustomPasswordHash {
-            salt: Some(Salt {
-                value: salt,
-                encoding: None,
-                position: Some("prefix".into()),
-            }),
-            ..CustomPasswordHash {
-                hash: HashValue {
-                    value: stored,
-                    encoding: Some("utf8".into()),
-                    ..HashValue::default()
-                },
-                ..make("sha1", "", b"").expect("known")
-            }
-        };
-        let spec = CustomPasswordHash {
-            algorithm: "bcrypt".into(),
-            ..spec
-        };
-        assert_eq!(check(&spec), Ok(()));
-        assert_eq!(verify(&spec, "Pa"), Ok(true));
-        assert_eq!(verify(&spec, "Passw0rd!"), Ok(true));
-        assert_eq!(verify(&spec, "P"), Ok(false));
+        let long = spec(
+            &serde_json::json!({
+                "algorithm": "bcrypt",
+                "hash": {"value": stored, "encoding": "utf8"},
+                "salt": {"value": salt, "position": "prefix"},
+            })
+            .to_string(),
+        );
+        assert_eq!(check(&long), Ok(()));
+        assert_eq!(verify(&long, "Pa"), Ok(true));
+        assert_eq!(verify(&long, "Passw0rd!"), Ok(true));
+        assert_eq!(verify(&long, "P"), Ok(false));
     }
 
     #[test]
@@ -1061,10 +1054,16 @@ mod tests {
 
     #[test]
     fn oversized_costs_are_refused_not_attempted() {
-        let scrypt =
-            spec(r#"{"algorithm":"scrypt","hash":{"value":"00","encoding":"hex"},"keylen":1,"cost":1073741824}"#);
-        assert_eq!(check(&scrypt), Ok(()));
-        assert!(matches!(verify(&scrypt, PASSWORD), Err(HashError::Unsupported(_))));
+        for cost in ["1073741824", "9223372036854775808"] {
+            let scrypt = spec(&format!(
+                r#"{{"algorithm":"scrypt","hash":{{"value":"00","encoding":"hex"}},"keylen":1,"cost":{cost}}}"#
+            ));
+            assert_eq!(check(&scrypt), Ok(()));
+            assert!(
+                matches!(verify(&scrypt, PASSWORD), Err(HashError::Unsupported(_))),
+                "{cost}"
+            );
+        }
         let argon2 = spec(
             r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g","encoding":"utf8"}}"#,
         );
@@ -1127,14 +1126,268 @@ mod tests {
 
     /// Vectors computed outside Rust.
     mod vectors {
-        /// Node 20: `node --openssl-legacy-provider -e` with `crypto.createHash`, `createHmac` and
-        /// `pbkdf2Sync`, password `Passw0rd!` unless stated.
-        pub(super) const NODE: &[(&str, &str)] = &[];
-        /// argon2-cffi 25.1 (`argon2.low_level.hash_secret`).
-        pub(super) const ARGON2: &[(&str, &str)] = &[];
-        /// python3 `hashlib.scrypt`.
-        pub(super) const SCRYPT: &[(&str, &str)] = &[];
+        /// Node 20 (`node --openssl-legacy-provider`, for MD4 and Whirlpool): `crypto.createHash`,
+        /// `createHmac` and `pbkdf2Sync` over `Buffer.from(password, password.encoding)` with the
+        /// salt concatenated as the spec says.
+        pub(super) const NODE: &[(&str, &str)] = &[
+            (
+                r#"{"algorithm":"md4","hash":{"value":"QChDvbrmW6Vy65lJOOEOjA==","encoding":"base64"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"md4","hash":{"value":"d7d4a9f3642bbd9e90a834f1d67f3d69","encoding":"hex"},"salt":{"value":"abc123"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"md5","hash":{"value":"0850EE9DA54C2859C82C0F2DB7355B1B","encoding":"hex"},"salt":{"value":"00ff10","encoding":"hex","position":"suffix"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"sha1","hash":{"value":"2jc+gxOl/Ods13Bs6pWDacUS9Lc=","encoding":"base64"},"salt":{"value":"c2FsdA==","encoding":"base64","position":"prefix"},"password":{"encoding":"latin1"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"sha256","hash":{"value":"xIIJia8ay1S7dGvADgFphGJ0IuU7I697jtNy5RKp5w8","encoding":"base64"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"sha512","hash":{"value":"74f29982724a39757a95041bb4201ff62977edd5fcc9f44b16e701add872a6de023e215427218d9a80157cd9316fb4851b04e9953ad51aeb9ffbce1dfbbfcf98","encoding":"hex"},"salt":{"value":"sälz","encoding":"utf8","position":"suffix"},"password":{"encoding":"ucs2"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"sha256","hash":{"value":"c007b1809015cda9bc89ac7438c09d1ec1c6aadeda70f02114a0727b51912e3f","encoding":"hex"},"password":{"encoding":"ascii"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"md5","hash":{"value":"hAz/MBHpy5+lZN/Q4gFNHw==","encoding":"base64"},"password":{"encoding":"binary"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"EFn+lmz+Eu6UmSqKKOcPSg==","encoding":"base64","digest":"md4","key":{"value":"736868","encoding":"hex"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"77df176ea0b7c240d98682e696222c35","encoding":"hex","digest":"md5","key":{"value":"c2hoaA==","encoding":"base64"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"xLvkTaK4uEAuIUe8q2WiauXe+Jo=","encoding":"base64","digest":"ripemd160","key":{"value":"shh","encoding":"utf8"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"e80aeb1561fa6f0cb175d7b764f2aa830c1ee3d8","encoding":"hex","digest":"sha1","key":{"value":"shh"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"ToECOKws0Jd7MW1CRGJ6sXgKUmSs1dXIt7+f8Q==","encoding":"base64","digest":"sha224","key":{"value":"736868","encoding":"hex"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"a429aefc8657b2a119a9ae5da77f42a6a16f55bdf25c54e4523a05558c298b7d","encoding":"hex","digest":"sha256","key":{"value":"c2hoaA==","encoding":"base64"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"+IdmoUxWkI4gWWmAd/LLJcrU8/et9dVfT7LOoOGrUN7qzh47j0wXfIKeXthyQIOn","encoding":"base64","digest":"sha384","key":{"value":"shh","encoding":"utf8"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"aa34024258249544b8919e836a9906a3639911f48ad8f0ecd3aa759693fd67c45a70395902a9cd087105ec4383d6be42dcd97ca150b17e3b899e1bbd5702a6b5","encoding":"hex","digest":"sha512","key":{"value":"shh"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"2LIvm3eJnbqcSdKmieCGinzWCLctdMAICGM91Huob7ueD9KGXu0LFiPenYa0ITRrM8ll+j95tsQ9MI2zaxxLCA==","encoding":"base64","digest":"whirlpool","key":{"value":"736868","encoding":"hex"}}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"hmac","hash":{"value":"bc2740e86dfe31d9f74bdec3cbe29844f896e7259fc73dcaa455b1184e9424c8","encoding":"hex","digest":"sha256","key":{"value":"k"}},"salt":{"value":"pepper","position":"suffix"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{MD5}R7e/tl+oOsmnHcsPYpa7bg==","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SMD5}fgZSTSktOneOHMR5c+TCGAobLD1OXw==","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SHA}9KaZc+ewv50WD59g48Os0klL6w0=","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SSHA}AK0134qMgH9RTV3juvvtE9WHprsKGyw9Tl8=","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SHA256}5mhgVG8YzbvNhrNeGLUlv/xn93LGUM7f4/96ACb6He4=","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SSHA256}925UFKk+b17/3kKR4A/D4doy15KuLZig1XcxX+KoW5gKGyw9Tl8=","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SHA384}lPcfj/408Cu2AiPOfNEUfiR1SHVFAS7CJ7oH2o+eLc5XnlhGtstWkibcAXnhas3g","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SSHA384}H9GovOR8qFyFZ+LBeZmnUFPjBocKcDYv/nQNLxcewimhVP8p9dlr5UfnASYZ1REnChssPU5f","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SHA512}odmp6Z5w7OBvbvV4JifKyGnbl1SsbfqwH/R5AN73f1gbVi5vgr5HiH/5wNWOLwpiLTlqRy8Hyuot2vg8d7/2iQ==","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{SSHA512}kpTFW66kIkb3Le1fVl473/PUhlbJAX75bAsonwn80VfWLbz5Icd+TnJzpiErUwCaYsXXEQhN2iBF5324MlOIZwobLD1OXw==","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"ldap","hash":{"value":"{ssha}AK0134qMgH9RTV3juvvtE9WHprsKGyw9Tl8="}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-md4$i=1000,l=64$+N375B8q0Fw$/vrRmhLjwAvJ7Od2wYeuog+2QmQBhhXrAT3OpHg2cEGJx0Gg34FdSD5//ysQi8BD25zCkMdKvE0l+VBhpDI6gg","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-md5$i=1000,l=16$+N375B8q0Fw$U3O66Ok4BpLd7qI8W8eNmQ","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha224$i=1000,l=28$+N375B8q0Fw$DjkgXZM3XfAk+Jl2JfjvJb+jwFAQHXeB/O/VzQ","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha384$i=1000,l=48$+N375B8q0Fw$7MT2ghkSIKVx6FwnhDcpK5n4jIxoZss5fRoWFt8UIwQfvQHmWXGA6hQ0XNVMdpEu","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-rmd160$i=1000,l=20$+N375B8q0Fw$GEgaz1kQieqCOU00eTJxkKJra+U","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-ripemd160WithRSA$i=500,l=40$+N375B8q0Fw$FDoL+xtHX3rSN6vI3mkiNackg9XIHI9a+JEGvJR3xYiWhbVWb5eZKg","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-whirlpool$i=200,l=64$+N375B8q0Fw$DXbYx55NXlw2m8Lpy7APZwt8ouekVGc3hvL22KMXo1Kq9hABf5TgdEENgBHteGGJj5OZhB6uWKuXCqwPodY7hw","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-RSA-SHA256$i=1000,l=32$+N375B8q0Fw$xzQNssKMznErGUacbpJYK4olX4KKXifT9Wpll8OWVcQ","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-ssl3-sha1$i=100,l=20$+N375B8q0Fw$5aFWBZf0L28pK2FTviSA5vSR2+o","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha1$+N375B8q0Fw$xXMkfdrfOZMWaH+ecXq2R+LR41Rk7jDp8zUtryfifJdB81qhDS0IPBVYZUAO2rJNAOpeNsfERUtFg1/xlC4MGQ"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha256$l=20,i=10$+N375B8q0Fw=$yR+8ChG2AmorBMOdqwHrxNkuyEo=","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha512$i=10,l=64$+N375B8q0Fw$Qz9KzwopV0ckI4MkL4LA0bkjd3VIR5TTCZrYVdwW1bqzHdvbffzcMa7bzglh0+1kirMbh8pDafaAvxC7YzOSMQ","encoding":"utf8"},"password":{"encoding":"latin1"}}"#,
+                "pässwörd€😀",
+            ),
+        ];
+        /// argon2-cffi 25.1 (`argon2.low_level.hash_secret`); the sixth is the fifth without `v=`
+        /// (version 0x10 by default, as node-argon2 reads it).
+        pub(super) const ARGON2: &[(&str, &str)] = &[
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2i$v=19$m=64,t=2,p=1$c2FsdHNhbHRzYWx0$PH7pwB945LD0xy0BbV716SWuvXhn+ASCdcvXlA2mtuo","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2d$v=19$m=64,t=2,p=1$c2FsdHNhbHRzYWx0$2y9pIvUSNs3g3pYOIe2YXmF3yGLV97ViP0Zuvq0WQSc","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=19$m=64,t=2,p=1$c2FsdHNhbHRzYWx0$wuixIkRpE/KrMFDXmZJ8DztHLt+xBIK2z1Lij9FFI54","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=16$m=256,t=1,p=4$MDEyMzQ1Njc4OWFiY2RlZg$+Jo/8fX0+ckjuWCWcYQY1w","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2id$m=256,t=1,p=4$MDEyMzQ1Njc4OWFiY2RlZg$+Jo/8fX0+ckjuWCWcYQY1w","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2i$v=19$m=32,t=3,p=2$c2FsdHNhbHRzYWx0$ITLrW3VJV41ReHnNbmwLwhSvuKi6Ctb27aS1Sd70zoCk34TF5+rsH6KRn9AKzYMXCLdK0hTQwjd99z4nW9dLPQ","encoding":"utf8"},"password":{"encoding":"utf16le"}}"#,
+                "pässwörd€😀",
+            ),
+            (
+                r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Y749VNZ/nMJJ28UTnK42nLOWRVYA/ngbhFZ2fA7yy88","encoding":"utf8"}}"#,
+                "Passw0rd!",
+            ),
+        ];
+        /// Node 20 `crypto.scryptSync(password, salt, keylen, {N, r, p})`.
+        pub(super) const SCRYPT: &[(&str, &str)] = &[
+            (
+                r#"{"algorithm":"scrypt","hash":{"value":"6c0229270e26dd737df73afbb85b94b731cb547fc603492e0695deaf3abb0023","encoding":"hex"},"salt":{"value":"abc123","encoding":"utf8"},"keylen":32,"cost":4096}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"scrypt","hash":{"value":"YcOLaazn19WDgMERTg5Ix++VX8R3m4rvIlfVomfHcu745GhfcZw1H+gkF4+BoSeHkftnwsgFQJrDWXdE/TYxXQ==","encoding":"base64"},"salt":{"value":"0011","encoding":"hex"},"keylen":64}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"scrypt","hash":{"value":"568f3b81672442bcb2382b8b96e0c1fd","encoding":"hex"},"keylen":16,"cost":1024,"blockSize":4,"parallelization":3}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"scrypt","hash":{"value":"0Vy7LuJbZHWIZ+A1sownhNOG6Zk=","encoding":"base64"},"salt":{"value":"c2FsdA==","encoding":"base64","position":"suffix"},"keylen":20,"cost":2,"blockSize":1,"parallelization":1,"password":{"encoding":"utf16le"}}"#,
+                "pässwörd€😀",
+            ),
+        ];
+        /// libxcrypt `crypt(3)` via python3, over salt ‖ password or password ‖ salt; the last is
+        /// hashcat's published bcrypt example.
+        pub(super) const BCRYPT: &[(&str, &str)] = &[
+            (
+                r#"{"algorithm":"bcrypt","hash":{"value":"$2b$04$abcdefghijklmnopqrstuunRONZEUG7KKdO.Q4Pk5R1.Bxbde4iI.","encoding":"utf8"},"salt":{"value":"s4lt","position":"prefix"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"bcrypt","hash":{"value":"$2y$04$abcdefghijklmnopqrstuu1gc.JJcB1c7W4FPSeqm6glKLmi6OVLS","encoding":"utf8"},"salt":{"value":"73346c74","encoding":"hex","position":"suffix"}}"#,
+                "Passw0rd!",
+            ),
+            (
+                r#"{"algorithm":"bcrypt","hash":{"value":"$2a$05$LhayLxezLhK1LhWvKxCyLOj0j1u.Kj0jZ0pEmm134uzrQlFvQJLF6","encoding":"utf8"}}"#,
+                "hashcat",
+            ),
+        ];
         /// Node 20: sha256 of `Buffer.from('pässwörd€', encoding)`, hex.
-        pub(super) const ENCODINGS: &[(&str, &str)] = &[];
+        pub(super) const ENCODINGS: &[(&str, &str)] = &[
+            (
+                "ascii",
+                "1a20480d82b3e0dd022ba925530cbf0318affcab77ee37d7ba3fa615ba752c20",
+            ),
+            (
+                "utf8",
+                "a21df308cd4727ccf738c2959ebd490274e932b54462749cdaf9f10f1f696ba2",
+            ),
+            (
+                "utf16le",
+                "3a3b3febeb69868c1aea76b122e44d3dd80d0b6e1643349d86954eb2570ab47b",
+            ),
+            (
+                "ucs2",
+                "3a3b3febeb69868c1aea76b122e44d3dd80d0b6e1643349d86954eb2570ab47b",
+            ),
+            (
+                "latin1",
+                "1a20480d82b3e0dd022ba925530cbf0318affcab77ee37d7ba3fa615ba752c20",
+            ),
+            (
+                "binary",
+                "1a20480d82b3e0dd022ba925530cbf0318affcab77ee37d7ba3fa615ba752c20",
+            ),
+        ];
     }
 }

@@ -56,3 +56,133 @@ pub(crate) fn malformed(reason: impl Into<String>) -> HashError {
 pub(crate) fn unsupported(reason: impl Into<String>) -> HashError {
     HashError::Unsupported(reason.into())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Fuzz-ish robustness: structured prefixes with random tails through every entry point. No
+    //! digits in the random part, so no random string asks for a large cost.
+
+    use super::auth0::{CustomPasswordHash, HashValue, HmacKey, PasswordEncoding, Salt};
+    use super::gigya::{GigyaPassword, HashSettings};
+    use super::{auth0, gigya, stormpath};
+
+    const PREFIXES: &[&str] = &[
+        "",
+        "$",
+        "$2b$04$",
+        "$2x$04$",
+        "$2$04$",
+        "$1$",
+        "$S$",
+        "$P$9",
+        "U$S$C",
+        "$stormpath1$",
+        "$stormpath2$MD5$1$",
+        "$stormpath2$SHA-1$2$",
+        "$pbkdf2-sha1$i=1,l=4$",
+        "$pbkdf2-RSA-MD5$",
+        "$argon2id$v=19$m=8,t=1,p=1$",
+        "$argon2i$m=8,t=1,p=1$c2FsdHNhbHQ$",
+        "{SSHA}",
+        "{MD5}",
+        "$0x",
+        "$salt:",
+        "$password:",
+        "$password$salt",
+    ];
+    const ALPHABET: &[char] = &[
+        '$', '=', '{', '}', ',', ':', '.', '/', '+', '-', '_', 'A', 'a', 'Z', 'x', 'é', '€', '\0', ' ',
+    ];
+
+    struct Noise(u64);
+
+    impl Noise {
+        fn next(&mut self) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            usize::try_from(self.0 % 1024).unwrap_or_default()
+        }
+
+        fn text(&mut self) -> String {
+            let mut text = String::from(PREFIXES[self.next() % PREFIXES.len()]);
+            for _ in 0..self.next() % 40 {
+                text.push(ALPHABET[self.next() % ALPHABET.len()]);
+            }
+            text
+        }
+
+        fn pick<'a>(&mut self, options: &[&'a str]) -> Option<&'a str> {
+            let index = self.next() % (options.len() + 1);
+            options.get(index).copied()
+        }
+    }
+
+    #[test]
+    fn random_inputs_never_panic() {
+        let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
+        let gigya_algorithms = [
+            "md5",
+            "sha1",
+            "sha512",
+            "sha1_hashbytes",
+            "pbkdf2",
+            "bcrypt",
+            "symphony2",
+            "drupal",
+        ];
+        let auth0_algorithms = ["argon2", "bcrypt", "hmac", "ldap", "md4", "sha256", "pbkdf2", "scrypt"];
+        let encodings = ["utf8", "hex", "base64", "latin1", "ucs2"];
+        for _ in 0..3000 {
+            let _ = stormpath::verify(&noise.text(), &noise.text());
+            let stored = GigyaPassword {
+                hash: Some(noise.text()),
+                hash_settings: Some(HashSettings {
+                    algorithm: noise.pick(&gigya_algorithms).unwrap_or_default().to_owned(),
+                    rounds: Some(u32::try_from(noise.next() % 3).unwrap_or_default()),
+                    salt: Some(noise.text()),
+                    format: noise.pick(&["$password", "$salt$password"]).map(str::to_owned),
+                    binary_format: noise.pick(&[]).map(str::to_owned).or_else(|| Some(noise.text())),
+                    url: None,
+                }),
+                compound_hashed_password: noise.pick(&[]).map(str::to_owned),
+            };
+            let _ = gigya::verify(&stored, &noise.text());
+            let compound = GigyaPassword {
+                hash: None,
+                hash_settings: None,
+                compound_hashed_password: Some(noise.text()),
+            };
+            let _ = gigya::verify(&compound, &noise.text());
+            let algorithm = noise.pick(&gigya_algorithms).unwrap_or("md5");
+            let salt = noise.text();
+            let _ = gigya::hash(algorithm, &noise.text(), salt.as_bytes(), 16);
+            let spec = CustomPasswordHash {
+                algorithm: noise.pick(&auth0_algorithms).unwrap_or("md5").to_owned(),
+                hash: HashValue {
+                    value: noise.text(),
+                    encoding: noise.pick(&encodings).map(str::to_owned),
+                    digest: noise.pick(&["sha1", "whirlpool"]).map(str::to_owned),
+                    key: Some(HmacKey {
+                        value: noise.text(),
+                        encoding: noise.pick(&encodings).map(str::to_owned),
+                    }),
+                },
+                salt: noise.pick(&["x"]).map(|_| Salt {
+                    value: noise.text(),
+                    encoding: noise.pick(&encodings).map(str::to_owned),
+                    position: noise.pick(&["prefix", "suffix", "middle"]).map(str::to_owned),
+                }),
+                password: Some(PasswordEncoding {
+                    encoding: noise.pick(&encodings).map(str::to_owned),
+                }),
+                keylen: Some(u32::try_from(noise.next() % 40).unwrap_or_default()),
+                cost: Some(1 << (noise.next() % 8)),
+                block_size: Some(u32::try_from(noise.next() % 3).unwrap_or_default()),
+                parallelization: Some(1),
+            };
+            let _ = auth0::check(&spec);
+            let _ = auth0::verify(&spec, &noise.text());
+        }
+    }
+}
