@@ -26,7 +26,7 @@
 //!   on argon2, pbkdf2 and ldap, which Auth0's rules forbid.
 //!
 //! Limits of the mock (`Unsupported`): the PBKDF2 digest MDC-2; scrypt needing more than 256 MiB
-//! (128·N·r) and argon2 more than 256 MiB (`m` > 262144).
+//! (128·r·(N+p)) and argon2 more than 256 MiB (`m` > 262144).
 
 use argon2::{Argon2, AssociatedData, ParamsBuilder};
 use serde::{Deserialize, Serialize};
@@ -184,8 +184,8 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
             if *keylen != expected.len() {
                 return Ok(false);
             }
-            // 128·N·r bytes of scratch memory (N up to 2^63, so in u128).
-            let memory = 128 * (1u128 << log_n) * u128::from(*r);
+            // 128·r·(N + p) bytes of scratch memory (N up to 2^63, so in u128).
+            let memory = 128 * u128::from(*r) * ((1u128 << log_n) + u128::from(*p));
             if memory > MAX_SCRYPT_BYTES {
                 return Err(unsupported(format!(
                     "scrypt needs {memory} bytes, above the mock's 256 MiB"
@@ -1064,6 +1064,11 @@ mod tests {
                 "{cost}"
             );
         }
+        let wide = spec(
+            r#"{"algorithm":"scrypt","hash":{"value":"00","encoding":"hex"},"keylen":1,"cost":2,"blockSize":1,"parallelization":536870912}"#,
+        );
+        assert_eq!(check(&wide), Ok(()));
+        assert!(matches!(verify(&wide, PASSWORD), Err(HashError::Unsupported(_))));
         let argon2 = spec(
             r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g","encoding":"utf8"}}"#,
         );
