@@ -739,6 +739,45 @@ mod tests {
     }
 
     #[test]
+    fn hash_round_trips_every_supported_algorithm() {
+        for (algorithm, salt, rounds) in [
+            ("md5", &b""[..], 1),
+            ("sha1", b"\x00\xffsalt", 2),
+            ("sha256", b"s4lt", 1),
+            ("sha512", b"s4lt", 3),
+            ("SHA256", b"", 0),
+            ("sha1_hashbytes", b"", 1),
+            ("pbkdf2", b"0123456789abcdef", 3000),
+            ("pbkdf2_sha1", b"", 10),
+            ("pbkdf2_sha256", b"s4lt", 10),
+            ("pbkdf2_sha512", b"s4lt", 10),
+            ("symphony2", b"s4lt", 10),
+            ("symphony2", b"", 1),
+            ("bcrypt", &[0x55; 16], 16),
+            ("md5_crypt", b"s4lt", 1),
+            ("md5_crypt", b"", 1),
+            ("drupal", b"s4ltS4lt", 256),
+        ] {
+            let made = hash(algorithm, "pässwörd€", salt, rounds).expect(algorithm);
+            assert_eq!(verify(&made, "pässwörd€"), Ok(true), "{algorithm}: {made:?}");
+            assert_eq!(verify(&made, "passwörd€"), Ok(false), "{algorithm}: {made:?}");
+            // What the mocks store survives their JSON.
+            let json = serde_json::to_string(&made).expect("serializes");
+            assert_eq!(
+                serde_json::from_str::<GigyaPassword>(&json).expect("parses"),
+                made,
+                "{json}"
+            );
+        }
+        assert!(hash("symphony2", PASSWORD, b"{x}", 1).is_err());
+        assert!(hash("symphony2", PASSWORD, b"\xff", 1).is_err());
+        assert!(hash("md5_crypt", PASSWORD, b"toolongsalt", 1).is_err());
+        assert!(hash("drupal", PASSWORD, b"short", 1).is_err());
+        assert!(hash("drupal", PASSWORD, b"s4ltS4lt", 100).is_err());
+        assert!(hash("sha1_hashbytes", PASSWORD, b"s4lt", 1).is_err());
+    }
+
+    #[test]
     fn unconfirmed_algorithms_are_unsupported() {
         for algorithm in ["sha512Hexa", "md5_double_salted", "sap_abap", "custom", "whirlpool"] {
             let stored = stored(algorithm, "nJwsDZ8PFmjsJ94Rsm8wMg==", |s| s.salt = Some("s4lt".into()));
