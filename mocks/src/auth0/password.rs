@@ -49,9 +49,12 @@ impl PasswordHash {
     }
 }
 
-/// Verifies an imported `custom_password_hash` (wired to `crate::hashes::auth0` once it lands).
-fn custom_verify(_spec: &serde_json::Value, _password: &str) -> bool {
-    false
+/// Verifies an imported `custom_password_hash` with the algorithm and parameters it names.
+fn custom_verify(spec: &serde_json::Value, password: &str) -> bool {
+    serde_json::from_value::<crate::hashes::auth0::CustomPasswordHash>(spec.clone())
+        .ok()
+        .and_then(|spec| crate::hashes::auth0::verify(&spec, password).ok())
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
