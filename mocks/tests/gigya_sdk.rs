@@ -1,0 +1,145 @@
+//! The npm `gigya` SDK (scotthovestadt/gigya 3.x) against the mock Gigya: accounts.search with a
+//! cursor walk, accounts.getAccountInfo with `include` and `extraProfileFields`, an error the SDK
+//! turns into an exception, and an IdentitySync export (createDataflow / createScheduling with
+//! objects as JSON fields, idx.search on the job status). Every call is signed by the SDK
+//! (`userKey` + HMAC-SHA1 `sig`, millisecond timestamps) and verified by the mock.
+//!
+//! The SDK always calls `https://<namespace>.<dataCenter>.gigya.com`; its documented hook for
+//! another transport is a proxy function given to the constructor, which `search.js` uses to
+//! forward each call to the mock with the original `Host` and `X-Forwarded-Proto: https`. The
+//! mock therefore runs on the system clock here (the SDK signs with the wall clock).
+//!
+//! SAP's Python SDK (GSSDK) is not published on PyPI, so there is no Python check.
+//!
+//! Run with `cargo test -p mocks --test gigya_sdk`. The SDK is not vendored; install it with
+//!
+//! ```text
+//! npm ci --prefix mocks/tests/sdk/gigya
+//! ```
+//!
+//! Without it the test prints a `SKIPPED (SDK not installed)` line and passes, unless
+//! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mocks::gigya::{Gigya, GigyaSeed};
+use mocks::{Clock, Kit, Provider};
+use serde_json::{Value, json};
+
+const SEED: &str = r#"
+accounts:
+  - UID: "dade"
+    profile: { email: dade@example.com, firstName: Dade, locale: en_US, timezone: America/New_York }
+    loginIDs: { emails: [dade@example.com], username: zerocool }
+    data: { tier: gold }
+    password: "Hunter2!"
+  - UID: "kate"
+    profile: { email: kate@example.com, firstName: Kate }
+  - UID: "paul"
+    profile: { email: paul@example.com, firstName: Paul }
+  - UID: "phreak"
+    profile: { email: phreak@example.com, firstName: Ramon }
+    isRegistered: false
+  - UID: "joey"
+    profile: { email: joey@example.com, firstName: Joey }
+"#;
+
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/gigya")
+}
+
+/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
+fn available(marker: &Path, install: &str) -> bool {
+    if marker.exists() {
+        return true;
+    }
+    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
+        panic!("SDK not installed ({} missing): {install}", marker.display());
+    }
+    eprintln!("SKIPPED (SDK not installed): {install}");
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_sdk_walks_a_cursor_reads_an_account_and_runs_an_export() {
+    let marker = sdk_dir().join("node_modules/gigya/package.json");
+    if !available(&marker, "npm ci --prefix mocks/tests/sdk/gigya") {
+        return;
+    }
+    let gigya = Gigya::new(Kit::deterministic(Clock::system(), 1));
+    let seed: GigyaSeed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
+    gigya.seed(seed).expect("seed is valid");
+    let server = mocks::start(gigya.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind loopback");
+    let vars: std::collections::BTreeMap<String, String> = gigya.variables().into_iter().collect();
+    let base_url = server.base_url().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("search.js")
+            .current_dir(sdk_dir())
+            .env("FERRY_GIGYA_BASE_URL", &base_url)
+            .env("FERRY_GIGYA_API_KEY", &vars["api_key"])
+            .env("FERRY_GIGYA_USER_KEY", &vars["user_key"])
+            .env("FERRY_GIGYA_SECRET", &vars["secret"])
+            .env("FERRY_GIGYA_DATA_CENTER", &vars["data_center"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run node: {e}"))
+    })
+    .await
+    .expect("runner thread");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "SDK script failed ({}):\n{stderr}\n{stdout}",
+        output.status
+    );
+    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"));
+
+    assert_eq!(out["totalCount"], 4, "{out:#}");
+    assert_eq!(
+        out["pages"],
+        json!([["dade", "joey"], ["kate", "paul"]]),
+        "UID order, two per page"
+    );
+    assert_eq!(
+        out["info"],
+        json!({
+            "UID": "dade",
+            "profile": {"email": "dade@example.com", "firstName": "Dade", "locale": "en_US"},
+            "loginIDs": {"emails": ["dade@example.com"], "username": "zerocool"},
+        }),
+        "data is not included when include is given without it; timezone needs extraProfileFields"
+    );
+    assert_eq!(out["missing"]["errorCode"], 403_005);
+    assert!(
+        out["missing"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Unauthorized user")),
+        "{out:#}"
+    );
+    assert_eq!(out["jobs"], json!([{"status": "succeeded", "processedRecords": 5}]));
+    let file: Value = serde_json::from_slice(&gigya.file("sdk.json").expect("the export file")).expect("JSON");
+    assert_eq!(file.as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        file[0],
+        json!({"UID": "dade", "profile": {"email": "dade@example.com"}})
+    );
+
+    // Every call was signed (no secret on the wire) and went to the canonical host.
+    let calls = gigya.kit().journal.entries();
+    assert_eq!(calls.len(), 7, "{calls:#?}");
+    for call in &calls {
+        let body = call.body.as_deref().unwrap_or_default();
+        assert!(
+            body.contains("sig=[masked]") && body.contains("nonce=") && !body.contains("secret="),
+            "{body}"
+        );
+        let host = call.header("host").unwrap_or_default();
+        assert!(host.ends_with(".us1.gigya.com"), "{host}");
+    }
+    server.shutdown().await;
+}
