@@ -184,6 +184,24 @@ enum Migrate {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Stormpath → Auth0 bulk: the console export (a directory of JSON files) imported with its
+    /// password hashes (bcrypt, $stormpath1$, single-iteration $stormpath2$); the rest are
+    /// imported without a hash and listed for a reset.
+    Stormpath {
+        /// The unpacked export directory.
+        #[arg(long, value_name = "DIR")]
+        export_dir: PathBuf,
+        /// Database connection to import into.
+        #[arg(long)]
+        connection: String,
+        /// Update existing users (matched on email) instead of failing them.
+        #[arg(long)]
+        upsert: bool,
+        #[command(flatten)]
+        auth0: Auth0Args,
+        #[command(flatten)]
+        run: RunArgs,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -494,6 +512,26 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let summary = ferry::engine::migrate_gigya(&migration, &progress).await;
             progress.finish();
             Ok(finish_run(&summary.context("ferry migrate gigya")?))
+        }
+        Command::Migrate(Migrate::Stormpath {
+            export_dir,
+            connection,
+            upsert,
+            auth0,
+            run,
+        }) => {
+            let progress = ferry::engine::progress::Console::new();
+            let summary = ferry::engine::migrate_stormpath(
+                &auth0.config(),
+                &export_dir,
+                run.import_options(&connection, upsert),
+                Some(&run.report),
+                ferry::engine::RetryPolicy::default(),
+                &progress,
+            )
+            .await;
+            progress.finish();
+            Ok(finish_run(&summary.context("ferry migrate stormpath")?))
         }
         Command::Serve {
             seed,

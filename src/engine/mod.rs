@@ -32,6 +32,7 @@ pub mod import;
 pub mod progress;
 pub mod report;
 mod retry;
+pub mod stormpath;
 pub mod transform;
 
 use std::path::PathBuf;
@@ -291,6 +292,26 @@ async fn identity_sync(
         std::io::Write::write_all(&mut file, &chunk).map_err(EngineError::io(&path))?;
     }
     Ok(path)
+}
+
+/// `ferry migrate stormpath`: the accounts of a Stormpath console export (a directory) imported
+/// with their password hashes.
+pub async fn migrate_stormpath(
+    auth0_config: &Auth0Config,
+    export_dir: &std::path::Path,
+    options: ImportOptions,
+    report_dir: Option<&std::path::Path>,
+    retry: RetryPolicy,
+    progress: &dyn Progress,
+) -> Result<Summary, EngineError> {
+    let client = ManagementClient::new(auth0_config.clone(), http_client(Duration::from_secs(60))?, retry);
+    let mut report = ReportWriter::new(report_dir)?;
+    {
+        let mut importer = Importer::start(&client, options, &mut report, progress).await?;
+        stormpath::import_export(&mut importer, export_dir).await?;
+        importer.finish().await?;
+    }
+    report.finish()
 }
 
 /// `ferry import`: an Auth0 import file sent through the import pipeline.

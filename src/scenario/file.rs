@@ -147,6 +147,8 @@ pub enum Step {
     Import(ImportStep),
     /// Runs the engine's Gigya migration (`ferry migrate gigya`) against the mocks.
     MigrateGigya(MigrateGigyaStep),
+    /// Imports the mock Stormpath's console export (`ferry migrate stormpath`).
+    MigrateStormpath(MigrateStormpathStep),
     /// Adds seed data to the mock Okta mid-scenario (a user replaced, say).
     SeedOkta(OktaSeed),
     /// Adds seed data to the mock Stormpath mid-scenario.
@@ -364,4 +366,16 @@ pub struct DeployStep {
     pub keywords: BTreeMap<String, String>,
     /// `created`, `updated` or `unchanged`.
     pub expect: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrateStormpathStep {
+    /// Connection name; the scenario's connection when absent.
+    pub connection: Option<String>,
+    #[serde(default)]
+    pub upsert: bool,
+    pub file_bytes: Option<usize>,
+    #[serde(default)]
+    pub expect: ExpectTotals,
 }

@@ -641,6 +641,7 @@ fn describe(step: &Step) -> String {
         Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
         Step::Deploy(s) => format!("deploy {}", s.name.as_deref().unwrap_or("connection")),
         Step::Import(s) => format!("import {}", s.file.display()),
+        Step::MigrateStormpath(_) => "migrate_stormpath from the console export".into(),
         Step::MigrateGigya(s) => format!(
             "migrate_gigya via {}",
             match s.via {
@@ -1013,6 +1014,39 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             migration.request_timeout = Duration::from_secs(30);
             migration.export_timeout = Duration::from_secs(60);
             let result = engine::migrate_gigya(&migration, &engine::progress::Silent).await;
+            Ok(run_step(&summary, result, &report_dir, &step.expect))
+        }
+        Step::MigrateStormpath(step) => {
+            let connection = step
+                .connection
+                .clone()
+                .or_else(|| mocks.connection())
+                .ok_or("no connection")?;
+            let (stormpath, _) = mocks
+                .stormpath
+                .as_ref()
+                .ok_or("the scenario does not run the stormpath mock (add a stormpath: section)")?;
+            // The export as Stormpath's console delivered it: files on disk.
+            let export_dir = scratch_dir("stormpath-export");
+            for file in stormpath.export_files() {
+                let path = export_dir.join(&file.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                }
+                std::fs::write(&path, &file.bytes).map_err(|e| e.to_string())?;
+            }
+            let options = mocks.import_options(&connection, step.upsert, step.file_bytes);
+            let report_dir = scratch_dir("stormpath");
+            let result = engine::migrate_stormpath(
+                &mocks.engine_auth0()?,
+                &export_dir,
+                options,
+                Some(&report_dir),
+                fast_retry(),
+                &engine::progress::Silent,
+            )
+            .await;
+            let _ = std::fs::remove_dir_all(&export_dir);
             Ok(run_step(&summary, result, &report_dir, &step.expect))
         }
         Step::SeedOkta(seed) => seed_more(&mocks.okta, seed, &summary),
