@@ -1,6 +1,6 @@
 //! A client of Auth0's Management API: the token (client credentials, renewed before it
 //! expires), connections, import jobs and their errors, users by email. Every call goes through
-//! [`super::retry`], so 429s and 5xx are retried with the rate-limit reset honoured.
+//! the `retry` module, so 429s and 5xx are retried with the rate-limit reset honoured.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

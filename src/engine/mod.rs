@@ -3,8 +3,8 @@
 //!
 //! - [`auth0`]: the Management API client (token, connections, import jobs).
 //! - [`gigya`]: the Gigya client (signed requests, `accounts.search`, IdentitySync).
-//! - [`transform`]: a Gigya account to an Auth0 import user, hash mapping included.
-//! - [`import`]: the import pipeline (schema check, files under 500 KB, jobs within the
+//! - [`transform`](mod@transform): a Gigya account to an Auth0 import user, hash mapping included.
+//! - [`import`](mod@import): the import pipeline (schema check, files under 500 KB, jobs within the
 //!   concurrency limit, following them, accounting for every user).
 //! - [`export`]: reading export and import files record by record.
 //! - [`report`]: the migration report; [`progress`]: progress output; `retry`: back-off.

@@ -2,8 +2,8 @@
 //! say what must happen. [`run_file`] is the one entry point, for `ferry run` and `cargo test`
 //! alike; [`run_all`] runs many in parallel.
 //!
-//! - [`file`]: the format (serde types; unknown keys are errors).
-//! - [`load`]: reading a file and its scripts, with file, line and column on errors.
+//! - [`file`](mod@file): the format (serde types; unknown keys are errors).
+//! - [`load`](mod@load): reading a file and its scripts, with file, line and column on errors.
 //! - `run`: starting mocks, seeding, playing steps, reading the resulting users.
 //! - [`report`]: results, terminal rendering, JUnit XML, the snapshot value.
 //! - [`snapshot`]: comparing a result with the reviewed `snapshots/*.snap`.

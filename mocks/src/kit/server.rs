@@ -3,7 +3,7 @@
 //!
 //! The accept loop is our own (hyper-util under axum's router) rather than `axum::serve` for one
 //! reason: fault injection must be able to close a connection *without answering*, which needs a
-//! handle on each connection ([`ConnControl`]). The server is ready as soon as [`start`]
+//! handle on each connection (`ConnControl`). The server is ready as soon as [`start`]
 //! returns — the socket is bound before it does — so tests never sleep.
 
 use std::convert::Infallible;
