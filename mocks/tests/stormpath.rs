@@ -1552,3 +1552,78 @@ async fn runs_are_deterministic() {
     let rb = login(&b, "bob@example.com", "x").await;
     assert_eq!(ra.body, rb.body);
 }
+
+#[tokio::test]
+async fn odd_input_never_panics_or_answers_500() {
+    let sp = tenant(CROWD);
+    let app = format!("/v1/applications/{APP}");
+    let queries = [
+        "limit=99999999999999999999999",
+        "offset=18446744073709551616",
+        "createdAt=262143-12-31",
+        "createdAt=%5B%2C%5D",
+        "createdAt=(2015",
+        "modifiedAt=%5B2015-01-01T25%3A00%2C%5D",
+        "passwordModifiedAt=2015-02-30",
+        "expand=groups((offset:1)",
+        "expand=groups(offset:1)(limit:2)",
+        "expand=,,,",
+        "orderBy=",
+        "orderBy=%2C%2C",
+        "q=%F0%9F%92%A5",
+        "q=%FF",
+        "email=*",
+        "email=**",
+        "%FF=%FF",
+        "&&&=&",
+    ];
+    for query in queries {
+        let res = send(&sp, get(&format!("{app}/accounts?{query}"))).await;
+        assert!(res.status.as_u16() < 500, "{query}: {:#}", res.body);
+        if res.status != StatusCode::OK {
+            assert_eq!(res.body["status"], res.status.as_u16(), "{query}: {:#}", res.body);
+        }
+    }
+    let paths = [
+        "/v1/accounts/%2e%2e%2f%2e%2e",
+        "/v1/accounts/x/y/z",
+        "/v1//accounts",
+        "/v1/applications/%00/accounts",
+        "/v1/directories/%E2%82%AC/accounts",
+        "/v1/tenants/current/accounts",
+        "/v2/accounts",
+        "/",
+    ];
+    for path in paths {
+        let res = send(&sp, get(path)).await;
+        assert!(res.status.is_client_error(), "{path}: {} {:#}", res.status, res.body);
+    }
+    for body in [
+        "",
+        "null",
+        "[]",
+        "\"basic\"",
+        "{\"type\": null, \"value\": null}",
+        "{\"type\": 7}",
+    ] {
+        let req = Request::post(format!("{app}/loginAttempts"))
+            .header("authorization", default_auth())
+            .header("content-type", "application/json; charset=utf-8")
+            .body(Body::from(body))
+            .expect("request");
+        let res = send(&sp, req).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}: {:#}", res.body);
+    }
+    let huge = "x".repeat(100_000);
+    let res = login(&sp, &huge, &huge).await;
+    assert_eq!(res.body["code"], 7104);
+    let res = send(
+        &sp,
+        Request::get(format!("/v1/accounts/{HAN}"))
+            .header("authorization", format!("SAuthc1 {huge}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+}

@@ -10,7 +10,11 @@
 //!
 //! A collection's `href` is the collection's own URL without the query: the reference's search
 //! example shows it so, and the Node SDK pages by appending `offset`/`limit` to that `href`,
-//! which a query left in it would duplicate.
+//! which a query left in it would duplicate. Collections carry no `first`/`next`/`prev`/`last`
+//! links: the reference's table of collection attributes lists `href`, `offset`, `limit`,
+//! `size` and `items` only, and the SDKs page by arithmetic on `offset`. `size` is the number of
+//! matches (what the Python SDK's `len()` reads), or the page's length with
+//! `collection_size: page` (the reference's wording).
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};

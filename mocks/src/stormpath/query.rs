@@ -208,14 +208,18 @@ fn period(text: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     };
     let Some(day) = day else {
         let start = NaiveDate::from_ymd_opt(year, month, 1)?;
-        let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+        let (next_year, next_month) = if month == 12 {
+            (year.checked_add(1)?, 1)
+        } else {
+            (year, month + 1)
+        };
         let end = NaiveDate::from_ymd_opt(next_year, next_month, 1)?;
         return Some((utc(start.and_time(midnight)), utc(end.and_time(midnight))));
     };
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
     let Some(time) = time_part else {
         let start = utc(date.and_time(midnight));
-        return Some((start, start + Duration::days(1)));
+        return Some((start, start.checked_add_signed(Duration::days(1))?));
     };
     let (clock, millis) = match time.split_once('.') {
         Some((c, m)) => (c, Some(m)),
@@ -242,7 +246,7 @@ fn period(text: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         _ => return None,
     };
     let start = utc(date.and_time(naive_time));
-    Some((start, start + step))
+    Some((start, start.checked_add_signed(step)?))
 }
 
 /// Parses a datetime criterion: a range `[a, b)` (either end may be empty) or a shorthand.
@@ -528,6 +532,9 @@ mod tests {
         assert!(open.contains(at("2030-01-01T00:00:00Z")));
         assert!(!open.contains(at("2015-01-12T11:59:59Z")));
         assert!(interval("[2015-13-01, ]").is_none());
+        assert!(interval("262143-12-31").is_none(), "the end of time has no end");
+        assert!(interval("2147483647-12").is_none());
+        assert_eq!(interval("[,]"), Some(Interval { start: None, end: None }));
         assert!(interval("soon").is_none());
     }
 
