@@ -40,6 +40,9 @@
 //!
 //! # Choices where Gigya's documentation is silent or unsure
 //!
+//! - A request whose `Host` is another data center's Gigya host (`accounts.eu1.gigya.com` for a
+//!   `us1.gigya.com` site) is 301001 with `apiDomain` and `location`; any other host (the
+//!   mock's own address) is served.
 //! - Credentials: see `auth.rs`. Partner secrets are refused (403007) unless
 //!   `partner_secret_allowed`; a client call (API key only) may use `accounts.login` only.
 //! - Unknown UID in getAccountInfo / setAccountInfo / deleteAccount: 403005 "Unauthorized user"
