@@ -1632,3 +1632,27 @@ async fn identical_seeds_give_identical_answers() {
     .await;
     assert_eq!(ra.text, rb.text);
 }
+
+#[tokio::test]
+async fn another_data_centers_host_is_301001_with_the_right_domain() {
+    let gigya = site(SITE);
+    let body = form(&[
+        ("apiKey", DEFAULT_API_KEY),
+        ("userKey", DEFAULT_USER_KEY),
+        ("secret", DEFAULT_SECRET),
+        ("query", "SELECT UID FROM accounts"),
+    ]);
+    let to = |host: &str| {
+        Request::post("/accounts.search")
+            .header("host", host)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.clone()))
+            .expect("request")
+    };
+    let res = send(&gigya, to("accounts.eu1.gigya.com")).await;
+    res.assert_error(301_001, "Invalid data center", "us1.gigya.com");
+    assert_eq!(res.body["apiDomain"], "us1.gigya.com");
+    assert_eq!(res.body["location"], "https://accounts.us1.gigya.com/accounts.search");
+    send(&gigya, to("accounts.us1.gigya.com")).await.ok();
+    send(&gigya, to("127.0.0.1:4000")).await.ok();
+}

@@ -96,20 +96,90 @@ const ALWAYS: &[&str] = &[
     "socialProviders",
 ];
 
-/// One account.
-#[derive(Clone, Debug, Default)]
+/// One stored account. The document is kept as compact JSON text — about a tenth of the memory
+/// of a parsed `Map` (a million accounts take about a gigabyte instead of ten) — and parsed when
+/// read; its UID and login identifiers are kept beside it for the index.
+#[derive(Clone, Debug)]
 pub(crate) struct Account {
-    pub(crate) doc: Map<String, Value>,
+    uid: Box<str>,
+    json: Box<str>,
+    login_ids: Box<[Box<str>]>,
     /// Consecutive wrong passwords.
     pub(crate) failed_logins: u32,
     pub(crate) locked_until: Option<DateTime<Utc>>,
 }
 
 impl Account {
-    pub(crate) fn uid(&self) -> &str {
-        self.doc.get("UID").and_then(Value::as_str).unwrap_or_default()
+    /// An account holding `doc`, with fresh lockout counters.
+    pub(crate) fn new(doc: &Map<String, Value>) -> Self {
+        let mut account = Self {
+            uid: Box::from(""),
+            json: Box::from("{}"),
+            login_ids: Box::new([]),
+            failed_logins: 0,
+            locked_until: None,
+        };
+        account.set_doc(doc);
+        account
     }
 
+    pub(crate) fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    /// The document, parsed.
+    pub(crate) fn doc(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
+
+    /// Replaces the document.
+    pub(crate) fn set_doc(&mut self, doc: &Map<String, Value>) {
+        self.uid = doc.get("UID").and_then(Value::as_str).unwrap_or_default().into();
+        self.json = serde_json::to_string(doc)
+            .unwrap_or_else(|_| "{}".into())
+            .into_boxed_str();
+        self.login_ids = login_ids_of(doc).into_iter().map(String::into_boxed_str).collect();
+    }
+
+    /// Every login identifier (emails, unverified emails, username, phone), lower-cased.
+    pub(crate) fn login_ids(&self) -> impl Iterator<Item = &str> {
+        self.login_ids.iter().map(|id| &**id)
+    }
+
+    /// The document and lock state, ready to read or change.
+    pub(crate) fn load(&self) -> AccountDoc {
+        AccountDoc {
+            doc: self.doc(),
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until,
+        }
+    }
+
+    /// The state view for dashboards: no hash, salt or compound hash.
+    pub(crate) fn state_view(&self) -> Value {
+        self.load().state_view()
+    }
+}
+
+impl From<&AccountDoc> for Account {
+    fn from(loaded: &AccountDoc) -> Self {
+        let mut account = Account::new(&loaded.doc);
+        account.failed_logins = loaded.failed_logins;
+        account.locked_until = loaded.locked_until;
+        account
+    }
+}
+
+/// An account's parsed document with its lock state: what handlers read and change before
+/// storing it back as an [`Account`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AccountDoc {
+    pub(crate) doc: Map<String, Value>,
+    pub(crate) failed_logins: u32,
+    pub(crate) locked_until: Option<DateTime<Utc>>,
+}
+
+impl AccountDoc {
     pub(crate) fn flag(&self, name: &str) -> bool {
         self.doc.get(name).and_then(Value::as_bool).unwrap_or(false)
     }
@@ -626,7 +696,7 @@ pub(crate) fn looks_like_email(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn account() -> Account {
+    fn account() -> AccountDoc {
         let doc = json!({
             "UID": "u1", "created": "2024-01-01T00:00:00.000Z", "createdTimestamp": 1,
             "isActive": true, "isRegistered": true, "isVerified": true,
@@ -636,9 +706,9 @@ mod tests {
             "password": {"hash": "h", "hashSettings": {"algorithm": "pbkdf2", "rounds": 3000, "salt": "s"}, "created": "2024-01-01T00:00:00.000Z"},
             "subscriptions": {"news": {"email": {"isSubscribed": true}}}
         });
-        Account {
+        AccountDoc {
             doc: doc.as_object().cloned().unwrap_or_default(),
-            ..Account::default()
+            ..AccountDoc::default()
         }
     }
 
@@ -668,8 +738,12 @@ mod tests {
     }
 
     #[test]
-    fn login_ids_are_lower_cased() {
+    fn login_ids_are_lower_cased_and_kept_beside_the_compact_document() {
         assert_eq!(account().login_ids(), vec!["a@b.c".to_owned(), "ace".to_owned()]);
+        let stored = Account::from(&account());
+        assert_eq!(stored.login_ids().collect::<Vec<_>>(), ["a@b.c", "ace"]);
+        assert_eq!(stored.uid(), "u1");
+        assert_eq!(stored.load().doc, account().doc);
     }
 
     #[test]

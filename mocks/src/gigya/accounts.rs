@@ -14,7 +14,7 @@ use super::account::{self, Account, EXTRA_PROFILE_FIELDS, INCLUDES, OBJECT_FIELD
 use super::error::GigyaError;
 use super::params::Params;
 use super::password;
-use super::query::{self, DEFAULT_LIMIT, Query, Select};
+use super::query::{self, DEFAULT_LIMIT, Expr, Query, Select};
 use super::settings::CURSOR_TTL_SECS;
 use super::store::{Cursor, CursorPosition, Store};
 
@@ -69,13 +69,8 @@ pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaErro
     }
     let mut store = gigya.store();
     let with_password = store.settings.search_returns_password;
-    let filter = query.filter.clone();
-    let matching: Box<dyn Fn(&Account) -> bool> = match (&filter, empty_source) {
-        (_, true) => Box::new(|_| false),
-        (Some(filter), false) => Box::new(move |a: &Account| filter.matches(&a.doc)),
-        (None, false) => Box::new(|_| true),
-    };
-    let total = store.accounts.values().filter(|a| matching(a)).count();
+    let filter = query.filter.as_ref();
+    let total = if empty_source { 0 } else { count(&store, filter) };
     if matches!(query.select, Select::Count) {
         let mut out = Fields::new();
         out.insert("results".into(), json!([{ "count(*)": total }]));
@@ -83,17 +78,23 @@ pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaErro
         out.insert("totalCount".into(), total.into());
         return Ok(out);
     }
+    if empty_source {
+        let mut out = Fields::new();
+        out.insert("objectsCount".into(), 0.into());
+        out.insert("results".into(), json!([]));
+        out.insert("totalCount".into(), 0.into());
+        return Ok(out);
+    }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    let query = Arc::new(query);
     if open_cursor {
         let position = if query.order.is_empty() {
             CursorPosition::After(None)
         } else {
-            CursorPosition::Uids(Arc::new(sorted_uids(&store, &query, &*matching)), 0)
+            CursorPosition::Uids(Arc::new(sorted_uids(&store, &query)), 0)
         };
         let cursor = Cursor {
             issued: now,
-            query,
+            query: Arc::new(query),
             total,
             position,
             with_password,
@@ -107,18 +108,19 @@ pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaErro
         store
             .accounts
             .values()
-            .filter(|a| matching(a))
+            .map(Account::doc)
+            .filter(|doc| keep(filter, doc))
             .skip(start)
             .take(limit)
-            .map(|a| Value::Object(query::project(&a.doc, &query.select, skip)))
+            .map(|doc| Value::Object(query::project_owned(doc, &query.select, skip)))
             .collect()
     } else {
-        sorted_uids(&store, &query, &*matching)
+        sorted_uids(&store, &query)
             .iter()
             .skip(start)
             .take(limit)
             .filter_map(|uid| store.accounts.get(uid))
-            .map(|a| Value::Object(query::project(&a.doc, &query.select, skip)))
+            .map(|a| Value::Object(query::project(&a.doc(), &query.select, skip)))
             .collect()
     };
     let mut out = Fields::new();
@@ -128,11 +130,32 @@ pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaErro
     Ok(out)
 }
 
-/// UIDs of matching accounts in `ORDER BY` order (UID order among equals).
-fn sorted_uids(store: &Store, query: &Query, matching: &dyn Fn(&Account) -> bool) -> Vec<String> {
-    let mut found: Vec<&Account> = store.accounts.values().filter(|a| matching(a)).collect();
-    found.sort_by(|a, b| query::compare_docs(&a.doc, &b.doc, &query.order));
-    found.into_iter().map(|a| a.uid().to_owned()).collect()
+/// Whether a document passes the `WHERE` condition.
+fn keep(filter: Option<&Expr>, doc: &Map<String, Value>) -> bool {
+    filter.is_none_or(|f| f.matches(doc))
+}
+
+/// How many accounts pass the condition (without reading any when there is none).
+fn count(store: &Store, filter: Option<&Expr>) -> usize {
+    match filter {
+        None => store.accounts.len(),
+        Some(f) => store.accounts.values().filter(|a| f.matches(&a.doc())).count(),
+    }
+}
+
+/// UIDs of matching accounts in `ORDER BY` order (UID order among equals). Only the sort keys
+/// are held, not the documents.
+fn sorted_uids(store: &Store, query: &Query) -> Vec<String> {
+    let mut found: Vec<(Vec<Option<Value>>, &str)> = store
+        .accounts
+        .values()
+        .filter_map(|a| {
+            let doc = a.doc();
+            keep(query.filter.as_ref(), &doc).then(|| (query::sort_key(&doc, &query.order), a.uid()))
+        })
+        .collect();
+    found.sort_by(|a, b| query::compare_keys(&a.0, &b.0, &query.order));
+    found.into_iter().map(|(_, uid)| uid.to_owned()).collect()
 }
 
 /// One page of a cursor walk, and the cursor for the next page when there is one.
@@ -140,7 +163,6 @@ fn cursor_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<
     let query = &cursor.query;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).max(1);
     let skip: &[&str] = if cursor.with_password { &[] } else { &["password"] };
-    let matches = |a: &Account| query.filter.as_ref().is_none_or(|f| f.matches(&a.doc));
     let (results, next): (Vec<Value>, Option<CursorPosition>) = match &cursor.position {
         CursorPosition::After(after) => {
             let range: Box<dyn Iterator<Item = &Account>> = match after {
@@ -152,22 +174,24 @@ fn cursor_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<
                         .map(|(_, a)| a),
                 ),
             };
-            let mut page: Vec<&Account> = Vec::with_capacity(limit.min(1024));
+            let mut results = Vec::with_capacity(limit.min(1024));
+            let mut last: Option<&str> = None;
             let mut more = false;
-            for account in range.filter(|a| matches(a)) {
-                if page.len() == limit {
+            for account in range {
+                let doc = account.doc();
+                if !keep(query.filter.as_ref(), &doc) {
+                    continue;
+                }
+                if results.len() == limit {
                     more = true;
                     break;
                 }
-                page.push(account);
+                results.push(Value::Object(query::project_owned(doc, &query.select, skip)));
+                last = Some(account.uid());
             }
             let next = more
-                .then(|| page.last().map(|a| CursorPosition::After(Some(a.uid().to_owned()))))
+                .then(|| last.map(|uid| CursorPosition::After(Some(uid.to_owned()))))
                 .flatten();
-            let results = page
-                .iter()
-                .map(|a| Value::Object(query::project(&a.doc, &query.select, skip)))
-                .collect();
             (results, next)
         }
         CursorPosition::Uids(uids, at) => {
@@ -175,7 +199,7 @@ fn cursor_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<
             let results = uids[(*at).min(end)..end]
                 .iter()
                 .filter_map(|uid| store.accounts.get(uid))
-                .map(|a| Value::Object(query::project(&a.doc, &query.select, skip)))
+                .map(|a| Value::Object(query::project_owned(a.doc(), &query.select, skip)))
                 .collect();
             let next = (end < uids.len()).then(|| CursorPosition::Uids(uids.clone(), end));
             (results, next)
@@ -256,50 +280,64 @@ pub(crate) fn get_account_info(gigya: &Gigya, params: &Params) -> Result<Fields,
     gigya.check_uid_rate(&uid)?;
     let store = gigya.store();
     let account = store.accounts.get(&uid).ok_or_else(unauthorized_uid)?;
-    Ok(account.info_view(&include, &extra, now))
+    Ok(account.load().info_view(&include, &extra, now))
 }
 
-/// `accounts.login`.
+/// `accounts.login`. The password is checked (and re-hashed) without holding the store lock,
+/// so that slow hashes (bcrypt, many PBKDF2 rounds) do not stall other requests.
 pub(crate) fn login(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaError> {
     let login_id = params.require("loginID")?;
     let plain = params.require("password")?;
     let include = include_list(params)?;
     let extra = extra_profile_fields(params);
     let now = gigya.now();
-    let mut store = gigya.store();
-    let settings = store.settings.clone();
-    let uid = store
-        .uid_by_login(login_id)
-        .map(str::to_owned)
-        .ok_or(GigyaError::InvalidLoginId)?;
-    let Some(account) = store.accounts.get_mut(&uid) else {
-        return Err(GigyaError::InvalidLoginId);
-    };
-    if account.locked_until.is_some_and(|t| t > now) {
-        return Err(GigyaError::LockedOut);
-    }
-    let verdict = match account.password() {
-        None => Ok(false),
-        Some(stored) => password::verify(stored, plain),
-    };
-    let ok = match verdict {
-        Ok(ok) => ok,
-        Err(e) => {
-            return Err(GigyaError::General(format!(
-                "The mock cannot verify this account's password hash: {e}"
-            )));
+    let (uid, stored_password, settings) = {
+        let store = gigya.store();
+        let uid = store
+            .uid_by_login(login_id)
+            .map(str::to_owned)
+            .ok_or(GigyaError::InvalidLoginId)?;
+        let account = store.accounts.get(&uid).ok_or(GigyaError::InvalidLoginId)?;
+        if account.locked_until.is_some_and(|t| t > now) {
+            return Err(GigyaError::LockedOut);
         }
+        (uid, account.load().password().cloned(), store.settings.clone())
+    };
+    let ok = match &stored_password {
+        None => false,
+        Some(stored) => password::verify(stored, plain)
+            .map_err(|e| GigyaError::General(format!("The mock cannot verify this account's password hash: {e}")))?,
+    };
+    // Gigya re-hashes a password stored in another form with the site policy at the first login.
+    let rehashed = match &stored_password {
+        Some(stored) if ok && !password::is_site_form(stored, &settings.site_hash) => {
+            let salt = password::new_salt(&settings.site_hash.algorithm, &gigya.kit_ref().ids);
+            password::site_hash(&settings.site_hash, plain, &salt, now)
+                .ok()
+                .map(|mut fresh| {
+                    if let Some(created) = stored.get("created") {
+                        fresh.insert("created".into(), created.clone());
+                    }
+                    fresh
+                })
+        }
+        _ => None,
+    };
+    let mut store = gigya.store();
+    let Some(stored) = store.accounts.get_mut(&uid) else {
+        return Err(GigyaError::InvalidLoginId);
     };
     if !ok {
-        account.failed_logins += 1;
-        if settings.lockout.max_failures > 0 && account.failed_logins >= settings.lockout.max_failures {
-            account.locked_until = Some(now + Duration::minutes(i64::from(settings.lockout.minutes)));
-            account.failed_logins = 0;
+        stored.failed_logins += 1;
+        if settings.lockout.max_failures > 0 && stored.failed_logins >= settings.lockout.max_failures {
+            stored.locked_until = Some(now + Duration::minutes(i64::from(settings.lockout.minutes)));
+            stored.failed_logins = 0;
         }
         return Err(GigyaError::InvalidLoginId);
     }
-    account.failed_logins = 0;
-    account.locked_until = None;
+    stored.failed_logins = 0;
+    stored.locked_until = None;
+    let mut account = stored.load();
     if !account.flag("isActive") {
         return Err(GigyaError::AccountDisabled);
     }
@@ -314,23 +352,15 @@ pub(crate) fn login(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaError
         store.issue_reg_token(token.clone(), &uid, now);
         return Err(GigyaError::PendingVerification { reg_token: token, uid });
     }
-    let Some(account) = store.accounts.get_mut(&uid) else {
-        return Err(GigyaError::InvalidLoginId);
-    };
-    if let Some(stored) = account.password().cloned()
-        && !password::is_site_form(&stored, &settings.site_hash)
+    if let Some(rehashed) = rehashed
+        && account.password() == stored_password.as_ref()
     {
-        let salt = password::new_salt(&settings.site_hash.algorithm, &gigya.kit_ref().ids);
-        if let Ok(mut rehashed) = password::site_hash(&settings.site_hash, plain, &salt, now) {
-            if let Some(created) = stored.get("created") {
-                rehashed.insert("created".into(), created.clone());
-            }
-            account.doc.insert("password".into(), Value::Object(rehashed));
-        }
+        account.doc.insert("password".into(), Value::Object(rehashed));
     }
     set_time(&mut account.doc, "lastLogin", now);
     account.doc.insert("loginProvider".into(), "site".into());
     let mut out = account.info_view(&include, &extra, now);
+    store.put(Account::from(&account));
     let session = if params
         .get("targetEnv")
         .is_some_and(|t| t.eq_ignore_ascii_case("mobile"))
@@ -422,7 +452,7 @@ pub(crate) fn import_full_account(gigya: &Gigya, params: &Params) -> Result<Fiel
             )));
         }
         Some(existing) => {
-            let mut doc = existing.doc.clone();
+            let mut doc = existing.doc();
             for key in fields.keys().map(String::as_str).chain(["password"]) {
                 let Some(value) = fresh.get(key) else { continue };
                 if key == "password" && stored_password.is_none() {
@@ -463,24 +493,18 @@ pub(crate) fn import_full_account(gigya: &Gigya, params: &Params) -> Result<Fiel
         }
         None => fresh,
     };
-    let candidate = Account {
-        doc,
-        ..Account::default()
-    };
-    if let Some(taken) = store.login_conflict(&candidate.login_ids(), &uid) {
+    let mut candidate = Account::new(&doc);
+    let ids: Vec<String> = candidate.login_ids().map(str::to_owned).collect();
+    if let Some(taken) = store.login_conflict(&ids, &uid) {
         return Err(GigyaError::LoginIdExists(format!(
             "Login identifier '{taken}' is used by another account"
         )));
     }
-    let (failed, locked) = store
-        .accounts
-        .get(&uid)
-        .map_or((0, None), |a| (a.failed_logins, a.locked_until));
-    store.put(Account {
-        failed_logins: failed,
-        locked_until: locked,
-        ..candidate
-    });
+    if let Some(existing) = store.accounts.get(&uid) {
+        candidate.failed_logins = existing.failed_logins;
+        candidate.locked_until = existing.locked_until;
+    }
+    store.put(candidate);
     let mut out = Fields::new();
     out.insert("UID".into(), uid.into());
     Ok(out)
@@ -515,7 +539,7 @@ pub(crate) fn set_account_info(gigya: &Gigya, params: &Params) -> Result<Fields,
     let Some(existing) = store.accounts.get(&uid) else {
         return Err(unauthorized_uid());
     };
-    let mut account = existing.clone();
+    let mut account = existing.load();
     for (key, map) in objects {
         let mut target = match account.doc.remove(key) {
             Some(Value::Object(m)) => m,
@@ -623,7 +647,7 @@ pub(crate) fn set_account_info(gigya: &Gigya, params: &Params) -> Result<Fields,
         return Err(GigyaError::UniqueIdentifierExists(format!("{what} already exists")));
     }
     set_time(&mut account.doc, "lastUpdated", now);
-    store.put(account);
+    store.put(Account::from(&account));
     Ok(Fields::new())
 }
 

@@ -154,6 +154,36 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Domains of Gigya's data centers (gigya.md §1.1); a request to one of them for another data
+/// center than the site's is 301001.
+const GIGYA_DOMAINS: &[&str] = &[".gigya.com", ".sapcdm.cn", ".gigya-api.cn"];
+
+/// 301001 when the client addressed `<namespace>.<another data center>`; any other host (the
+/// mock's own address, say) is fine.
+pub(crate) fn check_data_center(settings: &GigyaSettings, url: &RequestUrl) -> Result<(), GigyaError> {
+    let authority = url.authority.to_ascii_lowercase();
+    let host = authority.rsplit_once(':').map_or(authority.as_str(), |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            authority.as_str()
+        }
+    });
+    if !GIGYA_DOMAINS.iter().any(|d| host.ends_with(d)) {
+        return Ok(());
+    }
+    let Some((namespace, data_center)) = host.split_once('.') else {
+        return Ok(());
+    };
+    if data_center.eq_ignore_ascii_case(&settings.data_center) {
+        return Ok(());
+    }
+    Err(GigyaError::InvalidDataCenter {
+        api_domain: settings.data_center.clone(),
+        location: format!("https://{namespace}.{}{}", settings.data_center, url.path),
+    })
+}
+
 /// Checks the credentials of a request.
 pub(crate) fn authenticate(
     settings: &GigyaSettings,
@@ -167,6 +197,7 @@ pub(crate) fn authenticate(
     if api_key != settings.api_key {
         return Err(GigyaError::InvalidApiKey);
     }
+    check_data_center(settings, url)?;
     let user_key = params.get("userKey");
     if let Some(user_key) = user_key
         && user_key != settings.user_key

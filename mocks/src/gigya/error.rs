@@ -30,6 +30,9 @@ pub(crate) enum GigyaError {
     /// 206002: login with an email that is not verified, when the site requires it.
     #[error("Account Pending Verification")]
     PendingVerification { reg_token: String, uid: String },
+    /// 301001: the request reached another data center's host; says where the site lives.
+    #[error("Invalid data center")]
+    InvalidDataCenter { api_domain: String, location: String },
     /// 400001, with what was wrong with the request.
     #[error("Invalid request format")]
     InvalidRequestFormat(String),
@@ -119,6 +122,7 @@ impl GigyaError {
         match self {
             GigyaError::PendingRegistration { .. } => 206_001,
             GigyaError::PendingVerification { .. } => 206_002,
+            GigyaError::InvalidDataCenter { .. } => 301_001,
             GigyaError::InvalidRequestFormat(_) => 400_001,
             GigyaError::MissingParameter(_) => 400_002,
             GigyaError::UniqueIdentifierExists(_) => 400_003,
@@ -166,6 +170,9 @@ impl GigyaError {
                 .collect::<Vec<_>>()
                 .join("; "),
             GigyaError::InvalidLoginId => "invalid loginID or password".into(),
+            GigyaError::InvalidDataCenter { api_domain, .. } => {
+                format!("The API key is served by another data center: {api_domain}")
+            }
             GigyaError::InvalidApiKey => "The provided API key is invalid".into(),
             GigyaError::InvalidSignature => "The request is not signed with a valid signature".into(),
             GigyaError::DuplicateNonce => "The nonce was already used by an earlier request".into(),
@@ -196,6 +203,10 @@ impl GigyaError {
             GigyaError::PendingVerification { reg_token, uid } => {
                 extra.insert("regToken".into(), reg_token.clone().into());
                 extra.insert("UID".into(), uid.clone().into());
+            }
+            GigyaError::InvalidDataCenter { api_domain, location } => {
+                extra.insert("apiDomain".into(), api_domain.clone().into());
+                extra.insert("location".into(), location.clone().into());
             }
             GigyaError::Validation(errors) => {
                 let list = errors

@@ -508,7 +508,14 @@ fn execute(gigya: &Gigya, job_id: &str, started: DateTime<Utc>) -> Result<(), St
             .ok_or_else(|| format!("step '{read_id}': params.batchSize must be from 1 to {MAX_BATCH}"))?,
     };
     let matches = |doc: &Record| !lite && filter.as_ref().is_none_or(|f| f.matches(doc));
-    let total = gigya.store().accounts.values().filter(|a| matches(&a.doc)).count();
+    let total = {
+        let store = gigya.store();
+        if filter.is_none() && !lite {
+            store.accounts.len()
+        } else {
+            store.accounts.values().filter(|a| matches(&a.doc())).count()
+        }
+    };
     update_job(gigya, job_id, |job| {
         job.insert("totalRecords".into(), total.into());
     });
@@ -552,8 +559,9 @@ fn execute(gigya: &Gigya, job_id: &str, started: DateTime<Utc>) -> Result<(), St
             let mut batch_records = Vec::with_capacity(batch.min(1024));
             for (uid, account) in range {
                 after = Some(uid.clone());
-                if matches(&account.doc) {
-                    batch_records.push(query::project(&account.doc, &select, &[]));
+                let doc = account.doc();
+                if matches(&doc) {
+                    batch_records.push(query::project_owned(doc, &select, &[]));
                     if batch_records.len() == batch {
                         break;
                     }
@@ -565,8 +573,15 @@ fn execute(gigya: &Gigya, job_id: &str, started: DateTime<Utc>) -> Result<(), St
             break;
         }
         processed += records.len() as u64;
-        for &next in &steps[entry].next {
-            push(&steps, &mut outs, next, records.clone())?;
+        let mut records = Some(records);
+        let count = steps[entry].next.len();
+        for (n, &next) in steps[entry].next.iter().enumerate() {
+            let batch = if n + 1 == count {
+                records.take().unwrap_or_default()
+            } else {
+                records.clone().unwrap_or_default()
+            };
+            push(&steps, &mut outs, next, batch)?;
         }
         update_job(gigya, job_id, |job| {
             job.insert("processedRecords".into(), processed.into());

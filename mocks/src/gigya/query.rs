@@ -800,11 +800,16 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// Orders two documents by the keys; equal keys keep their existing order (a stable sort).
-pub(crate) fn compare_docs(a: &Map<String, Value>, b: &Map<String, Value>, keys: &[OrderKey]) -> Ordering {
-    for key in keys {
-        let x = resolve(a, &key.path).first().copied();
-        let y = resolve(b, &key.path).first().copied();
+/// The values a document sorts by (the first value each key's path reaches).
+pub(crate) fn sort_key(doc: &Map<String, Value>, keys: &[OrderKey]) -> Vec<Option<Value>> {
+    keys.iter()
+        .map(|key| resolve(doc, &key.path).first().map(|v| (*v).clone()))
+        .collect()
+}
+
+/// Orders two sort keys (from [`sort_key`]); missing values come last in either direction.
+pub(crate) fn compare_keys(a: &[Option<Value>], b: &[Option<Value>], keys: &[OrderKey]) -> Ordering {
+    for ((x, y), key) in a.iter().zip(b).zip(keys) {
         let ord = match (x, y) {
             (None, None) => Ordering::Equal,
             (None, Some(_)) => return Ordering::Greater,
@@ -817,6 +822,11 @@ pub(crate) fn compare_docs(a: &Map<String, Value>, b: &Map<String, Value>, keys:
         }
     }
     Ordering::Equal
+}
+
+/// Orders two documents by the keys; equal keys keep their existing order (a stable sort).
+pub(crate) fn compare_docs(a: &Map<String, Value>, b: &Map<String, Value>, keys: &[OrderKey]) -> Ordering {
+    compare_keys(&sort_key(a, keys), &sort_key(b, keys), keys)
 }
 
 /// The part of `doc` a `SELECT` asks for. `skip` names top-level fields never shown (password
@@ -838,6 +848,19 @@ pub(crate) fn project(doc: &Map<String, Value>, select: &Select, skip: &[&str]) 
             }
             out
         }
+    }
+}
+
+/// [`project`] for a document the caller no longer needs: `*` moves it instead of copying.
+pub(crate) fn project_owned(mut doc: Map<String, Value>, select: &Select, skip: &[&str]) -> Map<String, Value> {
+    match select {
+        Select::All | Select::Count => {
+            for key in skip {
+                doc.remove(*key);
+            }
+            doc
+        }
+        Select::Fields(_) => project(&doc, select, skip),
     }
 }
 

@@ -232,17 +232,14 @@ pub(crate) fn apply(seed: &GigyaSeed, store: &mut Store, ids: &Ids, now: DateTim
             (None, None) => None,
         };
         let doc = account::build(&uid, &input.fields(), stored_password, now, true).map_err(|e| invalid(index, &e))?;
-        let account = Account {
-            doc,
-            ..Account::default()
-        };
+        let account = Account::new(&doc);
         for id in account.login_ids() {
-            if let Some(other) = seen.insert(id.clone(), index) {
+            if let Some(other) = seen.insert(id.to_owned(), index) {
                 return Err(SeedError::Invalid(format!(
                     "accounts[{index}]: login identifier '{id}' is also used by accounts[{other}]"
                 )));
             }
-            if let Some(owner) = store.uid_by_login(&id)
+            if let Some(owner) = store.uid_by_login(id)
                 && owner != uid
                 && !uids.contains_key(owner)
             {

@@ -85,7 +85,7 @@ impl Store {
         let uid = account.uid().to_owned();
         self.unindex(&uid);
         for id in account.login_ids() {
-            self.logins.insert(id, uid.clone());
+            self.logins.insert(id.to_owned(), uid.clone());
         }
         self.accounts.insert(uid, account);
     }
@@ -93,8 +93,8 @@ impl Store {
     fn unindex(&mut self, uid: &str) {
         if let Some(old) = self.accounts.get(uid) {
             for id in old.login_ids() {
-                if self.logins.get(&id).is_some_and(|owner| owner == uid) {
-                    self.logins.remove(&id);
+                if self.logins.get(id).is_some_and(|owner| owner == uid) {
+                    self.logins.remove(id);
                 }
             }
         }
