@@ -121,6 +121,10 @@ impl MockName {
 pub enum Step {
     /// A resource-owner password login at `/oauth/token`.
     Login(LoginStep),
+    /// `POST /dbconnections/signup`.
+    Signup(SignupStep),
+    /// `GET /userinfo` with the access token of the last successful login.
+    Userinfo(UserinfoStep),
     /// `POST /dbconnections/change_password` (the "forgot password" request).
     ChangePassword(ChangePasswordStep),
     /// Follows the newest reset link emailed to `email` and sets a new password.
@@ -252,8 +256,9 @@ pub struct UserStep {
 pub struct ScriptStep {
     /// `login`, `get_user`, ...
     pub script: String,
-    /// `profile`, `not_found`, `wrong_credentials`, `error`, `threw`, `timed_out`, `no_callback`,
-    /// `out_of_memory`, `invalid_script`.
+    /// `profile`, `not_found` (login, get_user) or `done` (other scripts), `value`,
+    /// `wrong_credentials`, `error`, `threw`, `timed_out`, `no_callback`, `out_of_memory`,
+    /// `invalid_script`.
     pub outcome: Option<String>,
     /// Text the error or exception message must contain.
     pub message: Option<String>,
@@ -378,4 +383,25 @@ pub struct MigrateStormpathStep {
     pub file_bytes: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupStep {
+    pub email: String,
+    pub password: String,
+    pub username: Option<String>,
+    pub connection: Option<String>,
+    /// Extra signup fields (`given_name`, `user_metadata`, ...).
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserinfoStep {
+    #[serde(default)]
+    pub expect: Expect,
 }

@@ -61,6 +61,8 @@ struct Mocks {
     base_dir: std::path::PathBuf,
     /// A connection created by a deploy step, when the scenario seeds none.
     deployed: std::sync::Mutex<Option<String>>,
+    /// The access token of the last successful login (for `userinfo`).
+    last_token: std::sync::Mutex<Option<String>>,
 }
 
 /// Runs a loaded scenario.
@@ -163,6 +165,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         default_connection,
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         deployed: std::sync::Mutex::new(None),
+        last_token: std::sync::Mutex::new(None),
     };
 
     let mut steps = vec![];
@@ -298,22 +301,24 @@ struct Answer {
 
 impl Answer {
     fn summary(&self) -> String {
+        let text_of = |key: &str| {
+            self.body.get(key).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).filter(|t| !t.is_empty())
+        };
         let mut text = self.status.to_string();
-        if let Some(error) = self.body.get("error").and_then(Value::as_str) {
+        if self.status < 400 {
+            return text;
+        }
+        // OAuth (`error`, `error_description`), Management API (`error`, `message`) and
+        // /dbconnections (`code`, `description`) errors.
+        let code = text_of("error").filter(|_| self.body.get("error_description").is_some() || self.body.get("message").is_none()).or_else(|| text_of("code")).or_else(|| text_of("errorCode"));
+        let detail = text_of("error_description").or_else(|| text_of("message")).or_else(|| text_of("description"));
+        if let Some(code) = code {
             text.push(' ');
-            text.push_str(error);
-            if let Some(description) = self.body.get("error_description").and_then(Value::as_str) {
-                text.push_str(": ");
-                text.push_str(description);
-            }
-        } else if let Some(message) = self
-            .body
-            .get("message")
-            .and_then(Value::as_str)
-            .filter(|_| self.status >= 400)
-        {
-            text.push_str(": ");
-            text.push_str(message);
+            text.push_str(&code);
+        }
+        if let Some(detail) = detail {
+            text.push_str(if text.contains(' ') { ": " } else { " " });
+            text.push_str(&detail);
         }
         text
     }
@@ -334,7 +339,14 @@ fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> V
     {
         failures.push(format!("status: expected {status}, got {}", answer.summary()));
     }
-    let field = |name: &str| answer.body.get(name).and_then(Value::as_str).map(str::to_owned);
+    // OAuth errors say `error`/`error_description`; /dbconnections errors `code`/`description`.
+    let field = |name: &str| {
+        let alias = match name {
+            "error" => "code",
+            _ => "description",
+        };
+        answer.body.get(name).or_else(|| answer.body.get(alias)).and_then(Value::as_str).map(str::to_owned)
+    };
     if let Some(error) = &expect.error
         && field("error").as_deref() != Some(error.as_str())
     {
@@ -624,6 +636,8 @@ async fn play(mocks: &Mocks, step: &Step) -> StepReport {
 fn describe(step: &Step) -> String {
     match step {
         Step::Login(s) => format!("login {}", s.username),
+        Step::Signup(s) => format!("signup {}", s.email),
+        Step::Userinfo(_) => "userinfo".into(),
         Step::ChangePassword(s) => format!("change_password {}", s.email),
         Step::ResetPassword(s) => format!("reset_password {}", s.email),
         Step::Api(s) => format!("api {} {}", s.method.to_ascii_uppercase(), s.path),
@@ -697,13 +711,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             }
             let answer = answer.ok_or("no answer")?;
             let mut outcome = answer.summary();
-            if let Some(sub) = answer
-                .body
-                .get("access_token")
-                .and_then(Value::as_str)
-                .and_then(token_subject)
-            {
-                outcome.push_str(&format!(" as {sub}"));
+            if let Some(token) = answer.body.get("access_token").and_then(Value::as_str) {
+                *mocks.last_token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
+                if let Some(sub) = token_subject(token) {
+                    outcome.push_str(&format!(" as {sub}"));
+                }
             }
             let failures = check(&login.expect, &answer, &mocks.vars);
             let summary = if times > 1 {
@@ -711,6 +723,43 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             } else {
                 summary
             };
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Signup(signup) => {
+            let connection = signup.connection.clone().or_else(|| mocks.connection()).ok_or("no connection")?;
+            let (client_id, _) = mocks.client(DEFAULT_APP)?;
+            let mut body = json!({ "client_id": client_id, "email": signup.email, "password": signup.password, "connection": connection });
+            if let Some(username) = &signup.username {
+                body["username"] = json!(username);
+            }
+            for (key, value) in &signup.fields {
+                body[key] = value.clone();
+            }
+            let answer = send(mocks.http.post(mocks.auth0_url("/dbconnections/signup")).json(&body)).await?;
+            let outcome = match answer.body.get("code").and_then(Value::as_str) {
+                Some(code) => format!(
+                    "{} {code}: {}",
+                    answer.status,
+                    answer.body.get("description").map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_owned)).unwrap_or_default()
+                ),
+                None => answer.summary(),
+            };
+            let failures = check(&signup.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Userinfo(step) => {
+            let token = mocks
+                .last_token
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+                .ok_or("no login has succeeded yet: userinfo needs its access token")?;
+            let answer = send(mocks.http.get(mocks.auth0_url("/userinfo")).bearer_auth(token)).await?;
+            let outcome = match (answer.status, answer.body.get("sub")) {
+                (200, Some(sub)) => format!("200 {}", sub.as_str().unwrap_or_default()),
+                _ => answer.summary(),
+            };
+            let failures = check(&step.expect, &answer, &mocks.vars);
             Ok(StepReport::new(&summary, outcome, failures))
         }
         Step::ChangePassword(change) => {

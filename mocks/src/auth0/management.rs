@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -223,14 +223,6 @@ pub(crate) async fn users_get(
         Ok(user) => Json(user).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(e) = auth0.authorize(&headers, &["delete:users", "delete:current_user"]) {
-        return e.into_response();
-    }
-    auth0.with_tenant(|t| t.users.remove_user_id(&id));
-    StatusCode::NO_CONTENT.into_response()
 }
 
 #[derive(Deserialize)]

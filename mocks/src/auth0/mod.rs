@@ -22,10 +22,12 @@ mod management;
 pub mod model;
 pub mod password;
 mod scripts;
+mod signup;
 pub mod seed;
 mod state;
 mod store;
 mod tokens;
+mod users_write;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -515,10 +517,12 @@ impl Provider for Auth0 {
                 "/lo/reset",
                 get(dbconnections::reset_page_get).post(dbconnections::reset_create),
             )
-            .route("/api/v2/users", get(management::users_list))
+            .route("/userinfo", get(tokens::userinfo_get))
+            .route("/dbconnections/signup", post(signup::signup_create))
+            .route("/api/v2/users", get(management::users_list).post(users_write::users_create))
             .route(
                 "/api/v2/users/{id}",
-                get(management::users_get).delete(management::users_delete),
+                get(management::users_get).patch(users_write::users_update).delete(users_write::users_delete),
             )
             .route("/api/v2/users-by-email", get(management::users_by_email_list))
             .route(

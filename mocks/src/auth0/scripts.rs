@@ -29,8 +29,9 @@ pub struct ScriptExecution {
     pub script: ScriptKind,
     /// Arguments as passed, with passwords masked.
     pub args: Vec<Value>,
-    /// `profile`, `not_found`, `wrong_credentials`, `error`, `threw`, `timed_out`, `no_callback`,
-    /// `out_of_memory` or `invalid_script`.
+    /// `profile`, `not_found` (login, get_user) or `done` (other scripts) for an empty
+    /// callback, `value` (true/false), `wrong_credentials`, `error`, `threw`, `timed_out`,
+    /// `no_callback`, `out_of_memory` or `invalid_script`.
     pub outcome: String,
     /// The callback's error, the exception or the profile, as JSON.
     pub detail: Value,
@@ -88,7 +89,7 @@ impl Auth0 {
         let started = self.kit().clock.now();
         let mut outcome = self.sandbox().run(call).await;
         mask_configuration(&mut outcome, connection);
-        let (verdict, name, detail) = judge(&outcome);
+        let (verdict, name, detail) = judge(&outcome, kind);
         let execution = ScriptExecution {
             seq: 0,
             time: started,
@@ -110,7 +111,9 @@ impl Auth0 {
     }
 }
 
-fn judge(outcome: &CallOutcome) -> (ScriptVerdict, &'static str, Value) {
+fn judge(outcome: &CallOutcome, kind: ScriptKind) -> (ScriptVerdict, &'static str, Value) {
+    // `callback()` means "no such user" to login and get_user, plain success to the others.
+    let empty = if matches!(kind, ScriptKind::Login | ScriptKind::GetUser) { "not_found" } else { "done" };
     match &outcome.result {
         CallResult::Callback { error: Some(error), .. } => {
             let detail = serde_json::to_value(error).unwrap_or(Value::Null);
@@ -152,7 +155,7 @@ fn judge(outcome: &CallOutcome) -> (ScriptVerdict, &'static str, Value) {
                 Value::Object(profile.clone()),
             ),
             Some(Value::Bool(b)) => (ScriptVerdict::Bool(*b), "value", json!(b)),
-            None | Some(Value::Null) => (ScriptVerdict::Nothing, "not_found", Value::Null),
+            None | Some(Value::Null) => (ScriptVerdict::Nothing, empty, Value::Null),
             Some(other) => (
                 ScriptVerdict::Failed(format!("Unexpected result from the script: {other}")),
                 "error",

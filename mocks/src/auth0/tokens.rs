@@ -402,6 +402,42 @@ fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: 
     body
 }
 
+/// `GET /userinfo`: the OIDC claims of the user a bearer access token was issued for
+/// (`updated_at` in Unix seconds here, unlike the Management API).
+pub(crate) async fn userinfo_get(State(auth0): State<Auth0>, headers: HeaderMap) -> Response {
+    let unauthorized = || {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+            "Unauthorized",
+        )
+            .into_response()
+    };
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return unauthorized();
+    };
+    let Some(claims) = auth0.keys().verify(token) else { return unauthorized() };
+    let userinfo_audience = format!("{}userinfo", auth0.issuer());
+    if claims.exp <= auth0.kit().clock.now().timestamp() || !claims.audiences().contains(&userinfo_audience.as_str()) {
+        return unauthorized();
+    }
+    let Some(user) = auth0.with_tenant(|t| t.user_by_id(&claims.sub).cloned()) else { return unauthorized() };
+    let profile = user.to_api();
+    let mut info = json!({ "sub": user.user_id() });
+    for key in ["name", "nickname", "picture", "given_name", "family_name", "email", "email_verified"] {
+        if let Some(v) = profile.get(key) {
+            info[key] = v.clone();
+        }
+    }
+    info["updated_at"] = json!(user.updated_at.timestamp());
+    Json(info).into_response()
+}
+
 pub(crate) async fn jwks_get() -> Json<Value> {
     Json(Keys::jwks())
 }
