@@ -78,7 +78,11 @@ impl Report {
     /// What `cargo test` snapshots: the step outcomes, the resulting users exactly as the
     /// Management API returned them, and the requests the provider mocks received.
     pub fn snapshot(&self) -> Value {
-        let steps: Vec<String> = self.steps.iter().map(|s| format!("{} {} → {}", s.index, s.summary, s.outcome)).collect();
+        let steps: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| format!("{} {} → {}", s.index, s.summary, s.outcome))
+            .collect();
         let mut snapshot = json!({ "steps": steps, "users": self.users, "calls": self.calls });
         let runs: Vec<Value> = self
             .steps

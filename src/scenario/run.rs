@@ -302,7 +302,10 @@ struct Answer {
 impl Answer {
     fn summary(&self) -> String {
         let text_of = |key: &str| {
-            self.body.get(key).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).filter(|t| !t.is_empty())
+            self.body
+                .get(key)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .filter(|t| !t.is_empty())
         };
         let mut text = self.status.to_string();
         if self.status < 400 {
@@ -310,8 +313,13 @@ impl Answer {
         }
         // OAuth (`error`, `error_description`), Management API (`error`, `message`) and
         // /dbconnections (`code`, `description`) errors.
-        let code = text_of("error").filter(|_| self.body.get("error_description").is_some() || self.body.get("message").is_none()).or_else(|| text_of("code")).or_else(|| text_of("errorCode"));
-        let detail = text_of("error_description").or_else(|| text_of("message")).or_else(|| text_of("description"));
+        let code = text_of("error")
+            .filter(|_| self.body.get("error_description").is_some() || self.body.get("message").is_none())
+            .or_else(|| text_of("code"))
+            .or_else(|| text_of("errorCode"));
+        let detail = text_of("error_description")
+            .or_else(|| text_of("message"))
+            .or_else(|| text_of("description"));
         if let Some(code) = code {
             text.push(' ');
             text.push_str(&code);
@@ -345,7 +353,12 @@ fn check(expect: &Expect, answer: &Answer, vars: &BTreeMap<String, String>) -> V
             "error" => "code",
             _ => "description",
         };
-        answer.body.get(name).or_else(|| answer.body.get(alias)).and_then(Value::as_str).map(str::to_owned)
+        answer
+            .body
+            .get(name)
+            .or_else(|| answer.body.get(alias))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
     if let Some(error) = &expect.error
         && field("error").as_deref() != Some(error.as_str())
@@ -712,7 +725,10 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let answer = answer.ok_or("no answer")?;
             let mut outcome = answer.summary();
             if let Some(token) = answer.body.get("access_token").and_then(Value::as_str) {
-                *mocks.last_token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
+                *mocks
+                    .last_token
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
                 if let Some(sub) = token_subject(token) {
                     outcome.push_str(&format!(" as {sub}"));
                 }
@@ -726,7 +742,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             Ok(StepReport::new(&summary, outcome, failures))
         }
         Step::Signup(signup) => {
-            let connection = signup.connection.clone().or_else(|| mocks.connection()).ok_or("no connection")?;
+            let connection = signup
+                .connection
+                .clone()
+                .or_else(|| mocks.connection())
+                .ok_or("no connection")?;
             let (client_id, _) = mocks.client(DEFAULT_APP)?;
             let mut body = json!({ "client_id": client_id, "email": signup.email, "password": signup.password, "connection": connection });
             if let Some(username) = &signup.username {
@@ -740,7 +760,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 Some(code) => format!(
                     "{} {code}: {}",
                     answer.status,
-                    answer.body.get("description").map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_owned)).unwrap_or_default()
+                    answer
+                        .body
+                        .get("description")
+                        .map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_owned))
+                        .unwrap_or_default()
                 ),
                 None => answer.summary(),
             };

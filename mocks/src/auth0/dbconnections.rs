@@ -196,17 +196,30 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
     let policy = super::signup::policy_of(&connection);
     let failures = super::signup::policy_failures(&policy, &new_password);
     if !failures.is_empty() {
-        return reset_error(StatusCode::BAD_REQUEST, "invalid_password", &format!("Password is too weak: {}", failures.join("; ")));
+        return reset_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_password",
+            &format!("Password is too weak: {}", failures.join("; ")),
+        );
     }
     if connection.custom_db() && !connection.import_mode() {
         // Legacy authentication: the password lives in the legacy store, which the
         // change_password script updates; Auth0 keeps no hash.
         let args = vec![json!(ticket.email), json!(new_password)];
         let shown = masked(&[(&args[0], false), (&args[1], true)]);
-        let outcome = match auth0.run_script(&connection, ScriptKind::ChangePassword, args, shown).await {
+        let outcome = match auth0
+            .run_script(&connection, ScriptKind::ChangePassword, args, shown)
+            .await
+        {
             Some(ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => Ok(()),
-            Some(ScriptVerdict::Bool(false) | ScriptVerdict::Nothing) => Err("The password could not be changed.".to_owned()),
-            Some(ScriptVerdict::Failed(m) | ScriptVerdict::Unauthorized(m) | ScriptVerdict::Validation { message: m, .. }) => Err(m),
+            Some(ScriptVerdict::Bool(false) | ScriptVerdict::Nothing) => {
+                Err("The password could not be changed.".to_owned())
+            }
+            Some(
+                ScriptVerdict::Failed(m)
+                | ScriptVerdict::Unauthorized(m)
+                | ScriptVerdict::Validation { message: m, .. },
+            ) => Err(m),
             Some(ScriptVerdict::WrongCredentials { message, .. }) => Err(message),
             None => Err("Please implement the change_password script for this database connection".into()),
         };
@@ -217,11 +230,22 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
                         ticket.used = true;
                     }
                     if let Some(id) = &ticket.user_id {
-                        t.users.update(&connection.name, id, |u| u.last_password_reset = Some(now));
+                        t.users
+                            .update(&connection.name, id, |u| u.last_password_reset = Some(now));
                     }
                 });
-                auth0.change_password_log(&connection.name, None, &ticket.email, "scp", "Successful change password");
-                (StatusCode::OK, Json(json!({ "result": "success", "message": "Your password has been changed successfully." }))).into_response()
+                auth0.change_password_log(
+                    &connection.name,
+                    None,
+                    &ticket.email,
+                    "scp",
+                    "Successful change password",
+                );
+                (
+                    StatusCode::OK,
+                    Json(json!({ "result": "success", "message": "Your password has been changed successfully." })),
+                )
+                    .into_response()
             }
             Err(message) => {
                 auth0.change_password_log(&connection.name, None, &ticket.email, "fcp", &message);

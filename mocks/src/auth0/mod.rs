@@ -22,8 +22,8 @@ mod management;
 pub mod model;
 pub mod password;
 mod scripts;
-mod signup;
 pub mod seed;
+mod signup;
 mod state;
 mod store;
 mod tokens;
@@ -519,10 +519,15 @@ impl Provider for Auth0 {
             )
             .route("/userinfo", get(tokens::userinfo_get))
             .route("/dbconnections/signup", post(signup::signup_create))
-            .route("/api/v2/users", get(management::users_list).post(users_write::users_create))
+            .route(
+                "/api/v2/users",
+                get(management::users_list).post(users_write::users_create),
+            )
             .route(
                 "/api/v2/users/{id}",
-                get(management::users_get).patch(users_write::users_update).delete(users_write::users_delete),
+                get(management::users_get)
+                    .patch(users_write::users_update)
+                    .delete(users_write::users_delete),
             )
             .route("/api/v2/users-by-email", get(management::users_by_email_list))
             .route(

@@ -113,7 +113,11 @@ impl Auth0 {
 
 fn judge(outcome: &CallOutcome, kind: ScriptKind) -> (ScriptVerdict, &'static str, Value) {
     // `callback()` means "no such user" to login and get_user, plain success to the others.
-    let empty = if matches!(kind, ScriptKind::Login | ScriptKind::GetUser) { "not_found" } else { "done" };
+    let empty = if matches!(kind, ScriptKind::Login | ScriptKind::GetUser) {
+        "not_found"
+    } else {
+        "done"
+    };
     match &outcome.result {
         CallResult::Callback { error: Some(error), .. } => {
             let detail = serde_json::to_value(error).unwrap_or(Value::Null);

@@ -20,36 +20,34 @@ use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default
 use super::scripts::{ScriptVerdict, masked};
 use super::tokens::parameters;
 
-/// Auth0's password policies (`options.passwordPolicy`): minimum length and how many of the
-/// character kinds (lower case, upper case, digits, special) are needed.
+/// Auth0's password policies (`options.passwordPolicy`): none (1 character), low (6), fair (8,
+/// with lower case, upper case and digits), good (8, three of lower case, upper case, digits,
+/// special characters), excellent (10, as good, and no character three times in a row).
 pub(crate) fn policy_failures(policy: &str, password: &str) -> Vec<String> {
-    let (min_length, kinds_needed) = match policy {
-        "none" => (1, 0),
-        "low" => (6, 0),
-        "fair" => (8, 3),
-        "good" => (8, 3),
-        "excellent" => (10, 3),
-        _ => (1, 0),
+    let min_length = match policy {
+        "low" => 6,
+        "fair" | "good" => 8,
+        "excellent" => 10,
+        _ => 1,
     };
     let mut failures = vec![];
     if password.chars().count() < min_length {
         failures.push(format!("At least {min_length} characters in length"));
     }
-    if kinds_needed > 0 {
-        let kinds = [
-            password.chars().any(|c| c.is_lowercase()),
-            password.chars().any(|c| c.is_uppercase()),
-            password.chars().any(|c| c.is_ascii_digit()),
-            password.chars().any(|c| !c.is_alphanumeric()),
-        ];
-        let present = kinds.iter().filter(|k| **k).count();
-        let needed = if policy == "fair" { 3.min(3) } else { kinds_needed };
-        if present < needed {
-            failures.push(format!(
-                "At least {needed} of the following {} types of characters: lower case letters (a-z), upper case letters (A-Z), numbers (i.e. 0-9), special characters (e.g. !@#$%^&*)",
-                if policy == "fair" { 3 } else { 4 }
-            ));
+    let lower = password.chars().any(char::is_lowercase);
+    let upper = password.chars().any(char::is_uppercase);
+    let digit = password.chars().any(|c| c.is_ascii_digit());
+    let special = password.chars().any(|c| !c.is_alphanumeric());
+    match policy {
+        "fair" if !(lower && upper && digit) => {
+            failures.push("Contain at least one of each: lower case letters (a-z), upper case letters (A-Z), numbers (i.e. 0-9)".into());
         }
+        "good" | "excellent" if [lower, upper, digit, special].iter().filter(|k| **k).count() < 3 => {
+            failures.push(
+                "At least 3 of the following 4 types of characters: lower case letters (a-z), upper case letters (A-Z), numbers (i.e. 0-9), special characters (e.g. !@#$%^&*)".into(),
+            );
+        }
+        _ => {}
     }
     if policy == "excellent" {
         let chars: Vec<char> = password.chars().collect();
@@ -63,7 +61,12 @@ pub(crate) fn policy_failures(policy: &str, password: &str) -> Vec<String> {
 /// The connection's policy: `options.passwordPolicy`, "good" by default (Auth0's default for
 /// new database connections).
 pub(crate) fn policy_of(connection: &Connection) -> String {
-    connection.options.get("passwordPolicy").and_then(Value::as_str).unwrap_or("good").to_owned()
+    connection
+        .options
+        .get("passwordPolicy")
+        .and_then(Value::as_str)
+        .unwrap_or("good")
+        .to_owned()
 }
 
 /// The error Auth0 answers for a password its policy refuses.
@@ -83,8 +86,13 @@ pub(crate) fn weak_password(policy: &str, failures: &[String]) -> Response {
 }
 
 fn user_exists() -> Response {
-    DbError { status: StatusCode::BAD_REQUEST, name: "BadRequestError".into(), code: "user_exists".into(), description: "The user already exists.".into() }
-        .into_response()
+    DbError {
+        status: StatusCode::BAD_REQUEST,
+        name: "BadRequestError".into(),
+        code: "user_exists".into(),
+        description: "The user already exists.".into(),
+    }
+    .into_response()
 }
 
 pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
@@ -108,16 +116,26 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
     if !import_schema::is_email(&email) {
         return DbError::bad_request("invalid_signup", "Invalid sign up").into_response();
     }
-    let (client, connection) = auth0.with_tenant(|t| (t.client(&client_id).cloned(), t.connection(&connection_name).cloned()));
+    let (client, connection) =
+        auth0.with_tenant(|t| (t.client(&client_id).cloned(), t.connection(&connection_name).cloned()));
     if client.is_none() {
         return DbError::bad_request("invalid_signup", "Invalid sign up: unknown client").into_response();
     }
     let Some(connection) = connection.filter(|c| c.is_enabled_for(&client_id)) else {
-        return DbError::bad_request("invalid_signup", "Invalid sign up: the connection is not enabled for this client").into_response();
+        return DbError::bad_request(
+            "invalid_signup",
+            "Invalid sign up: the connection is not enabled for this client",
+        )
+        .into_response();
     };
     if connection.options.get("disable_signup").and_then(Value::as_bool) == Some(true) {
-        return DbError { status: StatusCode::FORBIDDEN, name: "BadRequestError".into(), code: "operation_not_allowed".into(), description: "Signups are disabled for this connection".into() }
-            .into_response();
+        return DbError {
+            status: StatusCode::FORBIDDEN,
+            name: "BadRequestError".into(),
+            code: "operation_not_allowed".into(),
+            description: "Signups are disabled for this connection".into(),
+        }
+        .into_response();
     }
     let username = field("username");
     if connection.requires_username() && username.is_none() {
@@ -141,7 +159,13 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
             Some(ScriptVerdict::Profile(_)) => return user_exists(),
             Some(ScriptVerdict::Nothing) | None => {}
             Some(ScriptVerdict::Failed(message) | ScriptVerdict::Unauthorized(message)) => {
-                return DbError { status: StatusCode::BAD_REQUEST, name: "Error".into(), code: "auth0_idp_error".into(), description: message }.into_response();
+                return DbError {
+                    status: StatusCode::BAD_REQUEST,
+                    name: "Error".into(),
+                    code: "auth0_idp_error".into(),
+                    description: message,
+                }
+                .into_response();
             }
             Some(_) => {}
         }
@@ -151,31 +175,67 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         if let Some(username) = &username {
             user["username"] = json!(username);
         }
-        for key in ["user_metadata", "app_metadata", "given_name", "family_name", "name", "nickname", "picture"] {
+        for key in [
+            "user_metadata",
+            "app_metadata",
+            "given_name",
+            "family_name",
+            "name",
+            "nickname",
+            "picture",
+        ] {
             if let Some(value) = raw.get(key) {
                 user[key] = value.clone();
             }
         }
         let mut shown = user.clone();
         shown["password"] = json!(crate::kit::journal::MASK);
-        match auth0.run_script(&connection, ScriptKind::Create, vec![user], vec![shown]).await {
+        match auth0
+            .run_script(&connection, ScriptKind::Create, vec![user], vec![shown])
+            .await
+        {
             Some(ScriptVerdict::Nothing | ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
             Some(ScriptVerdict::Validation { code, message }) => {
-                return DbError { status: StatusCode::BAD_REQUEST, name: "ValidationError".into(), code, description: message }.into_response();
+                return DbError {
+                    status: StatusCode::BAD_REQUEST,
+                    name: "ValidationError".into(),
+                    code,
+                    description: message,
+                }
+                .into_response();
             }
-            Some(ScriptVerdict::Failed(message) | ScriptVerdict::Unauthorized(message) | ScriptVerdict::WrongCredentials { message, .. }) => {
-                return DbError { status: StatusCode::BAD_REQUEST, name: "Error".into(), code: "auth0_idp_error".into(), description: message }.into_response();
+            Some(
+                ScriptVerdict::Failed(message)
+                | ScriptVerdict::Unauthorized(message)
+                | ScriptVerdict::WrongCredentials { message, .. },
+            ) => {
+                return DbError {
+                    status: StatusCode::BAD_REQUEST,
+                    name: "Error".into(),
+                    code: "auth0_idp_error".into(),
+                    description: message,
+                }
+                .into_response();
             }
             Some(ScriptVerdict::Bool(false)) => {
-                return DbError::bad_request("auth0_idp_error", "The create script did not create the user").into_response();
+                return DbError::bad_request("auth0_idp_error", "The create script did not create the user")
+                    .into_response();
             }
             None => {
-                return DbError::bad_request("auth0_idp_error", "Sandbox Error: Please implement the Create script for this database connection").into_response();
+                return DbError::bad_request(
+                    "auth0_idp_error",
+                    "Sandbox Error: Please implement the Create script for this database connection",
+                )
+                .into_response();
             }
         }
         // Legacy authentication keeps the user in the legacy store; Auth0 records it at its
         // first login.
-        return (StatusCode::OK, Json(json!({ "_id": "", "email_verified": false, "email": email }))).into_response();
+        return (
+            StatusCode::OK,
+            Json(json!({ "_id": "", "email_verified": false, "email": email })),
+        )
+            .into_response();
     }
     let hash = match auth0.hash_password(&password).await {
         Ok(h) => h,
@@ -198,7 +258,11 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         phone_verified: false,
         given_name: text("given_name"),
         family_name: text("family_name"),
-        user_metadata: raw.get("user_metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
+        user_metadata: raw
+            .get("user_metadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         app_metadata: Map::new(),
         extra: Map::new(),
         created_at: now,
@@ -211,7 +275,15 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         password: Some(hash),
     };
     let mut body = json!({ "_id": id, "email_verified": false, "email": lower });
-    for key in ["username", "given_name", "family_name", "name", "nickname", "picture", "user_metadata"] {
+    for key in [
+        "username",
+        "given_name",
+        "family_name",
+        "name",
+        "nickname",
+        "picture",
+        "user_metadata",
+    ] {
         if let Some(value) = raw.get(key) {
             body[key] = value.clone();
         }
@@ -262,5 +334,6 @@ mod tests {
         assert!(policy_failures("good", "Abcdef1!").is_empty());
         assert_eq!(policy_failures("good", "abcdefgh").len(), 1);
         assert_eq!(policy_failures("excellent", "Aaaa1!bcdefg").len(), 1);
+        assert_eq!(policy_failures("fair", "abcdefg1").len(), 1, "fair needs an upper case letter");
     }
 }

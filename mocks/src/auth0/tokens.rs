@@ -421,15 +421,27 @@ pub(crate) async fn userinfo_get(State(auth0): State<Auth0>, headers: HeaderMap)
     else {
         return unauthorized();
     };
-    let Some(claims) = auth0.keys().verify(token) else { return unauthorized() };
+    let Some(claims) = auth0.keys().verify(token) else {
+        return unauthorized();
+    };
     let userinfo_audience = format!("{}userinfo", auth0.issuer());
     if claims.exp <= auth0.kit().clock.now().timestamp() || !claims.audiences().contains(&userinfo_audience.as_str()) {
         return unauthorized();
     }
-    let Some(user) = auth0.with_tenant(|t| t.user_by_id(&claims.sub).cloned()) else { return unauthorized() };
+    let Some(user) = auth0.with_tenant(|t| t.user_by_id(&claims.sub).cloned()) else {
+        return unauthorized();
+    };
     let profile = user.to_api();
     let mut info = json!({ "sub": user.user_id() });
-    for key in ["name", "nickname", "picture", "given_name", "family_name", "email", "email_verified"] {
+    for key in [
+        "name",
+        "nickname",
+        "picture",
+        "given_name",
+        "family_name",
+        "email",
+        "email_verified",
+    ] {
         if let Some(v) = profile.get(key) {
             info[key] = v.clone();
         }

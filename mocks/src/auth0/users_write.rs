@@ -38,7 +38,10 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(invalid_body("Expected type object")),
-        Err(_) => Err(ApiError::bad_request("Invalid request payload JSON format", "invalid_body")),
+        Err(_) => Err(ApiError::bad_request(
+            "Invalid request payload JSON format",
+            "invalid_body",
+        )),
     }
 }
 
@@ -46,7 +49,9 @@ fn text(map: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError>
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid_body(format!("Expected type string but found another type' on property {key}"))),
+        Some(_) => Err(invalid_body(format!(
+            "Expected type string but found another type' on property {key}"
+        ))),
     }
 }
 
@@ -56,7 +61,10 @@ fn check_password(connection: &Connection, password: &str) -> Result<(), ApiErro
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("PasswordStrengthError: Password is too weak ({})", failures.join("; ")), "invalid_password"))
+        Err(ApiError::bad_request(
+            format!("PasswordStrengthError: Password is too weak ({})", failures.join("; ")),
+            "invalid_password",
+        ))
     }
 }
 
@@ -107,13 +115,16 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
     if let Some(extra) = body.keys().find(|k| !CREATABLE.contains(&k.as_str())) {
         return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
     }
-    let connection_name = text(&body, "connection")?.ok_or_else(|| invalid_body("Missing required property: connection"))?;
+    let connection_name =
+        text(&body, "connection")?.ok_or_else(|| invalid_body("Missing required property: connection"))?;
     let connection = auth0
         .with_tenant(|t| t.connection(&connection_name).cloned())
         .ok_or_else(|| ApiError::bad_request("The connection does not exist", "inexistent_connection"))?;
     let email = text(&body, "email")?.ok_or_else(|| invalid_body("Missing required property: email"))?;
     if !import_schema::is_email(&email) {
-        return Err(invalid_body(format!("Object didn't pass validation for format email: {email}' on property email")));
+        return Err(invalid_body(format!(
+            "Object didn't pass validation for format email: {email}' on property email"
+        )));
     }
     let password = text(&body, "password")?.ok_or_else(|| invalid_body("Missing required property: password"))?;
     check_password(&connection, &password)?;
@@ -134,10 +145,19 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
         user["tenant"] = json!(auth0.tenant_name());
         let mut shown = user.clone();
         shown["password"] = json!(crate::kit::journal::MASK);
-        match auth0.run_script(&connection, ScriptKind::Create, vec![user], vec![shown]).await {
+        match auth0
+            .run_script(&connection, ScriptKind::Create, vec![user], vec![shown])
+            .await
+        {
             Some(ScriptVerdict::Nothing | ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
-            Some(ScriptVerdict::Validation { code, message }) if code == "user_exists" => return Err(conflict(&message)),
-            Some(ScriptVerdict::Validation { message, .. } | ScriptVerdict::Failed(message) | ScriptVerdict::Unauthorized(message)) => {
+            Some(ScriptVerdict::Validation { code, message }) if code == "user_exists" => {
+                return Err(conflict(&message));
+            }
+            Some(
+                ScriptVerdict::Validation { message, .. }
+                | ScriptVerdict::Failed(message)
+                | ScriptVerdict::Unauthorized(message),
+            ) => {
                 return Err(script_failure(message));
             }
             _ => return Err(script_failure("the create script did not create the user".into())),
@@ -146,7 +166,16 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
     let now = auth0.kit().clock.now();
     let id = text(&body, "user_id")?.unwrap_or_else(|| auth0.kit().ids.hex(24));
     let name = text(&body, "name")?.unwrap_or_else(|| lower.clone());
-    let hash = if legacy { None } else { Some(auth0.hash_password(&password).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.description, None))?) };
+    let hash = if legacy {
+        None
+    } else {
+        Some(
+            auth0
+                .hash_password(&password)
+                .await
+                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.description, None))?,
+        )
+    };
     let user = StoredUser {
         id,
         connection: connection.name.clone(),
@@ -160,8 +189,16 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
         phone_verified: body.get("phone_verified").and_then(Value::as_bool).unwrap_or(false),
         given_name: text(&body, "given_name")?,
         family_name: text(&body, "family_name")?,
-        user_metadata: body.get("user_metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
-        app_metadata: body.get("app_metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
+        user_metadata: body
+            .get("user_metadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        app_metadata: body
+            .get("app_metadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         extra: Map::new(),
         created_at: now,
         updated_at: now,
@@ -228,12 +265,21 @@ pub(crate) async fn users_update(
 }
 
 async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Result<Value, ApiError> {
-    auth0.authorize(headers, &["update:users", "update:users_app_metadata", "update:current_user_metadata"])?;
+    auth0.authorize(
+        headers,
+        &[
+            "update:users",
+            "update:users_app_metadata",
+            "update:current_user_metadata",
+        ],
+    )?;
     let body = object(body)?;
     if let Some(extra) = body.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
         return Err(invalid_body(format!("Additional properties not allowed: {extra}")));
     }
-    let user = auth0.with_tenant(|t| t.user_by_id(id).cloned()).ok_or_else(ApiError::user_not_found)?;
+    let user = auth0
+        .with_tenant(|t| t.user_by_id(id).cloned())
+        .ok_or_else(ApiError::user_not_found)?;
     let connection = auth0
         .with_tenant(|t| t.connection(&user.connection).cloned())
         .ok_or_else(|| ApiError::bad_request("The connection does not exist", "inexistent_connection"))?;
@@ -241,23 +287,50 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
     let new_email = text(&body, "email")?.map(|e| e.to_lowercase());
     if let Some(email) = &new_email {
         if !import_schema::is_email(email) {
-            return Err(invalid_body(format!("Object didn't pass validation for format email: {email}' on property email")));
+            return Err(invalid_body(format!(
+                "Object didn't pass validation for format email: {email}' on property email"
+            )));
         }
         if user.email.as_deref() != Some(email.as_str()) {
-            if auth0.with_tenant(|t| t.users.by_email(&connection.name, email).is_some()) || legacy_has(auth0, &connection, email).await? {
-                return Err(ApiError::new(StatusCode::CONFLICT, "The specified new email already exists", Some("email_conflict")));
+            if auth0.with_tenant(|t| t.users.by_email(&connection.name, email).is_some())
+                || legacy_has(auth0, &connection, email).await?
+            {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "The specified new email already exists",
+                    Some("email_conflict"),
+                ));
             }
             if legacy {
                 let verified = body.get("email_verified").and_then(Value::as_bool).unwrap_or(false);
-                let args = vec![json!(user.email.clone().unwrap_or_default()), json!(email), json!(verified)];
+                let args = vec![
+                    json!(user.email.clone().unwrap_or_default()),
+                    json!(email),
+                    json!(verified),
+                ];
                 let shown = args.clone();
-                match auth0.run_script(&connection, ScriptKind::ChangeEmail, args, shown).await {
+                match auth0
+                    .run_script(&connection, ScriptKind::ChangeEmail, args, shown)
+                    .await
+                {
                     Some(ScriptVerdict::Bool(true) | ScriptVerdict::Nothing) => {}
-                    Some(ScriptVerdict::Bool(false)) => return Err(script_failure("The change_email script did not change the email".into())),
-                    Some(ScriptVerdict::Failed(m) | ScriptVerdict::Unauthorized(m) | ScriptVerdict::Validation { message: m, .. }) => {
+                    Some(ScriptVerdict::Bool(false)) => {
+                        return Err(script_failure(
+                            "The change_email script did not change the email".into(),
+                        ));
+                    }
+                    Some(
+                        ScriptVerdict::Failed(m)
+                        | ScriptVerdict::Unauthorized(m)
+                        | ScriptVerdict::Validation { message: m, .. },
+                    ) => {
                         return Err(script_failure(m));
                     }
-                    None => return Err(script_failure("Please implement the change_email script for this database connection".into())),
+                    None => {
+                        return Err(script_failure(
+                            "Please implement the change_email script for this database connection".into(),
+                        ));
+                    }
                     Some(_) => {}
                 }
             }
@@ -271,19 +344,37 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
             let email = user.email.clone().unwrap_or_default();
             let args = vec![json!(email), json!(password)];
             let shown = masked(&[(&args[0], false), (&args[1], true)]);
-            match auth0.run_script(&connection, ScriptKind::ChangePassword, args, shown).await {
+            match auth0
+                .run_script(&connection, ScriptKind::ChangePassword, args, shown)
+                .await
+            {
                 Some(ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
                 Some(ScriptVerdict::Bool(false) | ScriptVerdict::Nothing) => {
-                    return Err(script_failure("The change_password script did not change the password".into()));
+                    return Err(script_failure(
+                        "The change_password script did not change the password".into(),
+                    ));
                 }
-                Some(ScriptVerdict::Failed(m) | ScriptVerdict::Unauthorized(m) | ScriptVerdict::Validation { message: m, .. }) => {
+                Some(
+                    ScriptVerdict::Failed(m)
+                    | ScriptVerdict::Unauthorized(m)
+                    | ScriptVerdict::Validation { message: m, .. },
+                ) => {
                     return Err(script_failure(m));
                 }
-                None => return Err(script_failure("Please implement the change_password script for this database connection".into())),
+                None => {
+                    return Err(script_failure(
+                        "Please implement the change_password script for this database connection".into(),
+                    ));
+                }
                 Some(_) => {}
             }
         } else {
-            hash = Some(auth0.hash_password(password).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.description, None))?);
+            hash = Some(
+                auth0
+                    .hash_password(password)
+                    .await
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.description, None))?,
+            );
         }
     }
     let username = text(&body, "username")?.map(|u| u.to_lowercase());
@@ -291,7 +382,11 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
         && user.username.as_deref() != Some(name.as_str())
         && auth0.with_tenant(|t| t.users.by_username(&connection.name, name).is_some())
     {
-        return Err(ApiError::new(StatusCode::CONFLICT, "The specified new username already exists", Some("username_conflict")));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "The specified new username already exists",
+            Some("username_conflict"),
+        ));
     }
     let now = auth0.kit().clock.now();
     let updated = auth0.with_tenant(|t| {
@@ -312,7 +407,11 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
             if let Some(v) = body.get("phone_verified").and_then(Value::as_bool) {
                 u.phone_verified = v;
             }
-            for (key, slot) in [("given_name", &mut u.given_name), ("family_name", &mut u.family_name), ("phone_number", &mut u.phone_number)] {
+            for (key, slot) in [
+                ("given_name", &mut u.given_name),
+                ("family_name", &mut u.family_name),
+                ("phone_number", &mut u.phone_number),
+            ] {
                 match body.get(key) {
                     Some(Value::String(s)) => *slot = Some(s.clone()),
                     Some(Value::Null) => *slot = None,
@@ -353,15 +452,28 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
 pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let result: Result<(), ApiError> = async {
         auth0.authorize(&headers, &["delete:users", "delete:current_user"])?;
-        let Some(user) = auth0.with_tenant(|t| t.user_by_id(&id).cloned()) else { return Ok(()) };
+        let Some(user) = auth0.with_tenant(|t| t.user_by_id(&id).cloned()) else {
+            return Ok(());
+        };
         let connection = auth0.with_tenant(|t| t.connection(&user.connection).cloned());
         if let Some(connection) = connection.filter(|c| c.custom_db() && !c.import_mode()) {
             let args = vec![json!(user.id)];
             let shown = args.clone();
             match auth0.run_script(&connection, ScriptKind::Delete, args, shown).await {
                 Some(ScriptVerdict::Nothing | ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
-                Some(ScriptVerdict::Failed(m) | ScriptVerdict::Unauthorized(m) | ScriptVerdict::Validation { message: m, .. }) => {
-                    return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("Error! There was a problem deleting {}: {m}", user.email.as_deref().unwrap_or(&id)), None));
+                Some(
+                    ScriptVerdict::Failed(m)
+                    | ScriptVerdict::Unauthorized(m)
+                    | ScriptVerdict::Validation { message: m, .. },
+                ) => {
+                    return Err(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!(
+                            "Error! There was a problem deleting {}: {m}",
+                            user.email.as_deref().unwrap_or(&id)
+                        ),
+                        None,
+                    ));
                 }
                 None => {
                     return Err(ApiError::new(
