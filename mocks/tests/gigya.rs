@@ -488,6 +488,17 @@ async fn signed_requests_over_a_socket_check_url_time_nonce_and_signature() {
     let stale = post(signed(EPOCH_SECS, "n-7", &url)).await;
     assert_eq!(stale["errorCode"], 403_002, "{stale:#}");
     // The journal never shows the signature or a secret.
+    // The Date header is the kit clock's, so a client can resync its signing clock from it.
+    let response = client
+        .post(&url)
+        .form(&signed(EPOCH_SECS, "n-8", &url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        response.headers().get("date").and_then(|d| d.to_str().ok()),
+        Some("Thu, 01 Jan 2026 00:03:20 GMT")
+    );
     let entry = gigya.kit().journal.entries().into_iter().next().expect("journaled");
     let body = entry.body.unwrap_or_default();
     assert!(body.contains("sig=[masked]") && !body.contains("n-1&sig=%"), "{body}");
