@@ -33,7 +33,7 @@
 //!
 //! One listener serves every namespace; the method is the path (`/accounts.search`), matched
 //! without regard to case. Parameters come from the query string and a form body (GET and POST
-//! alike); a JSON or multipart body is 400001. Objects travel as JSON text in a field. Every
+//! alike), their names also without regard to case (`apiKey`/`APIKey`, `UID`/`uid`); a JSON or multipart body is 400001. Objects travel as JSON text in a field. Every
 //! answer carries the envelope (`callId`: 32 hex digits from the kit's ids; `time` on the kit
 //! clock); HTTP 200 unless `httpStatusCodes=true`. An unknown method is 400096 "Not supported"
 //! (Gigya's code for a function it does not serve). Fields without data are left out.
