@@ -488,6 +488,17 @@ async fn signed_requests_over_a_socket_check_url_time_nonce_and_signature() {
     let stale = post(signed(EPOCH_SECS, "n-7", &url)).await;
     assert_eq!(stale["errorCode"], 403_002, "{stale:#}");
     // The journal never shows the signature or a secret.
+    // The Date header is the kit clock's, so a client can resync its signing clock from it.
+    let response = client
+        .post(&url)
+        .form(&signed(EPOCH_SECS, "n-8", &url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        response.headers().get("date").and_then(|d| d.to_str().ok()),
+        Some("Thu, 01 Jan 2026 00:03:20 GMT")
+    );
     let entry = gigya.kit().journal.entries().into_iter().next().expect("journaled");
     let body = entry.body.unwrap_or_default();
     assert!(body.contains("sig=[masked]") && !body.contains("n-1&sig=%"), "{body}");
@@ -1327,6 +1338,34 @@ async fn a_scheduling_in_the_future_runs_when_the_clock_gets_there() {
 }
 
 #[tokio::test]
+async fn a_scheduling_from_the_distant_past_runs_once_and_moves_past_now() {
+    let gigya = site(SITE);
+    let created = call(
+        &gigya,
+        "idx.createDataflow",
+        &[("data", &export_flow("datasource.write.ferry"))],
+    )
+    .await;
+    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let scheduling =
+        json!({"dataflowId": flow_id, "frequencyType": "minute", "nextJobStartTime": "0001-01-01 00:00:00"})
+            .to_string();
+    let res = call(&gigya, "idx.createScheduling", &[("data", &scheduling)]).await;
+    assert_eq!(res.ok()["nextJobStartTime"], "2026-01-01T00:01:00.000Z");
+    let jobs = call(
+        &gigya,
+        "idx.search",
+        &[("query", "SELECT count(*) FROM idx_job_status")],
+    )
+    .await;
+    assert_eq!(
+        jobs.ok()["results"],
+        json!([{"count(*)": 1}]),
+        "missed runs are not caught up"
+    );
+}
+
+#[tokio::test]
 async fn real_writers_fail_the_job_with_a_clear_trace() {
     let gigya = site(SITE);
     let created = call(
@@ -1520,6 +1559,22 @@ async fn malformed_input_never_answers_500() {
             ("identities", "{}"),
         ],
         &[("query", &"(".repeat(5000)), ("UID", &"x".repeat(100_000))],
+        &[
+            ("sig", "x"),
+            ("timestamp", "-9223372036854775808"),
+            ("nonce", "n"),
+            ("UID", "a1"),
+        ],
+        &[
+            ("sig", "x"),
+            ("timestamp", "9223372036854775807"),
+            ("nonce", "n"),
+            ("query", "SELECT * FROM accounts"),
+        ],
+        &[(
+            "data",
+            "{\"dataflowId\": \"x\", \"frequencyType\": \"minute\", \"frequencyInterval\": 1e300}",
+        )],
     ];
     for method in methods {
         for params in garbage {

@@ -266,13 +266,13 @@ fn check_timestamp(text: &str, now: DateTime<Utc>, window_secs: u64) -> Result<(
     let Ok(value) = text.trim().parse::<i64>() else {
         return Err(GigyaError::invalid("timestamp", "expected Unix time in seconds"));
     };
-    let millis = if value.abs() > 100_000_000_000 {
+    let millis = if value.unsigned_abs() > 100_000_000_000 {
         value
     } else {
         value.saturating_mul(1000)
     };
     let window_ms = i64::try_from(window_secs).unwrap_or(i64::MAX / 4).saturating_mul(1000);
-    let off = (now.timestamp_millis() - millis).abs();
+    let off = now.timestamp_millis().saturating_sub(millis).saturating_abs();
     if off > window_ms {
         return Err(GigyaError::RequestExpired(format!(
             "Request has expired: timestamp {text} is {}s away from the server time {}",

@@ -3,6 +3,9 @@
 //! the kit clock), `context` echoed when sent; the HTTP status is 200 unless the request said
 //! `httpStatusCodes=true`. `format=json` (the default) answers JSON; `format=jsonp` with a
 //! `callback` wraps it like Gigya's JS API does. Fields without data are left out, never `null`.
+//!
+//! `Date` is stamped by the kit from the same clock, which matters here: the Java SDK (and
+//! Ferry's engine) resync their signing clock from it after a 403002.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -151,7 +151,8 @@ fn next_start(start: DateTime<Utc>, now: DateTime<Utc>, frequency: &str, interva
     };
     let behind = (now - start).num_milliseconds().max(0);
     let steps = behind / step.num_milliseconds().max(1) + 1;
-    Some(start + step * i32::try_from(steps).unwrap_or(i32::MAX))
+    let ahead = step.checked_mul(i32::try_from(steps).ok()?)?;
+    start.checked_add_signed(ahead)
 }
 
 /// A file produced by a format step.

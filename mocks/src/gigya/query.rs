@@ -1005,6 +1005,66 @@ mod tests {
     }
 
     #[test]
+    fn random_queries_never_panic() {
+        use rand::{RngExt, SeedableRng};
+        let pieces = [
+            "SELECT",
+            "*",
+            "FROM",
+            "accounts",
+            "WHERE",
+            "UID",
+            "profile.age",
+            "=",
+            "!=",
+            ">",
+            "<=",
+            "(",
+            ")",
+            "'x'",
+            "\"y",
+            "3",
+            "-2.5",
+            "and",
+            "or",
+            "not",
+            "contains",
+            "in",
+            "is",
+            "null",
+            "regex",
+            "('a*(b|c)+')",
+            ",",
+            "ORDER",
+            "BY",
+            "DESC",
+            "START",
+            "LIMIT",
+            "count(*)",
+            "AS",
+            "\\",
+            "'",
+            "é",
+            "profile.phones.number",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let d = doc();
+        for _ in 0..3000 {
+            let len = rng.random_range(0..14);
+            let text: Vec<&str> = (0..len).map(|_| pieces[rng.random_range(0..pieces.len())]).collect();
+            let text = text.join(" ");
+            if let Ok(q) = parse(&text) {
+                let _ = q.filter.as_ref().map(|f| f.matches(&d));
+                let _ = project(&d, &q.select, &[]);
+            }
+            if let Ok(e) = parse_condition(&text) {
+                let _ = e.matches(&d);
+            }
+            let _ = parse_select(&text);
+        }
+    }
+
+    #[test]
     fn ordering_puts_missing_last() {
         let a = json!({"n": 2}).as_object().cloned().unwrap_or_default();
         let b = json!({"n": 10}).as_object().cloned().unwrap_or_default();

@@ -525,7 +525,10 @@ impl Regex {
                         n = candidate;
                         it.next();
                     }
-                    if let (Some(Some(s)), Some(Some(e))) = (slots.get(2 * n), slots.get(2 * n + 1)) {
+                    if let (Some(Some(s)), Some(Some(e))) = (slots.get(2 * n), slots.get(2 * n + 1))
+                        && s <= e
+                        && *e <= chars.len()
+                    {
                         out.extend(&chars[*s..*e]);
                     }
                 }
@@ -669,6 +672,23 @@ mod tests {
         let text = "a".repeat(5000) + "!";
         assert!(!full("(a*)*b", &text));
         assert!(!full("(a|aa)+$", &text));
+    }
+
+    #[test]
+    fn random_patterns_never_panic() {
+        use rand::{RngExt, SeedableRng};
+        let alphabet: Vec<char> = "ab.()[]^$|*+?{}0123,\\-dws:xé".chars().collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..5000 {
+            let len = rng.random_range(0..16);
+            let pattern: String = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            if let Ok(r) = Regex::new(&pattern) {
+                let _ = r.is_full_match("ab0-éxab");
+                let _ = r.replace_all("ab0-é xab", "[$1$0\\$]");
+            }
+        }
     }
 
     #[test]
