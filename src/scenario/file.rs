@@ -41,6 +41,10 @@ pub struct ScenarioFile {
     pub stormpath: Option<StormpathSeed>,
     /// Seed of the mock Gigya; the mock runs only when this is present.
     pub gigya: Option<GigyaSeed>,
+    /// Seeds too large to read inline: a YAML or JSON seed file per mock, relative to the
+    /// scenario (`gigya: data/accounts.json`), used instead of the mock's inline section.
+    #[serde(default)]
+    pub seed_files: BTreeMap<MockName, PathBuf>,
     /// The Auth0 tenant.
     #[serde(default)]
     pub auth0: Auth0Section,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::ScenarioError;
-use super::file::ScenarioFile;
+use super::file::{MockName, ScenarioFile};
 
 /// A scenario ready to run.
 #[derive(Debug)]
@@ -89,6 +89,34 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
                 reason: format!("cannot read the {name} script {}: {e}", script_path.display()),
             })?;
             scripts.insert(name.clone(), source);
+        }
+    }
+    let mut file = file;
+    for (mock, seed_path) in &file.seed_files.clone() {
+        let full = base.join(seed_path);
+        let invalid = |reason: String| ScenarioError::Invalid {
+            file: path.to_path_buf(),
+            line: None,
+            reason,
+        };
+        let load_error = |e: mocks::SeedError| invalid(format!("seed file for {}: {e}", mock.as_str()));
+        match mock {
+            MockName::Okta if file.okta.is_none() => {
+                file.okta = Some(mocks::kit::seed::load(&full).map_err(load_error)?)
+            }
+            MockName::Stormpath if file.stormpath.is_none() => {
+                file.stormpath = Some(mocks::kit::seed::load(&full).map_err(load_error)?);
+            }
+            MockName::Gigya if file.gigya.is_none() => {
+                file.gigya = Some(mocks::kit::seed::load(&full).map_err(load_error)?)
+            }
+            MockName::Auth0 => return Err(invalid("auth0 is seeded by the auth0: section, not a seed file".into())),
+            other => {
+                return Err(invalid(format!(
+                    "{} has both an inline seed and a seed file: keep one",
+                    other.as_str()
+                )));
+            }
         }
     }
     if file.steps.is_empty() {

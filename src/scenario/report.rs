@@ -83,11 +83,20 @@ impl Report {
             .iter()
             .map(|s| format!("{} {} → {}", s.index, s.summary, s.outcome))
             .collect();
-        let mut snapshot = json!({ "steps": steps, "users": self.users, "calls": self.calls });
+        let calls: BTreeMap<&String, Value> = self.calls.iter().map(|(mock, lines)| (mock, abridged(lines))).collect();
+        let mut snapshot = json!({ "steps": steps, "users": abridged(&self.users), "calls": calls });
         let runs: Vec<Value> = self
             .steps
             .iter()
-            .filter_map(|s| s.run.as_ref().map(|run| json!({ "step": s.index, "report": run })))
+            .filter_map(|s| {
+                s.run.as_ref().map(|run| {
+                    let mut run = run.clone();
+                    if let Some(Value::Array(users)) = run.get("users") {
+                        run["users"] = abridged(users);
+                    }
+                    json!({ "step": s.index, "report": run })
+                })
+            })
             .collect();
         if !runs.is_empty() {
             snapshot["runs"] = Value::Array(runs);
@@ -179,6 +188,24 @@ fn render_script(out: &mut String, run: &ScriptExecution) {
         };
         let _ = writeln!(out, "           {} {} → {answer}", exchange.method, exchange.url);
     }
+}
+
+/// Lists longer than this are abridged in snapshots.
+pub const SNAPSHOT_LIST_LIMIT: usize = 30;
+
+/// A list as a snapshot keeps it: whole when short; else its length with the first and last
+/// ten items, so a scenario with a thousand users still gives a snapshot a person can read
+/// (its counts are checked in full by the steps' expectations).
+fn abridged<T: serde::Serialize>(items: &[T]) -> Value {
+    let whole = |items: &[T]| serde_json::to_value(items).unwrap_or(Value::Null);
+    if items.len() <= SNAPSHOT_LIST_LIMIT {
+        return whole(items);
+    }
+    json!({
+        "count": items.len(),
+        "first": whole(&items[..10]),
+        "last": whole(&items[items.len() - 10..]),
+    })
 }
 
 /// Replaces the port of loopback addresses (`127.0.0.1:40123` → `127.0.0.1:[port]`): mocks

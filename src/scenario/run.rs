@@ -471,7 +471,7 @@ impl Mocks {
 fn scratch_dir(kind: &str) -> std::path::PathBuf {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("ferry-{kind}-{}-{n}", std::process::id()))
+    std::env::temp_dir().join(format!("ferry-scenario-{kind}-{}-{n}", std::process::id()))
 }
 
 /// Retries quick enough for loopback mocks.
@@ -621,6 +621,7 @@ async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
             .unwrap_or_default();
         let total = answer.body.get("total").and_then(Value::as_u64).unwrap_or(0) as usize;
         users.extend(batch);
+        // Auth0 pages through the first 1,000 results only.
         if users.len() >= total || page >= 9 {
             break;
         }
