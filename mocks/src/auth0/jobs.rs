@@ -246,16 +246,33 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, multipart: Multipart) -> Res
         t.jobs.insert(id.clone(), job);
         Ok(shown)
     })?;
-    let auth0 = auth0.clone();
-    let file = request.users;
-    tokio::spawn(async move {
-        let delay = auth0.with_tenant(|t| t.settings.import_job_min_duration);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        process(&auth0, &id, &file);
-    });
+    auth0
+        .import_queue()
+        .send((id, request.users))
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The import worker stopped", None))?;
     Ok(job)
+}
+
+/// The tenant's import worker: jobs are processed one after the other, in the order they were
+/// accepted (two can still be active at once: one processing, one pending), so the users of a
+/// run land in the same order every time.
+pub(crate) fn spawn_worker(auth0: &Auth0) -> tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)> {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<u8>)>();
+    // The worker holds the tenant weakly, so it ends with the tenant.
+    let weak = auth0.downgrade();
+    tokio::spawn(async move {
+        while let Some((id, file)) = receiver.recv().await {
+            let Some(auth0) = Auth0::upgrade(&weak) else { break };
+            let delay = auth0.with_tenant(|t| t.settings.import_job_min_duration);
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            // Parsing and checking a 500 KB file is blocking work.
+            let worker = auth0.clone();
+            let _ = tokio::task::spawn_blocking(move || process(&worker, &id, &file)).await;
+        }
+    });
+    sender
 }
 
 /// Fails jobs stuck for 2 hours and forgets finished jobs after 24 hours.

@@ -91,11 +91,13 @@ pub struct Auth0 {
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     kit: Kit,
     tenant: Mutex<Tenant>,
     keys: Keys,
     http: reqwest::Client,
+    /// The import worker's queue, started with the first import job.
+    imports: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>>,
 }
 
 impl Auth0 {
@@ -116,6 +118,7 @@ impl Auth0 {
                 tenant: Mutex::default(),
                 keys: Keys::load(),
                 http,
+                imports: std::sync::OnceLock::new(),
             }),
         };
         auth0.install_default_clients();
@@ -153,6 +156,19 @@ impl Auth0 {
     /// The kit (clock, ids, journal, faults) this tenant was built with.
     pub fn kit(&self) -> &Kit {
         &self.inner.kit
+    }
+
+    /// The import worker's queue (the worker starts with the first job).
+    pub(crate) fn import_queue(&self) -> &tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)> {
+        self.inner.imports.get_or_init(|| jobs::spawn_worker(self))
+    }
+
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    pub(crate) fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<Self> {
+        weak.upgrade().map(|inner| Self { inner })
     }
 
     pub(crate) fn keys(&self) -> &Keys {

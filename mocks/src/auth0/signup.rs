@@ -40,7 +40,10 @@ pub(crate) fn policy_failures(policy: &str, password: &str) -> Vec<String> {
     let special = password.chars().any(|c| !c.is_alphanumeric());
     match policy {
         "fair" if !(lower && upper && digit) => {
-            failures.push("Contain at least one of each: lower case letters (a-z), upper case letters (A-Z), numbers (i.e. 0-9)".into());
+            failures.push(
+                "Contain at least one of each: lower case letters (a-z), upper case letters (A-Z), numbers (i.e. 0-9)"
+                    .into(),
+            );
         }
         "good" | "excellent" if [lower, upper, digit, special].iter().filter(|k| **k).count() < 3 => {
             failures.push(
@@ -334,6 +337,10 @@ mod tests {
         assert!(policy_failures("good", "Abcdef1!").is_empty());
         assert_eq!(policy_failures("good", "abcdefgh").len(), 1);
         assert_eq!(policy_failures("excellent", "Aaaa1!bcdefg").len(), 1);
-        assert_eq!(policy_failures("fair", "abcdefg1").len(), 1, "fair needs an upper case letter");
+        assert_eq!(
+            policy_failures("fair", "abcdefg1").len(),
+            1,
+            "fair needs an upper case letter"
+        );
     }
 }
