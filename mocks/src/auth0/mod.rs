@@ -16,6 +16,7 @@ mod connections;
 mod dbconnections;
 pub mod error;
 mod jobs;
+mod limits;
 mod logs;
 mod lucene;
 mod management;
@@ -98,11 +99,13 @@ pub(crate) struct Inner {
     http: reqwest::Client,
     /// The import worker's queue, started with the first import job.
     imports: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>>,
+    buckets: crate::kit::ratelimit::TokenBuckets,
 }
 
 impl Auth0 {
     /// A tenant with the two default applications and no connection.
     pub fn new(kit: Kit) -> Self {
+        let kit_clock = kit.clock.clone();
         // The sandbox follows redirects itself, with the `request` module's rules: its client
         // must not.
         let http = reqwest::Client::builder()
@@ -119,6 +122,7 @@ impl Auth0 {
                 keys: Keys::load(),
                 http,
                 imports: std::sync::OnceLock::new(),
+                buckets: crate::kit::ratelimit::TokenBuckets::new(kit_clock),
             }),
         };
         auth0.install_default_clients();
@@ -161,6 +165,10 @@ impl Auth0 {
     /// The import worker's queue (the worker starts with the first job).
     pub(crate) fn import_queue(&self) -> &tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)> {
         self.inner.imports.get_or_init(|| jobs::spawn_worker(self))
+    }
+
+    pub(crate) fn buckets(&self) -> &crate::kit::ratelimit::TokenBuckets {
+        &self.inner.buckets
     }
 
     pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
@@ -304,6 +312,9 @@ impl Auth0 {
             }
             if let Some(delay) = import_delay {
                 settings.import_job_min_duration = delay;
+            }
+            if let Some(limits) = s.rate_limits {
+                settings.rate_limits = limits;
             }
         });
         Ok(())
@@ -572,6 +583,7 @@ impl Provider for Auth0 {
             .route("/__ferry/outbox", get(outbox_list))
             .route("/__ferry/scripts", get(scripts_list))
             .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(self.clone(), limits::limit))
             .with_state(self.clone())
     }
 
@@ -602,7 +614,12 @@ impl Provider for Auth0 {
             429 => Some("too_many_requests"),
             _ => None,
         };
-        ApiError::new(status, message, code).into_response()
+        let response = ApiError::new(status, message, code).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limits::exhausted(self, response)
+        } else {
+            response
+        }
     }
 
     fn secret_fields(&self) -> &'static [&'static str] {

@@ -55,6 +55,8 @@ pub struct SettingsSeed {
     pub brute_force_max_attempts: Option<u32>,
     /// Wall-clock time an import job stays pending before processing, e.g. `300ms`.
     pub import_job_min_duration: Option<String>,
+    /// Token buckets: `{ management: { burst: 2, per_second: 2 }, authentication: {...} }`.
+    pub rate_limits: Option<super::limits::RateLimits>,
 }
 
 /// An application.

@@ -33,6 +33,8 @@ pub struct TenantSettings {
     /// lets a test keep jobs in flight to meet the concurrency limit.
     #[serde(with = "duration_secs")]
     pub import_job_min_duration: Duration,
+    /// Rate limits; off unless set.
+    pub rate_limits: super::limits::RateLimits,
 }
 
 mod duration_secs {
@@ -52,6 +54,7 @@ impl Default for TenantSettings {
             brute_force_max_attempts: 10,
             token_lifetime: 86_400,
             import_job_min_duration: Duration::ZERO,
+            rate_limits: super::limits::RateLimits::default(),
         }
     }
 }
