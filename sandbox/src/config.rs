@@ -1,9 +1,11 @@
-//! Sandbox configuration: limits and the HTTP client used by the `request` global.
+//! Sandbox configuration: limits, the outbound HTTP policy and the HTTP client used by
+//! `request`.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::outbound::Outbound;
 use crate::outcome::{serialize_millis, serialize_opt_millis};
 
 /// Configuration shared by every call of a [`crate::Sandbox`]. Serialises without the HTTP
@@ -28,16 +30,23 @@ pub struct SandboxConfig {
     /// has none by default; the time limit still applies).
     #[serde(serialize_with = "serialize_opt_millis")]
     pub http_timeout_default: Option<Duration>,
+    /// Hosts `request` may reach; every hop (redirects included) is checked before it is
+    /// sent. Default: loopback only ([`Outbound::loopback`]). A refused request fails with
+    /// `connect EACCES <host>:<port> (outbound request not allowed by the sandbox: ...)`,
+    /// code `EACCES`, and is logged in [`crate::CallOutcome::http`] with that error.
+    pub outbound: Outbound,
 }
 
 impl Default for SandboxConfig {
-    /// 20 s, 64 MiB, a non-redirecting client without proxy, no default HTTP timeout.
+    /// 20 s, 64 MiB, a non-redirecting client without proxy, no default HTTP timeout,
+    /// loopback hosts only.
     fn default() -> Self {
         Self {
             time_limit: Duration::from_secs(20),
             memory_limit: 64 * 1024 * 1024,
             http: default_client(),
             http_timeout_default: None,
+            outbound: Outbound::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use rquickjs::{Persistent, Value};
 use crate::exception::Thrown;
 use crate::globals::request::{HttpFailure, HttpResponse};
 use crate::globals::timers::Timers;
+use crate::outbound::Outbound;
 use crate::outcome::{ConsoleLine, HttpExchange, ScriptError};
 
 /// Something that happened outside the engine and must be handed to the script.
@@ -44,6 +46,20 @@ pub(crate) struct Services {
     pub(crate) source: Arc<str>,
     pub(crate) file_name: String,
     pub(crate) exchanges: ExchangeLog,
+    /// Hosts `request` may reach.
+    pub(crate) outbound: Arc<Outbound>,
+    /// When the call's time is up.
+    pub(crate) deadline: Instant,
+    /// Set when the caller gave up on the call.
+    pub(crate) cancel: Arc<AtomicBool>,
+}
+
+impl Services {
+    /// Whether the call should stop: its deadline passed or the caller gave up. Long native
+    /// computations (PBKDF2, bcrypt) poll this, as the engine's interrupt handler does.
+    pub(crate) fn expired(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed) || Instant::now() >= self.deadline
+    }
 }
 
 /// The first `callback(...)` call.

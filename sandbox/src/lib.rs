@@ -2,10 +2,10 @@
 //!
 //! Auth0 runs a connection's `login`, `get_user`, ... scripts in a Node.js "webtask" sandbox:
 //! the script text is one function, called with the call's arguments and a `callback`, and it
-//! sees a few globals (`configuration`, the Auth0 error classes, `Buffer`, `console`, timers
-//! and, in the legacy sandbox, the npm `request` module). Ferry's mock Auth0 runs the very same
-//! scripts here, in an embedded QuickJS engine ([rquickjs]), so migrations can be rehearsed
-//! against mock legacy stores.
+//! sees a few globals (`configuration`, the Auth0 error classes, `Buffer`, `console`, timers,
+//! `require` and, in the legacy sandbox, `request`, `bcrypt`, `crypto` and `querystring`).
+//! Ferry's mock Auth0 runs the very same scripts here, in an embedded QuickJS engine
+//! ([rquickjs]), so migrations can be rehearsed against mock legacy stores.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -33,10 +33,28 @@
 //! errors are reported in Node's wording with line numbers of the script file. See
 //! [`CallResult`] for the possible endings.
 //!
+//! `require` offers `bcrypt`, `bcryptjs`, `crypto`, `request`, `querystring`, `qs`, `util`,
+//! `url` and `buffer` (version pins such as `bcrypt@0.8.5` are accepted and ignored); anything
+//! else fails with Node's `Cannot find module` (code `MODULE_NOT_FOUND`) and the reason.
+//!
+//! Containment: scripts get no file system, process, environment or socket access (QuickJS has
+//! none unless added, and `require` withholds Node's modules that would give it); `request`
+//! reaches only the hosts [`SandboxConfig::outbound`] allows (loopback by default), checked for
+//! every hop before anything is sent; the private native functions behind the globals are not
+//! reachable from the script's objects, and each enforces its own limits anyway (a native
+//! function can surface through `CallSite.getFunction` in `Error.prepareStackTrace`).
+//!
 //! Known differences from Auth0's Node sandbox:
 //!
-//! * no `require` yet, and no `fetch`, `crypto`, `bcrypt`, ... (the legacy sandbox injected
-//!   some of those as globals);
+//! * `require` offers only the modules listed above, and there is no `fetch`, `process`,
+//!   `TextEncoder`, ... (Auth0 offers many more npm modules: database drivers, `axios`,
+//!   `lodash`, `jsonwebtoken`, ...); `util.inspect` takes no options;
+//! * `crypto` offers md5, sha1 and the SHA-2 digests only (no ciphers, signatures, scrypt,
+//!   WebCrypto); `bcrypt` rejects `$2$` salts (node's binding would hash without the NUL) and
+//!   does not reproduce the `$2a$` wrap-around bug for passwords over 255 bytes;
+//! * asynchronous `bcrypt` and `crypto` work is done on the call's thread before its
+//!   callback is queued (Node uses its thread pool), and a bcrypt cost that could not finish
+//!   within the time limit ends the call as timed out at once rather than at the limit;
 //! * QuickJS, not V8: engine messages are translated for the common cases (property access on
 //!   `undefined`/`null`, `x is not a function`, `JSON.parse`, syntax errors), others keep
 //!   QuickJS' wording; stack frames point at QuickJS' positions (e.g. the constructor name
@@ -51,10 +69,10 @@
 //!   running until the built-in returns.
 //!
 //! Layout: [`config`](SandboxConfig) and [`outcome`](CallOutcome) hold the public data types,
-//! `sandbox` the entry point, `runner` the per-call event loop, `host` the per-call state shared
-//! with native functions, `globals` the JavaScript environment (one Rust module plus one `.js`
-//! file per global), `exception` the conversion of JavaScript errors (and V8 wording), and
-//! `modules` the future home of `require`.
+//! [`outbound`](Outbound) the HTTP allowlist, `sandbox` the entry point, `runner` the
+//! per-call event loop, `host` the per-call state shared with native functions, `globals` the
+//! JavaScript environment (one Rust module plus one `.js` file per global), `modules` what
+//! `require` offers, and `exception` the conversion of JavaScript errors (and V8 wording).
 
 mod call;
 mod config;
@@ -62,11 +80,13 @@ mod exception;
 mod globals;
 mod host;
 mod modules;
+mod outbound;
 mod outcome;
 mod runner;
 mod sandbox;
 
 pub use call::ScriptCall;
 pub use config::SandboxConfig;
+pub use outbound::{HostRule, HostRuleError, Outbound};
 pub use outcome::{CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException};
 pub use sandbox::Sandbox;

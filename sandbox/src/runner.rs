@@ -25,6 +25,7 @@ use crate::call::ScriptCall;
 use crate::exception::{Thrown, classify};
 use crate::globals::{self, Hooks, request};
 use crate::host::{Completion, ExchangeLog, Host, HostState, Rejection, Services};
+use crate::outbound::Outbound;
 use crate::outcome::{CallOutcome, CallResult, ScriptException};
 
 /// Everything the call's thread needs.
@@ -35,6 +36,7 @@ pub(crate) struct Job {
     pub(crate) memory_limit: usize,
     pub(crate) client: reqwest::Client,
     pub(crate) http_timeout_default: Option<Duration>,
+    pub(crate) outbound: Outbound,
     pub(crate) handle: tokio::runtime::Handle,
     pub(crate) cancel: Arc<AtomicBool>,
     pub(crate) completions: mpsc::Sender<Completion>,
@@ -63,6 +65,9 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
             source: job.call.source.clone(),
             file_name: job.call.file_name.clone(),
             exchanges: ExchangeLog::default(),
+            outbound: Arc::new(job.outbound.clone()),
+            deadline,
+            cancel: job.cancel.clone(),
         }),
         state: Rc::new(RefCell::new(HostState::default())),
     };

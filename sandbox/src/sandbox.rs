@@ -62,6 +62,7 @@ impl Sandbox {
             memory_limit: self.config.memory_limit,
             client: self.config.http.clone(),
             http_timeout_default: self.config.http_timeout_default,
+            outbound: self.config.outbound.clone(),
             handle: tokio::runtime::Handle::current(),
             cancel,
             completions,

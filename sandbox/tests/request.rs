@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use common::{call, sandbox, value};
-use sandbox::{CallResult, ScriptCall};
+use sandbox::{CallResult, HostRule, Outbound, Sandbox, SandboxConfig, ScriptCall};
 use serde_json::{Value, json};
 
 /// Echoes the request as JSON: method, path and query, lower-case headers, body text.
@@ -76,6 +76,11 @@ async fn redirect() -> Response {
     (StatusCode::FOUND, [("location", "/echo?from=redirect")]).into_response()
 }
 
+/// Redirects to a host outside the default allowlist.
+async fn redirect_away() -> Response {
+    (StatusCode::FOUND, [("location", "http://203.0.113.9:8080/collect")]).into_response()
+}
+
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_secs(2)).await;
     "late"
@@ -88,6 +93,7 @@ async fn server() -> String {
         .route("/api/v1/authn", post(authn))
         .route("/cookies", get(cookies))
         .route("/redirect", any(redirect))
+        .route("/redirect-away", any(redirect_away))
         .route("/slow", get(slow))
         .route("/text", get(|| async { "plain text" }))
         .route("/empty", get(|| async { StatusCode::NO_CONTENT }));
@@ -264,7 +270,11 @@ async fn connection_refused_crashes_the_documented_script_like_node() {
 
 #[tokio::test]
 async fn unknown_hosts_fail_like_getaddrinfo() {
-    let outcome = sandbox()
+    let sandbox = Sandbox::new(SandboxConfig {
+        outbound: Outbound::Any,
+        ..SandboxConfig::default()
+    });
+    let outcome = sandbox
         .run(call(
             "function f(callback) { request('http://nonexistent.invalid/x', function (err) { callback(null, [err.message, err.code, err.syscall, err.hostname]); }); }",
             vec![],
@@ -576,4 +586,105 @@ where
         out.push(handle.await.unwrap_or_else(|e| panic!("join: {e}")));
     }
     out
+}
+
+#[tokio::test]
+async fn hosts_outside_the_allowlist_are_refused_before_connecting() {
+    let outcome = sandbox()
+        .run(call(
+            "function f(callback) { request({ url: 'https://api.example.com/v1/users?q=1', headers: { Authorization: 'SSWS secret' } }, function (err, res) { callback(null, [err.message, err.code, err.errno, err.syscall, err.address, err.port, res === undefined]); }); }",
+            vec![],
+        ))
+        .await;
+    assert_eq!(
+        value(&outcome),
+        json!([
+            "connect EACCES api.example.com:443 (outbound request not allowed by the sandbox: add the host to the allowlist)",
+            "EACCES",
+            -13,
+            "connect",
+            "api.example.com",
+            443,
+            true
+        ])
+    );
+    assert_eq!(outcome.http.len(), 1);
+    let exchange = &outcome.http[0];
+    assert_eq!(exchange.url, "https://api.example.com/v1/users?q=1");
+    assert_eq!(exchange.status, None);
+    assert_eq!(
+        exchange.error.as_deref(),
+        Some(
+            "connect EACCES api.example.com:443 (outbound request not allowed by the sandbox: add the host to the allowlist)"
+        )
+    );
+    assert!(
+        exchange
+            .request_headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v == "[masked]")
+    );
+
+    // the documented pattern of scripts that ignore the error crashes as it would on a dead host
+    let outcome = sandbox()
+        .run(call(
+            "function f(callback) {\n  request('http://10.1.2.3/x', function (err, res) {\n    callback(null, res.statusCode);\n  });\n}",
+            vec![],
+        ))
+        .await;
+    let CallResult::Threw(e) = &outcome.result else {
+        panic!("expected Threw, got {:?}", outcome.result);
+    };
+    assert_eq!(e.message, "Cannot read properties of undefined (reading 'statusCode')");
+    assert_eq!(e.line, Some(3));
+}
+
+#[tokio::test]
+async fn redirects_to_hosts_outside_the_allowlist_are_refused() {
+    let base = server().await;
+    let outcome = sandbox()
+        .run(with_config(
+            "function f(callback) { request(configuration.BASE + '/redirect-away', function (err) { callback(null, [err.message, err.code]); }); }",
+            vec![],
+            &base,
+        ))
+        .await;
+    assert_eq!(
+        value(&outcome),
+        json!([
+            "connect EACCES 203.0.113.9:8080 (outbound request not allowed by the sandbox: add the host to the allowlist)",
+            "EACCES"
+        ])
+    );
+    let hops: Vec<(String, Option<u16>, bool)> = outcome
+        .http
+        .iter()
+        .map(|x| (x.url.clone(), x.status, x.error.is_some()))
+        .collect();
+    assert_eq!(
+        hops,
+        vec![
+            (format!("{base}/redirect-away"), Some(302), false),
+            ("http://203.0.113.9:8080/collect".to_owned(), None, true),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn allowlisted_names_and_ports_are_reachable() {
+    let base = server().await;
+    let port = base.rsplit(':').next().unwrap_or_default().to_owned();
+    // localhost on the server's port only
+    let rule: HostRule = format!("localhost:{port}").parse().expect("a valid rule");
+    let sandbox = Sandbox::new(SandboxConfig {
+        outbound: Outbound::Allow(vec![rule]),
+        ..SandboxConfig::default()
+    });
+    let script = "function f(callback) { request(configuration.BASE + '/text', function (err, res, body) { callback(null, err ? err.code : body); }); }";
+    let local = base.replace("127.0.0.1", "localhost");
+    let outcome = sandbox.run(with_config(script, vec![], &local)).await;
+    assert_eq!(value(&outcome), json!("plain text"));
+    // the address itself is not on the list
+    let outcome = sandbox.run(with_config(script, vec![], &base)).await;
+    assert_eq!(value(&outcome), json!("EACCES"));
 }

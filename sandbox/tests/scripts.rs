@@ -447,10 +447,10 @@ async fn calls_are_isolated() {
 #[tokio::test]
 async fn no_access_to_the_host() {
     let globals = eval(
-        "['require', 'process', 'module', 'exports', 'std', 'os', '__dirname', 'fetch'].map(function (n) { return typeof globalThis[n]; })",
+        "['process', 'module', 'exports', 'std', 'os', '__dirname', 'fetch'].map(function (n) { return typeof globalThis[n]; })",
     )
     .await;
-    assert_eq!(globals, serde_json::Value::Array(vec![json!("undefined"); 8]));
+    assert_eq!(globals, serde_json::Value::Array(vec![json!("undefined"); 7]));
     assert_eq!(eval("global === globalThis").await, json!(true));
 }
 
@@ -737,7 +737,12 @@ async fn outcomes_serialise() {
     let config = serde_json::to_value(sandbox()).unwrap_or_default();
     assert_eq!(
         config,
-        json!({ "time_limit": 5000, "memory_limit": 67108864, "http_timeout_default": null })
+        json!({
+            "time_limit": 5000,
+            "memory_limit": 67108864,
+            "http_timeout_default": null,
+            "outbound": ["127.0.0.0/8", "::1", "localhost"]
+        })
     );
     let call = serde_json::to_value(call("function f(cb) {}", vec![json!(1)])).unwrap_or_default();
     assert_eq!(call["source"], json!("function f(cb) {}"));

@@ -72,6 +72,13 @@ pub(crate) fn to_exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>, file_name: &
             line,
             column,
         )
+    } else if name == "InternalError" && message == "string too long" {
+        (
+            "RangeError".to_owned(),
+            "Invalid string length".to_owned(),
+            line,
+            column,
+        )
     } else {
         let mapped = v8_message(&name, &message, source, line.zip(column), false);
         let (line, column) = mapped.position.map_or((line, column), |(l, c)| (Some(l), Some(c)));

@@ -2,7 +2,7 @@
 // so that `new Buffer(x)`, `Buffer(x)`, `instanceof Buffer`, subarray/species and JSON all
 // behave as in Node. utf8/base64/base64url/hex conversions call into Rust
 // (native.bufEncode/bufDecode); latin1/binary/ascii/utf16le are done here.
-(function (native, global) {
+(function (native, global, load) {
   'use strict';
   var toWellFormed = String.prototype.toWellFormed;
   var fromCharCode = String.fromCharCode;
@@ -441,6 +441,41 @@
     }
   });
 
-  global.Buffer = Buffer;
-  return { Buffer: Buffer };
+  function domError(name, message) {
+    var err = new Error(message);
+    err.name = name;
+    return err;
+  }
+
+  function requireInput(count) {
+    if (count === 0) {
+      throw codedError(TypeError, 'ERR_MISSING_ARGS', 'The "input" argument must be specified');
+    }
+  }
+
+  // WHATWG forgiving-base64, as Node's globals atob/btoa.
+  function btoa(input) {
+    requireInput(arguments.length);
+    input = '' + input;
+    for (var i = 0; i < input.length; i++) {
+      if (input.charCodeAt(i) > 0xff) {
+        throw domError('InvalidCharacterError', 'Invalid character');
+      }
+    }
+    return stringBytes(input, 'latin1').toString('base64');
+  }
+
+  function atob(input) {
+    requireInput(arguments.length);
+    input = ('' + input).replace(/[\t\n\f\r ]/g, '');
+    if (input.length % 4 === 0) {
+      input = input.replace(/={1,2}$/, '');
+    }
+    if (input.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(input)) {
+      throw domError('InvalidCharacterError', 'The string to be decoded is not correctly encoded.');
+    }
+    return stringBytes(input, 'base64').toString('latin1');
+  }
+
+  return { Buffer: Buffer, atob: atob, btoa: btoa };
 })

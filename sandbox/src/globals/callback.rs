@@ -1,5 +1,6 @@
 //! The `callback` argument: records the first call as a [`CallbackRecord`] and turns later
-//! calls into a console warning (Auth0: calling it twice is undefined behaviour).
+//! calls into a console warning (Auth0: calling it twice is undefined behaviour); a call made
+//! after the deadline is ignored, so the call ends as timed out.
 
 use rquickjs::{Ctx, Function, Object, Value};
 
@@ -29,6 +30,11 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
                     },
                     None => None,
                 };
+                // A callback after the deadline does not count: Auth0 has given up by then (a
+                // native computation may return past it before the engine is interrupted).
+                if h.services.expired() {
+                    return Ok(());
+                }
                 let mut state = h.state.borrow_mut();
                 if state.callback.is_none() {
                     state.callback = Some(CallbackRecord { error, value });

@@ -514,7 +514,6 @@
     }
   };
   console.timeLog = console.timeEnd;
-  global.console = console;
 
-  return { inspect: inspect, format: format };
+  return { console: console, inspect: inspect, format: format };
 })

@@ -1,44 +1,66 @@
-// Lazy globals. Parsing the larger globals costs more than the rest of a call, and most
-// scripts use one or two of them, so `Buffer`, `console`, the timers and `request` start as
-// accessors on the global object: the first read evaluates the module (native.loadModule),
-// which replaces them with ordinary properties; an assignment simply shadows them. `load`
-// also gives the event loop the modules' entry points (timers' `fire`, request's `complete`).
+// Lazy modules and globals. Parsing the larger files costs more than the rest of a call, and
+// most scripts use one or two of them, so each is evaluated on first use: `load(name)` runs
+// the file (native.loadModule) once and caches what it returns, and `lazy(keys, provide)`
+// makes global names accessors that, on first read, replace themselves with ordinary
+// properties holding `provide(key)`. An assignment simply shadows an accessor; a name the
+// script has already replaced is left alone when its neighbours are installed. `load` also
+// gives the event loop the modules' entry points (timers' `fire`, request's `complete`) and
+// `require` (require.js) its modules.
 (function (native, global) {
   'use strict';
+  var hasOwn = Object.prototype.hasOwnProperty;
+  var defineProperty = Object.defineProperty;
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
   var loaded = {};
 
   function load(name) {
-    if (!Object.prototype.hasOwnProperty.call(loaded, name)) {
-      loaded[name] = native.loadModule(name, native, global);
+    if (!hasOwn.call(loaded, name)) {
+      loaded[name] = native.loadModule(name, native, global, load);
     }
     return loaded[name];
   }
 
-  function lazy(name, names) {
-    names.forEach(function (key) {
-      Object.defineProperty(global, key, {
+  function plain(key, value) {
+    defineProperty(global, key, { value: value, writable: true, enumerable: true, configurable: true });
+  }
+
+  function lazy(keys, provide) {
+    var getters = {};
+    function install() {
+      for (var i = 0; i < keys.length; i++) {
+        var key = keys[i];
+        var descriptor = getOwnPropertyDescriptor(global, key);
+        if (descriptor && descriptor.get === getters[key]) {
+          plain(key, provide(key));
+        }
+      }
+    }
+    keys.forEach(function (key) {
+      getters[key] = function () {
+        install();
+        return global[key];
+      };
+      defineProperty(global, key, {
         configurable: true,
         enumerable: false,
-        get: function () {
-          names.forEach(function (other) {
-            delete global[other];
-          });
-          load(name);
-          return global[key];
-        },
+        get: getters[key],
         set: function (value) {
-          Object.defineProperty(global, key, {
-            value: value, writable: true, enumerable: true, configurable: true
-          });
+          plain(key, value);
         }
       });
     });
   }
 
-  lazy('buffer', ['Buffer']);
-  lazy('console', ['console']);
-  lazy('timers', ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate']);
-  lazy('request', ['request']);
+  function from(name) {
+    return function (key) {
+      return load(name)[key];
+    };
+  }
 
-  return { load: load };
+  lazy(['Buffer'], from('buffer'));
+  lazy(['console'], from('console'));
+  lazy(['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'], from('timers'));
+  lazy(['request'], from('request'));
+
+  return { load: load, lazy: lazy };
 })

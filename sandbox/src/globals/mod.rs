@@ -1,27 +1,29 @@
 //! The globals a script sees, as Auth0's Node sandbox provides them.
 //!
 //! Each global is a pair: a JavaScript file (`*.js`, included with `include_str!`) that
-//! evaluates to `function (native, global) { ... }` and defines the Node-facing API, and a Rust
-//! module that registers the native functions the JavaScript calls through the private
-//! `native` object (never reachable from the script). The small ones run for every call, in
-//! this order; `loader.js` makes the large ones (marked *lazy*) accessors on the global object
-//! that evaluate their file on first use, since parsing them costs more than the rest of a
-//! call:
+//! evaluates to `function (native, global, load) { ... }` and defines the Node-facing API (the
+//! small ones install their globals themselves, the lazy ones return them), and a Rust module
+//! that registers the native functions the JavaScript calls through the private `native`
+//! object (never reachable from the script). The small ones run for every call, in this
+//! order; `loader.js` makes the large ones (marked *lazy*) accessors on the global object that
+//! evaluate their file on first use, since parsing them costs more than the rest of a call:
 //!
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
 //! | `stack.js`    | V8-style `Error.prepareStackTrace` and messages                 |
 //! | `json.js`     | `JSON.parse` with V8's error messages                           |
 //! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` |
-//! | `loader.js`   | the lazy accessors below                                        |
+//! | `loader.js`   | the lazy accessors below, and `load(name)` for lazy files       |
+//! | `require.js`  | `require` and its lazy globals (see [`crate::modules`])          |
 //! | `callback.js` | the `callback` argument                                         |
-//! | `buffer.js`   | `Buffer` (lazy)                                                 |
+//! | `buffer.js`   | `Buffer`, `atob`, `btoa` (lazy)                                 |
 //! | `console.js`  | `console` (lazy)                                                |
 //! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
 //! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
 //!
 //! Plus `global` (= `globalThis`) and the frozen `configuration`. Nothing reaches the file
-//! system, processes or the environment; there is no `require` (see [`crate::modules`]).
+//! system, processes or the environment; `require` offers only the modules of
+//! [`crate::modules`].
 
 pub(crate) mod buffer;
 pub(crate) mod callback;
@@ -39,6 +41,7 @@ use rquickjs::context::EvalOptions;
 use rquickjs::{Ctx, Exception, Function, Object, Value};
 
 use crate::host::Host;
+use crate::modules;
 
 /// Entry points into the JavaScript side that the event loop calls.
 #[derive(Debug)]
@@ -70,7 +73,7 @@ impl<'js> Hooks<'js> {
     }
 }
 
-/// The lazily loaded modules: name, file name, source.
+/// The lazily loaded globals: name, file name, source.
 const LAZY: &[(&str, &str, &str)] = &[
     ("buffer", "buffer.js", buffer::JS),
     ("console", "console.js", console::JS),
@@ -95,16 +98,19 @@ pub(crate) fn install<'js>(
     timers::register(ctx, &native, host)?;
     request::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
+    modules::register(ctx, &native, host)?;
 
     native.set(
         "loadModule",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, name: String, native: Object<'js>| -> rquickjs::Result<Object<'js>> {
-                match LAZY.iter().find(|(module, _, _)| *module == name) {
-                    Some((_, file, source)) => run(&ctx, file, source, &native),
-                    None => Err(Exception::throw_message(&ctx, &format!("no module {name}"))),
-                }
+            |ctx: Ctx<'js>, name: String, native: Object<'js>, _global: Value<'js>, load: Value<'js>| match LAZY
+                .iter()
+                .chain(modules::MODULES)
+                .find(|(module, _, _)| *module == name)
+            {
+                Some((_, file, source)) => run_with(&ctx, file, source, &native, load),
+                None => Err(Exception::throw_message(&ctx, &format!("no module {name}"))),
             },
         )?,
     )?;
@@ -116,6 +122,13 @@ pub(crate) fn install<'js>(
     run(ctx, "json.js", json::JS, &native)?;
     run(ctx, "errors.js", errors::JS, &native)?;
     let loader_js = run(ctx, "loader.js", LOADER_JS, &native)?;
+    run_with(
+        ctx,
+        "require.js",
+        modules::REQUIRE_JS,
+        &native,
+        loader_js.clone().into_value(),
+    )?;
     let callback_js = run(ctx, "callback.js", callback::JS, &native)?;
 
     let config = Object::new(ctx.clone())?;
@@ -135,11 +148,23 @@ pub(crate) fn install<'js>(
 
 /// Evaluates one prelude file (a function expression) and calls it with `(native, global)`.
 fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &str, native: &Object<'js>) -> rquickjs::Result<Object<'js>> {
+    run_with(ctx, name, source, native, Value::new_undefined(ctx.clone()))
+}
+
+/// Evaluates one prelude file and calls it with `(native, global, extra)`: lazy files get
+/// `load` (see `loader.js`), `require.js` the loader itself.
+fn run_with<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    source: &str,
+    native: &Object<'js>,
+    extra: Value<'js>,
+) -> rquickjs::Result<Object<'js>> {
     let mut options = EvalOptions::default();
     options.strict = false;
     options.filename = Some(format!("sandbox:{name}"));
     let function: Function<'js> = ctx.eval_with_options(source, options)?;
-    function.call((native.clone(), ctx.globals()))
+    function.call((native.clone(), ctx.globals(), extra))
 }
 
 /// JavaScript's `Number.prototype.toString()` for the common cases.

@@ -5,7 +5,7 @@
 // request does. The exchange itself (redirects, timeouts, Node-like network errors) runs in
 // Rust (native.httpStart) and comes back through `complete(id, error, response)`. `Buffer` is
 // only touched (and so loaded) when the script itself deals in Buffers.
-(function (native, global) {
+(function (native, global, load) {
   'use strict';
   var toWellFormed = String.prototype.toWellFormed;
   var stringify = JSON.stringify;
@@ -407,10 +407,10 @@
         length = native.utf8Length(bodyText);
       } else if (ArrayBuffer.isView(self.body)) {
         var view = self.body;
-        bodyBinary = global.Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
+        bodyBinary = load('buffer').Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
         length = view.byteLength;
       } else if (Array.isArray(self.body) && self.body.every(isBuffer)) {
-        bodyBinary = global.Buffer.concat(self.body).toString('latin1');
+        bodyBinary = load('buffer').Buffer.concat(self.body).toString('latin1');
         length = bodyBinary.length;
       }
       if (!self._headers.has('content-length')) {
@@ -526,7 +526,7 @@
       if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') {
         body = res.text;
       } else {
-        var bytes = global.Buffer.from(res.body);
+        var bytes = load('buffer').Buffer.from(res.body);
         body = encoding === null ? bytes : bytes.toString(encoding);
       }
     }
@@ -538,7 +538,7 @@
       }
     }
     if (body === undefined && !self._json) {
-      body = self.encoding === null ? global.Buffer.alloc(0) : '';
+      body = self.encoding === null ? load('buffer').Buffer.alloc(0) : '';
     }
     response.body = body;
     self.response = response;
@@ -607,7 +607,5 @@
     return request;
   }
 
-  global.request = makeRequest(undefined);
-
-  return { complete: complete };
+  return { request: makeRequest(undefined), complete: complete };
 })

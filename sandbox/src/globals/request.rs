@@ -7,7 +7,8 @@
 //! between body chunks), maps failures to the errors Node would produce (`connect
 //! ECONNREFUSED 127.0.0.1:4000`, `getaddrinfo ENOTFOUND host`, `ESOCKETTIMEDOUT`, ...) and
 //! sends the result back to the event loop as a [`Completion`]. Every hop is logged as an
-//! [`HttpExchange`] with credentials masked.
+//! [`HttpExchange`] with credentials masked. Every hop is first checked against the sandbox's
+//! [`Outbound`] policy; a refused hop fails with `connect EACCES` without being sent.
 
 use std::net::IpAddr;
 
@@ -18,6 +19,7 @@ use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, IntoJs, Object, Val
 
 use super::legacy_url;
 use crate::host::{Completion, ExchangeLog, Host};
+use crate::outbound::{Outbound, refusal_message};
 use crate::outcome::HttpExchange;
 
 /// JavaScript half of `request`.
@@ -218,10 +220,11 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     let log = services.exchanges.clone();
     let tx = services.completions.clone();
     let limit = services.body_limit;
+    let outbound = services.outbound.clone();
     // The first hop is logged now: the call may end before the task gets to run.
     log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers));
     let task = services.handle.spawn(async move {
-        let result = perform(&client, spec, id, &log, limit).await;
+        let result = perform(&client, &outbound, spec, id, &log, limit).await;
         // The receiver is gone when the call already ended; nothing to do then.
         let _ = tx.send(Completion::Http { id, result });
     });
@@ -244,6 +247,7 @@ fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> H
 /// Runs one request, following redirects (hop 0 is already logged).
 async fn perform(
     client: &reqwest::Client,
+    outbound: &Outbound,
     spec: HttpSpec,
     op: u64,
     log: &ExchangeLog,
@@ -257,6 +261,11 @@ async fn perform(
     for hop in 0u32.. {
         if hop > 0 {
             log.start(op, hop, exchange_for(&method, &url, &headers));
+        }
+        if !outbound.allows(&url) {
+            let failure = refused_by_policy(&url);
+            log.finish(op, hop, None, Some(failure.message.clone()));
+            return Err(failure);
         }
         let response = match send_once(
             client,
@@ -488,6 +497,21 @@ async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
         HttpFailure::plain(err.to_string())
     } else {
         HttpFailure::plain(chain)
+    }
+}
+
+/// A hop the outbound policy does not allow: Node's error for a connection it may not make
+/// (`EACCES`), with the reason appended.
+fn refused_by_policy(url: &url::Url) -> HttpFailure {
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let port = url.port_or_known_default().unwrap_or(80);
+    HttpFailure {
+        code: Some("EACCES".to_owned()),
+        errno: Some(-13),
+        syscall: Some("connect".to_owned()),
+        address: Some(host.clone()),
+        port: Some(port),
+        ..HttpFailure::plain(refusal_message(&host, port))
     }
 }
 

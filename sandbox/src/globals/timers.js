@@ -73,24 +73,33 @@
     }
   }
 
-  global.setTimeout = function setTimeout(fn, ms) {
+  function setTimeout(fn, ms) {
     return schedule(fn, ms, Array.prototype.slice.call(arguments, 2), false);
-  };
-  global.setInterval = function setInterval(fn, ms) {
+  }
+  function setInterval(fn, ms) {
     return schedule(fn, ms, Array.prototype.slice.call(arguments, 2), true);
-  };
-  global.setImmediate = function setImmediate(fn) {
+  }
+  function setImmediate(fn) {
     checkCallback(fn);
     var id = native.timerStart(0, false);
     var handle = new Immediate(id);
     entries.set(id, { fn: fn, args: Array.prototype.slice.call(arguments, 1), handle: handle, repeat: false });
     return handle;
-  };
-  global.clearTimeout = clear;
-  global.clearInterval = clear;
-  global.clearImmediate = clear;
+  }
 
   return {
+    setTimeout: setTimeout,
+    setInterval: setInterval,
+    setImmediate: setImmediate,
+    clearTimeout: function clearTimeout(handle) {
+      clear(handle);
+    },
+    clearInterval: function clearInterval(handle) {
+      clear(handle);
+    },
+    clearImmediate: function clearImmediate(handle) {
+      clear(handle);
+    },
     fire: function fire(id) {
       var entry = entries.get(id);
       if (!entry) {

@@ -1,9 +1,56 @@
-//! Home of `require` (not provided yet).
+//! `require`: the modules a script can load, as Auth0's sandbox offers them.
 //!
-//! Auth0 lets scripts `require` modules from an allow-list ("Can I require"), optionally
-//! pinned (`require('bcrypt@0.8.5')`). A later task adds a `require` global here: an allow-list
-//! mapping module names (version suffix stripped) to implementations, each either a JavaScript
-//! file evaluated like the globals in [`crate::globals`] (a `function (native, global)` that
-//! returns the module's exports) or native functions registered on the private `native`
-//! object, and `globals::install` would define `require` from that list. Until then scripts
-//! that call `require` fail with `ReferenceError: require is not defined`.
+//! Auth0 lets scripts `require` npm modules from its "Can I require" allow-list, optionally
+//! pinned (`require('bcrypt@0.8.5')`), and its legacy sandbox injected a few of them as
+//! globals. Ferry provides the ones custom database scripts use for passwords, hashing and
+//! HTTP, in the same pair form as [`crate::globals`]: a JavaScript file that evaluates to
+//! `function (native, global, load) { ... }` and returns the module's exports, and, where
+//! bytes are crunched, a Rust module that registers natives on the private `native` object.
+//! Every file is evaluated lazily, the first time it is required.
+//!
+//! | `require(...)`          | file             | what it offers                                          |
+//! |-------------------------|------------------|---------------------------------------------------------|
+//! | `bcrypt`, `bcryptjs`    | `bcrypt.js`      | hash/compare/genSalt, sync, callbacks and promises (native, `bcrypt` crate) |
+//! | `crypto`                | `crypto.js`      | createHash/createHmac (md5, sha1, sha2), randomBytes, randomUUID, getRandomValues, timingSafeEqual, pbkdf2 (native) |
+//! | `request`               | (the global)     | the npm `request` module                                |
+//! | `querystring`           | `querystring.js` | Node's querystring                                      |
+//! | `qs`                    | `qs.js`          | the npm `qs` module (nested brackets)                   |
+//! | `util`                  | `util.js`        | format, inspect, promisify, callbackify, inherits, ...   |
+//! | `url`                   | `url.js`         | legacy parse/format/resolve, `URL`, `URLSearchParams`    |
+//! | `buffer`                | (the global)     | `{ Buffer, atob, btoa }`                                |
+//!
+//! `require.js` defines `require` itself and the lazy globals `bcrypt`, `crypto`,
+//! `querystring` (the legacy sandbox's), `URL`, `URLSearchParams`, `atob` and `btoa` (Node's);
+//! a global and its module are the same object. Anything else fails with Node's `Cannot find
+//! module 'x'` (code `MODULE_NOT_FOUND`) followed by the reason: Node modules that reach the
+//! host (`fs`, `child_process`, `os`, `net`, `http`, ...) are withheld on purpose, other
+//! modules are simply not provided.
+
+pub(crate) mod bcrypt;
+pub(crate) mod crypto;
+pub(crate) mod url;
+
+use rquickjs::{Ctx, Object};
+
+use crate::host::Host;
+
+/// `require` and the legacy globals.
+pub(crate) const REQUIRE_JS: &str = include_str!("require.js");
+
+/// The lazily loaded modules: name (for `load`), file name, source.
+pub(crate) const MODULES: &[(&str, &str, &str)] = &[
+    ("bcrypt", "bcrypt.js", bcrypt::JS),
+    ("crypto", "crypto.js", crypto::JS),
+    ("querystring", "querystring.js", include_str!("querystring.js")),
+    ("qs", "qs.js", include_str!("qs.js")),
+    ("util", "util.js", include_str!("util.js")),
+    ("url", "url.js", url::JS),
+];
+
+/// Registers the natives of every module (cheap: no module file is evaluated here).
+pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+    bcrypt::register(ctx, native, host)?;
+    crypto::register(ctx, native, host)?;
+    url::register(ctx, native, host)?;
+    Ok(())
+}
