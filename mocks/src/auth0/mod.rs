@@ -12,6 +12,7 @@
 //! a script error at `/oauth/token`, say) the choice is named in the module that makes it.
 
 mod authenticate;
+mod authorize;
 mod connections;
 mod dbconnections;
 pub mod error;
@@ -545,6 +546,8 @@ impl Provider for Auth0 {
                 get(dbconnections::reset_page_get).post(dbconnections::reset_create),
             )
             .route("/userinfo", get(tokens::userinfo_get))
+            .route("/authorize", get(authorize::authorize_get))
+            .route(authorize::LOGIN_PATH, post(authorize::login_create))
             .route("/dbconnections/signup", post(signup::signup_create))
             .route(
                 "/api/v2/users",

@@ -136,6 +136,13 @@ impl Tenant {
         self.scripts.push_back(execution);
     }
 
+    /// Import jobs, oldest first (ties in id order).
+    fn jobs_by_creation(&self) -> Vec<&super::jobs::Job> {
+        let mut jobs: Vec<_> = self.jobs.values().collect();
+        jobs.sort_by_key(|job| job.created_at);
+        jobs
+    }
+
     /// The state view for dashboards: no secrets, no hashes.
     pub(crate) fn view(&self) -> Value {
         json!({
@@ -146,6 +153,36 @@ impl Tenant {
             "users": self.users.iter().take(1000).map(StoredUser::to_api).collect::<Vec<_>>(),
             "outbox": self.outbox,
             "logs": self.logs,
+            "jobs": self.jobs_by_creation().into_iter().map(job_view).collect::<Vec<_>>(),
         })
     }
+}
+
+/// An import job as `GET /api/v2/jobs/{id}` shows it, with the errors its errors endpoint lists
+/// (already redacted).
+fn job_view(job: &super::jobs::Job) -> Value {
+    let mut out = json!({
+        "type": "users_import",
+        "id": job.id,
+        "status": job.status,
+        "connection_id": job.connection_id,
+        "connection": job.connection,
+        "upsert": job.upsert,
+        "send_completion_email": job.send_completion_email,
+        "created_at": crate::kit::clock::iso_millis(job.created_at),
+        "errors": job.errors,
+    });
+    if let Some(external_id) = &job.external_id {
+        out["external_id"] = json!(external_id);
+    }
+    if let Some(summary) = &job.summary {
+        out["summary"] = json!(summary);
+    }
+    if let Some(details) = &job.status_details {
+        out["status_details"] = json!(details);
+    }
+    if let Some(finished_at) = job.finished_at {
+        out["finished_at"] = json!(crate::kit::clock::iso_millis(finished_at));
+    }
+    out
 }
