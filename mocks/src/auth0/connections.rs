@@ -18,8 +18,16 @@ use super::Auth0;
 use super::error::ApiError;
 use super::model::Connection;
 
+/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
+/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
 fn invalid_body(message: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("Payload validation error: '{message}'."), "invalid_body")
+    let message = message.to_string();
+    let text = if message.contains("' on property ") {
+        format!("Payload validation error: '{message}.")
+    } else {
+        format!("Payload validation error: '{message}'.")
+    };
+    ApiError::bad_request(text, "invalid_body")
 }
 
 fn not_found() -> ApiError {
@@ -140,7 +148,7 @@ pub(crate) async fn connections_create(State(auth0): State<Auth0>, headers: Head
         };
         if !valid_name(&name) {
             return Err(invalid_body(format!(
-                "String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$' on property name: {name}"
+                "String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$: {name}' on property name"
             )));
         }
         let strategy = match body.remove("strategy") {

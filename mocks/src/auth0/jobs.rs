@@ -17,6 +17,7 @@
 use std::collections::HashSet;
 
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -108,8 +109,16 @@ fn job_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "The job does not exist", Some("inexistent_job"))
 }
 
+/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
+/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
 fn payload_error(message: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("Payload validation error: '{message}'."), "invalid_body")
+    let message = message.to_string();
+    let text = if message.contains("' on property ") {
+        format!("Payload validation error: '{message}.")
+    } else {
+        format!("Payload validation error: '{message}'.")
+    };
+    ApiError::bad_request(text, "invalid_body")
 }
 
 /// The fields of the multipart request.
@@ -181,7 +190,7 @@ fn is_connection_id(id: &str) -> bool {
 pub(crate) async fn users_imports_create(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     match create(&auth0, &headers, multipart).await {
         Ok(job) => (StatusCode::ACCEPTED, Json(job)).into_response(),
@@ -189,8 +198,16 @@ pub(crate) async fn users_imports_create(
     }
 }
 
-async fn create(auth0: &Auth0, headers: &HeaderMap, multipart: Multipart) -> Result<Value, ApiError> {
+async fn create(
+    auth0: &Auth0,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Value, ApiError> {
+    // The token is checked first, and a body that is not multipart at all gets Auth0's error
+    // shape rather than the framework's plain-text rejection.
     auth0.authorize(headers, &["create:users"])?;
+    let multipart = multipart
+        .map_err(|e| ApiError::bad_request(format!("Invalid multipart payload: {}", e.body_text()), "invalid_body"))?;
     let request = read_request(multipart).await?;
     if request.users.len() > MAX_FILE_BYTES {
         return Err(ApiError::new(
@@ -200,10 +217,10 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, multipart: Multipart) -> Res
         ));
     }
     if !is_connection_id(&request.connection_id) {
-        return Err(payload_error(format!(
-            "String does not match pattern ^con_[A-Za-z0-9]{{16}}$: {}' on property connection_id",
-            request.connection_id
-        )));
+        // Auth0's documented wording names the pattern, not the value.
+        return Err(payload_error(
+            "String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id",
+        ));
     }
     let now = auth0.kit().clock.now();
     let id = format!("job_{}", auth0.kit().ids.alnum(16));
@@ -301,8 +318,15 @@ fn error(code: &str, message: &str) -> Value {
 
 /// Processes a job's file: every row checked, then inserted, updated or failed.
 fn process(auth0: &Auth0, job_id: &str, file: &[u8]) {
+    let now = auth0.kit().clock.now();
     let Some((connection_name, upsert)) = auth0.with_tenant(|t| {
+        expire_jobs(t, now);
         let job = t.jobs.get_mut(job_id)?;
+        // A job that timed out (or was otherwise finished) while it waited stays as it is:
+        // its users are not imported after all.
+        if !job.active() {
+            return None;
+        }
         job.status = JobStatus::Processing;
         Some((job.connection.clone(), job.upsert))
     }) else {

@@ -188,6 +188,10 @@ impl Parser {
                 quoted: true,
             }),
             Some(Token::Word(word)) => {
+                if (word == "AND" || word == "OR") && self.peek() != Some(&Token::Colon) {
+                    // An operator where a term should be (`AND`, `a OR`, `(OR b)`).
+                    return Err(format!("unexpected {word}"));
+                }
                 if self.peek() != Some(&Token::Colon) {
                     return Ok(Query::Term {
                         field: None,
@@ -459,5 +463,8 @@ mod tests {
         assert!(parse("(email:a").is_err());
         assert!(parse("logins_count:[1 5]").is_err());
         assert!(parse("").is_err());
+        assert!(parse("AND").is_err());
+        assert!(parse("email:a OR").is_err());
+        assert!(parse("email:a AND OR name:b").is_err());
     }
 }

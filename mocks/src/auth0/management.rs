@@ -71,12 +71,23 @@ fn query_error(message: impl Into<String>) -> ApiError {
 }
 
 fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError> {
+    // Auth0 quotes the parameter's description from its API reference.
+    let description = match name {
+        "include_totals" => {
+            "Return results inside an object that contains the total result count (true) or as a direct array of results (false, default)."
+        }
+        "include_fields" => "Whether specified fields are to be included (true) or excluded (false).",
+        "primary_order" => {
+            "If true (default), results are returned in a deterministic order. If false, results may be returned in a non-deterministic order, which enhances performance."
+        }
+        _ => "",
+    };
     match value {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
         Some(_) => Err(query_error(format!(
-            "Query validation error: 'Expected type boolean but found type string' on property {name} (Whether to include totals)."
+            "Query validation error: 'Expected type boolean but found type string' on property {name} ({description})."
         ))),
     }
 }
@@ -139,7 +150,7 @@ fn list(auth0: &Auth0, headers: &HeaderMap, q: &UsersQuery) -> Result<Value, Api
     let include_totals = parse_flag(q.include_totals.as_deref(), "include_totals")?.unwrap_or(false);
     let include_fields = parse_flag(q.include_fields.as_deref(), "include_fields")?.unwrap_or(true);
     let _ = parse_flag(q.primary_order.as_deref(), "primary_order")?;
-    if (page + 1).saturating_mul(per_page) > MAX_RESULTS && per_page > 0 {
+    if page.saturating_add(1).saturating_mul(per_page) > MAX_RESULTS && per_page > 0 {
         return Err(ApiError::bad_request(
             "You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation",
             "invalid_paging",

@@ -152,7 +152,10 @@ fn client_credentials(headers: &HeaderMap, params: &HashMap<String, String>) -> 
     }
 }
 
-/// Authenticates the client: unknown ids and wrong secrets both answer 401 `access_denied`.
+/// Authenticates the client: unknown ids, wrong secrets and a missing secret of a confidential
+/// application all answer 401 `access_denied`. Only single-page and native applications are
+/// public (Auth0's token endpoint authentication method `none`); regular web and
+/// machine-to-machine applications authenticate with their secret whatever the grant.
 fn authenticate_client(
     auth0: &Auth0,
     headers: &HeaderMap,
@@ -175,7 +178,7 @@ fn authenticate_client(
             "Unauthorized",
         ));
     };
-    let confidential = client.app_type == "non_interactive" || grant == "client_credentials";
+    let confidential = !matches!(client.app_type.as_str(), "spa" | "native") || grant == "client_credentials";
     match secret {
         Some(secret) if secret != client.client_secret => Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,

@@ -22,8 +22,16 @@ use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default
 use super::scripts::{ScriptVerdict, masked};
 use super::signup::{policy_failures, policy_of};
 
+/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
+/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
 fn invalid_body(message: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("Payload validation error: '{message}'."), "invalid_body")
+    let message = message.to_string();
+    let text = if message.contains("' on property ") {
+        format!("Payload validation error: '{message}.")
+    } else {
+        format!("Payload validation error: '{message}'.")
+    };
+    ApiError::bad_request(text, "invalid_body")
 }
 
 fn conflict(message: &str) -> ApiError {

@@ -1,0 +1,798 @@
+//! The mock Auth0's bulk user imports (auth0.md §3.6, §4) through its router: the multipart
+//! request and every payload error, the 500 KB limit, two active jobs per tenant, the job's
+//! lifecycle and summary, the errors endpoint (204, per-user errors with hashes redacted, a
+//! job-level failure), upsert, expiry after 24 hours and the 2-hour time-out on the manual
+//! clock, and imported `password_hash` / `custom_password_hash` users logging in (and being
+//! re-hashed with bcrypt).
+//!
+//! Run with `cargo test -p mocks --test auth0_jobs`. Jobs are processed by the tenant's import
+//! worker on the test's runtime; tests wait for them by polling `GET /api/v2/jobs/{id}`. The
+//! tenant setting `import_job_min_duration` keeps jobs pending (wall-clock) where a test needs
+//! two of them in flight.
+
+#[path = "auth0_support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use mocks::auth0::{Auth0, DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
+use serde_json::{Value, json};
+
+use support::*;
+
+const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
+const USERS: &str = "con_users00000000001";
+
+const SEED: &str = r#"
+settings: { bcrypt_cost: 4 }
+clients:
+  - { name: Storefront, client_id: storefront-client-id, client_secret: storefront-secret }
+connections:
+  - { name: users, id: con_users00000000001 }
+users:
+  - connection: users
+    user_id: dade
+    email: dade.murphy@example.com
+    password: "Hunter2!"
+    username: zerocool
+    user_metadata: { theme: dark }
+    app_metadata: { plan: gold }
+"#;
+
+async fn setup(extra: &str) -> (Auth0, String) {
+    let auth0 = tenant(SEED);
+    if !extra.is_empty() {
+        seed(&auth0, extra);
+    }
+    let token = management_token(&auth0).await;
+    (auth0, token)
+}
+
+fn file(users: &Value) -> Vec<u8> {
+    serde_json::to_vec(users).expect("json")
+}
+
+/// Imports and waits for the job to finish; returns (accepted job, finished job).
+async fn run_import(auth0: &Auth0, token: &str, users: &Value, fields: &[(&str, &str)]) -> (Value, Value) {
+    let mut all = vec![("connection_id", USERS)];
+    all.extend_from_slice(fields);
+    let res = import(auth0, token, &file(users), &all).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+    let id = res.str("id");
+    let done = finished_job(auth0, token, &id).await;
+    (res.body, done)
+}
+
+async fn errors_of(auth0: &Auth0, token: &str, id: &str) -> Res {
+    send(auth0, get(&format!("/api/v2/jobs/{id}/errors"), token)).await
+}
+
+fn bcrypt4(password: &str) -> String {
+    bcrypt::hash_with_salt(password, 4, [7; 16])
+        .expect("bcrypt")
+        .format_for_version(bcrypt::Version::TwoB)
+}
+
+fn md5_hex(text: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn sha256_base64(text: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()))
+}
+
+// ---------------------------------------------------------------- accepting a job
+
+#[tokio::test]
+async fn a_job_is_accepted_pending_then_completed_with_its_summary() {
+    let (auth0, token) = setup("").await;
+    let users = json!([
+        { "email": "Kate.Libby@example.com", "user_id": "kate", "email_verified": true, "given_name": "Kate", "app_metadata": { "plan": "silver" } },
+        { "email": "paul.cook@example.com", "username": "lordnikon", "user_metadata": { "handle": "Lord Nikon" } },
+        { "email": "joey@example.com", "name": "Joey Pardella", "blocked": true, "phone_number": "+15551234567" },
+    ]);
+    let res = import(
+        &auth0,
+        &token,
+        &file(&users),
+        &[
+            ("connection_id", USERS),
+            ("external_id", "batch-7"),
+            ("send_completion_email", "false"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+    let id = res.str("id");
+    assert!(
+        id.len() == 20 && id.starts_with("job_") && id[4..].chars().all(|c| c.is_ascii_alphanumeric()),
+        "{id}"
+    );
+    assert_eq!(
+        res.body,
+        json!({
+            "type": "users_import",
+            "status": "pending",
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "id": id,
+            "connection_id": USERS,
+            "connection": "users",
+            "upsert": false,
+            "send_completion_email": false,
+            "external_id": "batch-7",
+        })
+    );
+    let done = finished_job(&auth0, &token, &id).await;
+    assert_eq!(
+        done,
+        json!({
+            "type": "users_import",
+            "status": "completed",
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "id": id,
+            "connection_id": USERS,
+            "connection": "users",
+            "upsert": false,
+            "send_completion_email": false,
+            "external_id": "batch-7",
+            "summary": { "failed": 0, "updated": 0, "inserted": 3, "total": 3 },
+        })
+    );
+    let res = errors_of(&auth0, &token, &id).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert_eq!(res.text, "");
+
+    let users = auth0.users();
+    assert_eq!(users.len(), 4);
+    let kate = &users[1];
+    assert_eq!(kate["user_id"], "auth0|kate");
+    assert_eq!(kate["email"], "kate.libby@example.com");
+    assert_eq!(kate["email_verified"], true);
+    assert_eq!(kate["app_metadata"], json!({ "plan": "silver" }));
+    assert_eq!(kate["identities"][0]["connection"], "users");
+    let paul = &users[2];
+    let generated = paul["user_id"].as_str().expect("an id").trim_start_matches("auth0|");
+    assert!(
+        generated.len() == 24 && generated.chars().all(|c| c.is_ascii_hexdigit()),
+        "{generated}"
+    );
+    assert_eq!(paul["username"], "lordnikon");
+    assert_eq!(paul["nickname"], "paul.cook");
+    assert_eq!(paul["email_verified"], false);
+    assert_eq!(users[3]["blocked"], true);
+    assert_eq!(users[3]["phone_number"], "+15551234567");
+    // Imported without a hash: no password works until a reset.
+    login(&auth0, STOREFRONT, "users", "paul.cook@example.com", "anything")
+        .await
+        .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
+    // Defaults: upsert false, completion email on.
+    let (accepted, _) = run_import(&auth0, &token, &json!([{ "email": "eugene@example.com" }]), &[]).await;
+    assert_eq!(accepted["upsert"], false);
+    assert_eq!(accepted["send_completion_email"], true);
+    assert_eq!(accepted.get("external_id"), None);
+}
+
+#[tokio::test]
+async fn every_payload_error_is_a_400_in_the_api_shape() {
+    let (auth0, token) = setup("connections: [{ name: other, id: con_other00000000001 }]").await;
+    let users = file(&json!([{ "email": "a@example.com" }]));
+    let cases: Vec<(Vec<Part<'_>>, &str)> = vec![
+        (
+            vec![("connection_id", None, USERS.as_bytes())],
+            "Payload validation error: 'Missing required property: users'.",
+        ),
+        (
+            vec![("users", Some("users.json"), &users)],
+            "Payload validation error: 'Missing required property: connection_id'.",
+        ),
+        (
+            vec![("users", Some("users.json"), &users), ("connection_id", None, b"con_x")],
+            "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id.",
+        ),
+        (
+            vec![
+                ("users", Some("users.json"), &users),
+                ("connection_id", None, b"users00000000000000001"),
+            ],
+            "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id.",
+        ),
+        (
+            vec![
+                ("users", Some("users.json"), &users),
+                ("connection_id", None, USERS.as_bytes()),
+                ("upsert", None, b"yes"),
+            ],
+            "Payload validation error: 'Expected type boolean but found type string' on property upsert (yes).",
+        ),
+        (
+            vec![
+                ("users", Some("users.json"), &users),
+                ("connection_id", None, USERS.as_bytes()),
+                ("send_completion_email", None, b"1"),
+            ],
+            "Payload validation error: 'Expected type boolean but found type string' on property send_completion_email (1).",
+        ),
+        (
+            vec![
+                ("users", Some("users.json"), &users),
+                ("connection_id", None, USERS.as_bytes()),
+                ("connection", None, b"users"),
+            ],
+            "Payload validation error: 'Additional properties not allowed: connection'.",
+        ),
+    ];
+    for (parts, message) in cases {
+        let (content_type, body) = multipart(&parts);
+        let res = send(
+            &auth0,
+            Request::post("/api/v2/jobs/users-imports")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", content_type)
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+        res.assert_api(400, message, Some("invalid_body"));
+    }
+    // A connection id of the right shape that names no connection.
+    import(&auth0, &token, &users, &[("connection_id", "con_AAAAAAAAAAAAAAAA")])
+        .await
+        .assert_api(404, "The connection does not exist", Some("inexistent_connection"));
+    // Nothing was accepted.
+    send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token))
+        .await
+        .assert_api(404, "The job does not exist", Some("inexistent_job"));
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_multipart_is_refused_in_the_api_shape_after_the_token_check() {
+    let (auth0, token) = setup("").await;
+    let post = |content_type: &'static str, token: Option<String>| {
+        let mut req = Request::post("/api/v2/jobs/users-imports").header("content-type", content_type);
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        req.body(Body::from("{\"users\":[]}")).expect("request")
+    };
+    send(&auth0, post("application/json", None))
+        .await
+        .assert_api(401, "Missing authentication", None);
+    for content_type in ["application/json", "multipart/form-data", "text/plain"] {
+        let res = send(&auth0, post(content_type, Some(token.clone()))).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{content_type}: {}", res.text);
+        assert_eq!(res.body["errorCode"], "invalid_body", "{content_type}: {:#}", res.body);
+        assert!(
+            res.body["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Invalid multipart payload: ")),
+            "{:#}",
+            res.body
+        );
+    }
+    // A multipart body cut short.
+    let (content_type, body) = multipart(&[("connection_id", None, USERS.as_bytes())]);
+    let res = send(
+        &auth0,
+        Request::post("/api/v2/jobs/users-imports")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body[..body.len() / 2].to_vec()))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+    assert_eq!(res.body["errorCode"], "invalid_body");
+}
+
+#[tokio::test]
+async fn a_users_file_over_512000_bytes_is_413() {
+    let (auth0, token) = setup("").await;
+    // A valid array padded with spaces to exactly the limit is accepted.
+    let mut exact = b"[{\"email\":\"big@example.com\"}".to_vec();
+    exact.resize(512_000 - 1, b' ');
+    exact.push(b']');
+    let res = import(&auth0, &token, &exact, &[("connection_id", USERS)]).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+    let done = finished_job(&auth0, &token, &res.str("id")).await;
+    assert_eq!(done["summary"]["inserted"], 1);
+
+    let mut over = exact.clone();
+    over.insert(1, b' ');
+    import(&auth0, &token, &over, &[("connection_id", USERS)])
+        .await
+        .assert_api(413, "Payload content length greater than maximum allowed: 512000", None);
+}
+
+#[tokio::test]
+async fn a_third_job_while_two_are_in_flight_is_429() {
+    let (auth0, token) = setup("settings: { import_job_min_duration: 400ms }").await;
+    let mut ids = vec![];
+    for i in 0..MAX_ACTIVE_IMPORT_JOBS {
+        let users = file(&json!([{ "email": format!("user{i}@example.com") }]));
+        let res = import(&auth0, &token, &users, &[("connection_id", USERS)]).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+        ids.push(res.str("id"));
+    }
+    let third = file(&json!([{ "email": "third@example.com" }]));
+    import(&auth0, &token, &third, &[("connection_id", USERS)])
+        .await
+        .assert_api(
+            429,
+            "There are 2 active import users jobs, please wait until some of them are finished and try again",
+            Some("too_many_requests"),
+        );
+    let pending = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[1]), &token)).await;
+    assert_eq!(pending.body["status"], "pending");
+    // Jobs are processed one after the other, in the order they were accepted.
+    let second = finished_job(&auth0, &token, &ids[1]).await;
+    assert_eq!(second["status"], "completed");
+    let first = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[0]), &token)).await;
+    assert_eq!(first.body["status"], "completed");
+    let emails: Vec<&str> = auth0
+        .users()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|e| {
+            if e.starts_with("user0") {
+                "first"
+            } else if e.starts_with("user1") {
+                "second"
+            } else {
+                "seeded"
+            }
+        })
+        .collect();
+    assert_eq!(emails, ["seeded", "first", "second"]);
+    // Room again.
+    let res = import(&auth0, &token, &third, &[("connection_id", USERS)]).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+    finished_job(&auth0, &token, &res.str("id")).await;
+}
+
+// ---------------------------------------------------------------- errors and failures
+
+#[tokio::test]
+async fn invalid_rows_fail_alone_and_the_errors_endpoint_lists_them_with_hashes_redacted() {
+    let (auth0, token) = setup("").await;
+    let users = json!([
+        { "email": "ok@example.com", "password_hash": bcrypt4("Fine-1") },
+        { "email": "not-an-email", "custom_password_hash": { "algorithm": "md5", "hash": { "value": "abc123", "encoding": "hex" }, "salt": { "value": "pepper" } } },
+        { "email": "OK@example.com" },
+        { "email": "dade.murphy@example.com" },
+        { "email": "hash@example.com", "password_hash": "$2x$10$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY" },
+        { "email": "hmac@example.com", "custom_password_hash": { "algorithm": "hmac", "hash": { "value": "c2VjcmV0", "encoding": "base64", "digest": "sha1", "key": { "value": "k3y" } } }, "favourite": 1 },
+        { "user_id": "no-email" },
+    ]);
+    let (_, done) = run_import(&auth0, &token, &users, &[]).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 6, "updated": 0, "inserted": 1, "total": 7 })
+    );
+    let res = errors_of(&auth0, &token, done["id"].as_str().expect("id")).await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    assert!(!res.text.contains("abc123") && !res.text.contains("pepper") && !res.text.contains("k3y"));
+    assert!(!res.text.contains("c2VjcmV0") && !res.text.contains("abcdefghijklmnop"));
+    let errors = res.body.as_array().expect("an array");
+    assert_eq!(errors.len(), 6);
+    assert_eq!(
+        errors[0],
+        json!({
+            "user": { "email": "not-an-email", "custom_password_hash": { "algorithm": "md5", "hash": { "value": "*****", "encoding": "hex" }, "salt": { "value": "*****" } } },
+            "errors": [{ "code": "INVALID_FORMAT", "message": "Error in email property - Object didn't pass validation for format email: not-an-email", "path": "email" }],
+        })
+    );
+    assert_eq!(
+        errors[1],
+        json!({ "user": { "email": "OK@example.com" }, "errors": [{ "code": "DUPLICATED_USER", "message": DUPLICATE_IN_FILE }] })
+    );
+    assert_eq!(
+        errors[2],
+        json!({ "user": { "email": "dade.murphy@example.com" }, "errors": [{ "code": "DUPLICATED_USER", "message": "The user already exists." }] })
+    );
+    assert_eq!(errors[3]["user"]["password_hash"], "*****");
+    assert_eq!(errors[3]["errors"][0]["code"], "PATTERN");
+    assert_eq!(errors[3]["errors"][0]["path"], "password_hash");
+    assert_eq!(
+        errors[4]["user"]["custom_password_hash"]["hash"],
+        json!({ "value": "*****", "encoding": "base64", "digest": "sha1", "key": { "value": "*****" } })
+    );
+    assert_eq!(
+        errors[4]["errors"][0]["code"], "OBJECT_ADDITIONAL_PROPERTIES",
+        "{:#}",
+        errors[4]
+    );
+    assert_eq!(errors[5]["user"], json!({ "user_id": "no-email" }));
+    assert_eq!(errors[5]["errors"][0]["code"], "OBJECT_REQUIRED", "{:#}", errors[5]);
+    // Only the valid row is in the store, and its bcrypt hash works.
+    assert_eq!(auth0.users().len(), 2);
+    assert_eq!(
+        login(&auth0, STOREFRONT, "users", "ok@example.com", "Fine-1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_cannot_be_read_fails_the_whole_job() {
+    let (auth0, token) = setup("").await;
+    for (content, details) in [
+        (
+            b"not json".as_slice(),
+            "Failed to parse users file JSON when importing users. Make sure it is valid JSON. (expected ident at line 1 column 2)",
+        ),
+        (
+            b"{\"email\":\"a@example.com\"}",
+            "Users file must be an array of user objects",
+        ),
+        (
+            b"",
+            "Failed to parse users file JSON when importing users. Make sure it is valid JSON. (EOF while parsing a value at line 1 column 0)",
+        ),
+    ] {
+        let res = import(&auth0, &token, content, &[("connection_id", USERS)]).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+        let id = res.str("id");
+        let done = finished_job(&auth0, &token, &id).await;
+        let expected = json!({
+            "type": "users_import",
+            "status": "failed",
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "id": id,
+            "connection_id": USERS,
+            "connection": "users",
+            "upsert": false,
+            "send_completion_email": true,
+            "status_details": details,
+        });
+        assert_eq!(done, expected);
+        // The errors endpoint answers with the job itself.
+        let errors = errors_of(&auth0, &token, &id).await;
+        assert_eq!(errors.status, StatusCode::OK);
+        assert_eq!(errors.body, expected);
+    }
+    assert_eq!(auth0.users().len(), 1);
+}
+
+// ---------------------------------------------------------------- upsert
+
+#[tokio::test]
+async fn upsert_updates_the_upsertable_fields_of_a_user_matched_by_email() {
+    let (auth0, token) = setup("").await;
+    let row = json!([{
+        "email": "Dade.Murphy@example.com",
+        "given_name": "Dade",
+        "name": "Dade Murphy",
+        "email_verified": true,
+        "user_metadata": { "lang": "en" },
+        "app_metadata": { "tier": 1 },
+        "blocked": true,
+        "username": "crashoverride",
+        "user_id": "other-id",
+    }]);
+    // Without upsert the row is a duplicate.
+    let (_, done) = run_import(&auth0, &token, &row, &[]).await;
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 1, "updated": 0, "inserted": 0, "total": 1 })
+    );
+
+    auth0.kit().clock.advance(Duration::from_secs(60));
+    let (accepted, done) = run_import(&auth0, &token, &row, &[("upsert", "true")]).await;
+    assert_eq!(accepted["upsert"], true);
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 0, "updated": 1, "inserted": 0, "total": 1 })
+    );
+    let dade = &auth0.users()[0];
+    assert_eq!(dade["user_id"], "auth0|dade", "user_id is not upsertable");
+    assert_eq!(dade["username"], "zerocool", "username is not upsertable");
+    assert_eq!(dade.get("blocked"), None, "blocked is not upsertable");
+    assert_eq!(dade["given_name"], "Dade");
+    assert_eq!(dade["name"], "Dade Murphy");
+    assert_eq!(dade["email_verified"], true);
+    assert_eq!(dade["user_metadata"], json!({ "lang": "en" }), "replaced, not merged");
+    assert_eq!(dade["app_metadata"], json!({ "tier": 1 }), "replaced, not merged");
+    assert_eq!(dade["updated_at"], "2026-01-01T00:01:00.000Z");
+    // The password is untouched.
+    assert_eq!(
+        login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A hash cannot be added to a user who has one.
+    let (_, done) = run_import(
+        &auth0,
+        &token,
+        &json!([{ "email": "dade.murphy@example.com", "custom_password_hash": { "algorithm": "md5", "hash": { "value": md5_hex("x"), "encoding": "hex" } } }]),
+        &[("upsert", "true")],
+    )
+    .await;
+    assert_eq!(done["summary"]["failed"], 1);
+    let errors = errors_of(&auth0, &token, done["id"].as_str().expect("id")).await;
+    assert_eq!(
+        errors.body[0]["errors"],
+        json!([{ "code": "CONFLICT", "message": "A custom_password_hash was provided, but the user already has password hash defined." }])
+    );
+    assert_eq!(errors.body[0]["user"]["custom_password_hash"]["hash"]["value"], "*****");
+}
+
+#[tokio::test]
+async fn upsert_does_not_merge_a_row_that_matches_another_user_on_id_or_username() {
+    let (auth0, token) = setup("").await;
+    let (_, done) = run_import(
+        &auth0,
+        &token,
+        &json!([
+            { "email": "someone.else@example.com", "user_id": "dade" },
+            { "email": "third@example.com", "username": "ZeroCool" },
+            { "email": "fourth@example.com", "user_id": "dade" },
+        ]),
+        &[("upsert", "true")],
+    )
+    .await;
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 3, "updated": 0, "inserted": 0, "total": 3 })
+    );
+    let errors = errors_of(&auth0, &token, done["id"].as_str().expect("id")).await;
+    let codes: Vec<(&str, &str)> = errors
+        .body
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["errors"][0]["code"].as_str().unwrap_or("?"),
+                e["errors"][0]["message"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (
+                "CONFLICT",
+                "A user with the same user_id already exists with another email."
+            ),
+            (
+                "CONFLICT_USERNAME",
+                "A user with the same username already exists with another email."
+            ),
+            ("DUPLICATED_USER", DUPLICATE_IN_FILE),
+        ]
+    );
+    assert_eq!(auth0.users().len(), 1);
+}
+
+// ---------------------------------------------------------------- time
+
+#[tokio::test]
+async fn finished_jobs_are_forgotten_after_24_hours() {
+    let (auth0, token) = setup("").await;
+    let (_, done) = run_import(&auth0, &token, &json!([{ "email": "a@example.com", "name": "" }]), &[]).await;
+    let id = done["id"].as_str().expect("id").to_owned();
+    assert_eq!(done["summary"]["failed"], 1);
+    auth0.kit().clock.advance(Duration::from_secs(24 * 3600));
+    // (Management tokens last 24 hours too.)
+    let token = management_token(&auth0).await;
+    assert_eq!(
+        send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(errors_of(&auth0, &token, &id).await.status, StatusCode::OK);
+    auth0.kit().clock.advance(Duration::from_secs(1));
+    send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token))
+        .await
+        .assert_api(404, "The job does not exist", Some("inexistent_job"));
+    errors_of(&auth0, &token, &id)
+        .await
+        .assert_api(404, "The job does not exist", Some("inexistent_job"));
+}
+
+#[tokio::test]
+async fn a_job_still_pending_after_two_hours_fails_and_imports_nothing() {
+    let (auth0, token) = setup("settings: { import_job_min_duration: 200ms }").await;
+    let res = import(
+        &auth0,
+        &token,
+        &file(&json!([{ "email": "late@example.com" }])),
+        &[("connection_id", USERS)],
+    )
+    .await;
+    let id = res.str("id");
+    auth0.kit().clock.advance(Duration::from_secs(2 * 3600 + 1));
+    let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
+    let expected = json!({
+        "type": "users_import",
+        "status": "failed",
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "id": id,
+        "connection_id": USERS,
+        "connection": "users",
+        "upsert": false,
+        "send_completion_email": true,
+        "status_details": "Job timed out after 2 hours",
+    });
+    assert_eq!(res.body, expected);
+    // The next job waits behind it in the worker; once it is done, the first has been skipped.
+    let (_, next) = run_import(&auth0, &token, &json!([{ "email": "next@example.com" }]), &[]).await;
+    assert_eq!(next["status"], "completed");
+    let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
+    assert_eq!(res.body, expected, "a timed-out job stays failed");
+    let emails: Vec<Value> = auth0.users().iter().map(|u| u["email"].clone()).collect();
+    assert_eq!(emails, [json!("dade.murphy@example.com"), json!("next@example.com")]);
+    // It no longer counts against the two active jobs, and is forgotten a day later.
+    auth0.kit().clock.advance(Duration::from_secs(24 * 3600 + 1));
+    let token = management_token(&auth0).await;
+    assert_eq!(
+        send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+// ---------------------------------------------------------------- imported hashes
+
+#[tokio::test]
+async fn bcrypt_password_hashes_log_in_as_they_are() {
+    let (auth0, token) = setup("").await;
+    let (_, done) = run_import(
+        &auth0,
+        &token,
+        &json!([
+            { "email": "hello@example.com", "password_hash": "$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K" },
+            { "email": "kate.libby@example.com", "password_hash": bcrypt4("Acid-Burn-1").replacen("$2b$", "$2a$", 1) },
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(done["summary"]["inserted"], 2, "{done:#}");
+    for (email, password) in [
+        ("hello@example.com", "hello"),
+        ("kate.libby@example.com", "Acid-Burn-1"),
+    ] {
+        let res = login(&auth0, STOREFRONT, "users", email, password).await;
+        assert_eq!(res.status, StatusCode::OK, "{email}: {:#}", res.body);
+        login(&auth0, STOREFRONT, "users", email, "Hello")
+            .await
+            .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
+    }
+}
+
+const CUSTOM_HASH_FAILED: &str = "Password change required: verification failed for the provided custom_password_hash";
+
+#[tokio::test]
+async fn custom_password_hashes_verify_once_then_become_bcrypt() {
+    let (auth0, token) = setup("").await;
+    let users = json!([
+        { "email": "md5@example.com", "custom_password_hash": { "algorithm": "md5", "hash": { "value": md5_hex("Passw0rd!"), "encoding": "hex" } } },
+        {
+            "email": "salted@example.com",
+            "custom_password_hash": {
+                "algorithm": "sha256",
+                "hash": { "value": sha256_base64("s4ltPassw0rd!"), "encoding": "base64" },
+                "salt": { "value": "s4lt", "position": "prefix" },
+            },
+        },
+    ]);
+    let (_, done) = run_import(&auth0, &token, &users, &[]).await;
+    assert_eq!(done["summary"]["inserted"], 2, "{done:#}");
+
+    for email in ["md5@example.com", "salted@example.com"] {
+        login(&auth0, STOREFRONT, "users", email, "Passw0rd?")
+            .await
+            .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
+        let res = login(&auth0, STOREFRONT, "users", email, "Passw0rd!").await;
+        assert_eq!(res.status, StatusCode::OK, "{email}: {:#}", res.body);
+        // Re-hashed: the next wrong password is an ordinary one, the right one still works.
+        login(&auth0, STOREFRONT, "users", email, "Passw0rd?")
+            .await
+            .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
+        let res = login(&auth0, STOREFRONT, "users", email, "Passw0rd!").await;
+        assert_eq!(res.status, StatusCode::OK, "{email}: {:#}", res.body);
+    }
+    let failures: Vec<(String, String)> = auth0
+        .logs()
+        .into_iter()
+        .filter(|l| l.kind == "fp")
+        .map(|l| (l.user_name.unwrap_or_default(), l.description))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("md5@example.com".to_owned(), CUSTOM_HASH_FAILED.to_owned()),
+            ("md5@example.com".to_owned(), WRONG_CREDENTIALS.to_owned()),
+            ("salted@example.com".to_owned(), CUSTOM_HASH_FAILED.to_owned()),
+            ("salted@example.com".to_owned(), WRONG_CREDENTIALS.to_owned()),
+        ]
+    );
+    // After the first login the custom hash can no longer be replaced by an upsert.
+    let (_, done) = run_import(
+        &auth0,
+        &token,
+        &json!([{ "email": "md5@example.com", "custom_password_hash": { "algorithm": "md5", "hash": { "value": md5_hex("Other1!"), "encoding": "hex" } } }]),
+        &[("upsert", "true")],
+    )
+    .await;
+    assert_eq!(done["summary"]["failed"], 1);
+    assert_eq!(
+        login(&auth0, STOREFRONT, "users", "md5@example.com", "Passw0rd!")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_custom_hash_can_be_replaced_by_upsert_before_its_first_login() {
+    let (auth0, token) = setup("").await;
+    let row = |password: &str| json!([{ "email": "md5@example.com", "custom_password_hash": { "algorithm": "md5", "hash": { "value": md5_hex(password), "encoding": "hex" } } }]);
+    run_import(&auth0, &token, &row("First-1"), &[]).await;
+    let (_, done) = run_import(&auth0, &token, &row("Second-2"), &[("upsert", "true")]).await;
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 0, "updated": 1, "inserted": 0, "total": 1 })
+    );
+    login(&auth0, STOREFRONT, "users", "md5@example.com", "First-1")
+        .await
+        .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
+    assert_eq!(
+        login(&auth0, STOREFRONT, "users", "md5@example.com", "Second-2")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn users_imported_without_a_hash_get_one_by_resetting() {
+    let (auth0, token) = setup("").await;
+    run_import(&auth0, &token, &json!([{ "email": "nohash@example.com" }]), &[]).await;
+    let res = send(
+        &auth0,
+        form(
+            "/dbconnections/change_password",
+            &[("email", "nohash@example.com"), ("connection", "users")],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let link = auth0.outbox()[0].link.clone();
+    let ticket = link
+        .split("ticket=")
+        .nth(1)
+        .expect("ticket")
+        .trim_end_matches('#')
+        .to_owned();
+    let res = send(
+        &auth0,
+        form(
+            "/lo/reset",
+            &[
+                ("ticket", &ticket),
+                ("newPassword", "Fresh-Start-1"),
+                ("confirmNewPassword", "Fresh-Start-1"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    assert_eq!(
+        login(&auth0, STOREFRONT, "users", "nohash@example.com", "Fresh-Start-1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

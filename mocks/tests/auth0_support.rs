@@ -1,0 +1,306 @@
+//! Helpers shared by the mock Auth0's test binaries (`auth0.rs`, `auth0_management.rs`,
+//! `auth0_jobs.rs`, `auth0_robustness.rs`), which include this file with `#[path]`. Cargo also
+//! builds it as a test binary of its own, with no tests.
+//!
+//! Every tenant here runs on a manual clock at 2026-01-01T00:00:00.000Z with ids seeded from 1,
+//! and is called through its router (`mocks::app(..).oneshot(..)`): no socket, no port, and
+//! the base URL is `http://localhost`, so the issuer is `http://localhost/` and the Management
+//! API audience `http://localhost/api/v2/`.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine;
+use http_body_util::BodyExt;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mocks::auth0::seed::Auth0Seed;
+use mocks::auth0::{Auth0, MANAGEMENT_APP};
+use mocks::{Clock, Kit, Provider};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// 2026-01-01T00:00:00Z, where every tenant's clock stands.
+pub(crate) const EPOCH_SECS: i64 = 1_767_225_600;
+/// The Management API audience of a tenant without a domain, called through its router.
+pub(crate) const AUDIENCE: &str = "http://localhost/api/v2/";
+pub(crate) const ISSUER: &str = "http://localhost/";
+pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password.";
+
+pub(crate) fn kit() -> Kit {
+    Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1)
+}
+
+/// A tenant seeded from YAML (see `mocks::auth0::seed`).
+pub(crate) fn tenant(yaml: &str) -> Auth0 {
+    let auth0 = Auth0::new(kit());
+    seed(&auth0, yaml);
+    auth0
+}
+
+pub(crate) fn seed(auth0: &Auth0, yaml: &str) {
+    let seed: Auth0Seed = mocks::kit::seed::parse(yaml, None).expect("test seed parses");
+    auth0.seed(seed).expect("test seed is valid");
+}
+
+/// An answer: status, headers, the body as JSON (or a JSON string of the text when it is not
+/// JSON, `null` when empty) and the raw text.
+#[derive(Debug)]
+pub(crate) struct Res {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
+    pub(crate) text: String,
+}
+
+impl Res {
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Asserts an Authentication API error: status and the exact `{error, error_description}`.
+    #[track_caller]
+    pub(crate) fn assert_oauth(&self, status: u16, error: &str, description: &str) {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        assert_eq!(
+            self.body,
+            json!({ "error": error, "error_description": description }),
+            "{:#}",
+            self.body
+        );
+        assert_eq!(self.header("content-type"), "application/json");
+    }
+
+    /// Asserts a Management API error: status and the exact `{statusCode, error, message,
+    /// errorCode?}`.
+    #[track_caller]
+    pub(crate) fn assert_api(&self, status: u16, message: &str, code: Option<&str>) {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        let mut expected = json!({
+            "statusCode": status,
+            "error": self.status.canonical_reason().expect("a known status"),
+            "message": message,
+        });
+        if let Some(code) = code {
+            expected["errorCode"] = json!(code);
+        }
+        assert_eq!(self.body, expected, "{:#}", self.body);
+        assert_eq!(self.header("content-type"), "application/json");
+    }
+
+    /// Asserts a `/dbconnections/*` error: `{name, code, description, statusCode}`.
+    #[track_caller]
+    pub(crate) fn assert_db(&self, status: u16, name: &str, code: &str, description: &str) {
+        assert_eq!(self.status.as_u16(), status, "{:#}", self.body);
+        assert_eq!(
+            self.body,
+            json!({ "name": name, "code": code, "description": description, "statusCode": status }),
+            "{:#}",
+            self.body
+        );
+    }
+
+    pub(crate) fn str(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {field} in {:#}", self.body))
+            .to_owned()
+    }
+}
+
+pub(crate) async fn send(auth0: &Auth0, req: Request<Body>) -> Res {
+    send_to(mocks::app(auth0.clone()), req).await
+}
+
+/// Sends through an application built once (`mocks::app`), for tests sending thousands of
+/// requests.
+pub(crate) async fn send_to(app: axum::Router, req: Request<Body>) -> Res {
+    let res = app.oneshot(req).await.expect("router is infallible");
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.clone()))
+    };
+    Res {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+        text,
+    }
+}
+
+/// A form-encoded POST.
+pub(crate) fn form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request")
+}
+
+/// A JSON request, with a bearer token when given.
+pub(crate) fn json_req(method: Method, path: &str, body: &Value, token: Option<&str>) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    req.body(Body::from(body.to_string())).expect("request")
+}
+
+/// A bodiless request with a bearer token.
+pub(crate) fn bearer(method: Method, path: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request")
+}
+
+pub(crate) fn get(path: &str, token: &str) -> Request<Body> {
+    bearer(Method::GET, path, token)
+}
+
+pub(crate) fn basic(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
+/// A client-credentials token of the built-in management application (every scope).
+pub(crate) async fn management_token(auth0: &Auth0) -> String {
+    let (id, secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    client_token(auth0, &id, &secret, None).await
+}
+
+/// A Management API token for a client, with an optional scope request.
+pub(crate) async fn client_token(auth0: &Auth0, id: &str, secret: &str, scope: Option<&str>) -> String {
+    let mut pairs = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", id),
+        ("client_secret", secret),
+        ("audience", AUDIENCE),
+    ];
+    if let Some(scope) = scope {
+        pairs.push(("scope", scope));
+    }
+    let res = send(auth0, form("/oauth/token", &pairs)).await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    res.str("access_token")
+}
+
+/// A password-realm login.
+pub(crate) async fn login(auth0: &Auth0, client: (&str, &str), realm: &str, username: &str, password: &str) -> Res {
+    send(
+        auth0,
+        form(
+            "/oauth/token",
+            &[
+                ("grant_type", PASSWORD_REALM),
+                ("client_id", client.0),
+                ("client_secret", client.1),
+                ("realm", realm),
+                ("username", username),
+                ("password", password),
+            ],
+        ),
+    )
+    .await
+}
+
+/// The claims of a token the tenant issued, after checking its RS256 signature against the key
+/// `/.well-known/jwks.json` publishes (the `kid` of the header picks it). Times are checked by
+/// the callers, against the manual clock.
+pub(crate) async fn verified_claims(auth0: &Auth0, token: &str) -> Value {
+    let jwks = send(
+        auth0,
+        Request::get("/.well-known/jwks.json")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(jwks.status, StatusCode::OK);
+    let set: JwkSet = serde_json::from_value(jwks.body).expect("a JWK set");
+    let header = jsonwebtoken::decode_header(token).expect("a JWT header");
+    assert_eq!(header.alg, Algorithm::RS256);
+    let kid = header.kid.expect("a kid");
+    let jwk = set.find(&kid).expect("the kid is published");
+    let key = DecodingKey::from_jwk(jwk).expect("an RSA key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("the signature verifies")
+        .claims
+}
+
+/// A part of a multipart body: name, file name (for a file), bytes.
+pub(crate) type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A multipart body; returns the content type and the body.
+pub(crate) fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "ferry-boundary-7MA4YWxkTrZu0gW";
+    let mut body = vec![];
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(file) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/json\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// `POST /api/v2/jobs/users-imports` with a users file and form fields.
+pub(crate) async fn import(auth0: &Auth0, token: &str, users: &[u8], fields: &[(&str, &str)]) -> Res {
+    let mut parts: Vec<Part<'_>> = vec![("users", Some("users.json"), users)];
+    for (name, value) in fields {
+        parts.push((name, None, value.as_bytes()));
+    }
+    let (content_type, body) = multipart(&parts);
+    send(
+        auth0,
+        Request::post("/api/v2/jobs/users-imports")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await
+}
+
+/// Polls `GET /api/v2/jobs/{id}` until the job is no longer pending or processing (the import
+/// worker runs on the test's runtime); returns the job.
+pub(crate) async fn finished_job(auth0: &Auth0, token: &str, id: &str) -> Value {
+    for _ in 0..2_000 {
+        let res = send(auth0, get(&format!("/api/v2/jobs/{id}"), token)).await;
+        assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+        if !matches!(res.body["status"].as_str(), Some("pending" | "processing")) {
+            return res.body;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("job {id} did not finish within 10 s");
+}
