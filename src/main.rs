@@ -250,6 +250,10 @@ struct RunArgs {
     /// Seconds between two reads of a job's status.
     #[arg(long, default_value_t = 2.0)]
     poll: f64,
+    /// Continue the run that was interrupted in the --report directory (same command, same
+    /// settings): accounted users are not sent again, jobs in flight are followed to their end.
+    #[arg(long)]
+    resume: bool,
 }
 
 impl Auth0Args {
@@ -272,6 +276,14 @@ impl RunArgs {
             max_active_jobs: self.jobs.max(1),
             poll_interval: std::time::Duration::from_secs_f64(self.poll.max(0.01)),
             ..ferry::engine::import::ImportOptions::default()
+        }
+    }
+
+    fn run_options(&self) -> ferry::engine::RunOptions {
+        ferry::engine::RunOptions {
+            report_dir: Some(self.report.clone()),
+            resume: self.resume,
+            retry: ferry::engine::RetryPolicy::default(),
         }
     }
 }
@@ -461,8 +473,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 &auth0.config(),
                 &file,
                 run.import_options(&connection, upsert),
-                Some(&run.report),
-                ferry::engine::RetryPolicy::default(),
+                &run.run_options(),
                 &progress,
             )
             .await;
@@ -507,6 +518,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let mut migration = ferry::engine::GigyaMigration::new(gigya, auth0.config(), source, &connection);
             migration.import = run.import_options(&connection, upsert);
             migration.report_dir = Some(run.report.clone());
+            migration.resume = run.resume;
             migration.work_dir = run.report.join("export");
             let progress = ferry::engine::progress::Console::new();
             let summary = ferry::engine::migrate_gigya(&migration, &progress).await;
@@ -525,8 +537,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 &auth0.config(),
                 &export_dir,
                 run.import_options(&connection, upsert),
-                Some(&run.report),
-                ferry::engine::RetryPolicy::default(),
+                &run.run_options(),
                 &progress,
             )
             .await;

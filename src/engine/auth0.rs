@@ -216,6 +216,25 @@ impl ManagementClient {
         }))
     }
 
+    /// Whether a user with this email exists in the connection `connection` (users-by-email,
+    /// then the identities): how a resumed run learns what an unanswered job imported.
+    pub async fn user_in_connection(&self, email: &str, connection: &str) -> Result<bool, EngineError> {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", email)
+            .finish();
+        let users = self
+            .send_json(reqwest::Method::GET, &format!("/api/v2/users-by-email?{query}"), None)
+            .await?;
+        Ok(users.as_array().is_some_and(|users| {
+            users.iter().any(|user| {
+                user.get("identities").and_then(Value::as_array).is_some_and(|ids| {
+                    ids.iter()
+                        .any(|id| id.get("connection").and_then(Value::as_str) == Some(connection))
+                })
+            })
+        }))
+    }
+
     /// Creates a connection; the created object.
     pub async fn create_connection(&self, body: &Value) -> Result<Value, EngineError> {
         self.send_json(reqwest::Method::POST, "/api/v2/connections", Some(body))

@@ -7,7 +7,8 @@
 //! - [`import`](mod@import): the import pipeline (schema check, files under 500 KB, jobs within the
 //!   concurrency limit, following them, accounting for every user).
 //! - [`export`]: reading export and import files record by record.
-//! - [`report`]: the migration report; [`progress`]: progress output; `retry`: back-off.
+//! - [`report`]: the migration report; [`state`]: the run journal that `--resume` continues
+//!   from; [`progress`]: progress output; `retry`: back-off.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ferry::engine::EngineError> {
@@ -32,10 +33,11 @@ pub mod import;
 pub mod progress;
 pub mod report;
 mod retry;
+pub mod state;
 pub mod stormpath;
 pub mod transform;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -47,6 +49,7 @@ use self::import::{Candidate, ImportOptions, Importer};
 use self::progress::Progress;
 use self::report::{ReportWriter, Summary};
 pub use self::retry::RetryPolicy;
+use self::state::StateFile;
 use self::transform::{HashMapping, transform};
 
 /// Where the Gigya accounts come from.
@@ -74,8 +77,10 @@ pub struct GigyaMigration {
     pub auth0: Auth0Config,
     pub source: ExportSource,
     pub import: ImportOptions,
-    /// Where `users.ndjson` and `summary.json` go; in memory only when absent.
+    /// Where `users.ndjson`, `summary.json` and the run state go; in memory only when absent.
     pub report_dir: Option<PathBuf>,
+    /// Continue the interrupted run journaled in `report_dir`.
+    pub resume: bool,
     /// Where a downloaded export is kept.
     pub work_dir: PathBuf,
     pub retry: RetryPolicy,
@@ -97,6 +102,7 @@ impl GigyaMigration {
                 ..ImportOptions::default()
             },
             report_dir: None,
+            resume: false,
             work_dir: std::env::temp_dir(),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(60),
@@ -115,16 +121,120 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
         .map_err(|e| EngineError::Config(format!("HTTP client: {e}")))
 }
 
+/// The report and, with a report directory, the run state: fresh, or an interrupted run's.
+fn open_run(
+    report_dir: Option<&Path>,
+    fingerprint: String,
+    resume: bool,
+) -> Result<(ReportWriter, Option<StateFile>), EngineError> {
+    let Some(dir) = report_dir else {
+        if resume {
+            return Err(EngineError::Config(
+                "--resume continues the run journaled in a report directory: give it with --report-dir".into(),
+            ));
+        }
+        return Ok((ReportWriter::new(None)?, None));
+    };
+    if resume {
+        let state = StateFile::open(dir, &fingerprint)?;
+        let report = ReportWriter::resume(dir, state.state.report_offset, state.state.summary.clone())?;
+        return Ok((report, Some(state)));
+    }
+    let path = StateFile::path_in(dir);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let unfinished = serde_json::from_str::<state::RunState>(&text)
+            .map(|s| !s.complete)
+            .unwrap_or(true);
+        if unfinished {
+            return Err(EngineError::Config(format!(
+                "{} holds an unfinished run: continue it with --resume, or choose another report directory",
+                dir.display()
+            )));
+        }
+    }
+    let state = StateFile::create(dir, fingerprint)?;
+    Ok((ReportWriter::new(Some(dir))?, Some(state)))
+}
+
+impl GigyaMigration {
+    /// What a resumed run must agree with.
+    fn fingerprint(&self) -> String {
+        let source = match &self.source {
+            ExportSource::Search { query } => format!("search {query:?}"),
+            ExportSource::IdentitySync {
+                select,
+                condition,
+                writer,
+            } => {
+                format!("identitysync select={select:?} where={condition:?} writer={writer}")
+            }
+            ExportSource::File(path) => format!("file {}", path.display()),
+        };
+        format!(
+            "gigya api_key={} auth0={} {} source: {source}",
+            self.gigya.api_key,
+            self.auth0.base_url,
+            self.import.fingerprint()
+        )
+    }
+}
+
 /// Exports the Gigya accounts, transforms them, and imports them into Auth0.
+///
+/// With a report directory the run is journaled: the export is written to `export.ndjson`
+/// there (or the IdentitySync file is kept) before anything is imported, and a killed run
+/// continues with [`GigyaMigration::resume`] without importing anyone twice.
 pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) -> Result<Summary, EngineError> {
     let http = http_client(migration.request_timeout)?;
     let auth0 = ManagementClient::new(migration.auth0.clone(), http.clone(), migration.retry.clone());
     let gigya = GigyaClient::new(migration.gigya.clone(), http, migration.retry.clone());
-    let mut report = ReportWriter::new(migration.report_dir.as_deref())?;
+    let (mut report, mut state) = open_run(
+        migration.report_dir.as_deref(),
+        migration.fingerprint(),
+        migration.resume,
+    )?;
+    // A journaled run exports to a file first, so that a resumed run reads the same records.
+    let exported: Option<PathBuf> = match (&mut state, &migration.source) {
+        (_, ExportSource::File(path)) => Some(path.clone()),
+        (None, _) => None,
+        (Some(state), source) => match state.state.export_file.clone().filter(|p| p.is_file()) {
+            Some(path) => {
+                progress.stage("continuing from the export of the interrupted run");
+                Some(path)
+            }
+            None => {
+                let path = match source {
+                    ExportSource::Search { query } => {
+                        progress.stage("exporting with accounts.search");
+                        let dir = migration.report_dir.clone().unwrap_or_default();
+                        search_to_file(&gigya, query, &dir).await?
+                    }
+                    ExportSource::IdentitySync {
+                        select,
+                        condition,
+                        writer,
+                    } => {
+                        progress.stage("exporting with IdentitySync");
+                        identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?
+                    }
+                    ExportSource::File(path) => path.clone(),
+                };
+                state.state.export_file = Some(path.clone());
+                state.save()?;
+                Some(path)
+            }
+        },
+    };
     {
-        let mut importer = Importer::start(&auth0, migration.import.clone(), &mut report, progress).await?;
-        match &migration.source {
-            ExportSource::Search { query } => {
+        let mut importer =
+            Importer::start(&auth0, migration.import.clone(), &mut report, progress, state.as_mut()).await?;
+        match (&exported, &migration.source) {
+            (Some(path), _) => {
+                progress.stage("importing the export");
+                feed_file(&mut importer, path).await?
+            }
+            (None, ExportSource::Search { query }) => {
+                // Without a journal, pages are imported as they arrive.
                 progress.stage("exporting with accounts.search");
                 let mut cursor: Option<String> = None;
                 loop {
@@ -138,21 +248,54 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
                     }
                 }
             }
-            ExportSource::IdentitySync {
-                select,
-                condition,
-                writer,
-            } => {
+            (
+                None,
+                ExportSource::IdentitySync {
+                    select,
+                    condition,
+                    writer,
+                },
+            ) => {
                 progress.stage("exporting with IdentitySync");
                 let path = identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?;
                 progress.stage("importing the export");
                 feed_file(&mut importer, &path).await?;
             }
-            ExportSource::File(path) => feed_file(&mut importer, path).await?,
+            (None, ExportSource::File(path)) => feed_file(&mut importer, path).await?,
         }
         importer.finish().await?;
     }
     report.finish()
+}
+
+/// Runs `accounts.search` to its last page into `export.ndjson` in `dir` (written under a
+/// temporary name and renamed when complete).
+async fn search_to_file(gigya: &GigyaClient, query: &str, dir: &Path) -> Result<PathBuf, EngineError> {
+    use std::io::Write;
+    let path = dir.join("export.ndjson");
+    let partial = dir.join("export.ndjson.partial");
+    let file = std::fs::File::create(&partial).map_err(EngineError::io(&partial))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut cursor: Option<String> = None;
+    loop {
+        let (accounts, next) = gigya.search_page(query, cursor.as_deref()).await?;
+        for account in accounts {
+            let mut line = serde_json::to_vec(&account).unwrap_or_default();
+            line.push(b'\n');
+            out.write_all(&line).map_err(EngineError::io(&partial))?;
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let file = out.into_inner().map_err(|e| EngineError::Io {
+        path: partial.clone(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(EngineError::io(&partial))?;
+    std::fs::rename(&partial, &path).map_err(EngineError::io(&path))?;
+    Ok(path)
 }
 
 async fn feed_file(importer: &mut Importer<'_>, path: &std::path::Path) -> Result<(), EngineError> {
@@ -191,7 +334,7 @@ async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineE
                 .and_then(|p| p.get("email"))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            importer.skip(uid, email, skip.reason())
+            importer.skip(uid, email, skip.reason()).await
         }
     }
 }
@@ -294,20 +437,39 @@ async fn identity_sync(
     Ok(path)
 }
 
+/// Where a run's report goes and whether it continues an interrupted one.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Where `users.ndjson`, `summary.json` and the run state go; in memory only when absent.
+    pub report_dir: Option<PathBuf>,
+    /// Continue the interrupted run journaled in `report_dir`.
+    pub resume: bool,
+    pub retry: RetryPolicy,
+}
+
 /// `ferry migrate stormpath`: the accounts of a Stormpath console export (a directory) imported
 /// with their password hashes.
 pub async fn migrate_stormpath(
     auth0_config: &Auth0Config,
-    export_dir: &std::path::Path,
+    export_dir: &Path,
     options: ImportOptions,
-    report_dir: Option<&std::path::Path>,
-    retry: RetryPolicy,
+    run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, EngineError> {
-    let client = ManagementClient::new(auth0_config.clone(), http_client(Duration::from_secs(60))?, retry);
-    let mut report = ReportWriter::new(report_dir)?;
+    let client = ManagementClient::new(
+        auth0_config.clone(),
+        http_client(Duration::from_secs(60))?,
+        run.retry.clone(),
+    );
+    let fingerprint = format!(
+        "stormpath auth0={} {} source: {}",
+        auth0_config.base_url,
+        options.fingerprint(),
+        export_dir.display()
+    );
+    let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
     {
-        let mut importer = Importer::start(&client, options, &mut report, progress).await?;
+        let mut importer = Importer::start(&client, options, &mut report, progress, state.as_mut()).await?;
         stormpath::import_export(&mut importer, export_dir).await?;
         importer.finish().await?;
     }
@@ -317,14 +479,27 @@ pub async fn migrate_stormpath(
 /// `ferry import`: an Auth0 import file sent through the import pipeline.
 pub async fn import(
     auth0_config: &Auth0Config,
-    file: &std::path::Path,
+    file: &Path,
     options: ImportOptions,
-    report_dir: Option<&std::path::Path>,
-    retry: RetryPolicy,
+    run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, EngineError> {
-    let client = ManagementClient::new(auth0_config.clone(), http_client(Duration::from_secs(60))?, retry);
-    let mut report = ReportWriter::new(report_dir)?;
-    import::import_file(&client, file, options, &mut report, progress).await?;
+    let client = ManagementClient::new(
+        auth0_config.clone(),
+        http_client(Duration::from_secs(60))?,
+        run.retry.clone(),
+    );
+    let fingerprint = format!(
+        "import auth0={} {} source: {}",
+        auth0_config.base_url,
+        options.fingerprint(),
+        file.display()
+    );
+    let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
+    {
+        let mut importer = Importer::start(&client, options, &mut report, progress, state.as_mut()).await?;
+        import::import_file(&mut importer, file).await?;
+        importer.finish().await?;
+    }
     report.finish()
 }

@@ -9,13 +9,13 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::auth0::JobSummary;
 use super::error::EngineError;
 
 /// What happened to one exported user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Inserted,
@@ -51,7 +51,7 @@ pub struct UserLine {
 }
 
 /// One import job of the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
     pub id: String,
     /// Users in the file and its size in bytes.
@@ -62,7 +62,7 @@ pub struct JobRecord {
 }
 
 /// The totals.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Users read from the source.
     pub exported: u64,
@@ -83,7 +83,7 @@ impl Totals {
 }
 
 /// The whole report of a run.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub totals: Totals,
     pub jobs: Vec<JobRecord>,
@@ -100,6 +100,8 @@ pub struct ReportWriter {
     summary: Summary,
     lines: Option<BufWriter<File>>,
     directory: Option<PathBuf>,
+    /// Bytes written to `users.ndjson` so far.
+    offset: u64,
 }
 
 impl ReportWriter {
@@ -117,20 +119,56 @@ impl ReportWriter {
             summary: Summary::default(),
             lines,
             directory: directory.map(Path::to_path_buf),
+            offset: 0,
         })
     }
 
-    pub(crate) fn exported(&mut self) {
-        self.summary.totals.exported += 1;
+    /// The report of an interrupted run, continued: `users.ndjson` cut back to `offset` (what
+    /// was accounted when the run state was last saved) and the summary as it was then.
+    pub fn resume(directory: &Path, offset: u64, summary: Summary) -> Result<Self, EngineError> {
+        let path = directory.join("users.ndjson");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(EngineError::io(&path))?;
+        file.set_len(offset).map_err(EngineError::io(&path))?;
+        use std::io::Seek;
+        let mut file = file;
+        file.seek(std::io::SeekFrom::End(0)).map_err(EngineError::io(&path))?;
+        Ok(Self {
+            summary,
+            lines: Some(BufWriter::new(file)),
+            directory: Some(directory.to_path_buf()),
+            offset,
+        })
     }
 
     pub(crate) fn job(&mut self, record: JobRecord) {
         self.summary.jobs.push(record);
     }
 
-    /// Accounts for one user.
+    /// The summary so far.
+    pub(crate) fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Writes the lines out and syncs them; the length of `users.ndjson`.
+    pub(crate) fn sync(&mut self) -> Result<u64, EngineError> {
+        if let Some(out) = &mut self.lines {
+            let path = self.directory.clone().unwrap_or_default().join("users.ndjson");
+            out.flush().map_err(EngineError::io(&path))?;
+            out.get_ref().sync_data().map_err(EngineError::io(path))?;
+        }
+        Ok(self.offset)
+    }
+
+    /// Accounts for one user (every exported user is accounted for exactly once).
     pub(crate) fn user(&mut self, line: &UserLine) -> Result<(), EngineError> {
         let totals = &mut self.summary.totals;
+        totals.exported += 1;
         match &line.outcome {
             Outcome::Inserted => totals.inserted += 1,
             Outcome::Updated => totals.updated += 1,
@@ -160,11 +198,13 @@ impl ReportWriter {
         }
         if let Some(out) = &mut self.lines {
             let path = self.directory.clone().unwrap_or_default().join("users.ndjson");
-            serde_json::to_writer(&mut *out, line).map_err(|e| EngineError::Io {
+            let mut bytes = serde_json::to_vec(line).map_err(|e| EngineError::Io {
                 path: path.clone(),
                 source: std::io::Error::other(e),
             })?;
-            out.write_all(b"\n").map_err(EngineError::io(path))?;
+            bytes.push(b'\n');
+            out.write_all(&bytes).map_err(EngineError::io(path))?;
+            self.offset += bytes.len() as u64;
         }
         Ok(())
     }

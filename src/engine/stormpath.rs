@@ -176,7 +176,7 @@ pub async fn import_export(importer: &mut Importer<'_>, dir: &Path) -> Result<()
             Err(reason) => {
                 let id = account.get("id").and_then(Value::as_str).unwrap_or("?").to_owned();
                 let email = account.get("email").and_then(Value::as_str).map(str::to_owned);
-                importer.skip(id, email, reason)?;
+                importer.skip(id, email, reason).await?;
             }
         }
     }

@@ -1039,8 +1039,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 &mocks.engine_auth0()?,
                 &file,
                 options,
-                Some(&report_dir),
-                fast_retry(),
+                &engine::RunOptions {
+                    report_dir: Some(report_dir.clone()),
+                    resume: false,
+                    retry: fast_retry(),
+                },
                 &engine::progress::Silent,
             )
             .await;
@@ -1115,8 +1118,11 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 &mocks.engine_auth0()?,
                 &export_dir,
                 options,
-                Some(&report_dir),
-                fast_retry(),
+                &engine::RunOptions {
+                    report_dir: Some(report_dir.clone()),
+                    resume: false,
+                    retry: fast_retry(),
+                },
                 &engine::progress::Silent,
             )
             .await;

@@ -1,0 +1,369 @@
+//! A Gigya → Auth0 bulk migration killed at different points (`kill -9` of the `ferry` process)
+//! and continued with `--resume` ends exactly like an uninterrupted one: the same users in
+//! Auth0, each imported once, and the same per-user report, every exported user accounted for
+//! exactly once.
+//!
+//! The mocks run in this test; `ferry migrate gigya` runs as a child process against them, so
+//! that it can be killed for real. The kill points are chosen from what the run state and the
+//! mocks show: during the export, while the first job runs, between jobs, while a job is
+//! being posted, and right after a job was accepted but before the answer was journaled.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ferry::serve::{ServeOptions, Served};
+use mocks::Provider;
+use mocks::auth0::MANAGEMENT_APP;
+use mocks::kit::fault::{Fault, FaultRule};
+use serde_json::{Value, json};
+
+const ACCOUNTS: usize = 1200;
+
+/// A scratch directory removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ferry-resume-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The mocks, seeded with 1,200 Gigya accounts and an empty Auth0 connection whose import jobs
+/// take at least `job_time` each.
+async fn world(scratch: &Scratch, job_time: &str) -> Served {
+    let accounts: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/gigya/data/gigya_1200_accounts.json"
+        ))
+        .expect("the Gigya data file"),
+    )
+    .expect("JSON");
+    let seed = json!({
+        "gigya": accounts,
+        "auth0": {
+            "settings": { "import_job_min_duration": job_time },
+            "connections": [{ "name": "gigya-users" }],
+        },
+    });
+    let path = scratch.0.join("seed.json");
+    std::fs::write(&path, seed.to_string()).expect("seed file");
+    let options = ServeOptions {
+        host: "127.0.0.1".parse().expect("loopback"),
+        okta_port: 0,
+        stormpath_port: 0,
+        gigya_port: 0,
+        auth0_port: 0,
+    };
+    ferry::serve::start(&options, Some(&path)).await.expect("mocks")
+}
+
+/// `ferry migrate gigya` against the mocks, reporting into `report`.
+fn migrate(served: &Served, report: &Path, resume: bool) -> Command {
+    migrate_with(served, report, resume, "100000")
+}
+
+fn migrate_with(served: &Served, report: &Path, resume: bool, file_bytes: &str) -> Command {
+    let gigya: BTreeMap<String, String> = served.gigya.variables().into_iter().collect();
+    let (client_id, client_secret) = served.auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args(["migrate", "gigya", "--connection", "gigya-users", "--via", "search"])
+        .args(["--query", "SELECT * FROM accounts LIMIT 100"])
+        .args(["--gigya-url", served.base_url("gigya").expect("gigya url")])
+        .args(["--api-key", &gigya["api_key"], "--user-key", &gigya["user_key"]])
+        .args(["--auth0-url", served.base_url("auth0").expect("auth0 url")])
+        .args(["--client-id", &client_id])
+        .args(["--file-bytes", file_bytes, "--poll", "0.05"])
+        .arg("--report")
+        .arg(report)
+        // Secrets through the environment, as the README recommends.
+        .env("FERRY_GIGYA_SECRET", &gigya["secret"])
+        .env("FERRY_AUTH0_CLIENT_SECRET", client_secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if resume {
+        command.arg("--resume");
+    }
+    command
+}
+
+/// Runs a command to its end; its stderr when it failed.
+async fn finish(mut command: Command) -> Result<(), String> {
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("ferry runs");
+    match output.status.code() {
+        Some(0) => Ok(()),
+        _ => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
+/// The run state, if written.
+fn state(report: &Path) -> Option<Value> {
+    serde_json::from_str(&std::fs::read_to_string(report.join("state.json")).ok()?).ok()
+}
+
+fn segments_with(state: &Value, status: &str) -> usize {
+    state["segments"]
+        .as_object()
+        .map_or(0, |s| s.values().filter(|seg| seg["status"] == status).count())
+}
+
+/// Waits until `ready` holds for the run in `report`, then kills the process (SIGKILL).
+async fn kill_when(mut child: Child, report: &Path, what: &str, ready: impl Fn(&Path) -> bool) {
+    let start = Instant::now();
+    loop {
+        if ready(report) {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the run ended ({status}) before {what}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().expect("kill");
+    let _ = child.wait();
+}
+
+/// What the run left: the Auth0 users without what varies (ids, dates), by email; the report's
+/// lines without job ids, by source id; and the totals.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    users: BTreeMap<String, Value>,
+    lines: BTreeMap<String, Value>,
+    totals: Value,
+}
+
+fn outcome(served: &Served, report: &Path) -> Outcome {
+    let mut users = BTreeMap::new();
+    for mut user in served.auth0.users() {
+        let email = user["email"].as_str().expect("email").to_owned();
+        for key in ["user_id", "created_at", "updated_at", "identities"] {
+            user.as_object_mut().expect("object").remove(key);
+        }
+        assert!(users.insert(email.clone(), user).is_none(), "{email} is twice in Auth0");
+    }
+    let mut lines = BTreeMap::new();
+    let text = std::fs::read_to_string(report.join("users.ndjson")).expect("users.ndjson");
+    for line in text.lines() {
+        let mut line: Value = serde_json::from_str(line).expect("a JSON line");
+        line.as_object_mut().expect("object").remove("job");
+        let id = line["source_id"].as_str().expect("source_id").to_owned();
+        assert!(
+            lines.insert(id.clone(), line).is_none(),
+            "{id} is accounted for twice in the report"
+        );
+    }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).expect("summary.json"))
+            .expect("JSON");
+    Outcome {
+        users,
+        lines,
+        totals: summary["totals"].clone(),
+    }
+}
+
+/// The outcome of a run that nothing interrupted.
+async fn baseline() -> Outcome {
+    let scratch = Scratch::new("baseline");
+    let served = world(&scratch, "100ms").await;
+    let report = scratch.0.join("report");
+    finish(migrate(&served, &report, false))
+        .await
+        .expect("an uninterrupted run");
+    let outcome = outcome(&served, &report);
+    served.shutdown().await;
+    assert_eq!(outcome.users.len(), ACCOUNTS);
+    assert_eq!(outcome.lines.len(), ACCOUNTS);
+    assert_eq!(outcome.totals["exported"], ACCOUNTS);
+    assert_eq!(outcome.totals["inserted"], ACCOUNTS);
+    outcome
+}
+
+/// Kills a run when `ready`, lets `between` do its damage, resumes, and checks the end.
+async fn interrupted(
+    name: &str,
+    job_time: &str,
+    ready: impl Fn(&Path) -> bool,
+    between: impl FnOnce(&Served, &Path),
+) -> Outcome {
+    let scratch = Scratch::new(name);
+    let served = world(&scratch, job_time).await;
+    let report = scratch.0.join("report");
+    if name == "export" {
+        // Slow pages, so that the kill lands while they are written.
+        served.gigya.kit().faults.add(FaultRule {
+            method: None,
+            path: "/accounts.search".into(),
+            nth: 1,
+            times: None,
+            fault: Fault::Delay { ms: 150 },
+        });
+    }
+    let child = migrate(&served, &report, false).spawn().expect("ferry starts");
+    kill_when(child, &report, name, ready).await;
+    served.gigya.kit().faults.clear();
+    between(&served, &report);
+    // Running again without --resume is refused: the report directory holds an unfinished run.
+    let refused = finish(migrate(&served, &report, false))
+        .await
+        .expect_err("a second run over an unfinished one");
+    assert!(refused.contains("--resume"), "{refused}");
+    served.auth0.kit().faults.clear();
+    finish(migrate(&served, &report, true))
+        .await
+        .unwrap_or_else(|e| panic!("the resumed run failed: {e}"));
+    let end = outcome(&served, &report);
+    // Nothing left to resume.
+    let again = finish(migrate(&served, &report, true))
+        .await
+        .expect_err("resuming a finished run");
+    assert!(again.contains("already finished"), "{again}");
+    served.shutdown().await;
+    end
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
+    let expected = baseline().await;
+
+    // During the export: pages written, nothing imported yet.
+    let during_export = interrupted(
+        "export",
+        "100ms",
+        |report| std::fs::metadata(report.join("export.ndjson.partial")).is_ok_and(|m| m.len() > 0),
+        |served, _| {
+            assert!(
+                served.auth0.users().is_empty(),
+                "nothing is imported before the export is complete"
+            )
+        },
+    )
+    .await;
+    assert_eq!(during_export, expected, "killed during the export");
+
+    // While the first job runs: its id journaled, not yet accounted.
+    let first_job = interrupted(
+        "first-job",
+        "400ms",
+        |report| {
+            state(report).is_some_and(|s| segments_with(&s, "submitted") >= 1 && segments_with(&s, "accounted") == 0)
+        },
+        |_, _| {},
+    )
+    .await;
+    assert_eq!(first_job, expected, "killed while the first job ran");
+
+    // Between jobs: some segments accounted, others in flight.
+    let between_jobs = interrupted(
+        "between-jobs",
+        "200ms",
+        |report| state(report).is_some_and(|s| segments_with(&s, "accounted") >= 3),
+        |_, report| {
+            // The report on disk may hold lines written after the last journal entry: the
+            // resumed run cuts them off rather than counting those users twice.
+            let state = state(report).expect("state");
+            let len = std::fs::metadata(report.join("users.ndjson"))
+                .expect("users.ndjson")
+                .len();
+            assert!(len >= state["report_offset"].as_u64().expect("offset"));
+        },
+    )
+    .await;
+    assert_eq!(between_jobs, expected, "killed between jobs");
+
+    // While a job is being posted and no answer came: the POST hangs (the job never exists).
+    let posting = {
+        let scratch = Scratch::new("posting");
+        let served = world(&scratch, "50ms").await;
+        let report = scratch.0.join("report");
+        served.auth0.kit().faults.add(FaultRule {
+            method: Some("POST".into()),
+            path: "/api/v2/jobs/users-imports".into(),
+            nth: 4,
+            times: None,
+            fault: Fault::Hang,
+        });
+        let child = migrate(&served, &report, false).spawn().expect("ferry starts");
+        kill_when(child, &report, "a hanging submission", |report| {
+            state(report).is_some_and(|s| segments_with(&s, "submitting") >= 1 && segments_with(&s, "accounted") >= 2)
+        })
+        .await;
+        served.auth0.kit().faults.clear();
+        finish(migrate(&served, &report, true))
+            .await
+            .unwrap_or_else(|e| panic!("the resumed run failed: {e}"));
+        let end = outcome(&served, &report);
+        served.shutdown().await;
+        end
+    };
+    assert_eq!(posting, expected, "killed while a job was being posted");
+
+    // A job accepted whose answer never reached the journal: killed while the job runs, then
+    // the journal set back to "submitting" as if the process had died just before writing the
+    // job id. The resumed run finds its users in Auth0 and does not send them again.
+    let unanswered = interrupted(
+        "unanswered",
+        "300ms",
+        |report| {
+            state(report).is_some_and(|s| segments_with(&s, "submitted") >= 1 && segments_with(&s, "accounted") >= 1)
+        },
+        |served, report| {
+            let path = report.join("state.json");
+            let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+            let segments = state["segments"].as_object_mut().expect("segments");
+            for segment in segments.values_mut() {
+                if segment["status"] == "submitted" {
+                    segment.as_object_mut().expect("segment").remove("job");
+                    segment["status"] = json!("submitting");
+                }
+            }
+            std::fs::write(&path, state.to_string()).expect("state written");
+            // Let the accepted jobs finish, as they would on Auth0's side.
+            std::thread::sleep(Duration::from_millis(1500));
+            assert!(!served.auth0.users().is_empty());
+        },
+    )
+    .await;
+    assert_eq!(
+        unanswered, expected,
+        "killed after a job was accepted, before its id was journaled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_is_refused_with_other_settings_or_without_a_run() {
+    let scratch = Scratch::new("refused");
+    let served = world(&scratch, "50ms").await;
+    let report = scratch.0.join("report");
+    let nothing = finish(migrate(&served, &report, true))
+        .await
+        .expect_err("nothing to resume");
+    assert!(nothing.contains("nothing to resume"), "{nothing}");
+
+    let child = migrate(&served, &report, false).spawn().expect("ferry starts");
+    kill_when(child, &report, "the first job", |report| {
+        state(report).is_some_and(|s| segments_with(&s, "submitted") >= 1)
+    })
+    .await;
+    let refused = finish(migrate_with(&served, &report, true, "200000"))
+        .await
+        .expect_err("other settings");
+    assert!(refused.contains("other settings"), "{refused}");
+    served.shutdown().await;
+}
