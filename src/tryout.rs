@@ -1,0 +1,963 @@
+//! `ferry try`: run one custom database script once, the way the Auth0 dashboard's "Try"
+//! button does, and show what came of it.
+//!
+//! [`try_script`] reads the script, builds the call Auth0 would make for its [`ScriptKind`]
+//! (login gets `USER PASSWORD`, get_user an `EMAIL`, ...; with `enable_script_context` a
+//! `context` argument before `callback`), runs it in the [`sandbox`] with the connection's
+//! configuration, a time limit and an outbound allowlist (loopback plus the hosts the user
+//! allows), and returns a [`TryReport`]: the returned profile or value, or the error as the
+//! script reported it, as Auth0 would pass it on to the application, and with the script's
+//! line for a crash; then the console output and every HTTP request with its answer. Secrets
+//! are masked throughout: the password arguments, configuration values named like secrets,
+//! `Authorization`-like headers and URL credentials.
+//!
+//! The dashboard shows only the result and sends the console to Real-time Logs; the report
+//! puts both in one place. What the application would see for a login follows the mock
+//! Auth0's `/oauth/token` mapping (`mocks::auth0`): `invalid_grant` for wrong credentials or
+//! no user, `unauthorized` for `UnauthorizedError`, `access_denied` with the message for any
+//! other error or crash.
+//!
+//! This module is clap-free: `main.rs` parses the command line into [`TryOptions`] (with
+//! [`ScriptKind::from_str`](std::str::FromStr), [`parse_key_value`] and
+//! [`sandbox::HostRule`]'s `FromStr`) and prints [`TryReport::render`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ferry::tryout::TryError> {
+//! use ferry::tryout::{ScriptKind, TryOptions, try_script};
+//!
+//! let mut options = TryOptions::new(ScriptKind::Login, "scripts/login.js");
+//! options.args = vec!["jane@example.com".into(), "hunter2".into()];
+//! options.configuration.insert("API_URL".into(), "http://127.0.0.1:4000".into());
+//! let report = try_script(options).await?;
+//! print!("{}", report.render());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sandbox::{
+    CallOutcome, CallResult, HostRule, Outbound, Sandbox, SandboxConfig, ScriptCall, ScriptError, ScriptException,
+};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// Placeholder for masked secrets (the sandbox's own).
+const MASK: &str = "[masked]";
+
+/// What Auth0 tells the application when a script does not finish in time.
+const TIMEOUT_MESSAGE: &str = "Request to Webtask exceeded allowed execution time";
+
+/// Configuration keys containing one of these words hold secrets.
+const SECRET_WORDS: &[&str] = &["token", "secret", "password", "pass", "key", "credential", "auth"];
+
+/// The `tenant`, `client_id` and `connection` of the user a create script receives when it
+/// is given as `EMAIL PASSWORD`.
+const TRY_TENANT: &str = "ferry";
+const TRY_CLIENT: &str = "ferry-try";
+const TRY_CONNECTION: &str = "ferry-try";
+
+/// The custom database scripts `ferry try` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptKind {
+    /// `login(userNameOrEmail, password, callback)`.
+    Login,
+    /// `getUser(email, callback)`.
+    GetUser,
+    /// `create(user, callback)`.
+    Create,
+    /// `verify(email, callback)`.
+    Verify,
+    /// `changePassword(email, newPassword, callback)`.
+    ChangePassword,
+    /// `deleteUser(id, callback)`.
+    Delete,
+    /// `changeEmail(email, newEmail, verified, callback)`.
+    ChangeEmail,
+}
+
+impl ScriptKind {
+    /// Every kind, in the dashboard's order.
+    pub const ALL: [ScriptKind; 7] = [
+        ScriptKind::Login,
+        ScriptKind::GetUser,
+        ScriptKind::Create,
+        ScriptKind::Verify,
+        ScriptKind::ChangePassword,
+        ScriptKind::Delete,
+        ScriptKind::ChangeEmail,
+    ];
+
+    /// The command-line name: `login`, `get-user`, `create`, `verify`, `change-password`,
+    /// `delete`, `change-email`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScriptKind::Login => "login",
+            ScriptKind::GetUser => "get-user",
+            ScriptKind::Create => "create",
+            ScriptKind::Verify => "verify",
+            ScriptKind::ChangePassword => "change-password",
+            ScriptKind::Delete => "delete",
+            ScriptKind::ChangeEmail => "change-email",
+        }
+    }
+
+    /// The script's key in the connection's `customScripts` (and its file name in stacks).
+    pub fn key(self) -> &'static str {
+        match self {
+            ScriptKind::Login => "login",
+            ScriptKind::GetUser => "get_user",
+            ScriptKind::Create => "create",
+            ScriptKind::Verify => "verify",
+            ScriptKind::ChangePassword => "change_password",
+            ScriptKind::Delete => "delete",
+            ScriptKind::ChangeEmail => "change_email",
+        }
+    }
+
+    /// The arguments it takes on the command line.
+    pub fn usage(self) -> &'static str {
+        match self {
+            ScriptKind::Login => "USER PASSWORD",
+            ScriptKind::GetUser | ScriptKind::Verify => "EMAIL",
+            ScriptKind::Create => "USER_JSON | EMAIL PASSWORD",
+            ScriptKind::ChangePassword => "EMAIL NEW_PASSWORD",
+            ScriptKind::Delete => "ID",
+            ScriptKind::ChangeEmail => "EMAIL NEW_EMAIL VERIFIED",
+        }
+    }
+}
+
+impl fmt::Display for ScriptKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ScriptKind {
+    type Err = TryError;
+
+    /// The command-line names, and the `customScripts` keys (`get_user`, ...).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ScriptKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == text || kind.key() == text)
+            .ok_or_else(|| TryError::Kind(text.to_owned()))
+    }
+}
+
+/// Everything `ferry try` needs. Build with [`TryOptions::new`] and set the rest.
+#[derive(Debug, Clone)]
+pub struct TryOptions {
+    /// Which script it is (decides the arguments and how the result reads).
+    pub kind: ScriptKind,
+    /// The script file.
+    pub script: PathBuf,
+    /// The positional arguments, as typed (see [`ScriptKind::usage`]).
+    pub args: Vec<String>,
+    /// The connection's `configuration` (`--config KEY=VALUE`).
+    pub configuration: BTreeMap<String, String>,
+    /// Hosts the script may reach besides loopback (`--allow-host`).
+    pub allow_hosts: Vec<HostRule>,
+    /// Lift the outbound allowlist altogether (`--allow-any-host`).
+    pub allow_any_host: bool,
+    /// The execution limit (`--timeout`; Auth0: about 20 s).
+    pub timeout: Duration,
+    /// With `enable_script_context`, the `context` argument as JSON text (`--context`).
+    pub context: Option<String>,
+}
+
+impl TryOptions {
+    /// No arguments, configuration or extra hosts; a 20 s limit; no context.
+    pub fn new(kind: ScriptKind, script: impl Into<PathBuf>) -> Self {
+        Self {
+            kind,
+            script: script.into(),
+            args: Vec::new(),
+            configuration: BTreeMap::new(),
+            allow_hosts: Vec::new(),
+            allow_any_host: false,
+            timeout: Duration::from_secs(20),
+            context: None,
+        }
+    }
+}
+
+/// Why a script could not be tried (the script itself never ran).
+#[derive(Debug, thiserror::Error)]
+pub enum TryError {
+    /// Not one of the script kinds.
+    #[error(
+        "unknown script kind {0:?}: expected login, get-user, create, verify, change-password, delete or change-email"
+    )]
+    Kind(String),
+    /// The script file could not be read.
+    #[error("cannot read the script {}: {source}", path.display())]
+    Script {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The wrong number of arguments for the kind.
+    #[error("{kind} takes {usage}, but {got} argument{} given", if *got == 1 { " was" } else { "s were" })]
+    Arguments {
+        /// The script kind.
+        kind: ScriptKind,
+        /// What it takes.
+        usage: &'static str,
+        /// How many were given.
+        got: usize,
+    },
+    /// An argument that does not parse (the create user's JSON, change-email's VERIFIED).
+    #[error("{0}")]
+    Argument(String),
+    /// `--context` is not JSON.
+    #[error("--context is not valid JSON: {0}")]
+    Context(serde_json::Error),
+}
+
+/// Splits `KEY=VALUE` (for `--config`); the key must not be empty, the value may be.
+pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
+}
+
+/// How the call ended, in Auth0's terms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// `callback(null, profile)` with an object.
+    Profile {
+        /// The profile as returned.
+        profile: Map<String, Value>,
+    },
+    /// `callback()`, `callback(null)`, `callback(null, null)`.
+    Nothing,
+    /// `callback(null, value)` with anything but an object (`true`, `false`, ...).
+    Value {
+        /// The value.
+        value: Value,
+    },
+    /// `callback(error)`.
+    Error {
+        /// The error, reduced to what Auth0 forwards.
+        error: ScriptError,
+    },
+    /// An uncaught exception or unhandled rejection.
+    Crashed {
+        /// The exception, with the script's line.
+        exception: ScriptException,
+    },
+    /// The script does not compile or is not a function.
+    Invalid {
+        /// The compile error.
+        exception: ScriptException,
+    },
+    /// The time limit passed.
+    TimedOut,
+    /// The script went idle without calling `callback`.
+    NoCallback,
+    /// The memory limit was exceeded.
+    OutOfMemory,
+}
+
+/// The result of one try: what the script did and what Auth0 would make of it. Serialises
+/// as JSON for machine use; [`TryReport::render`] is the text for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct TryReport {
+    /// The script kind.
+    pub kind: ScriptKind,
+    /// The script file.
+    pub script: PathBuf,
+    /// The arguments passed before `callback`, secrets masked.
+    pub args: Vec<Value>,
+    /// The `context` argument, when enabled.
+    pub context: Option<Value>,
+    /// The hosts the script could reach (`"any"` or the rules).
+    pub outbound: Outbound,
+    /// The execution limit (milliseconds in JSON).
+    #[serde(serialize_with = "millis")]
+    pub time_limit: Duration,
+    /// How the call ended.
+    pub verdict: Verdict,
+    /// What the application (or the Auth0 flow) would see.
+    pub auth0: String,
+    /// Remarks on the result (e.g. a profile without `user_id`).
+    pub warnings: Vec<String>,
+    /// Console output, HTTP exchanges and timing, secrets masked.
+    pub outcome: CallOutcome,
+    /// The script's source, for quoting the line of a crash.
+    #[serde(skip)]
+    source: Arc<str>,
+}
+
+/// Runs the script once and reports. `Err` only when it could not run at all (unreadable
+/// file, wrong arguments); everything the script does, crashes included, is in the report.
+pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
+    let TryOptions {
+        kind,
+        script,
+        args,
+        configuration,
+        allow_hosts,
+        allow_any_host,
+        timeout,
+        context,
+    } = options;
+    let source: Arc<str> = tokio::fs::read_to_string(&script)
+        .await
+        .map_err(|source| TryError::Script {
+            path: script.clone(),
+            source,
+        })?
+        .into();
+    let CallArgs {
+        call: call_args,
+        shown: shown_args,
+        secrets,
+    } = arguments(kind, &args)?;
+    let context = match context {
+        // delete always receives an empty context (auth0.md §1.2)
+        Some(_) if kind == ScriptKind::Delete => Some(json!({})),
+        Some(text) => Some(serde_json::from_str::<Value>(&text).map_err(TryError::Context)?),
+        None => None,
+    };
+    let outbound = if allow_any_host {
+        Outbound::Any
+    } else {
+        let mut outbound = Outbound::loopback();
+        for rule in allow_hosts {
+            outbound.allow(rule);
+        }
+        outbound
+    };
+    let sandbox = Sandbox::new(SandboxConfig {
+        time_limit: timeout,
+        outbound: outbound.clone(),
+        ..SandboxConfig::default()
+    });
+    let file_name = script
+        .file_name()
+        .map_or_else(|| format!("{}.js", kind.key()), |n| n.to_string_lossy().into_owned());
+    let call = ScriptCall {
+        source: source.clone(),
+        file_name,
+        args: call_args,
+        configuration: configuration.clone(),
+        context: context.clone(),
+    };
+    let mut outcome = sandbox.run(call).await;
+    let mut hidden: Vec<String> = secret_values(&configuration);
+    hidden.extend(secrets);
+    mask(&mut outcome, &hidden);
+    let verdict = verdict(&outcome.result);
+    let auth0 = consequence(kind, &verdict);
+    let warnings = warnings(kind, &verdict);
+    Ok(TryReport {
+        kind,
+        script,
+        args: shown_args,
+        context,
+        outbound,
+        time_limit: timeout,
+        verdict,
+        auth0,
+        warnings,
+        outcome,
+        source,
+    })
+}
+
+/// The arguments of a call.
+#[derive(Debug)]
+struct CallArgs {
+    /// As passed to the script.
+    call: Vec<Value>,
+    /// The same, passwords masked, for the report.
+    shown: Vec<Value>,
+    /// The secret values among them, masked wherever they show up.
+    secrets: Vec<String>,
+}
+
+impl CallArgs {
+    fn new(call: Vec<Value>, shown: Vec<Value>, secrets: Vec<String>) -> Self {
+        Self { call, shown, secrets }
+    }
+}
+
+/// The call's arguments for `kind`, from the command line's.
+fn arguments(kind: ScriptKind, args: &[String]) -> Result<CallArgs, TryError> {
+    let wrong = || TryError::Arguments {
+        kind,
+        usage: kind.usage(),
+        got: args.len(),
+    };
+    let text = |s: &String| Value::String(s.clone());
+    match (kind, args) {
+        (ScriptKind::Login | ScriptKind::ChangePassword, [user, password]) => Ok(CallArgs::new(
+            vec![text(user), text(password)],
+            vec![text(user), json!(MASK)],
+            vec![password.clone()],
+        )),
+        (ScriptKind::GetUser | ScriptKind::Verify | ScriptKind::Delete, [one]) => {
+            Ok(CallArgs::new(vec![text(one)], vec![text(one)], Vec::new()))
+        }
+        (ScriptKind::Create, [user]) => {
+            let value: Value = serde_json::from_str(user)
+                .map_err(|e| TryError::Argument(format!("the create user must be a JSON object: {e}")))?;
+            let Value::Object(mut object) = value else {
+                return Err(TryError::Argument(format!(
+                    "the create user must be a JSON object, not {user}"
+                )));
+            };
+            let password = match object.get("password") {
+                Some(Value::String(p)) => vec![p.clone()],
+                _ => Vec::new(),
+            };
+            let call = Value::Object(object.clone());
+            if object.contains_key("password") {
+                object.insert("password".into(), json!(MASK));
+            }
+            Ok(CallArgs::new(vec![call], vec![Value::Object(object)], password))
+        }
+        (ScriptKind::Create, [email, password]) => {
+            let user = |password: &str| {
+                json!({
+                    "tenant": TRY_TENANT,
+                    "client_id": TRY_CLIENT,
+                    "connection": TRY_CONNECTION,
+                    "email": email,
+                    "password": password,
+                })
+            };
+            Ok(CallArgs::new(
+                vec![user(password)],
+                vec![user(MASK)],
+                vec![password.clone()],
+            ))
+        }
+        (ScriptKind::ChangeEmail, [email, new_email, verified]) => {
+            let verified: bool = verified.parse().map_err(|_| {
+                TryError::Argument(format!(
+                    "change-email's VERIFIED must be true or false, not {verified:?}"
+                ))
+            })?;
+            let args = vec![text(email), text(new_email), json!(verified)];
+            Ok(CallArgs::new(args.clone(), args, Vec::new()))
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Configuration values named like secrets (at least 4 characters, so masking cannot blank
+/// out ordinary words).
+fn secret_values(configuration: &BTreeMap<String, String>) -> Vec<String> {
+    configuration
+        .iter()
+        .filter(|(key, value)| {
+            let key = key.to_lowercase();
+            value.len() >= 4 && SECRET_WORDS.iter().any(|w| key.contains(w))
+        })
+        .map(|(_, value)| value.clone())
+        .collect()
+}
+
+/// Replaces every secret in the console output, the HTTP log and the error or exception
+/// (the returned profile or value is shown as returned).
+fn mask(outcome: &mut CallOutcome, secrets: &[String]) {
+    let secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 4).collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let hide = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), MASK);
+            }
+        }
+    };
+    let hide_opt = |text: &mut Option<String>| {
+        if let Some(text) = text {
+            hide(text);
+        }
+    };
+    for line in &mut outcome.console {
+        hide(&mut line.text);
+    }
+    for exchange in &mut outcome.http {
+        hide(&mut exchange.url);
+        for (_, value) in &mut exchange.request_headers {
+            hide(value);
+        }
+        hide_opt(&mut exchange.error);
+    }
+    match &mut outcome.result {
+        CallResult::Callback { error: Some(error), .. } => {
+            hide(&mut error.message);
+            hide_opt(&mut error.description);
+            hide_opt(&mut error.stack);
+            hide_opt(&mut error.user_id);
+        }
+        CallResult::Threw(exception) | CallResult::InvalidScript(exception) => {
+            hide(&mut exception.message);
+            hide_opt(&mut exception.stack);
+        }
+        _ => {}
+    }
+}
+
+fn verdict(result: &CallResult) -> Verdict {
+    match result {
+        CallResult::Callback { error: Some(error), .. } => Verdict::Error { error: error.clone() },
+        CallResult::Callback { error: None, value } => match value {
+            None | Some(Value::Null) => Verdict::Nothing,
+            Some(Value::Object(profile)) => Verdict::Profile {
+                profile: profile.clone(),
+            },
+            Some(other) => Verdict::Value { value: other.clone() },
+        },
+        CallResult::Threw(exception) => Verdict::Crashed {
+            exception: exception.clone(),
+        },
+        CallResult::InvalidScript(exception) => Verdict::Invalid {
+            exception: exception.clone(),
+        },
+        CallResult::TimedOut => Verdict::TimedOut,
+        CallResult::NoCallback => Verdict::NoCallback,
+        CallResult::OutOfMemory => Verdict::OutOfMemory,
+    }
+}
+
+/// The message Auth0 passes on for a failed script.
+fn failure_message(verdict: &Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Error { error } => Some(error.message.clone()),
+        Verdict::Crashed { exception } => Some(exception.message.clone()),
+        Verdict::Invalid { exception } => Some(format!("{}: {}", exception.name, exception.message)),
+        Verdict::TimedOut | Verdict::NoCallback => Some(TIMEOUT_MESSAGE.to_owned()),
+        Verdict::OutOfMemory => Some("Script execution ran out of memory".to_owned()),
+        _ => None,
+    }
+}
+
+/// What the application, or the Auth0 flow that ran the script, would see.
+fn consequence(kind: ScriptKind, verdict: &Verdict) -> String {
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    if let Verdict::Error { error } = verdict {
+        if error.name == "WrongUsernameOrPasswordError" && kind == ScriptKind::Login {
+            let log = if error.user_id.as_deref().is_some_and(|u| !u.is_empty()) {
+                "fp"
+            } else {
+                "fu"
+            };
+            return format!(
+                "403 invalid_grant {} (tenant log {log}: {})",
+                quoted("Wrong email or password."),
+                quoted(&error.message)
+            );
+        }
+        if error.name == "UnauthorizedError" || error.code.as_deref() == Some("unauthorized") {
+            let message = error.description.clone().unwrap_or_else(|| error.message.clone());
+            return format!("401 unauthorized {}", quoted(&message));
+        }
+        if error.name == "ValidationError" && kind == ScriptKind::Create {
+            let code = error.code.clone().unwrap_or_default();
+            return format!("400 {code} {} (the user is not created)", quoted(&error.message));
+        }
+    }
+    if let Some(message) = failure_message(verdict) {
+        return match kind {
+            ScriptKind::Login => format!("403 access_denied {} (tenant log f)", quoted(&message)),
+            _ => format!("the operation fails with {}", quoted(&message)),
+        };
+    }
+    match (kind, verdict) {
+        (ScriptKind::Login, Verdict::Profile { profile }) => match profile.get("user_id").or_else(|| profile.get("id"))
+        {
+            Some(Value::String(id)) if !id.is_empty() => {
+                format!("a successful login: the user is auth0|{id}, created in Auth0 with this profile in import mode")
+            }
+            Some(Value::Number(id)) => {
+                format!("a successful login: the user is auth0|{id}, created in Auth0 with this profile in import mode")
+            }
+            _ => format!(
+                "403 access_denied {} (the profile has no user_id)",
+                quoted("The user_id is mandatory")
+            ),
+        },
+        (ScriptKind::Login, Verdict::Nothing) => {
+            format!(
+                "403 invalid_grant {} (tenant log fu)",
+                quoted("Wrong email or password.")
+            )
+        }
+        (ScriptKind::Login, Verdict::Value { .. }) => format!(
+            "403 access_denied {}",
+            quoted("The login script must call back with a user profile")
+        ),
+        (ScriptKind::GetUser, Verdict::Profile { .. }) => {
+            "the user exists in the legacy store (signup refused as existing; reset creates the user in Auth0)"
+                .to_owned()
+        }
+        (ScriptKind::GetUser, Verdict::Nothing) => "the user does not exist in the legacy store".to_owned(),
+        (ScriptKind::Create | ScriptKind::Delete, Verdict::Nothing) => match kind {
+            ScriptKind::Create => "the user is created".to_owned(),
+            _ => "the user is deleted".to_owned(),
+        },
+        (
+            ScriptKind::Verify,
+            Verdict::Value {
+                value: Value::Bool(true),
+            },
+        ) => "the email is marked verified in the legacy store".to_owned(),
+        (
+            ScriptKind::ChangePassword,
+            Verdict::Value {
+                value: Value::Bool(true),
+            },
+        )
+        | (ScriptKind::ChangePassword, Verdict::Profile { .. }) => "the password is changed".to_owned(),
+        (
+            ScriptKind::ChangePassword,
+            Verdict::Value {
+                value: Value::Bool(false),
+            },
+        ) => "the password is not changed".to_owned(),
+        (
+            ScriptKind::ChangeEmail,
+            Verdict::Value {
+                value: Value::Bool(true),
+            },
+        ) => "the email is changed".to_owned(),
+        (
+            ScriptKind::ChangeEmail,
+            Verdict::Value {
+                value: Value::Bool(false),
+            },
+        ) => "the email is not changed".to_owned(),
+        (_, Verdict::Value { value }) => format!("an unexpected result: {value}"),
+        (_, Verdict::Profile { .. }) => "an unexpected result: a profile".to_owned(),
+        (_, _) => "no result".to_owned(),
+    }
+}
+
+fn warnings(kind: ScriptKind, verdict: &Verdict) -> Vec<String> {
+    let mut out = Vec::new();
+    match verdict {
+        Verdict::Profile { profile } if matches!(kind, ScriptKind::Login | ScriptKind::GetUser) => {
+            let id = profile.get("user_id").or_else(|| profile.get("id"));
+            match id {
+                Some(Value::String(s)) if !s.is_empty() => {}
+                Some(Value::Number(_)) => {}
+                _ => out
+                    .push("the profile has no user_id (or id): Auth0 refuses it (\"user_id is mandatory\")".to_owned()),
+            }
+            if !profile.contains_key("email") {
+                out.push("the profile has no email".to_owned());
+            }
+        }
+        Verdict::NoCallback => out.push(
+            "the script finished without calling callback; Auth0 waits until its time limit, then fails".to_owned(),
+        ),
+        Verdict::Error { error } if error.name == "WrongUsernameOrPasswordError" && kind != ScriptKind::Login => {
+            out.push("WrongUsernameOrPasswordError is meant for the login script".to_owned());
+        }
+        _ => {}
+    }
+    out
+}
+
+impl TryReport {
+    /// Whether the script called back without an error and with a result its kind expects
+    /// (a CLI can exit 0 on this, 1 otherwise).
+    pub fn passed(&self) -> bool {
+        match (&self.verdict, self.kind) {
+            (Verdict::Profile { .. }, ScriptKind::Login | ScriptKind::GetUser | ScriptKind::ChangePassword) => {
+                self.warnings.is_empty()
+            }
+            (Verdict::Nothing, ScriptKind::GetUser | ScriptKind::Create | ScriptKind::Delete) => true,
+            (
+                Verdict::Value { value: Value::Bool(_) },
+                ScriptKind::Verify | ScriptKind::ChangePassword | ScriptKind::ChangeEmail,
+            ) => true,
+            _ => false,
+        }
+    }
+
+    /// The report for people: the call, the result (profile as pretty JSON, or the error as
+    /// reported and the line it comes from), what Auth0 would make of it, the console output
+    /// and the HTTP requests.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut args: Vec<String> = self.args.iter().map(Value::to_string).collect();
+        if let Some(context) = &self.context {
+            args.push(context.to_string());
+        }
+        args.push("callback".to_owned());
+        let _ = writeln!(out, "{} script {}", self.kind.key(), self.script.display());
+        let _ = writeln!(out, "  called as {}({})", self.kind.key(), args.join(", "));
+        out.push('\n');
+        self.render_result(&mut out);
+        let _ = writeln!(out, "\nIn Auth0: {}", self.auth0);
+        for warning in &self.warnings {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+
+        out.push('\n');
+        if self.outcome.console.is_empty() {
+            out.push_str("Console: (nothing)\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "Console ({} line{}):",
+                self.outcome.console.len(),
+                plural(self.outcome.console.len())
+            );
+            for line in &self.outcome.console {
+                let mut lines = line.text.lines();
+                let first = lines.next().unwrap_or_default();
+                let _ = writeln!(out, "  {:<5} {first}", line.level);
+                for more in lines {
+                    let _ = writeln!(out, "        {more}");
+                }
+            }
+        }
+
+        out.push('\n');
+        if self.outcome.http.is_empty() {
+            out.push_str("HTTP: (no requests)\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "HTTP ({} request{}):",
+                self.outcome.http.len(),
+                plural(self.outcome.http.len())
+            );
+            for exchange in &self.outcome.http {
+                let answer = match (exchange.status, &exchange.error) {
+                    (Some(status), _) => status.to_string(),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => "no answer".to_owned(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} {} -> {answer} ({} ms)",
+                    exchange.method,
+                    exchange.url,
+                    exchange.elapsed.as_millis()
+                );
+                for (name, value) in &exchange.request_headers {
+                    let _ = writeln!(out, "      {name}: {value}");
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nTook {} ms (limit {} ms); outbound: {}.",
+            self.outcome.elapsed.as_millis(),
+            self.time_limit.as_millis(),
+            self.outbound_text()
+        );
+        out
+    }
+
+    fn outbound_text(&self) -> String {
+        match &self.outbound {
+            Outbound::Any => "any host".to_owned(),
+            Outbound::Allow(rules) => rules.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        }
+    }
+
+    fn render_result(&self, out: &mut String) {
+        match &self.verdict {
+            Verdict::Profile { profile } => {
+                out.push_str("Result: callback(null, profile)\n");
+                let pretty = serde_json::to_string_pretty(profile).unwrap_or_default();
+                for line in pretty.lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            Verdict::Nothing => out.push_str("Result: callback(null) - no user / nothing returned\n"),
+            Verdict::Value { value } => {
+                let _ = writeln!(out, "Result: callback(null, {value})");
+            }
+            Verdict::Error { error } => {
+                let _ = writeln!(out, "Result: callback(error)");
+                let _ = writeln!(out, "  {}: {}", error.name, error.message);
+                let fields = [
+                    ("code", error.code.clone()),
+                    ("description", error.description.clone()),
+                    ("user_id", error.user_id.clone()),
+                    ("status_code", error.status_code.map(|s| s.to_string())),
+                ];
+                for (name, value) in fields {
+                    if let Some(value) = value {
+                        let _ = writeln!(out, "  {name}: {value}");
+                    }
+                }
+                if let Some(line) = error
+                    .stack
+                    .as_deref()
+                    .and_then(|stack| line_in_stack(stack, &self.file_name()))
+                {
+                    self.quote(out, line, None);
+                }
+            }
+            Verdict::Crashed { exception } => {
+                let _ = writeln!(out, "Result: the script crashed (uncaught exception)");
+                self.exception(out, exception);
+            }
+            Verdict::Invalid { exception } => {
+                let _ = writeln!(out, "Result: the script does not compile");
+                self.exception(out, exception);
+            }
+            Verdict::TimedOut => out.push_str("Result: timed out (the time limit passed before callback was called)\n"),
+            Verdict::NoCallback => out.push_str("Result: the script ended without calling callback\n"),
+            Verdict::OutOfMemory => out.push_str("Result: out of memory\n"),
+        }
+    }
+
+    fn exception(&self, out: &mut String, exception: &ScriptException) {
+        let _ = writeln!(out, "  {}: {}", exception.name, exception.message);
+        if let Some(line) = exception.line {
+            self.quote(out, line, exception.column);
+        }
+        // the frames in the script; the sandbox's own (request, timers, ...) are noise here
+        let file = format!("({}:", self.file_name());
+        let bare = format!("at {}:", self.file_name());
+        if let Some(stack) = &exception.stack {
+            let frames: Vec<&str> = stack
+                .lines()
+                .skip(1)
+                .map(str::trim_start)
+                .filter(|frame| frame.contains(&file) || frame.starts_with(&bare))
+                .collect();
+            if frames.len() > 1 {
+                for frame in frames {
+                    let _ = writeln!(out, "    {frame}");
+                }
+            }
+        }
+    }
+
+    /// `  at login.js line 5, column 24:` and the source line with a caret.
+    fn quote(&self, out: &mut String, line: u32, column: Option<u32>) {
+        let file = self.file_name();
+        let _ = match column {
+            Some(column) => writeln!(out, "  at {file} line {line}, column {column}:"),
+            None => writeln!(out, "  at {file} line {line}:"),
+        };
+        let Some(text) = self.source.lines().nth(line.saturating_sub(1) as usize) else {
+            return;
+        };
+        let gutter = format!("  {line} | ");
+        let _ = writeln!(out, "{gutter}{}", text.trim_end());
+        if let Some(column) = column {
+            let pad = " ".repeat(gutter.len() + column.saturating_sub(1) as usize);
+            let _ = writeln!(out, "{pad}^");
+        }
+    }
+
+    fn file_name(&self) -> String {
+        self.script.file_name().map_or_else(
+            || format!("{}.js", self.kind.key()),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// The first `file:line` of `file` in a V8-style stack.
+fn line_in_stack(stack: &str, file: &str) -> Option<u32> {
+    let needle = format!("{file}:");
+    stack.lines().skip(1).find_map(|frame| {
+        let at = frame.find(&needle)?;
+        frame[at + needle.len()..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_from_cli_names_and_script_keys() {
+        for kind in ScriptKind::ALL {
+            assert_eq!(kind.name().parse::<ScriptKind>().ok(), Some(kind));
+            assert_eq!(kind.key().parse::<ScriptKind>().ok(), Some(kind));
+        }
+        assert!("signup".parse::<ScriptKind>().is_err());
+    }
+
+    #[test]
+    fn arguments_follow_the_script_signatures_and_hide_passwords() {
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let CallArgs { call, shown, secrets } =
+            arguments(ScriptKind::Login, &strings(&["a@example.com", "pw12"])).expect("login args");
+        assert_eq!(call, vec![json!("a@example.com"), json!("pw12")]);
+        assert_eq!(shown, vec![json!("a@example.com"), json!(MASK)]);
+        assert_eq!(secrets, vec!["pw12".to_owned()]);
+
+        let CallArgs { call, shown, .. } =
+            arguments(ScriptKind::Create, &strings(&["a@example.com", "pw12"])).expect("create");
+        assert_eq!(call[0]["email"], json!("a@example.com"));
+        assert_eq!(call[0]["password"], json!("pw12"));
+        assert_eq!(shown[0]["password"], json!(MASK));
+        assert_eq!(call[0]["connection"], json!(TRY_CONNECTION));
+
+        let CallArgs { call, .. } = arguments(
+            ScriptKind::Create,
+            &strings(&[r#"{"email":"b@example.com","username":"b"}"#]),
+        )
+        .expect("create json");
+        assert_eq!(call[0], json!({"email": "b@example.com", "username": "b"}));
+
+        let CallArgs { call, .. } =
+            arguments(ScriptKind::ChangeEmail, &strings(&["a@x.com", "b@x.com", "true"])).expect("change-email");
+        assert_eq!(call, vec![json!("a@x.com"), json!("b@x.com"), json!(true)]);
+
+        let err = arguments(ScriptKind::Login, &strings(&["a@example.com"])).expect_err("one argument");
+        assert_eq!(err.to_string(), "login takes USER PASSWORD, but 1 argument was given");
+        let err = arguments(ScriptKind::ChangeEmail, &strings(&["a", "b", "yes"])).expect_err("not a bool");
+        assert_eq!(
+            err.to_string(),
+            "change-email's VERIFIED must be true or false, not \"yes\""
+        );
+        assert!(arguments(ScriptKind::Create, &strings(&["[1]"])).is_err());
+    }
+
+    #[test]
+    fn key_values_split_at_the_first_equals_sign() {
+        assert_eq!(parse_key_value("A=b=c"), Ok(("A".to_owned(), "b=c".to_owned())));
+        assert_eq!(parse_key_value("A="), Ok(("A".to_owned(), String::new())));
+        assert!(parse_key_value("=b").is_err());
+        assert!(parse_key_value("A").is_err());
+    }
+
+    #[test]
+    fn stack_lines_are_found_for_the_script_file() {
+        let stack = "Error: x\n    at helper (sandbox:bcrypt.js:10:3)\n    at login (login.js:7:12)";
+        assert_eq!(line_in_stack(stack, "login.js"), Some(7));
+        assert_eq!(line_in_stack(stack, "other.js"), None);
+    }
+}
