@@ -875,6 +875,89 @@ async fn connections_are_created_listed_fetched_and_deleted() {
 }
 
 #[tokio::test]
+async fn connections_are_listed_in_pages_with_totals_or_checkpoints() {
+    let (auth0, token) = tenant_with_users().await;
+    for name in ["c-one", "c-two", "c-three"] {
+        let res = create_connection(&auth0, &token, &json!({ "name": name, "strategy": "auth0" })).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{:#}", res.body);
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap_or_else(|| panic!("a list: {list:#}"))
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or("?").to_owned())
+            .collect()
+    };
+    let list = |query: &str| {
+        let (auth0, token) = (auth0.clone(), token.clone());
+        let path = format!("/api/v2/connections{query}");
+        async move { send(&auth0, get(&path, &token)).await }
+    };
+    let res = list("?per_page=2&page=1").await;
+    assert_eq!(names(&res.body), ["c-one", "c-two"]);
+    let res = list("?include_totals=true&per_page=2").await;
+    assert_eq!(names(&res.body["connections"]), ["users", "partners"]);
+    assert_eq!(
+        (&res.body["total"], &res.body["start"], &res.body["limit"]),
+        (&json!(5), &json!(0), &json!(2))
+    );
+    // Checkpoints, as the current Node SDK pages (it sends include_totals=true and take).
+    let res = list("?include_totals=true&take=2").await;
+    assert_eq!(names(&res.body["connections"]), ["users", "partners"]);
+    let next = res.body["next"].as_str().expect("a checkpoint").to_owned();
+    let res = list(&format!("?take=2&from={next}")).await;
+    assert_eq!(names(&res.body["connections"]), ["c-one", "c-two"]);
+    let next = res.body["next"].as_str().expect("a checkpoint").to_owned();
+    let res = list(&format!("?take=2&from={next}")).await;
+    assert_eq!(names(&res.body["connections"]), ["c-three"]);
+    assert_eq!(res.body.get("next"), None, "the last page has no next");
+    // Repeated strategies, names and projections.
+    let res = list("?strategy=auth0&strategy=ad&name=c-two&fields=name,strategy").await;
+    assert_eq!(res.body, json!([{ "name": "c-two", "strategy": "auth0" }]));
+    let res = list("?strategy=ad").await;
+    assert_eq!(res.body, json!([]));
+    list("?take=101").await.assert_api(
+        400,
+        "Query validation error: 'Too big: must be at most 100' on property take.",
+        Some("invalid_query_string"),
+    );
+}
+
+#[tokio::test]
+async fn odd_ids_and_repeated_parameters_get_answers_in_the_api_shape() {
+    let (auth0, token) = tenant_with_users().await;
+    for path in [
+        "/api/v2/users/%ff%fe",
+        "/api/v2/connections/%ff",
+        "/api/v2/connections/%c3%28/clients",
+        "/api/v2/jobs/%ff/errors",
+    ] {
+        let res = send(&auth0, get(path, &token)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.text);
+        assert_eq!(res.body["errorCode"], "invalid_uri", "{path}: {:#}", res.body);
+        assert!(
+            res.body["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Invalid URL: ")),
+            "{:#}",
+            res.body
+        );
+    }
+    // A parameter given twice counts with its last value.
+    let res = search(&auth0, &token, "per_page=50&per_page=1").await;
+    assert_eq!(ids(&res.body), ["dade"]);
+    let res = send(
+        &auth0,
+        get(
+            "/api/v2/users-by-email?email=nobody%40example.com&email=kate.libby%40example.com",
+            &token,
+        ),
+    )
+    .await;
+    assert_eq!(ids(&res.body), ["kate"]);
+}
+
+#[tokio::test]
 async fn connection_creation_is_validated() {
     let (auth0, token) = tenant_with_users().await;
     create_connection(&auth0, &token, &json!({ "name": "users", "strategy": "auth0" }))
@@ -1252,6 +1335,41 @@ async fn logs_are_listed_newest_first() {
             "user_name": "dade.murphy@example.com",
             "ip": "127.0.0.1",
         })
+    );
+}
+
+#[tokio::test]
+async fn logs_page_with_totals_as_the_sdks_ask() {
+    let (auth0, token) = tenant_with_users().await;
+    login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "wrong").await;
+    let res = send(
+        &auth0,
+        get("/api/v2/logs?include_totals=true&per_page=2&page=0", &token),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    assert_eq!(
+        (
+            &res.body["start"],
+            &res.body["limit"],
+            &res.body["length"],
+            &res.body["total"]
+        ),
+        (&json!(0), &json!(2), &json!(2), &json!(3))
+    );
+    let kinds: Vec<&str> = res.body["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .map(|l| l["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(kinds, ["fp", "s"]);
+    let res = send(&auth0, get("/api/v2/logs?per_page=2&page=1&fields=type", &token)).await;
+    assert_eq!(res.body, json!([{ "type": "s" }]));
+    send(&auth0, get("/api/v2/logs?per_page=500", &token)).await.assert_api(
+        400,
+        "Query validation error: 'Too big: must be at most 100' on property per_page.",
+        Some("invalid_query_string"),
     );
 }
 

@@ -437,6 +437,7 @@ async fn garbage_at_every_route_never_gets_a_5xx_or_a_panic() {
     let big_bodies = big_bodies();
     let valid_header = format!("Bearer {valid}");
     let mut server_errors = vec![];
+    let mut not_json = vec![];
     let mut requests = 0;
     for (method, template) in ROUTES {
         let paths: Vec<String> = if template.contains("{user}") {
@@ -480,6 +481,15 @@ async fn garbage_at_every_route_never_gets_a_5xx_or_a_panic() {
                         let req = req.body(Body::from(body.clone())).expect("request");
                         let res = send_to(app.clone(), req).await;
                         requests += 1;
+                        // Management API errors are JSON in Auth0's shape, odd URLs included.
+                        if path.starts_with("/api/v2/")
+                            && res.status.is_client_error()
+                            && res.status != StatusCode::METHOD_NOT_ALLOWED
+                            && (res.header("content-type") != "application/json"
+                                || res.body.get("statusCode").is_none())
+                        {
+                            not_json.push(format!("{method} {path}{query} -> {} {}", res.status, res.text));
+                        }
                         if res.status.is_server_error() {
                             server_errors.push(format!(
                                 "{method} {path}{query} [{content_type}, {} bytes, auth {:?}] -> {} {}",
@@ -500,6 +510,12 @@ async fn garbage_at_every_route_never_gets_a_5xx_or_a_panic() {
         "{} of {requests} requests got a 5xx:\n{}",
         server_errors.len(),
         server_errors.join("\n")
+    );
+    assert!(
+        not_json.is_empty(),
+        "{} Management API errors not in its shape:\n{}",
+        not_json.len(),
+        not_json[..not_json.len().min(20)].join("\n")
     );
     // The tenant still answers (the garbage deleted some of its connections and users).
     let token = management_token(&auth0).await;

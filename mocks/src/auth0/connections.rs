@@ -8,14 +8,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath, ApiQuery, query_pairs};
+use super::management::{parse_flag, parse_number, project};
 use super::model::Connection;
 
 /// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
@@ -79,36 +80,75 @@ fn respond(result: Result<(StatusCode, Value), ApiError>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ListQuery {
-    strategy: Option<String>,
-    name: Option<String>,
-}
-
+/// `GET /api/v2/connections`, filtered by `strategy` (repeatable) and `name`, projected with
+/// `fields`/`include_fields`, and paged three ways, as on Auth0: a bare array (with `page` and
+/// `per_page` when given), `{total, start, limit, connections}` with `include_totals=true`, or
+/// checkpoints with `take` and `from` — `{connections, next}`, `next` being the id to pass as
+/// `from` for the following page (what the current SDKs use).
 pub(crate) async fn connections_list(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
-        let list: Vec<Value> = auth0.with_tenant(|t| {
+        let params = query_pairs(query.as_deref());
+        let param = |name: &str| params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let strategies: Vec<&str> = params
+            .iter()
+            .filter(|(k, _)| k == "strategy")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let include_totals = parse_flag(param("include_totals"), "include_totals")?.unwrap_or(false);
+        let include_fields = parse_flag(param("include_fields"), "include_fields")?.unwrap_or(true);
+        let page = parse_number(param("page"), "page", None)?;
+        let per_page = parse_number(param("per_page"), "per_page", Some(100))?;
+        let take = parse_number(param("take"), "take", Some(100))?;
+        let from = param("from").filter(|f| !f.is_empty());
+        let list: Vec<(String, Value)> = auth0.with_tenant(|t| {
             t.connections
                 .iter()
-                .filter(|c| q.strategy.as_deref().is_none_or(|s| c.strategy == s))
-                .filter(|c| q.name.as_deref().is_none_or(|n| c.name == n))
-                .map(Connection::to_api)
+                .filter(|c| strategies.is_empty() || strategies.contains(&c.strategy.as_str()))
+                .filter(|c| param("name").is_none_or(|n| c.name == n))
+                .map(|c| (c.id.clone(), project(c.to_api(), param("fields"), include_fields)))
                 .collect()
         });
-        Ok((StatusCode::OK, Value::Array(list)))
+        if take.is_some() || from.is_some() {
+            let start = match from {
+                Some(from) => list.iter().position(|(id, _)| id == from).unwrap_or(list.len()),
+                None => 0,
+            };
+            let take = take.unwrap_or(50);
+            let next = list.get(start.saturating_add(take)).map(|(id, _)| id.clone());
+            let items: Vec<Value> = list.into_iter().skip(start).take(take).map(|(_, c)| c).collect();
+            let mut body = json!({ "connections": items });
+            if let Some(next) = next {
+                body["next"] = json!(next);
+            }
+            return Ok((StatusCode::OK, body));
+        }
+        let total = list.len();
+        let paged = page.is_some() || per_page.is_some() || include_totals;
+        let per_page = per_page.unwrap_or(50);
+        let start = page.unwrap_or(0).saturating_mul(per_page);
+        let items: Vec<Value> = list
+            .into_iter()
+            .skip(if paged { start } else { 0 })
+            .take(if paged { per_page } else { usize::MAX })
+            .map(|(_, c)| c)
+            .collect();
+        if include_totals {
+            Ok((
+                StatusCode::OK,
+                json!({ "total": total, "start": start, "limit": per_page, "connections": items }),
+            ))
+        } else {
+            Ok((StatusCode::OK, Value::Array(items)))
+        }
     })())
 }
 
-pub(crate) async fn connections_get(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+pub(crate) async fn connections_get(State(auth0): State<Auth0>, headers: HeaderMap, ApiPath(id): ApiPath) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
         auth0
@@ -241,7 +281,7 @@ fn string_list(value: Option<Value>, property: &str) -> Result<Option<Vec<String
 pub(crate) async fn connections_update(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     body: Bytes,
 ) -> Response {
     respond((|| {
@@ -314,7 +354,7 @@ pub(crate) async fn connections_update(
 pub(crate) async fn connections_delete(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["delete:connections"])?;
@@ -338,7 +378,7 @@ pub(crate) async fn connections_delete(
 pub(crate) async fn connection_clients_get(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Response {
     respond((|| {
         auth0.authorize(&headers, &["read:connections"])?;
@@ -364,7 +404,7 @@ struct ClientStatus {
 pub(crate) async fn connection_clients_update(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     body: Bytes,
 ) -> Response {
     let result = (|| {
@@ -404,8 +444,8 @@ pub(crate) struct EmailQuery {
 pub(crate) async fn connection_users_delete(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<EmailQuery>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<EmailQuery>,
 ) -> Response {
     let result = (|| {
         auth0.authorize(&headers, &["delete:users"])?;

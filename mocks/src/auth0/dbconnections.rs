@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Duration;
 use serde::Deserialize;
@@ -115,7 +115,14 @@ pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: 
             "Change password request",
         );
     }
-    (StatusCode::OK, Json(json!(RESET_EMAIL_SENT))).into_response()
+    // Plain text, not a JSON string: the SDKs read this answer as text (node-auth0's
+    // `database.changePassword` returns it as it came).
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        RESET_EMAIL_SENT,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

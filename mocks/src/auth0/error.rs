@@ -139,3 +139,47 @@ impl IntoResponse for DbError {
             .into_response()
     }
 }
+
+/// `Path<String>` whose rejection (an id that is not UTF-8 once decoded, say) answers in the
+/// Management API's shape rather than the framework's plain text.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiPath(pub(crate) String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(id)| ApiPath(id))
+            .map_err(|e| ApiError::bad_request(format!("Invalid URL: {}", e.body_text()), "invalid_uri"))
+    }
+}
+
+/// Query parameters for the Management API: a parameter given twice counts with its last value
+/// and a malformed query string never stops a request (Auth0 validates the values, which the
+/// handlers do), so the only rejection is a parameter shape the handler's type cannot take.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiQuery<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut params = serde_json::Map::new();
+        for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+            params.insert(key.into_owned(), serde_json::Value::String(value.into_owned()));
+        }
+        serde_json::from_value(serde_json::Value::Object(params))
+            .map(ApiQuery)
+            .map_err(|e| ApiError::bad_request(format!("Query validation error: '{e}'."), "invalid_query_string"))
+    }
+}
+
+/// The parameters of a query string in order, for handlers that take a parameter more than
+/// once (`strategy=auth0&strategy=ad`).
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}

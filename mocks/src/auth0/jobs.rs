@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::model::{StoredUser, default_nickname, default_picture};
 use super::password::PasswordHash;
 use crate::kit::clock::iso_millis;
@@ -605,7 +605,7 @@ fn new_user(
     }
 }
 
-pub(crate) async fn jobs_get(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn jobs_get(State(auth0): State<Auth0>, headers: HeaderMap, ApiPath(id): ApiPath) -> Response {
     let result = (|| {
         auth0.authorize(&headers, &["create:users", "read:users"])?;
         let now = auth0.kit().clock.now();
@@ -620,11 +620,7 @@ pub(crate) async fn jobs_get(State(auth0): State<Auth0>, headers: HeaderMap, Pat
     }
 }
 
-pub(crate) async fn jobs_errors_get(
-    State(auth0): State<Auth0>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
+pub(crate) async fn jobs_errors_get(State(auth0): State<Auth0>, headers: HeaderMap, ApiPath(id): ApiPath) -> Response {
     let result: Result<Option<Value>, ApiError> = (|| {
         auth0.authorize(&headers, &["create:users", "read:users"])?;
         let now = auth0.kit().clock.now();

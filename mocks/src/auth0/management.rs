@@ -5,14 +5,14 @@
 //! Users are returned exactly as [`StoredUser::to_api`] shapes them — never a password hash.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath, ApiQuery, query_pairs};
 use super::lucene;
 use super::model::StoredUser;
 use super::tokens::Claims;
@@ -66,11 +66,11 @@ pub(crate) struct UsersQuery {
     primary_order: Option<String>,
 }
 
-fn query_error(message: impl Into<String>) -> ApiError {
+pub(crate) fn query_error(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(message, "invalid_query_string")
 }
 
-fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError> {
+pub(crate) fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError> {
     // Auth0 quotes the parameter's description from its API reference.
     let description = match name {
         "include_totals" => {
@@ -92,7 +92,7 @@ fn parse_flag(value: Option<&str>, name: &str) -> Result<Option<bool>, ApiError>
     }
 }
 
-fn parse_number(value: Option<&str>, name: &str, max: Option<usize>) -> Result<Option<usize>, ApiError> {
+pub(crate) fn parse_number(value: Option<&str>, name: &str, max: Option<usize>) -> Result<Option<usize>, ApiError> {
     let Some(value) = value else { return Ok(None) };
     let n: usize = value.parse().map_err(|_| {
         query_error(format!(
@@ -110,7 +110,7 @@ fn parse_number(value: Option<&str>, name: &str, max: Option<usize>) -> Result<O
 }
 
 /// `fields` / `include_fields` projection.
-fn project(user: Value, fields: Option<&str>, include: bool) -> Value {
+pub(crate) fn project(user: Value, fields: Option<&str>, include: bool) -> Value {
     let Some(fields) = fields.filter(|f| !f.is_empty()) else {
         return user;
     };
@@ -128,7 +128,7 @@ fn project(user: Value, fields: Option<&str>, include: bool) -> Value {
 pub(crate) async fn users_list(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Query(q): Query<UsersQuery>,
+    ApiQuery(q): ApiQuery<UsersQuery>,
 ) -> Response {
     match list(&auth0, &headers, &q) {
         Ok(body) => Json(body).into_response(),
@@ -220,8 +220,8 @@ pub(crate) struct FieldsQuery {
 pub(crate) async fn users_get(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<FieldsQuery>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<FieldsQuery>,
 ) -> Response {
     let result = (|| {
         auth0.authorize(&headers, &["read:users", "read:current_user", "read:user_idp_tokens"])?;
@@ -246,7 +246,7 @@ pub(crate) struct ByEmailQuery {
 pub(crate) async fn users_by_email_list(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Query(q): Query<ByEmailQuery>,
+    ApiQuery(q): ApiQuery<ByEmailQuery>,
 ) -> Response {
     let result = (|| {
         auth0.authorize(&headers, &["read:users"])?;
@@ -271,17 +271,43 @@ pub(crate) async fn users_by_email_list(
     }
 }
 
-pub(crate) async fn logs_list(State(auth0): State<Auth0>, headers: HeaderMap) -> Response {
-    if let Err(e) = auth0.authorize(&headers, &["read:logs", "read:logs_users"]) {
-        return e.into_response();
+/// `GET /api/v2/logs`: newest first, as Auth0 lists them, in pages (`page`, `per_page`), a bare
+/// array or, with `include_totals=true` (what the SDKs send), `{start, limit, length, total,
+/// logs}`. Searching logs (`q`) is not modelled.
+pub(crate) async fn logs_list(State(auth0): State<Auth0>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let result = (|| -> Result<Value, ApiError> {
+        auth0.authorize(&headers, &["read:logs", "read:logs_users"])?;
+        let params = query_pairs(query.as_deref());
+        let param = |name: &str| params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let page = parse_number(param("page"), "page", None)?;
+        let per_page = parse_number(param("per_page"), "per_page", Some(MAX_PER_PAGE))?;
+        let include_totals = parse_flag(param("include_totals"), "include_totals")?.unwrap_or(false);
+        let include_fields = parse_flag(param("include_fields"), "include_fields")?.unwrap_or(true);
+        let logs: Vec<Value> = auth0.with_tenant(|t| {
+            t.logs
+                .iter()
+                .rev()
+                .filter_map(|l| serde_json::to_value(l).ok())
+                .collect()
+        });
+        let total = logs.len();
+        let paged = page.is_some() || per_page.is_some() || include_totals;
+        let per_page = per_page.unwrap_or(50);
+        let start = page.unwrap_or(0).saturating_mul(per_page);
+        let shown: Vec<Value> = logs
+            .into_iter()
+            .skip(if paged { start } else { 0 })
+            .take(if paged { per_page } else { usize::MAX })
+            .map(|l| project(l, param("fields"), include_fields))
+            .collect();
+        Ok(if include_totals {
+            json!({ "start": start, "limit": per_page, "length": shown.len(), "total": total, "logs": shown })
+        } else {
+            Value::Array(shown)
+        })
+    })();
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => e.into_response(),
     }
-    // Newest first, as Auth0 lists them.
-    let logs: Vec<Value> = auth0.with_tenant(|t| {
-        t.logs
-            .iter()
-            .rev()
-            .filter_map(|l| serde_json::to_value(l).ok())
-            .collect()
-    });
-    Json(logs).into_response()
 }

@@ -11,13 +11,13 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
 use super::scripts::{ScriptVerdict, masked};
 use super::signup::{policy_failures, policy_of};
@@ -263,7 +263,7 @@ fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
 pub(crate) async fn users_update(
     State(auth0): State<Auth0>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     body: Bytes,
 ) -> Response {
     match update(&auth0, &headers, &id, &body).await {
@@ -457,7 +457,7 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
 
 /// `DELETE /api/v2/users/{id}`: on a legacy-authentication connection the `delete` script
 /// removes the user from the legacy store first (with the id without its `auth0|` prefix).
-pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, ApiPath(id): ApiPath) -> Response {
     let result: Result<(), ApiError> = async {
         auth0.authorize(&headers, &["delete:users", "delete:current_user"])?;
         let Some(user) = auth0.with_tenant(|t| t.user_by_id(&id).cloned()) else {

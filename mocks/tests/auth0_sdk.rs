@@ -1,0 +1,369 @@
+//! The official Auth0 SDKs against the mock Auth0: the Node SDK (npm `auth0`, node-auth0 v7:
+//! `ManagementClient`, and `AuthenticationClient` from `auth0/legacy`) and the Python SDK (PyPI
+//! `auth0-python`: `auth0.authentication.GetToken`, `auth0.management.Auth0`). They log users in
+//! (password-realm with an ID token the SDK validates, the default directory, wrong password,
+//! blocked user), get Management API tokens, search, page through, get, patch and look users up
+//! by email, list connections, import a users file and read the job and its errors, and retry a
+//! 429 after its `Retry-After`.
+//!
+//! Run with `cargo test -p mocks --test auth0_sdk`. The SDKs are not vendored; install them with
+//!
+//! ```text
+//! npm ci --prefix mocks/tests/sdk/auth0
+//! python3 -m venv mocks/tests/sdk/auth0/.venv && mocks/tests/sdk/auth0/.venv/bin/pip install -r mocks/tests/sdk/auth0/requirements.txt
+//! ```
+//!
+//! Without them each test prints a `SKIPPED (SDK not installed)` line and passes, unless
+//! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
+//!
+//! Both SDKs build `https://{domain}` URLs. The Node SDK is pointed at the mock through its
+//! `fetch` option (and the ID-token validator's JWKS download through its `agent` option); the
+//! Python SDK takes a `protocol` argument and a domain with a port. The tenant's domain is set
+//! (`settings.domain`) so that tokens carry the issuer and audience the SDKs expect. Unlike the
+//! other mock tests, the tenant's clock starts at the real time: the Node SDK checks the ID
+//! token's `exp` and `iat` against it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use mocks::auth0::seed::Auth0Seed;
+use mocks::auth0::{Auth0, MANAGEMENT_APP};
+use mocks::{Clock, Fault, FaultRule, Kit, Provider};
+use serde_json::{Value, json};
+
+const DOMAIN: &str = "ferry-sdk.eu.auth0.com";
+const CONNECTION_ID: &str = "con_users00000000001";
+
+const SEED: &str = r#"
+settings: { bcrypt_cost: 4, domain: ferry-sdk.eu.auth0.com, default_directory: users }
+clients:
+  - { name: Storefront, client_id: storefront-client-id, client_secret: storefront-secret }
+connections:
+  - { name: users, id: con_users00000000001 }
+  - { name: partners, id: con_partners00000001 }
+users:
+  - connection: users
+    user_id: dade
+    email: dade.murphy@example.com
+    password: "Hunter2!"
+    name: Dade Murphy
+    given_name: Dade
+    family_name: Murphy
+    user_metadata: { theme: dark }
+    app_metadata: { plan: gold }
+  - { connection: users, user_id: kate, email: kate.libby@example.com, password: "Acid-Burn-1", blocked: true }
+  - { connection: users, user_id: paul, email: paul.cook@example.com }
+  - { connection: partners, user_id: emmanuel, email: emmanuel.goldstein@example.com }
+  - { connection: partners, user_id: joey, email: joey.pardella@example.com }
+"#;
+
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/auth0")
+}
+
+/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
+fn available(marker: &Path, install: &str) -> bool {
+    if marker.exists() {
+        return true;
+    }
+    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
+        panic!("SDK not installed ({} missing): {install}", marker.display());
+    }
+    eprintln!("SKIPPED (SDK not installed): {install}");
+    false
+}
+
+/// The tenant on a socket, its clock at the real time (to the second), ids seeded.
+async fn started() -> (Auth0, mocks::MockServer, i64) {
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("whole seconds");
+    let auth0 = Auth0::new(Kit::deterministic(Clock::manual(now), 1));
+    let seed: Auth0Seed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
+    auth0.seed(seed).expect("seed is valid");
+    let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind loopback");
+    (auth0, server, now.timestamp())
+}
+
+/// Runs `program args` in the SDK folder with the mock's address and the tenant's credentials,
+/// off the runtime's workers so the mock keeps answering; returns the JSON line it printed.
+async fn run(auth0: &Auth0, program: PathBuf, args: Vec<String>, base_url: String) -> Value {
+    let (app_id, app_secret) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, m2m_secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(&program)
+            .args(&args)
+            .current_dir(sdk_dir())
+            .env("FERRY_AUTH0_BASE_URL", &base_url)
+            .env("FERRY_AUTH0_DOMAIN", DOMAIN)
+            .env("FERRY_APP_ID", app_id)
+            .env("FERRY_APP_SECRET", app_secret)
+            .env("FERRY_M2M_ID", m2m_id)
+            .env("FERRY_M2M_SECRET", m2m_secret)
+            .env("FERRY_CONNECTION_ID", CONNECTION_ID)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
+    })
+    .await
+    .expect("runner thread");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "SDK script failed ({}):\n{stderr}\n{stdout}",
+        output.status
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"))
+}
+
+/// A users file for the import: one good user, one with a bad email and a hash to redact.
+fn users_file(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("ferry-auth0-sdk-{}-{name}.json", std::process::id()));
+    let users = json!([
+        { "email": "Kate.Imported@example.com", "user_id": "kate-imported", "given_name": "Kate" },
+        { "email": "not-an-email", "custom_password_hash": { "algorithm": "md5", "hash": { "value": "5f4dcc3b5aa765d61d8327deb882cf99", "encoding": "hex" } } },
+    ]);
+    std::fs::write(&path, serde_json::to_vec(&users).expect("json")).expect("write the users file");
+    path
+}
+
+/// An Authentication API error as node-auth0 reports it (`AuthApiError`, with the raw body).
+fn auth_api_error(status: u16, error: &str, description: &str) -> Value {
+    json!({
+        "name": "AuthApiError",
+        "statusCode": status,
+        "error": error,
+        "error_description": description,
+        "body": json!({ "error": error, "error_description": description }).to_string(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_sdk_logs_in_reads_users_imports_and_retries() {
+    let marker = sdk_dir().join("node_modules/auth0/package.json");
+    if !available(&marker, "run npm ci in mocks/tests/sdk/auth0") {
+        return;
+    }
+    let (auth0, server, now) = started().await;
+    // The SDK's first users-by-email call meets a 429.
+    auth0.kit().faults.add(FaultRule {
+        method: Some("GET".into()),
+        path: "/api/v2/users-by-email".into(),
+        nth: 1,
+        times: Some(1),
+        fault: Fault::Status { status: 429 },
+    });
+    let file = users_file("node");
+    let out = run(
+        &auth0,
+        PathBuf::from("node"),
+        vec!["sdk_check.js".into(), file.display().to_string()],
+        server.base_url().to_owned(),
+    )
+    .await;
+    let _ = std::fs::remove_file(&file);
+    let issuer = format!("https://{DOMAIN}/");
+    let (app_id, _) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, _) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+
+    // Authentication API: the SDK accepted the ID token (it validates it before returning).
+    let login = &out["login"];
+    assert_eq!(login["status"], 200, "{out:#}");
+    assert_eq!(
+        login["keys"],
+        json!(["access_token", "expires_in", "id_token", "scope", "token_type"])
+    );
+    assert_eq!(login["token_type"], "Bearer");
+    assert_eq!(login["expires_in"], 86_400);
+    let id_token = &login["id_token"];
+    assert_eq!(id_token["iss"], issuer);
+    assert_eq!(id_token["sub"], "auth0|dade");
+    assert_eq!(id_token["aud"], app_id);
+    assert_eq!(id_token["iat"], now);
+    assert_eq!(id_token["email"], "dade.murphy@example.com");
+    assert_eq!(id_token["name"], "Dade Murphy");
+    assert_eq!(login["access_token"]["aud"], json!([format!("{issuer}userinfo")]));
+    assert_eq!(out["defaultDirectory"], json!({ "status": 200, "sub": "auth0|dade" }));
+    assert_eq!(
+        out["wrongPassword"]["failed"],
+        auth_api_error(403, "invalid_grant", "Wrong email or password."),
+        "{out:#}"
+    );
+    assert_eq!(
+        out["blocked"]["failed"],
+        auth_api_error(401, "unauthorized", "user is blocked")
+    );
+    let cc = &out["clientCredentials"];
+    assert_eq!(cc["keys"], json!(["access_token", "expires_in", "scope", "token_type"]));
+    assert_eq!(cc["claims"]["iss"], issuer);
+    assert_eq!(cc["claims"]["aud"], format!("{issuer}api/v2/"));
+    assert_eq!(cc["claims"]["sub"], format!("{m2m_id}@clients"));
+    assert_eq!(cc["claims"]["gty"], "client-credentials");
+    assert_eq!(
+        out["noAudience"]["failed"],
+        auth_api_error(403, "access_denied", "Service not found: https://api.example.com/")
+    );
+
+    // Management API.
+    assert_eq!(out["search"], json!(["auth0|dade"]), "{out:#}");
+    assert_eq!(
+        out["listed"],
+        json!(["auth0|dade", "auth0|kate", "auth0|paul", "auth0|emmanuel", "auth0|joey"]),
+        "the SDK paged through pages of two"
+    );
+    let bad_query = &out["badQuery"]["failed"];
+    assert_eq!(bad_query["statusCode"], 400, "{out:#}");
+    assert_eq!(
+        bad_query["body"],
+        json!({ "statusCode": 400, "error": "Bad Request", "message": "Query validation error: 'unterminated quoted string' on property q.", "errorCode": "invalid_query_string" })
+    );
+    assert_eq!(out["user"]["user_id"], "auth0|dade");
+    assert_eq!(out["user"]["identities"][0]["connection"], "users");
+    assert_eq!(out["missing"]["failed"]["name"], "NotFoundError", "{out:#}");
+    assert_eq!(
+        out["missing"]["failed"]["body"],
+        json!({ "statusCode": 404, "error": "Not Found", "message": "The user does not exist.", "errorCode": "inexistent_user" })
+    );
+    assert_eq!(out["byEmail"], json!(["auth0|dade"]));
+    let waited = out["retriedAfterMs"].as_i64().expect("a duration");
+    assert!(
+        (1_000..5_000).contains(&waited),
+        "the SDK retried after Retry-After: 1 ({waited} ms)"
+    );
+    assert_eq!(out["updated"]["user_metadata"], json!({ "lang": "fr" }));
+    assert_eq!(out["updated"]["app_metadata"], json!({ "plan": "platinum" }));
+    // Newest first, through pages of three: blocked, wrong password, two logins.
+    assert_eq!(out["logs"], json!(["f", "fp", "s", "s"]), "{out:#}");
+    assert_eq!(out["connections"], json!(["users", "partners"]), "{out:#}");
+    assert_eq!(
+        out["connection"],
+        json!({ "id": CONNECTION_ID, "name": "users", "strategy": "auth0", "realms": ["users"] })
+    );
+
+    // The import, as the SDK saw it.
+    let job = &out["job"];
+    assert_eq!(job["status"], "pending", "{out:#}");
+    assert_eq!(job["type"], "users_import");
+    assert_eq!(job["external_id"], "sdk-import-1");
+    assert_eq!(job["connection_id"], CONNECTION_ID);
+    assert_eq!(out["finished"]["status"], "completed", "{out:#}");
+    assert_eq!(
+        out["finished"]["summary"],
+        json!({ "failed": 1, "updated": 0, "inserted": 1, "total": 2 })
+    );
+    let errors = out["errors"].as_array().expect("an array of errors");
+    assert_eq!(errors.len(), 1, "{out:#}");
+    assert_eq!(errors[0]["user"]["custom_password_hash"]["hash"]["value"], "*****");
+    assert_eq!(errors[0]["errors"][0]["code"], "INVALID_FORMAT");
+    assert_eq!(
+        out["missingJob"]["failed"],
+        json!({ "name": "NotFoundError", "statusCode": 404, "body": { "statusCode": 404, "error": "Not Found", "message": "The job does not exist", "errorCode": "inexistent_job" } })
+    );
+    assert_eq!(out["imported"], json!(["auth0|kate-imported"]));
+    assert_eq!(out["badToken"]["failed"]["statusCode"], 401, "{out:#}");
+    assert_eq!(
+        out["badToken"]["failed"]["body"],
+        json!({ "statusCode": 401, "error": "Unauthorized", "message": "Invalid token" })
+    );
+
+    // What went over the wire.
+    let journal = auth0.kit().journal.find(Some("GET"), Some("/api/v2/users-by-email"));
+    assert_eq!(journal[0].status, 429);
+    assert_eq!(journal[0].fault.as_deref(), Some("status 429"));
+    assert_eq!(journal[1].status, 200);
+    let import = auth0
+        .kit()
+        .journal
+        .find(Some("POST"), Some("/api/v2/jobs/users-imports"));
+    assert!(
+        import[0]
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("multipart/form-data; boundary=")),
+        "{:?}",
+        import[0].headers
+    );
+    let tokens = auth0.kit().journal.find(Some("POST"), Some("/oauth/token"));
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.header("auth0-client").is_some_and(|h| !h.is_empty())),
+        "the SDKs send their telemetry header"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_logs_in_reads_users_and_imports() {
+    let python = sdk_dir().join(".venv/bin/python");
+    let install = "python3 -m venv mocks/tests/sdk/auth0/.venv && mocks/tests/sdk/auth0/.venv/bin/pip install -r mocks/tests/sdk/auth0/requirements.txt";
+    if !available(&python, install) {
+        return;
+    }
+    let (auth0, server, now) = started().await;
+    let file = users_file("python");
+    let out = run(
+        &auth0,
+        python,
+        vec!["sdk_check.py".into(), file.display().to_string()],
+        server.base_url().to_owned(),
+    )
+    .await;
+    let _ = std::fs::remove_file(&file);
+    let (app_id, _) = auth0.client_credentials("Storefront").expect("storefront");
+    assert_eq!(
+        out["login"],
+        json!({ "token_type": "Bearer", "expires_in": 86_400, "scope": "openid profile email", "keys": ["access_token", "expires_in", "id_token", "scope", "token_type"] })
+    );
+    // The SDK's TokenVerifier accepted the ID token (signature against the mock's JWKS).
+    let id_token = &out["id_token"];
+    assert_eq!(id_token["iss"], format!("https://{DOMAIN}/"));
+    assert_eq!(id_token["aud"], app_id);
+    assert_eq!(id_token["sub"], "auth0|dade");
+    assert_eq!(id_token["iat"], now);
+    assert_eq!(
+        out["wrongPassword"],
+        json!({ "status_code": 403, "error_code": "invalid_grant", "message": "Wrong email or password." })
+    );
+    assert_eq!(
+        out["blocked"],
+        json!({ "status_code": 401, "error_code": "unauthorized", "message": "user is blocked" })
+    );
+    assert_eq!(
+        out["changePassword"],
+        "We've just sent you an email to reset your password."
+    );
+    assert_eq!(auth0.outbox().len(), 1);
+    assert_eq!(
+        out["clientCredentials"],
+        json!({ "keys": ["access_token", "expires_in", "scope", "token_type"], "token_type": "Bearer", "expires_in": 86_400 })
+    );
+    assert_eq!(out["search"], json!(["auth0|dade"]));
+    assert_eq!(
+        out["listed"],
+        json!(["auth0|dade", "auth0|kate", "auth0|paul", "auth0|emmanuel", "auth0|joey"])
+    );
+    assert_eq!(out["user"]["user_id"], "auth0|dade");
+    assert_eq!(out["user"]["user_metadata"], json!({ "theme": "dark" }));
+    assert_eq!(out["missing"]["status_code"], 404, "{out:#}");
+    assert_eq!(
+        out["missing"]["body"],
+        json!({ "statusCode": 404, "error": "Not Found", "message": "The user does not exist.", "errorCode": "inexistent_user" })
+    );
+    assert_eq!(out["byEmail"], json!(["auth0|dade"]));
+    assert_eq!(out["connections"], json!(["users", "partners"]));
+    assert_eq!(out["job"]["status"], "pending");
+    assert_eq!(out["job"]["external_id"], "sdk-import-py");
+    assert_eq!(out["finished"]["status"], "completed");
+    assert_eq!(
+        out["finished"]["summary"],
+        json!({ "failed": 1, "updated": 0, "inserted": 1, "total": 2 })
+    );
+    assert_eq!(
+        out["errors"][0]["user"]["custom_password_hash"]["hash"]["value"],
+        "*****"
+    );
+    assert_eq!(out["badToken"]["status_code"], 401);
+    server.shutdown().await;
+}
