@@ -468,6 +468,27 @@ async fn the_id_token_needs_openid_and_claims_follow_the_scopes() {
 }
 
 #[tokio::test]
+#[ignore = "not modelled: auth0.md §2.1 answers a refresh_token when offline_access is asked; the mock issues none (and has no refresh_token grant to use one)"]
+async fn offline_access_gives_a_refresh_token() {
+    let auth0 = storefront();
+    let res = token(
+        &auth0,
+        &[
+            ("grant_type", PASSWORD_REALM),
+            ("client_id", STOREFRONT.0),
+            ("client_secret", STOREFRONT.1),
+            ("realm", "users"),
+            ("username", "dade.murphy@example.com"),
+            ("password", "Hunter2!"),
+            ("scope", "openid offline_access"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    assert!(res.body["refresh_token"].is_string(), "{:#}", res.body);
+}
+
+#[tokio::test]
 async fn the_password_grant_uses_the_default_directory() {
     let auth0 = storefront();
     let pairs = |password: &'static str| {
@@ -944,6 +965,41 @@ async fn script_failures_answer_as_the_module_says_and_create_no_user() {
     assert_eq!(logs[1], ("fu".into(), "stranger@example.com".into()), "null user: fu");
     assert_eq!(logs[2].0, "fu");
     assert!(logs[3..].iter().all(|(kind, _)| kind == "f"), "{logs:?}");
+}
+
+#[tokio::test]
+async fn a_profile_whose_email_another_user_has_is_refused_and_stores_nothing() {
+    // The script answers for a username with the email of a user already in the store.
+    let script = "function login(name, password, callback) { callback(null, { user_id: 'legacy-7', email: 'Dade.Murphy@example.com', username: name }); }";
+    let auth0 = tenant(&format!(
+        "settings: {{ bcrypt_cost: 4 }}\nclients: [{{ name: Storefront, client_id: storefront-client-id, client_secret: storefront-secret }}]\nconnections: [{{ name: legacy-db, options: {{ enabledDatabaseCustomization: true, import_mode: true, customScripts: {{ login: {} }} }} }}]\nusers: [{{ connection: legacy-db, user_id: dade, email: dade.murphy@example.com, password: x }}]",
+        serde_json::to_string(script).expect("json")
+    ));
+    login(&auth0, STOREFRONT, "legacy-db", "zerocool", "whatever")
+        .await
+        .assert_oauth(403, "access_denied", "The user already exists.");
+    let users = auth0.users();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["user_id"], "auth0|dade");
+}
+
+#[tokio::test]
+#[ignore = "mock bug: authenticate.rs returns store_migrated's error without a tenant log event (every other failed login is logged); the fix is in authenticate.rs, outside this task's files"]
+async fn a_refused_migration_is_logged_as_a_failed_login() {
+    let script = "function login(name, password, callback) { callback(null, { user_id: 'legacy-7', email: 'dade.murphy@example.com' }); }";
+    let auth0 = tenant(&format!(
+        "settings: {{ bcrypt_cost: 4 }}\nclients: [{{ name: Storefront, client_id: storefront-client-id, client_secret: storefront-secret }}]\nconnections: [{{ name: legacy-db, options: {{ enabledDatabaseCustomization: true, import_mode: true, customScripts: {{ login: {} }} }} }}]\nusers: [{{ connection: legacy-db, user_id: dade, email: dade.murphy@example.com, password: x }}]",
+        serde_json::to_string(script).expect("json")
+    ));
+    login(&auth0, STOREFRONT, "legacy-db", "zerocool", "whatever")
+        .await
+        .assert_oauth(403, "access_denied", "The user already exists.");
+    let logs = auth0.logs();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(
+        (logs[0].kind.as_str(), logs[0].description.as_str()),
+        ("f", "The user already exists.")
+    );
 }
 
 #[tokio::test]
