@@ -5,7 +5,7 @@
 // properties holding `provide(key)`. An assignment simply shadows an accessor; a name the
 // script has already replaced is left alone when its neighbours are installed. `load` also
 // gives the event loop the modules' entry points (timers' `fire`, request's `complete`) and
-// `require` (require.js) its modules.
+// `require` (require.js, itself lazy) its modules.
 (function (native, global) {
   'use strict';
   var hasOwn = Object.prototype.hasOwnProperty;
@@ -61,6 +61,15 @@
   lazy(['console'], from('console'));
   lazy(['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'], from('timers'));
   lazy(['request'], from('request'));
+  lazy(['atob', 'btoa'], from('buffer'));
+  lazy(['require'], from('require'));
+  // the legacy sandbox's globals are the modules themselves; Node's URL classes are globals
+  lazy(['bcrypt', 'crypto', 'querystring'], function (key) {
+    return load('require').require(key);
+  });
+  lazy(['URL', 'URLSearchParams'], function (key) {
+    return load('require').require('url')[key];
+  });
 
-  return { load: load, lazy: lazy };
+  return { load: load };
 })

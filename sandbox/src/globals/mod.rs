@@ -14,12 +14,12 @@
 //! | `json.js`     | `JSON.parse` with V8's error messages                           |
 //! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` |
 //! | `loader.js`   | the lazy accessors below, and `load(name)` for lazy files       |
-//! | `require.js`  | `require` and its lazy globals (see [`crate::modules`])          |
 //! | `callback.js` | the `callback` argument                                         |
 //! | `buffer.js`   | `Buffer`, `atob`, `btoa` (lazy)                                 |
 //! | `console.js`  | `console` (lazy)                                                |
 //! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
 //! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
+//! | `require.js`  | `require`, and `bcrypt`, `crypto`, `querystring`, `URL`, `URLSearchParams` through it (lazy, see [`crate::modules`]) |
 //!
 //! Plus `global` (= `globalThis`) and the frozen `configuration`. Nothing reaches the file
 //! system, processes or the environment; `require` offers only the modules of
@@ -98,18 +98,21 @@ pub(crate) fn install<'js>(
     timers::register(ctx, &native, host)?;
     request::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
-    modules::register(ctx, &native, host)?;
 
+    let h = host.clone();
     native.set(
         "loadModule",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, name: String, native: Object<'js>, _global: Value<'js>, load: Value<'js>| match LAZY
+            move |ctx: Ctx<'js>, name: String, native: Object<'js>, _global: Value<'js>, load: Value<'js>| match LAZY
                 .iter()
                 .chain(modules::MODULES)
                 .find(|(module, _, _)| *module == name)
             {
-                Some((_, file, source)) => run_with(&ctx, file, source, &native, load),
+                Some((_, file, source)) => {
+                    modules::register(&name, &ctx, &native, &h)?;
+                    run_with(&ctx, file, source, &native, load)
+                }
                 None => Err(Exception::throw_message(&ctx, &format!("no module {name}"))),
             },
         )?,
@@ -122,13 +125,6 @@ pub(crate) fn install<'js>(
     run(ctx, "json.js", json::JS, &native)?;
     run(ctx, "errors.js", errors::JS, &native)?;
     let loader_js = run(ctx, "loader.js", LOADER_JS, &native)?;
-    run_with(
-        ctx,
-        "require.js",
-        modules::REQUIRE_JS,
-        &native,
-        loader_js.clone().into_value(),
-    )?;
     let callback_js = run(ctx, "callback.js", callback::JS, &native)?;
 
     let config = Object::new(ctx.clone())?;
@@ -152,7 +148,7 @@ fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &str, native: &Object<'js>) -> r
 }
 
 /// Evaluates one prelude file and calls it with `(native, global, extra)`: lazy files get
-/// `load` (see `loader.js`), `require.js` the loader itself.
+/// `load` as `extra` (see `loader.js`).
 fn run_with<'js>(
     ctx: &Ctx<'js>,
     name: &str,

@@ -19,9 +19,9 @@
 //! | `url`                   | `url.js`         | legacy parse/format/resolve, `URL`, `URLSearchParams`    |
 //! | `buffer`                | (the global)     | `{ Buffer, atob, btoa }`                                |
 //!
-//! `require.js` defines `require` itself and the lazy globals `bcrypt`, `crypto`,
-//! `querystring` (the legacy sandbox's), `URL`, `URLSearchParams`, `atob` and `btoa` (Node's);
-//! a global and its module are the same object. Anything else fails with Node's `Cannot find
+//! `require.js` defines `require` itself; `globals/loader.js` makes it and the globals it
+//! provides lazy: `bcrypt`, `crypto`, `querystring` (the legacy sandbox's), `URL` and
+//! `URLSearchParams` (Node's); a global and its module are the same object. Anything else fails with Node's `Cannot find
 //! module 'x'` (code `MODULE_NOT_FOUND`) followed by the reason: Node modules that reach the
 //! host (`fs`, `child_process`, `os`, `net`, `http`, ...) are withheld on purpose, other
 //! modules are simply not provided.
@@ -34,11 +34,9 @@ use rquickjs::{Ctx, Object};
 
 use crate::host::Host;
 
-/// `require` and the legacy globals.
-pub(crate) const REQUIRE_JS: &str = include_str!("require.js");
-
 /// The lazily loaded modules: name (for `load`), file name, source.
 pub(crate) const MODULES: &[(&str, &str, &str)] = &[
+    ("require", "require.js", include_str!("require.js")),
     ("bcrypt", "bcrypt.js", bcrypt::JS),
     ("crypto", "crypto.js", crypto::JS),
     ("querystring", "querystring.js", include_str!("querystring.js")),
@@ -47,10 +45,14 @@ pub(crate) const MODULES: &[(&str, &str, &str)] = &[
     ("url", "url.js", url::JS),
 ];
 
-/// Registers the natives of every module (cheap: no module file is evaluated here).
-pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
-    bcrypt::register(ctx, native, host)?;
-    crypto::register(ctx, native, host)?;
-    url::register(ctx, native, host)?;
-    Ok(())
+/// Registers the natives module `name` uses, just before its file is evaluated, so a call
+/// that requires nothing pays for none of them.
+pub(crate) fn register<'js>(name: &str, ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+    match name {
+        "bcrypt" => bcrypt::register(ctx, native, host),
+        "crypto" => crypto::register(ctx, native, host),
+        // querystring shares url's lenient percent-decoding
+        "url" | "querystring" => url::register(ctx, native, host),
+        _ => Ok(()),
+    }
 }

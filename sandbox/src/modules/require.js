@@ -1,15 +1,13 @@
-// `require`, as Auth0's sandbox offers it, limited to the modules Ferry provides, and the
-// legacy globals the old sandbox injected without `require` (`bcrypt`, `crypto`,
-// `querystring`; `request` is a global of its own), plus Node's `URL` and `URLSearchParams`
-// globals. Everything is lazy: a module's file is evaluated when first required or read.
+// `require`, as Auth0's sandbox offers it, limited to the modules Ferry provides. Lazy like
+// the modules themselves: loader.js evaluates this file when `require` (or one of the globals
+// it provides, `bcrypt`, `crypto`, `querystring`, `URL`, `URLSearchParams`) is first read.
 //
 // `require('name@1.2.3')` ignores the version (Auth0 pins versions this way); `node:` works
 // for Node's own modules. Anything else fails as Node does, `Cannot find module 'x'` with code
 // MODULE_NOT_FOUND, followed by why Ferry's sandbox does not have it.
-(function (native, global, loader) {
+(function (native, global, load) {
   'use strict';
   var hasOwn = Object.prototype.hasOwnProperty;
-  var load = loader.load;
 
   // name -> exports; Node's own modules are marked for the `node:` prefix
   var provided = {
@@ -102,16 +100,5 @@
     throw notFound(id, "not available in Ferry's sandbox, which provides " + providedNames);
   }
 
-  global.require = require;
-
-  loader.lazy(['bcrypt', 'crypto', 'querystring'], function (key) {
-    return require(key);
-  });
-  loader.lazy(['URL', 'URLSearchParams'], function (key) {
-    return require('url')[key];
-  });
-  loader.lazy(['atob', 'btoa'], function (key) {
-    return load('buffer')[key];
-  });
-  return {};
+  return { require: require };
 })
