@@ -19,7 +19,7 @@
 //!
 //! This module is clap-free: `main.rs` parses the command line into [`TryOptions`] (with
 //! [`ScriptKind::from_str`](std::str::FromStr), [`parse_key_value`] and
-//! [`sandbox::HostRule`]'s `FromStr`) and prints [`TryReport::render`].
+//! [`HostRule`]'s `FromStr`) and prints [`TryReport::render`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ferry::tryout::TryError> {
@@ -41,17 +41,17 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sandbox::{
-    CallOutcome, CallResult, HostRule, Outbound, Sandbox, SandboxConfig, ScriptCall, ScriptError, ScriptException,
-};
+use mocks::auth0::TIMEOUT_MESSAGE;
+use sandbox::{CallOutcome, CallResult, Sandbox, SandboxConfig, ScriptCall, ScriptError, ScriptException};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+/// The allowlist types of [`TryOptions::allow_hosts`] and [`TryReport::outbound`], so callers
+/// need nothing from the `sandbox` crate itself.
+pub use sandbox::{HostRule, HostRuleError, Outbound};
+
 /// Placeholder for masked secrets (the sandbox's own).
 const MASK: &str = "[masked]";
-
-/// What Auth0 tells the application when a script does not finish in time.
-const TIMEOUT_MESSAGE: &str = "Request to Webtask exceeded allowed execution time";
 
 /// Configuration keys containing one of these words hold secrets.
 const SECRET_WORDS: &[&str] = &["token", "secret", "password", "pass", "key", "credential", "auth"];
