@@ -1,5 +1,5 @@
 //! `ferry try` end to end through its library entry point, [`ferry::tryout::try_script`]:
-//! scripts written to a temporary directory, run against the mock Okta (an axum server on
+//! scripts written to Cargo's test scratch directory, run against the mock Okta (an axum server on
 //! 127.0.0.1:0, from the `mocks` crate) or against nothing at all.
 //!
 //! Run with `cargo test --test tryout`; a failing test prints the whole rendered report.
@@ -13,10 +13,11 @@ use mocks::okta::Okta;
 use mocks::{Clock, Kit, MockServer, Provider};
 use serde_json::json;
 
-/// Writes `source` to a fresh file named `name` in a per-test temporary directory.
+/// Writes `source` to a fresh file named `name` in a directory of its own.
 fn script(name: &str, source: &str) -> PathBuf {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    // Cargo's scratch directory for integration tests, inside the target directory
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "ferry-tryout-{}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
