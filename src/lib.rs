@@ -8,9 +8,13 @@
 //!   wires them together. The migration engine (`engine`) talks to providers and Auth0 over
 //!   HTTP only.
 
+pub mod bench;
 pub mod check;
+pub mod dashboard;
 pub mod engine;
+pub mod generate;
 pub mod scenario;
 pub mod serve;
+pub mod tryout;
 
 pub use scenario::{Report, ScenarioError, run_file};

@@ -40,6 +40,10 @@ enum Command {
         /// Do not compare results with the snapshots under snapshots/.
         #[arg(long)]
         no_snapshots: bool,
+        /// Run only part K of N of the catalogue (e.g. `2/4`), to shard it over CI machines:
+        /// the scenario files, sorted by path, are dealt out in turn.
+        #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+        partition: Option<(usize, usize)>,
     },
     /// Import an Auth0 import file (JSON array or NDJSON) through the Management API: schema
     /// check, files under 500 KB, jobs within the concurrency limit, a report of every user.
@@ -139,7 +143,96 @@ enum Command {
         /// Port of the mock Auth0 (0: any free port).
         #[arg(long, default_value_t = 0, env = "FERRY_AUTH0_PORT")]
         auth0_port: u16,
+        /// Port of the dashboard (users, connections, jobs, logs, journals; 0: any free port).
+        #[arg(long, default_value_t = 0, env = "FERRY_DASHBOARD_PORT")]
+        dashboard_port: u16,
     },
+    /// Run one custom database script once, as Auth0's "Try" button does, against a
+    /// throw-away mock tenant: the callback's result, console output and every outbound request.
+    /// Exit code 0 when the script succeeded, 1 when it failed, 2 when it could not run.
+    Try {
+        /// login, get-user, create, verify, change-password, delete or change-email.
+        kind: ferry::tryout::ScriptKind,
+        /// The script file.
+        #[arg(long, value_name = "FILE")]
+        script: PathBuf,
+        /// The script's arguments (login: EMAIL PASSWORD; get-user: EMAIL; create: a user JSON; …).
+        /// Put them after `--` when one starts with a hyphen.
+        args: Vec<String>,
+        /// A `configuration` value: KEY=VALUE (repeatable).
+        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = ferry::tryout::parse_key_value)]
+        config: Vec<(String, String)>,
+        /// A host the script may reach besides loopback (repeatable; `*.okta.com` allowed).
+        #[arg(long = "allow-host", value_name = "HOST", conflicts_with = "allow_any_host")]
+        allow_hosts: Vec<ferry::tryout::HostRule>,
+        /// Let the script reach any host.
+        #[arg(long)]
+        allow_any_host: bool,
+        /// Execution limit in seconds (Auth0's is about 20).
+        #[arg(long, default_value_t = 20.0)]
+        timeout: f64,
+        /// The `context` argument as JSON (connections with enable_script_context).
+        #[arg(long, value_name = "JSON")]
+        context: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks (see BENCHMARKS.md); run them on a release build.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+        /// Print the results as JSON.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Write a deterministic generated population as a seed file (for `ferry serve --seed`,
+    /// scenarios' `seed_files`, benchmarks): non-ASCII names, missing fields, duplicates,
+    /// unverified emails, every hash algorithm; account N's password is `Pw-NNNNNNN-ü!`.
+    Generate {
+        /// Which provider's seed format.
+        #[arg(value_enum)]
+        provider: GenerateKind,
+        /// Accounts to generate.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        /// Seed of the generator: the same seed and count give the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Gigya bulk at scale: generated accounts exported, transformed, validated and imported
+    /// by `ferry migrate gigya` (a child process) into the mock Auth0; time and peak memory.
+    GigyaBulk {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// search or identity-sync.
+        #[arg(long, default_value = "identity-sync")]
+        via: String,
+        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+        file_bytes: usize,
+        #[arg(long, default_value_t = 0.02)]
+        poll: f64,
+        /// Keep the run's report here.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum GenerateKind {
+    /// `{"accounts": [...]}` for the mock Gigya.
+    Gigya,
+    /// `{"users": [...]}` for the mock Okta.
+    Okta,
 }
 
 #[derive(Debug, Subcommand)]
@@ -319,6 +412,11 @@ fn finish_run(summary: &ferry::engine::report::Summary) -> ExitCode {
     }
 }
 
+// serde_json's values allocate a great deal; glibc's allocator spent a quarter of a bulk run's
+// CPU (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -345,7 +443,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             jobs,
             verbose,
             no_snapshots,
-        } => run(paths, junit, jobs, verbose, no_snapshots).await,
+            partition,
+        } => run(paths, junit, jobs, verbose, no_snapshots, partition).await,
         Command::Check {
             file,
             kind,
@@ -551,6 +650,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             stormpath_port,
             gigya_port,
             auth0_port,
+            dashboard_port,
         } => {
             let options = ferry::serve::ServeOptions {
                 host,
@@ -563,12 +663,129 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
+            let links = ["okta", "stormpath", "gigya", "auth0"]
+                .into_iter()
+                .filter_map(|name| {
+                    served
+                        .base_url(name)
+                        .map(|url| ferry::dashboard::MockLink::new(name, url))
+                })
+                .collect();
+            let board = ferry::dashboard::start(links, std::net::SocketAddr::new(host, dashboard_port))
+                .await
+                .context("starting the dashboard")?;
+            println!("dashboard  {}", board.base_url());
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             eprintln!("stopping…");
+            board.shutdown().await;
             served.shutdown().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench { which, json } => {
+            let result = match which {
+                Bench::GigyaBulk {
+                    count,
+                    seed,
+                    via,
+                    file_bytes,
+                    poll,
+                    report,
+                } => {
+                    let options = ferry::bench::gigya_bulk::Options {
+                        count,
+                        seed,
+                        via,
+                        file_bytes,
+                        poll,
+                        report,
+                    };
+                    ferry::bench::gigya_bulk::run(&options).await?
+                }
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+            } else {
+                print!("{}", result.render());
+            }
+            Ok(if result.measures.iter().any(|m| m.met == Some(false)) {
+                ExitCode::from(EXIT_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Try {
+            kind,
+            script,
+            args,
+            config,
+            allow_hosts,
+            allow_any_host,
+            timeout,
+            context,
+            json,
+        } => {
+            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+                anyhow::bail!("--timeout must be a number of seconds between 0 and 3600, not {timeout}");
+            }
+            let mut options = ferry::tryout::TryOptions::new(kind, script);
+            options.args = args;
+            options.configuration = config.into_iter().collect();
+            options.allow_hosts = allow_hosts;
+            options.allow_any_host = allow_any_host;
+            options.timeout = std::time::Duration::from_secs_f64(timeout);
+            options.context = context;
+            match ferry::tryout::try_script(options).await {
+                Ok(report) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                    } else {
+                        print!("{}", report.render());
+                    }
+                    Ok(if report.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(EXIT_FAILED)
+                    })
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Generate {
+            provider,
+            count,
+            seed,
+            out,
+        } => {
+            let population = ferry::generate::Population { count, seed };
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            match provider {
+                GenerateKind::Gigya => ferry::generate::write_gigya_seed(&population, &mut sink),
+                GenerateKind::Okta => ferry::generate::write_okta_seed(&population, &mut sink),
+            }
+            .and_then(|()| sink.flush())
+            .context("writing the population")?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn parse_partition(text: &str) -> Result<(usize, usize), String> {
+    let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 1/4")?;
+    let k: usize = k.trim().parse().map_err(|_| format!("{k:?} is not a number"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("{n:?} is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{text}: K must be between 1 and N"));
+    }
+    Ok((k, n))
 }
 
 async fn run(
@@ -577,13 +794,27 @@ async fn run(
     jobs: Option<usize>,
     verbose: bool,
     no_snapshots: bool,
+    partition: Option<(usize, usize)>,
 ) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
         paths
     };
-    let files = scenario::discover(&paths).context("finding scenarios")?;
+    let mut files = scenario::discover(&paths).context("finding scenarios")?;
+    if let Some((k, n)) = partition {
+        files.sort();
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, f)| f)
+            .collect();
+        if files.is_empty() {
+            println!("partition {k}/{n}: no scenario falls in it");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if files.is_empty() {
         anyhow::bail!(
             "no scenario files under {}",

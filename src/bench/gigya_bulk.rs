@@ -1,0 +1,195 @@
+//! Gigya bulk at scale: a generated population seeded into the mock Gigya, then `ferry migrate
+//! gigya` run as its own process against the mocks — export, transform, validate, import jobs,
+//! report — timed end to end, with the engine's peak memory read from /proc while it runs.
+//! The mocks live in the bench process, so their memory is not the engine's.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use mocks::Provider;
+use mocks::auth0::MANAGEMENT_APP;
+use serde_json::{Value, json};
+
+use super::{BenchResult, Measure, cpu_seconds, peak_rss, secs};
+use crate::generate::{Population, gigya_account};
+use crate::serve::{ServeOptions, start};
+
+/// Settings of the run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub count: u64,
+    pub seed: u64,
+    /// `search` or `identity-sync`.
+    pub via: String,
+    pub file_bytes: usize,
+    /// Seconds between two reads of a job's status.
+    pub poll: f64,
+    /// Where the report goes (kept when given, else a temporary directory removed after).
+    pub report: Option<std::path::PathBuf>,
+}
+
+pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
+    let served = start(
+        &ServeOptions {
+            host: "127.0.0.1".parse().context("loopback")?,
+            okta_port: 0,
+            stormpath_port: 0,
+            gigya_port: 0,
+            auth0_port: 0,
+        },
+        None,
+    )
+    .await?;
+    served
+        .auth0
+        .seed(serde_json::from_value(
+            json!({ "connections": [{ "name": "gigya-users" }] }),
+        )?)
+        .map_err(|e| anyhow::anyhow!("seeding Auth0: {e}"))?;
+    // Seeded in chunks, so that the generator's output is never held whole.
+    let population = Population {
+        count: options.count,
+        seed: options.seed,
+    };
+    let seeding = Instant::now();
+    let mut n = 1;
+    while n <= options.count {
+        let end = (n + 9_999).min(options.count);
+        let accounts: Vec<Value> = (n..=end).map(|i| gigya_account(&population, i)).collect();
+        served
+            .gigya
+            .seed(serde_json::from_value(json!({ "accounts": accounts }))?)
+            .map_err(|e| anyhow::anyhow!("seeding Gigya: {e}"))?;
+        n = end + 1;
+    }
+    let seeding = seeding.elapsed();
+
+    let temp = std::env::temp_dir().join(format!("ferry-bench-gigya-{}", std::process::id()));
+    let report = options.report.clone().unwrap_or_else(|| temp.clone());
+    let _ = std::fs::remove_dir_all(&report);
+    let gigya: std::collections::BTreeMap<String, String> = served.gigya.variables().into_iter().collect();
+    let (client_id, client_secret) = served
+        .auth0
+        .client_credentials(MANAGEMENT_APP)
+        .context("the mock's management application")?;
+    let query = format!("SELECT * FROM accounts LIMIT {}", 10_000);
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "migrate",
+            "gigya",
+            "--connection",
+            "gigya-users",
+            "--via",
+            &options.via,
+            "--query",
+            &query,
+        ])
+        .args(["--gigya-url", served.base_url("gigya").context("gigya url")?])
+        .args(["--api-key", &gigya["api_key"], "--user-key", &gigya["user_key"]])
+        .args([
+            "--auth0-url",
+            served.base_url("auth0").context("auth0 url")?,
+            "--client-id",
+            &client_id,
+        ])
+        .args([
+            "--file-bytes",
+            &options.file_bytes.to_string(),
+            "--poll",
+            &options.poll.to_string(),
+        ])
+        .arg("--report")
+        .arg(&report)
+        .env("FERRY_GIGYA_SECRET", &gigya["secret"])
+        .env("FERRY_AUTH0_CLIENT_SECRET", client_secret)
+        .stdout(std::process::Stdio::null())
+        .stderr(if std::env::var_os("FERRY_BENCH_SHOW").is_some() {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::piped()
+        })
+        .spawn()
+        .context("starting ferry migrate gigya")?;
+    let started = Instant::now();
+    let mocks_cpu_before = cpu_seconds(None).unwrap_or(0.0);
+    let mut peak = 0u64;
+    let mut engine_cpu = 0.0f64;
+    let status = loop {
+        if let Some(rss) = peak_rss(child.id()) {
+            peak = peak.max(rss);
+        }
+        if let Some(cpu) = cpu_seconds(Some(child.id())) {
+            engine_cpu = engine_cpu.max(cpu);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let elapsed = started.elapsed();
+    let mocks_cpu = cpu_seconds(None).unwrap_or(0.0) - mocks_cpu_before;
+    let stderr = {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut text);
+        }
+        text
+    };
+    let summary: Value = std::fs::read_to_string(report.join("summary.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .with_context(|| format!("the run left no summary (exit {status}): {stderr}"))?;
+    let users = served.auth0.users().len() as u64;
+    served.shutdown().await;
+    if options.report.is_none() {
+        let _ = std::fs::remove_dir_all(&temp);
+    }
+    let totals = &summary["totals"];
+    let exported = totals["exported"].as_u64().unwrap_or(0);
+    if exported != options.count {
+        bail!("the run exported {exported} of {} accounts: {stderr}", options.count);
+    }
+    let imported = ["inserted", "updated", "inserted_or_updated"]
+        .iter()
+        .map(|k| totals[k].as_u64().unwrap_or(0))
+        .sum::<u64>();
+    if imported != users {
+        bail!("the report says {imported} imported, the Auth0 mock holds {users} users");
+    }
+    let mut result = BenchResult {
+        bench: format!("gigya-bulk: {} accounts via {}", options.count, options.via),
+        method: format!(
+            "population generated with seed {} and seeded into the in-process mock Gigya (not timed); `ferry migrate gigya` run as a child process against the mocks, --file-bytes {} --poll {}; wall time from spawn to exit; the child's VmHWM polled every 10 ms",
+            options.seed, options.file_bytes, options.poll
+        ),
+        measures: vec![
+            Measure::new("end to end", secs(elapsed), "s").at_most(if options.count >= 1_000_000 {
+                60.0
+            } else {
+                60.0 * options.count as f64 / 1e6
+            }),
+            Measure::new("engine peak memory", peak as f64 / 1e6, "MB").at_most(300.0),
+            Measure::new("users per second", options.count as f64 / secs(elapsed), "users/s"),
+            Measure::new("imported", imported as f64, "users"),
+            Measure::new(
+                "failed or skipped",
+                (totals["failed"].as_u64().unwrap_or(0) + totals["skipped"].as_u64().unwrap_or(0)) as f64,
+                "users",
+            ),
+            Measure::new(
+                "import jobs",
+                summary["jobs"].as_array().map_or(0, Vec::len) as f64,
+                "jobs",
+            ),
+            Measure::new("engine CPU time", engine_cpu, "s"),
+            Measure::new("mocks CPU time (Gigya export, Auth0 jobs)", mocks_cpu, "s"),
+            Measure::new("seeding the mock (not timed)", secs(seeding), "s"),
+        ],
+        notes: vec![],
+    };
+    if !status.success() && totals["failed"].as_u64().unwrap_or(0) == 0 {
+        result.notes.push(format!("ferry exited with {status}: {stderr}"));
+    }
+    Ok(result)
+}
