@@ -796,3 +796,74 @@ async fn users_imported_without_a_hash_get_one_by_resetting() {
         StatusCode::OK
     );
 }
+
+// ---------------------------------------------------------------- tenant logs
+
+#[tokio::test]
+async fn finished_jobs_leave_sui_and_fui_events_in_the_tenant_logs() {
+    let (auth0, token) = setup("").await;
+    let (_, done) = run_import(
+        &auth0,
+        &token,
+        &json!([{ "email": "new@example.com" }, { "email": "dade.murphy@example.com" }]),
+        &[("external_id", "batch-7")],
+    )
+    .await;
+    assert_eq!(done["status"], "completed");
+    let bad = import(&auth0, &token, b"not json", &[("connection_id", USERS)]).await;
+    let bad_id = bad.str("id");
+    let failed = finished_job(&auth0, &token, &bad_id).await;
+    assert_eq!(failed["status"], "failed");
+
+    // A completed job is `sui` whatever its rows did; its summary is in the details.
+    let res = send(&auth0, get("/api/v2/logs?q=type:sui", &token)).await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    let events = res.body.as_array().expect("array");
+    assert_eq!(events.len(), 1, "{:#}", res.body);
+    let sui = &events[0];
+    assert_eq!(sui["description"], "Successful users import");
+    assert_eq!(sui["connection"], "users");
+    assert_eq!(sui["connection_id"], USERS);
+    assert_eq!(
+        sui["details"],
+        json!({
+            "job_id": done["id"],
+            "upsert": false,
+            "external_id": "batch-7",
+            "summary": { "failed": 1, "updated": 0, "inserted": 1, "total": 2 },
+        })
+    );
+    assert!(
+        sui["log_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 56 && id.starts_with("9002"))
+    );
+
+    // A job that failed as a whole is `fui` with the reason as its description.
+    let res = send(&auth0, get("/api/v2/logs?q=type:fui", &token)).await;
+    let events = res.body.as_array().expect("array");
+    assert_eq!(events.len(), 1, "{:#}", res.body);
+    assert_eq!(events[0]["details"]["job_id"], json!(bad_id));
+    assert!(
+        events[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Failed to parse users file JSON")),
+        "{:#}",
+        events[0]
+    );
+    assert!(events[0].get("details").and_then(|d| d.get("summary")).is_none());
+
+    // Newest first without q; a query that does not parse is Auth0's 400.
+    let res = send(&auth0, get("/api/v2/logs", &token)).await;
+    let kinds: Vec<&str> = res
+        .body
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["fui", "sui"]);
+    let res = send(&auth0, get("/api/v2/logs?q=type:(sui", &token)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{:#}", res.body);
+    assert_eq!(res.body["errorCode"], "invalid_query_string");
+}

@@ -143,6 +143,8 @@ pub enum Step {
     Script(ScriptStep),
     /// Asserts on the emails the tenant sent.
     Emails(EmailsStep),
+    /// Asserts on the tenant log events (read through `GET /api/v2/logs`).
+    Logs(LogsStep),
     /// Moves the shared clock forward, e.g. `10m`.
     Advance(String),
     /// Installs a fault rule on a mock.
@@ -276,6 +278,23 @@ pub struct ScriptStep {
 #[serde(deny_unknown_fields)]
 pub struct EmailsStep {
     pub to: String,
+    pub count: usize,
+}
+
+/// How many tenant log events match: every given condition holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsStep {
+    /// The event type (`s`, `fp`, `fu`, `f`, `ss`, `scpr`, `scp`, `sui`, `fui`, `limit_wc`…).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The user's email or user name (`user_name`) or user id.
+    pub user: Option<String>,
+    /// Text the event's description contains.
+    pub description: Option<String>,
+    /// A raw Lucene query for `GET /api/v2/logs?q=`, combined with the others.
+    pub q: Option<String>,
+    /// How many events match.
     pub count: usize,
 }
 

@@ -664,6 +664,14 @@ fn describe(step: &Step) -> String {
         Step::User(s) => format!("user {}", s.email.as_deref().or(s.user_id.as_deref()).unwrap_or("?")),
         Step::Script(s) => format!("script {}", s.script),
         Step::Emails(s) => format!("emails to {}", s.to),
+        Step::Logs(s) => {
+            let mut parts = vec!["logs".to_owned()];
+            parts.extend(s.kind.as_ref().map(|k| format!("type {k}")));
+            parts.extend(s.user.as_ref().map(|u| format!("user {u}")));
+            parts.extend(s.description.as_ref().map(|d| format!("description {d:?}")));
+            parts.extend(s.q.as_ref().map(|q| format!("q {q:?}")));
+            parts.join(" ")
+        }
         Step::Advance(by) => format!("advance {by}"),
         Step::Fault(s) => format!("fault {} {} {}", s.mock.as_str(), s.path, s.fault.describe()),
         Step::ClearFaults(mock) => format!("clear_faults {}", mock.as_str()),
@@ -958,6 +966,82 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 }
             }
             Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Logs(logs) => {
+            // The server filters on what Lucene expresses exactly; user and description here.
+            let mut clauses = vec![];
+            if let Some(kind) = &logs.kind {
+                clauses.push(format!("type:\"{}\"", kind.replace('"', "")));
+            }
+            if let Some(q) = &logs.q {
+                clauses.push(format!("({q})"));
+            }
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.append_pair("per_page", "100");
+            if !clauses.is_empty() {
+                query.append_pair("q", &clauses.join(" AND "));
+            }
+            let query = query.finish();
+            let mut events = vec![];
+            for page in 0..100 {
+                let path = format!("/api/v2/logs?{query}&page={page}");
+                let answer = mocks.api("GET", &path, None).await?;
+                if answer.status != 200 {
+                    return Err(format!(
+                        "GET /api/v2/logs answered {}: {}",
+                        answer.status,
+                        answer.summary()
+                    ));
+                }
+                let batch = answer.body.as_array().cloned().unwrap_or_default();
+                let last = batch.len() < 100;
+                events.extend(batch);
+                if last {
+                    break;
+                }
+            }
+            let text = |event: &Value, key: &str| event.get(key).and_then(Value::as_str).map(str::to_owned);
+            let matched = events
+                .iter()
+                .filter(|event| {
+                    logs.user.as_ref().is_none_or(|user| {
+                        let user = user.to_lowercase();
+                        text(event, "user_name").is_some_and(|n| n.to_lowercase() == user)
+                            || text(event, "user_id").is_some_and(|id| id == user)
+                    })
+                })
+                .filter(|event| {
+                    logs.description
+                        .as_ref()
+                        .is_none_or(|d| text(event, "description").is_some_and(|t| t.contains(d.as_str())))
+                })
+                .count();
+            let failures = if matched == logs.count {
+                vec![]
+            } else {
+                let seen: Vec<String> = events
+                    .iter()
+                    .take(10)
+                    .map(|e| {
+                        format!(
+                            "{} {} {}",
+                            text(e, "type").unwrap_or_default(),
+                            text(e, "user_name").unwrap_or_default(),
+                            text(e, "description").unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                vec![format!(
+                    "expected {} matching log events, got {matched} (newest of those read: {})",
+                    logs.count,
+                    if seen.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        seen.join("; ")
+                    }
+                )]
+            };
+            Ok(StepReport::new(&summary, format!("{matched} events"), failures))
         }
         Step::Emails(emails) => {
             let to = emails.to.to_lowercase();

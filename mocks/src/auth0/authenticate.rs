@@ -478,6 +478,8 @@ impl Auth0 {
                         .unwrap_or_else(|| user_name.to_owned()),
                 ),
                 ip: Some(ip.to_owned()),
+                connection_id: Some(connection.id.clone()),
+                details: None,
             });
         });
     }

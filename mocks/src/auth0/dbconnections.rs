@@ -355,6 +355,8 @@ impl Auth0 {
                 user_id,
                 user_name: Some(email.to_owned()),
                 ip: None,
+                connection_id: t.connection(connection).map(|c| c.id.clone()),
+                details: None,
             });
         });
     }

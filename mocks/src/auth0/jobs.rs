@@ -28,6 +28,7 @@ use serde_json::{Map, Value, json};
 
 use super::Auth0;
 use super::error::{ApiError, ApiPath};
+use super::logs::LogEvent;
 use super::model::{StoredUser, default_nickname, default_picture};
 use super::password::PasswordHash;
 use crate::kit::clock::iso_millis;
@@ -294,15 +295,58 @@ pub(crate) fn spawn_worker(auth0: &Auth0) -> tokio::sync::mpsc::UnboundedSender<
 
 /// Fails jobs stuck for 2 hours and forgets finished jobs after 24 hours.
 fn expire_jobs(t: &mut super::state::Tenant, now: DateTime<Utc>) {
+    let mut expired = vec![];
     for job in t.jobs.values_mut() {
         if job.active() && now - job.created_at > Duration::hours(2) {
             job.status = JobStatus::Failed;
             job.status_details = Some("Job timed out after 2 hours".into());
             job.finished_at = Some(now);
+            expired.push(job.clone());
         }
+    }
+    for job in &expired {
+        t.log(job_log_event(job, now));
     }
     t.jobs
         .retain(|_, j| j.finished_at.is_none_or(|at| now - at <= Duration::hours(24)));
+}
+
+/// The tenant log event of a finished job: `sui` (Successful Users Import) when it completed,
+/// whatever its rows did (the summary says), `fui` (Failed Users Import) when the job as a whole
+/// failed; `details` carries the job's id, its summary or the reason.
+///
+/// Its log id is derived from the job's id, not drawn from the tenant's id generator: jobs finish
+/// on a worker at times of their own, and a draw there would shift the ids every later step
+/// gets, differently from run to run.
+fn job_log_event(job: &Job, date: DateTime<Utc>) -> LogEvent {
+    use sha2::Digest;
+    let completed = job.status == JobStatus::Completed;
+    let digest = sha2::Sha256::digest(format!("{}:{}", job.id, if completed { "sui" } else { "fui" }));
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let mut details = json!({ "job_id": job.id, "upsert": job.upsert });
+    if let Some(summary) = &job.summary {
+        details["summary"] = json!(summary);
+    }
+    if let Some(external_id) = &job.external_id {
+        details["external_id"] = json!(external_id);
+    }
+    LogEvent {
+        log_id: format!("9002{}", &hex[..52]),
+        date,
+        kind: if completed { "sui" } else { "fui" }.into(),
+        description: match (&job.status_details, completed) {
+            (Some(reason), false) => reason.clone(),
+            (_, true) => "Successful users import".into(),
+            (None, false) => "Failed users import".into(),
+        },
+        connection: Some(job.connection.clone()),
+        client_id: None,
+        user_id: None,
+        user_name: None,
+        ip: None,
+        connection_id: Some(job.connection_id.clone()),
+        details: Some(details),
+    }
 }
 
 /// What happened to one row of a file.
@@ -341,6 +385,8 @@ fn process(auth0: &Auth0, job_id: &str, file: &[u8]) {
                 job.errors = errors;
                 job.status_details = details;
                 job.finished_at = Some(now);
+                let event = job_log_event(job, now);
+                t.log(event);
             }
         });
     };

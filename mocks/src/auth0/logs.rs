@@ -1,6 +1,7 @@
 //! Tenant log events, as Auth0 records them for the flows Ferry covers (`s` success login,
 //! `fp` wrong password, `fu` unknown user, `f` failed login, `scpr`/`fcpr` password change
-//! requests, `scp` password changed, `limit_wc` brute-force block). Kept bounded.
+//! requests, `scp` password changed, `limit_wc` brute-force block, `ss` signup, `sui`/`fui`
+//! an import job that completed or failed). Kept bounded.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -29,6 +30,12 @@ pub struct LogEvent {
     pub user_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// `con_…` of `connection`, when the event concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The event's `details` object (an import job's id and summary, for `sui`/`fui`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -273,7 +273,7 @@ pub(crate) async fn users_by_email_list(
 
 /// `GET /api/v2/logs`: newest first, as Auth0 lists them, in pages (`page`, `per_page`), a bare
 /// array or, with `include_totals=true` (what the SDKs send), `{start, limit, length, total,
-/// logs}`. Searching logs (`q`) is not modelled.
+/// logs}`; `q` in the Lucene syntax of the user search (`type:fp AND user_name:"a@b.c"`).
 pub(crate) async fn logs_list(State(auth0): State<Auth0>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let result = (|| -> Result<Value, ApiError> {
         auth0.authorize(&headers, &["read:logs", "read:logs_users"])?;
@@ -283,11 +283,21 @@ pub(crate) async fn logs_list(State(auth0): State<Auth0>, headers: HeaderMap, Ra
         let per_page = parse_number(param("per_page"), "per_page", Some(MAX_PER_PAGE))?;
         let include_totals = parse_flag(param("include_totals"), "include_totals")?.unwrap_or(false);
         let include_fields = parse_flag(param("include_fields"), "include_fields")?.unwrap_or(true);
+        let query = match param("q").filter(|s| !s.trim().is_empty()) {
+            Some(text) => Some(lucene::parse(text).map_err(|e| {
+                ApiError::bad_request(
+                    format!("Query validation error: '{e}' on property q."),
+                    "invalid_query_string",
+                )
+            })?),
+            None => None,
+        };
         let logs: Vec<Value> = auth0.with_tenant(|t| {
             t.logs
                 .iter()
                 .rev()
                 .filter_map(|l| serde_json::to_value(l).ok())
+                .filter(|l| query.as_ref().is_none_or(|q| lucene::matches(q, l)))
                 .collect()
         });
         let total = logs.len();
