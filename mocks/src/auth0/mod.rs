@@ -625,6 +625,33 @@ impl Provider for Auth0 {
         }
     }
 
+    fn rate_limited_response(&self, request: &http::request::Parts, _body: &[u8]) -> Response {
+        // The refusal `limits::limit` gives the route: the Management API's error body on
+        // /api/v2/*, the Authentication API's elsewhere; X-RateLimit-* (the route's bucket) and
+        // Retry-After from `limits::exhausted`.
+        if request.uri.path().starts_with("/api/v2/") {
+            return self.fault_response(StatusCode::TOO_MANY_REQUESTS);
+        }
+        let body = json!({
+            "error": "too_many_requests",
+            "error_description": "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.",
+        });
+        let mut response = limits::exhausted(self, (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
+        // The token endpoint's bucket, just emptied: its burst, and a wait of one token's refill.
+        let bucket = self.with_tenant(|t| t.settings.rate_limits.authentication);
+        let wait = if bucket.per_second > 0.0 {
+            ((1.0 / bucket.per_second).ceil() as i64).max(1)
+        } else {
+            1
+        };
+        let reset = self.kit().clock.now().timestamp() + wait;
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", axum::http::HeaderValue::from(bucket.burst.max(1)));
+        headers.insert("x-ratelimit-reset", axum::http::HeaderValue::from(reset));
+        headers.insert("retry-after", axum::http::HeaderValue::from(wait));
+        response
+    }
+
     fn secret_fields(&self) -> &'static [&'static str] {
         COMMON_SECRET_FIELDS
     }

@@ -436,6 +436,9 @@ pub(crate) fn import_full_account(gigya: &Gigya, params: &Params) -> Result<Fiel
         .object("password")?
         .map(|p| password::from_import("password", &p))
         .transpose()?;
+    if let Some(stored) = &stored_password {
+        password::check_computable("password", stored)?;
+    }
     let limit = gigya.store().settings.rate_limits.import_per_uid_per_minute;
     if !gigya.within(&format!("import:{uid}"), limit, 60_000) {
         return Err(GigyaError::ServiceUnavailable(format!(

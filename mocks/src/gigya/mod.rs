@@ -466,6 +466,14 @@ impl Provider for Gigya {
         error::fault_body(status, &self.inner.kit.ids.hex(32), &query::iso(self.now()))
     }
 
+    fn rate_limited_response(&self, request: &http::request::Parts, body: &[u8]) -> Response {
+        // What the API-key rate limit in `handle` answers: 403048 in the request's envelope, so
+        // HTTP 200 unless the request asked for `httpStatusCodes=true` (then 403).
+        let params = Params::parse(request.uri.query(), body);
+        let call = Call::new(self.inner.kit.ids.hex(32), query::iso(self.now()), &params);
+        call.error(&GigyaError::RateLimited)
+    }
+
     fn secret_fields(&self) -> &'static [&'static str] {
         SECRET_FIELDS
     }

@@ -150,6 +150,72 @@ fn read_settings(field: &str, settings: &Map<String, Value>) -> Result<Map<Strin
     Ok(out)
 }
 
+/// Refuses, as an invalid parameter value (400006), an imported password that the hash library
+/// finds malformed: a value that cannot be decoded or settings that cannot be computed together
+/// (`md5_crypt` given as `hash`, bcrypt `rounds` that are not a power of two, a salt that is not
+/// Base64, a `format` without `$password`, a truncated bcrypt string…). Without this check the
+/// import succeeded and every later `accounts.login` of the account answered 500001 — a 5xx that
+/// Gigya, which validates the parameters it is given, does not produce for bad input.
+///
+/// The check verifies a copy at the cheapest work factor (one round, bcrypt cost 4, Drupal 2^7),
+/// so it costs microseconds whatever the rounds imported; algorithms whose definition is
+/// unconfirmed ([`HashError::Unsupported`]) are still accepted and found out at login, as the
+/// module documentation says.
+pub(crate) fn check_computable(field: &str, password: &Map<String, Value>) -> Result<(), GigyaError> {
+    let mut cheap = password.clone();
+    for key in ["compoundHashedPassword", "hash"] {
+        if let Some(Value::String(text)) = cheap.get_mut(key) {
+            *text = cheapest_compound(text);
+        }
+    }
+    if let Some(Value::Object(settings)) = cheap.get_mut("hashSettings") {
+        let bcrypt = settings
+            .get("algorithm")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.eq_ignore_ascii_case("bcrypt"));
+        match settings.get("rounds").and_then(Value::as_u64) {
+            Some(r) if bcrypt && r.is_power_of_two() && (16..=1 << 31).contains(&r) => {
+                settings.insert("rounds".into(), 16.into());
+            }
+            Some(_) if !bcrypt => {
+                settings.insert("rounds".into(), 1.into());
+            }
+            _ => {}
+        }
+    }
+    match verify(&cheap, "") {
+        Err(HashError::Malformed(reason)) => Err(GigyaError::invalid(field, reason)),
+        _ => Ok(()),
+    }
+}
+
+/// A Modular Crypt Format string with its work factor lowered to the minimum (bcrypt `$2?$04$`,
+/// Drupal/phpass count `5` = 2^7); anything else as it is.
+fn cheapest_compound(mcf: &str) -> String {
+    const ITOA64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let b = mcf.as_bytes();
+    let cost_ok = |d: &[u8]| {
+        d.iter().all(u8::is_ascii_digit)
+            && std::str::from_utf8(d)
+                .ok()
+                .and_then(|t| t.parse::<u32>().ok())
+                .is_some_and(|c| (4..=31).contains(&c))
+    };
+    if b.len() > 6 && b.starts_with(b"$2") && b[3] == b'$' && b[6] == b'$' && cost_ok(&b[4..6]) {
+        return format!("{}04{}", &mcf[..4], &mcf[6..]);
+    }
+    let offset = usize::from(b.first() == Some(&b'U'));
+    let drupal = b
+        .get(offset..offset + 3)
+        .is_some_and(|p| matches!(p, b"$S$" | b"$H$" | b"$P$"));
+    let count = b.get(offset + 3).and_then(|c| ITOA64.iter().position(|x| x == c));
+    if drupal && count.is_some_and(|log2| (7..=30).contains(&log2)) {
+        let at = offset + 3;
+        return format!("{}5{}", &mcf[..at], &mcf[at + 1..]);
+    }
+    mcf.to_owned()
+}
+
 /// The stored password (the `password` member, `created` included) as the hash library reads it.
 fn stored(password: &Map<String, Value>) -> Result<GigyaPassword, HashError> {
     let mut shape = password.clone();
@@ -242,6 +308,42 @@ mod tests {
             err(json!({"hashedPassword": "AA==", "hashSettings": {"algorithm": "sha1", "rounds": "x"}}))
                 .contains("rounds")
         );
+    }
+
+    #[test]
+    fn malformed_imports_are_refused_before_any_login() {
+        let check = |v: Value| check_computable("password", &from_import("password", &obj(v)).expect("import shape"));
+        for bad in [
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "md5_crypt"}}),
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "bcrypt", "rounds": 3}}),
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "pbkdf2", "salt": "!!"}}),
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "sha1", "format": "$nonsense"}}),
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "sha1", "binaryFormat": "$password:rot13"}}),
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "symphony2", "salt": "{x}"}}),
+            json!({"compoundHashedPassword": "$2a$99$abc"}),
+            json!({"compoundHashedPassword": "U$zzz"}),
+        ] {
+            let err = check(bad.clone()).expect_err(&bad.to_string());
+            assert_eq!(err.code(), 400_006, "{bad}");
+        }
+        // Well-formed values pass at any work factor without being computed at it.
+        let bcrypt_31 = bcrypt::hash("pw", 4).expect("bcrypt").replacen("$04$", "$31$", 1);
+        for good in [
+            json!({"hashedPassword": "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "hashSettings": {"algorithm": "sha1"}}),
+            json!({"hashedPassword": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", "hashSettings": {"algorithm": "pbkdf2", "rounds": 4_000_000_000u32, "salt": "c2FsdA=="}}),
+            json!({"compoundHashedPassword": bcrypt_31}),
+            json!({"compoundHashedPassword": "$S$Ezzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}),
+            json!({"compoundHashedPassword": "$1$saltsalt$abcdefghijklmnopqrstuv"}),
+            // Unconfirmed algorithms are still accepted (found out at login).
+            json!({"hashedPassword": "AAAA", "hashSettings": {"algorithm": "sap_abap"}}),
+        ] {
+            let started = std::time::Instant::now();
+            check(good.clone()).unwrap_or_else(|e| panic!("{good}: {e:?}"));
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{good} was computed at its cost"
+            );
+        }
     }
 
     #[test]

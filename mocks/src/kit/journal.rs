@@ -25,6 +25,11 @@ const SECRET_HEADERS: &[&str] = &[
     "x-auth-token",
 ];
 
+/// Words that make any other header a credential (`X-Partner-Key`, `X-Session-Token`,
+/// `X-Client-Secret`): a custom database script may send a secret configuration value in a
+/// header of its own naming, and the provider mock that receives it must not journal it.
+const SECRET_HEADER_WORDS: &[&str] = &["auth", "token", "secret", "password", "key", "credential", "signature"];
+
 /// Largest request body kept per entry, in bytes; longer bodies are cut and flagged.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
@@ -199,10 +204,12 @@ pub fn mask_headers<'a>(
 ) -> Vec<(String, String)> {
     headers
         .map(|(name, value)| {
+            let lower = name.to_ascii_lowercase();
             let secret = SECRET_HEADERS
                 .iter()
                 .chain(extra_secret_headers)
-                .any(|s| name.eq_ignore_ascii_case(s));
+                .any(|s| name.eq_ignore_ascii_case(s))
+                || SECRET_HEADER_WORDS.iter().any(|w| lower.contains(w));
             let value = if secret {
                 mask_credential(&String::from_utf8_lossy(value))
             } else {
@@ -349,6 +356,22 @@ mod tests {
         assert_eq!(masked[0].1, "SSWS [masked]");
         assert_eq!(masked[1].1, "application/json");
         assert_eq!(masked[2].1, "[masked]");
+    }
+
+    #[test]
+    fn masks_headers_named_like_credentials() {
+        let headers = [
+            ("X-Partner-Key", b"partner-key-1234".as_slice()),
+            ("x-session-token", b"tok".as_slice()),
+            ("X-Client-Secret", b"s3cret".as_slice()),
+            ("content-type", b"application/json".as_slice()),
+            ("x-okta-user-agent-extended", b"okta-sdk-nodejs/7".as_slice()),
+        ];
+        let masked: Vec<String> = mask_headers(headers.into_iter(), &[])
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(masked, [MASK, MASK, MASK, "application/json", "okta-sdk-nodejs/7"]);
     }
 
     #[test]

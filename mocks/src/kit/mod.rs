@@ -98,7 +98,7 @@ impl Kit {
             clock: options.clock,
             ids: options.seed.map_or_else(Ids::random, Ids::seeded),
             journal: Journal::new(options.journal_capacity),
-            faults: Faults::default(),
+            faults: options.seed.map_or_else(Faults::default, Faults::seeded),
             base_url: Arc::default(),
         }
     }
@@ -154,6 +154,15 @@ pub trait Provider: Clone + Send + Sync + 'static {
     /// The provider's own error answer for `status`, used when a fault injects one and when the
     /// kit must refuse a request (oversized body).
     fn fault_response(&self, status: StatusCode) -> Response;
+
+    /// The provider's own rate-limit refusal for this request (the `rate_limited` fault), as its
+    /// real rate limiter answers it: status, body and rate-limit headers. `request` and `body`
+    /// are the faulted request's, for providers whose refusal depends on the route or the
+    /// parameters. By default the [`Provider::fault_response`] for 429.
+    fn rate_limited_response(&self, request: &http::request::Parts, body: &[u8]) -> Response {
+        let _ = (request, body);
+        self.fault_response(StatusCode::TOO_MANY_REQUESTS)
+    }
 
     /// Body fields and query parameters masked in the journal.
     fn secret_fields(&self) -> &'static [&'static str] {

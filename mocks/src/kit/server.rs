@@ -2,21 +2,25 @@
 //! connections, stop gracefully.
 //!
 //! The accept loop is our own (hyper-util under axum's router) rather than `axum::serve` for one
-//! reason: fault injection must be able to close a connection *without answering*, which needs a
-//! handle on each connection (`ConnControl`). The server is ready as soon as [`start`]
-//! returns — the socket is bound before it does — so tests never sleep.
+//! reason: fault injection must be able to close or reset a connection *without answering*, which
+//! needs a handle on each connection (`ConnControl`) and on its socket. The server is ready as
+//! soon as [`start`] returns — the socket is bound before it does — so tests never sleep.
 
 use std::convert::Infallible;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
@@ -72,15 +76,72 @@ impl Drop for MockServer {
 }
 
 /// A handle on one connection, put in each request's extensions, that lets the fault layer
-/// close the connection without answering.
+/// close the connection without answering: orderly (FIN) or by a reset (RST).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ConnControl {
     abort: Arc<Notify>,
+    reset: Arc<AtomicBool>,
 }
 
 impl ConnControl {
+    /// Closes the connection unanswered.
     pub(crate) fn abort(&self) {
         self.abort.notify_one();
+    }
+
+    /// Resets the connection unanswered: the socket is closed with `SO_LINGER` 0, so the peer
+    /// gets a TCP RST (`ECONNRESET`) instead of an orderly end of stream.
+    pub(crate) fn reset(&self) {
+        self.reset.store(true, Ordering::SeqCst);
+        self.abort.notify_one();
+    }
+}
+
+/// The connection's socket; when its connection was reset ([`ConnControl::reset`]), dropping it
+/// closes the socket with `SO_LINGER` 0, which sends RST.
+#[derive(Debug)]
+struct Socket {
+    stream: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Socket {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Socket {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 
@@ -129,14 +190,13 @@ async fn accept_loop(listener: TcpListener, router: Router, mut stopped: watch::
     connections.abort_all();
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    router: Router,
-    mut stopped: watch::Receiver<bool>,
-) {
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, mut stopped: watch::Receiver<bool>) {
     let control = ConnControl::default();
     let abort = control.abort.clone();
+    let socket = Socket {
+        stream,
+        reset: control.reset.clone(),
+    };
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(control.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -153,7 +213,7 @@ async fn serve_connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(socket), service);
     tokio::pin!(conn);
     let mut draining = *stopped.borrow();
     if draining {
@@ -162,7 +222,8 @@ async fn serve_connection(
     loop {
         tokio::select! {
             _ = conn.as_mut() => return,
-            () = abort.notified() => return, // dropping `conn` closes the socket unanswered
+            // Dropping `conn` closes the socket unanswered (with RST after a reset).
+            () = abort.notified() => return,
             changed = stopped.changed(), if !draining => {
                 if changed.is_err() || *stopped.borrow() {
                     draining = true;

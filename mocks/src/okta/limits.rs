@@ -71,6 +71,23 @@ pub(crate) fn hit_username(windows: &FixedWindows, limits: &RateLimits, username
     (limit > 0).then(|| windows.hit(&format!("authn_user:{}", username.to_lowercase()), limit, 1_000))
 }
 
+/// The verdict of `method path`'s endpoint bucket running dry in a fresh 60 s window, for an
+/// injected rate limit: the bucket's limit (the default one when the org turned it off), nothing
+/// remaining, reset a minute from `now_epoch` — the headers the real limiter would send.
+pub(crate) fn exhausted(limits: &RateLimits, method: &Method, path: &str, now_epoch: i64) -> RateVerdict {
+    let bucket = Bucket::of(method, path).unwrap_or(Bucket::Other);
+    let limit = match bucket.per_minute(limits) {
+        0 => bucket.per_minute(&RateLimits::default()),
+        limit => limit,
+    };
+    RateVerdict {
+        allowed: false,
+        limit,
+        remaining: 0,
+        reset_epoch: now_epoch + 60,
+    }
+}
+
 /// Writes `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (epoch seconds).
 pub(crate) fn write_headers(headers: &mut HeaderMap, verdict: &RateVerdict) {
     headers.insert("x-rate-limit-limit", HeaderValue::from(verdict.limit));

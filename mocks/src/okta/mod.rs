@@ -341,6 +341,13 @@ impl Provider for Okta {
         self.error_response(error, verdict)
     }
 
+    fn rate_limited_response(&self, request: &http::request::Parts, _body: &[u8]) -> Response {
+        // The refusal of the request's own endpoint bucket, as `okta_layer` answers it.
+        let limits = self.store().settings.rate_limits;
+        let verdict = limits::exhausted(&limits, &request.method, request.uri.path(), self.now().timestamp());
+        self.error_response(OktaError::TooManyRequests(None), Some(verdict))
+    }
+
     fn secret_fields(&self) -> &'static [&'static str] {
         SECRET_FIELDS
     }

@@ -382,6 +382,12 @@ impl Provider for Stormpath {
         self.error_response(StormpathError::for_status(status))
     }
 
+    fn rate_limited_response(&self, _request: &http::request::Parts, _body: &[u8]) -> Response {
+        // What the rate limit in front of the API answers: the 429 error resource, and no
+        // rate-limit headers (Stormpath never sent any; stormpath.md §4).
+        self.error_response(StormpathError::TooManyRequests)
+    }
+
     fn secret_fields(&self) -> &'static [&'static str] {
         SECRET_FIELDS
     }
