@@ -16,7 +16,7 @@ function getByEmail(email, callback) {
     method: 'GET',
     headers: { 'Accept': 'application/json', 'Authorization': 'SSWS ' + configuration.OKTA_API_TOKEN },
     json: true,
-    timeout: 10000
+    timeout: Number(configuration.OKTA_TIMEOUT_MS) || 10000
   }, function (error, response, body) {
     if (error) return callback(new Error('Okta could not be reached: ' + error.message));
     if (response.statusCode === 404) return callback(null);

@@ -22,7 +22,7 @@ function login(email, password, callback) {
       password: password,
       options: { multiOptionalFactorEnroll: false, warnBeforePasswordExpired: false }
     },
-    timeout: 10000
+    timeout: Number(configuration.OKTA_TIMEOUT_MS) || 10000
   }, function (error, response, body) {
     if (error) return callback(new Error('Okta could not be reached: ' + error.message));
     if (response.statusCode === 401) return callback(new WrongUsernameOrPasswordError(email));
@@ -55,7 +55,7 @@ function login(email, password, callback) {
       method: 'GET',
       headers: { 'Accept': 'application/json', 'Authorization': 'SSWS ' + configuration.OKTA_API_TOKEN },
       json: true,
-      timeout: 10000
+      timeout: Number(configuration.OKTA_TIMEOUT_MS) || 10000
     }, function (error, response, full) {
       if (error) return callback(new Error('Okta could not be reached: ' + error.message));
       if (response.statusCode !== 200 || !full || !full.profile) {

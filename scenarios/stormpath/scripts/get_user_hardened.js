@@ -20,7 +20,7 @@ function getByEmail(email, callback) {
     auth: { user: configuration.STORMPATH_API_KEY_ID, password: configuration.STORMPATH_API_KEY_SECRET },
     qs: { email: email, expand: 'customData', limit: 100 },
     json: true,
-    timeout: 10000
+    timeout: Number(configuration.STORMPATH_TIMEOUT_MS) || 10000
   }, function (error, response, body) {
     if (error) return callback(new Error('Stormpath could not be reached: ' + error.message));
     if (response.statusCode !== 200 || !body || !Array.isArray(body.items)) {

@@ -26,7 +26,7 @@ function login(username, password, callback) {
     method: 'POST',
     auth: auth,
     json: { type: 'basic', value: Buffer.from(username + ':' + password, 'utf8').toString('base64') },
-    timeout: 10000
+    timeout: Number(configuration.STORMPATH_TIMEOUT_MS) || 10000
   }, function (error, response, body) {
     if (error) return callback(new Error('Stormpath could not be reached: ' + error.message));
     var code = body && typeof body === 'object' ? body.code : undefined;
@@ -62,7 +62,7 @@ function login(username, password, callback) {
       qs: { expand: 'customData' },
       auth: auth,
       json: true,
-      timeout: 10000
+      timeout: Number(configuration.STORMPATH_TIMEOUT_MS) || 10000
     }, function (error, response, account) {
       if (error) return callback(new Error('Stormpath could not be reached: ' + error.message));
       if (response.statusCode !== 200 || !account || typeof account !== 'object' || typeof account.href !== 'string') {
