@@ -207,6 +207,35 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum Bench {
+    /// All four mocks started until each answers, and stopped, several times.
+    Startup {
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+    },
+    /// The mock Okta's POST /api/v1/authn under keep-alive connections.
+    OktaAuthn {
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+    /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
+    FirstLogin {
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// The tenant's bcrypt cost (Auth0's is 10; tests use 4).
+        #[arg(long, default_value_t = 4)]
+        bcrypt_cost: u32,
+    },
+    /// The whole scenario catalogue through `ferry run`.
+    Scenarios {
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Gigya bulk at scale: generated accounts exported, transformed, validated and imported
     /// by `ferry migrate gigya` (a child process) into the mock Auth0; time and peak memory.
     GigyaBulk {
@@ -683,6 +712,16 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { which, json } => {
             let result = match which {
+                Bench::Startup { samples } => ferry::bench::mocks_speed::startup(samples).await?,
+                Bench::OktaAuthn { connections, seconds } => {
+                    ferry::bench::mocks_speed::okta_authn(connections, seconds).await?
+                }
+                Bench::FirstLogin {
+                    count,
+                    concurrency,
+                    bcrypt_cost,
+                } => ferry::bench::mocks_speed::first_login(count, concurrency, bcrypt_cost).await?,
+                Bench::Scenarios { dir, runs } => ferry::bench::mocks_speed::scenarios(&dir, runs).await?,
                 Bench::GigyaBulk {
                     count,
                     seed,
@@ -882,6 +921,9 @@ async fn run(
     );
     let _ = snapshot_failures;
     if let Some(path) = junit {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
         std::fs::write(&path, scenario::junit(&reports, &errors))
             .with_context(|| format!("writing {}", path.display()))?;
     }

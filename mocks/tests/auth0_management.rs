@@ -1334,6 +1334,7 @@ async fn logs_are_listed_newest_first() {
             "user_id": "auth0|dade",
             "user_name": "dade.murphy@example.com",
             "ip": "127.0.0.1",
+            "connection_id": "con_users00000000001",
         })
     );
 }

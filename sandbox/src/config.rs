@@ -53,10 +53,19 @@ impl Default for SandboxConfig {
 
 /// The default HTTP client: no redirects (the sandbox follows them), no proxy from the
 /// environment (mock servers are local).
+///
+/// Built once per process and cloned (a clone shares the pool): building a client reads the
+/// system's root certificates, which costs more than a whole script call, and
+/// `..SandboxConfig::default()` builds the default even where `http` is given.
 fn default_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .expect("building the default reqwest client")
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .expect("building the default reqwest client")
+        })
+        .clone()
 }

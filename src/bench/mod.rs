@@ -2,9 +2,10 @@
 //! as timed tests). Each benchmark prints what it measured, how, and the target it is held to;
 //! `--json` gives the same as JSON for tooling.
 //!
-//! Run them on a release build: `cargo run --release -- bench all`.
+//! Run them on a release build: `cargo run --release -- bench <name>`.
 
 pub mod gigya_bulk;
+pub mod mocks_speed;
 
 use std::time::Duration;
 

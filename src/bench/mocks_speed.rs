@@ -1,0 +1,390 @@
+//! The mocks' own speed: how fast all four start, how many `POST /api/v1/authn` the mock Okta
+//! answers under 32 keep-alive connections, how many first-login migrations per second go
+//! through the mock Auth0, the login script and the mock Okta, and how long the scenario
+//! catalogue takes.
+//!
+//! The load comes from this process, on the same cores as the mocks: a small HTTP/1.1 client
+//! over raw keep-alive sockets (a request written, the answer read by its `Content-Length`), so
+//! that the generator costs as little as possible of what it measures.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use mocks::Provider;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{BenchResult, Measure, cpu_seconds};
+use crate::serve::{ServeOptions, start};
+
+fn loopback_options() -> anyhow::Result<ServeOptions> {
+    Ok(ServeOptions {
+        host: "127.0.0.1".parse().context("loopback")?,
+        okta_port: 0,
+        stormpath_port: 0,
+        gigya_port: 0,
+        auth0_port: 0,
+    })
+}
+
+/// All four mocks started (listening, seeded with their defaults) and stopped `samples` times.
+pub async fn startup(samples: usize) -> anyhow::Result<BenchResult> {
+    let options = loopback_options()?;
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples.max(1) {
+        let started = Instant::now();
+        let served = start(&options, None).await?;
+        // Up means answering: one request to each before the clock stops.
+        for name in ["okta", "stormpath", "gigya", "auth0"] {
+            let url = served.base_url(name).context("base url")?;
+            probe(url).await.with_context(|| format!("{name} is not answering"))?;
+        }
+        times.push(started.elapsed());
+        served.shutdown().await;
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = times[times.len() / 2];
+    let worst = *times.last().context("no sample")?;
+    Ok(BenchResult {
+        bench: "mocks startup".into(),
+        method: format!(
+            "in-process start of Okta, Stormpath, Gigya and Auth0 (what `ferry serve` does) on ephemeral \
+             loopback ports, until each has answered one HTTP request on a new connection; {} starts, each \
+             followed by a graceful shutdown",
+            times.len()
+        ),
+        measures: vec![
+            Measure::new("all four up, median", ms(median), "ms"),
+            Measure::new("all four up, slowest of the runs", ms(worst), "ms").at_most(50.0),
+        ],
+        notes: vec![],
+    })
+}
+
+/// One request on a fresh connection; any HTTP answer counts.
+async fn probe(base_url: &str) -> anyhow::Result<()> {
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).await?;
+    let request = format!("GET /__ferry/state HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut buf = [0u8; 16];
+    let n = stream.read(&mut buf).await?;
+    if !buf[..n].starts_with(b"HTTP/1.1 ") {
+        bail!("not an HTTP answer");
+    }
+    Ok(())
+}
+
+/// Counters of a load run.
+#[derive(Default)]
+struct Tally {
+    ok: AtomicU64,
+    other: AtomicU64,
+}
+
+/// Sends `request` over `connections` keep-alive connections for `duration` (after a warm-up of
+/// a tenth of it), counting 200 answers and others.
+async fn hammer(
+    addr: String,
+    request: Arc<Vec<u8>>,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<(u64, u64, Duration)> {
+    let tally = Arc::new(Tally::default());
+    let counting = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (addr, request, tally) = (addr.clone(), request.clone(), tally.clone());
+        let (counting, stop) = (counting.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut stream = TcpStream::connect(&addr).await?;
+            stream.set_nodelay(true)?;
+            let mut buf = Vec::with_capacity(8192);
+            while !stop.load(Ordering::Relaxed) {
+                stream.write_all(&request).await?;
+                let status = read_answer(&mut stream, &mut buf).await?;
+                if counting.load(Ordering::Relaxed) {
+                    let counter = if status == 200 { &tally.ok } else { &tally.other };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    tokio::time::sleep(duration / 10).await;
+    counting.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(duration).await;
+    counting.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.context("load task")??;
+    }
+    Ok((
+        tally.ok.load(Ordering::Relaxed),
+        tally.other.load(Ordering::Relaxed),
+        elapsed,
+    ))
+}
+
+/// Reads one HTTP/1.1 answer with a `Content-Length` body; returns its status.
+async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<u16> {
+    buf.clear();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).context("answer head")?;
+            let status: u16 = head.get(9..12).and_then(|s| s.parse().ok()).context("status line")?;
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    if k.eq_ignore_ascii_case("content-length") {
+                        v.trim().parse().ok()
+                    } else {
+                        None
+                    }
+                })
+                .context("the answer has no Content-Length")?;
+            let total = end + 4 + length;
+            while buf.len() < total {
+                let n = stream.read(&mut chunk).await?;
+                if n == 0 {
+                    bail!("connection closed mid-answer");
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(status);
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            bail!("connection closed");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Okta settings that take the mock's rate limits out of a load test's way.
+fn okta_without_rate_limits() -> serde_json::Value {
+    json!({ "rate_limits": {
+        "authn_per_minute": 1_000_000_000u64,
+        "authn_per_user_per_second": 1_000_000_000u64,
+    } })
+}
+
+/// The mock Okta's primary authentication under load.
+pub async fn okta_authn(connections: usize, seconds: f64) -> anyhow::Result<BenchResult> {
+    if !(seconds.is_finite() && seconds > 0.0) {
+        bail!("--seconds must be positive");
+    }
+    let served = start(&loopback_options()?, None).await?;
+    served
+        .okta
+        .seed(serde_json::from_value(json!({
+            "settings": okta_without_rate_limits(),
+            "users": [{ "login": "bench@example.com", "password": "Bench-Pass-1",
+                        "profile": { "firstName": "Bench", "lastName": "User" } }],
+        }))?)
+        .map_err(|e| anyhow::anyhow!("seeding Okta: {e}"))?;
+    let addr = served
+        .base_url("okta")
+        .context("okta url")?
+        .trim_start_matches("http://")
+        .to_owned();
+    let body = r#"{"username":"bench@example.com","password":"Bench-Pass-1","options":{"multiOptionalFactorEnroll":false,"warnBeforePasswordExpired":false}}"#;
+    let request = format!(
+        "POST /api/v1/authn HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let cpu_before = cpu_seconds(None).unwrap_or(0.0);
+    let duration = Duration::from_secs_f64(seconds);
+    let (ok, other, elapsed) = hammer(addr, Arc::new(request.into_bytes()), connections, duration).await?;
+    let cpu = cpu_seconds(None).unwrap_or(0.0) - cpu_before;
+    served.shutdown().await;
+    if other > 0 {
+        bail!("{other} answers were not 200: the bench measures successful authentications only");
+    }
+    let rate = ok as f64 / elapsed.as_secs_f64();
+    Ok(BenchResult {
+        bench: "mock Okta POST /api/v1/authn".into(),
+        method: format!(
+            "{connections} keep-alive HTTP/1.1 connections from this process send the same valid username and \
+             password (answer: 200 SUCCESS with a session token and the user) for {seconds} s after a warm-up; \
+             the mock's rate limits raised out of the way; load generator and mock share the machine's cores"
+        ),
+        measures: vec![
+            Measure::new("successful authentications per second", rate, "req/s").at_least(30_000.0),
+            Measure::new("requests counted", ok as f64, "req"),
+            Measure::new(
+                "CPU per request (mock + load generator)",
+                cpu / (ok.max(1) as f64) * 1e6,
+                "µs",
+            ),
+        ],
+        notes: vec![],
+    })
+}
+
+/// First logins: each a user Auth0 has never seen, migrated by the login script from Okta.
+pub async fn first_login(count: usize, concurrency: usize, bcrypt_cost: u32) -> anyhow::Result<BenchResult> {
+    if count == 0 || concurrency == 0 {
+        bail!("--count and --concurrency must be at least 1");
+    }
+    let served = start(&loopback_options()?, None).await?;
+    let users: Vec<_> = (1..=count)
+        .map(|n| {
+            json!({ "login": format!("user{n}@example.com"), "password": format!("Pw-{n}-first"),
+                    "profile": { "firstName": "User", "lastName": format!("Number {n}") } })
+        })
+        .collect();
+    served
+        .okta
+        .seed(serde_json::from_value(
+            json!({ "settings": okta_without_rate_limits(), "users": users }),
+        )?)
+        .map_err(|e| anyhow::anyhow!("seeding Okta: {e}"))?;
+    let okta_url = served.base_url("okta").context("okta url")?.to_owned();
+    let token = served
+        .okta
+        .variables()
+        .into_iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v)
+        .context("okta token")?;
+    served
+        .auth0
+        .seed(serde_json::from_value(json!({
+            "settings": { "bcrypt_cost": bcrypt_cost },
+            "connections": [{
+                "name": "okta-users",
+                "options": {
+                    "enabledDatabaseCustomization": true,
+                    "import_mode": true,
+                    "customScripts": {
+                        "login": include_str!("../../scenarios/okta/scripts/login.js"),
+                        "get_user": include_str!("../../scenarios/okta/scripts/get_user.js"),
+                    },
+                    "configuration": { "OKTA_URL": okta_url, "OKTA_API_TOKEN": token },
+                },
+            }],
+        }))?)
+        .map_err(|e| anyhow::anyhow!("seeding Auth0: {e}"))?;
+    let (client_id, client_secret) = served
+        .auth0
+        .client_credentials(mocks::auth0::DEFAULT_APP)
+        .context("the Default App")?;
+    let url = format!("{}/oauth/token", served.base_url("auth0").context("auth0 url")?);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .context("http client")?;
+    let next = Arc::new(AtomicU64::new(1));
+    let failures = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds(None).unwrap_or(0.0);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, next, failures) = (client.clone(), next.clone(), failures.clone());
+        let (url, client_id, client_secret) = (url.clone(), client_id.clone(), client_secret.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n > count as u64 {
+                    break;
+                }
+                let form = [
+                    ("grant_type", mocks::auth0::model::GRANT_PASSWORD_REALM.to_owned()),
+                    ("username", format!("user{n}@example.com")),
+                    ("password", format!("Pw-{n}-first")),
+                    ("realm", "okta-users".to_owned()),
+                    ("client_id", client_id.clone()),
+                    ("client_secret", client_secret.clone()),
+                ];
+                let ok = client
+                    .post(&url)
+                    .form(&form)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+                if !ok {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.context("login task")?;
+    }
+    let elapsed = started.elapsed();
+    let cpu = cpu_seconds(None).unwrap_or(0.0) - cpu_before;
+    let migrated = served.auth0.users().len();
+    served.shutdown().await;
+    let failed = failures.load(Ordering::Relaxed);
+    if failed > 0 || migrated != count {
+        bail!("{failed} logins failed and {migrated} of {count} users were migrated");
+    }
+    let rate = count as f64 / elapsed.as_secs_f64();
+    let mut rate_measure = Measure::new(
+        format!("first-login migrations per second (bcrypt cost {bcrypt_cost})"),
+        rate,
+        "logins/s",
+    );
+    if bcrypt_cost <= 4 {
+        rate_measure = rate_measure.at_least(1500.0);
+    }
+    Ok(BenchResult {
+        bench: "first-login migration (Auth0 → login script → Okta)".into(),
+        method: format!(
+            "{count} users seeded in the mock Okta only; {concurrency} concurrent password-realm logins at the \
+             mock Auth0's /oauth/token, each running the documented Okta login script (a fresh QuickJS runtime) \
+             that calls the mock Okta's /api/v1/authn, then storing the user with a bcrypt hash (cost \
+             {bcrypt_cost}); every user checked migrated; client, mocks and scripts share the machine's cores"
+        ),
+        measures: vec![
+            rate_measure,
+            Measure::new("CPU per first login (all parties)", cpu / count as f64 * 1000.0, "ms"),
+        ],
+        notes: vec![],
+    })
+}
+
+/// The whole scenario catalogue, as `ferry run` (a child process of this binary) runs it.
+pub async fn scenarios(dir: &std::path::Path, runs: usize) -> anyhow::Result<BenchResult> {
+    let exe = std::env::current_exe()?;
+    let mut times = Vec::new();
+    let mut count_line = String::new();
+    for _ in 0..runs.max(1) {
+        let (exe, dir) = (exe.clone(), dir.to_owned());
+        let started = Instant::now();
+        let output =
+            tokio::task::spawn_blocking(move || std::process::Command::new(&exe).arg("run").arg(&dir).output())
+                .await
+                .context("running ferry run")?
+                .context("running ferry run")?;
+        times.push(started.elapsed());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        count_line = stdout.lines().last().unwrap_or_default().to_owned();
+        if !output.status.success() {
+            bail!("ferry run failed: {count_line}");
+        }
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    Ok(BenchResult {
+        bench: "scenario catalogue".into(),
+        method: format!(
+            "`ferry run {}` (release build, snapshots compared, default parallelism) as a child process, wall \
+             time from start to exit; median of {} runs",
+            dir.display(),
+            times.len()
+        ),
+        measures: vec![Measure::new("whole catalogue", median.as_secs_f64(), "s").at_most(3.0)],
+        notes: vec![count_line],
+    })
+}
