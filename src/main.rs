@@ -31,7 +31,7 @@ enum Command {
         /// Write a JUnit XML report here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
-        /// Scenarios run at the same time (default: twice the CPUs).
+        /// Scenarios run at the same time (default: four times the CPUs; scenarios mostly wait on time-outs and jobs).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
         /// Print every step, script console output and HTTP exchange, not only failures.
@@ -864,7 +864,7 @@ async fn run(
                 .join(", ")
         );
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() * 2));
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4));
     let started = std::time::Instant::now();
     let results = scenario::run_all(&files, jobs).await;
 

@@ -111,14 +111,23 @@ impl GigyaMigration {
     }
 }
 
-/// The HTTP client every engine call uses.
+/// The HTTP client every engine call uses: one per process and time-out, cloned (clones share
+/// the connection pool). Building a client loads the system's root certificates, which costs
+/// more than the calls a scenario step makes.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
-    reqwest::Client::builder()
+    static CLIENTS: std::sync::Mutex<Vec<(Duration, reqwest::Client)>> = std::sync::Mutex::new(Vec::new());
+    let mut clients = CLIENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, client)) = clients.iter().find(|(t, _)| *t == timeout) {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(15))
         .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| EngineError::Config(format!("HTTP client: {e}")))
+        .map_err(|e| EngineError::Config(format!("HTTP client: {e}")))?;
+    clients.push((timeout, client.clone()));
+    Ok(client)
 }
 
 /// The report and, with a report directory, the run state: fresh, or an interrupted run's.

@@ -109,13 +109,20 @@ impl Auth0 {
         let kit_clock = kit.clock.clone();
         // The sandbox follows redirects itself, with the `request` module's rules: its client
         // must not.
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .user_agent("ferry-auth0-sandbox")
-            .build()
-            .unwrap_or_default();
+        // One client per process, cloned into every tenant (building one loads the system's
+        // root certificates, which costs more than starting a tenant).
+        static SANDBOX_HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+        let http = SANDBOX_HTTP
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .no_proxy()
+                    .user_agent("ferry-auth0-sandbox")
+                    .build()
+                    .unwrap_or_default()
+            })
+            .clone();
         let auth0 = Self {
             inner: Arc::new(Inner {
                 kit,
