@@ -112,6 +112,25 @@ pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
         .context("starting ferry migrate gigya")?;
     let started = Instant::now();
     let mocks_cpu_before = cpu_seconds(None).unwrap_or(0.0);
+    // The child's progress lines are read as they come (the last 16 KB kept for an error
+    // message): a pipe nobody drains fills up and stops the child at its next line.
+    let stderr_reader = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut tail: Vec<u8> = Vec::new();
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = err.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&chunk[..n]);
+                if tail.len() > 32 * 1024 {
+                    tail.drain(..tail.len() - 16 * 1024);
+                }
+            }
+            String::from_utf8_lossy(&tail).into_owned()
+        })
+    });
     let mut peak = 0u64;
     let mut engine_cpu = 0.0f64;
     let status = loop {
@@ -128,14 +147,7 @@ pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
     };
     let elapsed = started.elapsed();
     let mocks_cpu = cpu_seconds(None).unwrap_or(0.0) - mocks_cpu_before;
-    let stderr = {
-        use std::io::Read;
-        let mut text = String::new();
-        if let Some(mut err) = child.stderr.take() {
-            let _ = err.read_to_string(&mut text);
-        }
-        text
-    };
+    let stderr = stderr_reader.and_then(|reader| reader.join().ok()).unwrap_or_default();
     let summary: Value = std::fs::read_to_string(report.join("summary.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
