@@ -74,6 +74,7 @@
 //! JavaScript environment (one Rust module plus one `.js` file per global), `modules` what
 //! `require` offers, and `exception` the conversion of JavaScript errors (and V8 wording).
 
+mod bytecode;
 mod call;
 mod config;
 mod exception;

@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use rquickjs::context::EvalOptions;
 use rquickjs::function::Args;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 
@@ -262,14 +261,11 @@ impl<'js> EventLoop<'_, 'js> {
 
     /// Evaluates the script into its function.
     fn compile(&mut self) -> Result<Function<'js>, Box<CallResult>> {
-        let mut options = EvalOptions::default();
-        options.strict = false;
-        options.filename = Some(self.job.call.file_name.clone());
         if self.job.call.source.trim().is_empty() {
             return Err(Box::new(invalid("SyntaxError", "the script is empty".to_owned())));
         }
         let source = wrap_source(&self.job.call.source);
-        let result = match self.ctx.eval_with_options::<Value<'js>, _>(source, options) {
+        let result = match crate::bytecode::eval(&self.ctx, &self.job.call.file_name, &source) {
             Ok(value) => match value.as_function() {
                 Some(function) => return Ok(function.clone()),
                 None => invalid(

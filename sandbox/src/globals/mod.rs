@@ -37,7 +37,6 @@ pub(crate) mod timers;
 
 use std::collections::BTreeMap;
 
-use rquickjs::context::EvalOptions;
 use rquickjs::{Ctx, Exception, Function, Object, Value};
 
 use crate::host::Host;
@@ -156,10 +155,7 @@ fn run_with<'js>(
     native: &Object<'js>,
     extra: Value<'js>,
 ) -> rquickjs::Result<Object<'js>> {
-    let mut options = EvalOptions::default();
-    options.strict = false;
-    options.filename = Some(format!("sandbox:{name}"));
-    let function: Function<'js> = ctx.eval_with_options(source, options)?;
+    let function: Function<'js> = crate::bytecode::eval(ctx, &format!("sandbox:{name}"), source)?.get()?;
     function.call((native.clone(), ctx.globals(), extra))
 }
 

@@ -1,0 +1,182 @@
+//! Parse once, load many times: every call still gets a fresh QuickJS runtime (nothing is
+//! shared between calls), but the prelude files and the scripts it evaluates are compiled to
+//! bytecode the first time this process sees them, and later runtimes load that bytecode instead
+//! of parsing the source again. Parsing was the largest single cost of a script call.
+//!
+//! The bytecode keeps the file name and line numbers, so errors and stacks read as before. A
+//! source that does not compile is never cached: it goes through the ordinary evaluation, which
+//! reports the error as always.
+//!
+//! The one module of the workspace allowed `unsafe` (the workspace denies it): rquickjs has no
+//! safe API for a script's bytecode, so this calls QuickJS's C API through `rquickjs::qjs`,
+//! each call with its safety argument.
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use rquickjs::{Ctx, Value, qjs};
+
+/// Sources kept (the prelude files and the scripts of a few connections); past this the cache
+/// starts again.
+const MAX_ENTRIES: usize = 256;
+
+type Cache = Mutex<HashMap<(String, String), Arc<Vec<u8>>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Cache::default)
+}
+
+/// Evaluates `source` as a non-strict global script named `file_name`, as
+/// `ctx.eval_with_options` with `strict = false` and that file name does. On
+/// `Err(Error::Exception)` the exception is pending in `ctx` (read it with `ctx.catch()`).
+pub(crate) fn eval<'js>(ctx: &Ctx<'js>, file_name: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let key = (file_name.to_owned(), source.to_owned());
+    let cached = cache()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    let raw = ctx.as_raw().as_ptr();
+    let function = match cached {
+        // SAFETY: the bytes were written by JS_WriteObject of this same QuickJS build in this
+        // process; JS_ReadObject copies them (no ROM flag).
+        Some(bytes) => unsafe {
+            qjs::JS_ReadObject(raw, bytes.as_ptr(), bytes.len() as _, qjs::JS_READ_OBJ_BYTECODE as i32)
+        },
+        None => {
+            let (Ok(c_source), Ok(c_name)) = (CString::new(source), CString::new(file_name)) else {
+                return plain_eval(ctx, file_name, source);
+            };
+            // SAFETY: NUL-terminated source of the given length, a valid context.
+            let function = unsafe {
+                qjs::JS_Eval(
+                    raw,
+                    c_source.as_ptr(),
+                    source.len() as _,
+                    c_name.as_ptr(),
+                    (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
+                )
+            };
+            // SAFETY: reading the tag of a value just returned.
+            if unsafe { qjs::JS_IsException(function) } {
+                return Err(rquickjs::Error::Exception);
+            }
+            let mut len: qjs::size_t = 0;
+            // SAFETY: `function` is a live bytecode function; the buffer is freed below.
+            let buf = unsafe { qjs::JS_WriteObject(raw, &mut len, function, qjs::JS_WRITE_OBJ_BYTECODE as i32) };
+            if buf.is_null() {
+                // Not serialisable: evaluate this once without caching. The failed write may
+                // have left an exception pending; clear it.
+                let _ = ctx.catch();
+            } else {
+                // SAFETY: JS_WriteObject returned `len` bytes at `buf`, allocated in `ctx`.
+                let bytes = unsafe { std::slice::from_raw_parts(buf, len as usize) }.to_vec();
+                unsafe { qjs::js_free(raw, buf.cast()) };
+                let mut cache = cache().lock().unwrap_or_else(PoisonError::into_inner);
+                if cache.len() >= MAX_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(key, Arc::new(bytes));
+            }
+            function
+        }
+    };
+    // SAFETY: tag check of a value just returned.
+    if unsafe { qjs::JS_IsException(function) } {
+        return Err(rquickjs::Error::Exception);
+    }
+    // SAFETY: JS_EvalFunction takes ownership of the function object.
+    let value = unsafe { qjs::JS_EvalFunction(raw, function) };
+    if unsafe { qjs::JS_IsException(value) } {
+        return Err(rquickjs::Error::Exception);
+    }
+    // SAFETY: an owned value of this context's runtime.
+    Ok(unsafe { Value::from_raw(ctx.clone(), value) })
+}
+
+fn plain_eval<'js>(ctx: &Ctx<'js>, file_name: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let mut options = rquickjs::context::EvalOptions::default();
+    options.strict = false;
+    options.filename = Some(file_name.to_owned());
+    ctx.eval_with_options(source, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use rquickjs::{Context, Runtime};
+
+    use super::*;
+
+    fn with_ctx(f: impl FnOnce(&Ctx<'_>)) {
+        let runtime = Runtime::new().expect("runtime");
+        let context = Context::full(&runtime).expect("context");
+        context.with(|ctx| f(&ctx));
+    }
+
+    #[test]
+    fn a_second_runtime_loads_the_bytecode_and_gets_the_same_result() {
+        let source = "(function (a, b) { var undeclared = 1; return a * b + undeclared; })";
+        for _ in 0..3 {
+            with_ctx(|ctx| {
+                let f: rquickjs::Function<'_> = eval(ctx, "test:mul.js", source)
+                    .expect("eval")
+                    .into_function()
+                    .expect("a function");
+                let n: i32 = f.call((6, 7)).expect("call");
+                assert_eq!(n, 43);
+            });
+        }
+        let key = ("test:mul.js".to_owned(), source.to_owned());
+        assert!(cache().lock().expect("cache").contains_key(&key));
+    }
+
+    #[test]
+    fn errors_keep_their_file_and_line_and_syntax_errors_are_not_cached() {
+        let source = "(function () {\n  return 1;\n})\n\n;(function () {\n\n  null.x;\n})()";
+        for _ in 0..2 {
+            with_ctx(|ctx| {
+                let err = eval(ctx, "test:lines.js", source).expect_err("throws");
+                assert!(matches!(err, rquickjs::Error::Exception));
+                let thrown = ctx.catch();
+                let stack: String = thrown
+                    .as_object()
+                    .and_then(|o| o.get::<_, String>("stack").ok())
+                    .unwrap_or_default();
+                assert!(stack.contains("test:lines.js:7"), "{stack}");
+            });
+        }
+        let broken = "(function () { return ; ) })";
+        for _ in 0..2 {
+            with_ctx(|ctx| {
+                assert!(matches!(
+                    eval(ctx, "test:broken.js", broken),
+                    Err(rquickjs::Error::Exception)
+                ));
+                let thrown = ctx.catch();
+                let name: String = thrown.as_object().and_then(|o| o.get("name").ok()).unwrap_or_default();
+                assert_eq!(name, "SyntaxError");
+            });
+        }
+        let key = ("test:broken.js".to_owned(), broken.to_owned());
+        assert!(!cache().lock().expect("cache").contains_key(&key));
+    }
+
+    #[test]
+    fn scripts_stay_non_strict() {
+        with_ctx(|ctx| {
+            let value = eval(
+                ctx,
+                "test:sloppy.js",
+                "(function () { leaked = 5; return this === undefined; })",
+            )
+            .expect("eval");
+            let sloppy: bool = value.into_function().expect("function").call(()).expect("call");
+            assert!(!sloppy, "`this` is the global object in sloppy mode");
+            let leaked: i32 = ctx.globals().get("leaked").expect("global");
+            assert_eq!(leaked, 5);
+        });
+    }
+}
