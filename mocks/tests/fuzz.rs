@@ -2068,6 +2068,7 @@ fn family_of(target: &Target, endpoint: &Endpoint, built: &Built) -> Family {
         "/userinfo" => Family::Auth0Userinfo,
         "/authorize" | "/usernamepassword/login" => Family::Auth0Page,
         "/lo/reset" => Family::Auth0Reset,
+        "/lo/verify_email" => Family::Auth0Page,
         "/dbconnections/change_password" | "/dbconnections/signup" => Family::Auth0Db,
         _ => Family::Auth0Management,
     }
@@ -2527,6 +2528,9 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
             ]),
             ..api("POST", "/api/v2/jobs/users-imports", "/api/v2/jobs/users-imports")
         },
+        api("POST", "/api/v2/jobs/verification-email", "/api/v2/jobs/verification-email")
+            .json(json!({ "user_id": "auth0|fuzz-user" })),
+        endpoint("GET", "/lo/verify_email", "/lo/verify_email", Family::Auth0Page).query(&[("ticket", "no-such-ticket")]),
         api("GET", "/api/v2/jobs/{id}", &format!("/api/v2/jobs/{}", ids.job)),
         api("GET", "/api/v2/jobs/{id}/errors", &format!("/api/v2/jobs/{}/errors", ids.job)),
         api("GET", "/api/v2/logs", "/api/v2/logs").query(&[("from", "0"), ("take", "5"), ("q", "type:s")]),

@@ -133,6 +133,8 @@ pub enum Step {
     ChangePassword(ChangePasswordStep),
     /// Follows the newest reset link emailed to `email` and sets a new password.
     ResetPassword(ResetPasswordStep),
+    /// Follows the newest email-verification link emailed to `email`.
+    VerifyEmail(VerifyEmailStep),
     /// A Management API call with a Management API token.
     Api(ApiStep),
     /// Asserts how many requests a mock received.
@@ -203,6 +205,14 @@ pub struct LoginStep {
 pub struct ChangePasswordStep {
     pub email: String,
     pub connection: Option<String>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailStep {
+    pub email: String,
     #[serde(default)]
     pub expect: Expect,
 }

@@ -656,6 +656,7 @@ fn describe(step: &Step) -> String {
         Step::Userinfo(_) => "userinfo".into(),
         Step::ChangePassword(s) => format!("change_password {}", s.email),
         Step::ResetPassword(s) => format!("reset_password {}", s.email),
+        Step::VerifyEmail(s) => format!("verify_email {}", s.email),
         Step::Api(s) => format!("api {} {}", s.method.to_ascii_uppercase(), s.path),
         Step::Calls(s) => format!(
             "calls {} {} {}",
@@ -829,7 +830,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 .outbox()
                 .into_iter()
                 .rev()
-                .find(|m| m.to == email)
+                .find(|m| m.to == email && m.kind == "reset_email")
                 .map(|m| m.link);
             let Some(link) = link else {
                 return Ok(StepReport::new(
@@ -858,6 +859,45 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             };
             let failures = check(&reset.expect, &answer, &mocks.vars);
             Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::VerifyEmail(verify) => {
+            let email = verify.email.to_lowercase();
+            let link = mocks
+                .auth0
+                .outbox()
+                .into_iter()
+                .rev()
+                .find(|m| m.to == email && m.kind == "verification_email")
+                .map(|m| m.link);
+            let Some(link) = link else {
+                return Ok(StepReport::new(
+                    &summary,
+                    "no verification email".into(),
+                    vec![format!("no verification email was sent to {email}")],
+                ));
+            };
+            let link = link.trim_end_matches('#').to_owned();
+            let response = mocks
+                .http
+                .get(&link)
+                .send()
+                .await
+                .map_err(|e| format!("GET {link}: {e}"))?;
+            let status = response.status().as_u16();
+            let page = response.text().await.unwrap_or_default();
+            // The page's message, for the report (an HTML page, not JSON).
+            let message = page
+                .split("<p id=\"message\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</p>").next())
+                .unwrap_or("")
+                .to_owned();
+            let answer = Answer {
+                status,
+                body: serde_json::json!({ "message": message }),
+            };
+            let failures = check(&verify.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, format!("{status} {message}"), failures))
         }
         Step::Api(api) => {
             let path = substitute(&api.path, &mocks.vars);

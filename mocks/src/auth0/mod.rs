@@ -30,6 +30,7 @@ mod state;
 mod store;
 mod tokens;
 mod users_write;
+mod verify_email;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -587,6 +588,11 @@ impl Provider for Auth0 {
             )
             .route("/api/v2/clients", get(connections::clients_list))
             .route("/api/v2/jobs/users-imports", post(jobs::users_imports_create))
+            .route(
+                "/api/v2/jobs/verification-email",
+                post(verify_email::verification_email_create),
+            )
+            .route("/lo/verify_email", get(verify_email::verify_email_get))
             .route("/api/v2/jobs/{id}", get(jobs::jobs_get))
             .route("/api/v2/jobs/{id}/errors", get(jobs::jobs_errors_get))
             .route("/api/v2/logs", get(management::logs_list))
