@@ -984,7 +984,6 @@ async fn a_profile_whose_email_another_user_has_is_refused_and_stores_nothing() 
 }
 
 #[tokio::test]
-#[ignore = "mock bug: authenticate.rs returns store_migrated's error without a tenant log event (every other failed login is logged); the fix is in authenticate.rs, outside this task's files"]
 async fn a_refused_migration_is_logged_as_a_failed_login() {
     let script = "function login(name, password, callback) { callback(null, { user_id: 'legacy-7', email: 'dade.murphy@example.com' }); }";
     let auth0 = tenant(&format!(

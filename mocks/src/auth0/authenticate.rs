@@ -205,7 +205,9 @@ impl Auth0 {
                         self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
                     })?;
                 let id = user.id.clone();
-                self.store_migrated(connection, user)?;
+                self.store_migrated(connection, user).inspect_err(|e| {
+                    self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
+                })?;
                 Ok(self.record_login(connection, &id, ip, client_id, "s", None))
             }
             ScriptVerdict::Nothing => {

@@ -1,6 +1,8 @@
 //! Rate limits, as Auth0's token buckets (a burst, refilled at a rate): one bucket for the
-//! Management API (`/api/v2/*`) and one per client address for the Authentication API's token
-//! endpoint. Every answer on a limited route carries `X-RateLimit-Limit`, `-Remaining` and
+//! Management API (`/api/v2/*`) and, per client address, one for each Authentication API
+//! endpoint Ferry models with a limit (`/oauth/token`, `/dbconnections/change_password`,
+//! `/dbconnections/signup`, `/userinfo`), all sized by `authentication`. Every answer on a
+//! limited route carries `X-RateLimit-Limit`, `-Remaining` and
 //! `-Reset` (epoch seconds); past the limit the answer is 429 with Auth0's body for that API,
 //! plus `Retry-After`.
 //!
@@ -63,9 +65,13 @@ pub(crate) async fn limit(
     let limits = auth0.with_tenant(|t| t.settings.rate_limits);
     let (bucket, key, management) = if path.starts_with("/api/v2/") {
         (limits.management, "management".to_owned(), true)
-    } else if path == "/oauth/token" {
+    } else if matches!(
+        path,
+        "/oauth/token" | "/dbconnections/change_password" | "/dbconnections/signup" | "/userinfo"
+    ) {
         let ip = peer.map(|p| p.ip().to_string()).unwrap_or_default();
-        (limits.authentication, format!("authentication:{ip}"), false)
+        let endpoint = if path == "/oauth/token" { "authentication" } else { path };
+        (limits.authentication, format!("{endpoint}:{ip}"), false)
     } else {
         return next.run(request).await;
     };
