@@ -298,6 +298,16 @@ async fn the_management_api_never_returns_a_password_hash_and_the_import_report_
     for (path, text) in &report_files {
         assert_free_of(&path.display().to_string(), text, &secrets);
     }
+    // The import job's multipart upload carried the hashes: the journal keeps a summary of
+    // the file, not the file.
+    let journal = answer(reqwest::Client::new().get(url(&served, "auth0", "/__ferry/journal"))).await;
+    assert_eq!(journal.status, 200, "{}", journal.text);
+    assert!(
+        journal.text.contains("not journaled"),
+        "the users file is summarised: {}",
+        journal.text
+    );
+    assert_free_of("the mock Auth0's journal", &journal.text, &secrets);
     served.shutdown().await;
 }
 

@@ -267,11 +267,55 @@ pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str])
         return body.to_owned();
     }
     if ct.contains("multipart/form-data") {
-        // Multipart parts are files (import jobs) or simple fields; they are kept as sent. Secret
-        // *fields* in multipart are not a pattern any mocked API uses.
-        return body.to_owned();
+        // Files (an import job's users, password hashes included) are summarised, never kept;
+        // simple fields are kept, secret ones masked.
+        let boundary = content_type.unwrap_or("").split(';').find_map(|p| {
+            let (key, value) = p.trim().split_once('=')?;
+            key.eq_ignore_ascii_case("boundary")
+                .then(|| value.trim_matches('"').to_owned())
+        });
+        return match boundary {
+            Some(boundary) if !boundary.is_empty() => summarize_multipart(body, &boundary, &is_secret),
+            _ => "[multipart body without a boundary: not journaled]".to_owned(),
+        };
     }
     body.to_owned()
+}
+
+/// One line per part of a multipart body: `name: value` for a field (masked when secret),
+/// `name: [file "F", N bytes, not journaled]` for a file. A body cut at the journal's limit ends
+/// with the part it was cut in.
+fn summarize_multipart(body: &str, boundary: &str, is_secret: &dyn Fn(&str) -> bool) -> String {
+    let delimiter = format!("--{boundary}");
+    let mut lines = vec![];
+    for part in body.split(delimiter.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let part = part.strip_prefix("\r\n").unwrap_or(part);
+        let (head, content) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .unwrap_or("");
+        let attribute = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                k.eq_ignore_ascii_case(key).then(|| v.trim_matches('"').to_owned())
+            })
+        };
+        let name = attribute("name").unwrap_or_default();
+        match attribute("filename") {
+            Some(file) => lines.push(format!(
+                "{name}: [file {file:?}, {} bytes, not journaled]",
+                content.len()
+            )),
+            None if is_secret(&name) => lines.push(format!("{name}: {MASK}")),
+            None => lines.push(format!("{name}: {content}")),
+        }
+    }
+    lines.join("\n")
 }
 
 /// Masks secret parameters of a query string or form body, keeping the others byte for byte.
@@ -296,6 +340,26 @@ pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multipart_files_are_summarised_and_secret_fields_masked() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"users\"; filename=\"users.json\"\r\n\
+                    Content-Type: application/json\r\n\r\n[{\"email\":\"a@example.com\",\"custom_password_hash\":{\"hash\":{\"value\":\"5f4dcc3b\"}}}]\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"connection_id\"\r\n\r\ncon_123\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\nshh\r\n--XyZ--\r\n";
+        let masked = mask_body(body, Some("multipart/form-data; boundary=XyZ"), &["client_secret"]);
+        assert_eq!(
+            masked,
+            format!(
+                "users: [file \"users.json\", 80 bytes, not journaled]\nconnection_id: con_123\nclient_secret: {MASK}"
+            )
+        );
+        assert!(!masked.contains("5f4dcc3b"));
+        assert_eq!(
+            mask_body("x", Some("multipart/form-data"), &[]),
+            "[multipart body without a boundary: not journaled]"
+        );
+    }
 
     fn entry(method: &str, path: &str) -> JournalEntry {
         JournalEntry {
