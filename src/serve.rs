@@ -48,7 +48,7 @@ pub struct Served {
 /// Why the mocks could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Seed(#[from] SeedError),
     #[error("cannot listen on {addr} for {mock}: {source}")]
     Bind {
