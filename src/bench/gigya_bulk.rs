@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{BenchResult, Measure, cpu_seconds, peak_rss, secs};
 use crate::generate::{Population, gigya_account};
-use crate::serve::{ServeOptions, start};
+use crate::serve::start;
 
 /// Settings of the run.
 #[derive(Clone, Debug)]
@@ -29,17 +29,7 @@ pub struct Options {
 }
 
 pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
-    let served = start(
-        &ServeOptions {
-            host: "127.0.0.1".parse().context("loopback")?,
-            okta_port: 0,
-            stormpath_port: 0,
-            gigya_port: 0,
-            auth0_port: 0,
-        },
-        None,
-    )
-    .await?;
+    let served = start(&super::loopback(), None).await?;
     served
         .auth0
         .seed(serde_json::from_value(

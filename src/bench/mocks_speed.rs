@@ -18,21 +18,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{BenchResult, Measure, cpu_seconds};
-use crate::serve::{ServeOptions, start};
-
-fn loopback_options() -> anyhow::Result<ServeOptions> {
-    Ok(ServeOptions {
-        host: "127.0.0.1".parse().context("loopback")?,
-        okta_port: 0,
-        stormpath_port: 0,
-        gigya_port: 0,
-        auth0_port: 0,
-    })
-}
+use crate::serve::start;
 
 /// All four mocks started (listening, seeded with their defaults) and stopped `samples` times.
 pub async fn startup(samples: usize) -> anyhow::Result<BenchResult> {
-    let options = loopback_options()?;
+    let options = super::loopback();
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples.max(1) {
         let started = Instant::now();
@@ -183,7 +173,7 @@ pub async fn okta_authn(connections: usize, seconds: f64) -> anyhow::Result<Benc
     if !(seconds.is_finite() && seconds > 0.0) {
         bail!("--seconds must be positive");
     }
-    let served = start(&loopback_options()?, None).await?;
+    let served = start(&super::loopback(), None).await?;
     served
         .okta
         .seed(serde_json::from_value(json!({
@@ -236,7 +226,7 @@ pub async fn first_login(count: usize, concurrency: usize, bcrypt_cost: u32) -> 
     if count == 0 || concurrency == 0 {
         bail!("--count and --concurrency must be at least 1");
     }
-    let served = start(&loopback_options()?, None).await?;
+    let served = start(&super::loopback(), None).await?;
     let users: Vec<_> = (1..=count)
         .map(|n| {
             json!({ "login": format!("user{n}@example.com"), "password": format!("Pw-{n}-first"),

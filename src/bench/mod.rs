@@ -7,6 +7,17 @@
 pub mod gigya_bulk;
 pub mod mocks_speed;
 
+/// Every mock on an ephemeral loopback port, as a benchmark starts them.
+pub(crate) fn loopback() -> crate::serve::ServeOptions {
+    crate::serve::ServeOptions {
+        host: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        okta_port: 0,
+        stormpath_port: 0,
+        gigya_port: 0,
+        auth0_port: 0,
+    }
+}
+
 use std::time::Duration;
 
 use serde::Serialize;

@@ -293,7 +293,7 @@ fn redirect(uri: &url::Url, pairs: &[(&str, &str)], state: Option<&str>) -> Resp
 }
 
 /// Escapes text for HTML content and double-quoted attributes.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -142,7 +142,7 @@ pub(crate) async fn reset_page_get(State(auth0): State<Auth0>, Query(q): Query<T
         )
             .into_response();
     };
-    let ticket = html_escape(&ticket);
+    let ticket = super::authorize::escape(&ticket);
     Html(format!(
         "<!doctype html><html><head><title>Change your password</title></head><body>\
          <form method=\"post\" action=\"/lo/reset\"><input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
@@ -151,13 +151,6 @@ pub(crate) async fn reset_page_get(State(auth0): State<Auth0>, Query(q): Query<T
          <button type=\"submit\">Reset password</button></form></body></html>"
     ))
     .into_response()
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Completing a reset: `ticket`, `newPassword`, `confirmNewPassword` (form or JSON).

@@ -322,7 +322,7 @@ fn job_log_event(job: &Job, date: DateTime<Utc>) -> LogEvent {
     use sha2::Digest;
     let completed = job.status == JobStatus::Completed;
     let digest = sha2::Sha256::digest(format!("{}:{}", job.id, if completed { "sui" } else { "fui" }));
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hashes::encoding::hex_encode(&digest);
     let mut details = json!({ "job_id": job.id, "upsert": job.upsert });
     if let Some(summary) = &job.summary {
         details["summary"] = json!(summary);

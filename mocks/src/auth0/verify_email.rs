@@ -87,7 +87,7 @@ pub(crate) async fn verification_email_create(State(auth0): State<Auth0>, header
 }
 
 fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    use super::authorize::escape;
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head>\
          <body><h1>{}</h1><p id=\"message\">{}</p></body></html>",

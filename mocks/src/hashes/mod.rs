@@ -32,7 +32,7 @@
 pub mod auth0;
 mod crypt;
 mod digest;
-mod encoding;
+pub(crate) mod encoding;
 pub mod gigya;
 mod phc;
 pub mod stormpath;

@@ -28,6 +28,7 @@
 //! once (`sauthc1_reject_replayed_nonces`). Any failure answers the same 401 as a wrong Basic
 //! password.
 
+use crate::hashes::encoding::hex_encode;
 use axum::http::HeaderMap;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -265,10 +266,6 @@ pub(crate) struct SignInput<'a> {
     pub(crate) nonce: &'a str,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length; the error branch cannot happen.
     match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
@@ -288,21 +285,21 @@ pub(crate) fn signature(input: SignInput<'_>) -> String {
         input.canonical_query,
         input.canonical_headers,
         input.signed_headers,
-        &hex(&Sha256::digest(input.body)),
+        &hex_encode(&Sha256::digest(input.body)),
     ]
     .join("\n");
     let string_to_sign = [
         "HMAC-SHA-256",
         input.timestamp,
         input.id,
-        &hex(&Sha256::digest(canonical_request.as_bytes())),
+        &hex_encode(&Sha256::digest(canonical_request.as_bytes())),
     ]
     .join("\n");
     let k_secret = format!("SAuthc1{}", input.secret);
     let k_date = hmac(k_secret.as_bytes(), input.date_stamp.as_bytes());
     let k_nonce = hmac(&k_date, input.nonce.as_bytes());
     let k_signing = hmac(&k_nonce, b"sauthc1_request");
-    hex(&hmac(&k_signing, string_to_sign.as_bytes()))
+    hex_encode(&hmac(&k_signing, string_to_sign.as_bytes()))
 }
 
 #[cfg(test)]
