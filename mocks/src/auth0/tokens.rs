@@ -8,14 +8,17 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -29,9 +32,14 @@ const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
 const JWKS: &str = include_str!("keys/jwks.json");
 
 /// The signing keys.
+///
+/// The private key is parsed (and checked) once: parsing an RSA key costs about as much as a
+/// signature, and a first login signs a token every time.
 #[derive(Clone)]
 pub(crate) struct Keys {
-    encoding: EncodingKey,
+    signing: Option<Arc<RsaKeyPair>>,
+    /// The JWT header every token carries (`alg`, `kid`), already base64url-encoded.
+    header: String,
     decoding: DecodingKey,
     kid: String,
 }
@@ -47,16 +55,19 @@ impl Keys {
         // The key files are part of the crate; failing to parse them is a build defect that
         // the crate's tests catch, so a broken key yields tokens nobody can verify rather than
         // a panic in a running mock.
-        let encoding =
-            EncodingKey::from_rsa_pem(SIGNING_KEY).unwrap_or_else(|_| EncodingKey::from_secret(b"broken-key"));
+        let signing = pem_der(SIGNING_KEY)
+            .and_then(|der| RsaKeyPair::from_der(&der).ok())
+            .map(Arc::new);
         let decoding =
             DecodingKey::from_rsa_pem(PUBLIC_KEY).unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
         let kid = serde_json::from_str::<Value>(JWKS)
             .ok()
             .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
             .unwrap_or_default();
+        let header = B64URL.encode(json!({ "typ": "JWT", "alg": "RS256", "kid": kid }).to_string());
         Self {
-            encoding,
+            signing,
+            header,
             decoding,
             kid,
         }
@@ -66,10 +77,28 @@ impl Keys {
         serde_json::from_str(JWKS).unwrap_or_else(|_| json!({ "keys": [] }))
     }
 
+    /// An RS256 JWT of these claims; empty if the claims cannot be serialised or the key is
+    /// broken (a build defect the crate's tests catch), so a running mock never panics over it.
     pub(crate) fn sign(&self, claims: &impl Serialize) -> String {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
+        let (Some(key), Ok(payload)) = (&self.signing, serde_json::to_vec(claims)) else {
+            return String::new();
+        };
+        let mut token = format!("{}.{}", self.header, B64URL.encode(payload));
+        let mut signature = vec![0; key.public_modulus_len()];
+        if key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .is_err()
+        {
+            return String::new();
+        }
+        token.push('.');
+        token.push_str(&B64URL.encode(signature));
+        token
     }
 
     /// Verifies the signature only; the caller checks time and audience against the mock clock.
@@ -83,6 +112,19 @@ impl Keys {
             .ok()
             .map(|d| d.claims)
     }
+}
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The DER body of a PEM file.
+fn pem_der(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body: String = text
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 /// Claims of the tokens the mock issues.

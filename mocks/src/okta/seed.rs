@@ -35,7 +35,7 @@ use serde_json::{Map, Value, json};
 
 use super::model::{Factor, PasswordHash, StoredUser, UserStatus};
 use super::settings::{ApiToken, MissingToken, OktaSettings};
-use super::store::{Store, same_login};
+use super::store::{Store, login_key, same_login};
 use crate::kit::ids::Ids;
 use crate::kit::seed::SeedError;
 
@@ -465,7 +465,7 @@ pub(crate) fn apply(seed: &OktaSeed, store: &mut Store, ids: &Ids, now: DateTime
     if let Some(patch) = &seed.settings {
         patch.apply(&mut settings)?;
     }
-    let mut seen_logins: Vec<&str> = Vec::new();
+    let mut seen_logins: HashSet<String> = HashSet::new();
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut replaced: HashMap<String, String> = HashMap::new(); // new id -> replaced id
     let mut users = Vec::with_capacity(seed.users.len());
@@ -477,13 +477,12 @@ pub(crate) fn apply(seed: &OktaSeed, store: &mut Store, ids: &Ids, now: DateTime
         if login.trim() != login {
             return Err(invalid(login, "login has leading or trailing spaces"));
         }
-        if seen_logins.iter().any(|l| same_login(l, login)) {
+        if !seen_logins.insert(login_key(login)) {
             return Err(invalid(
                 login,
                 "login appears twice in this seed (logins are unique ignoring case)",
             ));
         }
-        seen_logins.push(login);
         let existing = store.id_by_login(login);
         let id = match (&seed_user.id, &existing) {
             (Some(id), _) if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
@@ -516,11 +515,11 @@ pub(crate) fn apply(seed: &OktaSeed, store: &mut Store, ids: &Ids, now: DateTime
     let settings_changed = settings != store.settings;
     store.settings = settings;
     for old in replaced.values() {
-        store.users.remove(old);
+        store.remove_user(old);
     }
     let count = users.len();
     for user in users {
-        store.users.insert(user.id.clone(), user);
+        store.insert_user(user);
     }
     Ok(json!({ "users": count, "replaced": replaced.len(), "settings_changed": settings_changed }))
 }

@@ -98,7 +98,7 @@ pub(crate) async fn users_delete(
         .get(&id)
         .is_some_and(|u| u.status == UserStatus::Deprovisioned);
     if deprovisioned {
-        store.users.remove(&id);
+        store.remove_user(&id);
     } else if let Some(user) = store.users.get_mut(&id) {
         user.set_status(UserStatus::Deprovisioned, now);
     }
