@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use base64::Engine as _;
 use mocks::Provider;
 use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP, MANAGEMENT_SCOPES, RESET_EMAIL_SENT, TIMEOUT_MESSAGE};
 use serde_json::{Value, json};
@@ -432,9 +433,38 @@ async fn the_id_token_needs_openid_and_claims_follow_the_scopes() {
         json!({ "access_token": access, "expires_in": 86_400, "token_type": "Bearer" }),
         "no scope asked, none answered, no id_token"
     );
-    let claims = verified_claims(&auth0, &access).await;
-    assert_eq!(claims["aud"], json!(["http://localhost/userinfo"]));
-    assert_eq!(claims.get("scope"), None);
+    // Its only audience is /userinfo, so it is opaque, as Auth0's are: a JWE sealed with a key
+    // only the tenant holds, which /userinfo takes and the Management API does not.
+    let parts: Vec<&str> = access.split('.').collect();
+    assert_eq!(parts.len(), 5, "a compact JWE: {access}");
+    assert_eq!(parts[1], "", "direct encryption carries no key");
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .expect("base64url"),
+    )
+    .expect("a JSON header");
+    assert_eq!(header, json!({ "alg": "dir", "enc": "A256GCM", "iss": ISSUER }));
+    assert_eq!(userinfo_sub(&auth0, &access).await, "auth0|dade");
+    assert_eq!(auth0.token_subject(&access).as_deref(), Some("auth0|dade"));
+    assert_eq!(
+        send(&auth0, get("/api/v2/users", &access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Changing its ciphertext makes it worthless.
+    let flipped = if parts[3].starts_with('A') { "B" } else { "A" };
+    let tampered = [
+        parts[0],
+        parts[1],
+        parts[2],
+        &format!("{flipped}{}", &parts[3][1..]),
+        parts[4],
+    ]
+    .join(".");
+    assert_eq!(
+        send(&auth0, get("/userinfo", &tampered)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     let with = |scope: &'static str| {
         let auth0 = auth0.clone();
@@ -502,10 +532,7 @@ async fn the_password_grant_uses_the_default_directory() {
     };
     let res = token(&auth0, &pairs("Hunter2!")).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    assert_eq!(
-        verified_claims(&auth0, &res.str("access_token")).await["sub"],
-        "auth0|dade"
-    );
+    assert_eq!(userinfo_sub(&auth0, &res.str("access_token")).await, "auth0|dade");
     token(&auth0, &pairs("hunter2!"))
         .await
         .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
@@ -802,10 +829,7 @@ async fn first_login_runs_the_script_and_stores_the_user_later_logins_never_do()
     )
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    assert_eq!(
-        verified_claims(&auth0, &res.str("access_token")).await["sub"],
-        "auth0|legacy-42"
-    );
+    assert_eq!(userinfo_sub(&auth0, &res.str("access_token")).await, "auth0|legacy-42");
     assert_eq!(auth0.users(), [ann()]);
     let runs = auth0.script_executions();
     assert_eq!(runs.len(), 1);
@@ -1107,7 +1131,7 @@ async fn signup_stores_the_user_and_answers_with_its_id() {
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(
-        verified_claims(&auth0, &res.str("access_token")).await["sub"],
+        userinfo_sub(&auth0, &res.str("access_token")).await,
         format!("auth0|{id}")
     );
     assert_eq!(auth0.logs()[0].kind, "ss");

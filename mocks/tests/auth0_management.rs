@@ -133,11 +133,36 @@ async fn missing_malformed_invalid_and_expired_tokens_are_401s() {
     send(&auth0, get("/api/v2/users", &tampered))
         .await
         .assert_api(401, "Invalid token", None);
-    // A user's access token is for /userinfo, not for the Management API.
+    // A user's access token without an audience is opaque, for /userinfo only: not a JWT at all
+    // to the Management API.
     let res = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
     send(&auth0, get("/api/v2/users", &res.str("access_token")))
         .await
-        .assert_api(401, "Bad audience: http://localhost/userinfo", None);
+        .assert_api(401, "Invalid token", None);
+    // One for another API is a JWT, with the wrong audience.
+    let res = send(
+        &auth0,
+        form(
+            "/oauth/token",
+            &[
+                ("grant_type", PASSWORD_REALM),
+                ("client_id", STOREFRONT.0),
+                ("client_secret", STOREFRONT.1),
+                ("realm", "users"),
+                ("username", "dade.murphy@example.com"),
+                ("password", "Hunter2!"),
+                ("audience", "https://api.example.com/"),
+            ],
+        ),
+    )
+    .await;
+    send(&auth0, get("/api/v2/users", &res.str("access_token")))
+        .await
+        .assert_api(
+            401,
+            "Bad audience: https://api.example.com/ http://localhost/userinfo",
+            None,
+        );
     // Tokens last 24 hours on the mock clock.
     auth0.kit().clock.advance(Duration::from_secs(86_399));
     assert_eq!(send(&auth0, get("/api/v2/users", &token)).await.status, StatusCode::OK);
@@ -834,7 +859,7 @@ async fn connections_are_created_listed_fetched_and_deleted() {
     let login_res = login(&auth0, STOREFRONT, "okta-users", "new@example.com", "whatever").await;
     assert_eq!(login_res.status, StatusCode::OK, "{:#}", login_res.body);
     assert_eq!(
-        verified_claims(&auth0, &login_res.str("access_token")).await["sub"],
+        userinfo_sub(&auth0, &login_res.str("access_token")).await,
         "auth0|x-okta"
     );
 

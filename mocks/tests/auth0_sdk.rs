@@ -184,7 +184,14 @@ async fn the_node_sdk_logs_in_reads_users_imports_and_retries() {
     assert_eq!(id_token["iat"], now);
     assert_eq!(id_token["email"], "dade.murphy@example.com");
     assert_eq!(id_token["name"], "Dade Murphy");
-    assert_eq!(login["access_token"]["aud"], json!([format!("{issuer}userinfo")]));
+    assert_eq!(
+        login["access_token"],
+        json!({ "parts": 5, "header": { "alg": "dir", "enc": "A256GCM", "iss": issuer } }),
+        "an access token for /userinfo only is opaque"
+    );
+    assert_eq!(out["userinfo"]["sub"], "auth0|dade");
+    assert_eq!(out["userinfo"]["email"], "dade.murphy@example.com");
+    assert_eq!(out["userinfo"]["name"], "Dade Murphy");
     assert_eq!(out["defaultDirectory"], json!({ "status": 200, "sub": "auth0|dade" }));
     assert_eq!(
         out["wrongPassword"]["failed"],

@@ -248,6 +248,18 @@ pub(crate) async fn verified_claims(auth0: &Auth0, token: &str) -> Value {
         .claims
 }
 
+/// The `sub` that `/userinfo` answers for an access token (opaque or a JWT), which must be good.
+pub(crate) async fn userinfo_sub(auth0: &Auth0, token: &str) -> String {
+    let res = send(auth0, get("/userinfo", token)).await;
+    assert_eq!(
+        res.status,
+        StatusCode::OK,
+        "/userinfo refused the token: {:#}",
+        res.body
+    );
+    res.body["sub"].as_str().expect("a sub").to_owned()
+}
+
 /// A part of a multipart body: name, file name (for a file), bytes.
 pub(crate) type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
 

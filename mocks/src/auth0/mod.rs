@@ -192,6 +192,12 @@ impl Auth0 {
         &self.inner.keys
     }
 
+    /// The user (`sub`) an access token this tenant issued stands for, opaque or a JWT, as
+    /// `/userinfo` would name them; `None` for a token it did not issue.
+    pub fn token_subject(&self, token: &str) -> Option<String> {
+        self.keys().access_claims(token).map(|claims| claims.sub)
+    }
+
     /// A sandbox configured from the tenant settings.
     pub(crate) fn sandbox(&self) -> Sandbox {
         let (time_limit, memory_limit) =

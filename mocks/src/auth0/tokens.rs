@@ -4,12 +4,16 @@
 //! directory) and `http://auth0.com/oauth/grant-type/password-realm`. Bodies may be form or
 //! JSON, and clients may authenticate in the body or with HTTP Basic, as on Auth0. Tokens are
 //! RS256 JWTs signed with the mock's published test key (see `keys/README.md`), verifiable
-//! through `/.well-known/jwks.json`; their times come from the mock clock.
+//! through `/.well-known/jwks.json`; their times come from the mock clock. As on Auth0, an access
+//! token whose only audience is `/userinfo` (a user's login without `audience`) is opaque: a
+//! JWE (`alg: dir`, `enc: A256GCM`, the issuer in its header) sealed with a key only this mock
+//! holds, good for `/userinfo` and nothing else.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use axum::Json;
@@ -42,6 +46,8 @@ pub(crate) struct Keys {
     header: String,
     decoding: DecodingKey,
     kid: String,
+    /// Seals and opens opaque access tokens; random for each mock tenant.
+    opaque: Option<Arc<LessSafeKey>>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -65,11 +71,17 @@ impl Keys {
             .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
             .unwrap_or_default();
         let header = B64URL.encode(json!({ "typ": "JWT", "alg": "RS256", "kid": kid }).to_string());
+        let mut secret = [0u8; 32];
+        let opaque = aws_lc_rs::rand::fill(&mut secret)
+            .ok()
+            .and_then(|()| UnboundKey::new(&AES_256_GCM, &secret).ok())
+            .map(|key| Arc::new(LessSafeKey::new(key)));
         Self {
             signing,
             header,
             decoding,
             kid,
+            opaque,
         }
     }
 
@@ -99,6 +111,69 @@ impl Keys {
         token.push('.');
         token.push_str(&B64URL.encode(signature));
         token
+    }
+
+    /// An opaque access token for these claims, in the shape Auth0's take: a compact JWE with
+    /// a direct key (`header..iv.ciphertext.tag`). Empty if sealing fails.
+    pub(crate) fn seal(&self, issuer: &str, claims: &Claims) -> String {
+        let (Some(key), Ok(mut payload)) = (&self.opaque, serde_json::to_vec(claims)) else {
+            return String::new();
+        };
+        let header = B64URL.encode(json!({ "alg": "dir", "enc": "A256GCM", "iss": issuer }).to_string());
+        let mut iv = [0u8; NONCE_LEN];
+        if aws_lc_rs::rand::fill(&mut iv).is_err() {
+            return String::new();
+        }
+        let Ok(tag) = key.seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(iv),
+            Aad::from(header.as_bytes()),
+            &mut payload,
+        ) else {
+            return String::new();
+        };
+        format!(
+            "{header}..{}.{}.{}",
+            B64URL.encode(iv),
+            B64URL.encode(&payload),
+            B64URL.encode(tag.as_ref())
+        )
+    }
+
+    /// The claims of an opaque token this mock sealed; `None` for anything else.
+    fn open(&self, token: &str) -> Option<Claims> {
+        let key = self.opaque.as_ref()?;
+        let mut parts = token.split('.');
+        let (header, empty, iv, ciphertext, tag) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        if parts.next().is_some() || !empty.is_empty() {
+            return None;
+        }
+        let iv: [u8; NONCE_LEN] = B64URL.decode(iv).ok()?.try_into().ok()?;
+        let mut sealed = B64URL.decode(ciphertext).ok()?;
+        sealed.extend(B64URL.decode(tag).ok()?);
+        let plain = key
+            .open_in_place(
+                Nonce::assume_unique_for_key(iv),
+                Aad::from(header.as_bytes()),
+                &mut sealed,
+            )
+            .ok()?;
+        serde_json::from_slice(plain).ok()
+    }
+
+    /// The claims of an access token this mock issued, opaque or a JWT (signature checked; the
+    /// caller checks time and audience against the mock clock).
+    pub(crate) fn access_claims(&self, token: &str) -> Option<Claims> {
+        if token.split('.').count() == 5 {
+            self.open(token)
+        } else {
+            self.verify(token)
+        }
     }
 
     /// Verifies the signature only; the caller checks time and audience against the mock clock.
@@ -400,6 +475,7 @@ fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: 
         audiences.push(json!(audience));
     }
     audiences.push(json!(format!("{issuer}userinfo")));
+    let opaque = audiences.len() == 1;
     let access = Claims {
         iss: issuer.clone(),
         sub: user.user_id(),
@@ -411,7 +487,7 @@ fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: 
         gty: Some("password".into()),
     };
     let mut body = json!({
-        "access_token": auth0.keys().sign(&access),
+        "access_token": if opaque { auth0.keys().seal(&issuer, &access) } else { auth0.keys().sign(&access) },
         "expires_in": lifetime,
         "token_type": "Bearer",
     });
@@ -466,7 +542,7 @@ pub(crate) async fn userinfo_get(State(auth0): State<Auth0>, headers: HeaderMap)
     else {
         return unauthorized();
     };
-    let Some(claims) = auth0.keys().verify(token) else {
+    let Some(claims) = auth0.keys().access_claims(token) else {
         return unauthorized();
     };
     let userinfo_audience = format!("{}userinfo", auth0.issuer());

@@ -19,7 +19,7 @@ const fs = require('fs');
 const https = require('https');
 const net = require('net');
 const { ManagementClient } = require('auth0');
-const { AuthenticationClient } = require('auth0/legacy');
+const { AuthenticationClient, UserInfoClient } = require('auth0/legacy');
 
 const mock = new URL(process.env.FERRY_AUTH0_BASE_URL);
 const domain = process.env.FERRY_AUTH0_DOMAIN;
@@ -51,6 +51,12 @@ class MockAgent extends https.Agent {
 
 function claims(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/** The shape of an opaque (JWE) access token: its part count and its protected header. */
+function opaque(token) {
+  const parts = token.split('.');
+  return { parts: parts.length, header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) };
 }
 
 /** What an SDK error carries, whichever client threw it. */
@@ -100,10 +106,17 @@ async function main() {
     token_type: login.data.token_type,
     expires_in: login.data.expires_in,
     id_token: claims(login.data.id_token),
-    access_token: claims(login.data.access_token),
+    access_token: opaque(login.data.access_token),
   };
+  // Without an audience the access token is opaque, good for /userinfo (through the SDK's own
+  // UserInfoClient).
+  const userInfo = new UserInfoClient({ domain, fetch: toMock });
+  out.userinfo = (await userInfo.getUserInfo(login.data.access_token)).data;
   const defaultDirectory = await app.oauth.passwordGrant({ username: 'dade.murphy@example.com', password: 'Hunter2!' });
-  out.defaultDirectory = { status: defaultDirectory.status, sub: claims(defaultDirectory.data.access_token).sub };
+  out.defaultDirectory = {
+    status: defaultDirectory.status,
+    sub: (await userInfo.getUserInfo(defaultDirectory.data.access_token)).data.sub,
+  };
   out.wrongPassword = await attempt(() =>
     app.oauth.passwordGrant({ username: 'dade.murphy@example.com', password: 'hunter2', realm: 'users' }),
   );
