@@ -18,8 +18,7 @@
 //! Each provider test runs `PROPTEST_CASES` cases (default [`DEFAULT_CASES`], so the file runs
 //! in seconds in a debug build): `PROPTEST_CASES=5000 cargo test -p mocks --test fuzz` searches
 //! harder. A failing case is shrunk and printed with the request that triggered it. Regression
-//! cases of the bugs fuzzing found are plain tests at the end of the file; bugs in code this
-//! file's authors do not own are documented by `#[ignore]`d tests that state the reason.
+//! cases of the bugs fuzzing found are plain tests at the end of the file.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -2026,6 +2025,13 @@ fn check_auth0(family: Family, answer: &Answer, built: &Built) -> Result<(), Str
                 || "statusCode differs from the HTTP status".into(),
             )
         }
+        // A method /userinfo does not serve (it serves GET and POST) is a 404 like any unknown
+        // route, in the Management API's shape.
+        Family::Auth0Userinfo if !["GET", "POST"].contains(&built.method.as_str()) => {
+            expect(answer.status == 404, || format!("status {}", answer.status))?;
+            json_type()?;
+            management(&answer.json()?)
+        }
         Family::Auth0Userinfo => {
             expect(answer.status == 401, || format!("status {}", answer.status))?;
             expect(answer.header("www-authenticate").starts_with("Bearer"), || {
@@ -2074,32 +2080,11 @@ fn family_of(target: &Target, endpoint: &Endpoint, built: &Built) -> Family {
     }
 }
 
-/// Known deviations, tolerated by the main fuzz tests and shown by the `#[ignore]`d tests that
-/// document them. `None` when the answer is not one of them.
-fn known_deviation(target: &Target, built: &Built, answer: &Answer) -> Option<&'static str> {
-    if target.name != "auth0" {
-        return None;
-    }
-    let path = built.target.split('?').next().unwrap_or("");
-    if answer.status == 405 && answer.body.is_empty() {
-        return Some(AUTH0_405);
-    }
-    if path == "/lo/reset"
-        && answer.status == 400
-        && answer.header("content-type").starts_with("text/plain")
-        && answer.body.starts_with(b"Failed to deserialize query string")
-    {
-        return Some(AUTH0_RESET_QUERY);
-    }
-    None
-}
+const AUTH0_RESET_QUERY: &str = "mock Auth0: `GET /lo/reset` with `ticket` twice must answer the reset page's HTML error, \
+     not axum's plain-text query rejection";
 
-const AUTH0_RESET_QUERY: &str = "mock Auth0: `GET /lo/reset` with a query string its extractor cannot take (`ticket` twice) \
-     answers axum's plain-text 400 `Failed to deserialize query string: duplicate field `ticket`` instead of \
-     Auth0's HTML error page";
-
-const AUTH0_405: &str = "mock Auth0: a known route called with another method answers axum's bare 405 (empty body, \
-     no content type) instead of an error in Auth0's shape";
+const AUTH0_405: &str = "mock Auth0: a known route called with another method must answer in the error shape of its \
+     API, not with axum's bare 405";
 
 /// Every property of one exchange.
 fn check(target: &Target, built: &Built, answer: &Answer) -> Result<(), String> {
@@ -2463,6 +2448,7 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
             ("confirmNewPassword", "Brand-New-Pass-2026!"),
         ]),
         endpoint("GET", "/userinfo", "/userinfo", Family::Auth0Userinfo).auth(&format!("Bearer {}", ids.user_token)),
+        endpoint("POST", "/userinfo", "/userinfo", Family::Auth0Userinfo).auth(&format!("Bearer {}", ids.user_token)),
         endpoint("GET", "/authorize", "/authorize", Family::Auth0Page).query(&[
             ("client_id", ids.default_client.as_str()),
             ("response_type", "code"),
@@ -2754,9 +2740,6 @@ fn fuzz<F, Fut, S, B>(
                 answer.status,
                 String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)])
             );
-        }
-        if known_deviation(&target, &built, &answer).is_some() {
-            return Ok(());
         }
         check(&target, &built, &answer).map_err(|e| {
             TestCaseError::fail(format!(
@@ -3500,7 +3483,7 @@ fn the_fuzz_lists_cover_every_route() {
     );
 }
 
-// ------------------------------------------------------- known bugs in code not owned here
+// ------------------------------------------------ regressions: shapes fixed after fuzzing
 
 /// Runs `requests` against a fresh Auth0 tenant and returns the answers that are not in Auth0's
 /// shape.
@@ -3545,14 +3528,12 @@ fn auth0_shape_failures(requests: &[(&str, &str, Family)]) -> Vec<String> {
     failures
 }
 
-/// Known bug in `mocks/src/auth0/` (not fixed here: owned by others). A route called with a
-/// method it does not serve gets axum's bare `405 Method Not Allowed` — no body, no content
-/// type — where every other Auth0 error is JSON in its API's shape; the Management API answers
-/// an unsupported method with its `{"statusCode":404,"error":"Not Found","message":"Not Found"}`
-/// like an unknown path (the mock's own fallback), the Authentication API with its JSON error.
-/// The main fuzz test tolerates it (see `known_deviation`).
+/// A route called with a method it does not serve used to get axum's bare `405 Method Not
+/// Allowed` — no body, no content type — where every other Auth0 error is JSON in its API's
+/// shape. It is now a 404 like an unknown path: the Management API's
+/// `{"statusCode":404,"error":"Not Found","message":"Not Found"}`, the Authentication API's own
+/// JSON errors on `/oauth/*` and `/dbconnections/*`.
 #[test]
-#[ignore = "known bug in mocks/src/auth0 (owned by others): wrong methods get axum's bare 405"]
 fn auth0_wrong_methods_answer_in_auth0s_shape() {
     let failures = auth0_shape_failures(&[
         ("GET", "/oauth/token", Family::Auth0OAuth),
@@ -3567,24 +3548,21 @@ fn auth0_wrong_methods_answer_in_auth0s_shape() {
     assert!(failures.is_empty(), "{AUTH0_405}:\n{}", failures.join("\n"));
 }
 
-/// Known bug in `mocks/src/auth0/dbconnections.rs` (not fixed here: owned by others).
-/// `GET /lo/reset?ticket=a&ticket=b` gets axum's plain-text `400 Failed to deserialize query
-/// string: duplicate field `ticket`` (its `Query<TicketQuery>` extractor's rejection) instead of
-/// the reset page's HTML error like any other bad ticket.
+/// `GET /lo/reset?ticket=a&ticket=b` used to get axum's plain-text `400 Failed to deserialize
+/// query string: duplicate field `ticket`` (its query extractor's rejection); it now gets the
+/// reset page's HTML error like any other bad ticket.
 #[test]
-#[ignore = "known bug in mocks/src/auth0 (owned by others): /lo/reset answers axum's plain-text query rejection"]
 fn auth0_reset_page_answers_a_repeated_ticket_with_its_error_page() {
     let failures = auth0_shape_failures(&[("GET", "/lo/reset?ticket=a&ticket=b", Family::Auth0Reset)]);
     assert!(failures.is_empty(), "{AUTH0_RESET_QUERY}:\n{}", failures.join("\n"));
 }
 
-/// Known bug in `mocks/src/kit/admin.rs` (not fixed here: owned by others). The admin
-/// endpoints promise Ferry's own error shape `{"error", "detail"}` (module documentation), but
-/// requests their extractors refuse get axum's plain-text rejections instead: a query value of
-/// the wrong type (`GET /__ferry/journal?limit=abc`, `?since=-1`), a fault id that is not a
-/// number (`DELETE /__ferry/faults/abc`), and any method a route does not serve (bare 405).
+/// The admin endpoints promise Ferry's own error shape `{"error", "detail"}` (module
+/// documentation); requests their extractors refuse used to get axum's plain-text rejections
+/// instead: a query value of the wrong type (`GET /__ferry/journal?limit=abc`, `?since=-1`), a
+/// fault id that is not a number (`DELETE /__ferry/faults/abc`), and any method a route does not
+/// serve (bare 405).
 #[test]
-#[ignore = "known bug in mocks/src/kit (owned by others): admin extractor rejections are plain text"]
 fn admin_errors_use_ferrys_shape() {
     let rt = runtime();
     let okta = Okta::new(kit(71));

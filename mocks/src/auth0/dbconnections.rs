@@ -9,11 +9,10 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Duration;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Auth0;
@@ -125,16 +124,20 @@ pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: 
         .into_response()
 }
 
-#[derive(Deserialize)]
-pub(crate) struct TicketQuery {
-    ticket: Option<String>,
+/// The `ticket` of a reset link's query; `None` when it is missing or given more than once
+/// (which no link Auth0 sends does), so that any such link gets the page's own error.
+fn query_ticket(query: Option<&str>) -> Option<String> {
+    let mut tickets = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| key == "ticket")
+        .map(|(_, value)| value.into_owned());
+    let ticket = tickets.next()?;
+    tickets.next().is_none().then_some(ticket)
 }
 
 /// The reset page a link opens: a minimal form posting back to `/lo/reset`.
-pub(crate) async fn reset_page_get(State(auth0): State<Auth0>, Query(q): Query<TicketQuery>) -> Response {
-    let Some(ticket) = q
-        .ticket
-        .filter(|t| auth0.with_tenant(|s| s.tickets.get(t).is_some_and(|t| !t.used)))
+pub(crate) async fn reset_page_get(State(auth0): State<Auth0>, RawQuery(query): RawQuery) -> Response {
+    let Some(ticket) =
+        query_ticket(query.as_deref()).filter(|t| auth0.with_tenant(|s| s.tickets.get(t).is_some_and(|t| !t.used)))
     else {
         return (
             StatusCode::BAD_REQUEST,

@@ -559,7 +559,8 @@ impl Provider for Auth0 {
                 "/lo/reset",
                 get(dbconnections::reset_page_get).post(dbconnections::reset_create),
             )
-            .route("/userinfo", get(tokens::userinfo_get))
+            // OpenID Connect Core §5.3.1: the UserInfo endpoint serves GET and POST.
+            .route("/userinfo", get(tokens::userinfo_get).post(tokens::userinfo_get))
             .route("/authorize", get(authorize::authorize_get))
             .route(authorize::LOGIN_PATH, post(authorize::login_create))
             .route("/dbconnections/signup", post(signup::signup_create))
@@ -605,6 +606,7 @@ impl Provider for Auth0 {
             .route("/__ferry/outbox", get(outbox_list))
             .route("/__ferry/scripts", get(scripts_list))
             .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
             .layer(axum::middleware::from_fn_with_state(self.clone(), limits::limit))
             .with_state(self.clone())
     }
@@ -682,6 +684,45 @@ impl Provider for Auth0 {
 
 async fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "Not Found", None).into_response()
+}
+
+/// A known path called with a method it does not serve. Auth0 answers it as it answers an
+/// unknown path — a 404 — in the error shape of the API the path belongs to (its exact body is
+/// not documented): the Authentication API's OAuth error on `/oauth/*`, the database
+/// connections' error on `/dbconnections/*`, an HTML page on the pages, and the Management
+/// API's error everywhere else.
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/oauth/") {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "not_found", "error_description": "Not Found" })),
+        )
+            .into_response()
+    } else if path.starts_with("/dbconnections/") {
+        (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({ "name": "NotFoundError", "code": "not_found", "description": "Not Found", "statusCode": 404 }),
+            ),
+        )
+            .into_response()
+    } else if path == "/lo/reset" {
+        // The reset page's form posts here and reads its JSON answer.
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "result": "error", "code": "not_found", "message": "Not Found" })),
+        )
+            .into_response()
+    } else if path == "/authorize"
+        || path == authorize::LOGIN_PATH
+        || path.starts_with("/lo/")
+        || path.starts_with("/u/")
+    {
+        (StatusCode::NOT_FOUND, axum::response::Html("<p>Not Found</p>")).into_response()
+    } else {
+        not_found().await
+    }
 }
 
 async fn outbox_list(State(auth0): State<Auth0>) -> Json<Vec<Email>> {

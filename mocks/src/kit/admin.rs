@@ -19,6 +19,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -44,11 +45,29 @@ pub(crate) fn router<P: Provider>(provider: P) -> Router {
         .route("/__ferry/faults/{id}", delete(faults_remove::<P>))
         .route("/__ferry/clock", get(clock_get::<P>).post(clock_post::<P>))
         .route("/__ferry/state", get(state_get::<P>))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(provider)
 }
 
 fn admin_error(status: StatusCode, error: &str, detail: impl Into<String>) -> Response {
     (status, Json(json!({ "error": error, "detail": detail.into() }))).into_response()
+}
+
+/// An admin path called with a method it does not serve.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    admin_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not served on {} (see the table in mocks/src/kit/admin.rs)",
+            uri.path()
+        ),
+    )
+}
+
+/// A query or path parameter the extractor refused, in Ferry's shape rather than axum's text.
+fn bad_parameter(rejection: &impl std::fmt::Display) -> Response {
+    admin_error(StatusCode::BAD_REQUEST, "bad_request", rejection.to_string())
 }
 
 async fn health<P: Provider>() -> Json<serde_json::Value> {
@@ -64,7 +83,11 @@ struct JournalQuery {
     path: Option<String>,
 }
 
-async fn journal_list<P: Provider>(State(p): State<P>, Query(q): Query<JournalQuery>) -> Response {
+async fn journal_list<P: Provider>(State(p): State<P>, query: Result<Query<JournalQuery>, QueryRejection>) -> Response {
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(rejection) => return bad_parameter(&rejection),
+    };
     let mut page = p.kit().journal.page(q.since, q.limit.unwrap_or(usize::MAX));
     if q.method.is_some() || q.path.is_some() {
         page.entries.retain(|e| {
@@ -132,7 +155,11 @@ async fn faults_clear<P: Provider>(State(p): State<P>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn faults_remove<P: Provider>(State(p): State<P>, Path(id): Path<u64>) -> Response {
+async fn faults_remove<P: Provider>(State(p): State<P>, id: Result<Path<u64>, PathRejection>) -> Response {
+    let id = match id {
+        Ok(Path(id)) => id,
+        Err(rejection) => return bad_parameter(&rejection),
+    };
     if p.kit().faults.remove(id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
