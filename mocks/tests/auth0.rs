@@ -498,24 +498,168 @@ async fn the_id_token_needs_openid_and_claims_follow_the_scopes() {
 }
 
 #[tokio::test]
-#[ignore = "not modelled: auth0.md §2.1 answers a refresh_token when offline_access is asked; the mock issues none (and has no refresh_token grant to use one)"]
-async fn offline_access_gives_a_refresh_token() {
+async fn offline_access_gives_a_refresh_token_that_renews_the_grant_until_revoked() {
     let auth0 = storefront();
-    let res = token(
+    let login = |client: (&'static str, &'static str), scope: &'static str| {
+        let auth0 = auth0.clone();
+        async move {
+            token(
+                &auth0,
+                &[
+                    ("grant_type", PASSWORD_REALM),
+                    ("client_id", client.0),
+                    ("client_secret", client.1),
+                    ("realm", "users"),
+                    ("username", "dade.murphy@example.com"),
+                    ("password", "Hunter2!"),
+                    ("scope", scope),
+                ],
+            )
+            .await
+        }
+    };
+    let refresh = |client: (String, String), refresh_token: String, scope: Option<&'static str>| {
+        let auth0 = auth0.clone();
+        async move {
+            let mut pairs = vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("client_id", client.0),
+                ("client_secret", client.1),
+                ("refresh_token", refresh_token),
+            ];
+            if let Some(scope) = scope {
+                pairs.push(("scope", scope.to_owned()));
+            }
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token(&auth0, &pairs).await
+        }
+    };
+    let storefront = (STOREFRONT.0.to_owned(), STOREFRONT.1.to_owned());
+
+    // Without offline_access, or for an application without the refresh_token grant: none.
+    assert_eq!(login(STOREFRONT, "openid").await.body.get("refresh_token"), None);
+    let kiosk = token(
         &auth0,
         &[
-            ("grant_type", PASSWORD_REALM),
-            ("client_id", STOREFRONT.0),
-            ("client_secret", STOREFRONT.1),
-            ("realm", "users"),
+            ("grant_type", "password"),
+            ("client_id", "kiosk-client-id"),
+            ("client_secret", "kiosk-secret"),
             ("username", "dade.murphy@example.com"),
             ("password", "Hunter2!"),
             ("scope", "openid offline_access"),
         ],
     )
     .await;
+    assert_eq!(kiosk.status, StatusCode::OK, "{:#}", kiosk.body);
+    assert_eq!(
+        kiosk.body.get("refresh_token"),
+        None,
+        "Kiosk may not use refresh tokens"
+    );
+
+    let res = login(STOREFRONT, "openid email offline_access").await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    assert!(res.body["refresh_token"].is_string(), "{:#}", res.body);
+    let refresh_token = res.str("refresh_token");
+    assert!(
+        refresh_token.starts_with("v1.") && refresh_token.len() > 40,
+        "{refresh_token}"
+    );
+
+    // It renews the grant: a new access token for the same user and an ID token, no new
+    // refresh token (no rotation), the original scope.
+    auth0.kit().clock.advance(Duration::from_secs(3600));
+    let renewed = refresh(storefront.clone(), refresh_token.clone(), None).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{:#}", renewed.body);
+    assert_eq!(renewed.body["scope"], "openid email offline_access");
+    assert_eq!(renewed.body.get("refresh_token"), None);
+    assert_eq!(userinfo_sub(&auth0, &renewed.str("access_token")).await, "auth0|dade");
+    let id_token = verified_claims(&auth0, &renewed.str("id_token")).await;
+    assert_eq!(id_token["sub"], "auth0|dade");
+    assert_eq!(id_token["email"], "dade.murphy@example.com");
+    assert_eq!(id_token["iat"], EPOCH_SECS + 3600, "issued now, on the mock clock");
+
+    // A scope may narrow the grant, never widen it.
+    let narrowed = refresh(storefront.clone(), refresh_token.clone(), Some("openid")).await;
+    assert_eq!(narrowed.status, StatusCode::OK, "{:#}", narrowed.body);
+    assert_eq!(narrowed.body["scope"], "openid");
+    refresh(storefront.clone(), refresh_token.clone(), Some("openid profile"))
+        .await
+        .assert_oauth(
+            403,
+            "invalid_scope",
+            "The scope profile was not granted with this refresh token.",
+        );
+
+    // Only the application it was issued to can use it; unknown and missing tokens are refused.
+    let other = auth0.client_credentials(DEFAULT_APP).expect("the default app");
+    refresh(other, refresh_token.clone(), None).await.assert_oauth(
+        403,
+        "invalid_grant",
+        "Unknown or invalid refresh token.",
+    );
+    refresh(storefront.clone(), "v1.forged".into(), None)
+        .await
+        .assert_oauth(403, "invalid_grant", "Unknown or invalid refresh token.");
+    token(
+        &auth0,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", STOREFRONT.0),
+            ("client_secret", STOREFRONT.1),
+        ],
+    )
+    .await
+    .assert_oauth(400, "invalid_request", "Missing required parameter: refresh_token");
+
+    // A blocked user's refresh token stops working.
+    let (id, secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let management = token(&auth0, &cc(&id, &secret)).await.str("access_token");
+    let block = |blocked: bool| {
+        json_req(
+            Method::PATCH,
+            "/api/v2/users/auth0%7Cdade",
+            &json!({ "blocked": blocked }),
+            Some(&management),
+        )
+    };
+    assert_eq!(send(&auth0, block(true)).await.status, StatusCode::OK);
+    refresh(storefront.clone(), refresh_token.clone(), None)
+        .await
+        .assert_oauth(401, "unauthorized", "user is blocked");
+    assert_eq!(send(&auth0, block(false)).await.status, StatusCode::OK);
+    assert_eq!(
+        refresh(storefront.clone(), refresh_token.clone(), None).await.status,
+        StatusCode::OK
+    );
+
+    // Revoked (RFC 7009: revoking an unknown token is no error), it is worthless.
+    let revoke = |token: &str| {
+        form(
+            "/oauth/revoke",
+            &[
+                ("client_id", STOREFRONT.0),
+                ("client_secret", STOREFRONT.1),
+                ("token", token),
+            ],
+        )
+    };
+    let res = send(&auth0, revoke(&refresh_token)).await;
+    assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
+    assert_eq!(send(&auth0, revoke("v1.unknown")).await.status, StatusCode::OK);
+    refresh(storefront, refresh_token, None).await.assert_oauth(
+        403,
+        "invalid_grant",
+        "Unknown or invalid refresh token.",
+    );
+    send(
+        &auth0,
+        form(
+            "/oauth/revoke",
+            &[("client_id", STOREFRONT.0), ("client_secret", STOREFRONT.1)],
+        ),
+    )
+    .await
+    .assert_oauth(400, "invalid_request", "Missing required parameter: token");
 }
 
 #[tokio::test]

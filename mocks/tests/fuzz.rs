@@ -2070,7 +2070,7 @@ fn family_of(target: &Target, endpoint: &Endpoint, built: &Built) -> Family {
     }
     // Another path: what the Auth0 router would route it to.
     match path {
-        "/oauth/token" => Family::Auth0OAuth,
+        "/oauth/token" | "/oauth/revoke" => Family::Auth0OAuth,
         "/userinfo" => Family::Auth0Userinfo,
         "/authorize" | "/usernamepassword/login" => Family::Auth0Page,
         "/lo/reset" => Family::Auth0Reset,
@@ -2435,6 +2435,15 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
         endpoint("POST", "/oauth/token", "/oauth/token", Family::Auth0OAuth).json(json!({
             "grant_type": "password", "client_id": STOREFRONT.0, "client_secret": STOREFRONT.1,
             "username": "dade.murphy@example.com", "password": "Hunter2!zero", "scope": "openid",
+        })),
+        endpoint("POST", "/oauth/token", "/oauth/token", Family::Auth0OAuth).form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", STOREFRONT.0),
+            ("client_secret", STOREFRONT.1),
+            ("refresh_token", "v1.fuzz-refresh-token"),
+        ]),
+        endpoint("POST", "/oauth/revoke", "/oauth/revoke", Family::Auth0OAuth).json(json!({
+            "client_id": STOREFRONT.0, "client_secret": STOREFRONT.1, "token": "v1.fuzz-refresh-token",
         })),
         endpoint("GET", "/.well-known/jwks.json", "/.well-known/jwks.json", Family::Auth0Public),
         endpoint("GET", "/.well-known/openid-configuration", "/.well-known/openid-configuration", Family::Auth0Public),

@@ -546,6 +546,7 @@ impl Provider for Auth0 {
     fn routes(&self) -> Router {
         Router::new()
             .route("/oauth/token", post(tokens::token_create))
+            .route("/oauth/revoke", post(tokens::revoke_create))
             .route("/.well-known/jwks.json", get(tokens::jwks_get))
             .route(
                 "/.well-known/openid-configuration",

@@ -95,6 +95,8 @@ pub(crate) struct Tenant {
     pub(crate) connections: Vec<Connection>,
     pub(crate) users: UserStore,
     pub(crate) tickets: HashMap<String, ResetTicket>,
+    /// Refresh tokens issued for `offline_access`, until revoked.
+    pub(crate) refresh_tokens: HashMap<String, super::tokens::RefreshGrant>,
     /// Email verification links by ticket.
     pub(crate) verify_tickets: HashMap<String, super::verify_email::VerifyTicket>,
     pub(crate) outbox: Vec<Email>,

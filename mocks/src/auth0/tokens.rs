@@ -334,7 +334,10 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
     if grant.is_empty() {
         return Err(OAuthError::invalid_request("Missing required parameter: grant_type"));
     }
-    if !matches!(grant, "client_credentials" | "password" | GRANT_PASSWORD_REALM) {
+    if !matches!(
+        grant,
+        "client_credentials" | "password" | "refresh_token" | GRANT_PASSWORD_REALM
+    ) {
         return Err(OAuthError::new(
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
@@ -351,6 +354,9 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
     }
     if grant == "client_credentials" {
         return client_credentials_grant(auth0, &client, &params);
+    }
+    if grant == "refresh_token" {
+        return refresh_token_grant(auth0, &client, &params);
     }
     password_grant(auth0, &client, grant, &params, headers, peer).await
 }
@@ -461,17 +467,126 @@ async fn password_grant(
     let user = auth0
         .authenticate(&connection, username, password, &ip, Some(&client.client_id))
         .await?;
-    Ok(issue_user_tokens(auth0, client, &user, params))
+    let scope = params.get("scope").map(String::as_str).unwrap_or_default();
+    let audience = params.get("audience").map(String::as_str).filter(|a| !a.is_empty());
+    let mut body = issue_user_tokens(auth0, client, &user, scope, audience, Some("password"));
+    // `offline_access` asks for a refresh token; the application must allow the grant.
+    if scope.split_whitespace().any(|s| s == "offline_access") && client.allows_grant("refresh_token") {
+        let token = format!("v1.{}", auth0.kit().ids.token(96));
+        let grant = RefreshGrant {
+            user_id: user.user_id(),
+            client_id: client.client_id.clone(),
+            scope: scope.to_owned(),
+            audience: audience.map(str::to_owned),
+        };
+        auth0.with_tenant(|t| t.refresh_tokens.insert(token.clone(), grant));
+        body["refresh_token"] = json!(token);
+    }
+    Ok(body)
 }
 
-/// Access token (and ID token with `openid`) for a user who just logged in.
-fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: &HashMap<String, String>) -> Value {
+/// What a refresh token stands for: whose, for which application, and the grant it renews.
+#[derive(Clone, Debug)]
+pub(crate) struct RefreshGrant {
+    pub(crate) user_id: String,
+    pub(crate) client_id: String,
+    pub(crate) scope: String,
+    pub(crate) audience: Option<String>,
+}
+
+fn invalid_refresh_token() -> OAuthError {
+    OAuthError::new(
+        StatusCode::FORBIDDEN,
+        "invalid_grant",
+        "Unknown or invalid refresh token.",
+    )
+}
+
+/// `grant_type=refresh_token`: new tokens for the grant a refresh token stands for, to the
+/// application it was issued to, while its user exists and is not blocked. A `scope` may only
+/// narrow the original one. The refresh token itself is not rotated.
+fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, String>) -> Result<Value, OAuthError> {
+    let Some(token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
+        return Err(OAuthError::invalid_request("Missing required parameter: refresh_token"));
+    };
+    let grant = auth0
+        .with_tenant(|t| t.refresh_tokens.get(token).cloned())
+        .filter(|g| g.client_id == client.client_id)
+        .ok_or_else(invalid_refresh_token)?;
+    let user = auth0
+        .with_tenant(|t| t.user_by_id(&grant.user_id).cloned())
+        .ok_or_else(invalid_refresh_token)?;
+    if user.blocked == Some(true) {
+        return Err(OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "user is blocked",
+        ));
+    }
+    let scope = match params.get("scope").filter(|s| !s.trim().is_empty()) {
+        Some(asked) => {
+            let granted: Vec<&str> = grant.scope.split_whitespace().collect();
+            if let Some(extra) = asked.split_whitespace().find(|s| !granted.contains(s)) {
+                return Err(OAuthError::new(
+                    StatusCode::FORBIDDEN,
+                    "invalid_scope",
+                    format!("The scope {extra} was not granted with this refresh token."),
+                ));
+            }
+            asked.clone()
+        }
+        None => grant.scope.clone(),
+    };
+    Ok(issue_user_tokens(
+        auth0,
+        client,
+        &user,
+        &scope,
+        grant.audience.as_deref(),
+        None,
+    ))
+}
+
+/// `POST /oauth/revoke`: revokes a refresh token of the calling application (RFC 7009: an
+/// unknown token is not an error). The application authenticates as at `/oauth/token`.
+pub(crate) async fn revoke_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
+    let revoked = (|| {
+        let params = parameters(&headers, &body)?;
+        let client = authenticate_client(&auth0, &headers, &params, "refresh_token")?;
+        let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
+            return Err(OAuthError::invalid_request("Missing required parameter: token"));
+        };
+        auth0.with_tenant(|t| {
+            if t.refresh_tokens
+                .get(token)
+                .is_some_and(|g| g.client_id == client.client_id)
+            {
+                t.refresh_tokens.remove(token);
+            }
+        });
+        Ok(())
+    })();
+    match revoked {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Access token (and ID token with `openid`) for a user who just logged in or refreshed.
+fn issue_user_tokens(
+    auth0: &Auth0,
+    client: &Client,
+    user: &StoredUser,
+    scope: &str,
+    audience: Option<&str>,
+    gty: Option<&str>,
+) -> Value {
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
     let issuer = auth0.issuer();
-    let scope = params.get("scope").cloned().unwrap_or_default();
+    let scope = scope.to_owned();
     let mut audiences = vec![];
-    if let Some(audience) = params.get("audience").filter(|a| !a.is_empty()) {
+    if let Some(audience) = audience {
         audiences.push(json!(audience));
     }
     audiences.push(json!(format!("{issuer}userinfo")));
@@ -484,7 +599,7 @@ fn issue_user_tokens(auth0: &Auth0, client: &Client, user: &StoredUser, params: 
         exp: now + lifetime,
         scope: scope.clone(),
         azp: Some(client.client_id.clone()),
-        gty: Some("password".into()),
+        gty: gty.map(str::to_owned),
     };
     let mut body = json!({
         "access_token": if opaque { auth0.keys().seal(&issuer, &access) } else { auth0.keys().sign(&access) },
