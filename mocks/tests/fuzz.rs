@@ -2526,6 +2526,10 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
         api("POST", "/api/v2/jobs/verification-email", "/api/v2/jobs/verification-email")
             .json(json!({ "user_id": "auth0|fuzz-user" })),
         endpoint("GET", "/lo/verify_email", "/lo/verify_email", Family::Auth0Page).query(&[("ticket", "no-such-ticket")]),
+        api("POST", "/api/v2/tickets/email-verification", "/api/v2/tickets/email-verification")
+            .json(json!({ "user_id": "auth0|fuzz-user", "ttl_sec": 60, "result_url": "https://app.example.com/verified" })),
+        api("POST", "/api/v2/tickets/password-change", "/api/v2/tickets/password-change")
+            .json(json!({ "user_id": "auth0|fuzz-user", "mark_email_as_verified": true })),
         api("GET", "/api/v2/jobs/{id}", &format!("/api/v2/jobs/{}", ids.job)),
         api("GET", "/api/v2/jobs/{id}/errors", &format!("/api/v2/jobs/{}/errors", ids.job)),
         api("GET", "/api/v2/logs", "/api/v2/logs").query(&[("from", "0"), ("take", "5"), ("q", "type:s")]),

@@ -60,6 +60,7 @@ pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: 
             legacy_profile: None,
             expires_at: auth0.kit().clock.now() + Duration::days(TICKET_LIFETIME_DAYS),
             used: false,
+            mark_email_verified: false,
         }),
         None if connection.custom_db() => {
             let args = vec![json!(email)];
@@ -76,6 +77,7 @@ pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: 
                     legacy_profile: Some(Value::Object(profile)),
                     expires_at: auth0.kit().clock.now() + Duration::days(TICKET_LIFETIME_DAYS),
                     used: false,
+                    mark_email_verified: false,
                 }),
                 Some(ScriptVerdict::Nothing) | None => None,
                 Some(other) => {
@@ -233,8 +235,10 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
                         ticket.used = true;
                     }
                     if let Some(id) = &ticket.user_id {
-                        t.users
-                            .update(&connection.name, id, |u| u.last_password_reset = Some(now));
+                        t.users.update(&connection.name, id, |u| {
+                            u.last_password_reset = Some(now);
+                            u.email_verified |= ticket.mark_email_verified;
+                        });
                     }
                 });
                 auth0.change_password_log(
@@ -268,6 +272,7 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
                 .update(&connection.name, id, |user| {
                     user.password = Some(hash.clone());
                     user.last_password_reset = Some(now);
+                    user.email_verified |= ticket.mark_email_verified;
                     user.updated_at = now;
                     user.id.clone()
                 })

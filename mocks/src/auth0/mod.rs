@@ -28,6 +28,7 @@ pub mod seed;
 mod signup;
 mod state;
 mod store;
+mod tickets;
 mod tokens;
 mod users_write;
 mod verify_email;
@@ -85,6 +86,7 @@ pub const MANAGEMENT_SCOPES: &[&str] = &[
     "read:client_keys",
     "read:logs",
     "read:logs_users",
+    "create:user_tickets",
 ];
 
 /// The mock Auth0 tenant. Cheap to clone; every clone is the same tenant.
@@ -601,6 +603,11 @@ impl Provider for Auth0 {
                 post(verify_email::verification_email_create),
             )
             .route("/lo/verify_email", get(verify_email::verify_email_get))
+            .route(
+                "/api/v2/tickets/email-verification",
+                post(tickets::email_verification_create),
+            )
+            .route("/api/v2/tickets/password-change", post(tickets::password_change_create))
             .route("/api/v2/jobs/{id}", get(jobs::jobs_get))
             .route("/api/v2/jobs/{id}/errors", get(jobs::jobs_errors_get))
             .route("/api/v2/logs", get(management::logs_list))

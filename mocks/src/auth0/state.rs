@@ -86,6 +86,9 @@ pub(crate) struct ResetTicket {
     pub(crate) legacy_profile: Option<Value>,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) used: bool,
+    /// A password-change ticket's `mark_email_as_verified`: a reset through it also verifies
+    /// the email (the user proved they read it).
+    pub(crate) mark_email_verified: bool,
 }
 
 #[derive(Debug, Default)]

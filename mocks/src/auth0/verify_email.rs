@@ -21,7 +21,9 @@ use super::state::Email;
 use crate::kit::clock::iso_millis;
 
 /// How long a verification link works (Auth0's default: 5 days).
-const TICKET_LIFETIME_DAYS: i64 = 5;
+pub(crate) const TICKET_LIFETIME_DAYS: i64 = 5;
+
+const VERIFIED_MESSAGE: &str = "Your email was verified. You can continue using the application.";
 
 /// An emailed verification link.
 #[derive(Clone, Debug)]
@@ -29,6 +31,35 @@ pub(crate) struct VerifyTicket {
     pub(crate) user_id: String,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) used: bool,
+    /// Where the user goes once verified (a ticket's `result_url`), instead of the page.
+    pub(crate) result_url: Option<String>,
+}
+
+impl Auth0 {
+    /// A verification link for `user`, good for `lifetime`: the link the email carries and a
+    /// verification ticket answers.
+    pub(crate) fn verification_link(
+        &self,
+        user: &super::model::StoredUser,
+        lifetime: Duration,
+        result_url: Option<String>,
+    ) -> String {
+        let ticket = self.kit().ids.token(32);
+        let link = format!("{}/lo/verify_email?ticket={ticket}#", self.kit().base_url());
+        let expires_at = self.kit().clock.now() + lifetime;
+        self.with_tenant(|t| {
+            t.verify_tickets.insert(
+                ticket,
+                VerifyTicket {
+                    user_id: user.user_id(),
+                    expires_at,
+                    used: false,
+                    result_url,
+                },
+            );
+        });
+        link
+    }
 }
 
 /// `POST /api/v2/jobs/verification-email` `{user_id, client_id?}`: 201 with the job.
@@ -53,9 +84,8 @@ pub(crate) async fn verification_email_create(State(auth0): State<Auth0>, header
             ));
         };
         let now = auth0.kit().clock.now();
-        let ticket = auth0.kit().ids.token(32);
         let job_id = format!("job_{}", auth0.kit().ids.alnum(16));
-        let link = format!("{}/lo/verify_email?ticket={ticket}#", auth0.kit().base_url());
+        let link = auth0.verification_link(&user, Duration::days(TICKET_LIFETIME_DAYS), None);
         auth0.with_tenant(|t| {
             t.outbox.push(Email {
                 to: email.to_lowercase(),
@@ -64,14 +94,6 @@ pub(crate) async fn verification_email_create(State(auth0): State<Auth0>, header
                 link,
                 connection: user.connection.clone(),
             });
-            t.verify_tickets.insert(
-                ticket,
-                VerifyTicket {
-                    user_id: user.user_id(),
-                    expires_at: now + Duration::days(TICKET_LIFETIME_DAYS),
-                    used: false,
-                },
-            );
         });
         Ok(json!({
             "type": "verification_email",
@@ -149,6 +171,20 @@ pub(crate) async fn verify_email_get(State(auth0): State<Auth0>, RawQuery(query)
         }
     });
     auth0.verification_log(&connection, &user, "sv", "Email verified");
+    if let Some(result_url) = &ticket.result_url {
+        // Classic Universal Login sends the user on to the ticket's result URL.
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("success", "true")
+            .append_pair("code", "success")
+            .append_pair("message", VERIFIED_MESSAGE)
+            .finish();
+        let separator = if result_url.contains('?') { '&' } else { '?' };
+        return (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("{result_url}{separator}{query}"))],
+        )
+            .into_response();
+    }
     page(
         StatusCode::OK,
         "Email Verified",
