@@ -464,26 +464,19 @@ impl Auth0 {
         user_name: &str,
         ip: &str,
     ) {
-        let date = self.kit().clock.now();
-        let log_id = format!("9002{}", self.kit().ids.hex(52));
-        self.with_tenant(|t| {
-            t.log(LogEvent {
-                log_id,
-                date,
-                kind: kind.into(),
-                description: description.into(),
-                connection: Some(connection.name.clone()),
-                client_id: client_id.map(str::to_owned),
-                user_id: user.map(StoredUser::user_id),
-                user_name: Some(
-                    user.and_then(|u| u.email.clone())
-                        .unwrap_or_else(|| user_name.to_owned()),
-                ),
-                ip: Some(ip.to_owned()),
-                connection_id: Some(connection.id.clone()),
-                details: None,
-            });
-        });
+        let event = LogEvent {
+            connection: Some(connection.name.clone()),
+            client_id: client_id.map(str::to_owned),
+            user_id: user.map(StoredUser::user_id),
+            user_name: Some(
+                user.and_then(|u| u.email.clone())
+                    .unwrap_or_else(|| user_name.to_owned()),
+            ),
+            ip: Some(ip.to_owned()),
+            connection_id: Some(connection.id.clone()),
+            ..self.new_log_event(kind, description)
+        };
+        self.with_tenant(|t| t.log(event));
     }
 }
 

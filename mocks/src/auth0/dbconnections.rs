@@ -342,22 +342,17 @@ impl Auth0 {
         kind: &str,
         description: &str,
     ) {
-        let date = self.kit().clock.now();
-        let log_id = format!("9002{}", self.kit().ids.hex(52));
+        let event = LogEvent {
+            connection: Some(connection.to_owned()),
+            client_id: client_id.map(str::to_owned),
+            user_name: Some(email.to_owned()),
+            ..self.new_log_event(kind, description)
+        };
         self.with_tenant(|t| {
-            let user_id = t.find_user(connection, email).map(|u| u.user_id());
             t.log(LogEvent {
-                log_id,
-                date,
-                kind: kind.into(),
-                description: description.into(),
-                connection: Some(connection.to_owned()),
-                client_id: client_id.map(str::to_owned),
-                user_id,
-                user_name: Some(email.to_owned()),
-                ip: None,
+                user_id: t.find_user(connection, email).map(|u| u.user_id()),
                 connection_id: t.connection(connection).map(|c| c.id.clone()),
-                details: None,
+                ..event
             });
         });
     }

@@ -330,22 +330,21 @@ fn job_log_event(job: &Job, date: DateTime<Utc>) -> LogEvent {
     if let Some(external_id) = &job.external_id {
         details["external_id"] = json!(external_id);
     }
+    let description = match (&job.status_details, completed) {
+        (Some(reason), false) => reason.clone(),
+        (_, true) => "Successful users import".into(),
+        (None, false) => "Failed users import".into(),
+    };
     LogEvent {
-        log_id: format!("9002{}", &hex[..52]),
-        date,
-        kind: if completed { "sui" } else { "fui" }.into(),
-        description: match (&job.status_details, completed) {
-            (Some(reason), false) => reason.clone(),
-            (_, true) => "Successful users import".into(),
-            (None, false) => "Failed users import".into(),
-        },
         connection: Some(job.connection.clone()),
-        client_id: None,
-        user_id: None,
-        user_name: None,
-        ip: None,
         connection_id: Some(job.connection_id.clone()),
         details: Some(details),
+        ..LogEvent::new(
+            format!("9002{}", &hex[..52]),
+            date,
+            if completed { "sui" } else { "fui" },
+            description,
+        )
     }
 }
 

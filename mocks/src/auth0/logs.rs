@@ -38,6 +38,38 @@ pub struct LogEvent {
     pub details: Option<serde_json::Value>,
 }
 
+impl LogEvent {
+    /// An event of `kind`, with nothing but its id, time and description known yet; the rest
+    /// is filled in with struct update syntax.
+    pub(crate) fn new(log_id: String, date: DateTime<Utc>, kind: &str, description: impl Into<String>) -> Self {
+        Self {
+            log_id,
+            date,
+            kind: kind.to_owned(),
+            description: description.into(),
+            connection: None,
+            client_id: None,
+            user_id: None,
+            user_name: None,
+            ip: None,
+            connection_id: None,
+            details: None,
+        }
+    }
+}
+
+impl super::Auth0 {
+    /// A new event with the tenant's next log id and the mock clock's time.
+    pub(crate) fn new_log_event(&self, kind: &str, description: impl Into<String>) -> LogEvent {
+        LogEvent::new(
+            format!("9002{}", self.kit().ids.hex(52)),
+            self.kit().clock.now(),
+            kind,
+            description,
+        )
+    }
+}
+
 fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&iso_millis(*t))
 }

@@ -307,22 +307,17 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
 
 impl Auth0 {
     fn signup_log(&self, connection: &str, client_id: &str, email: &str) {
-        let date = self.kit().clock.now();
-        let log_id = format!("9002{}", self.kit().ids.hex(52));
+        let event = super::logs::LogEvent {
+            connection: Some(connection.to_owned()),
+            client_id: Some(client_id.to_owned()),
+            user_name: Some(email.to_owned()),
+            ..self.new_log_event("ss", "Successful signup")
+        };
         self.with_tenant(|t| {
-            let user_id = t.find_user(connection, email).map(StoredUser::user_id);
             t.log(super::logs::LogEvent {
-                log_id,
-                date,
-                kind: "ss".into(),
-                description: "Successful signup".into(),
-                connection: Some(connection.to_owned()),
-                client_id: Some(client_id.to_owned()),
-                user_id,
-                user_name: Some(email.to_owned()),
-                ip: None,
+                user_id: t.find_user(connection, email).map(StoredUser::user_id),
                 connection_id: t.connection(connection).map(|c| c.id.clone()),
-                details: None,
+                ..event
             });
         });
     }

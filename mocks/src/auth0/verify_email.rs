@@ -200,22 +200,13 @@ impl Auth0 {
         kind: &str,
         description: &str,
     ) {
-        let date = self.kit().clock.now();
-        let log_id = format!("9002{}", self.kit().ids.hex(52));
-        self.with_tenant(|t| {
-            t.log(LogEvent {
-                log_id,
-                date,
-                kind: kind.into(),
-                description: description.into(),
-                connection: Some(connection.name.clone()),
-                client_id: None,
-                user_id: Some(user.user_id()),
-                user_name: user.email.clone(),
-                ip: None,
-                connection_id: Some(connection.id.clone()),
-                details: None,
-            });
-        });
+        let event = LogEvent {
+            connection: Some(connection.name.clone()),
+            user_id: Some(user.user_id()),
+            user_name: user.email.clone(),
+            connection_id: Some(connection.id.clone()),
+            ..self.new_log_event(kind, description)
+        };
+        self.with_tenant(|t| t.log(event));
     }
 }
