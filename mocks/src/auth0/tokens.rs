@@ -37,11 +37,8 @@ const JWKS: &str = include_str!("keys/jwks.json");
 
 /// The signing keys.
 ///
-/// The private key is parsed (and checked) once: parsing an RSA key costs about as much as a
-/// signature, and a first login signs a token every time.
 #[derive(Clone)]
 pub(crate) struct Keys {
-    signing: Option<Arc<RsaKeyPair>>,
     /// The JWT header every token carries (`alg`, `kid`), already base64url-encoded.
     header: String,
     decoding: DecodingKey,
@@ -61,9 +58,6 @@ impl Keys {
         // The key files are part of the crate; failing to parse them is a build defect that
         // the crate's tests catch, so a broken key yields tokens nobody can verify rather than
         // a panic in a running mock.
-        let signing = pem_der(SIGNING_KEY)
-            .and_then(|der| RsaKeyPair::from_der(&der).ok())
-            .map(Arc::new);
         let decoding =
             DecodingKey::from_rsa_pem(PUBLIC_KEY).unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
         let kid = serde_json::from_str::<Value>(JWKS)
@@ -71,13 +65,14 @@ impl Keys {
             .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
             .unwrap_or_default();
         let header = B64URL.encode(json!({ "typ": "JWT", "alg": "RS256", "kid": kid }).to_string());
+        // From the thread's generator, not aws-lc's: seeding that one costs tens of
+        // milliseconds, which a mock's start must not pay (the first signature pays it instead).
         let mut secret = [0u8; 32];
-        let opaque = aws_lc_rs::rand::fill(&mut secret)
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut secret);
+        let opaque = UnboundKey::new(&AES_256_GCM, &secret)
             .ok()
-            .and_then(|()| UnboundKey::new(&AES_256_GCM, &secret).ok())
             .map(|key| Arc::new(LessSafeKey::new(key)));
         Self {
-            signing,
             header,
             decoding,
             kid,
@@ -92,7 +87,7 @@ impl Keys {
     /// An RS256 JWT of these claims; empty if the claims cannot be serialised or the key is
     /// broken (a build defect the crate's tests catch), so a running mock never panics over it.
     pub(crate) fn sign(&self, claims: &impl Serialize) -> String {
-        let (Some(key), Ok(payload)) = (&self.signing, serde_json::to_vec(claims)) else {
+        let (Some(key), Ok(payload)) = (signing_key(), serde_json::to_vec(claims)) else {
             return String::new();
         };
         let mut token = format!("{}.{}", self.header, B64URL.encode(payload));
@@ -121,9 +116,7 @@ impl Keys {
         };
         let header = B64URL.encode(json!({ "alg": "dir", "enc": "A256GCM", "iss": issuer }).to_string());
         let mut iv = [0u8; NONCE_LEN];
-        if aws_lc_rs::rand::fill(&mut iv).is_err() {
-            return String::new();
-        }
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut iv);
         let Ok(tag) = key.seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(iv),
             Aad::from(header.as_bytes()),
@@ -190,6 +183,14 @@ impl Keys {
 }
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The private key, parsed (and checked) on first use and kept for the process: parsing costs
+/// about as much as a signature, and a mock's start should not pay it.
+fn signing_key() -> Option<&'static RsaKeyPair> {
+    static KEY: std::sync::OnceLock<Option<RsaKeyPair>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| pem_der(SIGNING_KEY).and_then(|der| RsaKeyPair::from_der(&der).ok()))
+        .as_ref()
+}
 
 /// The DER body of a PEM file.
 fn pem_der(pem: &[u8]) -> Option<Vec<u8>> {
