@@ -353,9 +353,16 @@ async fn grant_types_are_checked_before_anything_else() {
         "invalid_request",
         "Missing required parameter: grant_type",
     );
-    token(&auth0, &[("grant_type", "urn:example:grant"), ("client_id", STOREFRONT.0)])
-        .await
-        .assert_oauth(403, "unsupported_grant_type", "Unsupported grant type: urn:example:grant");
+    token(
+        &auth0,
+        &[("grant_type", "urn:example:grant"), ("client_id", STOREFRONT.0)],
+    )
+    .await
+    .assert_oauth(
+        403,
+        "unsupported_grant_type",
+        "Unsupported grant type: urn:example:grant",
+    );
 }
 
 // ---------------------------------------------------------------- password grants
