@@ -164,29 +164,10 @@ async fn a_password_change_ticket_opens_the_reset_page_and_can_verify_the_email(
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(res.body["result"], "success");
     assert_eq!(dade(&auth0)["email_verified"], true, "mark_email_as_verified");
-    let login = |password: &'static str| {
-        let auth0 = auth0.clone();
-        async move {
-            send(
-                &auth0,
-                form(
-                    "/oauth/token",
-                    &[
-                        ("grant_type", PASSWORD_REALM),
-                        ("client_id", STOREFRONT.0),
-                        ("client_secret", STOREFRONT.1),
-                        ("realm", "users"),
-                        ("username", "dade.murphy@example.com"),
-                        ("password", password),
-                    ],
-                ),
-            )
-            .await
-            .status
-        }
-    };
-    assert_eq!(login("Zero-Cool-1995").await, StatusCode::OK);
-    assert_eq!(login("Hunter2!").await, StatusCode::FORBIDDEN);
+    let new = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Zero-Cool-1995").await;
+    assert_eq!(new.status, StatusCode::OK, "{:#}", new.body);
+    let old = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
+    assert_eq!(old.status, StatusCode::FORBIDDEN, "{:#}", old.body);
 }
 
 #[tokio::test]

@@ -53,7 +53,8 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// The JSON type of a value as Auth0's payload validation names it.
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -22,6 +22,7 @@ use chrono::Duration;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
+use super::connections::kind;
 use super::error::ApiError;
 use super::model::StoredUser;
 use super::state::ResetTicket;
@@ -74,19 +75,8 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(invalid(format_args!(
             "'Expected type string but found type {}' on property {name}",
-            type_name(&body[name])
+            kind(&body[name])
         ))),
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 
@@ -103,7 +93,7 @@ fn lifetime(body: &Map<String, Value>) -> Result<Duration, ApiError> {
         },
         Some(other) => Err(invalid(format_args!(
             "'Expected type integer but found type {}' on property ttl_sec",
-            type_name(other)
+            kind(other)
         ))),
     }
 }
@@ -148,7 +138,7 @@ pub(crate) async fn password_change_create(State(auth0): State<Auth0>, headers: 
             Some(other) => {
                 return Err(invalid(format_args!(
                     "'Expected type boolean but found type {}' on property mark_email_as_verified",
-                    type_name(other)
+                    kind(other)
                 )));
             }
         };
