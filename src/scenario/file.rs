@@ -129,9 +129,12 @@ pub enum Step {
     Signup(SignupStep),
     /// `GET /userinfo` with the access token of the last successful login.
     Userinfo(UserinfoStep),
+    /// `grant_type=refresh_token` with the refresh token of the last login that got one.
+    Refresh(RefreshStep),
     /// `POST /dbconnections/change_password` (the "forgot password" request).
     ChangePassword(ChangePasswordStep),
-    /// Follows the newest reset link emailed to `email` and sets a new password.
+    /// Follows the newest reset link emailed to `email` (or a password-change ticket made for
+    /// the user, `via: ticket`) and sets a new password.
     ResetPassword(ResetPasswordStep),
     /// Follows the newest email-verification link emailed to `email`.
     VerifyEmail(VerifyEmailStep),
@@ -222,6 +225,15 @@ pub struct VerifyEmailStep {
 pub struct ResetPasswordStep {
     pub email: String,
     pub new_password: String,
+    /// Where the reset link comes from: the newest `email` sent to the user (default), or a
+    /// `ticket` made now through `POST /api/v2/tickets/password-change`.
+    #[serde(default)]
+    pub via: ResetVia,
+    /// With `via: ticket`: the ticket's `mark_email_as_verified`.
+    #[serde(default)]
+    pub mark_email_as_verified: bool,
+    /// With `via: ticket`: the user's connection; the scenario's when absent.
+    pub connection: Option<String>,
     #[serde(default)]
     pub expect: Expect,
 }
@@ -435,6 +447,26 @@ pub struct SignupStep {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserinfoStep {
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// Where a `reset_password` step's link comes from.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetVia {
+    #[default]
+    Email,
+    Ticket,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshStep {
+    /// Application name; "Default App" when absent (it must be the one that logged in).
+    pub client: Option<String>,
+    /// Narrows the scope of the renewed grant.
+    pub scope: Option<String>,
     #[serde(default)]
     pub expect: Expect,
 }

@@ -15,7 +15,7 @@ use mocks::{Clock, Kit, MockServer, Provider};
 use serde_json::{Map, Value, json};
 
 use super::error::ScenarioError;
-use super::file::{Expect, GigyaVia, MockName, Step};
+use super::file::{Expect, GigyaVia, MockName, ResetVia, Step};
 use super::load::{Scenario, load};
 use super::matching::contains;
 use super::report::{Report, StepReport};
@@ -62,6 +62,8 @@ struct Mocks {
     deployed: std::sync::Mutex<Option<String>>,
     /// The access token of the last successful login (for `userinfo`).
     last_token: std::sync::Mutex<Option<String>>,
+    /// The refresh token of the last login that got one (for `refresh`).
+    last_refresh_token: std::sync::Mutex<Option<String>>,
 }
 
 /// Runs a loaded scenario.
@@ -167,6 +169,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         deployed: std::sync::Mutex::new(None),
         last_token: std::sync::Mutex::new(None),
+        last_refresh_token: std::sync::Mutex::new(None),
     };
 
     let mut steps = vec![];
@@ -643,8 +646,15 @@ fn describe(step: &Step) -> String {
         Step::Login(s) => format!("login {}", s.username),
         Step::Signup(s) => format!("signup {}", s.email),
         Step::Userinfo(_) => "userinfo".into(),
+        Step::Refresh(s) => match &s.scope {
+            Some(scope) => format!("refresh scope {scope:?}"),
+            None => "refresh".into(),
+        },
         Step::ChangePassword(s) => format!("change_password {}", s.email),
-        Step::ResetPassword(s) => format!("reset_password {}", s.email),
+        Step::ResetPassword(s) => match s.via {
+            ResetVia::Email => format!("reset_password {}", s.email),
+            ResetVia::Ticket => format!("reset_password {} via ticket", s.email),
+        },
         Step::VerifyEmail(s) => format!("verify_email {}", s.email),
         Step::Api(s) => format!("api {} {}", s.method.to_ascii_uppercase(), s.path),
         Step::Calls(s) => format!(
@@ -736,6 +746,13 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                     outcome.push_str(&format!(" as {sub}"));
                 }
             }
+            if let Some(refresh) = answer.body.get("refresh_token").and_then(Value::as_str) {
+                *mocks
+                    .last_refresh_token
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(refresh.to_owned());
+                outcome.push_str(" with a refresh token");
+            }
             let failures = check(&login.expect, &answer, &mocks.vars);
             let summary = if times > 1 {
                 format!("{summary} ×{times}")
@@ -772,6 +789,37 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 None => answer.summary(),
             };
             let failures = check(&signup.expect, &answer, &mocks.vars);
+            Ok(StepReport::new(&summary, outcome, failures))
+        }
+        Step::Refresh(step) => {
+            let refresh_token = mocks
+                .last_refresh_token
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+                .ok_or("no login has got a refresh token yet (ask for offline_access)")?;
+            let (client_id, client_secret) = mocks.client(step.client.as_deref().unwrap_or(DEFAULT_APP))?;
+            let mut form = vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("refresh_token", refresh_token),
+            ];
+            if let Some(scope) = &step.scope {
+                form.push(("scope", scope.clone()));
+            }
+            let answer = send(mocks.http.post(mocks.auth0_url("/oauth/token")).form(&form)).await?;
+            let mut outcome = answer.summary();
+            if let Some(token) = answer.body.get("access_token").and_then(Value::as_str) {
+                *mocks
+                    .last_token
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
+                if let Some(sub) = mocks.auth0.token_subject(token) {
+                    outcome.push_str(&format!(" as {sub}"));
+                }
+            }
+            let failures = check(&step.expect, &answer, &mocks.vars);
             Ok(StepReport::new(&summary, outcome, failures))
         }
         Step::Userinfo(step) => {
@@ -816,18 +864,49 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
         }
         Step::ResetPassword(reset) => {
             let email = reset.email.to_lowercase();
-            let link = mocks
-                .auth0
-                .outbox()
-                .into_iter()
-                .rev()
-                .find(|m| m.to == email && m.kind == "reset_email")
-                .map(|m| m.link);
+            let link = match reset.via {
+                ResetVia::Email => mocks
+                    .auth0
+                    .outbox()
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.to == email && m.kind == "reset_email")
+                    .map(|m| m.link),
+                ResetVia::Ticket => {
+                    let connection = reset
+                        .connection
+                        .clone()
+                        .or_else(|| mocks.connection())
+                        .ok_or("no connection: the scenario has none and the step names none")?;
+                    let connection_id = mocks
+                        .auth0
+                        .connection_id(&connection)
+                        .ok_or_else(|| format!("no connection {connection:?} in the tenant"))?;
+                    let body = serde_json::json!({
+                        "email": email,
+                        "connection_id": connection_id,
+                        "mark_email_as_verified": reset.mark_email_as_verified,
+                    });
+                    let answer = mocks
+                        .api("POST", "/api/v2/tickets/password-change", Some(&body))
+                        .await?;
+                    if answer.status != 201 {
+                        let failures = check(&reset.expect, &answer, &mocks.vars);
+                        let failures = if failures.is_empty() && reset.expect.status.is_none() {
+                            vec![format!("no ticket: {}", answer.summary())]
+                        } else {
+                            failures
+                        };
+                        return Ok(StepReport::new(&summary, answer.summary(), failures));
+                    }
+                    answer.body.get("ticket").and_then(Value::as_str).map(str::to_owned)
+                }
+            };
             let Some(link) = link else {
                 return Ok(StepReport::new(
                     &summary,
-                    "no reset email".into(),
-                    vec![format!("no reset email was sent to {email}")],
+                    "no reset link".into(),
+                    vec![format!("no reset link for {email}")],
                 ));
             };
             let ticket = url::Url::parse(&link)
