@@ -324,6 +324,12 @@ async fn the_python_sdk_logs_in_reads_users_and_imports() {
         json!({ "token_type": "Bearer", "expires_in": 86_400, "scope": "openid profile email", "keys": ["access_token", "expires_in", "id_token", "scope", "token_type"] })
     );
     // The SDK's TokenVerifier accepted the ID token (signature against the mock's JWKS).
+    assert_eq!(
+        out["access_token_parts"], 5,
+        "an access token for /userinfo only is opaque (a JWE)"
+    );
+    assert_eq!(out["userinfo"]["sub"], "auth0|dade");
+    assert_eq!(out["userinfo"]["email"], "dade.murphy@example.com");
     let id_token = &out["id_token"];
     assert_eq!(id_token["iss"], format!("https://{DOMAIN}/"));
     assert_eq!(id_token["aud"], app_id);

@@ -18,7 +18,7 @@ import sys
 import time
 from urllib.parse import urlparse
 
-from auth0.authentication import Database, GetToken
+from auth0.authentication import Database, GetToken, Users
 from auth0.authentication.token_verifier import AsymmetricSignatureVerifier, TokenVerifier
 from auth0.authentication.exceptions import Auth0Error
 from auth0.management import Auth0
@@ -67,6 +67,9 @@ def main():
         audience=app_id,
     )
     out["id_token"] = verifier.verify(login["id_token"])
+    # The access token (no audience asked) is opaque; the SDK's userinfo call takes it.
+    out["access_token_parts"] = len(login["access_token"].split("."))
+    out["userinfo"] = Users(HOST, protocol="http").userinfo(login["access_token"])
     out["wrongPassword"] = auth_failure(
         lambda: app.login("dade.murphy@example.com", "hunter2", realm="users")
     )
