@@ -667,6 +667,40 @@ async fn offline_access_gives_a_refresh_token_that_renews_the_grant_until_revoke
     )
     .await
     .assert_oauth(400, "invalid_request", "Missing required parameter: token");
+
+    // Each exchange is in the tenant log: three renewals, five refusals (the request without a
+    // refresh_token never got to one).
+    let exchanges: Vec<(String, String, Option<String>)> = auth0
+        .logs()
+        .into_iter()
+        .filter(|l| l.kind.ends_with("ertft"))
+        .map(|l| (l.kind, l.description, l.user_id))
+        .collect();
+    let dade = Some("auth0|dade".to_owned());
+    let ok = || {
+        (
+            "sertft".to_owned(),
+            "Successful exchange of Refresh Token for Access Token".to_owned(),
+            dade.clone(),
+        )
+    };
+    let refused = |description: &str, user: Option<String>| ("fertft".to_owned(), description.to_owned(), user);
+    assert_eq!(
+        exchanges,
+        [
+            ok(),
+            ok(),
+            refused(
+                "The scope profile was not granted with this refresh token.",
+                dade.clone()
+            ),
+            refused("Unknown or invalid refresh token.", None),
+            refused("Unknown or invalid refresh token.", None),
+            refused("user is blocked", dade.clone()),
+            ok(),
+            refused("Unknown or invalid refresh token.", None),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Tenant log events, as Auth0 records them for the flows Ferry covers (`s` success login,
 //! `fp` wrong password, `fu` unknown user, `f` failed login, `scpr`/`fcpr` password change
 //! requests, `scp` password changed, `limit_wc` brute-force block, `ss` signup, `sui`/`fui`
-//! an import job that completed or failed). Kept bounded.
+//! an import job that completed or failed, `sv`/`fv` email verification, `sertft`/`fertft` a
+//! refresh token exchanged for an access token). Kept bounded.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -510,6 +510,39 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
     let Some(token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("Missing required parameter: refresh_token"));
     };
+    let mut user = None;
+    let result = exchange_refresh_token(auth0, client, params, token, &mut user);
+    // Tenant log: `sertft` / `fertft`, the exchange of a refresh token for an access token.
+    let (kind, description) = match &result {
+        Ok(_) => (
+            "sertft",
+            "Successful exchange of Refresh Token for Access Token".to_owned(),
+        ),
+        Err(e) => ("fertft", e.description.clone()),
+    };
+    let connection_id = user
+        .as_ref()
+        .and_then(|u: &StoredUser| auth0.with_tenant(|t| t.connection(&u.connection).map(|c| c.id.clone())));
+    let event = super::logs::LogEvent {
+        connection: user.as_ref().map(|u| u.connection.clone()),
+        connection_id,
+        client_id: Some(client.client_id.clone()),
+        user_id: user.as_ref().map(StoredUser::user_id),
+        user_name: user.as_ref().and_then(|u| u.email.clone()),
+        ..auth0.new_log_event(kind, description)
+    };
+    auth0.with_tenant(|t| t.log(event));
+    result
+}
+
+/// The exchange itself; `user` is set once the token's user is known.
+fn exchange_refresh_token(
+    auth0: &Auth0,
+    client: &Client,
+    params: &HashMap<String, String>,
+    token: &str,
+    found: &mut Option<StoredUser>,
+) -> Result<Value, OAuthError> {
     let grant = auth0
         .with_tenant(|t| t.refresh_tokens.get(token).cloned())
         .filter(|g| g.client_id == client.client_id)
@@ -517,6 +550,7 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
     let user = auth0
         .with_tenant(|t| t.user_by_id(&grant.user_id).cloned())
         .ok_or_else(invalid_refresh_token)?;
+    *found = Some(user.clone());
     if user.blocked == Some(true) {
         return Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,
