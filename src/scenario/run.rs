@@ -450,6 +450,32 @@ impl Mocks {
             .ok_or_else(|| format!("no Management API token: {}", answer.summary()))
     }
 
+    /// Keeps a token answer's access token for later `userinfo` steps and names its user in the
+    /// step's outcome. Access tokens without an audience are opaque, as on Auth0, so the mock
+    /// names the user it issued the token for.
+    fn remember_access_token(&self, answer: &Answer, outcome: &mut String) {
+        let Some(token) = answer.body.get("access_token").and_then(Value::as_str) else {
+            return;
+        };
+        *self
+            .last_token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
+        if let Some(sub) = self.auth0.token_subject(token) {
+            outcome.push_str(&format!(" as {sub}"));
+        }
+    }
+
+    /// The link of the newest email of `kind` the tenant sent to `email` (lower case).
+    fn newest_link(&self, email: &str, kind: &str) -> Option<String> {
+        self.auth0
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == email && m.kind == kind)
+            .map(|m| m.link)
+    }
+
     async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
         let token = self.management_token().await?;
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
@@ -633,7 +659,6 @@ async fn all_users(mocks: &Mocks) -> Result<Vec<Value>, String> {
     Ok(users)
 }
 
-/// Decodes (without verifying) the `sub` of a JWT.
 async fn play(mocks: &Mocks, step: &Step) -> StepReport {
     match play_inner(mocks, step).await {
         Ok(report) => report,
@@ -735,17 +760,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             }
             let answer = answer.ok_or("no answer")?;
             let mut outcome = answer.summary();
-            if let Some(token) = answer.body.get("access_token").and_then(Value::as_str) {
-                *mocks
-                    .last_token
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
-                // Access tokens without an audience are opaque, as on Auth0: the mock names
-                // the user it issued the token for.
-                if let Some(sub) = mocks.auth0.token_subject(token) {
-                    outcome.push_str(&format!(" as {sub}"));
-                }
-            }
+            mocks.remember_access_token(&answer, &mut outcome);
             if let Some(refresh) = answer.body.get("refresh_token").and_then(Value::as_str) {
                 *mocks
                     .last_refresh_token
@@ -810,15 +825,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             }
             let answer = send(mocks.http.post(mocks.auth0_url("/oauth/token")).form(&form)).await?;
             let mut outcome = answer.summary();
-            if let Some(token) = answer.body.get("access_token").and_then(Value::as_str) {
-                *mocks
-                    .last_token
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
-                if let Some(sub) = mocks.auth0.token_subject(token) {
-                    outcome.push_str(&format!(" as {sub}"));
-                }
-            }
+            mocks.remember_access_token(&answer, &mut outcome);
             let failures = check(&step.expect, &answer, &mocks.vars);
             Ok(StepReport::new(&summary, outcome, failures))
         }
@@ -865,13 +872,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
         Step::ResetPassword(reset) => {
             let email = reset.email.to_lowercase();
             let link = match reset.via {
-                ResetVia::Email => mocks
-                    .auth0
-                    .outbox()
-                    .into_iter()
-                    .rev()
-                    .find(|m| m.to == email && m.kind == "reset_email")
-                    .map(|m| m.link),
+                ResetVia::Email => mocks.newest_link(&email, "reset_email"),
                 ResetVia::Ticket => {
                     let connection = reset
                         .connection
@@ -932,14 +933,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
         }
         Step::VerifyEmail(verify) => {
             let email = verify.email.to_lowercase();
-            let link = mocks
-                .auth0
-                .outbox()
-                .into_iter()
-                .rev()
-                .find(|m| m.to == email && m.kind == "verification_email")
-                .map(|m| m.link);
-            let Some(link) = link else {
+            let Some(link) = mocks.newest_link(&email, "verification_email") else {
                 return Ok(StepReport::new(
                     &summary,
                     "no verification email".into(),

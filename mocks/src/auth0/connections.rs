@@ -15,21 +15,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::{ApiError, ApiPath, ApiQuery, query_pairs};
+use super::error::{ApiError, ApiPath, ApiQuery, invalid_body, query_pairs};
 use super::management::{parse_flag, parse_number, project};
 use super::model::Connection;
-
-/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
-/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
-fn invalid_body(message: impl std::fmt::Display) -> ApiError {
-    let message = message.to_string();
-    let text = if message.contains("' on property ") {
-        format!("Payload validation error: '{message}.")
-    } else {
-        format!("Payload validation error: '{message}'.")
-    };
-    ApiError::bad_request(text, "invalid_body")
-}
 
 fn not_found() -> ApiError {
     ApiError::new(
@@ -39,7 +27,7 @@ fn not_found() -> ApiError {
     )
 }
 
-fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(invalid_body(format!(

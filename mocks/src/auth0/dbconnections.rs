@@ -20,14 +20,11 @@ use super::error::DbError;
 use super::logs::LogEvent;
 use super::model::ScriptKind;
 use super::scripts::{ScriptVerdict, masked};
-use super::state::{Email, ResetTicket};
+use super::state::{Email, ResetTicket, TICKET_LIFETIME_DAYS};
 use super::tokens::parameters;
 
 /// The answer to every accepted change-password request.
 pub const RESET_EMAIL_SENT: &str = "We've just sent you an email to reset your password.";
-
-/// How long a reset link stays valid (Auth0's default: 5 days).
-const TICKET_LIFETIME_DAYS: i64 = 5;
 
 pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(params) = parameters(&headers, &body) else {
@@ -94,19 +91,18 @@ pub(crate) async fn change_password_create(State(auth0): State<Auth0>, headers: 
     };
 
     if let Some(ticket) = ticket {
-        let id = auth0.kit().ids.token(32);
-        let link = format!("{}/lo/reset?ticket={id}#", auth0.kit().base_url());
         let sent_at = auth0.kit().clock.now();
         let to = ticket.email.clone();
+        let reset_connection = ticket.connection.clone();
+        let link = auth0.reset_link(ticket);
         auth0.with_tenant(|t| {
             t.outbox.push(Email {
                 to: to.clone(),
                 kind: "reset_email".into(),
                 sent_at,
                 link,
-                connection: ticket.connection.clone(),
+                connection: reset_connection,
             });
-            t.tickets.insert(id, ticket);
         });
         auth0.change_password_log(
             &connection.name,
@@ -325,7 +321,7 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
     }
 }
 
-fn reset_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn reset_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({ "result": "error", "code": code, "message": message })),
@@ -334,6 +330,15 @@ fn reset_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 impl Auth0 {
+    /// Stores a reset ticket and answers its link: the one the reset email carries and a
+    /// password-change ticket answers.
+    pub(crate) fn reset_link(&self, ticket: ResetTicket) -> String {
+        let id = self.kit().ids.token(32);
+        let link = format!("{}/lo/reset?ticket={id}#", self.kit().base_url());
+        self.with_tenant(|t| t.tickets.insert(id, ticket));
+        link
+    }
+
     fn change_password_log(
         &self,
         connection: &str,

@@ -105,6 +105,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
+/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
+pub(crate) fn invalid_body(message: impl std::fmt::Display) -> ApiError {
+    let message = message.to_string();
+    let text = if message.contains("' on property ") {
+        format!("Payload validation error: '{message}.")
+    } else {
+        format!("Payload validation error: '{message}'.")
+    };
+    ApiError::bad_request(text, "invalid_body")
+}
+
 /// A `/dbconnections/*` error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DbError {

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::{ApiError, ApiPath};
+use super::error::{ApiError, ApiPath, invalid_body};
 use super::logs::LogEvent;
 use super::model::{StoredUser, default_nickname, default_picture};
 use super::password::PasswordHash;
@@ -110,18 +110,6 @@ fn job_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "The job does not exist", Some("inexistent_job"))
 }
 
-/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
-/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
-fn payload_error(message: impl std::fmt::Display) -> ApiError {
-    let message = message.to_string();
-    let text = if message.contains("' on property ") {
-        format!("Payload validation error: '{message}.")
-    } else {
-        format!("Payload validation error: '{message}'.")
-    };
-    ApiError::bad_request(text, "invalid_body")
-}
-
 /// The fields of the multipart request.
 struct ImportRequest {
     users: Vec<u8>,
@@ -135,7 +123,7 @@ fn parse_bool(value: &str, property: &str) -> Result<bool, ApiError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(payload_error(format!(
+        other => Err(invalid_body(format!(
             "Expected type boolean but found type string' on property {property} ({other})"
         ))),
     }
@@ -170,11 +158,11 @@ async fn read_request(mut multipart: Multipart) -> Result<ImportRequest, ApiErro
             "upsert" => upsert = parse_bool(&text(), "upsert")?,
             "external_id" => external_id = Some(text()),
             "send_completion_email" => send_completion_email = parse_bool(&text(), "send_completion_email")?,
-            other => return Err(payload_error(format!("Additional properties not allowed: {other}"))),
+            other => return Err(invalid_body(format!("Additional properties not allowed: {other}"))),
         }
     }
-    let users = users.ok_or_else(|| payload_error("Missing required property: users"))?;
-    let connection_id = connection_id.ok_or_else(|| payload_error("Missing required property: connection_id"))?;
+    let users = users.ok_or_else(|| invalid_body("Missing required property: users"))?;
+    let connection_id = connection_id.ok_or_else(|| invalid_body("Missing required property: connection_id"))?;
     Ok(ImportRequest {
         users,
         connection_id,
@@ -219,7 +207,7 @@ async fn create(
     }
     if !is_connection_id(&request.connection_id) {
         // Auth0's documented wording names the pattern, not the value.
-        return Err(payload_error(
+        return Err(invalid_body(
             "String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id",
         ));
     }

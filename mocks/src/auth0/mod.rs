@@ -702,26 +702,18 @@ async fn not_found() -> Response {
 async fn method_not_allowed(uri: axum::http::Uri) -> Response {
     let path = uri.path();
     if path.starts_with("/oauth/") {
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "not_found", "error_description": "Not Found" })),
-        )
-            .into_response()
+        error::OAuthError::new(StatusCode::NOT_FOUND, "not_found", "Not Found").into_response()
     } else if path.starts_with("/dbconnections/") {
-        (
-            StatusCode::NOT_FOUND,
-            Json(
-                json!({ "name": "NotFoundError", "code": "not_found", "description": "Not Found", "statusCode": 404 }),
-            ),
-        )
-            .into_response()
+        error::DbError {
+            status: StatusCode::NOT_FOUND,
+            name: "NotFoundError".into(),
+            code: "not_found".into(),
+            description: "Not Found".into(),
+        }
+        .into_response()
     } else if path == "/lo/reset" {
         // The reset page's form posts here and reads its JSON answer.
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "result": "error", "code": "not_found", "message": "Not Found" })),
-        )
-            .into_response()
+        dbconnections::reset_error(StatusCode::NOT_FOUND, "not_found", "Not Found")
     } else if path == "/authorize"
         || path == authorize::LOGIN_PATH
         || path.starts_with("/lo/")

@@ -75,6 +75,10 @@ fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::E
     s.serialize_str(&crate::kit::clock::iso_millis(*t))
 }
 
+/// How long a reset or verification link stays valid unless a ticket says otherwise (Auth0's
+/// default: 5 days).
+pub(crate) const TICKET_LIFETIME_DAYS: i64 = 5;
+
 /// A password-reset ticket, as the emailed link carries it.
 #[derive(Clone, Debug)]
 pub(crate) struct ResetTicket {

@@ -22,11 +22,11 @@ use chrono::Duration;
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::connections::kind;
-use super::error::ApiError;
+use super::connections::{kind, parse_body};
+use super::error::{ApiError, invalid_body};
 use super::model::StoredUser;
-use super::state::ResetTicket;
-use super::verify_email::TICKET_LIFETIME_DAYS;
+use super::state::{ResetTicket, TICKET_LIFETIME_DAYS};
+use super::verify_email::user_with_email;
 
 const SCOPES: &[&str] = &["create:user_tickets"];
 
@@ -54,17 +54,11 @@ const PASSWORD_CHANGE_FIELDS: &[&str] = &[
     "includeEmailInRedirect",
 ];
 
-fn invalid(reason: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("Payload validation error: {reason}."), "invalid_body")
-}
-
 /// The JSON object body, with only `fields` in it.
 fn body_object(body: &[u8], fields: &[&str]) -> Result<Map<String, Value>, ApiError> {
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
-        return Err(invalid("'Invalid JSON'"));
-    };
+    let body = parse_body(body)?;
     if let Some(extra) = body.keys().find(|k| !fields.contains(&k.as_str())) {
-        return Err(invalid(format_args!("'Additional properties not allowed: {extra}'")));
+        return Err(invalid_body(format_args!("Additional properties not allowed: {extra}")));
     }
     Ok(body)
 }
@@ -73,8 +67,8 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(invalid(format_args!(
-            "'Expected type string but found type {}' on property {name}",
+        Some(_) => Err(invalid_body(format_args!(
+            "Expected type string but found type {}' on property {name}",
             kind(&body[name])
         ))),
     }
@@ -89,10 +83,10 @@ fn lifetime(body: &Map<String, Value>) -> Result<Duration, ApiError> {
             Some(0) => Ok(default),
             // Beyond a century is as good as forever.
             Some(seconds) => Ok(Duration::seconds(i64::try_from(seconds.min(CENTURY_SECS)).unwrap_or(0))),
-            None => Err(invalid("'Expected a non-negative integer' on property ttl_sec")),
+            None => Err(invalid_body("Expected a non-negative integer' on property ttl_sec")),
         },
-        Some(other) => Err(invalid(format_args!(
-            "'Expected type integer but found type {}' on property ttl_sec",
+        Some(other) => Err(invalid_body(format_args!(
+            "Expected type integer but found type {}' on property ttl_sec",
             kind(other)
         ))),
     }
@@ -108,19 +102,11 @@ pub(crate) async fn email_verification_create(State(auth0): State<Auth0>, header
         auth0.authorize(&headers, SCOPES)?;
         let body = body_object(&body, EMAIL_VERIFICATION_FIELDS)?;
         let Some(user_id) = string_field(&body, "user_id")? else {
-            return Err(invalid("'Missing required property: user_id'"));
+            return Err(invalid_body("Missing required property: user_id"));
         };
         let lifetime = lifetime(&body)?;
         let result_url = string_field(&body, "result_url")?.map(str::to_owned);
-        let user = auth0
-            .with_tenant(|t| t.user_by_id(user_id).cloned())
-            .ok_or_else(ApiError::user_not_found)?;
-        if user.email.is_none() {
-            return Err(ApiError::bad_request(
-                "The user does not have an email address.",
-                "invalid_body",
-            ));
-        }
+        let (user, _) = user_with_email(&auth0, user_id)?;
         Ok(auth0.verification_link(&user, lifetime, result_url))
     })();
     result.map_or_else(IntoResponse::into_response, |ticket| created(&ticket))
@@ -136,8 +122,8 @@ pub(crate) async fn password_change_create(State(auth0): State<Auth0>, headers: 
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                return Err(invalid(format_args!(
-                    "'Expected type boolean but found type {}' on property mark_email_as_verified",
+                return Err(invalid_body(format_args!(
+                    "Expected type boolean but found type {}' on property mark_email_as_verified",
                     kind(other)
                 )));
             }
@@ -157,28 +143,23 @@ pub(crate) async fn password_change_create(State(auth0): State<Auth0>, headers: 
                 })
                 .ok_or_else(ApiError::user_not_found)?,
             (Some(_), _, _) => {
-                return Err(invalid("'user_id cannot be used with email or connection_id'"));
+                return Err(invalid_body("user_id cannot be used with email or connection_id"));
             }
             _ => {
-                return Err(invalid(
-                    "'Missing required property: user_id (or email and connection_id)'",
+                return Err(invalid_body(
+                    "Missing required property: user_id (or email and connection_id)",
                 ));
             }
         };
-        let now = auth0.kit().clock.now();
-        let id = auth0.kit().ids.token(32);
-        let link = format!("{}/lo/reset?ticket={id}#", auth0.kit().base_url());
-        let ticket = ResetTicket {
+        Ok(auth0.reset_link(ResetTicket {
             connection: user.connection.clone(),
             email: user.email.clone().unwrap_or_default(),
             user_id: Some(user.id.clone()),
             legacy_profile: None,
-            expires_at: now + lifetime,
+            expires_at: auth0.kit().clock.now() + lifetime,
             used: false,
             mark_email_verified,
-        };
-        auth0.with_tenant(|t| t.tickets.insert(id, ticket));
-        Ok(link)
+        }))
     })();
     result.map_or_else(IntoResponse::into_response, |ticket| created(&ticket))
 }

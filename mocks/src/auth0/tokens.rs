@@ -36,7 +36,6 @@ const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
 const JWKS: &str = include_str!("keys/jwks.json");
 
 /// The signing keys.
-///
 #[derive(Clone)]
 pub(crate) struct Keys {
     /// The JWT header every token carries (`alg`, `kid`), already base64url-encoded.
@@ -510,8 +509,18 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
     let Some(token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("Missing required parameter: refresh_token"));
     };
-    let mut user = None;
-    let result = exchange_refresh_token(auth0, client, params, token, &mut user);
+    // The grant a refresh token stands for, if it is this application's, and its user.
+    let found = auth0.with_tenant(|t| {
+        let grant = t
+            .refresh_tokens
+            .get(token)
+            .filter(|g| g.client_id == client.client_id)?;
+        Some((grant.clone(), t.user_by_id(&grant.user_id)?.clone()))
+    });
+    let result = match &found {
+        Some((grant, user)) => renew(auth0, client, params, grant, user),
+        None => Err(invalid_refresh_token()),
+    };
     // Tenant log: `sertft` / `fertft`, the exchange of a refresh token for an access token.
     let (kind, description) = match &result {
         Ok(_) => (
@@ -520,37 +529,28 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
         ),
         Err(e) => ("fertft", e.description.clone()),
     };
-    let connection_id = user
-        .as_ref()
-        .and_then(|u: &StoredUser| auth0.with_tenant(|t| t.connection(&u.connection).map(|c| c.id.clone())));
+    let user = found.as_ref().map(|(_, user)| user);
     let event = super::logs::LogEvent {
-        connection: user.as_ref().map(|u| u.connection.clone()),
-        connection_id,
+        connection: user.map(|u| u.connection.clone()),
+        connection_id: user.and_then(|u| auth0.with_tenant(|t| t.connection(&u.connection).map(|c| c.id.clone()))),
         client_id: Some(client.client_id.clone()),
-        user_id: user.as_ref().map(StoredUser::user_id),
-        user_name: user.as_ref().and_then(|u| u.email.clone()),
+        user_id: user.map(StoredUser::user_id),
+        user_name: user.and_then(|u| u.email.clone()),
         ..auth0.new_log_event(kind, description)
     };
     auth0.with_tenant(|t| t.log(event));
     result
 }
 
-/// The exchange itself; `user` is set once the token's user is known.
-fn exchange_refresh_token(
+/// New tokens for a grant whose user is known: refused while the user is blocked, and for a
+/// scope the grant does not hold.
+fn renew(
     auth0: &Auth0,
     client: &Client,
     params: &HashMap<String, String>,
-    token: &str,
-    found: &mut Option<StoredUser>,
+    grant: &RefreshGrant,
+    user: &StoredUser,
 ) -> Result<Value, OAuthError> {
-    let grant = auth0
-        .with_tenant(|t| t.refresh_tokens.get(token).cloned())
-        .filter(|g| g.client_id == client.client_id)
-        .ok_or_else(invalid_refresh_token)?;
-    let user = auth0
-        .with_tenant(|t| t.user_by_id(&grant.user_id).cloned())
-        .ok_or_else(invalid_refresh_token)?;
-    *found = Some(user.clone());
     if user.blocked == Some(true) {
         return Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,
@@ -575,7 +575,7 @@ fn exchange_refresh_token(
     Ok(issue_user_tokens(
         auth0,
         client,
-        &user,
+        user,
         &scope,
         grant.audience.as_deref(),
         None,

@@ -17,22 +17,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::Auth0;
-use super::error::{ApiError, ApiPath};
+use super::error::{ApiError, ApiPath, invalid_body};
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
 use super::scripts::{ScriptVerdict, masked};
 use super::signup::{policy_failures, policy_of};
-
-/// `Payload validation error: '<problem>'.`; a problem that names its property carries its own
-/// closing quote (`<problem>' on property <name>`), as Auth0 words it.
-fn invalid_body(message: impl std::fmt::Display) -> ApiError {
-    let message = message.to_string();
-    let text = if message.contains("' on property ") {
-        format!("Payload validation error: '{message}.")
-    } else {
-        format!("Payload validation error: '{message}'.")
-    };
-    ApiError::bad_request(text, "invalid_body")
-}
 
 fn conflict(message: &str) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, message, Some("auth0_idp_error"))

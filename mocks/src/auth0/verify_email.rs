@@ -16,12 +16,10 @@ use super::Auth0;
 use super::error::ApiError;
 use super::logs::LogEvent;
 use super::model::ScriptKind;
+use super::model::StoredUser;
 use super::scripts::ScriptVerdict;
-use super::state::Email;
+use super::state::{Email, TICKET_LIFETIME_DAYS};
 use crate::kit::clock::iso_millis;
-
-/// How long a verification link works (Auth0's default: 5 days).
-pub(crate) const TICKET_LIFETIME_DAYS: i64 = 5;
 
 const VERIFIED_MESSAGE: &str = "Your email was verified. You can continue using the application.";
 
@@ -40,7 +38,7 @@ impl Auth0 {
     /// verification ticket answers.
     pub(crate) fn verification_link(
         &self,
-        user: &super::model::StoredUser,
+        user: &StoredUser,
         lifetime: Duration,
         result_url: Option<String>,
     ) -> String {
@@ -62,6 +60,21 @@ impl Auth0 {
     }
 }
 
+/// The user a verification is asked for, with the email it would verify: 404 for an unknown
+/// user, 400 for one without an email address.
+pub(crate) fn user_with_email(auth0: &Auth0, user_id: &str) -> Result<(StoredUser, String), ApiError> {
+    let user = auth0
+        .with_tenant(|t| t.user_by_id(user_id).cloned())
+        .ok_or_else(ApiError::user_not_found)?;
+    match user.email.clone() {
+        Some(email) => Ok((user, email)),
+        None => Err(ApiError::bad_request(
+            "The user does not have an email address.",
+            "invalid_body",
+        )),
+    }
+}
+
 /// `POST /api/v2/jobs/verification-email` `{user_id, client_id?}`: 201 with the job.
 pub(crate) async fn verification_email_create(State(auth0): State<Auth0>, headers: HeaderMap, body: Bytes) -> Response {
     let result = (|| -> Result<Value, ApiError> {
@@ -74,15 +87,7 @@ pub(crate) async fn verification_email_create(State(auth0): State<Auth0>, header
                 "invalid_body",
             ));
         };
-        let user = auth0
-            .with_tenant(|t| t.user_by_id(user_id).cloned())
-            .ok_or_else(ApiError::user_not_found)?;
-        let Some(email) = user.email.clone() else {
-            return Err(ApiError::bad_request(
-                "The user does not have an email address.",
-                "invalid_body",
-            ));
-        };
+        let (user, email) = user_with_email(&auth0, user_id)?;
         let now = auth0.kit().clock.now();
         let job_id = format!("job_{}", auth0.kit().ids.alnum(16));
         let link = auth0.verification_link(&user, Duration::days(TICKET_LIFETIME_DAYS), None);
@@ -196,7 +201,7 @@ impl Auth0 {
     fn verification_log(
         &self,
         connection: &super::model::Connection,
-        user: &super::model::StoredUser,
+        user: &StoredUser,
         kind: &str,
         description: &str,
     ) {

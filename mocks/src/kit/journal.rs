@@ -269,17 +269,21 @@ pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str])
     if ct.contains("multipart/form-data") {
         // Files (an import job's users, password hashes included) are summarised, never kept;
         // simple fields are kept, secret ones masked.
-        let boundary = content_type.unwrap_or("").split(';').find_map(|p| {
-            let (key, value) = p.trim().split_once('=')?;
-            key.eq_ignore_ascii_case("boundary")
-                .then(|| value.trim_matches('"').to_owned())
-        });
-        return match boundary {
+        return match header_parameter(content_type.unwrap_or(""), "boundary") {
             Some(boundary) if !boundary.is_empty() => summarize_multipart(body, &boundary, &is_secret),
             _ => "[multipart body without a boundary: not journaled]".to_owned(),
         };
     }
     body.to_owned()
+}
+
+/// A `key=value` parameter of a header value (`boundary` of a content type, `name` of a
+/// content disposition), unquoted.
+fn header_parameter(value: &str, key: &str) -> Option<String> {
+    value.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case(key).then(|| v.trim_matches('"').to_owned())
+    })
 }
 
 /// One line per part of a multipart body: `name: value` for a field (masked when secret),
@@ -299,14 +303,8 @@ fn summarize_multipart(body: &str, boundary: &str, is_secret: &dyn Fn(&str) -> b
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
             .unwrap_or("");
-        let attribute = |key: &str| {
-            disposition.split(';').find_map(|p| {
-                let (k, v) = p.trim().split_once('=')?;
-                k.eq_ignore_ascii_case(key).then(|| v.trim_matches('"').to_owned())
-            })
-        };
-        let name = attribute("name").unwrap_or_default();
-        match attribute("filename") {
+        let name = header_parameter(disposition, "name").unwrap_or_default();
+        match header_parameter(disposition, "filename") {
             Some(file) => lines.push(format!(
                 "{name}: [file {file:?}, {} bytes, not journaled]",
                 content.len()
