@@ -29,6 +29,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 
+use super::steps::Play;
+
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,11 +153,11 @@ pub enum Step {
     /// Asserts on the tenant log events (read through `GET /api/v2/logs`).
     Logs(LogsStep),
     /// Moves the shared clock forward, e.g. `10m`.
-    Advance(String),
+    Advance(AdvanceStep),
     /// Installs a fault rule on a mock.
     Fault(FaultStep),
     /// Removes every fault rule of a mock (recovery).
-    ClearFaults(MockName),
+    ClearFaults(ClearFaultsStep),
     /// Deploys a custom database connection through the Management API (`ferry deploy`).
     Deploy(DeployStep),
     /// Sends an Auth0 import file through the engine's import pipeline (`ferry import`).
@@ -170,6 +172,38 @@ pub enum Step {
     SeedStormpath(StormpathSeed),
     /// Adds seed data to the mock Gigya mid-scenario.
     SeedGigya(GigyaSeed),
+}
+
+impl Step {
+    /// The step as the runner plays it. Each step's type implements [`Play`] in the module of
+    /// its family under `steps/`; this match is the only place that lists them.
+    pub(super) fn as_play(&self) -> &dyn Play {
+        match self {
+            Step::Login(s) => s,
+            Step::Signup(s) => s,
+            Step::Userinfo(s) => s,
+            Step::Refresh(s) => s,
+            Step::ChangePassword(s) => s,
+            Step::ResetPassword(s) => s,
+            Step::VerifyEmail(s) => s,
+            Step::Api(s) => s,
+            Step::Calls(s) => s,
+            Step::User(s) => s,
+            Step::Script(s) => s,
+            Step::Emails(s) => s,
+            Step::Logs(s) => s,
+            Step::Advance(s) => s,
+            Step::Fault(s) => s,
+            Step::ClearFaults(s) => s,
+            Step::Deploy(s) => s,
+            Step::Import(s) => s,
+            Step::MigrateGigya(s) => s,
+            Step::MigrateStormpath(s) => s,
+            Step::SeedOkta(s) => s,
+            Step::SeedStormpath(s) => s,
+            Step::SeedGigya(s) => s,
+        }
+    }
 }
 
 /// What a request step expects of the answer.
@@ -201,6 +235,13 @@ pub struct LoginStep {
     pub repeat: Option<u32>,
     #[serde(default)]
     pub expect: Expect,
+}
+
+impl LoginStep {
+    /// How many times the login is sent (`repeat`, at least once).
+    pub fn times(&self) -> u32 {
+        self.repeat.unwrap_or(1).max(1)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,6 +360,19 @@ pub struct LogsStep {
     /// How many events match.
     pub count: usize,
 }
+
+/// `advance: 10m`: how far the shared clock moves.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct AdvanceStep {
+    /// The duration as written (`10m`, `1h30m`).
+    pub text: String,
+}
+
+/// `clear_faults: okta`: the mock whose fault rules are removed.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ClearFaultsStep(pub MockName);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

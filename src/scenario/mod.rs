@@ -15,6 +15,8 @@ mod matching;
 pub mod report;
 mod run;
 pub mod snapshot;
+mod steps;
+mod world;
 
 use std::path::PathBuf;
 
@@ -23,7 +25,8 @@ use futures_util::StreamExt;
 pub use self::error::ScenarioError;
 pub use self::load::{Scenario, discover, load};
 pub use self::report::{Report, StepReport, junit};
-pub use self::run::{SCENARIO_BCRYPT_COST, TICK, run, run_file};
+pub use self::run::{TICK, run, run_file};
+pub use self::world::SCENARIO_BCRYPT_COST;
 
 /// Runs every file, at most `jobs` at a time; results in the order of `files`.
 pub async fn run_all(files: &[PathBuf], jobs: usize) -> Vec<(PathBuf, Result<Report, ScenarioError>)> {
