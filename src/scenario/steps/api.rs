@@ -6,7 +6,7 @@ use crate::scenario::world::World;
 
 impl Play for ApiStep {
     fn describe(&self) -> String {
-        format!("api {} {}", self.method.to_ascii_uppercase(), self.path)
+        format!("api {} {}", self.method, self.path)
     }
 
     fn play<'a>(&'a self, world: &'a mut World) -> Playing<'a> {
@@ -17,7 +17,7 @@ impl Play for ApiStep {
 /// The call, its path's `{{variables}}` replaced; the answer checked against `expect`.
 async fn api(step: &ApiStep, world: &mut World) -> Result<Played, String> {
     let path = world.vars.substitute(&step.path);
-    let answer = world.api(&step.method, &path, step.body.as_ref()).await?;
+    let answer = world.api(step.method.as_str(), &path, step.body.as_ref()).await?;
     let failures = check(&step.expect, &answer, &world.vars);
     Ok(Played::new(answer.summary(), failures))
 }

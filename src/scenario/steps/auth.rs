@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{Play, Played, Playing, check};
 use crate::scenario::file::{
-    ChangePasswordStep, LoginStep, RefreshStep, ResetPasswordStep, ResetVia, SignupStep, UserinfoStep, VerifyEmailStep,
+    ChangePasswordStep, Grant, LoginStep, RefreshStep, ResetPasswordStep, ResetVia, SignupStep, UserinfoStep,
+    VerifyEmailStep,
 };
 use crate::scenario::run::TICK;
 use crate::scenario::world::{Answer, World, send};
@@ -29,12 +30,9 @@ impl Play for LoginStep {
 async fn login(step: &LoginStep, world: &mut World) -> Result<Played, String> {
     let client_name = step.client.as_deref().unwrap_or(DEFAULT_APP);
     let (client_id, client_secret) = world.client(client_name)?;
-    let grant = match step.grant.as_deref().unwrap_or("password-realm") {
-        "password-realm" => mocks::auth0::model::GRANT_PASSWORD_REALM,
-        "password" => "password",
-        other => {
-            return Err(format!("unknown grant {other:?} (use password-realm or password)"));
-        }
+    let grant = match step.grant {
+        Grant::PasswordRealm => mocks::auth0::model::GRANT_PASSWORD_REALM,
+        Grant::Password => "password",
     };
     let mut form = vec![
         ("grant_type", grant.to_owned()),
@@ -43,7 +41,7 @@ async fn login(step: &LoginStep, world: &mut World) -> Result<Played, String> {
         ("username", step.username.clone()),
         ("password", step.password.clone()),
     ];
-    if grant != "password" {
+    if step.grant == Grant::PasswordRealm {
         form.push(("realm", world.connection(step.realm.as_deref())?));
     }
     if let Some(scope) = &step.scope {

@@ -2,10 +2,10 @@
 //! request journal), `script` (the custom database script runs), `emails` (the tenant's
 //! outbox) and `logs` (tenant log events through `GET /api/v2/logs`).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Play, Played, Playing};
-use crate::scenario::file::{CallsStep, EmailsStep, LogsStep, ScriptStep, UserStep};
+use crate::scenario::file::{CallsStep, EmailsStep, LogsStep, Method, ScriptStep, UserStep};
 use crate::scenario::matching::contains;
 use crate::scenario::world::World;
 
@@ -65,7 +65,7 @@ impl Play for CallsStep {
         format!(
             "calls {} {} {}",
             self.mock.as_str(),
-            self.method.as_deref().unwrap_or("*"),
+            self.method.map_or("*", Method::as_str),
             self.path
         )
     }
@@ -78,7 +78,10 @@ impl Play for CallsStep {
 /// Counts the matching requests in the mock's journal.
 fn calls(step: &CallsStep, world: &World) -> Result<Played, String> {
     let kit = world.running_kit(step.mock)?;
-    let seen = kit.journal.find(step.method.as_deref(), Some(&step.path)).len();
+    let seen = kit
+        .journal
+        .find(step.method.map(Method::as_str), Some(&step.path))
+        .len();
     let mut failures = vec![];
     if let Some(count) = step.count
         && seen != count
@@ -98,7 +101,7 @@ fn calls(step: &CallsStep, world: &World) -> Result<Played, String> {
 
 impl Play for ScriptStep {
     fn describe(&self) -> String {
-        format!("script {}", self.script)
+        format!("script {}", self.script.key())
     }
 
     fn play<'a>(&'a self, world: &'a mut World) -> Playing<'a> {
@@ -112,22 +115,26 @@ fn script(step: &ScriptStep, world: &World) -> Played {
         .auth0
         .script_executions()
         .into_iter()
-        .filter(|e| serde_json::to_value(e.script).ok() == Some(json!(step.script)))
+        .filter(|e| e.script == step.script)
         .collect();
     let mut failures = vec![];
     if let Some(want) = step.runs
         && runs.len() != want
     {
-        failures.push(format!("expected {want} runs of {}, got {}", step.script, runs.len()));
+        failures.push(format!(
+            "expected {want} runs of {}, got {}",
+            step.script.key(),
+            runs.len()
+        ));
     }
     let last = runs.last();
     let outcome = last.map_or_else(|| "never ran".to_owned(), |e| e.outcome.clone());
     if step.outcome.is_some() || step.message.is_some() || step.line.is_some() {
         match last {
-            None => failures.push(format!("{} never ran", step.script)),
+            None => failures.push(format!("{} never ran", step.script.key())),
             Some(run) => {
-                if let Some(want) = &step.outcome
-                    && &run.outcome != want
+                if let Some(want) = step.outcome
+                    && run.outcome != want.as_str()
                 {
                     failures.push(format!(
                         "outcome: expected {want}, got {} ({})",
@@ -180,7 +187,7 @@ fn emails(step: &EmailsStep, world: &World) -> Played {
 impl Play for LogsStep {
     fn describe(&self) -> String {
         let mut parts = vec!["logs".to_owned()];
-        parts.extend(self.kind.as_ref().map(|k| format!("type {k}")));
+        parts.extend(self.kind.map(|k| format!("type {}", k.code())));
         parts.extend(self.user.as_ref().map(|u| format!("user {u}")));
         parts.extend(self.description.as_ref().map(|d| format!("description {d:?}")));
         parts.extend(self.q.as_ref().map(|q| format!("q {q:?}")));
@@ -196,8 +203,8 @@ impl Play for LogsStep {
 /// exactly; user and description are matched here) and counts the matching ones.
 async fn logs(step: &LogsStep, world: &mut World) -> Result<Played, String> {
     let mut clauses = vec![];
-    if let Some(kind) = &step.kind {
-        clauses.push(format!("type:\"{}\"", kind.replace('"', "")));
+    if let Some(kind) = step.kind {
+        clauses.push(format!("type:\"{}\"", kind.code()));
     }
     if let Some(q) = &step.q {
         clauses.push(format!("({q})"));

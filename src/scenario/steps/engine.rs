@@ -47,8 +47,8 @@ async fn deploy(step: &DeployStep, world: &mut World) -> Result<Played, String> 
         .await
         .map_err(|e| e.to_string())?;
     let mut failures = vec![];
-    if let Some(want) = &step.expect
-        && want != &outcome.action
+    if let Some(want) = step.expect
+        && want.as_str() != outcome.action
     {
         failures.push(format!(
             "expected the deploy to be {want}, it was {} ({})",
