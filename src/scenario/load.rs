@@ -1,4 +1,6 @@
-//! Reading a scenario file: YAML into [`ScenarioFile`], script files read, names derived.
+//! Reading a scenario file: YAML into [`ScenarioFile`] (every format error, closed sets and
+//! number ranges included, with file, line and column), the connection's script files and the
+//! `seed_files` read, the scenario's name derived from its path; and finding scenario files.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
