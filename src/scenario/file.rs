@@ -853,11 +853,6 @@ mod number {
         }
 
         // YAML reads `1.5`, `1e3` and integers too large for 64 bits as floats.
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
         fn visit_f64<E: de::Error>(self, value: f64) -> Result<u64, E> {
             if value.fract() != 0.0 || value < 0.0 {
                 Err(E::custom(format!("expected {}, got {value}", self.expected)))
@@ -998,4 +993,65 @@ mod number {
             import_schema::MAX_FILE_BYTES
         )
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(yaml: &str) -> Result<Step, String> {
+        serde_saphyr::from_str::<Step>(yaml).map_err(|e| mocks::kit::seed::yaml_reason(&e.to_string()))
+    }
+
+    fn advance(yaml: &str) -> Result<Duration, String> {
+        match step(yaml)? {
+            Step::Advance(a) => Ok(a.by),
+            other => panic!("not an advance step: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn advance_moves_at_most_ten_years() {
+        assert_eq!(advance("advance: 1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(advance("advance: 3650d"), Ok(AdvanceStep::LIMIT));
+        assert_eq!(
+            advance("advance: 3651d"),
+            Err("`3651d` is more than ten years (3650d), the furthest one step moves the clock".into())
+        );
+        assert_eq!(
+            advance("advance: 3649d24h1ms"),
+            Err("`3649d24h1ms` is more than ten years (3650d), the furthest one step moves the clock".into())
+        );
+    }
+
+    #[test]
+    fn counts_take_whole_floats_and_null() {
+        let Step::Script(script) = step("script: { script: get_user, runs: 2.0, line: ~ }").expect("loads") else {
+            panic!("not a script step");
+        };
+        assert_eq!(
+            (script.script, script.runs, script.line),
+            (ScriptKind::GetUser, Some(2), None)
+        );
+        assert_eq!(
+            step("script: { script: login, runs: 2.5 }").err(),
+            Some("expected a count (a whole number, 0 or more), got 2.5".into())
+        );
+    }
+
+    #[test]
+    fn ranges_include_their_bounds() {
+        let status = |s: &str| match step(&format!("api: {{ path: /x, expect: {{ status: {s} }} }}")) {
+            Ok(Step::Api(api)) => Ok(api.expect.status),
+            Ok(other) => panic!("not an api step: {other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(status("100"), Ok(Some(100)));
+        assert_eq!(status("599"), Ok(Some(599)));
+        assert_eq!(status("99"), Err("expected an HTTP status (100 to 599), got 99".into()));
+        assert_eq!(
+            status("600"),
+            Err("expected an HTTP status (100 to 599), got 600".into())
+        );
+    }
 }
