@@ -15,12 +15,20 @@
 //!   - calls: { mock: okta, method: POST, path: /api/v1/authn, count: 1 }
 //! ```
 //!
-//! Every struct refuses unknown keys, so a typo is an error with its line and column rather
-//! than a silently ignored setting. Paths are relative to the scenario file.
+//! Every struct refuses unknown keys, and every value that comes from a closed set (script
+//! names and outcomes, mocks, HTTP methods, grants, log event types, `via`, deploy actions) is
+//! an enum, so a typo is an error with its line and column rather than a silently ignored
+//! setting or a check that can never fail. Numbers are read as whole numbers within the range
+//! that makes sense for each field (an HTTP status, a count, a script line...) and durations
+//! are parsed and bounded when the file is read, so a negative, fractional, overflowing or
+//! absurd value is a load error with its reason too. Paths are relative to the scenario file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
+pub use mocks::auth0::model::ScriptKind;
 use mocks::auth0::seed::{ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
 use mocks::gigya::GigyaSeed;
 use mocks::okta::OktaSeed;
@@ -28,6 +36,8 @@ use mocks::stormpath::StormpathSeed;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
+
+use super::steps::Play;
 
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
@@ -87,7 +97,7 @@ pub struct ConnectionSpec {
     pub import_mode: bool,
     /// Script files by script name (`login`, `get_user`, ...), relative to the scenario file.
     #[serde(default)]
-    pub scripts: BTreeMap<String, Spanned<PathBuf>>,
+    pub scripts: HashMap<ScriptKind, Spanned<PathBuf>>,
     /// The connection's configuration values; `{{okta.url}}`-style variables are replaced.
     #[serde(default)]
     pub configuration: BTreeMap<String, String>,
@@ -151,11 +161,11 @@ pub enum Step {
     /// Asserts on the tenant log events (read through `GET /api/v2/logs`).
     Logs(LogsStep),
     /// Moves the shared clock forward, e.g. `10m`.
-    Advance(String),
+    Advance(AdvanceStep),
     /// Installs a fault rule on a mock.
     Fault(FaultStep),
     /// Removes every fault rule of a mock (recovery).
-    ClearFaults(MockName),
+    ClearFaults(ClearFaultsStep),
     /// Deploys a custom database connection through the Management API (`ferry deploy`).
     Deploy(DeployStep),
     /// Sends an Auth0 import file through the engine's import pipeline (`ferry import`).
@@ -172,10 +182,43 @@ pub enum Step {
     SeedGigya(GigyaSeed),
 }
 
+impl Step {
+    /// The step as the runner plays it. Each step's type implements [`Play`] in the module of
+    /// its family under `steps/`; this match is the only place that lists them.
+    pub(super) fn as_play(&self) -> &dyn Play {
+        match self {
+            Step::Login(s) => s,
+            Step::Signup(s) => s,
+            Step::Userinfo(s) => s,
+            Step::Refresh(s) => s,
+            Step::ChangePassword(s) => s,
+            Step::ResetPassword(s) => s,
+            Step::VerifyEmail(s) => s,
+            Step::Api(s) => s,
+            Step::Calls(s) => s,
+            Step::User(s) => s,
+            Step::Script(s) => s,
+            Step::Emails(s) => s,
+            Step::Logs(s) => s,
+            Step::Advance(s) => s,
+            Step::Fault(s) => s,
+            Step::ClearFaults(s) => s,
+            Step::Deploy(s) => s,
+            Step::Import(s) => s,
+            Step::MigrateGigya(s) => s,
+            Step::MigrateStormpath(s) => s,
+            Step::SeedOkta(s) => s,
+            Step::SeedStormpath(s) => s,
+            Step::SeedGigya(s) => s,
+        }
+    }
+}
+
 /// What a request step expects of the answer.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    #[serde(default, deserialize_with = "number::status")]
     pub status: Option<u16>,
     /// The OAuth `error` code (`invalid_grant`, `access_denied`, ...).
     pub error: Option<String>,
@@ -193,14 +236,23 @@ pub struct LoginStep {
     /// Connection (realm); the scenario's connection when absent.
     pub realm: Option<String>,
     /// `password-realm` (default) or `password` (the tenant's default directory).
-    pub grant: Option<String>,
+    #[serde(default)]
+    pub grant: Grant,
     /// Application name; "Default App" when absent.
     pub client: Option<String>,
     pub scope: Option<String>,
     /// Run the same login this many times, a clock tick apart (the last answer is checked).
+    #[serde(default, deserialize_with = "number::repeat")]
     pub repeat: Option<u32>,
     #[serde(default)]
     pub expect: Expect,
+}
+
+impl LoginStep {
+    /// How many times the login is sent (`repeat`, once when absent).
+    pub fn times(&self) -> u32 {
+        self.repeat.unwrap_or(1)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,8 +293,8 @@ pub struct ResetPasswordStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiStep {
-    #[serde(default = "get")]
-    pub method: String,
+    #[serde(default)]
+    pub method: Method,
     /// Path under the Auth0 mock, e.g. `/api/v2/users-by-email?email=a@b.c`.
     pub path: String,
     pub body: Option<Value>,
@@ -250,19 +302,18 @@ pub struct ApiStep {
     pub expect: Expect,
 }
 
-fn get() -> String {
-    "GET".into()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallsStep {
     pub mock: MockName,
-    pub method: Option<String>,
+    /// Any method when absent.
+    pub method: Option<Method>,
     /// Path pattern: exact, `*` for one segment, trailing `/**` for any rest.
     pub path: String,
     /// Exact number of matching requests so far.
+    #[serde(default, deserialize_with = "number::count")]
     pub count: Option<usize>,
+    #[serde(default, deserialize_with = "number::count")]
     pub at_least: Option<usize>,
 }
 
@@ -283,23 +334,77 @@ pub struct UserStep {
 #[serde(deny_unknown_fields)]
 pub struct ScriptStep {
     /// `login`, `get_user`, ...
-    pub script: String,
-    /// `profile`, `not_found` (login, get_user) or `done` (other scripts), `value`,
-    /// `wrong_credentials`, `error`, `threw`, `timed_out`, `no_callback`, `out_of_memory`,
-    /// `invalid_script`.
-    pub outcome: Option<String>,
+    pub script: ScriptKind,
+    /// How the last run ended.
+    pub outcome: Option<ScriptOutcome>,
     /// Text the error or exception message must contain.
     pub message: Option<String>,
     /// Script line the exception was thrown at.
+    #[serde(default, deserialize_with = "number::line")]
     pub line: Option<u32>,
     /// How many runs of this script so far.
+    #[serde(default, deserialize_with = "number::count")]
     pub runs: Option<usize>,
+}
+
+/// How a custom database script run ended, as the mock Auth0 records it
+/// ([`mocks::auth0::ScriptExecution::outcome`]).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptOutcome {
+    /// `callback(null, profile)` (login, get_user).
+    Profile,
+    /// `callback()` or `callback(null)` from login or get_user: no such user.
+    NotFound,
+    /// `callback()` from the other scripts: success.
+    Done,
+    /// `callback(null, true|false)` (verify, change_password, change_email).
+    Value,
+    /// `WrongUsernameOrPasswordError`.
+    WrongCredentials,
+    /// Any other error passed to `callback`.
+    Error,
+    /// An exception.
+    Threw,
+    /// The time limit passed.
+    TimedOut,
+    /// The script finished without calling `callback`.
+    NoCallback,
+    OutOfMemory,
+    /// The script does not compile.
+    InvalidScript,
+}
+
+impl ScriptOutcome {
+    /// The name the mock records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScriptOutcome::Profile => "profile",
+            ScriptOutcome::NotFound => "not_found",
+            ScriptOutcome::Done => "done",
+            ScriptOutcome::Value => "value",
+            ScriptOutcome::WrongCredentials => "wrong_credentials",
+            ScriptOutcome::Error => "error",
+            ScriptOutcome::Threw => "threw",
+            ScriptOutcome::TimedOut => "timed_out",
+            ScriptOutcome::NoCallback => "no_callback",
+            ScriptOutcome::OutOfMemory => "out_of_memory",
+            ScriptOutcome::InvalidScript => "invalid_script",
+        }
+    }
+}
+
+impl fmt::Display for ScriptOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailsStep {
     pub to: String,
+    #[serde(deserialize_with = "number::count_required")]
     pub count: usize,
 }
 
@@ -307,9 +412,9 @@ pub struct EmailsStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogsStep {
-    /// The event type (`s`, `fp`, `fu`, `f`, `ss`, `scpr`, `scp`, `sui`, `fui`, `limit_wc`…).
+    /// The event type.
     #[serde(rename = "type")]
-    pub kind: Option<String>,
+    pub kind: Option<LogType>,
     /// The user's email or user name (`user_name`) or user id.
     pub user: Option<String>,
     /// Text the event's description contains.
@@ -317,18 +422,139 @@ pub struct LogsStep {
     /// A raw Lucene query for `GET /api/v2/logs?q=`, combined with the others.
     pub q: Option<String>,
     /// How many events match.
+    #[serde(deserialize_with = "number::count_required")]
     pub count: usize,
 }
+
+/// The tenant log event types the mock Auth0 records (Auth0's codes: auth0.md, "Log event
+/// type codes"). A type the mock never records could only ever be counted as zero, so it is
+/// refused like a typo.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum LogType {
+    /// Successful login.
+    #[serde(rename = "s")]
+    SuccessLogin,
+    /// Failed login (script error, blocked user, migration refused...).
+    #[serde(rename = "f")]
+    FailedLogin,
+    /// Failed login: wrong password.
+    #[serde(rename = "fp")]
+    WrongPassword,
+    /// Failed login: unknown user.
+    #[serde(rename = "fu")]
+    UnknownUser,
+    /// Too many failed logins: the user is blocked (brute-force protection).
+    #[serde(rename = "limit_wc")]
+    BlockedAccount,
+    /// Successful signup.
+    #[serde(rename = "ss")]
+    SuccessSignup,
+    /// Password change request sent.
+    #[serde(rename = "scpr")]
+    ChangePasswordRequest,
+    /// Password change request failed.
+    #[serde(rename = "fcpr")]
+    FailedChangePasswordRequest,
+    /// Password changed.
+    #[serde(rename = "scp")]
+    ChangePassword,
+    /// Password change failed.
+    #[serde(rename = "fcp")]
+    FailedChangePassword,
+    /// Users import job completed.
+    #[serde(rename = "sui")]
+    UsersImport,
+    /// Users import job failed.
+    #[serde(rename = "fui")]
+    FailedUsersImport,
+    /// Email verified.
+    #[serde(rename = "sv")]
+    VerifyEmail,
+    /// Email verification failed.
+    #[serde(rename = "fv")]
+    FailedVerifyEmail,
+    /// Refresh token exchanged for an access token.
+    #[serde(rename = "sertft")]
+    RefreshTokenExchange,
+    /// Refresh token exchange failed.
+    #[serde(rename = "fertft")]
+    FailedRefreshTokenExchange,
+}
+
+impl LogType {
+    /// Auth0's code for the type (`s`, `fp`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            LogType::SuccessLogin => "s",
+            LogType::FailedLogin => "f",
+            LogType::WrongPassword => "fp",
+            LogType::UnknownUser => "fu",
+            LogType::BlockedAccount => "limit_wc",
+            LogType::SuccessSignup => "ss",
+            LogType::ChangePasswordRequest => "scpr",
+            LogType::FailedChangePasswordRequest => "fcpr",
+            LogType::ChangePassword => "scp",
+            LogType::FailedChangePassword => "fcp",
+            LogType::UsersImport => "sui",
+            LogType::FailedUsersImport => "fui",
+            LogType::VerifyEmail => "sv",
+            LogType::FailedVerifyEmail => "fv",
+            LogType::RefreshTokenExchange => "sertft",
+            LogType::FailedRefreshTokenExchange => "fertft",
+        }
+    }
+}
+
+/// `advance: 10m`: how far the shared clock moves (more than nothing, at most
+/// [`AdvanceStep::LIMIT`]).
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AdvanceStep {
+    /// The duration as written (`10m`, `1h30m`).
+    pub text: String,
+    pub by: Duration,
+}
+
+impl AdvanceStep {
+    /// The furthest one step moves the clock: ten years (3650d) covers every lifetime and
+    /// expiry Auth0 and the providers have, and keeps the clock far from overflowing.
+    pub const LIMIT: Duration = Duration::from_secs(3650 * 86_400);
+}
+
+impl TryFrom<String> for AdvanceStep {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let by = mocks::kit::clock::parse_duration(&text)?;
+        if by.is_zero() {
+            return Err(format!("`{text}` does not move the clock: give a duration above zero"));
+        }
+        if by > Self::LIMIT {
+            return Err(format!(
+                "`{text}` is more than ten years (3650d), the furthest one step moves the clock"
+            ));
+        }
+        Ok(AdvanceStep { text, by })
+    }
+}
+
+/// `clear_faults: okta`: the mock whose fault rules are removed.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct ClearFaultsStep(pub MockName);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultStep {
     pub mock: MockName,
-    pub method: Option<String>,
+    /// Any method when absent.
+    pub method: Option<Method>,
     pub path: String,
     /// The first matching call (from 1) that is faulted.
+    #[serde(default, deserialize_with = "number::nth")]
     pub nth: Option<u64>,
     /// How many calls are faulted; for ever when absent.
+    #[serde(default, deserialize_with = "number::times")]
     pub times: Option<u64>,
     pub fault: mocks::Fault,
 }
@@ -336,7 +562,7 @@ pub struct FaultStep {
 impl FaultStep {
     pub fn rule(&self) -> mocks::FaultRule {
         mocks::FaultRule {
-            method: self.method.clone(),
+            method: self.method.map(|m| m.as_str().to_owned()),
             path: self.path.clone(),
             nth: self.nth.unwrap_or(1),
             times: self.times,
@@ -349,14 +575,22 @@ impl FaultStep {
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectTotals {
+    #[serde(default, deserialize_with = "number::count")]
     pub exported: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub inserted: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub updated: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub inserted_or_updated: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub failed: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub skipped: Option<u64>,
+    #[serde(default, deserialize_with = "number::count")]
     pub needs_reset: Option<u64>,
     /// Number of import jobs the run used.
+    #[serde(default, deserialize_with = "number::count")]
     pub jobs: Option<usize>,
     /// The run stops with an error containing this text.
     pub error: Option<String>,
@@ -372,6 +606,7 @@ pub struct ImportStep {
     #[serde(default)]
     pub upsert: bool,
     /// Largest file per job (default Auth0's 500 KB); lower it to see a split into jobs.
+    #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
@@ -397,6 +632,7 @@ pub struct MigrateGigyaStep {
     pub connection: Option<String>,
     #[serde(default)]
     pub upsert: bool,
+    #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
     /// Override the Gigya credentials (e.g. a wrong secret).
     pub secret: Option<String>,
@@ -414,8 +650,33 @@ pub struct DeployStep {
     /// deploy-cli keywords (`##KEY##`, `@@KEY@@`); `{{okta.url}}`-style variables are replaced.
     #[serde(default)]
     pub keywords: BTreeMap<String, String>,
-    /// `created`, `updated` or `unchanged`.
-    pub expect: Option<String>,
+    /// What the deploy must have done.
+    pub expect: Option<DeployAction>,
+}
+
+/// What a deploy did to the connection (`ferry deploy`'s outcome).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployAction {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl DeployAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployAction::Created => "created",
+            DeployAction::Updated => "updated",
+            DeployAction::Unchanged => "unchanged",
+        }
+    }
+}
+
+impl fmt::Display for DeployAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -425,6 +686,7 @@ pub struct MigrateStormpathStep {
     pub connection: Option<String>,
     #[serde(default)]
     pub upsert: bool,
+    #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
@@ -469,4 +731,327 @@ pub struct RefreshStep {
     pub scope: Option<String>,
     #[serde(default)]
     pub expect: Expect,
+}
+
+/// An HTTP method, as `api`, `calls` and `fault` steps name it: upper case, as methods are
+/// case-sensitive (RFC 9110 §9.1) and every client sends these in upper case.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum Method {
+    #[default]
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+    #[serde(rename = "HEAD")]
+    Head,
+    #[serde(rename = "OPTIONS")]
+    Options,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The grant a `login` step uses.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum Grant {
+    /// `http://auth0.com/oauth/grant-type/password-realm`, with the connection as `realm`.
+    #[default]
+    #[serde(rename = "password-realm")]
+    PasswordRealm,
+    /// `password`: the tenant's default directory.
+    #[serde(rename = "password")]
+    Password,
+}
+
+/// Numbers in a scenario: whole numbers in the range each field allows. A negative number, a
+/// fraction, one too large for any integer, or one outside the field's range is a load error
+/// that says what the field expects (with the file, line and column serde-saphyr adds).
+mod number {
+    use std::fmt;
+    use std::sync::LazyLock;
+
+    use serde::Deserializer;
+    use serde::de::{self, Visitor};
+
+    /// What a field accepts: its range, and how an error names it.
+    #[derive(Clone, Copy)]
+    struct Whole {
+        expected: &'static str,
+        min: u64,
+        max: u64,
+    }
+
+    const COUNT: Whole = Whole {
+        expected: "a count (a whole number, 0 or more)",
+        min: 0,
+        max: u64::MAX,
+    };
+
+    impl Whole {
+        fn check<E: de::Error>(self, value: u64) -> Result<u64, E> {
+            if (self.min..=self.max).contains(&value) {
+                Ok(value)
+            } else {
+                Err(E::custom(format!("expected {}, got {value}", self.expected)))
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Whole {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expected)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
+            self.check(value)
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
+            match u64::try_from(value) {
+                Ok(value) => self.check(value),
+                Err(_) => Err(E::custom(format!("expected {}, got {value}", self.expected))),
+            }
+        }
+
+        fn visit_u128<E: de::Error>(self, value: u128) -> Result<u64, E> {
+            match u64::try_from(value) {
+                Ok(value) => self.check(value),
+                Err(_) => Err(E::custom(format!("expected {}, got {value}", self.expected))),
+            }
+        }
+
+        fn visit_i128<E: de::Error>(self, value: i128) -> Result<u64, E> {
+            match u64::try_from(value) {
+                Ok(value) => self.check(value),
+                Err(_) => Err(E::custom(format!("expected {}, got {value}", self.expected))),
+            }
+        }
+
+        // YAML reads `1.5`, `1e3` and integers too large for 64 bits as floats.
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<u64, E> {
+            if value.fract() != 0.0 || value < 0.0 {
+                Err(E::custom(format!("expected {}, got {value}", self.expected)))
+            } else if value >= u64::MAX as f64 {
+                Err(E::custom(format!(
+                    "expected {}, got a number too large to be one",
+                    self.expected
+                )))
+            } else {
+                self.check(value as u64)
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<u64, E> {
+            Err(E::custom(format!("expected {}, got the text {value:?}", self.expected)))
+        }
+    }
+
+    /// An optional field: absent or `~` is `None`.
+    struct Optional(Whole);
+
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<u64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0.expected)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<u64>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<u64>, D::Error> {
+            deserializer.deserialize_any(self.0).map(Some)
+        }
+    }
+
+    fn optional<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        deserializer: D,
+        whole: Whole,
+    ) -> Result<Option<T>, D::Error> {
+        let value = deserializer.deserialize_option(Optional(whole))?;
+        value
+            .map(|v| T::try_from(v).map_err(|_| de::Error::custom(format!("expected {}, got {v}", whole.expected))))
+            .transpose()
+    }
+
+    /// A count of things that happened (requests, runs, emails, users, jobs): 0 or more.
+    pub(super) fn count<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        optional(deserializer, COUNT)
+    }
+
+    /// A count the field cannot do without.
+    pub(super) fn count_required<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
+        let value = deserializer.deserialize_any(COUNT)?;
+        T::try_from(value).map_err(|_| de::Error::custom(format!("expected {}, got {value}", COUNT.expected)))
+    }
+
+    /// An HTTP status an answer may have.
+    pub(super) fn status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u16>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "an HTTP status (100 to 599)",
+                min: 100,
+                max: 599,
+            },
+        )
+    }
+
+    /// How many times a login is sent: each is a real login through the mocks.
+    pub(super) fn repeat<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "a number of logins (1 to 1000)",
+                min: 1,
+                max: 1000,
+            },
+        )
+    }
+
+    /// A line of a script file.
+    pub(super) fn line<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "a script line (1 or more)",
+                min: 1,
+                max: u64::from(u32::MAX),
+            },
+        )
+    }
+
+    /// The first matching call a fault spoils, counted from 1.
+    pub(super) fn nth<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "the number of a call, counted from 1",
+                min: 1,
+                max: u64::MAX,
+            },
+        )
+    }
+
+    /// How many calls a fault spoils (a fault that spoils none is a step to leave out).
+    pub(super) fn times<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "a number of calls (1 or more; leave `times` out for every call)",
+                min: 1,
+                max: u64::MAX,
+            },
+        )
+    }
+
+    /// The largest import file per job: at least the engine's 1 KB, at most Auth0's limit.
+    pub(super) fn file_bytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<usize>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: FILE_BYTES.as_str(),
+                min: 1024,
+                max: import_schema::MAX_FILE_BYTES as u64,
+            },
+        )
+    }
+
+    static FILE_BYTES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "a file size in bytes from 1024 to Auth0's limit of {}",
+            import_schema::MAX_FILE_BYTES
+        )
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(yaml: &str) -> Result<Step, String> {
+        serde_saphyr::from_str::<Step>(yaml).map_err(|e| mocks::kit::seed::yaml_reason(&e.to_string()))
+    }
+
+    fn advance(yaml: &str) -> Result<Duration, String> {
+        match step(yaml)? {
+            Step::Advance(a) => Ok(a.by),
+            other => panic!("not an advance step: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn advance_moves_at_most_ten_years() {
+        assert_eq!(advance("advance: 1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(advance("advance: 3650d"), Ok(AdvanceStep::LIMIT));
+        assert_eq!(
+            advance("advance: 3651d"),
+            Err("`3651d` is more than ten years (3650d), the furthest one step moves the clock".into())
+        );
+        assert_eq!(
+            advance("advance: 3649d24h1ms"),
+            Err("`3649d24h1ms` is more than ten years (3650d), the furthest one step moves the clock".into())
+        );
+    }
+
+    #[test]
+    fn counts_take_whole_floats_and_null() {
+        let Step::Script(script) = step("script: { script: get_user, runs: 2.0, line: ~ }").expect("loads") else {
+            panic!("not a script step");
+        };
+        assert_eq!(
+            (script.script, script.runs, script.line),
+            (ScriptKind::GetUser, Some(2), None)
+        );
+        assert_eq!(
+            step("script: { script: login, runs: 2.5 }").err(),
+            Some("expected a count (a whole number, 0 or more), got 2.5".into())
+        );
+    }
+
+    #[test]
+    fn ranges_include_their_bounds() {
+        let status = |s: &str| match step(&format!("api: {{ path: /x, expect: {{ status: {s} }} }}")) {
+            Ok(Step::Api(api)) => Ok(api.expect.status),
+            Ok(other) => panic!("not an api step: {other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(status("100"), Ok(Some(100)));
+        assert_eq!(status("599"), Ok(Some(599)));
+        assert_eq!(status("99"), Err("expected an HTTP status (100 to 599), got 99".into()));
+        assert_eq!(
+            status("600"),
+            Err("expected an HTTP status (100 to 599), got 600".into())
+        );
+    }
 }

@@ -2,11 +2,24 @@
 //! say what must happen. [`run_file`] is the one entry point, for `ferry run` and `cargo test`
 //! alike; [`run_all`] runs many in parallel.
 //!
-//! - [`file`](mod@file): the format (serde types; unknown keys are errors).
-//! - [`load`](mod@load): reading a file and its scripts, with file, line and column on errors.
-//! - `run`: starting mocks, seeding, playing steps, reading the resulting users.
-//! - [`report`]: results, terminal rendering, JUnit XML, the snapshot value.
-//! - [`snapshot`]: comparing a result with the reviewed `snapshots/*.snap`.
+//! From file to snapshot:
+//! - [`file`](mod@file): the format as serde types. Unknown keys, values outside a closed set
+//!   (script names, outcomes, mocks, methods, log types, ...) and numbers or durations out of
+//!   range are errors.
+//! - [`load`](mod@load): reading a file with its scripts and seed files; every error has the
+//!   file, and line and column where the file has them ([`ScenarioError`]).
+//! - `run`: the runner. It starts a `World` (`world.rs`: the mocks on loopback, seeded, sharing a
+//!   manual clock and seeded ids; the HTTP client; the `{{variables}}`; tokens earlier steps
+//!   got), plays the steps in order, a clock tick apart, and reads the resulting Auth0 users
+//!   and the mocks' journals. It owns the world and lends it to one step at a time.
+//! - `steps`: what each step does, one module per family (auth, api, checks, faults, engine,
+//!   seeds), one function per step. Adding a step touches `file.rs`, its module under `steps/`
+//!   and the README's step table, nothing else (see `steps/mod.rs`).
+//! - [`report`]: each step's outcome and failures, the users, the journals and script runs;
+//!   rendered for a terminal, as JUnit XML, and reduced to the snapshot value.
+//! - [`snapshot`]: comparing that value with the reviewed `snapshots/*.snap` (`ferry run`;
+//!   `cargo test` compares through insta).
+//! - `matching`: the "contains" match of `expect.body` and `user.has`.
 
 mod error;
 pub mod file;
@@ -15,6 +28,8 @@ mod matching;
 pub mod report;
 mod run;
 pub mod snapshot;
+mod steps;
+mod world;
 
 use std::path::PathBuf;
 
@@ -23,7 +38,8 @@ use futures_util::StreamExt;
 pub use self::error::ScenarioError;
 pub use self::load::{Scenario, discover, load};
 pub use self::report::{Report, StepReport, junit};
-pub use self::run::{SCENARIO_BCRYPT_COST, TICK, run, run_file};
+pub use self::run::{TICK, run, run_file};
+pub use self::world::SCENARIO_BCRYPT_COST;
 
 /// Runs every file, at most `jobs` at a time; results in the order of `files`.
 pub async fn run_all(files: &[PathBuf], jobs: usize) -> Vec<(PathBuf, Result<Report, ScenarioError>)> {
