@@ -584,6 +584,9 @@ async fn select_projects_fields_aliases_and_counts() {
     assert_eq!(res.ok()["results"], json!([{"count(*)": 4}]));
     assert_eq!(res.body["objectsCount"], 1);
     assert_eq!(res.body["totalCount"], 4);
+    // Hashes in search results only when the site is set to return them (FIDELITY.md
+    // gigya/search-password; gigya_fields.rs shows the default).
+    seed(&gigya, "settings: { search_returns_password: true }\n");
     let res = search(&gigya, "SELECT * FROM accounts WHERE UID = 'a1'").await;
     let a1 = &res.ok()["results"][0];
     assert_eq!(a1["password"]["hashSettings"]["algorithm"], "pbkdf2");
@@ -652,7 +655,8 @@ async fn bad_queries_are_400006_naming_the_problem_never_500() {
 
 #[tokio::test]
 async fn cursors_walk_every_page_retry_safely_and_expire() {
-    let mut yaml = String::from("accounts:\n");
+    // Full batches here, to pin page contents; gigya_fields.rs walks the default short ones.
+    let mut yaml = String::from("settings: { short_cursor_batches: false }\naccounts:\n");
     for i in 1..=7 {
         yaml.push_str(&format!(
             "  - {{UID: u{i}, profile: {{email: user{i}@example.com, age: {}}}}}\n",

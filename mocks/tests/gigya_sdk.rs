@@ -100,11 +100,17 @@ async fn the_node_sdk_walks_a_cursor_reads_an_account_and_runs_an_export() {
         .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"));
 
     assert_eq!(out["totalCount"], 4, "{out:#}");
-    assert_eq!(
-        out["pages"],
-        json!([["dade", "joey"], ["kate", "paul"]]),
-        "UID order, two per page"
+    // UID order, at most two per page: cursor batches may be short (FIDELITY.md
+    // gigya/search-short-batches), and the SDK walks them to the end all the same.
+    let pages = out["pages"].as_array().expect("pages");
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.as_array().is_some_and(|p| (1..=2).contains(&p.len()))),
+        "{out:#}"
     );
+    let walked: Vec<&Value> = pages.iter().flat_map(|p| p.as_array().into_iter().flatten()).collect();
+    assert_eq!(walked, ["dade", "joey", "kate", "paul"], "{out:#}");
     assert_eq!(
         out["info"],
         json!({
@@ -131,7 +137,7 @@ async fn the_node_sdk_walks_a_cursor_reads_an_account_and_runs_an_export() {
 
     // Every call was signed (no secret on the wire) and went to the canonical host.
     let calls = gigya.kit().journal.entries();
-    assert_eq!(calls.len(), 7, "{calls:#?}");
+    assert_eq!(calls.len(), 5 + pages.len(), "{calls:#?}");
     for call in &calls {
         let body = call.body.as_deref().unwrap_or_default();
         assert!(

@@ -803,20 +803,19 @@ async fn ssws_is_required_with_or_without_the_space() {
             .status,
         StatusCode::OK
     );
-    for auth in [
-        None,
-        Some("SSWS nope"),
-        Some("Bearer 00ferry-okta-api-token"),
-        Some("SSWS "),
-    ] {
+    for auth in [Some("SSWS nope"), Some("Bearer 00ferry-okta-api-token"), Some("SSWS ")] {
         send(&okta, with(auth))
             .await
             .assert_error(401, "E0000011", "Invalid token provided", &[]);
     }
-    seed(&okta, "settings: {missing_token: invalid_session}\n");
+    // No header at all (FIDELITY.md okta/users-auth; okta_fields.rs covers every route).
     send(&okta, with(None))
         .await
         .assert_error(403, "E0000005", "Invalid session", &[]);
+    seed(&okta, "settings: {missing_token: invalid_token}\n");
+    send(&okta, with(None))
+        .await
+        .assert_error(401, "E0000011", "Invalid token provided", &[]);
 }
 
 #[tokio::test]
@@ -1157,9 +1156,10 @@ async fn lifecycle_operations_change_what_authn_and_listing_see() {
     let unauthenticated = Request::post("/api/v1/users/kate.libby/lifecycle/suspend")
         .body(Body::empty())
         .expect("request");
+    // No Authorization header: 403 E0000005 (FIDELITY.md okta/users-auth).
     send(&okta, unauthenticated)
         .await
-        .assert_error(401, "E0000011", "Invalid token provided", &[]);
+        .assert_error(403, "E0000005", "Invalid session", &[]);
 }
 
 #[tokio::test]

@@ -336,6 +336,17 @@ pub(crate) fn login_ids_of(doc: &Map<String, Value>) -> Vec<String> {
     ids
 }
 
+/// What `lastLogin` says of an account that never logged in (SAP's accounts.search example for an
+/// imported account; FIDELITY.md `gigya/account-fields`).
+pub(crate) const NEVER_LOGGED_IN: &str = "0001-01-01T00:00:00Z";
+
+/// `lastLogin` and `lastLoginTimestamp` of an account that never logged in: Gigya sends both
+/// (the npm SDK's `Account` type has them as non-optional), with the year-1 date and 0.
+pub(crate) fn set_never_logged_in(doc: &mut Map<String, Value>) {
+    doc.insert("lastLogin".into(), NEVER_LOGGED_IN.into());
+    doc.insert("lastLoginTimestamp".into(), 0.into());
+}
+
 /// Sets `name` (ISO 8601) and `nameTimestamp` (ms).
 pub(crate) fn set_time(doc: &mut Map<String, Value>, name: &str, t: DateTime<Utc>) {
     doc.insert(name.to_owned(), iso(t).into());
@@ -597,8 +608,9 @@ pub(crate) fn build(
         "lastUpdated",
         times.get("lastUpdated").copied().unwrap_or(updated),
     );
-    if let Some(t) = times.get("lastLogin") {
-        set_time(&mut doc, "lastLogin", *t);
+    match times.get("lastLogin") {
+        Some(t) => set_time(&mut doc, "lastLogin", *t),
+        None => set_never_logged_in(&mut doc),
     }
     if is_registered {
         set_time(

@@ -25,8 +25,8 @@ fn invalid_query(problem: String) -> GigyaError {
     GigyaError::invalid("query", problem)
 }
 
-/// `accounts.search`.
-pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaError> {
+/// `accounts.search`. `may_read_hashes`: whether the caller's key may read password hashes.
+pub(crate) fn search(gigya: &Gigya, params: &Params, may_read_hashes: bool) -> Result<Fields, GigyaError> {
     let now = gigya.now();
     if let Some(account_types) = params.get("accountTypes")
         && !account_types.split(',').all(|t| matches!(t.trim(), "full" | "lite"))
@@ -68,7 +68,8 @@ pub(crate) fn search(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaErro
         ));
     }
     let mut store = gigya.store();
-    let with_password = store.settings.search_returns_password;
+    // FIDELITY: gigya/search-password, gigya/password-permission.
+    let with_password = store.settings.search_returns_password && may_read_hashes;
     let filter = query.filter.as_ref();
     let total = if empty_source { 0 } else { count(&store, filter) };
     if matches!(query.select, Select::Count) {
@@ -162,6 +163,11 @@ fn sorted_uids(store: &Store, query: &Query) -> Vec<String> {
 fn cursor_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<Utc>) -> Fields {
     let query = &cursor.query;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).max(1);
+    let limit = if store.settings.short_cursor_batches {
+        batch_size(limit, cursor.total, &position_key(&cursor.position))
+    } else {
+        limit
+    };
     let skip: &[&str] = if cursor.with_password { &[] } else { &["password"] };
     let (results, next): (Vec<Value>, Option<CursorPosition>) = match &cursor.position {
         CursorPosition::After(after) => {
@@ -233,6 +239,34 @@ fn cursor_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<
     out
 }
 
+/// How many results a cursor batch holds when batches may be short (FIDELITY.md
+/// `gigya/search-short-batches`): between half of `LIMIT` (rounded up) and all of it, picked by a
+/// hash of the walk's size and the position, so that the same walk gives the same batches every
+/// time.
+fn batch_size(limit: usize, total: usize, position: &str) -> usize {
+    if limit < 2 {
+        return limit;
+    }
+    // FNV-1a: stable across runs and platforms, unlike the standard library's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let walk = format!("{limit}/{total}/{position}");
+    for byte in walk.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let spread = limit / 2 + 1;
+    limit - usize::try_from(hash % spread as u64).unwrap_or(0)
+}
+
+/// A text naming where a cursor stands, for [`batch_size`].
+fn position_key(position: &CursorPosition) -> String {
+    match position {
+        CursorPosition::After(None) => "start".into(),
+        CursorPosition::After(Some(uid)) => format!("after:{uid}"),
+        CursorPosition::Uids(_, at) | CursorPosition::Records(_, at) => format!("at:{at}"),
+    }
+}
+
 /// The page of an `idx.search` cursor (IdentitySync records).
 pub(crate) fn records_page(gigya: &Gigya, store: &mut Store, cursor: &Cursor, now: DateTime<Utc>) -> Fields {
     cursor_page(gigya, store, cursor, now)
@@ -261,9 +295,16 @@ fn unauthorized_uid() -> GigyaError {
     GigyaError::UnauthorizedUser("Unauthorized user".into())
 }
 
-/// `accounts.getAccountInfo`.
-pub(crate) fn get_account_info(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaError> {
+/// `accounts.getAccountInfo`. `may_read_hashes`: whether the caller's key may read password
+/// hashes (`include=password`).
+pub(crate) fn get_account_info(gigya: &Gigya, params: &Params, may_read_hashes: bool) -> Result<Fields, GigyaError> {
     let include = include_list(params)?;
+    // FIDELITY: gigya/password-permission.
+    if !may_read_hashes && include.iter().any(|i| i == "password") {
+        return Err(GigyaError::PermissionDenied(
+            "This application key has no permission to read password hashes (include=password)".into(),
+        ));
+    }
     let extra = extra_profile_fields(params);
     let now = gigya.now();
     let uid = match (params.get("UID"), params.get("regToken")) {

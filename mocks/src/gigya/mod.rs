@@ -60,9 +60,17 @@
 //!   UID, so a walk is stable while accounts change); with ORDER BY a cursor walks a sorted
 //!   snapshot of UIDs. Every `nextCursorId` is a separate, immutable page pointer valid for 300 s
 //!   on the kit clock, so resending one returns the same page. An unknown or expired cursor is
-//!   400006 naming `cursorId`. `FROM emailAccounts` (lite accounts) finds nothing: the mock has
-//!   none. `password` is returned when `*` or `password` is selected and
-//!   `search_returns_password` is on (gigya.md §3.4).
+//!   400006 naming `cursorId`. Cursor batches are not always full (`short_cursor_batches`, on by
+//!   default): each holds between half of `LIMIT` and all of it, decided by the walk and the
+//!   position, so runs repeat. `FROM emailAccounts` (lite accounts) finds nothing: the mock has
+//!   none. Password hashes are not returned by search unless `search_returns_password` is on
+//!   (then when `*` or `password` is selected): SAP's own export advice says search does not
+//!   return passwords (gigya.md §3.4).
+//! - Password hashes need permission: getAccountInfo with `include=password` from an application
+//!   key whose group may not read them (`user_key_reads_password_hashes: false`) is 403007.
+//! - An account that never logged in shows `lastLogin: "0001-01-01T00:00:00Z"` and
+//!   `lastLoginTimestamp: 0`, as SAP's search example shows for an imported account.
+//! - FIDELITY.md (repository root) lists every behaviour with its source.
 //! - getAccountInfo: `phoneNumber` comes with `include=loginIDs` and `lang` with `profile`
 //!   (neither is listed in §4); unknown `include` values are 400006, unknown
 //!   `extraProfileFields` are ignored.
@@ -344,16 +352,23 @@ impl Gigya {
                 "This method needs server credentials: userKey and secret, or a signed request".into(),
             ));
         }
-        let (api_key, per_minute) = {
+        let (api_key, per_minute, may_read_hashes) = {
             let store = self.store();
-            (store.settings.api_key.clone(), store.settings.rate_limits.per_minute)
+            // A partner secret (no userKey) has every permission; an application key has what its
+            // permission group gives it.
+            let may_read_hashes = params.get("userKey").is_none() || store.settings.user_key_reads_password_hashes;
+            (
+                store.settings.api_key.clone(),
+                store.settings.rate_limits.per_minute,
+                may_read_hashes,
+            )
         };
         if !self.within(&format!("api:{api_key}"), per_minute, 60_000) {
             return Err(GigyaError::RateLimited);
         }
         let result = match method {
-            Method::Search => accounts::search(self, params),
-            Method::GetAccountInfo => accounts::get_account_info(self, params),
+            Method::Search => accounts::search(self, params, may_read_hashes),
+            Method::GetAccountInfo => accounts::get_account_info(self, params, may_read_hashes),
             Method::Login => accounts::login(self, params),
             Method::ImportFullAccount => accounts::import_full_account(self, params),
             Method::SetAccountInfo => accounts::set_account_info(self, params),

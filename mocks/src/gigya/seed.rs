@@ -10,7 +10,9 @@
 //!   partner_secret_allowed: false
 //!   require_verified_email: false
 //!   lockout: { max_failures: 5, minutes: 30 }
-//!   search_returns_password: true
+//!   search_returns_password: false            # true: accounts.search returns password hashes
+//!   user_key_reads_password_hashes: true       # false: the userKey may not read hashes (403007)
+//!   short_cursor_batches: true                 # false: every cursor batch is full (LIMIT)
 //!   site_hash: { algorithm: pbkdf2, rounds: 3000 }
 //!   rate_limits: { per_minute: 0, same_uid_per_second: 0, import_per_uid_per_minute: 5 }
 //!   timestamp_window_secs: 180
@@ -35,6 +37,7 @@
 //!     password_hash: { hash: "...", hashSettings: { algorithm: md5, salt: "..." } }
 //!     # or password_hash: { compoundHashedPassword: "$2a$10$..." }
 //!     created: 2024-01-01T00:00:00.000Z          # also lastLogin, lastUpdated, registered, verified
+//!     # without lastLogin the account never logged in: "0001-01-01T00:00:00Z", timestamp 0
 //! ```
 //!
 //! A seed is applied all or nothing: settings and every account are checked before anything is
@@ -78,6 +81,8 @@ pub struct SettingsSeed {
     pub require_verified_email: Option<bool>,
     pub lockout: Option<Lockout>,
     pub search_returns_password: Option<bool>,
+    pub user_key_reads_password_hashes: Option<bool>,
+    pub short_cursor_batches: Option<bool>,
     pub site_hash: Option<SiteHash>,
     pub rate_limits: Option<RateLimits>,
     pub timestamp_window_secs: Option<u64>,
@@ -94,6 +99,8 @@ impl fmt::Debug for SettingsSeed {
             .field("require_verified_email", &self.require_verified_email)
             .field("lockout", &self.lockout)
             .field("search_returns_password", &self.search_returns_password)
+            .field("user_key_reads_password_hashes", &self.user_key_reads_password_hashes)
+            .field("short_cursor_batches", &self.short_cursor_batches)
             .field("site_hash", &self.site_hash)
             .field("rate_limits", &self.rate_limits)
             .field("timestamp_window_secs", &self.timestamp_window_secs)
@@ -295,6 +302,12 @@ fn apply_settings(s: &SettingsSeed, settings: &mut GigyaSettings) -> Result<(), 
     }
     if let Some(v) = s.search_returns_password {
         settings.search_returns_password = v;
+    }
+    if let Some(v) = s.user_key_reads_password_hashes {
+        settings.user_key_reads_password_hashes = v;
+    }
+    if let Some(v) = s.short_cursor_batches {
+        settings.short_cursor_batches = v;
     }
     if let Some(v) = &s.site_hash {
         // Hash once now, so that a site policy the hash library cannot produce is refused here

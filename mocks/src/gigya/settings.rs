@@ -18,7 +18,8 @@ pub const DEFAULT_SECRET: &str = "ZmVycnktZ2lneWEtc2VjcmV0";
 pub const DEFAULT_DATA_CENTER: &str = "us1.gigya.com";
 /// How far a signed request's `timestamp` may be from the mock clock, in seconds.
 pub const DEFAULT_TIMESTAMP_WINDOW_SECS: u64 = 180;
-/// How long a search cursor stays valid after it was handed out, in seconds (gigya.md §3.1).
+/// How long a search cursor stays valid after it was handed out, in seconds: the documented
+/// limit on the gap between two cursor calls (gigya.md §3.1; FIDELITY.md `gigya/search-cursor-ttl`).
 pub const CURSOR_TTL_SECS: i64 = 300;
 
 /// Site-wide behaviour of the mock.
@@ -38,8 +39,22 @@ pub struct GigyaSettings {
     /// Whether `accounts.login` refuses accounts whose email is not verified (206002).
     pub require_verified_email: bool,
     pub lockout: Lockout,
-    /// Whether `accounts.search` returns `password` (hash and settings) when selected (gigya.md §3.4).
+    /// Whether `accounts.search` returns `password` (hash and settings) when `*` or `password` is
+    /// selected. Off by default: SAP's importFullAccount best practices say accounts.search does
+    /// not return passwords and send exports to getAccountInfo or IdentitySync (gigya.md §3.4;
+    /// FIDELITY.md `gigya/search-password`). On gives the behaviour of the older search example.
     pub search_returns_password: bool,
+    /// Whether the application key (`userKey`) may read password hashes, that is ask
+    /// getAccountInfo for `include=password` (403007 otherwise) and get them from a search when
+    /// `search_returns_password` is on. Gigya's permission groups decide which parameters and
+    /// values a key may send; an admin may leave this out of a migration key's group. On by
+    /// default (FIDELITY.md `gigya/password-permission`). A partner secret always may.
+    pub user_key_reads_password_hashes: bool,
+    /// Whether batches of a cursor walk (`openCursor`) may come back shorter than `LIMIT`, as the
+    /// documentation warns ("the number of results in a batch is not guaranteed"). On by default;
+    /// which batches are short is decided by the query and the position, so runs repeat exactly
+    /// (FIDELITY.md `gigya/search-short-batches`).
+    pub short_cursor_batches: bool,
     /// How plain seed passwords, `newPassword` and re-hashes after a login are stored.
     pub site_hash: SiteHash,
     pub rate_limits: RateLimits,
@@ -57,7 +72,9 @@ impl Default for GigyaSettings {
             partner_secret_allowed: false,
             require_verified_email: false,
             lockout: Lockout::default(),
-            search_returns_password: true,
+            search_returns_password: false,
+            user_key_reads_password_hashes: true,
+            short_cursor_batches: true,
             site_hash: SiteHash::default(),
             rate_limits: RateLimits::default(),
             timestamp_window_secs: DEFAULT_TIMESTAMP_WINDOW_SECS,

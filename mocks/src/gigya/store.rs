@@ -120,7 +120,8 @@ impl Store {
     /// Forgets expired cursors and, past the cap, the oldest ones.
     pub(crate) fn prune_cursors(&mut self, now: DateTime<Utc>) {
         let ttl = Duration::seconds(CURSOR_TTL_SECS);
-        self.cursors.retain(|_, c| c.issued + ttl > now);
+        // A gap of up to (and including) 300 s between cursor calls is allowed.
+        self.cursors.retain(|_, c| c.issued + ttl >= now);
         if self.cursors.len() > MAX_CURSORS {
             let mut by_age: Vec<(DateTime<Utc>, String)> =
                 self.cursors.iter().map(|(id, c)| (c.issued, id.clone())).collect();

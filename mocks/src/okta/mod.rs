@@ -211,7 +211,10 @@ impl Okta {
         &self.inner.admin
     }
 
-    /// Checks `Authorization: SSWS <token>` (with or without the space) against the settings.
+    /// Checks `Authorization: SSWS <token>` (with or without the space) against the settings:
+    /// no header at all is `403 E0000005` (or 401, see [`MissingToken`]); a header with another
+    /// scheme, an empty token, or a token that is not (or no longer) valid is `401 E0000011`
+    /// (FIDELITY.md `okta/users-auth`).
     pub(crate) fn authorize(&self, headers: &HeaderMap) -> Result<ApiToken, OktaError> {
         let store = self.store();
         let Some(value) = headers.get(header::AUTHORIZATION) else {

@@ -8,7 +8,7 @@
 //!   rate_limits: { authn_per_minute: 600, users_list_per_minute: 600, users_get_per_minute: 1000,
 //!                  other_per_minute: 600, authn_per_user_per_second: 4 }
 //!   nullable_names: false
-//!   missing_token: invalid_token   # or invalid_session
+//!   missing_token: invalid_session # default (403 E0000005); invalid_token: 401 E0000011
 //!   password_policy: { warn_days: 5, complexity: { min_length: 8, min_lower_case: 1,
 //!                      min_upper_case: 1, min_number: 1, min_symbol: 0 } }
 //! users:

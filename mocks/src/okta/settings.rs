@@ -152,14 +152,17 @@ impl Default for Complexity {
     }
 }
 
-/// The answer to a management call that carries no `Authorization` header at all; Okta does not
-/// document it (okta.md §2.5).
+/// The answer to a management call that carries no `Authorization` header at all. Okta does not
+/// document it (okta.md §2.5); what it was seen to answer is `403 E0000005 Invalid session` — the
+/// Users API treats such a call as a browser call without a session cookie (okta-powershell-cli
+/// issue #86 and PR #84: `Get-OktaUser` sending its key in a non-standard header got exactly
+/// that). FIDELITY.md `okta/users-auth`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingToken {
-    /// `401 E0000011 Invalid token provided`.
-    #[default]
+    /// `401 E0000011 Invalid token provided`, as for a wrong token (lenient switch).
     InvalidToken,
-    /// `403 E0000005 Invalid session` (what a browser call without a session cookie gets).
+    /// `403 E0000005 Invalid session` (the default: what Okta was observed to answer).
+    #[default]
     InvalidSession,
 }
