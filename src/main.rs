@@ -275,9 +275,12 @@ enum Migrate {
         /// How to export: identity-sync, search, or file (with --export-file).
         #[arg(long, value_enum, default_value = "search")]
         via: Via,
-        /// accounts.search query, or the IdentitySync reader's `where` condition.
+        /// Which accounts: a whole query (SELECT ... FROM accounts [WHERE ...] [ORDER BY ...]
+        /// [LIMIT n]) or a bare condition (`isRegistered = true`), the `where` of the
+        /// IdentitySync reader. LIMIT is the page size: every matching account is exported. A
+        /// query that cannot be read is refused before anything is exported.
         #[arg(long, default_value = "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000")]
-        query: String,
+        query: ferry::engine::ExportQuery,
         /// An export file already on disk (JSON array or NDJSON) for --via file.
         #[arg(long, value_name = "FILE")]
         export_file: Option<PathBuf>,
@@ -625,13 +628,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }) => {
             let source = match via {
                 Via::Search => ferry::engine::ExportSource::Search { query },
-                Via::IdentitySync => ferry::engine::ExportSource::IdentitySync {
-                    select: "*".into(),
-                    condition: query
-                        .split_once(" WHERE ")
-                        .map(|(_, w)| w.split(" LIMIT ").next().unwrap_or(w).to_owned()),
-                    writer,
-                },
+                Via::IdentitySync => ferry::engine::ExportSource::IdentitySync { query, writer },
                 Via::File => ferry::engine::ExportSource::File(
                     export_file.ok_or_else(|| anyhow::anyhow!("--via file needs --export-file"))?,
                 ),

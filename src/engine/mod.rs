@@ -16,7 +16,7 @@
 //! let migration = GigyaMigration::new(
 //!     engine::gigya::GigyaConfig { base_url: None, data_center: "us1.gigya.com".into(), api_key: "3_key".into(), user_key: Some("AKey".into()), secret: "c2VjcmV0".into() },
 //!     engine::auth0::Auth0Config { base_url: "https://tenant.auth0.com".into(), client_id: "id".into(), client_secret: "secret".into(), audience: None },
-//!     ExportSource::Search { query: "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000".into() },
+//!     ExportSource::Search { query: "isRegistered = true".parse()? },
 //!     "gigya-users",
 //! );
 //! let summary = engine::migrate_gigya(&migration, &engine::progress::Silent).await?;
@@ -31,6 +31,7 @@ pub mod export;
 pub mod gigya;
 pub mod import;
 pub mod progress;
+pub mod query;
 pub mod report;
 mod retry;
 pub mod state;
@@ -47,6 +48,7 @@ pub use self::error::EngineError;
 use self::gigya::{GigyaClient, GigyaConfig};
 use self::import::{Candidate, ImportOptions, Importer};
 use self::progress::Progress;
+pub use self::query::ExportQuery;
 use self::report::{ReportWriter, Summary};
 pub use self::retry::RetryPolicy;
 use self::state::StateFile;
@@ -55,17 +57,13 @@ use self::transform::{HashMapping, transform};
 /// Where the Gigya accounts come from.
 #[derive(Clone, Debug)]
 pub enum ExportSource {
-    /// `accounts.search` with a cursor.
-    Search { query: String },
+    /// `accounts.search` with a cursor, every page.
+    Search { query: ExportQuery },
     /// An IdentitySync dataflow run once: an account reader (`select`, `where`) and a JSON file
     /// written with `writer` (a component type; Ferry's mock Gigya offers the mock-only
     /// `datasource.write.ferry`, whose file the engine downloads). With a real site, use a
     /// real writer (SFTP, S3) and migrate from the file with [`ExportSource::File`].
-    IdentitySync {
-        select: String,
-        condition: Option<String>,
-        writer: String,
-    },
+    IdentitySync { query: ExportQuery, writer: String },
     /// An export file already on disk (JSON array, NDJSON).
     File(PathBuf),
 }
@@ -169,13 +167,13 @@ impl GigyaMigration {
     /// What a resumed run must agree with.
     fn fingerprint(&self) -> String {
         let source = match &self.source {
-            ExportSource::Search { query } => format!("search {query:?}"),
-            ExportSource::IdentitySync {
-                select,
-                condition,
-                writer,
-            } => {
-                format!("identitysync select={select:?} where={condition:?} writer={writer}")
+            ExportSource::Search { query } => format!("search {:?}", query.search_query()),
+            ExportSource::IdentitySync { query, writer } => {
+                format!(
+                    "identitysync select={:?} where={:?} writer={writer}",
+                    query.select(),
+                    query.condition()
+                )
             }
             ExportSource::File(path) => format!("file {}", path.display()),
         };
@@ -218,13 +216,9 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
                         let dir = migration.report_dir.clone().unwrap_or_default();
                         search_to_file(&gigya, query, &dir).await?
                     }
-                    ExportSource::IdentitySync {
-                        select,
-                        condition,
-                        writer,
-                    } => {
+                    ExportSource::IdentitySync { query, writer } => {
                         progress.stage("exporting with IdentitySync");
-                        identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?
+                        identity_sync(&gigya, migration, query, writer).await?
                     }
                     ExportSource::File(path) => path.clone(),
                 };
@@ -245,9 +239,10 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
             (None, ExportSource::Search { query }) => {
                 // Without a journal, pages are imported as they arrive.
                 progress.stage("exporting with accounts.search");
+                let query = query.search_query();
                 let mut cursor: Option<String> = None;
                 loop {
-                    let (accounts, next) = gigya.search_page(query, cursor.as_deref()).await?;
+                    let (accounts, next) = gigya.search_page(&query, cursor.as_deref()).await?;
                     for account in accounts {
                         feed(&mut importer, account).await?;
                     }
@@ -257,16 +252,9 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
                     }
                 }
             }
-            (
-                None,
-                ExportSource::IdentitySync {
-                    select,
-                    condition,
-                    writer,
-                },
-            ) => {
+            (None, ExportSource::IdentitySync { query, writer }) => {
                 progress.stage("exporting with IdentitySync");
-                let path = identity_sync(&gigya, migration, select, condition.as_deref(), writer).await?;
+                let path = identity_sync(&gigya, migration, query, writer).await?;
                 progress.stage("importing the export");
                 feed_file(&mut importer, &path).await?;
             }
@@ -279,15 +267,16 @@ pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) 
 
 /// Runs `accounts.search` to its last page into `export.ndjson` in `dir` (written under a
 /// temporary name and renamed when complete).
-async fn search_to_file(gigya: &GigyaClient, query: &str, dir: &Path) -> Result<PathBuf, EngineError> {
+async fn search_to_file(gigya: &GigyaClient, query: &ExportQuery, dir: &Path) -> Result<PathBuf, EngineError> {
     use std::io::Write;
     let path = dir.join("export.ndjson");
     let partial = dir.join("export.ndjson.partial");
     let file = std::fs::File::create(&partial).map_err(EngineError::io(&partial))?;
     let mut out = std::io::BufWriter::new(file);
+    let query = query.search_query();
     let mut cursor: Option<String> = None;
     loop {
-        let (accounts, next) = gigya.search_page(query, cursor.as_deref()).await?;
+        let (accounts, next) = gigya.search_page(&query, cursor.as_deref()).await?;
         for account in accounts {
             let mut line = serde_json::to_vec(&account).unwrap_or_default();
             line.push(b'\n');
@@ -352,15 +341,11 @@ async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineE
 async fn identity_sync(
     gigya: &GigyaClient,
     migration: &GigyaMigration,
-    select: &str,
-    condition: Option<&str>,
+    query: &ExportQuery,
     writer: &str,
 ) -> Result<PathBuf, EngineError> {
     let file_prefix = "ferry_export";
-    let mut reader_params = json!({ "select": select });
-    if let Some(condition) = condition {
-        reader_params["where"] = json!(condition);
-    }
+    let reader_params = query.reader_params()?;
     let dataflow = json!({
         "name": "Ferry export for Auth0",
         "description": "account > json > write",

@@ -1259,16 +1259,14 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 user_key: var("user_key").ok(),
                 secret: step.secret.clone().map_or_else(|| var("secret"), Ok)?,
             };
+            let query = match &step.query {
+                Some(text) => engine::ExportQuery::parse(text).map_err(|e| e.to_string())?,
+                None => engine::ExportQuery::all(),
+            };
             let source = match step.via {
-                GigyaVia::Search => engine::ExportSource::Search {
-                    query: step
-                        .query
-                        .clone()
-                        .unwrap_or_else(|| "SELECT * FROM accounts LIMIT 1000".into()),
-                },
+                GigyaVia::Search => engine::ExportSource::Search { query },
                 GigyaVia::IdentitySync => engine::ExportSource::IdentitySync {
-                    select: "*".into(),
-                    condition: step.query.clone(),
+                    query,
                     writer: "datasource.write.ferry".into(),
                 },
             };
