@@ -264,6 +264,8 @@ enum GenerateKind {
     Okta,
 }
 
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Migrate {
     /// Gigya → Auth0 bulk: export (IdentitySync or accounts.search), transform with password
@@ -411,6 +413,28 @@ impl RunArgs {
             retry: ferry::engine::RetryPolicy::default(),
         }
     }
+}
+
+/// `ferry import` and `ferry migrate stormpath`: the engine's one import run, with progress.
+async fn import(
+    auth0: &Auth0Args,
+    source: &ferry::engine::ImportSource,
+    connection: &str,
+    upsert: bool,
+    run: &RunArgs,
+    command: &'static str,
+) -> anyhow::Result<ExitCode> {
+    let progress = ferry::engine::progress::Console::new();
+    let summary = ferry::engine::import(
+        &auth0.config(),
+        source,
+        run.import_options(connection, upsert),
+        &run.run_options(),
+        &progress,
+    )
+    .await;
+    progress.finish();
+    Ok(finish_run(&summary.context(command)?))
 }
 
 /// Prints a run's totals; exit code 1 when any user failed, 0 when every user is in.
@@ -599,17 +623,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             auth0,
             run,
         } => {
-            let progress = ferry::engine::progress::Console::new();
-            let summary = ferry::engine::import(
-                &auth0.config(),
-                &file,
-                run.import_options(&connection, upsert),
-                &run.run_options(),
-                &progress,
-            )
-            .await;
-            progress.finish();
-            Ok(finish_run(&summary.context("ferry import")?))
+            let source = ferry::engine::ImportSource::Auth0File(file);
+            import(&auth0, &source, &connection, upsert, &run, "ferry import").await
         }
         Command::Migrate(Migrate::Gigya {
             connection,
@@ -657,17 +672,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             auth0,
             run,
         }) => {
-            let progress = ferry::engine::progress::Console::new();
-            let summary = ferry::engine::migrate_stormpath(
-                &auth0.config(),
-                &export_dir,
-                run.import_options(&connection, upsert),
-                &run.run_options(),
-                &progress,
-            )
-            .await;
-            progress.finish();
-            Ok(finish_run(&summary.context("ferry migrate stormpath")?))
+            let source = ferry::engine::ImportSource::StormpathExport(export_dir);
+            import(&auth0, &source, &connection, upsert, &run, "ferry migrate stormpath").await
         }
         Command::Serve {
             seed,

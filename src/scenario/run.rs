@@ -1227,7 +1227,7 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             let report_dir = scratch_dir("import");
             let result = engine::import(
                 &mocks.engine_auth0()?,
-                &file,
+                &engine::ImportSource::Auth0File(file),
                 options,
                 &engine::RunOptions {
                     report_dir: Some(report_dir.clone()),
@@ -1302,9 +1302,9 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
             }
             let options = mocks.import_options(&connection, step.upsert, step.file_bytes);
             let report_dir = scratch_dir("stormpath");
-            let result = engine::migrate_stormpath(
+            let result = engine::import(
                 &mocks.engine_auth0()?,
-                &export_dir,
+                &engine::ImportSource::StormpathExport(export_dir.clone()),
                 options,
                 &engine::RunOptions {
                     report_dir: Some(report_dir.clone()),
