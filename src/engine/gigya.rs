@@ -158,7 +158,7 @@ impl GigyaClient {
 
     /// Calls a method; the body of a successful answer (errorCode 0). Transport errors, HTTP
     /// 5xx and 429, and the retryable error codes are retried under the shared policy
-    /// ([`retry::retrying`]); a 403002 (expired) is signed again once with the server's clock,
+    /// (the engine's one retry policy, [`RetryPolicy`]); a 403002 (expired) is signed again once with the server's clock,
     /// within the same attempt.
     pub async fn call(&self, method: &str, params: &[(&str, String)]) -> Result<Value, EngineError> {
         let url = self.url(method);
@@ -368,16 +368,6 @@ impl GigyaClient {
             }
             tokio::time::sleep(poll).await;
         }
-    }
-
-    /// Base URL of the single host, when one is configured (mock-only file downloads need it).
-    pub fn base_url(&self) -> Option<&str> {
-        self.config.base_url.as_deref()
-    }
-
-    /// The HTTP client, for downloads.
-    pub fn http(&self) -> &Client {
-        &self.http
     }
 }
 

@@ -26,13 +26,65 @@ use super::transform::{HashMapping, transform};
 pub enum ExportSource {
     /// `accounts.search` with a cursor, every page.
     Search { query: ExportQuery },
-    /// An IdentitySync dataflow run once: an account reader (`select`, `where`) and a JSON file
-    /// written with `writer` (a component type; Ferry's mock Gigya offers the mock-only
-    /// `datasource.write.ferry`, whose file the engine downloads). With a real site, use a
-    /// real writer (SFTP, S3) and migrate from the file with [`ExportSource::File`].
-    IdentitySync { query: ExportQuery, writer: String },
+    /// An IdentitySync dataflow run once: the account reader (the query's `select`, `where`,
+    /// `batchSize`), a JSON file, and IdentitySync's SFTP writer, whose files are read from the
+    /// landing directory where the SFTP folder is mounted.
+    IdentitySync(IdentitySyncExport),
     /// An export file already on disk (JSON array, NDJSON).
     File(PathBuf),
+}
+
+/// An IdentitySync export (gigya.md §8).
+#[derive(Clone, Debug)]
+pub struct IdentitySyncExport {
+    pub query: ExportQuery,
+    /// Where Gigya uploads the file.
+    pub sftp: SftpWriter,
+    /// Where the files the writer uploads appear on this machine: the SFTP folder, mounted
+    /// (sshfs, a shared volume). Ferry's mock Gigya writes here when its settings map the SFTP
+    /// host to this directory (`sftp_servers`).
+    pub landing_dir: PathBuf,
+}
+
+/// IdentitySync's `datasource.write.sftp`: the SFTP server Gigya uploads the export to
+/// (parameters as SAP's own dataflows write them; gigya.md §8.2). Object-store writers
+/// (`datasource.write.amazon.s3`, `.azure.blob`) would serve as well with the bucket mounted at
+/// the landing directory; the engine writes the SFTP one.
+#[derive(Clone)]
+pub struct SftpWriter {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    /// The folder on the server (`remotePath`).
+    pub remote_path: String,
+}
+
+impl SftpWriter {
+    /// The writer step's `params`. `temporaryUploadExtension` keeps a file under a temporary
+    /// name until it is complete, so a half-uploaded file is never taken for the export.
+    fn params(&self) -> Value {
+        json!({
+            "host": self.host,
+            "port": self.port,
+            "username": self.username,
+            "password": self.password,
+            "remotePath": self.remote_path,
+            "temporaryUploadExtension": true,
+        })
+    }
+}
+
+impl std::fmt::Debug for SftpWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SftpWriter")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &"[masked]")
+            .field("remote_path", &self.remote_path)
+            .finish()
+    }
 }
 
 /// Everything `ferry migrate gigya` needs.
@@ -46,8 +98,6 @@ pub struct GigyaMigration {
     pub report_dir: Option<PathBuf>,
     /// Continue the interrupted run journaled in `report_dir`.
     pub resume: bool,
-    /// Where a downloaded export is kept.
-    pub work_dir: PathBuf,
     pub retry: RetryPolicy,
     /// Timeout of one HTTP request.
     pub request_timeout: Duration,
@@ -68,7 +118,6 @@ impl GigyaMigration {
             },
             report_dir: None,
             resume: false,
-            work_dir: std::env::temp_dir(),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(60),
             export_timeout: Duration::from_secs(3600),
@@ -81,11 +130,17 @@ impl GigyaMigration {
     fn fingerprint(&self) -> String {
         let source = match &self.source {
             ExportSource::Search { query } => format!("search {:?}", query.search_query()),
-            ExportSource::IdentitySync { query, writer } => {
+            ExportSource::IdentitySync(export) => {
+                let sftp = &export.sftp;
                 format!(
-                    "identitysync select={:?} where={:?} writer={writer}",
-                    query.select(),
-                    query.condition()
+                    "identitysync select={:?} where={:?} sftp={}@{}:{}{} landing={}",
+                    export.query.select(),
+                    export.query.condition(),
+                    sftp.username,
+                    sftp.host,
+                    sftp.port,
+                    sftp.remote_path,
+                    export.landing_dir.display()
                 )
             }
             ExportSource::File(path) => format!("file {}", path.display()),
@@ -102,8 +157,9 @@ impl GigyaMigration {
 /// Exports the Gigya accounts, transforms them, and imports them into Auth0.
 ///
 /// With a report directory the run is journaled: the export is written to `export.ndjson`
-/// there (or the IdentitySync file is kept) before anything is imported, and a killed run
-/// continues with [`GigyaMigration::resume`] without importing anyone twice.
+/// there (or the IdentitySync files in the landing directory are noted) before anything is
+/// imported, and a killed run continues with [`GigyaMigration::resume`] without importing
+/// anyone twice.
 pub async fn migrate_gigya(migration: &GigyaMigration, progress: &dyn Progress) -> Result<Summary, EngineError> {
     let http = super::http_client(migration.request_timeout)?;
     let auth0 = ManagementClient::new(migration.auth0.clone(), http.clone(), migration.retry.clone());
@@ -141,29 +197,30 @@ impl GigyaFeed<'_> {
         &self,
         state: &mut StateFile,
         progress: &dyn Progress,
-    ) -> Result<PathBuf, EngineError> {
+    ) -> Result<Vec<PathBuf>, EngineError> {
         if let ExportSource::File(path) = &self.migration.source {
-            return Ok(path.clone());
+            return Ok(vec![path.clone()]);
         }
-        if let Some(path) = state.state.export_file.clone().filter(|p| p.is_file()) {
+        let journaled = &state.state.export_files;
+        if !journaled.is_empty() && journaled.iter().all(|p| p.is_file()) {
             progress.stage("continuing from the export of the interrupted run");
-            return Ok(path);
+            return Ok(journaled.clone());
         }
-        let path = match &self.migration.source {
+        let paths = match &self.migration.source {
             ExportSource::Search { query } => {
                 progress.stage("exporting with accounts.search");
                 let dir = self.migration.report_dir.clone().unwrap_or_default();
-                search_to_file(self.client, query, &dir).await?
+                vec![search_to_file(self.client, query, &dir).await?]
             }
-            ExportSource::IdentitySync { query, writer } => {
+            ExportSource::IdentitySync(export) => {
                 progress.stage("exporting with IdentitySync");
-                identity_sync(self.client, self.migration, query, writer).await?
+                identity_sync(self.client, self.migration, export).await?
             }
-            ExportSource::File(path) => path.clone(),
+            ExportSource::File(path) => vec![path.clone()],
         };
-        state.state.export_file = Some(path.clone());
+        state.state.export_files = paths.clone();
         state.save()?;
-        Ok(path)
+        Ok(paths)
     }
 
     /// Feeds every record to the importer: from the journaled export when there is one, else
@@ -171,12 +228,12 @@ impl GigyaFeed<'_> {
     pub(super) async fn feed(
         &self,
         importer: &mut Importer<'_>,
-        exported: Option<PathBuf>,
+        exported: Option<Vec<PathBuf>>,
         progress: &dyn Progress,
     ) -> Result<(), EngineError> {
-        let path = match (exported, &self.migration.source) {
-            (Some(path), _) => path,
-            (None, ExportSource::File(path)) => path.clone(),
+        let paths = match (exported, &self.migration.source) {
+            (Some(paths), _) => paths,
+            (None, ExportSource::File(path)) => vec![path.clone()],
             (None, ExportSource::Search { query }) => {
                 progress.stage("exporting with accounts.search");
                 let query = query.search_query();
@@ -192,13 +249,16 @@ impl GigyaFeed<'_> {
                     }
                 }
             }
-            (None, ExportSource::IdentitySync { query, writer }) => {
+            (None, ExportSource::IdentitySync(export)) => {
                 progress.stage("exporting with IdentitySync");
-                identity_sync(self.client, self.migration, query, writer).await?
+                identity_sync(self.client, self.migration, export).await?
             }
         };
         progress.stage("importing the export");
-        feed_file(importer, &path).await
+        for path in &paths {
+            feed_file(importer, path).await?;
+        }
+        Ok(())
     }
 }
 
@@ -274,22 +334,34 @@ async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineE
     }
 }
 
-/// Runs an IdentitySync export and downloads its file.
+/// Runs an IdentitySync export: a dataflow (the account reader with the query's `select`,
+/// `where` and `batchSize`, a JSON file, the SFTP writer) created and scheduled once, the job
+/// followed to its end, then the files it wrote read from the landing directory, where the SFTP
+/// folder is mounted. Their names start with a prefix of this run's own, so that no other file
+/// is taken for the export.
 async fn identity_sync(
     gigya: &GigyaClient,
     migration: &GigyaMigration,
-    query: &ExportQuery,
-    writer: &str,
-) -> Result<PathBuf, EngineError> {
-    let file_prefix = "ferry_export";
-    let reader_params = query.reader_params()?;
+    export: &IdentitySyncExport,
+) -> Result<Vec<PathBuf>, EngineError> {
+    let landing = &export.landing_dir;
+    if !landing.is_dir() {
+        return Err(EngineError::Config(format!(
+            "the landing directory {} does not exist: mount the SFTP folder {} of {} there",
+            landing.display(),
+            export.sftp.remote_path,
+            export.sftp.host
+        )));
+    }
+    let reader_params = export.query.reader_params()?;
+    let prefix = run_prefix();
     let dataflow = json!({
         "name": "Ferry export for Auth0",
-        "description": "account > json > write",
+        "description": "account > json > sftp",
         "steps": [
             { "id": "account", "type": "datasource.read.gigya.account", "params": reader_params, "next": ["json"] },
-            { "id": "json", "type": "file.format.json", "params": { "fileName": format!("{file_prefix}_${{now}}.json") }, "next": ["write"] },
-            { "id": "write", "type": writer, "params": {} },
+            { "id": "json", "type": "file.format.json", "params": { "fileName": format!("{prefix}${{now}}.json") }, "next": ["sftp"] },
+            { "id": "sftp", "type": "datasource.write.sftp", "params": export.sftp.params() },
         ],
     });
     let dataflow_id = gigya.create_dataflow(&dataflow).await?;
@@ -297,73 +369,90 @@ async fn identity_sync(
     gigya
         .wait_for_job(&dataflow_id, Duration::from_millis(200), migration.export_timeout)
         .await?;
-    let Some(base) = gigya.base_url() else {
-        return Err(EngineError::Config(format!(
-            "the IdentitySync job wrote its file with {writer}; fetch it from there and migrate from the file (--export-file)"
-        )));
-    };
-    // The mock-only writer's files are listed at /__ferry/files.
-    let list: Value = gigya
-        .http()
-        .get(format!("{base}/__ferry/files"))
-        .send()
-        .await
-        .map_err(|e| EngineError::Transport {
-            service: "Gigya",
-            message: e.to_string(),
-        })?
-        .json()
-        .await
-        .map_err(|e| EngineError::Transport {
-            service: "Gigya",
-            message: e.to_string(),
-        })?;
-    let names: Vec<String> = list
-        .as_array()
-        .or_else(|| list.get("files").and_then(Value::as_array))
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|f| {
-                    f.as_str()
-                        .map(str::to_owned)
-                        .or_else(|| f.get("name").and_then(Value::as_str).map(str::to_owned))
-                })
-                .filter(|n| n.starts_with(file_prefix))
-                .collect()
-        })
-        .unwrap_or_default();
-    let Some(name) = names.last() else {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(landing).map_err(EngineError::io(landing))? {
+        let entry = entry.map_err(EngineError::io(landing))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".json") && entry.path().is_file() {
+            files.push(entry.path());
+        }
+    }
+    if files.is_empty() {
         return Err(EngineError::Export {
-            path: PathBuf::from(file_prefix),
-            reason: "the IdentitySync job produced no file".into(),
-        });
-    };
-    std::fs::create_dir_all(&migration.work_dir).map_err(EngineError::io(&migration.work_dir))?;
-    let path = migration.work_dir.join(name);
-    let mut response = gigya
-        .http()
-        .get(format!("{base}/__ferry/files/{name}"))
-        .send()
-        .await
-        .map_err(|e| EngineError::Transport {
-            service: "Gigya",
-            message: e.to_string(),
-        })?;
-    if !response.status().is_success() {
-        return Err(EngineError::Service {
-            service: "Gigya",
-            status: response.status().as_u16(),
-            message: format!("downloading {name}"),
+            path: landing.clone(),
+            reason: format!(
+                "the IdentitySync job succeeded but no {prefix}*.json is here: is {} of {} mounted at this directory?",
+                export.sftp.remote_path, export.sftp.host
+            ),
         });
     }
-    // Streamed to disk: the export is never held in memory.
-    let mut file = std::fs::File::create(&path).map_err(EngineError::io(&path))?;
-    while let Some(chunk) = response.chunk().await.map_err(|e| EngineError::Transport {
-        service: "Gigya",
-        message: e.to_string(),
-    })? {
-        std::io::Write::write_all(&mut file, &chunk).map_err(EngineError::io(&path))?;
+    files.sort();
+    Ok(files)
+}
+
+/// A file-name prefix no other run uses: `ferry_export_<UTC time>_<process>_<n>_`.
+fn run_prefix() -> String {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!(
+        "ferry_export_{}_{}_{}_",
+        chrono::Utc::now().format("%Y%m%d%H%M%S%3f"),
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sftp_password_stays_out_of_debug_output_and_the_fingerprint() {
+        let sftp = SftpWriter {
+            host: "sftp.example.com".into(),
+            port: 22,
+            username: "ferry".into(),
+            password: "sftp-hunter2".into(),
+            remote_path: "/exports".into(),
+        };
+        assert_eq!(sftp.params()["password"], "sftp-hunter2", "Gigya's writer needs it");
+        assert_eq!(sftp.params()["temporaryUploadExtension"], true);
+        let export = IdentitySyncExport {
+            query: ExportQuery::all(),
+            sftp,
+            landing_dir: PathBuf::from("/mnt/exports"),
+        };
+        assert!(!format!("{export:?}").contains("hunter2"));
+        let migration = GigyaMigration::new(
+            GigyaConfig {
+                base_url: None,
+                data_center: "us1.gigya.com".into(),
+                api_key: "3_key".into(),
+                user_key: None,
+                secret: "c2VjcmV0".into(),
+            },
+            Auth0Config {
+                base_url: "https://tenant.auth0.com".into(),
+                client_id: "id".into(),
+                client_secret: "secret".into(),
+                audience: None,
+            },
+            ExportSource::IdentitySync(export),
+            "users",
+        );
+        let fingerprint = migration.fingerprint();
+        assert!(
+            fingerprint.contains("ferry@sftp.example.com:22/exports"),
+            "{fingerprint}"
+        );
+        assert!(!fingerprint.contains("hunter2"), "{fingerprint}");
+        assert!(!format!("{migration:?}").contains("hunter2"));
     }
-    Ok(path)
+
+    #[test]
+    fn every_run_has_its_own_file_prefix() {
+        let (a, b) = (run_prefix(), run_prefix());
+        assert_ne!(a, b);
+        assert!(a.starts_with("ferry_export_") && a.ends_with('_'), "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{a}");
+    }
 }

@@ -1,14 +1,32 @@
-//! The migration engine: performs migrations over HTTP, against the real services or against
-//! Ferry's mocks alike — it knows nothing of the mocks.
+//! The migration engine: the code that would do the real migration if pointed at real
+//! services. It speaks only the services' public APIs — Auth0's Management API, Gigya's REST API
+//! and IdentitySync, files where a provider's export puts them — so it runs the same against
+//! the real services and against Ferry's mocks, and depends on nothing of the mocks (no `mocks`
+//! crate, no `/__ferry/` admin route). What it does:
 //!
-//! - [`auth0`]: the Management API client (token, connections, import jobs).
-//! - [`gigya`]: the Gigya client (signed requests, `accounts.search`, IdentitySync).
-//! - [`transform`](mod@transform): a Gigya account to an Auth0 import user, hash mapping included.
-//! - [`import`](mod@import): the import pipeline (schema check, files under 500 KB, jobs within the
-//!   concurrency limit, following them, accounting for every user).
+//! - `ferry migrate gigya` ([`migrate_gigya`]): Gigya's accounts exported with `accounts.search`
+//!   (every page, with a cursor) or an IdentitySync dataflow whose SFTP writer uploads the file
+//!   to a folder the caller has mounted ([`IdentitySyncExport::landing_dir`]), or read from a
+//!   file; each account transformed, password hash mapped; all imported.
+//! - `ferry migrate stormpath` and `ferry import` ([`import()`] with an [`ImportSource`]): a
+//!   Stormpath console export or an Auth0 import file, imported.
+//! - `ferry deploy` ([`deploy`]): a custom database connection created or updated.
+//!
+//! Every import goes through one run (`run.rs`): the report and run state opened or resumed, the
+//! records fed to the [`import`](mod@import) pipeline (schema check, files packed to the size
+//! limit, jobs within the concurrency limit, followed to their end, every user accounted for),
+//! the report written. Modules:
+//!
+//! - [`auth0`]: the Management API client (token, connections, import jobs, users).
+//! - [`gigya`]: the Gigya client (signed requests, `accounts.search`, IdentitySync);
+//!   [`query`]: the export query, parsed once for both export routes.
+//! - [`transform`](mod@transform): a Gigya account to an Auth0 import user, hash mapping
+//!   included; [`stormpath`]: the same for a Stormpath export.
+//! - [`import`](mod@import): the import pipeline, over [`import::ImportTarget`] (the tenant).
 //! - [`export`]: reading export and import files record by record.
 //! - [`report`]: the migration report; [`state`]: the run journal that `--resume` continues
-//!   from; [`progress`]: progress output; `retry`: back-off.
+//!   from; [`progress`]: progress output; [`RetryPolicy`]: the one retry policy every call
+//!   to a service goes through.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ferry::engine::EngineError> {
@@ -43,7 +61,7 @@ pub mod transform;
 use std::time::Duration;
 
 pub use self::error::EngineError;
-pub use self::gigya_migration::{ExportSource, GigyaMigration, migrate_gigya};
+pub use self::gigya_migration::{ExportSource, GigyaMigration, IdentitySyncExport, SftpWriter, migrate_gigya};
 pub use self::query::ExportQuery;
 pub use self::retry::RetryPolicy;
 pub use self::run::{ImportSource, RunOptions, import};

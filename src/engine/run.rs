@@ -144,7 +144,7 @@ mod tests {
     fn the_run_state_is_written_and_read_back() {
         let scratch = Scratch::new("state");
         let mut state = StateFile::create(&scratch.0, "the settings".into()).expect("created");
-        state.state.export_file = Some(scratch.0.join("export.ndjson"));
+        state.state.export_files = vec![scratch.0.join("export.ndjson")];
         state.state.segments.insert(
             1,
             Segment {
@@ -177,7 +177,7 @@ mod tests {
 
         let read = StateFile::open(&scratch.0, "the settings").expect("read back");
         assert_eq!(read.state.segments, written.segments);
-        assert_eq!(read.state.export_file, written.export_file);
+        assert_eq!(read.state.export_files, written.export_files);
         assert_eq!(read.state.report_offset, 345);
         assert_eq!(read.state.summary.totals, written.summary.totals);
         // What is on disk says what each segment is.

@@ -1263,22 +1263,48 @@ async fn play_inner(mocks: &Mocks, step: &Step) -> Result<StepReport, String> {
                 Some(text) => engine::ExportQuery::parse(text).map_err(|e| e.to_string())?,
                 None => engine::ExportQuery::all(),
             };
+            // IdentitySync's SFTP writer uploads to a directory of this step, the mock's stand-in
+            // for the SFTP server (its settings map the host there); the engine reads it as the
+            // mounted SFTP folder. Removed after the step.
+            let landing_dir = scratch_dir("gigya-landing");
             let source = match step.via {
                 GigyaVia::Search => engine::ExportSource::Search { query },
-                GigyaVia::IdentitySync => engine::ExportSource::IdentitySync {
-                    query,
-                    writer: "datasource.write.ferry".into(),
-                },
+                GigyaVia::IdentitySync => {
+                    const SFTP_HOST: &str = "sftp.gigya-export.invalid";
+                    std::fs::create_dir_all(&landing_dir).map_err(|e| e.to_string())?;
+                    let (gigya_mock, _) = mocks.gigya.as_ref().ok_or("the scenario does not run the gigya mock")?;
+                    let sftp = mocks::gigya::SettingsSeed {
+                        sftp_servers: Some([(SFTP_HOST.to_owned(), landing_dir.clone())].into()),
+                        ..mocks::gigya::SettingsSeed::default()
+                    };
+                    gigya_mock
+                        .seed(mocks::gigya::GigyaSeed {
+                            settings: Some(sftp),
+                            accounts: vec![],
+                        })
+                        .map_err(|e| format!("gigya seed: {e}"))?;
+                    engine::ExportSource::IdentitySync(engine::IdentitySyncExport {
+                        query,
+                        sftp: engine::SftpWriter {
+                            host: SFTP_HOST.into(),
+                            port: 22,
+                            username: "ferry".into(),
+                            password: "ferry-mock-sftp".into(),
+                            remote_path: "/".into(),
+                        },
+                        landing_dir: landing_dir.clone(),
+                    })
+                }
             };
             let report_dir = scratch_dir("gigya");
             let mut migration = engine::GigyaMigration::new(gigya, mocks.engine_auth0()?, source, &connection);
             migration.import = mocks.import_options(&connection, step.upsert, step.file_bytes);
             migration.report_dir = Some(report_dir.clone());
-            migration.work_dir = report_dir.join("export");
             migration.retry = fast_retry();
             migration.request_timeout = Duration::from_secs(30);
             migration.export_timeout = Duration::from_secs(60);
             let result = engine::migrate_gigya(&migration, &engine::progress::Silent).await;
+            let _ = std::fs::remove_dir_all(&landing_dir);
             Ok(run_step(&summary, result, &report_dir, &step.expect))
         }
         Step::MigrateStormpath(step) => {
