@@ -229,9 +229,10 @@ fn outcome(served: &Served, report: &Path) -> Outcome {
     }
 }
 
-/// The outcome of a run that nothing interrupted.
-async fn baseline() -> Outcome {
-    let scratch = Scratch::new("baseline");
+/// The outcome of a run that nothing interrupted (in a scratch directory of its own: tests run
+/// at the same time).
+async fn baseline(name: &str) -> Outcome {
+    let scratch = Scratch::new(name);
     let served = world(&scratch, "100ms").await;
     let report = scratch.0.join("report");
     finish(migrate(&served, &report, false))
@@ -291,7 +292,7 @@ async fn interrupted(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
-    let expected = baseline().await;
+    let expected = baseline("baseline").await;
 
     // During the export: pages written, nothing imported yet.
     let during_export = interrupted(
@@ -424,7 +425,7 @@ async fn resume_is_refused_with_other_settings_or_without_a_run() {
 /// killed after the export, the run resumes from the same file and ends like a search run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_identity_sync_export_is_read_from_the_landing_directory_and_survives_a_kill() {
-    let expected = baseline().await;
+    let expected = baseline("identity-sync-baseline").await;
     let scratch = Scratch::new("identity-sync");
     let served = world(&scratch, "300ms").await;
     let report = scratch.0.join("report");
