@@ -12,12 +12,13 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
-use import_schema::{MAX_FILE_BYTES, Rules, validate_user};
+use import_schema::{Rules, validate_user};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::EngineError;
 use crate::engine::export::records;
+use crate::engine::import::{FileSize, too_large};
 use crate::engine::transform::{HashMapping, transform};
 
 /// What the file is.
@@ -52,6 +53,8 @@ pub struct CheckReport {
     pub needs_reset: BTreeMap<String, u64>,
     /// Import jobs the importable users need at the file limit.
     pub jobs: u64,
+    /// The file size limit the jobs were counted at.
+    pub file_bytes: usize,
     /// Bytes of the import files.
     pub bytes: u64,
     /// The first few problems, with the record number, to look at.
@@ -62,7 +65,10 @@ const EXAMPLES: usize = 10;
 
 /// Checks a file.
 pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) -> Result<CheckReport, EngineError> {
-    let mut report = CheckReport::default();
+    let mut report = CheckReport {
+        file_bytes: max_file_bytes,
+        ..CheckReport::default()
+    };
     let hasher = std::hash::RandomState::new();
     let fingerprint = |text: &str| {
         let mut h = hasher.build_hasher();
@@ -71,7 +77,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
     };
     let mut emails = HashSet::new();
     let mut ids = HashSet::new();
-    let mut batch_bytes = 2usize;
+    let mut file = FileSize::EMPTY;
     for (number, record) in records(path)?.enumerate() {
         let record = record?;
         let number = number + 1;
@@ -110,7 +116,16 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
                 }
             },
         };
-        let issues = validate_user(&user, rules);
+        let user_bytes = serde_json::to_vec(&user).map(|v| v.len()).unwrap_or(0);
+        let mut issues = validate_user(&user, rules);
+        if let Some(reason) = too_large(user_bytes, max_file_bytes) {
+            let (code, message) = reason.split_once(": ").unwrap_or(("TOO_LARGE", &reason));
+            issues.push(import_schema::Issue {
+                code: code.to_owned(),
+                message: message.to_owned(),
+                path: String::new(),
+            });
+        }
         if !issues.is_empty() {
             report.failing_users += 1;
             for issue in &issues {
@@ -146,17 +161,17 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
             HashMapping::NeedsReset { reason } => *report.needs_reset.entry(reason).or_default() += 1,
             HashMapping::None => *report.needs_reset.entry("no password hash".into()).or_default() += 1,
         }
-        let size = serde_json::to_vec(&user).map(|v| v.len()).unwrap_or(0) + 1;
-        if batch_bytes + size > max_file_bytes && batch_bytes > 2 {
+        // Packed as the importer packs its files.
+        if file.with(user_bytes).bytes() > max_file_bytes && file.users() > 0 {
             report.jobs += 1;
-            report.bytes += batch_bytes as u64;
-            batch_bytes = 2;
+            report.bytes += file.bytes() as u64;
+            file = FileSize::EMPTY;
         }
-        batch_bytes += size;
+        file = file.with(user_bytes);
     }
-    if batch_bytes > 2 {
+    if file.users() > 0 {
         report.jobs += 1;
-        report.bytes += batch_bytes as u64;
+        report.bytes += file.bytes() as u64;
     }
     Ok(report)
 }
@@ -197,7 +212,7 @@ impl CheckReport {
         let _ = writeln!(
             out,
             "{} import jobs of at most {} bytes ({} bytes in all)",
-            self.jobs, MAX_FILE_BYTES, self.bytes
+            self.jobs, self.file_bytes, self.bytes
         );
         if !self.examples.is_empty() {
             let _ = writeln!(out, "first problems:");
@@ -227,7 +242,7 @@ mod tests {
             r#"[{"email":"a@b.co","password_hash":"$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"},
                {"email":"A@b.co"}, {"email":"bad@"}, {"email":"c@d.co","custom_password_hash":{"algorithm":"md5","hash":{"value":"x","encoding":"hex"}}}]"#,
         );
-        let report = check(&path, FileKind::Auth0, &Rules::default(), MAX_FILE_BYTES).expect("readable");
+        let report = check(&path, FileKind::Auth0, &Rules::default(), import_schema::MAX_FILE_BYTES).expect("readable");
         assert_eq!(
             (report.records, report.would_import, report.duplicate_emails),
             (4, 2, 1)
@@ -246,11 +261,41 @@ mod tests {
                {"UID":"2","isRegistered":false},
                {"UID":"3","profile":{"email":"c@d.co"},"password":{"hash":"x","hashSettings":{"algorithm":"md5_crypt"}}}]"#,
         );
-        let report = check(&path, FileKind::Gigya, &Rules::default(), 200).expect("readable");
+        let report = check(&path, FileKind::Gigya, &Rules::default(), 300).expect("readable");
         assert_eq!(report.would_import, 2);
         assert_eq!(report.skipped.values().sum::<u64>(), 1);
         assert_eq!(report.hashes_carried.get("pbkdf2"), Some(&1));
         assert_eq!(report.needs_reset.len(), 1);
-        assert_eq!(report.jobs, 2, "a 200-byte limit splits two users into two jobs");
+        assert_eq!(report.jobs, 2, "a 300-byte limit holds each user alone, not both");
+        // At 250 bytes the pbkdf2 user does not fit alone: it would fail, as the importer fails it.
+        let report = check(&path, FileKind::Gigya, &Rules::default(), 250).expect("readable");
+        assert_eq!((report.would_import, report.failing_users, report.jobs), (1, 1, 1));
+        assert_eq!(report.would_fail.get("TOO_LARGE"), Some(&1));
+    }
+
+    #[test]
+    fn jobs_are_counted_as_the_importer_packs_them() {
+        // Three users of the same size: a limit of exactly two of them in one file keeps them
+        // together; one byte less splits them. A user over the limit alone would fail.
+        let user = |n: u32| format!(r#"{{"email":"user{n}@example.com","email_verified":true}}"#);
+        let lines: Vec<String> = (1..=3).map(user).collect();
+        let path = file(&lines.join("\n"));
+        let one = lines[0].len();
+        let two_in_a_file = 2 + one + 1 + one;
+        let report = check(&path, FileKind::Auth0, &Rules::default(), two_in_a_file.max(1024)).expect("readable");
+        assert_eq!(report.jobs, 1, "everything fits under 1 KB");
+        let limit = 2 + one; // exactly one user per file
+        let report = check(&path, FileKind::Auth0, &Rules::default(), limit).expect("readable");
+        assert_eq!((report.jobs, report.bytes), (3, 3 * limit as u64));
+        let report = check(&path, FileKind::Auth0, &Rules::default(), limit - 1).expect("readable");
+        assert_eq!((report.would_import, report.failing_users, report.jobs), (0, 3, 0));
+        assert_eq!(report.would_fail.get("TOO_LARGE"), Some(&3));
+        let report = check(&path, FileKind::Auth0, &Rules::default(), two_in_a_file).expect("readable");
+        assert_eq!((report.jobs, report.bytes), (2, (two_in_a_file + limit) as u64));
+        assert!(
+            report
+                .render()
+                .contains(&format!("2 import jobs of at most {two_in_a_file} bytes"))
+        );
     }
 }

@@ -264,6 +264,8 @@ enum GenerateKind {
     Okta,
 }
 
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Migrate {
     /// Gigya → Auth0 bulk: export (IdentitySync or accounts.search), transform with password
@@ -275,15 +277,35 @@ enum Migrate {
         /// How to export: identity-sync, search, or file (with --export-file).
         #[arg(long, value_enum, default_value = "search")]
         via: Via,
-        /// accounts.search query, or the IdentitySync reader's `where` condition.
+        /// Which accounts: a whole query (SELECT ... FROM accounts [WHERE ...] [ORDER BY ...]
+        /// [LIMIT n]) or a bare condition (`isRegistered = true`), the `where` of the
+        /// IdentitySync reader. LIMIT is the page size: every matching account is exported. A
+        /// query that cannot be read is refused before anything is exported.
         #[arg(long, default_value = "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000")]
-        query: String,
+        query: ferry::engine::ExportQuery,
         /// An export file already on disk (JSON array or NDJSON) for --via file.
         #[arg(long, value_name = "FILE")]
         export_file: Option<PathBuf>,
-        /// IdentitySync writer component (the mock offers datasource.write.ferry).
-        #[arg(long, default_value = "datasource.write.ferry")]
-        writer: String,
+        /// With --via identity-sync: where the files IdentitySync's SFTP writer uploads appear on
+        /// this machine. With a real site, mount the SFTP folder (--sftp-remote-path on
+        /// --sftp-host) here, with sshfs or a shared volume; Ferry's mock Gigya writes here when
+        /// its seed maps the SFTP host to this directory (gigya settings.sftp_servers).
+        #[arg(long, value_name = "DIR")]
+        landing_dir: Option<PathBuf>,
+        /// With --via identity-sync: the SFTP server Gigya uploads the export to (its
+        /// datasource.write.sftp writer).
+        #[arg(long, env = "FERRY_SFTP_HOST")]
+        sftp_host: Option<String>,
+        #[arg(long, env = "FERRY_SFTP_PORT", default_value_t = 22)]
+        sftp_port: u16,
+        #[arg(long, env = "FERRY_SFTP_USERNAME")]
+        sftp_username: Option<String>,
+        /// The SFTP password Gigya logs in with (prefer the environment variable).
+        #[arg(long, env = "FERRY_SFTP_PASSWORD", hide_env_values = true)]
+        sftp_password: Option<String>,
+        /// The folder on the SFTP server the export is uploaded to (mounted at --landing-dir).
+        #[arg(long, default_value = "/")]
+        sftp_remote_path: String,
         /// Update existing users (matched on email) instead of failing them.
         #[arg(long)]
         upsert: bool,
@@ -408,6 +430,28 @@ impl RunArgs {
             retry: ferry::engine::RetryPolicy::default(),
         }
     }
+}
+
+/// `ferry import` and `ferry migrate stormpath`: the engine's one import run, with progress.
+async fn import(
+    auth0: &Auth0Args,
+    source: &ferry::engine::ImportSource,
+    connection: &str,
+    upsert: bool,
+    run: &RunArgs,
+    command: &'static str,
+) -> anyhow::Result<ExitCode> {
+    let progress = ferry::engine::progress::Console::new();
+    let summary = ferry::engine::import(
+        &auth0.config(),
+        source,
+        run.import_options(connection, upsert),
+        &run.run_options(),
+        &progress,
+    )
+    .await;
+    progress.finish();
+    Ok(finish_run(&summary.context(command)?))
 }
 
 /// Prints a run's totals; exit code 1 when any user failed, 0 when every user is in.
@@ -596,24 +640,20 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             auth0,
             run,
         } => {
-            let progress = ferry::engine::progress::Console::new();
-            let summary = ferry::engine::import(
-                &auth0.config(),
-                &file,
-                run.import_options(&connection, upsert),
-                &run.run_options(),
-                &progress,
-            )
-            .await;
-            progress.finish();
-            Ok(finish_run(&summary.context("ferry import")?))
+            let source = ferry::engine::ImportSource::Auth0File(file);
+            import(&auth0, &source, &connection, upsert, &run, "ferry import").await
         }
         Command::Migrate(Migrate::Gigya {
             connection,
             via,
             query,
             export_file,
-            writer,
+            landing_dir,
+            sftp_host,
+            sftp_port,
+            sftp_username,
+            sftp_password,
+            sftp_remote_path,
             upsert,
             gigya_url,
             data_center,
@@ -625,13 +665,22 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }) => {
             let source = match via {
                 Via::Search => ferry::engine::ExportSource::Search { query },
-                Via::IdentitySync => ferry::engine::ExportSource::IdentitySync {
-                    select: "*".into(),
-                    condition: query
-                        .split_once(" WHERE ")
-                        .map(|(_, w)| w.split(" LIMIT ").next().unwrap_or(w).to_owned()),
-                    writer,
-                },
+                Via::IdentitySync => {
+                    let needs = |flag: &str| anyhow::anyhow!("--via identity-sync needs {flag}");
+                    ferry::engine::ExportSource::IdentitySync(ferry::engine::IdentitySyncExport {
+                        query,
+                        sftp: ferry::engine::SftpWriter {
+                            host: sftp_host
+                                .ok_or_else(|| needs("--sftp-host (the server Gigya uploads the export to)"))?,
+                            port: sftp_port,
+                            username: sftp_username.ok_or_else(|| needs("--sftp-username"))?,
+                            password: sftp_password.ok_or_else(|| needs("--sftp-password (or FERRY_SFTP_PASSWORD)"))?,
+                            remote_path: sftp_remote_path,
+                        },
+                        landing_dir: landing_dir
+                            .ok_or_else(|| needs("--landing-dir (where the SFTP folder is mounted on this machine)"))?,
+                    })
+                }
                 Via::File => ferry::engine::ExportSource::File(
                     export_file.ok_or_else(|| anyhow::anyhow!("--via file needs --export-file"))?,
                 ),
@@ -647,7 +696,6 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             migration.import = run.import_options(&connection, upsert);
             migration.report_dir = Some(run.report.clone());
             migration.resume = run.resume;
-            migration.work_dir = run.report.join("export");
             let progress = ferry::engine::progress::Console::new();
             let summary = ferry::engine::migrate_gigya(&migration, &progress).await;
             progress.finish();
@@ -660,17 +708,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             auth0,
             run,
         }) => {
-            let progress = ferry::engine::progress::Console::new();
-            let summary = ferry::engine::migrate_stormpath(
-                &auth0.config(),
-                &export_dir,
-                run.import_options(&connection, upsert),
-                &run.run_options(),
-                &progress,
-            )
-            .await;
-            progress.finish();
-            Ok(finish_run(&summary.context("ferry migrate stormpath")?))
+            let source = ferry::engine::ImportSource::StormpathExport(export_dir);
+            import(&auth0, &source, &connection, upsert, &run, "ferry migrate stormpath").await
         }
         Command::Serve {
             seed,
@@ -934,4 +973,78 @@ async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ferry migrate gigya` with these extra arguments, against nothing that listens.
+    fn migrate_gigya(extra: &[&str]) -> Result<Cli, clap::Error> {
+        let mut args = vec![
+            "ferry",
+            "migrate",
+            "gigya",
+            "--connection",
+            "users",
+            "--api-key",
+            "3_key",
+            "--secret",
+            "c2VjcmV0",
+            "--auth0-url",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "secret",
+        ];
+        args.extend_from_slice(extra);
+        Cli::try_parse_from(args)
+    }
+
+    #[test]
+    fn a_query_that_cannot_be_read_is_refused_before_anything_runs() {
+        for garbage in [
+            "isRegistered = true garbage",
+            "SELECT FROM accounts",
+            "",
+            "drop table accounts",
+        ] {
+            let error = migrate_gigya(&["--query", garbage]).expect_err("refused").to_string();
+            assert!(error.contains("cannot be used"), "{garbage:?}: {error}");
+        }
+        for fine in [
+            "isRegistered = true",
+            "where isRegistered = true",
+            "SELECT * FROM accounts WHERE isRegistered = true LIMIT 1000",
+        ] {
+            let Ok(Cli {
+                command: Command::Migrate(Migrate::Gigya { query, .. }),
+            }) = migrate_gigya(&["--query", fine])
+            else {
+                panic!("{fine:?} is a query");
+            };
+            assert_eq!(query.condition(), Some("isRegistered = true"), "{fine:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn identity_sync_says_what_it_needs_before_calling_anyone() {
+        let cli = migrate_gigya(&["--via", "identity-sync", "--sftp-host", "sftp.example.com"]).expect("parses");
+        let error = dispatch(cli.command).await.expect_err("incomplete").to_string();
+        assert!(error.contains("--sftp-username"), "{error}");
+        let cli = migrate_gigya(&[
+            "--via",
+            "identity-sync",
+            "--sftp-host",
+            "sftp.example.com",
+            "--sftp-username",
+            "u",
+            "--sftp-password",
+            "p",
+        ])
+        .expect("parses");
+        let error = dispatch(cli.command).await.expect_err("incomplete").to_string();
+        assert!(error.contains("--landing-dir"), "{error}");
+    }
 }

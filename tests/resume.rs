@@ -20,6 +20,7 @@ use mocks::kit::fault::{Fault, FaultRule};
 use serde_json::{Value, json};
 
 const ACCOUNTS: usize = 1200;
+const SFTP_HOST: &str = "sftp.gigya-export.invalid";
 
 /// A scratch directory removed at the end.
 struct Scratch(PathBuf);
@@ -50,8 +51,14 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
         .expect("the Gigya data file"),
     )
     .expect("JSON");
+    let mut gigya = accounts;
+    // IdentitySync's SFTP writer uploads to the scratch's landing directory (the mock's
+    // stand-in for the SFTP server the engine has mounted there).
+    let landing = scratch.0.join("landing");
+    std::fs::create_dir_all(&landing).expect("landing directory");
+    gigya["settings"] = json!({ "sftp_servers": { SFTP_HOST: landing } });
     let seed = json!({
-        "gigya": accounts,
+        "gigya": gigya,
         "auth0": {
             "settings": { "import_job_min_duration": job_time },
             "connections": [{ "name": "gigya-users" }],
@@ -89,6 +96,50 @@ fn migrate_with(served: &Served, report: &Path, resume: bool, file_bytes: &str) 
         .arg("--report")
         .arg(report)
         // Secrets through the environment, as the README recommends.
+        .env("FERRY_GIGYA_SECRET", &gigya["secret"])
+        .env("FERRY_AUTH0_CLIENT_SECRET", client_secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if resume {
+        command.arg("--resume");
+    }
+    command
+}
+
+/// `ferry migrate gigya --via identity-sync` against the mocks, the export landing in the
+/// scratch's `landing` directory.
+fn migrate_identity_sync(served: &Served, scratch: &Scratch, report: &Path, resume: bool) -> Command {
+    let gigya: BTreeMap<String, String> = served.gigya.variables().into_iter().collect();
+    let (client_id, client_secret) = served.auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args([
+            "migrate",
+            "gigya",
+            "--connection",
+            "gigya-users",
+            "--via",
+            "identity-sync",
+        ])
+        .args(["--query", "where isRegistered = true or isRegistered = false LIMIT 500"])
+        .args(["--gigya-url", served.base_url("gigya").expect("gigya url")])
+        .args(["--api-key", &gigya["api_key"], "--user-key", &gigya["user_key"]])
+        .args(["--auth0-url", served.base_url("auth0").expect("auth0 url")])
+        .args(["--client-id", &client_id])
+        .args(["--file-bytes", "100000", "--poll", "0.05"])
+        .args([
+            "--sftp-host",
+            SFTP_HOST,
+            "--sftp-username",
+            "ferry",
+            "--sftp-remote-path",
+            "/",
+        ])
+        .arg("--landing-dir")
+        .arg(scratch.0.join("landing"))
+        .arg("--report")
+        .arg(report)
+        .env("FERRY_SFTP_PASSWORD", "sftp-password-of-the-test")
         .env("FERRY_GIGYA_SECRET", &gigya["secret"])
         .env("FERRY_AUTH0_CLIENT_SECRET", client_secret)
         .stdout(Stdio::null())
@@ -178,9 +229,10 @@ fn outcome(served: &Served, report: &Path) -> Outcome {
     }
 }
 
-/// The outcome of a run that nothing interrupted.
-async fn baseline() -> Outcome {
-    let scratch = Scratch::new("baseline");
+/// The outcome of a run that nothing interrupted (in a scratch directory of its own: tests run
+/// at the same time).
+async fn baseline(name: &str) -> Outcome {
+    let scratch = Scratch::new(name);
     let served = world(&scratch, "100ms").await;
     let report = scratch.0.join("report");
     finish(migrate(&served, &report, false))
@@ -240,7 +292,7 @@ async fn interrupted(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
-    let expected = baseline().await;
+    let expected = baseline("baseline").await;
 
     // During the export: pages written, nothing imported yet.
     let during_export = interrupted(
@@ -365,5 +417,46 @@ async fn resume_is_refused_with_other_settings_or_without_a_run() {
         .await
         .expect_err("other settings");
     assert!(refused.contains("other settings"), "{refused}");
+    served.shutdown().await;
+}
+
+/// The IdentitySync route end to end through the command line: the export is uploaded by the
+/// mock's SFTP writer to the landing directory and read from there (no download from the mock);
+/// killed after the export, the run resumes from the same file and ends like a search run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identity_sync_export_is_read_from_the_landing_directory_and_survives_a_kill() {
+    let expected = baseline("identity-sync-baseline").await;
+    let scratch = Scratch::new("identity-sync");
+    let served = world(&scratch, "300ms").await;
+    let report = scratch.0.join("report");
+    let child = migrate_identity_sync(&served, &scratch, &report, false)
+        .spawn()
+        .expect("ferry starts");
+    kill_when(child, &report, "the export", |report| {
+        state(report).is_some_and(|s| s["export_files"].as_array().is_some_and(|f| !f.is_empty()))
+    })
+    .await;
+    let state = state(&report).expect("state");
+    let files = state["export_files"].as_array().expect("export files").clone();
+    assert_eq!(files.len(), 1, "{state:#}");
+    let file = PathBuf::from(files[0].as_str().expect("a path"));
+    assert_eq!(
+        file.parent(),
+        Some(scratch.0.join("landing").as_path()),
+        "read where it landed"
+    );
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    assert!(name.starts_with("ferry_export_") && name.ends_with(".json"), "{name}");
+    finish(migrate_identity_sync(&served, &scratch, &report, true))
+        .await
+        .unwrap_or_else(|e| panic!("the resumed run failed: {e}"));
+    let end = outcome(&served, &report);
+    assert_eq!(end, expected, "the same end as an uninterrupted search run");
+    // The SFTP password went to Gigya's writer, and nowhere else Ferry writes.
+    for written in ["state.json", "users.ndjson", "summary.json"] {
+        let text = std::fs::read_to_string(report.join(written)).expect("report file");
+        assert!(!text.contains("sftp-password-of-the-test"), "{written}");
+    }
+    assert!(!served.gigya.state().to_string().contains("sftp-password-of-the-test"));
     served.shutdown().await;
 }

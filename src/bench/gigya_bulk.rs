@@ -1,7 +1,8 @@
 //! Gigya bulk at scale: a generated population seeded into the mock Gigya, then `ferry migrate
 //! gigya` run as its own process against the mocks — export, transform, validate, import jobs,
 //! report — timed end to end, with the engine's peak memory read from /proc while it runs.
-//! The mocks live in the bench process, so their memory is not the engine's.
+//! The mocks live in the bench process, so their memory is not the engine's. Via IdentitySync,
+//! the export lands in a temporary directory (the mock's SFTP server), removed after the run.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,18 @@ use serde_json::{Value, json};
 use super::{BenchResult, Measure, cpu_seconds, peak_rss, secs};
 use crate::generate::{Population, gigya_account};
 use crate::serve::start;
+
+/// A directory removed when the run ends, however it ends.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The SFTP host the mock Gigya maps to the run's landing directory.
+const SFTP_HOST: &str = "sftp.gigya-export.invalid";
 
 /// Settings of the run.
 #[derive(Clone, Debug)]
@@ -57,6 +70,18 @@ pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
     let temp = std::env::temp_dir().join(format!("ferry-bench-gigya-{}", std::process::id()));
     let report = options.report.clone().unwrap_or_else(|| temp.clone());
     let _ = std::fs::remove_dir_all(&report);
+    // IdentitySync uploads with its SFTP writer; the mock stands in for the SFTP server with a
+    // directory of this run, which the engine reads as the mounted SFTP folder.
+    let landing = Scratch(std::env::temp_dir().join(format!("ferry-bench-gigya-landing-{}", std::process::id())));
+    let landing = &landing.0;
+    let _ = std::fs::remove_dir_all(landing);
+    std::fs::create_dir_all(landing).with_context(|| format!("creating {}", landing.display()))?;
+    served
+        .gigya
+        .seed(serde_json::from_value(
+            json!({ "settings": { "sftp_servers": { SFTP_HOST: landing } } }),
+        )?)
+        .map_err(|e| anyhow::anyhow!("seeding Gigya: {e}"))?;
     let gigya: std::collections::BTreeMap<String, String> = served.gigya.variables().into_iter().collect();
     let (client_id, client_secret) = served
         .auth0
@@ -90,6 +115,10 @@ pub async fn run(options: &Options) -> anyhow::Result<BenchResult> {
         ])
         .arg("--report")
         .arg(&report)
+        .args(["--sftp-host", SFTP_HOST, "--sftp-username", "ferry"])
+        .arg("--landing-dir")
+        .arg(landing)
+        .env("FERRY_SFTP_PASSWORD", "ferry-mock-sftp")
         .env("FERRY_GIGYA_SECRET", &gigya["secret"])
         .env("FERRY_AUTH0_CLIENT_SECRET", client_secret)
         .stdout(std::process::Stdio::null())

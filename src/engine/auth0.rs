@@ -15,6 +15,9 @@ use super::retry::{self, RetryPolicy};
 
 const SERVICE: &str = "Auth0";
 
+/// The wait after a 429 on an import job that names none.
+const BUSY_WAIT: Duration = Duration::from_millis(500);
+
 /// Where and how to reach a tenant's Management API.
 #[derive(Clone)]
 pub struct Auth0Config {
@@ -348,13 +351,12 @@ impl ManagementClient {
                 .multipart(form)
         };
         // Transport errors and 5xx are retried; 429 comes back to decide here.
-        let no_429 = RetryPolicy {
-            attempts: self.retry.attempts,
-            ..self.retry.clone()
-        };
-        let response = retry::send_unless_429(SERVICE, &no_429, make).await?;
+        let response = retry::send_unless_429(SERVICE, &self.retry, make).await?;
         if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let wait = retry::hinted_wait(response.headers()).unwrap_or(Duration::from_millis(500));
+            // The wait Auth0 asks for, capped like every other wait of the policy.
+            let wait = self
+                .retry
+                .wait(1, retry::hinted_wait(response.headers()).or(Some(BUSY_WAIT)));
             return Ok(SubmitOutcome::Busy(wait));
         }
         if !response.status().is_success() {

@@ -28,6 +28,9 @@ pub enum EngineError {
     /// An export or report file could not be read or written.
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    /// The export query cannot be used (refused before anything is exported).
+    #[error(transparent)]
+    Query(#[from] super::query::QueryError),
     /// An export file is not what the engine can read.
     #[error("{}: {reason}", .path.display())]
     Export { path: PathBuf, reason: String },

@@ -4,11 +4,12 @@
 //!
 //! Gigya answers errors with HTTP 200 and an `errorCode` in the body (we send
 //! `httpStatusCodes=false`, as the SDKs do); the retryable ones (server error, search time-out,
-//! rate limit, too many requests for one user) are retried with back-off. A 403002 "request has
+//! rate limit, too many requests for one user) are retried under the engine's one retry policy
+//! (`retry.rs`), as are transport errors and HTTP 5xx/429. A 403002 "request has
 //! expired" means the clocks disagree: like Gigya's Java SDK, the client learns the server's
 //! time from the answer's `Date` header and signs again.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -19,7 +20,7 @@ use serde_json::{Value, json};
 use sha1::Sha1;
 
 use super::error::EngineError;
-use super::retry::RetryPolicy;
+use super::retry::{self, Attempt, RetryPolicy};
 
 const SERVICE: &str = "Gigya";
 
@@ -155,86 +156,118 @@ impl GigyaClient {
         Ok(all)
     }
 
-    /// Calls a method; the body of a successful answer (errorCode 0).
+    /// Calls a method; the body of a successful answer (errorCode 0). Transport errors, HTTP
+    /// 5xx and 429, and the retryable error codes are retried under the shared policy
+    /// (the engine's one retry policy, [`RetryPolicy`]); a 403002 (expired) is signed again once with the server's clock,
+    /// within the same attempt.
     pub async fn call(&self, method: &str, params: &[(&str, String)]) -> Result<Value, EngineError> {
         let url = self.url(method);
-        let mut attempt = 0;
-        let mut resynced = false;
-        loop {
-            attempt += 1;
-            let form = self.signed(&url, params)?;
-            let response = match self.http.post(&url).form(&form).send().await {
-                Ok(r) => r,
-                Err(e) if attempt < self.retry.attempts => {
-                    tokio::time::sleep(self.retry.base_delay * 2u32.pow(attempt.min(10))).await;
-                    let _ = e;
+        let resynced = AtomicBool::new(false);
+        let (url, resynced) = (&url, &resynced);
+        retry::retrying(&self.retry, |_| async move {
+            loop {
+                let form = match self.signed(url, params) {
+                    Ok(form) => form,
+                    Err(e) => return Attempt::Done(Err(e)),
+                };
+                let response = match self.http.post(url).form(&form).send().await {
+                    Ok(response) => response,
+                    Err(e) => {
+                        let again = retry::transient(&e);
+                        let error = EngineError::Transport {
+                            service: SERVICE,
+                            message: e.to_string(),
+                        };
+                        return if again {
+                            Attempt::Again {
+                                last: Err(error),
+                                wait: None,
+                            }
+                        } else {
+                            Attempt::Done(Err(error))
+                        };
+                    }
+                };
+                let server_time = response
+                    .headers()
+                    .get("date")
+                    .and_then(|d| d.to_str().ok())
+                    .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                    .map(|d| d.timestamp());
+                let status = response.status().as_u16();
+                let hint = (status == 429)
+                    .then(|| retry::hinted_wait(response.headers()))
+                    .flatten();
+                let text = match response.text().await {
+                    Ok(text) => text,
+                    Err(e) => {
+                        return Attempt::Again {
+                            last: Err(EngineError::Transport {
+                                service: SERVICE,
+                                message: e.to_string(),
+                            }),
+                            wait: None,
+                        };
+                    }
+                };
+                let body: Value = match serde_json::from_str(&text) {
+                    Ok(body) => body,
+                    Err(_) => {
+                        let error = EngineError::Service {
+                            service: SERVICE,
+                            status,
+                            message: format!("not JSON: {}", text.chars().take(200).collect::<String>()),
+                        };
+                        return if status >= 500 || status == 429 {
+                            Attempt::Again {
+                                last: Err(error),
+                                wait: hint,
+                            }
+                        } else {
+                            Attempt::Done(Err(error))
+                        };
+                    }
+                };
+                let code = body
+                    .get("errorCode")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(if status == 200 { 0 } else { i64::from(status) });
+                if code == 0 {
+                    return Attempt::Done(Ok(body));
+                }
+                if code == 403002
+                    && !resynced.load(Ordering::Relaxed)
+                    && let Some(server) = server_time
+                {
+                    // The signature's timestamp is outside the server's window: adopt its
+                    // clock and sign again.
+                    self.clock_offset
+                        .store(server - chrono::Utc::now().timestamp(), Ordering::Relaxed);
+                    resynced.store(true, Ordering::Relaxed);
                     continue;
                 }
-                Err(e) => {
-                    return Err(EngineError::Transport {
-                        service: SERVICE,
-                        message: e.to_string(),
-                    });
-                }
-            };
-            let server_time = response
-                .headers()
-                .get("date")
-                .and_then(|d| d.to_str().ok())
-                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-                .map(|d| d.timestamp());
-            let status = response.status().as_u16();
-            let text = response.text().await.map_err(|e| EngineError::Transport {
-                service: SERVICE,
-                message: e.to_string(),
-            })?;
-            let body: Value = match serde_json::from_str(&text) {
-                Ok(body) => body,
-                Err(_) if status >= 500 && attempt < self.retry.attempts => {
-                    tokio::time::sleep(self.retry.base_delay * 2u32.pow(attempt.min(10))).await;
-                    continue;
-                }
-                Err(_) => {
-                    return Err(EngineError::Service {
-                        service: SERVICE,
-                        status,
-                        message: format!("not JSON: {}", text.chars().take(200).collect::<String>()),
-                    });
-                }
-            };
-            let code = body
-                .get("errorCode")
-                .and_then(Value::as_i64)
-                .unwrap_or(if status == 200 { 0 } else { i64::from(status) });
-            if code == 0 {
-                return Ok(body);
+                let message = [body.get("errorMessage"), body.get("errorDetails")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                let error = EngineError::Gigya {
+                    method: method.to_owned(),
+                    code,
+                    message,
+                };
+                return if retryable(code) {
+                    Attempt::Again {
+                        last: Err(error),
+                        wait: hint,
+                    }
+                } else {
+                    Attempt::Done(Err(error))
+                };
             }
-            if code == 403002
-                && !resynced
-                && let Some(server) = server_time
-            {
-                // The signature's timestamp is outside the server's window: adopt its clock.
-                self.clock_offset
-                    .store(server - chrono::Utc::now().timestamp(), Ordering::Relaxed);
-                resynced = true;
-                continue;
-            }
-            if retryable(code) && attempt < self.retry.attempts {
-                tokio::time::sleep((self.retry.base_delay * 2u32.pow(attempt.min(10))).min(self.retry.max_delay)).await;
-                continue;
-            }
-            let message = [body.get("errorMessage"), body.get("errorDetails")]
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(": ");
-            return Err(EngineError::Gigya {
-                method: method.to_owned(),
-                code,
-                message,
-            });
-        }
+        })
+        .await
     }
 
     /// One page of `accounts.search`: the first (`query`, opening a cursor) or the next
@@ -335,16 +368,6 @@ impl GigyaClient {
             }
             tokio::time::sleep(poll).await;
         }
-    }
-
-    /// Base URL of the single host, when one is configured (mock-only file downloads need it).
-    pub fn base_url(&self) -> Option<&str> {
-        self.config.base_url.as_deref()
-    }
-
-    /// The HTTP client, for downloads.
-    pub fn http(&self) -> &Client {
-        &self.http
     }
 }
 

@@ -20,11 +20,117 @@ use futures_util::stream::FuturesUnordered;
 use import_schema::{MAX_FILE_BYTES, Rules, validate_user};
 use serde_json::Value;
 
+use futures_util::future::BoxFuture;
+
 use super::auth0::{Job, JobError, ManagementClient, SubmitOutcome};
 use super::error::EngineError;
 use super::progress::Progress;
 use super::report::{JobRecord, Outcome, ReportWriter, UserLine};
 use super::state::{Segment, SegmentStatus, StateFile};
+
+/// The tenant side of an import: what the pipeline asks of Auth0's Management API.
+/// [`ManagementClient`] is the real one; the pipeline's tests use an in-memory tenant.
+pub trait ImportTarget: Send + Sync {
+    /// The id of the database connection called `name`.
+    fn connection_id<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<String, EngineError>>;
+    /// Posts an import job (`POST /api/v2/jobs/users-imports`).
+    fn submit_import<'a>(
+        &'a self,
+        file: Vec<u8>,
+        connection_id: &'a str,
+        upsert: bool,
+        external_id: &'a str,
+    ) -> BoxFuture<'a, Result<SubmitOutcome, EngineError>>;
+    /// A job's current state.
+    fn job<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Job, EngineError>>;
+    /// A finished job's failed users.
+    fn job_errors<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<JobError>, EngineError>>;
+    /// Whether a user with this email is in the connection (a resumed run's check).
+    fn user_in_connection<'a>(
+        &'a self,
+        email: &'a str,
+        connection: &'a str,
+    ) -> BoxFuture<'a, Result<bool, EngineError>>;
+}
+
+impl ImportTarget for ManagementClient {
+    fn connection_id<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<String, EngineError>> {
+        Box::pin(ManagementClient::connection_id(self, name))
+    }
+
+    fn submit_import<'a>(
+        &'a self,
+        file: Vec<u8>,
+        connection_id: &'a str,
+        upsert: bool,
+        external_id: &'a str,
+    ) -> BoxFuture<'a, Result<SubmitOutcome, EngineError>> {
+        Box::pin(ManagementClient::submit_import(
+            self,
+            file,
+            connection_id,
+            upsert,
+            external_id,
+        ))
+    }
+
+    fn job<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Job, EngineError>> {
+        Box::pin(ManagementClient::job(self, id))
+    }
+
+    fn job_errors<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<JobError>, EngineError>> {
+        Box::pin(ManagementClient::job_errors(self, id))
+    }
+
+    fn user_in_connection<'a>(
+        &'a self,
+        email: &'a str,
+        connection: &'a str,
+    ) -> BoxFuture<'a, Result<bool, EngineError>> {
+        Box::pin(ManagementClient::user_in_connection(self, email, connection))
+    }
+}
+
+/// The exact size of an import file as users are added to it: `[`, the users separated by
+/// commas, `]`. One home for the rule: the importer packs its files with it and `ferry check`
+/// counts the jobs a file needs with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileSize {
+    users: usize,
+    bytes: usize,
+}
+
+impl FileSize {
+    /// `[]`.
+    pub const EMPTY: FileSize = FileSize { users: 0, bytes: 2 };
+
+    /// The file with one more user of `user_bytes` serialised bytes.
+    pub fn with(self, user_bytes: usize) -> FileSize {
+        FileSize {
+            users: self.users + 1,
+            bytes: self.bytes + user_bytes + usize::from(self.users > 0),
+        }
+    }
+
+    pub fn bytes(self) -> usize {
+        self.bytes
+    }
+
+    pub fn users(self) -> usize {
+        self.users
+    }
+}
+
+/// Why a user cannot be imported under the file size limit at all: the file holding only them
+/// (`[user]`) is over `limit` bytes. `None` when it fits.
+pub fn too_large(user_bytes: usize, limit: usize) -> Option<String> {
+    let alone = FileSize::EMPTY.with(user_bytes).bytes();
+    (alone > limit).then(|| {
+        format!(
+            "TOO_LARGE: a file holding only this user is {alone} bytes, over the {limit}-byte limit of one import file"
+        )
+    })
+}
 
 /// Settings of an import.
 #[derive(Clone, Debug)]
@@ -112,7 +218,8 @@ struct Batch {
     first_record: u64,
     records: u64,
     users: Vec<Candidate>,
-    bytes: usize,
+    /// The size of the file of `users`.
+    size: FileSize,
     /// Lines of the segment's users that go nowhere near Auth0 (skipped, failed locally).
     local: Vec<UserLine>,
 }
@@ -124,13 +231,19 @@ impl Batch {
             first_record,
             records: 0,
             users: vec![],
-            bytes: 2,
+            size: FileSize::EMPTY,
             local: vec![],
         }
     }
 
+    /// Adds a user to the file.
+    fn add(&mut self, candidate: Candidate) {
+        self.size = self.size.with(user_size(&candidate));
+        self.users.push(candidate);
+    }
+
     fn body(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.bytes);
+        let mut out = Vec::with_capacity(self.size.bytes());
         out.push(b'[');
         for (i, candidate) in self.users.iter().enumerate() {
             if i > 0 {
@@ -140,6 +253,7 @@ impl Batch {
             out.extend(serde_json::to_vec(&candidate.user).unwrap_or_default());
         }
         out.push(b']');
+        debug_assert_eq!(out.len(), self.size.bytes());
         out
     }
 }
@@ -171,7 +285,7 @@ enum Plan {
 
 /// Runs an import: feed it with [`Importer::push`], end with [`Importer::finish`].
 pub struct Importer<'a> {
-    client: &'a ManagementClient,
+    client: &'a dyn ImportTarget,
     options: ImportOptions,
     connection_id: String,
     report: &'a mut ReportWriter,
@@ -200,7 +314,7 @@ impl std::fmt::Debug for Importer<'_> {
 impl<'a> Importer<'a> {
     /// Looks the connection up and gets ready; with a run state, continues where it stopped.
     pub async fn start(
-        client: &'a ManagementClient,
+        client: &'a dyn ImportTarget,
         options: ImportOptions,
         report: &'a mut ReportWriter,
         progress: &'a dyn Progress,
@@ -317,17 +431,11 @@ impl<'a> Importer<'a> {
                         job: None,
                     });
                 }
-                let size = user_size(&candidate);
-                if size + 2 > self.options.max_file_bytes {
+                if let Some(reason) = too_large(user_size(&candidate), self.options.max_file_bytes) {
                     return Triaged::Local(UserLine {
                         email: candidate.email(),
                         source_id: candidate.source_id,
-                        outcome: Outcome::Failed {
-                            reasons: vec![format!(
-                                "TOO_LARGE: the user alone is {size} bytes, over the {} byte file limit",
-                                self.options.max_file_bytes
-                            )],
-                        },
+                        outcome: Outcome::Failed { reasons: vec![reason] },
                         needs_reset: None,
                         job: None,
                     });
@@ -345,12 +453,11 @@ impl<'a> Importer<'a> {
                 Ok(())
             }
             Triaged::Send(candidate) => {
-                let size = user_size(&candidate);
-                if self.batch.bytes + size > self.options.max_file_bytes && !self.batch.users.is_empty() {
+                let grown = self.batch.size.with(user_size(&candidate));
+                if grown.bytes() > self.options.max_file_bytes && self.batch.size.users() > 0 {
                     self.flush().await?;
                 }
-                self.batch.bytes += size;
-                self.batch.users.push(candidate);
+                self.batch.add(candidate);
                 self.batch.records += 1;
                 Ok(())
             }
@@ -373,10 +480,7 @@ impl<'a> Importer<'a> {
             .or_insert_with(|| Batch::new(segment, journaled.first));
         match line_or_user {
             Triaged::Local(line) => batch.local.push(line),
-            Triaged::Send(candidate) => {
-                batch.bytes += user_size(&candidate);
-                batch.users.push(candidate);
-            }
+            Triaged::Send(candidate) => batch.add(candidate),
         }
         batch.records += 1;
         if batch.records < journaled.records {
@@ -433,8 +537,9 @@ impl<'a> Importer<'a> {
                 let mut resend = Batch::new(batch.segment, batch.first_record);
                 resend.records = batch.records;
                 resend.local = batch.local;
-                resend.bytes = 2 + missing.iter().map(user_size).sum::<usize>();
-                resend.users = missing;
+                for candidate in missing {
+                    resend.add(candidate);
+                }
                 self.submit(resend, already_in, true).await
             }
             SegmentStatus::Accounted => Ok(()),
@@ -568,7 +673,7 @@ impl<'a> Importer<'a> {
             self.report.job(JobRecord {
                 id: job.id.clone(),
                 users: batch.users.len(),
-                bytes: batch.bytes,
+                bytes: batch.size.bytes(),
                 status: job.status.clone(),
                 summary: job.summary.clone(),
             });
@@ -680,9 +785,9 @@ impl From<Candidate> for Item {
     }
 }
 
-/// Serialised size of a user in a file, plus its separating comma.
+/// Serialised size of a user in a file.
 fn user_size(candidate: &Candidate) -> usize {
-    serde_json::to_vec(&candidate.user).map(|v| v.len()).unwrap_or(0) + 1
+    serde_json::to_vec(&candidate.user).map(|v| v.len()).unwrap_or(0)
 }
 
 /// The key failures are bucketed by: the user_id, else the lower-cased email.
@@ -698,7 +803,7 @@ fn match_key(user: &Value) -> Option<String> {
 }
 
 /// Polls a job until it is completed or failed.
-async fn follow(client: &ManagementClient, mut job: Job, poll: Duration) -> Result<Job, EngineError> {
+async fn follow(client: &dyn ImportTarget, mut job: Job, poll: Duration) -> Result<Job, EngineError> {
     loop {
         if matches!(job.status.as_str(), "completed" | "failed" | "expired") {
             return Ok(job);
@@ -727,4 +832,516 @@ pub async fn import_file(importer: &mut Importer<'_>, path: &std::path::Path) ->
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The pipeline against an in-memory tenant that does what Auth0's import jobs do (insert,
+    //! refuse a duplicate, update on upsert, fail a whole job), counts the jobs active at once and
+    //! keeps every file it was sent.
+
+    use std::collections::{BTreeMap, HashSet};
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::auth0::{JobErrorDetail, JobSummary};
+    use crate::engine::progress::Silent;
+    use crate::engine::report::Summary;
+
+    /// A tenant with one database connection, `users`.
+    #[derive(Debug, Default)]
+    pub(crate) struct Tenant {
+        /// Job status reads before a job ends.
+        pub(crate) polls: u32,
+        /// The tenant's own limit of active jobs (0: none); a job over it is answered 429.
+        pub(crate) limit: usize,
+        pub(crate) state: Mutex<TenantState>,
+    }
+
+    #[derive(Debug, Default)]
+    pub(crate) struct TenantState {
+        /// Lower-cased emails of the connection's users.
+        pub(crate) users: HashSet<String>,
+        pub(crate) jobs: BTreeMap<String, FakeJob>,
+        pub(crate) active: usize,
+        pub(crate) most_active: usize,
+        /// Every file posted, in order.
+        pub(crate) files: Vec<Vec<u8>>,
+        /// Fail the submission of the job with this number (from 1) as a transport error.
+        pub(crate) broken_submission: Option<usize>,
+        /// Each user's email, every time a file carried it.
+        pub(crate) sent: Vec<String>,
+    }
+
+    #[derive(Debug)]
+    pub(crate) struct FakeJob {
+        polls_left: u32,
+        end: Job,
+        errors: Vec<JobError>,
+        ended: bool,
+    }
+
+    impl Tenant {
+        pub(crate) fn with_users(emails: &[&str]) -> Self {
+            let tenant = Tenant::default();
+            tenant.lock().users = emails.iter().map(|e| e.to_lowercase()).collect();
+            tenant
+        }
+
+        pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, TenantState> {
+            self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+
+        fn submit(&self, file: &[u8], upsert: bool) -> Result<SubmitOutcome, EngineError> {
+            let mut state = self.lock();
+            if self.limit > 0 && state.active >= self.limit {
+                return Ok(SubmitOutcome::Busy(Duration::from_millis(1)));
+            }
+            let number = state.files.len() + 1;
+            if state.broken_submission == Some(number) {
+                return Err(EngineError::Transport {
+                    service: "Auth0",
+                    message: "connection reset".into(),
+                });
+            }
+            state.files.push(file.to_vec());
+            let users: Vec<Value> = serde_json::from_slice(file).expect("every file is a JSON array");
+            let id = format!("job_{number}");
+            let mut summary = JobSummary::default();
+            let mut errors = vec![];
+            let fails = users
+                .iter()
+                .any(|u| u["email"].as_str().is_some_and(|e| e.starts_with("job-fails")));
+            for user in &users {
+                let email = user["email"].as_str().unwrap_or_default().to_lowercase();
+                state.sent.push(email.clone());
+                if fails {
+                    continue;
+                }
+                summary.total += 1;
+                if !state.users.insert(email.clone()) {
+                    if upsert {
+                        summary.updated += 1;
+                    } else {
+                        summary.failed += 1;
+                        errors.push(JobError {
+                            user: import_schema::redact(user),
+                            errors: vec![JobErrorDetail {
+                                code: "DUPLICATED_USER".into(),
+                                message: "The user already exists.".into(),
+                                path: None,
+                            }],
+                        });
+                    }
+                } else {
+                    summary.inserted += 1;
+                }
+            }
+            let end = if fails {
+                Job {
+                    id: id.clone(),
+                    status: "failed".into(),
+                    summary: None,
+                    status_details: Some("the file could not be processed".into()),
+                }
+            } else {
+                Job {
+                    id: id.clone(),
+                    status: "completed".into(),
+                    summary: Some(summary),
+                    status_details: None,
+                }
+            };
+            state.active += 1;
+            state.most_active = state.most_active.max(state.active);
+            state.jobs.insert(
+                id.clone(),
+                FakeJob {
+                    polls_left: self.polls,
+                    end,
+                    errors,
+                    ended: false,
+                },
+            );
+            Ok(SubmitOutcome::Accepted(Job {
+                id,
+                status: "pending".into(),
+                summary: None,
+                status_details: None,
+            }))
+        }
+
+        fn poll(&self, id: &str) -> Result<Job, EngineError> {
+            let mut state = self.lock();
+            let state = &mut *state;
+            let job = state.jobs.get_mut(id).ok_or_else(|| EngineError::Service {
+                service: "Auth0",
+                status: 404,
+                message: format!("no job {id}"),
+            })?;
+            if job.polls_left > 0 {
+                job.polls_left -= 1;
+                return Ok(Job {
+                    id: id.to_owned(),
+                    status: "processing".into(),
+                    summary: None,
+                    status_details: None,
+                });
+            }
+            if !job.ended {
+                job.ended = true;
+                state.active -= 1;
+            }
+            Ok(job.end.clone())
+        }
+    }
+
+    impl ImportTarget for Tenant {
+        fn connection_id<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<String, EngineError>> {
+            Box::pin(async move {
+                if name == "users" {
+                    Ok("con_users".to_owned())
+                } else {
+                    Err(EngineError::Config(format!("no connection {name}")))
+                }
+            })
+        }
+
+        fn submit_import<'a>(
+            &'a self,
+            file: Vec<u8>,
+            connection_id: &'a str,
+            upsert: bool,
+            _external_id: &'a str,
+        ) -> BoxFuture<'a, Result<SubmitOutcome, EngineError>> {
+            assert_eq!(connection_id, "con_users");
+            Box::pin(async move { self.submit(&file, upsert) })
+        }
+
+        fn job<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Job, EngineError>> {
+            Box::pin(async move { self.poll(id) })
+        }
+
+        fn job_errors<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<JobError>, EngineError>> {
+            Box::pin(async move { Ok(self.lock().jobs.get(id).map(|j| j.errors.clone()).unwrap_or_default()) })
+        }
+
+        fn user_in_connection<'a>(
+            &'a self,
+            email: &'a str,
+            _connection: &'a str,
+        ) -> BoxFuture<'a, Result<bool, EngineError>> {
+            Box::pin(async move { Ok(self.lock().users.contains(&email.to_lowercase())) })
+        }
+    }
+
+    /// A directory removed at the end.
+    pub(crate) struct Scratch(pub(crate) PathBuf);
+
+    impl Scratch {
+        pub(crate) fn new(name: &str) -> Self {
+            static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("ferry-import-{name}-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("scratch directory");
+            Self(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    pub(crate) fn options(limit: usize, jobs: usize) -> ImportOptions {
+        ImportOptions {
+            connection: "users".into(),
+            max_file_bytes: limit,
+            max_active_jobs: jobs,
+            poll_interval: Duration::from_millis(1),
+            ..ImportOptions::default()
+        }
+    }
+
+    /// A valid user whose serialised form is exactly `bytes` long (padded in user_metadata).
+    fn user_of(email: &str, bytes: usize) -> Candidate {
+        let bare = serde_json::to_vec(&json!({"email": email, "user_metadata": {"pad": ""}}))
+            .expect("json")
+            .len();
+        assert!(bytes >= bare, "{bytes} is too small for {email}");
+        let user = json!({"email": email, "user_metadata": {"pad": "x".repeat(bytes - bare)}});
+        assert_eq!(serde_json::to_vec(&user).expect("json").len(), bytes);
+        Candidate {
+            source_id: email.to_owned(),
+            user,
+            needs_reset: None,
+        }
+    }
+
+    fn user(email: &str) -> Candidate {
+        Candidate {
+            source_id: email.to_owned(),
+            user: json!({"email": email, "email_verified": true}),
+            needs_reset: None,
+        }
+    }
+
+    /// Runs the items through a fresh importer; the summary and the report's lines.
+    async fn import(
+        tenant: &Tenant,
+        options: ImportOptions,
+        items: Vec<Item>,
+    ) -> Result<(Summary, Vec<Value>), EngineError> {
+        let scratch = Scratch::new("lines");
+        let mut report = ReportWriter::new(Some(&scratch.0))?;
+        {
+            let mut importer = Importer::start(tenant, options, &mut report, &Silent, None).await?;
+            for item in items {
+                importer.push(item).await?;
+            }
+            importer.finish().await?;
+        }
+        let summary = report.finish()?;
+        let lines = std::fs::read_to_string(scratch.0.join("users.ndjson"))
+            .expect("users.ndjson")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        Ok((summary, lines))
+    }
+
+    fn sizes(tenant: &Tenant) -> Vec<usize> {
+        tenant.lock().files.iter().map(Vec::len).collect()
+    }
+
+    #[tokio::test]
+    async fn a_file_exactly_at_the_limit_is_one_job_and_one_byte_over_is_two() {
+        let users: Vec<Item> = (0..20)
+            .map(|i| user_of(&format!("user{i:02}@example.com"), 100).into())
+            .collect();
+        // `[` + 20 users + 19 commas + `]`.
+        let exact = 2 + 20 * 100 + 19;
+        let tenant = Tenant::default();
+        let (summary, _) = import(&tenant, options(exact, 2), users.clone())
+            .await
+            .expect("imported");
+        assert_eq!(sizes(&tenant), [exact], "one file of exactly the limit");
+        assert_eq!(summary.jobs.len(), 1);
+        assert_eq!(summary.jobs[0].bytes, exact, "the report says the file's real size");
+        assert_eq!(summary.totals.inserted, 20);
+
+        let tenant = Tenant::default();
+        let (summary, _) = import(&tenant, options(exact - 1, 2), users).await.expect("imported");
+        let sent = sizes(&tenant);
+        assert_eq!(sent.len(), 2, "one byte less splits the file: {sent:?}");
+        assert!(sent.iter().all(|&size| size < exact), "{sent:?}");
+        assert_eq!(sent, [2 + 19 * 100 + 18, 2 + 100]);
+        assert_eq!(
+            summary.jobs.iter().map(|j| j.bytes).collect::<Vec<_>>(),
+            sent,
+            "the report's sizes are the files'"
+        );
+        assert_eq!((summary.totals.exported, summary.totals.inserted), (20, 20));
+        let in_files: usize = tenant.lock().sent.len();
+        assert_eq!(in_files, 20, "every user sent once");
+    }
+
+    #[tokio::test]
+    async fn a_user_larger_than_the_limit_fails_alone_and_nobody_else_is_held_up() {
+        let limit = 1024;
+        let items: Vec<Item> = vec![
+            user("first@example.com").into(),
+            // `[user]` one byte over the limit.
+            user_of("too.big@example.com", limit - 1).into(),
+            user("middle@example.com").into(),
+            // `[user]` exactly at the limit: it fits, alone.
+            user_of("just.fits@example.com", limit - 2).into(),
+            user("last@example.com").into(),
+        ];
+        let tenant = Tenant::default();
+        let (summary, lines) = tokio::time::timeout(Duration::from_secs(10), import(&tenant, options(limit, 2), items))
+            .await
+            .expect("no hang")
+            .expect("the run ends");
+        assert!(sizes(&tenant).iter().all(|&size| size <= limit), "{:?}", sizes(&tenant));
+        assert!(
+            sizes(&tenant).contains(&limit),
+            "the user at the limit went in a file of its own"
+        );
+        let totals = &summary.totals;
+        assert_eq!((totals.exported, totals.inserted, totals.failed), (5, 4, 1));
+        assert!(totals.balanced());
+        let big = lines
+            .iter()
+            .find(|l| l["source_id"] == "too.big@example.com")
+            .expect("the big user is in the report");
+        assert_eq!(big["outcome"], "failed");
+        assert!(big.get("job").is_none(), "never sent: {big}");
+        let reason = big["reasons"][0].as_str().expect("a reason");
+        assert!(
+            reason.starts_with("TOO_LARGE: a file holding only this user is 1025 bytes, over the 1024-byte limit"),
+            "{reason}"
+        );
+        assert_eq!(summary.failure_reasons.get("TOO_LARGE"), Some(&1));
+        assert!(!tenant.lock().sent.contains(&"too.big@example.com".to_owned()));
+        assert_eq!(lines.len(), 5, "every user has a line");
+    }
+
+    #[tokio::test]
+    async fn never_more_jobs_at_once_than_allowed() {
+        // About two users per file, jobs that take a few polls: many jobs want to run at once.
+        let items = || -> Vec<Item> {
+            (0..40)
+                .map(|i| user_of(&format!("user{i:02}@example.com"), 500).into())
+                .collect()
+        };
+        for allowed in [1, 2, 3] {
+            let tenant = Tenant {
+                polls: 3,
+                ..Tenant::default()
+            };
+            let (summary, _) = import(&tenant, options(1100, allowed), items())
+                .await
+                .expect("imported");
+            let state = tenant.lock();
+            assert_eq!(state.files.len(), 20);
+            assert_eq!(
+                state.most_active, allowed,
+                "{allowed} allowed: never more at once, and the limit is used"
+            );
+            assert_eq!(state.active, 0, "every job followed to its end");
+            assert_eq!(summary.totals.inserted, 40);
+        }
+        // The tenant's own limit is lower than ours: its 429s make the importer wait, not fail.
+        let tenant = Tenant {
+            polls: 2,
+            limit: 2,
+            ..Tenant::default()
+        };
+        let (summary, _) = import(&tenant, options(1100, 4), items()).await.expect("imported");
+        assert_eq!(tenant.lock().most_active, 2);
+        assert_eq!((summary.totals.inserted, summary.jobs.len()), (40, 20));
+    }
+
+    #[tokio::test]
+    async fn every_outcome_is_accounted_for() {
+        // Inserted (one of them without a hash), a duplicate Auth0 refuses, a user the local
+        // check refuses, a skipped one.
+        let tenant = Tenant::with_users(&["taken@example.com"]);
+        let mut no_hash = user("no.hash@example.com");
+        no_hash.needs_reset = Some("no password hash in the file".into());
+        let items = vec![
+            user("new@example.com").into(),
+            no_hash.into(),
+            user("Taken@example.com").into(),
+            Candidate {
+                source_id: "bad".into(),
+                user: json!({"email": "not-an-email"}),
+                needs_reset: None,
+            }
+            .into(),
+            Item::Skip {
+                source_id: "social".into(),
+                email: Some("social@example.com".into()),
+                reason: "social identities only".into(),
+            },
+        ];
+        let (summary, lines) = import(&tenant, options(MAX_FILE_BYTES, 2), items)
+            .await
+            .expect("imported");
+        let t = &summary.totals;
+        assert_eq!(
+            (
+                t.exported,
+                t.inserted,
+                t.updated,
+                t.inserted_or_updated,
+                t.failed,
+                t.skipped,
+                t.needs_reset
+            ),
+            (5, 2, 0, 0, 2, 1, 1)
+        );
+        assert!(t.balanced());
+        let outcome = |id: &str| {
+            lines
+                .iter()
+                .find(|l| l["source_id"] == id)
+                .unwrap_or_else(|| panic!("{id} has no line"))
+                .clone()
+        };
+        assert_eq!(outcome("new@example.com")["outcome"], "inserted");
+        assert_eq!(
+            outcome("no.hash@example.com")["needs_reset"],
+            "no password hash in the file"
+        );
+        assert_eq!(
+            outcome("Taken@example.com")["reasons"],
+            json!(["DUPLICATED_USER: The user already exists."])
+        );
+        assert_eq!(outcome("bad")["outcome"], "failed");
+        assert!(outcome("bad").get("job").is_none(), "refused before any job");
+        assert_eq!(outcome("social")["reason"], "social identities only");
+        assert_eq!(
+            summary.failure_reasons.keys().collect::<Vec<_>>(),
+            ["DUPLICATED_USER", "INVALID_FORMAT", "skipped: social identities only"]
+        );
+
+        // Upsert: a job that only updates, then one that inserts and updates (Auth0's summary
+        // does not say which user was which).
+        let tenant = Tenant::with_users(&["a@example.com", "b@example.com"]);
+        let mut upsert = options(MAX_FILE_BYTES, 2);
+        upsert.upsert = true;
+        let (summary, lines) = import(&tenant, upsert.clone(), vec![user("a@example.com").into()])
+            .await
+            .expect("imported");
+        assert_eq!((summary.totals.updated, summary.totals.inserted), (1, 0));
+        assert_eq!(lines[0]["outcome"], "updated");
+        let (summary, lines) = import(
+            &tenant,
+            upsert,
+            vec![user("b@example.com").into(), user("c@example.com").into()],
+        )
+        .await
+        .expect("imported");
+        assert_eq!(summary.totals.inserted_or_updated, 2);
+        assert!(lines.iter().all(|l| l["outcome"] == "inserted_or_updated"), "{lines:?}");
+
+        // A job that fails as a whole fails each of its users, with Auth0's details.
+        let tenant = Tenant::default();
+        let (summary, lines) = import(
+            &tenant,
+            options(MAX_FILE_BYTES, 2),
+            vec![user("job-fails@example.com").into(), user("other@example.com").into()],
+        )
+        .await
+        .expect("the run itself ends");
+        assert_eq!((summary.totals.failed, summary.totals.exported), (2, 2));
+        assert_eq!(summary.jobs[0].status, "failed");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l["reasons"] == json!(["JOB_FAILED: the file could not be processed"]))
+        );
+        assert!(summary.totals.balanced());
+    }
+
+    #[test]
+    fn file_sizes_add_up_exactly() {
+        let one = FileSize::EMPTY.with(10);
+        assert_eq!((one.users(), one.bytes()), (1, 12));
+        assert_eq!(one.with(10).bytes(), 23, "a comma between two users");
+        assert_eq!(too_large(10, 12), None);
+        assert!(too_large(11, 12).is_some_and(|r| r.starts_with("TOO_LARGE:")));
+    }
+
+    /// The run state of a run journaled in `dir`.
+    pub(crate) fn state_in(dir: &Path) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).expect("state.json")).expect("JSON")
+    }
 }

@@ -1,7 +1,10 @@
-//! Sending a request with retries: on 429 and 5xx answers and on transport errors, with
-//! exponential back-off, honouring the service's own hint (`Retry-After`, or a rate-limit
-//! reset time in epoch seconds) when it gives one. Both Auth0 and Okta document their
-//! rate-limit headers; Auth0's SDKs retry exactly this way.
+//! The engine's one retry policy: how many attempts, the back-off between them (doubling from
+//! `base_delay`), and the longest wait (`max_delay`, whatever a service asks). [`retrying`] runs
+//! any attempt under it; [`send`] is the HTTP case: 429 and 5xx answers and transport errors are
+//! retried, honouring the service's own hint (`Retry-After`, or a rate-limit reset time in epoch
+//! seconds) when it gives one. Both Auth0 and Okta document their rate-limit headers; Auth0's
+//! SDKs retry exactly this way. Gigya answers errors in the body (HTTP 200 with an
+//! `errorCode`), so its client decides per answer and retries through [`retrying`] too.
 
 use std::time::Duration;
 
@@ -44,6 +47,12 @@ impl RetryPolicy {
         let factor = 2u32.saturating_pow(attempt.min(16));
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }
+
+    /// The wait after failed attempt number `attempt`: what the service asked for when it said,
+    /// else the back-off; at most `max_delay` either way.
+    pub(crate) fn wait(&self, attempt: u32, hint: Option<Duration>) -> Duration {
+        hint.unwrap_or_else(|| self.backoff(attempt)).min(self.max_delay)
+    }
 }
 
 /// The wait a 429 asks for: `Retry-After` (seconds), else a reset time in epoch seconds
@@ -67,6 +76,44 @@ pub(crate) fn hinted_wait(headers: &HeaderMap) -> Option<Duration> {
 
 fn retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// Whether a failed request is worth another try: the connection could not be made, timed out,
+/// or broke while the request was sent.
+pub(crate) fn transient(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout() || error.is_request()
+}
+
+/// What one attempt came to.
+#[derive(Debug)]
+pub(crate) enum Attempt<T> {
+    /// The answer to give, success or failure.
+    Done(Result<T, EngineError>),
+    /// Worth another try, after `wait` when the service named one (else the policy's back-off);
+    /// `last` is the answer to give when no attempt is left.
+    Again {
+        last: Result<T, EngineError>,
+        wait: Option<Duration>,
+    },
+}
+
+/// Runs `attempt` (given its number, from 1) until it is done or the policy's attempts run out,
+/// waiting between two attempts as the service asked or with exponential back-off, never longer
+/// than `max_delay`. Every retry in the engine goes through here.
+pub(crate) async fn retrying<T, F, Fut>(policy: &RetryPolicy, mut attempt: F) -> Result<T, EngineError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Attempt<T>>,
+{
+    let mut number = 0;
+    loop {
+        number += 1;
+        match attempt(number).await {
+            Attempt::Done(result) => return result,
+            Attempt::Again { last, .. } if number >= policy.attempts => return last,
+            Attempt::Again { wait, .. } => tokio::time::sleep(policy.wait(number, wait)).await,
+        }
+    }
 }
 
 /// Sends `make()` until it answers with something other than 429/5xx or the attempts run out;
@@ -94,29 +141,41 @@ async fn send_with(
     make: impl Fn() -> RequestBuilder,
     retry_429: bool,
 ) -> Result<Response, EngineError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let last = attempt >= policy.attempts;
-        match make().send().await {
-            Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS && !retry_429 => return Ok(response),
-            Ok(response) if retryable(response.status()) && !last => {
-                let wait = if response.status() == StatusCode::TOO_MANY_REQUESTS {
-                    hinted_wait(response.headers()).unwrap_or_else(|| policy.backoff(attempt))
-                } else {
-                    policy.backoff(attempt)
-                };
-                tokio::time::sleep(wait.min(policy.max_delay)).await;
+    retrying(policy, |_| {
+        let request = make();
+        async move { send_once(service, request, retry_429).await }
+    })
+    .await
+}
+
+async fn send_once(service: &'static str, request: RequestBuilder, retry_429: bool) -> Attempt<Response> {
+    match request.send().await {
+        Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS && !retry_429 => Attempt::Done(Ok(response)),
+        Ok(response) if retryable(response.status()) => {
+            let wait = if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                hinted_wait(response.headers())
+            } else {
+                None
+            };
+            Attempt::Again {
+                last: Ok(response),
+                wait,
             }
-            Ok(response) => return Ok(response),
-            Err(e) if !last && (e.is_connect() || e.is_timeout() || e.is_request()) => {
-                tokio::time::sleep(policy.backoff(attempt)).await;
-            }
-            Err(e) => {
-                return Err(EngineError::Transport {
-                    service,
-                    message: e.to_string(),
-                });
+        }
+        Ok(response) => Attempt::Done(Ok(response)),
+        Err(e) => {
+            let again = transient(&e);
+            let error = EngineError::Transport {
+                service,
+                message: e.to_string(),
+            };
+            if again {
+                Attempt::Again {
+                    last: Err(error),
+                    wait: None,
+                }
+            } else {
+                Attempt::Done(Err(error))
             }
         }
     }
@@ -149,5 +208,81 @@ mod tests {
         assert_eq!(policy.backoff(1), Duration::from_millis(200));
         assert_eq!(policy.backoff(2), Duration::from_millis(400));
         assert_eq!(policy.backoff(3), Duration::from_millis(500));
+        // A service's hint is honoured up to the cap too.
+        assert_eq!(
+            policy.wait(1, Some(Duration::from_secs(60))),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            policy.wait(1, Some(Duration::from_millis(50))),
+            Duration::from_millis(50)
+        );
+        assert_eq!(policy.wait(2, None), Duration::from_millis(400));
+    }
+
+    fn instant(attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            attempts,
+            base_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+        }
+    }
+
+    #[tokio::test]
+    async fn retrying_stops_when_done_or_out_of_attempts() {
+        // Done on the third attempt.
+        let mut seen = vec![];
+        let result = retrying(&instant(5), |n| {
+            seen.push(n);
+            async move {
+                if n < 3 {
+                    Attempt::Again {
+                        last: Err(EngineError::Config(format!("attempt {n}"))),
+                        wait: None,
+                    }
+                } else {
+                    Attempt::Done(Ok(n))
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.expect("done"), 3);
+        assert_eq!(seen, [1, 2, 3]);
+        // Out of attempts: the last answer, whatever it is.
+        let mut calls = 0;
+        let result: Result<u32, EngineError> = retrying(&instant(4), |n| {
+            calls += 1;
+            async move {
+                Attempt::Again {
+                    last: Err(EngineError::Config(format!("attempt {n}"))),
+                    wait: Some(Duration::from_secs(3600)),
+                }
+            }
+        })
+        .await;
+        assert_eq!(calls, 4);
+        assert_eq!(result.expect_err("out of attempts").to_string(), "attempt 4");
+        // No retries at all: one attempt.
+        let mut calls = 0;
+        let result = retrying(&RetryPolicy::none(), |_| {
+            calls += 1;
+            async {
+                Attempt::Again {
+                    last: Ok("the 503 as it came"),
+                    wait: None,
+                }
+            }
+        })
+        .await;
+        assert_eq!((calls, result.expect("the last answer")), (1, "the 503 as it came"));
+        // A final failure is not retried.
+        let mut calls = 0;
+        let result: Result<(), EngineError> = retrying(&instant(5), |_| {
+            calls += 1;
+            async { Attempt::Done(Err(EngineError::Config("bad credentials".into()))) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1);
     }
 }

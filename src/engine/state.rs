@@ -50,8 +50,8 @@ pub struct RunState {
     /// What the run was started with (connection, upsert, file size, source): a resume with
     /// other settings is refused.
     pub fingerprint: String,
-    /// The local export file the import reads, once the export is complete.
-    pub export_file: Option<PathBuf>,
+    /// The local export files the import reads, in order, once the export is complete.
+    pub export_files: Vec<PathBuf>,
     pub segments: BTreeMap<u64, Segment>,
     /// Length of `users.ndjson` after the last accounted segment.
     pub report_offset: u64,
@@ -68,7 +68,8 @@ pub struct StateFile {
     pub state: RunState,
 }
 
-pub const STATE_VERSION: u32 = 1;
+/// Version 2: `export_files` (several IdentitySync files) instead of `export_file`.
+pub const STATE_VERSION: u32 = 2;
 
 impl StateFile {
     /// The path of the state file in a report directory.

@@ -1,5 +1,21 @@
-//! Files written by IdentitySync jobs through the mock-only `datasource.write.ferry` writer, and
-//! the Ferry admin routes that hand them out:
+//! Where IdentitySync jobs put their files.
+//!
+//! **`datasource.write.sftp`**, the real writer: Gigya uploads each file to an SFTP server
+//! (`host`, `port`, `username`, `password` or `privateKey`, `remotePath`,
+//! `temporaryUploadExtension`, `timeout`: the parameters of IdentitySync's SFTP writer as SAP's
+//! own tools and published dataflows write them — the Customer Data Cloud toolkit's test
+//! dataflows, gigya-dataflow-tool's `exportToSFTP` template). The mock has no SFTP server: its
+//! settings map a host to a local directory that stands for the server's root
+//! (`sftp_servers`), and a file goes to `<directory>/<remotePath>/<name>`, copied under
+//! `<name>.tmp` and renamed when complete with `temporaryUploadExtension: true` (the suffix is
+//! the mock's choice). A host the settings do not name fails the job as a server that cannot be
+//! reached would; a `remotePath` that is not a directory there fails it as the server would
+//! refuse the upload. A migration reads the files from that directory, as it would from the
+//! real server's folder mounted on its machine. The mock checks that credentials are given, not
+//! what they are.
+//!
+//! **`datasource.write.ferry`**, mock only: the file is kept by the mock and handed out by the
+//! Ferry admin routes:
 //!
 //! | method and path               | does                                                        |
 //! |-------------------------------|-------------------------------------------------------------|
@@ -27,6 +43,124 @@ use tokio::io::AsyncReadExt;
 
 use super::Gigya;
 use super::store::Store;
+
+/// Where a `datasource.write.sftp` step uploads: one of the mock's SFTP servers and a folder.
+#[derive(Clone, Debug)]
+pub(crate) struct SftpTarget {
+    host: String,
+    port: u64,
+    /// The server's root on this machine (from the settings).
+    root: PathBuf,
+    /// `remotePath` as given, for messages.
+    remote_path: String,
+    /// Its folders under the root.
+    folders: Vec<String>,
+    temporary_extension: bool,
+}
+
+impl SftpTarget {
+    /// The writer step's parameters checked and its host looked up in `servers`.
+    pub(crate) fn new(
+        step: &str,
+        params: &serde_json::Map<String, Value>,
+        servers: &std::collections::BTreeMap<String, PathBuf>,
+    ) -> Result<Self, String> {
+        let text = |name: &str| match params.get(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
+            None | Some(Value::Null) | Some(Value::String(_)) => Ok(None),
+            Some(_) => Err(format!("step '{step}': params.{name} must be a string")),
+        };
+        let required = |name: &str| {
+            text(name)?.ok_or_else(|| format!("step '{step}' (datasource.write.sftp): params.{name} is missing"))
+        };
+        let host = required("host")?;
+        required("username")?;
+        if text("password")?.is_none() && text("privateKey")?.is_none() {
+            return Err(format!(
+                "step '{step}' (datasource.write.sftp): params.password (or params.privateKey) is missing"
+            ));
+        }
+        let port = match params.get("port") {
+            None | Some(Value::Null) => 22,
+            Some(v) => v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .filter(|p| (1..=65_535).contains(p))
+                .ok_or_else(|| format!("step '{step}': params.port must be a port number"))?,
+        };
+        let temporary_extension = match params.get("temporaryUploadExtension") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(format!(
+                    "step '{step}': params.temporaryUploadExtension must be true or false"
+                ));
+            }
+        };
+        if let Some(timeout) = params.get("timeout")
+            && !timeout.is_null()
+            && timeout.as_u64().is_none()
+        {
+            return Err(format!("step '{step}': params.timeout must be a number of seconds"));
+        }
+        let remote_path = text("remotePath")?.unwrap_or_else(|| "/".into());
+        let mut folders = vec![];
+        for part in remote_path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    return Err(format!(
+                        "step '{step}': params.remotePath '{remote_path}' climbs out of the server's root"
+                    ));
+                }
+                folder => folders.push(folder.to_owned()),
+            }
+        }
+        let Some(root) = servers.get(&host).or_else(|| {
+            servers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&host))
+                .map(|(_, dir)| dir)
+        }) else {
+            return Err(format!(
+                "step '{step}' (datasource.write.sftp): cannot connect to {host}:{port}: SFTP writer not available in the mock; use datasource.write.ferry, or give the mock this server with settings.sftp_servers: {{ {host}: <local directory> }}"
+            ));
+        };
+        Ok(Self {
+            host,
+            port,
+            root: root.clone(),
+            remote_path,
+            folders,
+            temporary_extension,
+        })
+    }
+
+    /// Uploads the file at `from` as `name`.
+    pub(crate) fn upload(&self, name: &str, from: &std::path::Path) -> Result<(), String> {
+        let place = format!("{}:{}{}", self.host, self.port, self.remote_path);
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(format!("cannot upload a file named '{name}' to {place}"));
+        }
+        let dir = self.folders.iter().fold(self.root.clone(), |dir, f| dir.join(f));
+        if !dir.is_dir() {
+            return Err(format!(
+                "cannot upload {name} to {place}: no such directory on the server"
+            ));
+        }
+        let target = dir.join(name);
+        let written = if self.temporary_extension {
+            dir.join(format!("{name}.tmp"))
+        } else {
+            target.clone()
+        };
+        std::fs::copy(from, &written).map_err(|e| format!("cannot upload {name} to {place}: {e}"))?;
+        if written != target {
+            std::fs::rename(&written, &target).map_err(|e| format!("cannot rename {name}.tmp on {place}: {e}"))?;
+        }
+        Ok(())
+    }
+}
 
 /// Distinguishes the directories of several mocks in one process.
 static DIRS: AtomicU64 = AtomicU64::new(0);

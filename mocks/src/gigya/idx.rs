@@ -7,9 +7,13 @@
 //! `datasource.write.ferry`), `params` an object, `next` (and `error`, allowed only after a
 //! writer) naming existing steps, no cycles, exactly one entry step (one no other step points
 //! to). Which components a job can actually run is decided when it runs (see `job.rs`), so a
-//! dataflow written for real Gigya (with an SFTP writer, say) is stored as it is. The answer of
-//! createDataflow / createScheduling is the stored object, `id` included; setDataflow and
-//! setScheduling replace the whole object (fields not sent are lost).
+//! dataflow written for real Gigya is stored as it is, but for its credentials: a step's
+//! `password`, `privateKey`, `passphrase`, `secret`, `secretKey` and `accountKey` are kept as
+//! `********`, as Gigya shows them when a dataflow is read back (inferred from SAP's Customer
+//! Data Cloud toolkit, whose recorded idx answers show exactly these masked), so they never
+//! reach the mock's state or the dashboard. The answer of createDataflow / createScheduling is
+//! the stored object, `id` included; setDataflow and setScheduling replace the whole object
+//! (fields not sent are lost).
 //!
 //! A scheduling needs `dataflowId` (an existing dataflow) and `frequencyType` (`once`, `minute`,
 //! `hour`, `day`, `week`, `month`); `frequencyInterval` (default 1), `nextJobStartTime`
@@ -222,6 +226,34 @@ pub(crate) fn validate_dataflow(flow: &Map<String, Value>) -> Result<(), GigyaEr
     Ok(())
 }
 
+/// Step parameters that hold credentials.
+const SECRET_PARAMS: &[&str] = &[
+    "password",
+    "privateKey",
+    "passphrase",
+    "secret",
+    "secretKey",
+    "accountKey",
+];
+
+/// A dataflow as it is kept: its steps' credentials masked.
+fn masked(mut flow: Map<String, Value>) -> Map<String, Value> {
+    if let Some(Value::Array(steps)) = flow.get_mut("steps") {
+        for params in steps
+            .iter_mut()
+            .filter_map(|s| s.get_mut("params"))
+            .filter_map(Value::as_object_mut)
+        {
+            for (key, value) in params.iter_mut() {
+                if SECRET_PARAMS.contains(&key.as_str()) && matches!(value, Value::String(s) if !s.is_empty()) {
+                    *value = Value::String("********".into());
+                }
+            }
+        }
+    }
+    flow
+}
+
 fn data_param(params: &Params) -> Result<Map<String, Value>, GigyaError> {
     params.object("data")?.ok_or_else(|| GigyaError::missing("data"))
 }
@@ -234,6 +266,7 @@ fn not_found(what: &str, id: &str) -> GigyaError {
 pub(crate) fn create_dataflow(gigya: &Gigya, params: &Params) -> Result<Fields, GigyaError> {
     let mut flow = data_param(params)?;
     validate_dataflow(&flow)?;
+    flow = masked(flow);
     let id = gigya.kit_ref().ids.hex(32);
     flow.insert("id".into(), id.into());
     gigya.store().dataflows.push(flow.clone());
@@ -255,6 +288,7 @@ pub(crate) fn set_dataflow(gigya: &Gigya, params: &Params) -> Result<Fields, Gig
     let flow = data_param(params)?;
     let id = id_of(&flow).ok_or_else(|| GigyaError::missing("data.id"))?.to_owned();
     validate_dataflow(&flow)?;
+    let flow = masked(flow);
     let mut store = gigya.store();
     let slot = store
         .dataflows
@@ -499,6 +533,20 @@ mod tests {
             {"id": "write", "type": "datasource.write.sftp", "error": []},
         ]});
         assert_eq!(check(flow), Ok(()));
+    }
+
+    #[test]
+    fn credentials_are_kept_masked() {
+        let Value::Object(flow) = json!({"name": "x", "steps": [
+            {"id": "w", "type": "datasource.write.sftp", "params": {"host": "h", "username": "u", "password": "hunter2", "privateKey": "", "remotePath": "/out"}}
+        ]}) else {
+            return;
+        };
+        let kept = masked(flow);
+        assert_eq!(
+            kept["steps"][0]["params"],
+            json!({"host": "h", "username": "u", "password": "********", "privateKey": "", "remotePath": "/out"})
+        );
     }
 
     #[test]

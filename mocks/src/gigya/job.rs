@@ -19,15 +19,23 @@
 //! - `file.format.json` (`fileName`, default `<step id>_${now}.json`): one UTF-8 JSON array, one
 //!   record per line, streamed to disk batch by batch; `file.empty` (`fileName`): an empty file;
 //!   `${now}` is the job's start, `yyyyMMddHHmmss` UTC;
+//! - `datasource.write.sftp`, IdentitySync's SFTP writer with its real parameters (`host`,
+//!   `username`, `password` or `privateKey`, `port`, `remotePath`, `temporaryUploadExtension`,
+//!   `timeout`): the mock has no SFTP server, so it stands in for the ones named in its
+//!   settings (`sftp_servers`: host → a local directory for the server's root) and uploads each
+//!   file it receives to `<directory>/<remotePath>/<file name>` — under a temporary name renamed
+//!   when complete with `temporaryUploadExtension: true`. A host it does not know fails the job
+//!   as an unreachable server would; see `files.rs`;
 //! - `datasource.write.ferry` (mock only; `fileName` optional, used when it receives a single
 //!   file): keeps the file, downloadable from `GET /__ferry/files/{name}`.
 //!
 //! Anything else fails the job before it reads an account, with a `trace` naming the step:
-//! the real writers (`datasource.write.sftp`, `.ftp`, `.amazon.s3`, `.azure.blob`, …) say
-//! "writer not available in the mock; use datasource.write.ferry"; other known components say
-//! they are not implemented by the mock. Records are held one batch at a time, so memory stays
-//! bounded whatever the number of accounts.
+//! the other real writers (`.ftp`, `.amazon.s3`, `.azure.blob`, …) say "writer not available in
+//! the mock; use datasource.write.ferry"; other known components say they are not implemented by
+//! the mock. Records are held one batch at a time, so memory stays bounded whatever the number
+//! of accounts.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::ops::Bound;
@@ -37,6 +45,7 @@ use chrono::{DateTime, Duration, Months, Utc};
 use serde_json::{Map, Value};
 
 use super::Gigya;
+use super::files::SftpTarget;
 use super::idx::is_writer;
 use super::query::{self, Expr, Literal, Op, Select, iso};
 use super::regex::Regex;
@@ -179,6 +188,7 @@ enum Kind {
     Json(String),
     Empty(String),
     WriteFerry(Option<String>),
+    WriteSftp(SftpTarget),
 }
 
 struct Step {
@@ -251,7 +261,7 @@ fn paths(step: &str, params: &Map<String, Value>) -> Result<Vec<Vec<String>>, St
 }
 
 /// Reads a stored dataflow into steps the mock can run, or says why it cannot.
-fn plan(flow: &Map<String, Value>) -> Result<(Vec<Step>, usize), String> {
+fn plan(flow: &Map<String, Value>, sftp_servers: &BTreeMap<String, PathBuf>) -> Result<(Vec<Step>, usize), String> {
     let empty = Map::new();
     let raw: Vec<&Map<String, Value>> = flow
         .get("steps")
@@ -303,6 +313,7 @@ fn plan(flow: &Map<String, Value>) -> Result<(Vec<Step>, usize), String> {
                     .ok_or_else(|| format!("step '{id}': params.fileName is missing"))?,
             ),
             "datasource.write.ferry" => Kind::WriteFerry(text_param(id, params, "fileName")?),
+            "datasource.write.sftp" => Kind::WriteSftp(SftpTarget::new(id, params, sftp_servers)?),
             other if is_writer(other) && !other.starts_with("datasource.write.gigya") => {
                 return Err(format!(
                     "step '{id}' ({other}): writer not available in the mock; use datasource.write.ferry"
@@ -382,8 +393,8 @@ fn check_phases(steps: &[Step], at: usize, files: bool, checked: &mut [[bool; 2]
         let now_files = match (&step.kind, files) {
             (Kind::Read, _) => return Err(format!("step '{}': a reader cannot follow another step", step.id)),
             (Kind::Json(_) | Kind::Empty(_), false) => true,
-            (Kind::WriteFerry(_), true) => true,
-            (Kind::WriteFerry(_), false) => {
+            (Kind::WriteFerry(_) | Kind::WriteSftp(_), true) => true,
+            (Kind::WriteFerry(_) | Kind::WriteSftp(_), false) => {
                 return Err(format!(
                     "step '{}': a writer receives files; put file.format.json before it",
                     step.id
@@ -466,7 +477,8 @@ fn execute(gigya: &Gigya, job_id: &str, started: DateTime<Utc>) -> Result<(), St
             .flatten();
         (flow, previous)
     };
-    let (steps, entry) = plan(&flow)?;
+    let sftp_servers = gigya.store().settings.sftp_servers.clone();
+    let (steps, entry) = plan(&flow, &sftp_servers)?;
     let empty = Map::new();
     let reader = flow
         .get("steps")
@@ -623,8 +635,15 @@ fn execute(gigya: &Gigya, job_id: &str, started: DateTime<Utc>) -> Result<(), St
     for (from, file) in &produced {
         let writers: Vec<usize> = steps[*from].next.clone();
         for writer in writers {
-            let Kind::WriteFerry(rename) = &steps[writer].kind else {
-                continue;
+            let rename = match &steps[writer].kind {
+                Kind::WriteFerry(rename) => rename,
+                Kind::WriteSftp(target) => {
+                    target
+                        .upload(&file.name, &file.path)
+                        .map_err(|e| format!("step '{}' (datasource.write.sftp): {e}", steps[writer].id))?;
+                    continue;
+                }
+                _ => continue,
             };
             let inputs = produced
                 .iter()
@@ -690,7 +709,7 @@ fn push(steps: &[Step], outs: &mut [Option<JsonOut>], at: usize, mut records: Ve
             }
             return Ok(());
         }
-        Kind::Empty(_) | Kind::Read | Kind::WriteFerry(_) => return Ok(()),
+        Kind::Empty(_) | Kind::Read | Kind::WriteFerry(_) | Kind::WriteSftp(_) => return Ok(()),
         Kind::Rename(pairs) => {
             for record in &mut records {
                 for (from, to) in pairs {
@@ -910,16 +929,56 @@ mod tests {
     #[test]
     fn plans_refuse_what_the_mock_cannot_run() {
         let flow = |steps: Value| record(json!({"name": "x", "steps": steps}));
-        let err = |steps: Value| plan(&flow(steps)).err().unwrap_or_default();
-        let sftp = err(json!([
+        let servers = BTreeMap::from([("sftp.example.com".to_owned(), PathBuf::from("/srv/landing"))]);
+        let err = |steps: Value| plan(&flow(steps), &servers).err().unwrap_or_default();
+        let sftp = |params: Value| {
+            err(json!([
+                {"id": "read", "type": "datasource.read.gigya.account", "next": ["json"]},
+                {"id": "json", "type": "file.format.json", "next": ["sftp"]},
+                {"id": "sftp", "type": "datasource.write.sftp", "params": params}
+            ]))
+        };
+        let login = json!({"host": "sftp.example.com", "username": "u", "password": "p"});
+        assert_eq!(sftp(login.clone()), "", "a known host with credentials runs");
+        assert_eq!(
+            sftp(
+                json!({"host": "SFTP.example.com", "username": "u", "privateKey": "k", "port": "22", "remotePath": "/out/accounts", "temporaryUploadExtension": true, "timeout": 60})
+            ),
+            ""
+        );
+        assert!(sftp(json!({})).contains("params.host is missing"));
+        assert!(sftp(json!({"host": "sftp.example.com", "password": "p"})).contains("params.username is missing"));
+        assert!(
+            sftp(json!({"host": "sftp.example.com", "username": "u"}))
+                .contains("params.password (or params.privateKey)")
+        );
+        let mut bad_port = login.clone();
+        bad_port["port"] = json!(70_000);
+        assert!(sftp(bad_port).contains("params.port"));
+        let mut climbing = login.clone();
+        climbing["remotePath"] = json!("/out/../../etc");
+        assert!(sftp(climbing).contains("climbs out of the server's root"));
+        let elsewhere = sftp(json!({"host": "sftp.elsewhere.test", "username": "u", "password": "p"}));
+        assert!(
+            elsewhere.contains("cannot connect to sftp.elsewhere.test:22")
+                && elsewhere.contains("writer not available in the mock; use datasource.write.ferry")
+                && elsewhere.contains("settings.sftp_servers"),
+            "{elsewhere}"
+        );
+        let s3 = err(json!([
             {"id": "read", "type": "datasource.read.gigya.account", "next": ["json"]},
-            {"id": "json", "type": "file.format.json", "next": ["sftp"]},
-            {"id": "sftp", "type": "datasource.write.sftp"}
+            {"id": "json", "type": "file.format.json", "next": ["s3"]},
+            {"id": "s3", "type": "datasource.write.amazon.s3", "params": {"bucketName": "b"}}
         ]));
         assert!(
-            sftp.contains("writer not available in the mock; use datasource.write.ferry"),
-            "{sftp}"
+            s3.contains("writer not available in the mock; use datasource.write.ferry"),
+            "{s3}"
         );
+        let unformatted = err(json!([
+            {"id": "read", "type": "datasource.read.gigya.account", "next": ["w"]},
+            {"id": "w", "type": "datasource.write.sftp", "params": login}
+        ]));
+        assert!(unformatted.contains("put file.format.json before it"), "{unformatted}");
         let dsv = err(json!([
             {"id": "read", "type": "datasource.read.gigya.account", "next": ["dsv"]},
             {"id": "dsv", "type": "file.format.dsv"}
@@ -931,11 +990,14 @@ mod tests {
         ]));
         assert!(direct.contains("put file.format.json before it"), "{direct}");
         assert!(
-            plan(&flow(json!([
-                {"id": "read", "type": "datasource.read.gigya.account", "next": ["json"]},
-                {"id": "json", "type": "file.format.json", "next": ["w"]},
-                {"id": "w", "type": "datasource.write.ferry"}
-            ])))
+            plan(
+                &flow(json!([
+                    {"id": "read", "type": "datasource.read.gigya.account", "next": ["json"]},
+                    {"id": "json", "type": "file.format.json", "next": ["w"]},
+                    {"id": "w", "type": "datasource.write.ferry"}
+                ])),
+                &servers
+            )
             .is_ok()
         );
     }

@@ -16,6 +16,7 @@
 //!   site_hash: { algorithm: pbkdf2, rounds: 3000 }
 //!   rate_limits: { per_minute: 0, same_uid_per_second: 0, import_per_uid_per_minute: 5 }
 //!   timestamp_window_secs: 180
+//!   sftp_servers: { sftp.example.com: /srv/landing }   # host → local directory (replaces the map)
 //! accounts:
 //!   - UID: "4c6d4614e8cd478f80e30fcc657db6ac"   # optional: 32 hex digits from the kit's ids
 //!     profile: { email: dade@example.com, firstName: Dade, lastName: Murphy }
@@ -86,6 +87,7 @@ pub struct SettingsSeed {
     pub site_hash: Option<SiteHash>,
     pub rate_limits: Option<RateLimits>,
     pub timestamp_window_secs: Option<u64>,
+    pub sftp_servers: Option<std::collections::BTreeMap<String, std::path::PathBuf>>,
 }
 
 impl fmt::Debug for SettingsSeed {
@@ -104,6 +106,7 @@ impl fmt::Debug for SettingsSeed {
             .field("site_hash", &self.site_hash)
             .field("rate_limits", &self.rate_limits)
             .field("timestamp_window_secs", &self.timestamp_window_secs)
+            .field("sftp_servers", &self.sftp_servers)
             .finish()
     }
 }
@@ -331,6 +334,17 @@ fn apply_settings(s: &SettingsSeed, settings: &mut GigyaSettings) -> Result<(), 
     }
     if let Some(v) = s.timestamp_window_secs {
         settings.timestamp_window_secs = v;
+    }
+    if let Some(servers) = &s.sftp_servers {
+        if let Some(host) = servers
+            .keys()
+            .find(|h| h.trim().is_empty() || h.contains(['/', ':', ' ']))
+        {
+            return Err(SeedError::Invalid(format!(
+                "settings.sftp_servers: {host:?} is not a host name"
+            )));
+        }
+        settings.sftp_servers = servers.clone();
     }
     Ok(())
 }

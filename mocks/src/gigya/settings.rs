@@ -5,6 +5,9 @@
 //! changes any part of it later (see [`super::SettingsSeed`]), and `reset` goes back to the
 //! settings the mock was built with.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 /// The site's API key unless told otherwise.
@@ -60,6 +63,11 @@ pub struct GigyaSettings {
     pub rate_limits: RateLimits,
     /// Allowed distance between a signed request's `timestamp` and the mock clock, in seconds.
     pub timestamp_window_secs: u64,
+    /// The SFTP servers IdentitySync's `datasource.write.sftp` can reach: host → a local
+    /// directory standing for the server's root (the mock's stand-in for a real SFTP server; a
+    /// writer's `remotePath` is a folder under it). None by default: an SFTP writer then fails
+    /// its job, as it would against a host it cannot connect to.
+    pub sftp_servers: BTreeMap<String, PathBuf>,
 }
 
 impl Default for GigyaSettings {
@@ -78,6 +86,7 @@ impl Default for GigyaSettings {
             site_hash: SiteHash::default(),
             rate_limits: RateLimits::default(),
             timestamp_window_secs: DEFAULT_TIMESTAMP_WINDOW_SECS,
+            sftp_servers: BTreeMap::new(),
         }
     }
 }

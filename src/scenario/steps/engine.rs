@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use mocks::Provider;
 use mocks::auth0::MANAGEMENT_APP;
 use serde_json::{Value, json};
 
@@ -85,7 +86,7 @@ async fn import(step: &ImportStep, world: &mut World) -> Result<Played, String> 
     let report_dir = scratch_dir("import");
     let result = engine::import(
         &auth0_config(world)?,
-        &file,
+        &engine::ImportSource::Auth0File(file),
         options,
         &engine::RunOptions {
             report_dir: Some(report_dir.clone()),
@@ -131,28 +132,55 @@ async fn migrate_gigya(step: &MigrateGigyaStep, world: &mut World) -> Result<Pla
         user_key: var("user_key").ok(),
         secret: step.secret.clone().map_or_else(|| var("secret"), Ok)?,
     };
+    let query = match &step.query {
+        Some(text) => engine::ExportQuery::parse(text).map_err(|e| e.to_string())?,
+        None => engine::ExportQuery::all(),
+    };
+    // IdentitySync's SFTP writer uploads to a directory of this step, the mock's stand-in for
+    // the SFTP server (its settings map the host there); the engine reads it as the mounted
+    // SFTP folder. Removed after the step.
+    let landing_dir = scratch_dir("gigya-landing");
     let source = match step.via {
-        GigyaVia::Search => engine::ExportSource::Search {
-            query: step
-                .query
-                .clone()
-                .unwrap_or_else(|| "SELECT * FROM accounts LIMIT 1000".into()),
-        },
-        GigyaVia::IdentitySync => engine::ExportSource::IdentitySync {
-            select: "*".into(),
-            condition: step.query.clone(),
-            writer: "datasource.write.ferry".into(),
-        },
+        GigyaVia::Search => engine::ExportSource::Search { query },
+        GigyaVia::IdentitySync => {
+            const SFTP_HOST: &str = "sftp.gigya-export.invalid";
+            std::fs::create_dir_all(&landing_dir).map_err(|e| e.to_string())?;
+            let (gigya_mock, _) = world
+                .gigya
+                .as_ref()
+                .ok_or("the scenario does not run the gigya mock (add a gigya: section)")?;
+            let sftp = mocks::gigya::SettingsSeed {
+                sftp_servers: Some([(SFTP_HOST.to_owned(), landing_dir.clone())].into()),
+                ..mocks::gigya::SettingsSeed::default()
+            };
+            gigya_mock
+                .seed(mocks::gigya::GigyaSeed {
+                    settings: Some(sftp),
+                    accounts: vec![],
+                })
+                .map_err(|e| format!("gigya seed: {e}"))?;
+            engine::ExportSource::IdentitySync(engine::IdentitySyncExport {
+                query,
+                sftp: engine::SftpWriter {
+                    host: SFTP_HOST.into(),
+                    port: 22,
+                    username: "ferry".into(),
+                    password: "ferry-mock-sftp".into(),
+                    remote_path: "/".into(),
+                },
+                landing_dir: landing_dir.clone(),
+            })
+        }
     };
     let report_dir = scratch_dir("gigya");
     let mut migration = engine::GigyaMigration::new(gigya, auth0_config(world)?, source, &connection);
     migration.import = import_options(&connection, step.upsert, step.file_bytes);
     migration.report_dir = Some(report_dir.clone());
-    migration.work_dir = report_dir.join("export");
     migration.retry = fast_retry();
     migration.request_timeout = Duration::from_secs(30);
     migration.export_timeout = Duration::from_secs(60);
     let result = engine::migrate_gigya(&migration, &engine::progress::Silent).await;
+    let _ = std::fs::remove_dir_all(&landing_dir);
     Ok(run_played(result, &report_dir, &step.expect))
 }
 
@@ -184,9 +212,9 @@ async fn migrate_stormpath(step: &MigrateStormpathStep, world: &mut World) -> Re
     }
     let options = import_options(&connection, step.upsert, step.file_bytes);
     let report_dir = scratch_dir("stormpath");
-    let result = engine::migrate_stormpath(
+    let result = engine::import(
         &auth0_config(world)?,
-        &export_dir,
+        &engine::ImportSource::StormpathExport(export_dir.clone()),
         options,
         &engine::RunOptions {
             report_dir: Some(report_dir.clone()),
