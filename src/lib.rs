@@ -15,6 +15,7 @@ pub mod engine;
 pub mod generate;
 pub mod scenario;
 pub mod serve;
+pub mod term;
 pub mod tryout;
 
 pub use scenario::{Report, ScenarioError, run_file};
