@@ -251,20 +251,25 @@ impl RunCommand {
 enum Bench {
     /// All four mocks started until each answers, and stopped, several times.
     Startup {
+        /// Times to start and stop them (the median is reported).
         #[arg(long, default_value_t = 20)]
         samples: usize,
     },
     /// The mock Okta's POST /api/v1/authn under keep-alive connections.
     OktaAuthn {
+        /// Keep-alive connections sending at the same time.
         #[arg(long, default_value_t = 32)]
         connections: usize,
+        /// How long to send requests, in seconds.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
     },
     /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
     FirstLogin {
+        /// Users to migrate by their first login.
         #[arg(long, default_value_t = 20_000)]
         count: usize,
+        /// Logins in flight at the same time.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// The tenant's bcrypt cost (Auth0's is 10; tests use 4).
@@ -273,23 +278,29 @@ enum Bench {
     },
     /// The whole scenario catalogue through `ferry run`.
     Scenarios {
+        /// The scenario folder to run.
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
+        /// Runs of the whole catalogue (the median is reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
     /// Gigya bulk at scale: generated accounts exported, transformed, validated and imported
     /// by `ferry migrate gigya` (a child process) into the mock Auth0; time and peak memory.
     GigyaBulk {
+        /// Accounts to generate, export and import.
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
+        /// Seed of the generated population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// search or identity-sync.
+        /// How to export: search or identity-sync.
         #[arg(long, default_value = "identity-sync")]
         via: String,
+        /// Largest file per import job in bytes.
         #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
         file_bytes: usize,
+        /// Seconds between two reads of a job's status.
         #[arg(long, default_value_t = 0.02)]
         poll: f64,
         /// Keep the run's report here.
@@ -332,8 +343,11 @@ enum Migrate {
         /// One base URL for every Gigya namespace (a mock, a proxy); else https://<namespace>.<data center>.
         #[arg(long, env = "FERRY_GIGYA_URL")]
         gigya_url: Option<String>,
+        /// The site's data center, used without --gigya-url (us1.gigya.com, eu1.gigya.com,
+        /// au1.gigya.com, ...).
         #[arg(long, env = "FERRY_GIGYA_DATA_CENTER", default_value = "us1.gigya.com")]
         data_center: String,
+        /// The site's API key.
         #[arg(long, env = "FERRY_GIGYA_API_KEY")]
         api_key: String,
         /// Application (user) key.
@@ -392,6 +406,8 @@ struct Auth0Args {
     /// Client id of a machine-to-machine application with create:users and read:connections.
     #[arg(long, env = "FERRY_AUTH0_CLIENT_ID")]
     client_id: String,
+    /// Client secret of that application (prefer the environment variable: it stays out of
+    /// shell history).
     #[arg(long, env = "FERRY_AUTH0_CLIENT_SECRET", hide_env_values = true)]
     client_secret: String,
     /// Management API audience (default: <auth0-url>/api/v2/).
@@ -1039,10 +1055,10 @@ async fn run(command: RunCommand) -> anyhow::Result<ExitCode> {
             let target = &targets[next];
             match result {
                 Ok(mut report) => {
-                    if let (Some(mode), Some(path), true) = (mode, &snapshot_files[next], report.snapshot) {
-                        if let Err(e) = settle_snapshot(&mut report, target, path, mode) {
-                            errors.push((target.file.clone(), e));
-                        }
+                    if let (Some(mode), Some(path), true) = (mode, &snapshot_files[next], report.snapshot)
+                        && let Err(e) = settle_snapshot(&mut report, target, path, mode)
+                    {
+                        errors.push((target.file.clone(), e));
                     }
                     progress.print(&report.render_with(render));
                     reports.push(report);

@@ -154,7 +154,7 @@ impl Style {
 }
 
 /// A progress bar on standard error, drawn only when standard error is a terminal (nothing in a
-/// pipe or a CI log). Lines printed through [`Progress::println`] go to standard output above
+/// pipe or a CI log). Text printed through [`Progress::print`] go to standard output above
 /// the bar.
 #[derive(Debug)]
 pub struct Progress {

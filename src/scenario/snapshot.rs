@@ -290,15 +290,13 @@ impl SnapFile {
                     header_lines.push(line);
                 }
             }
-            Some(first) => {
-                if !first.trim_end().is_empty() {
-                    header_lines.push(first);
-                    for line in lines.by_ref() {
-                        if line.trim_end().is_empty() {
-                            break;
-                        }
-                        header_lines.push(line);
+            // insta's legacy format: a first line of its own, `key: value` lines, an empty line.
+            Some(_) => {
+                for line in lines.by_ref() {
+                    if line.trim_end().is_empty() {
+                        break;
                     }
+                    header_lines.push(line);
                 }
             }
             None => {}
