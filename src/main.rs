@@ -1055,13 +1055,21 @@ async fn run(command: RunCommand) -> anyhow::Result<ExitCode> {
             let target = &targets[next];
             match result {
                 Ok(mut report) => {
-                    if let (Some(mode), Some(path), true) = (mode, &snapshot_files[next], report.snapshot)
-                        && let Err(e) = settle_snapshot(&mut report, target, path, mode)
-                    {
+                    let trouble = match (mode, &snapshot_files[next]) {
+                        (Some(mode), Some(path)) if report.snapshot => {
+                            settle_snapshot(&mut report, target, path, mode).err()
+                        }
+                        _ => None,
+                    };
+                    // A snapshot that cannot be read or written makes the scenario one that
+                    // could not run (exit 2), not a pass.
+                    if let Some(e) = trouble {
+                        progress.print(&format!("{} {}: {e}\n", style.bad_mark("ERROR"), target.file.display()));
                         errors.push((target.file.clone(), e));
+                    } else {
+                        progress.print(&report.render_with(render));
+                        reports.push(report);
                     }
-                    progress.print(&report.render_with(render));
-                    reports.push(report);
                 }
                 Err(e) => {
                     progress.print(&format!("{} {e}\n", style.bad_mark("ERROR")));

@@ -215,6 +215,18 @@ fn snapshots_go_where_they_are_told() {
 }
 
 #[test]
+fn an_unusable_snapshot_folder_is_an_error_not_a_pass() {
+    let scratch = Scratch::new("unusable");
+    write_cases(&scratch.0, SIGNUP);
+    std::fs::write(scratch.0.join("snapshots"), "a file where the folder should be").expect("write");
+    let output = run_in(&scratch.0, &["cases"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.contains("ERROR cases/signup.yaml: cannot read the snapshot"), "{stdout}");
+    assert!(stdout.contains("0 passed, 0 failed, 1 could not run"), "{stdout}");
+}
+
+#[test]
 fn review_refuses_without_a_terminal() {
     let scratch = Scratch::new("review-pipe");
     write_cases(&scratch.0, SIGNUP);

@@ -222,6 +222,9 @@ impl Report {
         };
         let _ = writeln!(out, "  {what}");
         let detail = match &checked.action {
+            Action::Pending(pending) if !diffs => {
+                Some(format!("the new result is in {}, to review below", shown(pending)))
+            }
             Action::Pending(pending) => Some(format!(
                 "the new result is in {}: review it with `ferry run --review`, or accept it with `ferry run --accept`",
                 shown(pending)

@@ -399,7 +399,7 @@ pub fn file_text(existing: Option<&SnapFile>, source: &str, description: Option<
         Some(entry) => entries.push(entry.to_owned()),
         None => entries.push(format!("source: {}", yaml_string(source))),
     }
-    if let Some(description) = description.filter(|d| !d.is_empty()) {
+    if let Some(description) = description {
         entries.push(format!("description: {}", yaml_string(description)));
     }
     for key in ["expression", "info", "input_file"] {
