@@ -222,7 +222,10 @@ fn an_unusable_snapshot_folder_is_an_error_not_a_pass() {
     let output = run_in(&scratch.0, &["cases"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
-    assert!(stdout.contains("ERROR cases/signup.yaml: cannot read the snapshot"), "{stdout}");
+    assert!(
+        stdout.contains("ERROR cases/signup.yaml: cannot read the snapshot"),
+        "{stdout}"
+    );
     assert!(stdout.contains("0 passed, 0 failed, 1 could not run"), "{stdout}");
 }
 

@@ -178,13 +178,17 @@ impl Report {
             } else {
                 style.bad_mark("FAIL")
             };
+            let outcome = if step.passed() {
+                step.outcome.clone()
+            } else {
+                style.bad(&step.outcome)
+            };
             let _ = writeln!(
                 out,
-                "  {mark} step {} ({}): {} → {}",
+                "  {mark} step {} ({}): {} → {outcome}",
                 step.index,
                 style.place(&format!("{}:{}", self.file.display(), step.line)),
                 step.summary,
-                step.outcome
             );
             for failure in &step.failures {
                 for (i, line) in failure.lines().enumerate() {
@@ -197,7 +201,7 @@ impl Report {
             }
             if !step.passed() || verbose {
                 for run in &step.scripts {
-                    render_script(&mut out, run);
+                    render_script(&mut out, run, style);
                 }
             }
         }
@@ -244,7 +248,7 @@ impl Report {
     }
 }
 
-fn render_script(out: &mut String, run: &ScriptExecution) {
+fn render_script(out: &mut String, run: &ScriptExecution, style: Style) {
     let script = serde_json::to_value(run.script)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -274,19 +278,31 @@ fn render_script(out: &mut String, run: &ScriptExecution) {
             None => run.detail.to_string(),
         },
     };
+    // The outcome in colour: a result, a refusal the script meant, or the script failing.
+    let outcome = match run.outcome.as_str() {
+        "profile" | "done" | "value" => style.good(&run.outcome),
+        "not_found" | "wrong_credentials" => style.warn(&run.outcome),
+        _ => style.bad(&run.outcome),
+    };
     let _ = writeln!(
         out,
-        "         {script} script → {} {detail} ({:.0} ms)",
-        run.outcome, run.elapsed_ms
+        "         {script} script → {outcome} {detail} {}",
+        style.dim(&format!("({:.0} ms)", run.elapsed_ms))
     );
     for line in &run.console {
-        let _ = writeln!(out, "           console.{}: {}", line.level, line.text);
+        let _ = writeln!(
+            out,
+            "           {} {}",
+            style.dim(&format!("console.{}:", line.level)),
+            line.text
+        );
     }
     for exchange in &run.http {
         let answer = match (&exchange.status, &exchange.error) {
-            (Some(status), _) => status.to_string(),
-            (None, Some(error)) => error.clone(),
-            (None, None) => "no answer".into(),
+            (Some(status), _) if *status < 400 => style.good(&status.to_string()),
+            (Some(status), _) => style.bad(&status.to_string()),
+            (None, Some(error)) => style.bad(error),
+            (None, None) => style.bad("no answer"),
         };
         let _ = writeln!(out, "           {} {} → {answer}", exchange.method, exchange.url);
     }
