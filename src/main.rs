@@ -26,9 +26,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenario files (default: every scenario under scenarios/) and compare each result with
-    /// its snapshot. A new or changed result is written as <name>.snap.new beside <name>.snap and
-    /// fails the run: look at it and accept it with --review, accept every one with --accept;
-    /// --check (for CI) fails on any missing or changed snapshot and writes nothing.
+    /// its snapshot.
+    ///
+    /// Plain `ferry run` writes a new or changed result as <name>.snap.new beside <name>.snap and
+    /// fails the run: look at each with --review and accept it, or accept every one with
+    /// --accept; --check (for CI) fails on any missing or changed snapshot and writes nothing.
+    /// Snapshots live in --snapshots DIR, else in the snapshots/ folder beside the nearest folder
+    /// named scenarios above the file, else beside the folder named on the command line.
+    /// Exit code 0 when every scenario passed and its snapshot holds its result, 1 when one
+    /// failed or its snapshot is missing or differs, 2 when one could not be loaded or run.
     Run(RunCommand),
     /// Import an Auth0 import file (JSON array or NDJSON) through the Management API: schema
     /// check, files under 500 KB, jobs within the concurrency limit, a report of every user.
