@@ -584,20 +584,6 @@ impl Diff {
         }
     }
 
-    /// Lines added and removed.
-    pub fn counts(&self) -> (usize, usize) {
-        let mut added = 0;
-        let mut removed = 0;
-        for line in self.hunks.iter().flat_map(|h| &h.lines) {
-            match line {
-                DiffLine::Added(_) => added += 1,
-                DiffLine::Removed(_) => removed += 1,
-                DiffLine::Same(_) => {}
-            }
-        }
-        (added, removed)
-    }
-
     /// The diff for a person: each hunk's range and what it concerns, then its lines (`-`
     /// stored, `+` this run), each line prefixed with `indent`.
     pub fn render(&self, style: Style, indent: &str) -> String {
