@@ -4,6 +4,7 @@
 //! - [`scenario`]: the scenario format, runner, reports and snapshot checks — what `ferry run`
 //!   and `cargo test` execute.
 //! - [`serve`]: starting every mock for interactive use (`ferry serve`).
+//! - [`term`]: colour, styles and progress bars for what a person reads.
 //! - The mock servers live in the `mocks` crate and the script sandbox in `sandbox`; this crate
 //!   wires them together. The migration engine (`engine`) talks to providers and Auth0 over
 //!   HTTP only.
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod generate;
 pub mod scenario;
 pub mod serve;
+pub mod term;
 pub mod tryout;
 
 pub use scenario::{Report, ScenarioError, run_file};

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use ferry::scenario::snapshot::{SnapshotCheck, check, snapshot_path};
+use ferry::scenario::snapshot::{self, Action, Decision, Mode as SnapshotMode, State};
 use ferry::scenario::{self, Report};
+use ferry::term::{ColorChoice, Style};
 
 /// Exit codes.
 const EXIT_FAILED: u8 = 1;
@@ -24,27 +25,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run scenario files (default: every scenario under scenarios/).
-    Run {
-        /// Scenario files or directories.
-        paths: Vec<PathBuf>,
-        /// Write a JUnit XML report here.
-        #[arg(long, value_name = "FILE")]
-        junit: Option<PathBuf>,
-        /// Scenarios run at the same time (default: four times the CPUs; scenarios mostly wait on time-outs and jobs).
-        #[arg(long, short = 'j')]
-        jobs: Option<usize>,
-        /// Print every step, script console output and HTTP exchange, not only failures.
-        #[arg(long, short = 'v')]
-        verbose: bool,
-        /// Do not compare results with the snapshots under snapshots/.
-        #[arg(long)]
-        no_snapshots: bool,
-        /// Run only part K of N of the catalogue (e.g. `2/4`), to shard it over CI machines:
-        /// the scenario files, sorted by path, are dealt out in turn.
-        #[arg(long, value_name = "K/N", value_parser = parse_partition)]
-        partition: Option<(usize, usize)>,
-    },
+    /// Run scenario files (default: every scenario under scenarios/) and compare each result with
+    /// its snapshot.
+    ///
+    /// Plain `ferry run` writes a new or changed result as <name>.snap.new beside <name>.snap and
+    /// fails the run: look at each with --review and accept it, or accept every one with
+    /// --accept; --check (for CI) fails on any missing or changed snapshot and writes nothing.
+    /// Snapshots live in --snapshots DIR, else in the snapshots/ folder beside the nearest folder
+    /// named scenarios above the file, else beside the folder named on the command line.
+    /// Exit code 0 when every scenario passed and its snapshot holds its result, 1 when one
+    /// failed or its snapshot is missing or differs, 2 when one could not be loaded or run.
+    Run(RunCommand),
     /// Import an Auth0 import file (JSON array or NDJSON) through the Management API: schema
     /// check, files under 500 KB, jobs within the concurrency limit, a report of every user.
     Import {
@@ -205,24 +196,86 @@ enum Command {
     },
 }
 
+/// `ferry run`.
+#[derive(Debug, clap::Args)]
+struct RunCommand {
+    /// Scenario files or folders (folders are searched for *.yaml and *.yml; default: scenarios/).
+    paths: Vec<PathBuf>,
+    /// Accept every new or changed snapshot: write it as .snap and remove its .snap.new.
+    #[arg(long, conflicts_with_all = ["review", "check", "no_snapshots"])]
+    accept: bool,
+    /// After the run, show each new or changed snapshot's diff and ask: accept, reject or skip.
+    /// Reads the answers from the terminal.
+    #[arg(long, conflicts_with_all = ["check", "no_snapshots"])]
+    review: bool,
+    /// For CI: fail on any missing or changed snapshot, and write nothing.
+    #[arg(long, conflicts_with = "no_snapshots")]
+    check: bool,
+    /// Keep the snapshots in DIR instead of the snapshots/ folder beside the scenarios' folder.
+    #[arg(long, value_name = "DIR")]
+    snapshots: Option<PathBuf>,
+    /// Do not compare results with snapshots.
+    #[arg(long)]
+    no_snapshots: bool,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Scenarios run at the same time (default: four times the CPUs; scenarios mostly wait on
+    /// time-outs and jobs).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Print every step, script console output and HTTP exchange, not only failures.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Run only part K of N of the catalogue (e.g. `2/4`), to shard it over CI machines:
+    /// the scenario files, sorted by path, are dealt out in turn.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    partition: Option<(usize, usize)>,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces it), always or
+    /// never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+impl RunCommand {
+    fn mode(&self) -> Option<SnapshotMode> {
+        if self.no_snapshots {
+            None
+        } else if self.accept {
+            Some(SnapshotMode::Accept)
+        } else if self.review {
+            Some(SnapshotMode::Review)
+        } else if self.check {
+            Some(SnapshotMode::Check)
+        } else {
+            Some(SnapshotMode::Compare)
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Bench {
     /// All four mocks started until each answers, and stopped, several times.
     Startup {
+        /// Times to start and stop them (the median is reported).
         #[arg(long, default_value_t = 20)]
         samples: usize,
     },
     /// The mock Okta's POST /api/v1/authn under keep-alive connections.
     OktaAuthn {
+        /// Keep-alive connections sending at the same time.
         #[arg(long, default_value_t = 32)]
         connections: usize,
+        /// How long to send requests, in seconds.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
     },
     /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
     FirstLogin {
+        /// Users to migrate by their first login.
         #[arg(long, default_value_t = 20_000)]
         count: usize,
+        /// Logins in flight at the same time.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// The tenant's bcrypt cost (Auth0's is 10; tests use 4).
@@ -231,23 +284,29 @@ enum Bench {
     },
     /// The whole scenario catalogue through `ferry run`.
     Scenarios {
+        /// The scenario folder to run.
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
+        /// Runs of the whole catalogue (the median is reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
     /// Gigya bulk at scale: generated accounts exported, transformed, validated and imported
     /// by `ferry migrate gigya` (a child process) into the mock Auth0; time and peak memory.
     GigyaBulk {
+        /// Accounts to generate, export and import.
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
+        /// Seed of the generated population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// search or identity-sync.
+        /// How to export: search or identity-sync.
         #[arg(long, default_value = "identity-sync")]
         via: String,
+        /// Largest file per import job in bytes.
         #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
         file_bytes: usize,
+        /// Seconds between two reads of a job's status.
         #[arg(long, default_value_t = 0.02)]
         poll: f64,
         /// Keep the run's report here.
@@ -296,8 +355,10 @@ enum Migrate {
         /// datasource.write.sftp writer).
         #[arg(long, env = "FERRY_SFTP_HOST")]
         sftp_host: Option<String>,
+        /// The SFTP server's port.
         #[arg(long, env = "FERRY_SFTP_PORT", default_value_t = 22)]
         sftp_port: u16,
+        /// The SFTP user Gigya logs in as.
         #[arg(long, env = "FERRY_SFTP_USERNAME")]
         sftp_username: Option<String>,
         /// The SFTP password Gigya logs in with (prefer the environment variable).
@@ -312,8 +373,11 @@ enum Migrate {
         /// One base URL for every Gigya namespace (a mock, a proxy); else https://<namespace>.<data center>.
         #[arg(long, env = "FERRY_GIGYA_URL")]
         gigya_url: Option<String>,
+        /// The site's data center, used without --gigya-url (us1.gigya.com, eu1.gigya.com,
+        /// au1.gigya.com, ...).
         #[arg(long, env = "FERRY_GIGYA_DATA_CENTER", default_value = "us1.gigya.com")]
         data_center: String,
+        /// The site's API key.
         #[arg(long, env = "FERRY_GIGYA_API_KEY")]
         api_key: String,
         /// Application (user) key.
@@ -372,6 +436,8 @@ struct Auth0Args {
     /// Client id of a machine-to-machine application with create:users and read:connections.
     #[arg(long, env = "FERRY_AUTH0_CLIENT_ID")]
     client_id: String,
+    /// Client secret of that application (prefer the environment variable: it stays out of
+    /// shell history).
     #[arg(long, env = "FERRY_AUTH0_CLIENT_SECRET", hide_env_values = true)]
     client_secret: String,
     /// Management API audience (default: <auth0-url>/api/v2/).
@@ -510,14 +576,7 @@ fn main() -> ExitCode {
 
 async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Run {
-            paths,
-            junit,
-            jobs,
-            verbose,
-            no_snapshots,
-            partition,
-        } => run(paths, junit, jobs, verbose, no_snapshots, partition).await,
+        Command::Run(command) => run(command).await,
         Command::Check {
             file,
             kind,
@@ -866,36 +925,120 @@ fn parse_partition(text: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
-async fn run(
-    paths: Vec<PathBuf>,
-    junit: Option<PathBuf>,
-    jobs: Option<usize>,
-    verbose: bool,
-    no_snapshots: bool,
-    partition: Option<(usize, usize)>,
-) -> anyhow::Result<ExitCode> {
-    let paths = if paths.is_empty() {
+/// What a run did with the snapshots, for the summary line.
+#[derive(Debug, Default)]
+struct SnapshotTally {
+    pending: usize,
+    accepted: usize,
+    rejected: usize,
+    missing: usize,
+    changed: usize,
+    not_written: usize,
+}
+
+impl SnapshotTally {
+    fn count(&mut self, checked: &snapshot::Checked) {
+        match (&checked.state, &checked.action) {
+            (State::Matches, _) => {}
+            (_, Action::Pending(_)) => self.pending += 1,
+            (_, Action::Accepted) => self.accepted += 1,
+            (_, Action::Rejected) => self.rejected += 1,
+            (_, Action::NotWrittenFailed) => self.not_written += 1,
+            (State::New, Action::None) => self.missing += 1,
+            (State::Changed(_), Action::None) => self.changed += 1,
+        }
+    }
+
+    /// `; snapshots: 2 accepted, 1 written as .snap.new (…)`, or nothing.
+    fn describe(&self, style: Style) -> String {
+        let mut parts = vec![];
+        if self.accepted > 0 {
+            parts.push(style.good(&format!("{} accepted", self.accepted)));
+        }
+        if self.rejected > 0 {
+            parts.push(style.warn(&format!("{} rejected", self.rejected)));
+        }
+        if self.pending > 0 {
+            parts.push(style.warn(&format!(
+                "{} new or changed, written as .snap.new (look at them with `ferry run --review`, or accept them all with `ferry run --accept`)",
+                self.pending
+            )));
+        }
+        if self.missing > 0 {
+            parts.push(style.bad(&format!("{} missing", self.missing)));
+        }
+        if self.changed > 0 {
+            parts.push(style.bad(&format!("{} changed", self.changed)));
+        }
+        if self.missing + self.changed > 0 {
+            parts.push("nothing written (--check)".into());
+        }
+        if self.not_written > 0 {
+            parts.push(format!(
+                "{} new or changed but not written, as their scenarios failed",
+                self.not_written
+            ));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("; snapshots: {}", parts.join(", "))
+        }
+    }
+}
+
+/// `ferry run`: exit 0 when every scenario passed and its snapshot holds its result, 1 when
+/// one failed or a snapshot is missing or differs, 2 when a scenario could not be loaded or run.
+async fn run(command: RunCommand) -> anyhow::Result<ExitCode> {
+    use futures_util::StreamExt as _;
+    use std::io::IsTerminal as _;
+
+    let style = Style::for_stream(command.color, ferry::term::Stream::Stdout);
+    let err_style = Style::for_stream(command.color, ferry::term::Stream::Stderr);
+    let mode = command.mode();
+    if mode == Some(SnapshotMode::Review) && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "{} --review asks about each snapshot on the terminal, and standard input is not one.\n\
+             {} run `ferry run --review` in a terminal; or read the diffs a plain `ferry run` prints \
+             and accept them all with `ferry run --accept`",
+            err_style.bad_mark("error:"),
+            err_style.strong("hint:")
+        );
+        return Ok(ExitCode::from(EXIT_UNUSABLE));
+    }
+    let paths = if command.paths.is_empty() {
+        if !std::path::Path::new("scenarios").exists() {
+            eprintln!(
+                "{} there is no scenarios/ folder here, and no scenario file or folder was named.\n\
+                 {} name them: `ferry run path/to/scenarios` (or files: `ferry run first.yaml`). To start, \
+                 write a scenario in scenarios/ (see \"Scenario format\" in the README), then take its \
+                 first snapshot with `ferry run --accept`",
+                err_style.bad_mark("error:"),
+                err_style.strong("hint:")
+            );
+            return Ok(ExitCode::from(EXIT_UNUSABLE));
+        }
         vec![PathBuf::from("scenarios")]
     } else {
-        paths
+        command.paths.clone()
     };
-    let mut files = scenario::discover(&paths).context("finding scenarios")?;
-    if let Some((k, n)) = partition {
-        files.sort();
-        files = files
+    let mut targets = scenario::targets(&paths).context("finding scenarios")?;
+    if let Some((k, n)) = command.partition {
+        targets.sort_by(|a, b| a.file.cmp(&b.file));
+        targets = targets
             .into_iter()
             .enumerate()
             .filter(|(i, _)| i % n == k - 1)
-            .map(|(_, f)| f)
+            .map(|(_, t)| t)
             .collect();
-        if files.is_empty() {
+        if targets.is_empty() {
             println!("partition {k}/{n}: no scenario falls in it");
             return Ok(ExitCode::SUCCESS);
         }
     }
-    if files.is_empty() {
+    if targets.is_empty() {
         anyhow::bail!(
-            "no scenario files under {}",
+            "no scenario files (*.yaml, *.yml) under {}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -903,63 +1046,113 @@ async fn run(
                 .join(", ")
         );
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4));
+    // Each scenario's snapshot file; two scenarios may not share one.
+    let mut snapshot_files: Vec<Option<PathBuf>> = vec![];
+    let mut owners: std::collections::HashMap<PathBuf, &PathBuf> = std::collections::HashMap::new();
+    for target in &targets {
+        let Some(_) = mode else {
+            snapshot_files.push(None);
+            continue;
+        };
+        let dir = match &command.snapshots {
+            Some(dir) => snapshot::absolute(dir),
+            None => snapshot::snapshot_dir(&target.root).map_err(anyhow::Error::msg)?,
+        };
+        let file = snapshot::snapshot_file(&dir, &target.name);
+        if let Some(other) = owners.insert(file.clone(), &target.file) {
+            anyhow::bail!(
+                "{} and {} would share the snapshot {}: give them different names, or run them with \
+                 different --snapshots folders",
+                other.display(),
+                target.file.display(),
+                file.display()
+            );
+        }
+        snapshot_files.push(Some(file));
+    }
+
+    let jobs = command
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get() * 4))
+        .max(1);
     let started = std::time::Instant::now();
-    let results = scenario::run_all(&files, jobs).await;
+    let total = targets.len();
+    let progress = ferry::term::Progress::new(total as u64, "scenarios");
+    let render = scenario::Render {
+        verbose: command.verbose,
+        style: Some(style),
+        snapshot_diffs: mode != Some(SnapshotMode::Review),
+    };
 
     let mut reports: Vec<Report> = vec![];
-    let mut errors = vec![];
-    let mut snapshot_failures = 0;
-    let mut missing_snapshots = 0;
-    for (file, result) in results {
-        match result {
-            Ok(mut report) => {
-                if !no_snapshots && report.snapshot {
-                    let name = report.name.replace('/', "__");
-                    if let Some(path) = snapshot_path(&std::fs::canonicalize(&file).unwrap_or(file.clone()), &name) {
-                        match check(&path, &report.snapshot()) {
-                            Ok(SnapshotCheck::Matches) => {}
-                            Ok(SnapshotCheck::Missing(_)) => missing_snapshots += 1,
-                            Ok(SnapshotCheck::Differs { path, diff }) => {
-                                snapshot_failures += 1;
-                                report.steps.push(scenario::StepReport {
-                                    index: report.steps.len() + 1,
-                                    line: 0,
-                                    summary: format!("snapshot {}", path.display()),
-                                    outcome: "differs".into(),
-                                    failures: vec![format!("the result differs from the reviewed snapshot (review with `cargo insta test --review`):\n{diff}")],
-                                    scripts: vec![],
-                                    run: None,
-                                });
-                            }
-                            Err(e) => errors.push((file.clone(), e)),
+    let mut errors: Vec<(PathBuf, String)> = vec![];
+    let mut finished: std::collections::BTreeMap<usize, Result<Report, scenario::ScenarioError>> =
+        std::collections::BTreeMap::new();
+    let mut next = 0;
+    let mut done = 0;
+    let mut results = std::pin::pin!(scenario::run_each(&targets, jobs));
+    progress.set_message(format!("{} running", jobs.min(total)));
+    while let Some((i, result)) = results.next().await {
+        done += 1;
+        progress.inc();
+        progress.set_message(format!("{} running", jobs.min(total - done)));
+        finished.insert(i, result);
+        // Reports are printed in the order of the files.
+        while let Some(result) = finished.remove(&next) {
+            let target = &targets[next];
+            match result {
+                Ok(mut report) => {
+                    let trouble = match (mode, &snapshot_files[next]) {
+                        (Some(mode), Some(path)) if report.snapshot => {
+                            settle_snapshot(&mut report, target, path, mode).err()
                         }
+                        _ => None,
+                    };
+                    // A snapshot that cannot be read or written makes the scenario one that
+                    // could not run (exit 2), not a pass.
+                    if let Some(e) = trouble {
+                        progress.print(&format!("{} {}: {e}\n", style.bad_mark("ERROR"), target.file.display()));
+                        errors.push((target.file.clone(), e));
+                    } else {
+                        progress.print(&report.render_with(render));
+                        reports.push(report);
                     }
                 }
-                print!("{}", report.render(verbose));
-                reports.push(report);
+                Err(e) => {
+                    progress.print(&format!("{} {e}\n", style.bad_mark("ERROR")));
+                    errors.push((target.file.clone(), e.to_string()));
+                }
             }
-            Err(e) => {
-                println!("ERROR {e}");
-                errors.push((file, e.to_string()));
-            }
+            next += 1;
         }
+    }
+    progress.finish();
+    drop(progress);
+
+    if mode == Some(SnapshotMode::Review) {
+        review_pending(&mut reports, style)?;
+    }
+
+    let mut tally = SnapshotTally::default();
+    for checked in reports.iter().filter_map(|r| r.snapshot_result.as_ref()) {
+        tally.count(checked);
     }
     let failed = reports.iter().filter(|r| !r.passed()).count();
     let passed = reports.len() - failed;
-    println!(
-        "\n{passed} passed, {failed} failed, {} could not run ({} scenarios in {:.2} s){}",
-        errors.len(),
-        files.len(),
+    let count = |n: usize, text: &str, paint: fn(Style, &str) -> String| {
+        let text = format!("{n} {text}");
+        if n > 0 { paint(style, &text) } else { text }
+    };
+    say(&format!(
+        "\n{}, {}, {} ({} scenarios in {:.2} s){}\n",
+        count(passed, "passed", Style::good),
+        count(failed, "failed", Style::bad),
+        count(errors.len(), "could not run", Style::bad),
+        total,
         started.elapsed().as_secs_f64(),
-        if missing_snapshots > 0 {
-            format!("; {missing_snapshots} without a snapshot yet (cargo test writes them)")
-        } else {
-            String::new()
-        }
-    );
-    let _ = snapshot_failures;
-    if let Some(path) = junit {
+        tally.describe(style)
+    ));
+    if let Some(path) = command.junit {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
@@ -973,6 +1166,79 @@ async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes to standard output; a reader that went away (`ferry run | head`) is no error.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Compares a report with its snapshot and does what `mode` says with a new or changed one.
+fn settle_snapshot(
+    report: &mut Report,
+    target: &scenario::Target,
+    path: &std::path::Path,
+    mode: SnapshotMode,
+) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let source = snapshot::source_of(&target.file, dir);
+    let description = report.description.as_deref().map(str::trim);
+    let mut checked = snapshot::compare(path, &report.snapshot(), &source, description, &report.places())?;
+    let outcome = match checked.state {
+        State::Matches if mode == SnapshotMode::Check => Ok(()),
+        State::Matches => checked.clean_up(),
+        State::New | State::Changed(_) => match mode {
+            SnapshotMode::Check => Ok(()),
+            _ if !report.steps_passed() => {
+                checked.action = Action::NotWrittenFailed;
+                Ok(())
+            }
+            SnapshotMode::Accept => checked.accept(),
+            SnapshotMode::Compare | SnapshotMode::Review => checked.write_pending(),
+        },
+    };
+    report.snapshot_result = Some(checked);
+    outcome.map_err(|e| e.to_string())
+}
+
+/// `--review`: asks about each snapshot the run left as `.snap.new`, on the terminal.
+fn review_pending(reports: &mut [Report], style: Style) -> anyhow::Result<()> {
+    let mut positions = vec![];
+    let mut items = vec![];
+    for (i, report) in reports.iter().enumerate() {
+        if let Some(checked) = &report.snapshot_result
+            && matches!(checked.action, Action::Pending(_))
+        {
+            positions.push(i);
+            items.push(snapshot::ReviewItem {
+                scenario: report.name.clone(),
+                file: report.file.clone(),
+                checked: checked.clone(),
+            });
+        }
+    }
+    if items.is_empty() {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut output = std::io::stdout();
+    snapshot::review(&items, style, &mut input, &mut output, &mut |n, decision| {
+        let Some(checked) = reports[positions[n]].snapshot_result.as_mut() else {
+            return Ok(());
+        };
+        let said = match decision {
+            Decision::Accept => checked.accept().map(|()| style.good("accepted")),
+            Decision::Reject => checked.reject().map(|()| style.warn("rejected")),
+            Decision::Skip => Ok(style.warn("skipped: it stays as .snap.new")),
+        }?;
+        say(&format!("{said} {}\n", snapshot::shown(&checked.path)));
+        Ok(())
+    })
+    .context("reviewing snapshots")?;
+    Ok(())
 }
 
 #[cfg(test)]

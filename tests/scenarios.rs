@@ -33,7 +33,36 @@ fn scenario(#[files("scenarios/**/*.yaml")] path: PathBuf) {
             settings.set_description(description.trim());
         }
         settings.bind(|| insta::assert_json_snapshot!(scenario.snapshot_name(), report.snapshot()));
+        same_file_as_insta(&scenario, &report);
     }
+}
+
+/// `ferry run` keeps the same files as insta: the snapshot insta just accepted matches for
+/// `ferry run` too, and the file `ferry run --accept` would write is this one byte for byte
+/// (its header re-created from the scenario's description), less the `assertion_line` that
+/// `cargo insta accept` drops as well.
+fn same_file_as_insta(scenario: &ferry::scenario::Scenario, report: &ferry::scenario::Report) {
+    use ferry::scenario::snapshot::{State, compare};
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(format!("{}.snap", scenario.snapshot_name()));
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let description = report.description.as_deref().map(str::trim);
+    let checked =
+        compare(&path, &report.snapshot(), "unused", description, &report.places()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(checked.state, State::Matches),
+        "insta and ferry run disagree on {}: {:?}",
+        path.display(),
+        checked.state
+    );
+    let header_end = stored.match_indices("---\n").nth(1).map_or(0, |(at, _)| at);
+    let expected: String = stored[..header_end]
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("assertion_line:"))
+        .chain(std::iter::once(&stored[header_end..]))
+        .collect();
+    assert_eq!(checked.contents, expected, "{}", path.display());
 }
 
 /// Scenario files that must not load: every closed set of the format refuses a value outside

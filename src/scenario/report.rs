@@ -1,6 +1,7 @@
 //! What a scenario run produced: each step's outcome and failures, the resulting Auth0 users,
-//! the requests each provider mock received, and every script run. Rendered for a terminal,
-//! as JUnit XML for CI, and reduced to the snapshot `cargo test` keeps.
+//! the requests each provider mock received, every script run, and how the result compares
+//! with its stored snapshot. Rendered for a terminal (coloured when [`Style`] says so), as
+//! JUnit XML for CI, and reduced to the snapshot value `cargo test` and `ferry run` keep.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,6 +10,9 @@ use std::time::Duration;
 
 use mocks::auth0::ScriptExecution;
 use serde_json::{Value, json};
+
+use super::snapshot::{Action, Checked, Places, State, shown};
+use crate::term::Style;
 
 /// The result of one scenario.
 #[derive(Debug)]
@@ -26,6 +30,19 @@ pub struct Report {
     /// Every custom database script run.
     pub scripts: Vec<ScriptExecution>,
     pub duration: Duration,
+    /// The result compared with the stored snapshot, when `ferry run` compared it (`cargo test`
+    /// compares through insta instead).
+    pub snapshot_result: Option<Checked>,
+}
+
+/// How to render a report for a person.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Render {
+    /// Every step with its script diagnostics, not only the failing ones.
+    pub verbose: bool,
+    pub style: Option<Style>,
+    /// Show a changed snapshot's diff (off when `--review` shows it instead).
+    pub snapshot_diffs: bool,
 }
 
 /// One step's result.
@@ -70,9 +87,27 @@ impl StepReport {
 }
 
 impl Report {
-    /// Whether every step met its expectations.
+    /// Whether every step met its expectations and, where it was compared, the stored snapshot
+    /// holds the result.
     pub fn passed(&self) -> bool {
+        self.steps_passed() && self.snapshot_result.as_ref().is_none_or(Checked::settled)
+    }
+
+    /// Whether every step met its expectations.
+    pub fn steps_passed(&self) -> bool {
         self.steps.iter().all(StepReport::passed)
+    }
+
+    /// Where the steps are, to name them in a snapshot's diff.
+    pub fn places(&self) -> Places {
+        Places {
+            file: self.file.clone(),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| (s.index, s.line, s.summary.clone()))
+                .collect(),
+        }
     }
 
     /// What `cargo test` snapshots: the step outcomes, the resulting users exactly as the
@@ -108,41 +143,112 @@ impl Report {
     }
 
     /// A human-readable account: one line when it passed, the failing steps with script
-    /// diagnostics (console, HTTP, crash line) when not; everything with `verbose`.
+    /// diagnostics (console, HTTP, crash line) when not; everything with `verbose`. Plain text,
+    /// with a changed snapshot's diff.
     pub fn render(&self, verbose: bool) -> String {
+        self.render_with(Render {
+            verbose,
+            style: None,
+            snapshot_diffs: true,
+        })
+    }
+
+    /// [`Report::render`] with a style and options.
+    pub fn render_with(&self, options: Render) -> String {
+        let style = options.style.unwrap_or(Style::plain());
+        let verbose = options.verbose;
         let mut out = String::new();
-        let mark = if self.passed() { "PASS" } else { "FAIL" };
-        let _ = writeln!(out, "{mark} {} ({:.2} s)", self.name, self.duration.as_secs_f64());
+        let mark = if self.passed() {
+            style.good_mark("PASS")
+        } else {
+            style.bad_mark("FAIL")
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {} {}",
+            self.name,
+            style.dim(&format!("({:.2} s)", self.duration.as_secs_f64()))
+        );
         for step in &self.steps {
             if step.passed() && !verbose {
                 continue;
             }
-            let mark = if step.passed() { "ok  " } else { "FAIL" };
+            let mark = if step.passed() {
+                style.good("ok  ")
+            } else {
+                style.bad_mark("FAIL")
+            };
+            let outcome = if step.passed() {
+                step.outcome.clone()
+            } else {
+                style.bad(&step.outcome)
+            };
             let _ = writeln!(
                 out,
-                "  {mark} step {} ({}:{}): {} → {}",
+                "  {mark} step {} ({}): {} → {outcome}",
                 step.index,
-                self.file.display(),
-                step.line,
+                style.place(&format!("{}:{}", self.file.display(), step.line)),
                 step.summary,
-                step.outcome
             );
             for failure in &step.failures {
                 for (i, line) in failure.lines().enumerate() {
-                    let _ = writeln!(out, "         {}{line}", if i == 0 { "✗ " } else { "  " });
+                    let _ = writeln!(
+                        out,
+                        "         {}{line}",
+                        if i == 0 { style.bad("✗ ") } else { "  ".into() }
+                    );
                 }
             }
             if !step.passed() || verbose {
                 for run in &step.scripts {
-                    render_script(&mut out, run);
+                    render_script(&mut out, run, style);
                 }
             }
         }
+        if let Some(checked) = &self.snapshot_result {
+            self.render_snapshot(&mut out, checked, style, options.snapshot_diffs);
+        }
         out
+    }
+
+    fn render_snapshot(&self, out: &mut String, checked: &Checked, style: Style, diffs: bool) {
+        let path = style.place(&shown(&checked.path));
+        let what = match (&checked.state, &checked.action) {
+            (State::Matches, _) => return,
+            (State::New, Action::Accepted) => format!("{} {path} (new)", style.good("accepted snapshot")),
+            (State::Changed(_), Action::Accepted) => format!("{} {path} (changed)", style.good("accepted snapshot")),
+            (State::New, Action::Rejected) => format!("{} {path}: still none stored", style.warn("rejected snapshot")),
+            (State::Changed(_), Action::Rejected) => {
+                format!("{} {path}: the stored one stays", style.warn("rejected snapshot"))
+            }
+            (State::New, _) => format!("{} snapshot {path}: none stored yet", style.bad_mark("FAIL")),
+            (State::Changed(_), _) => format!("{} snapshot {path}: this run's result differs", style.bad_mark("FAIL")),
+        };
+        let _ = writeln!(out, "  {what}");
+        let detail = match &checked.action {
+            Action::Pending(pending) if !diffs => {
+                Some(format!("the new result is in {}, to review below", shown(pending)))
+            }
+            Action::Pending(pending) => Some(format!(
+                "the new result is in {}: review it with `ferry run --review`, or accept it with `ferry run --accept`",
+                shown(pending)
+            )),
+            Action::NotWrittenFailed => Some("not written: the scenario's steps failed".to_owned()),
+            Action::None => Some("nothing written (--check)".to_owned()),
+            Action::Accepted | Action::Rejected => None,
+        };
+        if let Some(detail) = detail {
+            let _ = writeln!(out, "         {}", style.dim(&detail));
+        }
+        if let (State::Changed(diff), true) = (&checked.state, diffs)
+            && checked.action != Action::Accepted
+        {
+            out.push_str(&diff.render(style, "    "));
+        }
     }
 }
 
-fn render_script(out: &mut String, run: &ScriptExecution) {
+fn render_script(out: &mut String, run: &ScriptExecution, style: Style) {
     let script = serde_json::to_value(run.script)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -172,19 +278,31 @@ fn render_script(out: &mut String, run: &ScriptExecution) {
             None => run.detail.to_string(),
         },
     };
+    // The outcome in colour: a result, a refusal the script meant, or the script failing.
+    let outcome = match run.outcome.as_str() {
+        "profile" | "done" | "value" => style.good(&run.outcome),
+        "not_found" | "wrong_credentials" => style.warn(&run.outcome),
+        _ => style.bad(&run.outcome),
+    };
     let _ = writeln!(
         out,
-        "         {script} script → {} {detail} ({:.0} ms)",
-        run.outcome, run.elapsed_ms
+        "         {script} script → {outcome} {detail} {}",
+        style.dim(&format!("({:.0} ms)", run.elapsed_ms))
     );
     for line in &run.console {
-        let _ = writeln!(out, "           console.{}: {}", line.level, line.text);
+        let _ = writeln!(
+            out,
+            "           {} {}",
+            style.dim(&format!("console.{}:", line.level)),
+            line.text
+        );
     }
     for exchange in &run.http {
         let answer = match (&exchange.status, &exchange.error) {
-            (Some(status), _) => status.to_string(),
-            (None, Some(error)) => error.clone(),
-            (None, None) => "no answer".into(),
+            (Some(status), _) if *status < 400 => style.good(&status.to_string()),
+            (Some(status), _) => style.bad(&status.to_string()),
+            (None, Some(error)) => style.bad(error),
+            (None, None) => style.bad("no answer"),
         };
         let _ = writeln!(out, "           {} {} → {answer}", exchange.method, exchange.url);
     }
@@ -262,6 +380,13 @@ pub fn junit(reports: &[Report], errors: &[(PathBuf, String)]) -> String {
                 .iter()
                 .find(|s| !s.passed())
                 .map(|s| format!("step {}: {}", s.index, s.summary))
+                .or_else(|| {
+                    let checked = report.snapshot_result.as_ref()?;
+                    Some(match checked.state {
+                        State::New => format!("no snapshot stored at {}", shown(&checked.path)),
+                        _ => format!("the result differs from the snapshot {}", shown(&checked.path)),
+                    })
+                })
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -329,6 +454,7 @@ mod tests {
             calls: BTreeMap::new(),
             scripts: vec![],
             duration: Duration::from_millis(5),
+            snapshot_result: None,
         };
         let xml = junit(&[report], &[]);
         assert!(xml.contains("tests=\"1\" failures=\"1\""), "{xml}");

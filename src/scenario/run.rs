@@ -73,6 +73,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         calls,
         scripts,
         duration: started.elapsed(),
+        snapshot_result: None,
     })
 }
 
