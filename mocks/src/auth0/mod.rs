@@ -61,7 +61,8 @@ pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
 pub use self::logs::LogEvent;
 pub use self::model::ScriptKind;
 pub use self::scripts::{
-    KEPT_CONSOLE_LIMIT, KEPT_DETAIL_LIMIT, KEPT_HTTP_EXCHANGES, KEPT_TEXT_LIMIT, ScriptExecution, cap_text, keep,
+    KEPT_CONSOLE_LIMIT, KEPT_DETAIL_LIMIT, KEPT_HTTP_EXCHANGES, KEPT_MARKER_ROOM, KEPT_TEXT_LIMIT, ScriptExecution,
+    cap_text, keep,
 };
 pub use self::state::{Email, TenantSettings};
 pub use self::verdict::TIMEOUT_MESSAGE;

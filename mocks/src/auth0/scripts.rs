@@ -27,7 +27,8 @@ use super::verdict::{ScriptVerdict, read};
 use crate::kit::journal::MASK;
 use crate::kit::secrets::Masker;
 
-/// Largest string kept from a script run, in bytes: a console line, an error's message, stack
+/// Largest string kept from a script run, in bytes (plus a marker of at most
+/// [`KEPT_MARKER_ROOM`]): a console line, an error's message, stack
 /// or description, a URL or header of a request it made, a tenant log event's description, the
 /// `error_description` `/oauth/token` answers. Longer ones are cut at a character boundary and
 /// end with [`cap_text`]'s marker.
@@ -295,11 +296,16 @@ fn kept_detail(mut detail: Value) -> Value {
     Value::String(text)
 }
 
+/// Room left for [`cap_text`]'s marker: a kept string is at most [`KEPT_TEXT_LIMIT`] bytes
+/// plus this. A string already that short is left alone, so capping twice changes nothing.
+pub const KEPT_MARKER_ROOM: usize = 64;
+
 /// Cuts `text` to [`KEPT_TEXT_LIMIT`] bytes (at a character boundary) and marks the cut with
 /// `… [truncated: N bytes in all]`. The one cap on every string the tenant keeps from a script
 /// run (records, console lines, log event descriptions, `/oauth/token` error descriptions).
+/// Idempotent: a string of at most `KEPT_TEXT_LIMIT + KEPT_MARKER_ROOM` bytes is kept whole.
 pub fn cap_text(text: &mut String) {
-    if text.len() <= KEPT_TEXT_LIMIT {
+    if text.len() <= KEPT_TEXT_LIMIT + KEPT_MARKER_ROOM {
         return;
     }
     let total = text.len();
@@ -406,8 +412,11 @@ mod tests {
     fn kept_strings_are_capped_with_a_marker_at_a_character_boundary() {
         let mut text = "é".repeat(KEPT_TEXT_LIMIT);
         cap_text(&mut text);
-        assert!(text.len() < KEPT_TEXT_LIMIT + 64, "{}", text.len());
+        assert!(text.len() <= KEPT_TEXT_LIMIT + KEPT_MARKER_ROOM, "{}", text.len());
         assert!(text.ends_with(&format!("… [truncated: {} bytes in all]", 2 * KEPT_TEXT_LIMIT)));
+        let once = text.clone();
+        cap_text(&mut text);
+        assert_eq!(text, once, "capping twice changes nothing");
         let mut short = "short".to_owned();
         cap_text(&mut short);
         assert_eq!(short, "short");
@@ -438,7 +447,7 @@ mod tests {
         let CallResult::Threw(exception) = &run.result else {
             unreachable!()
         };
-        assert!(exception.message.len() < KEPT_TEXT_LIMIT + 64);
+        assert!(exception.message.len() <= KEPT_TEXT_LIMIT + KEPT_MARKER_ROOM);
         assert!(exception.message.ends_with("bytes in all]"));
     }
 
