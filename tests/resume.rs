@@ -8,36 +8,22 @@
 //! mocks show: during the export, while the first job runs, between jobs, while a job is
 //! being posted, and right after a job was accepted but before the answer was journaled.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ferry::serve::{ServeOptions, Served};
+use ferry::serve::Served;
 use mocks::Provider;
 use mocks::auth0::MANAGEMENT_APP;
 use mocks::kit::fault::{Fault, FaultRule};
 use serde_json::{Value, json};
 
+use common::{Scratch, serve};
+
 const ACCOUNTS: usize = 1200;
-
-/// A scratch directory removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ferry-resume-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The mocks, seeded with 1,200 Gigya accounts and an empty Auth0 connection whose import jobs
 /// take at least `job_time` each.
@@ -57,16 +43,7 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
             "connections": [{ "name": "gigya-users" }],
         },
     });
-    let path = scratch.0.join("seed.json");
-    std::fs::write(&path, seed.to_string()).expect("seed file");
-    let options = ServeOptions {
-        host: "127.0.0.1".parse().expect("loopback"),
-        okta_port: 0,
-        stormpath_port: 0,
-        gigya_port: 0,
-        auth0_port: 0,
-    };
-    ferry::serve::start(&options, Some(&path)).await.expect("mocks")
+    serve(scratch, &seed).await
 }
 
 /// `ferry migrate gigya` against the mocks, reporting into `report`.
@@ -182,7 +159,7 @@ fn outcome(served: &Served, report: &Path) -> Outcome {
 async fn baseline() -> Outcome {
     let scratch = Scratch::new("baseline");
     let served = world(&scratch, "100ms").await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     finish(migrate(&served, &report, false))
         .await
         .expect("an uninterrupted run");
@@ -204,7 +181,7 @@ async fn interrupted(
 ) -> Outcome {
     let scratch = Scratch::new(name);
     let served = world(&scratch, job_time).await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     if name == "export" {
         // Slow pages, so that the kill lands while they are written.
         served.gigya.kit().faults.add(FaultRule {
@@ -291,7 +268,7 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
     let posting = {
         let scratch = Scratch::new("posting");
         let served = world(&scratch, "50ms").await;
-        let report = scratch.0.join("report");
+        let report = scratch.join("report");
         served.auth0.kit().faults.add(FaultRule {
             method: Some("POST".into()),
             path: "/api/v2/jobs/users-imports".into(),
@@ -350,7 +327,7 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
 async fn resume_is_refused_with_other_settings_or_without_a_run() {
     let scratch = Scratch::new("refused");
     let served = world(&scratch, "50ms").await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     let nothing = finish(migrate(&served, &report, true))
         .await
         .expect_err("nothing to resume");

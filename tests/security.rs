@@ -10,13 +10,14 @@
 //! `ferry import` and `ferry serve` run as child processes. Run with
 //! `cargo test --test security`; a leak names the secret's label and where it was found.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ferry::serve::{ServeOptions, Served};
+use ferry::serve::Served;
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::gigya::{DEFAULT_API_KEY, DEFAULT_SECRET, DEFAULT_USER_KEY};
 use mocks::okta::DEFAULT_API_TOKEN;
@@ -26,45 +27,16 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sha2::Digest;
 
+use common::{Scratch, loopback, serve};
+
 /// bcrypt("U*U") at cost 5, from the OpenBSD test vectors.
 const BCRYPT_U_STAR_U: &str = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
 /// A configuration value named like a secret, which scripts print and send.
 const PARTNER_KEY: &str = "partner-key-5f0c2e9a71d3";
 
-/// A scratch directory removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ferry-security-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn loopback() -> IpAddr {
-    IpAddr::V4(Ipv4Addr::LOCALHOST)
-}
-
 /// Every mock on loopback, seeded from `seed` (the `ferry serve --seed` format).
 async fn world(scratch: &Scratch, seed: &Value) -> Served {
-    let path = scratch.0.join("seed.json");
-    std::fs::write(&path, seed.to_string()).expect("seed file");
-    let options = ServeOptions {
-        host: loopback(),
-        okta_port: 0,
-        stormpath_port: 0,
-        gigya_port: 0,
-        auth0_port: 0,
-    };
-    ferry::serve::start(&options, Some(&path)).await.expect("mocks start")
+    serve(scratch, seed).await
 }
 
 fn http() -> reqwest::Client {
@@ -187,9 +159,9 @@ async fn the_management_api_never_returns_a_password_hash_and_the_import_report_
           "custom_password_hash": { "algorithm": "sha256", "hash": { "value": sha256, "encoding": "hex" } } },
         { "email": "not-an-email", "password_hash": BCRYPT_U_STAR_U },
     ]);
-    let file = scratch.0.join("users.json");
+    let file = scratch.join("users.json");
     std::fs::write(&file, users.to_string()).expect("import file");
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     let (client_id, client_secret) = served.auth0.client_credentials(MANAGEMENT_APP).expect("management app");
     let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
         .arg("import")
@@ -757,7 +729,7 @@ async fn what_a_script_echoes_is_masked_wherever_the_tenant_keeps_it() {
 
     // `ferry try --json` keeps the same: the binary, each script, the same arguments.
     for (channel, body) in ECHOES {
-        let path = scratch.0.join("login.js");
+        let path = scratch.join("login.js");
         std::fs::write(&path, echo_script(body)).expect("the script");
         let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args(["try", "login", "--script"])

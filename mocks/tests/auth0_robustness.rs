@@ -6,8 +6,7 @@
 //!
 //! Run with `cargo test -p mocks --test auth0_robustness`.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use mocks::auth0::Auth0;
 use mocks::{Clock, Fault, FaultRule, Kit, KitOptions};
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 
@@ -169,7 +168,7 @@ async fn change_password_and_userinfo_carry_rate_limit_headers() {
     }
     let token = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!")
         .await
-        .str("access_token");
+        .expect_str("access_token");
     let res = send(&auth0, get("/userinfo", &token)).await;
     assert_eq!(res.status, StatusCode::OK);
     for name in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"] {
@@ -584,7 +583,7 @@ connections:
         let res = login(&auth0, STOREFRONT, "hog", &format!("hog{i}@example.com"), "pw-123456").await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
         assert_eq!(res.body["error"], json!("access_denied"));
-        let description = res.str("error_description");
+        let description = res.expect_str("error_description");
         assert!(description.len() <= bound, "{} bytes", description.len());
         assert!(
             description.starts_with("xxxx") && description.ends_with(&marker),
