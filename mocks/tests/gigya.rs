@@ -629,6 +629,11 @@ async fn bad_queries_are_400006_naming_the_problem_never_500() {
         ("SELECT * FROM accounts LIMIT -1", "whole number"),
         ("SELECT avg(profile.age) FROM accounts", "not supported"),
         ("SELECT * FROM accounts WHERE UID = regex('(')", "missing )"),
+        (
+            "SELECT * FROM accounts WHERE UID = regex('a{99999}')",
+            "regex too large",
+        ),
+        ("SELECT * FROM accounts WHERE UID = regex('(?=a)')", "look-around"),
         ("SELECT * FROM accounts WHERE (UID = 'a'", "missing ')'"),
         ("SELECT * FROM accounts WHERE UID ~ 'a'", "unexpected character"),
         ("SELECT * FROM accounts GROUP BY UID", "not supported"),
