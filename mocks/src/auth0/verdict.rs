@@ -105,6 +105,30 @@ impl std::str::FromStr for ScriptKind {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ScriptKind {
+    /// From its key or command-line name, refusing any other (a scenario's `script: logn`).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Every outcome name a script record can have ([`Reading::outcome`]), for callers that check
+/// one (a scenario's `script: { outcome: … }`).
+pub const OUTCOMES: &[&str] = &[
+    "profile",
+    "not_found",
+    "done",
+    "value",
+    "wrong_credentials",
+    "error",
+    "threw",
+    "timed_out",
+    "no_callback",
+    "out_of_memory",
+    "invalid_script",
+];
+
 /// How a script run ended, in Auth0's terms: what a flow acts on.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScriptVerdict {
@@ -695,6 +719,9 @@ mod tests {
             assert_eq!(kind.key().parse::<ScriptKind>(), Ok(kind));
             assert_eq!(kind.name().parse::<ScriptKind>(), Ok(kind));
         }
+        let parsed: Result<ScriptKind, _> = serde_json::from_value(json!("get_user"));
+        assert_eq!(parsed.ok(), Some(ScriptKind::GetUser));
+        assert!(serde_json::from_value::<ScriptKind>(json!("logn")).is_err());
         let err = "logn".parse::<ScriptKind>().expect_err("a typo");
         assert!(
             err.to_string()
@@ -717,6 +744,14 @@ mod tests {
         );
         assert_eq!(name(ScriptKind::Login, CallResult::TimedOut), "timed_out");
         assert_eq!(name(ScriptKind::Login, CallResult::OutOfMemory), "out_of_memory");
+        for result in [
+            called_back(None, Some(json!({}))),
+            called_back(None, None),
+            called_back(None, Some(json!(1))),
+            CallResult::NoCallback,
+        ] {
+            assert!(OUTCOMES.contains(&name(ScriptKind::Delete, result)));
+        }
     }
 
     #[test]
