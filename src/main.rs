@@ -138,8 +138,9 @@ enum Command {
         #[arg(long, default_value_t = 0, env = "FERRY_DASHBOARD_PORT")]
         dashboard_port: u16,
     },
-    /// Run one custom database script once, as Auth0's "Try" button does, against a
-    /// throw-away mock tenant: the callback's result, console output and every outbound request.
+    /// Run one custom database script once, as Auth0's "Try" button does, in the mock tenant's
+    /// sandbox: the callback's result, what the tenant answers and logs for it, console output
+    /// and every outbound request (secrets masked).
     /// Exit code 0 when the script succeeded, 1 when it failed, 2 when it could not run.
     Try {
         /// login, get-user, create, verify, change-password, delete or change-email.

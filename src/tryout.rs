@@ -6,16 +6,16 @@
 //! `context` argument before `callback`), runs it in the [`sandbox`] with the connection's
 //! configuration, a time limit and an outbound allowlist (loopback plus the hosts the user
 //! allows), and returns a [`TryReport`]: the returned profile or value, or the error as the
-//! script reported it, as Auth0 would pass it on to the application, and with the script's
-//! line for a crash; then the console output and every HTTP request with its answer. Secrets
-//! are masked throughout: the password arguments, configuration values named like secrets,
-//! `Authorization`-like headers and URL credentials.
+//! script reported it, with the script's line for a crash; then the console output and every
+//! HTTP request with its answer.
 //!
-//! The dashboard shows only the result and sends the console to Real-time Logs; the report
-//! puts both in one place. What the application would see for a login follows the mock
-//! Auth0's `/oauth/token` mapping (`mocks::auth0`): `invalid_grant` for wrong credentials or
-//! no user, `unauthorized` for `UnauthorizedError`, `access_denied` with the message for any
-//! other error or crash.
+//! Nothing here decides what Auth0 makes of the result: the mock tenant's rules do. What the
+//! script put out is kept as the mock tenant keeps it ([`mocks::auth0::keep`]: the password
+//! arguments and configuration values named like secrets masked in every channel, every string
+//! capped), the result is read as the mock reads it and [`TryReport::auth0`] is the answer the
+//! mock's flow for that kind gives ([`mocks::auth0::verdict`]): for a login, the status, error
+//! and description `/oauth/token` answers and the tenant log event it writes. A test runs the
+//! same scripts through `ferry try` and the mock tenant and compares.
 //!
 //! This module is clap-free: `main.rs` parses the command line into [`TryOptions`] (with
 //! [`ScriptKind::from_str`](std::str::FromStr), [`parse_key_value`] and
@@ -35,26 +35,24 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mocks::auth0::TIMEOUT_MESSAGE;
+use mocks::auth0::verdict::{self, Answer, USER_ID_MANDATORY};
+use mocks::kit::journal::MASK;
+use mocks::kit::secrets::Masker;
 use sandbox::{CallOutcome, CallResult, Sandbox, SandboxConfig, ScriptCall, ScriptError, ScriptException};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+/// The script kinds: the mock Auth0's own (`ferry try` runs all but `change_username` and
+/// `change_phone_number`, whose calls Auth0 does not document).
+pub use mocks::auth0::ScriptKind;
 /// The allowlist types of [`TryOptions::allow_hosts`] and [`TryReport::outbound`], so callers
 /// need nothing from the `sandbox` crate itself.
 pub use sandbox::{HostRule, HostRuleError, Outbound};
-
-/// Placeholder for masked secrets (the sandbox's own).
-const MASK: &str = "[masked]";
-
-/// Configuration keys containing one of these words hold secrets.
-const SECRET_WORDS: &[&str] = &["token", "secret", "password", "pass", "key", "credential", "auth"];
 
 /// The `tenant`, `client_id` and `connection` of the user a create script receives when it
 /// is given as `EMAIL PASSWORD`.
@@ -62,93 +60,16 @@ const TRY_TENANT: &str = "ferry";
 const TRY_CLIENT: &str = "ferry-try";
 const TRY_CONNECTION: &str = "ferry-try";
 
-/// The custom database scripts `ferry try` can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScriptKind {
-    /// `login(userNameOrEmail, password, callback)`.
-    Login,
-    /// `getUser(email, callback)`.
-    GetUser,
-    /// `create(user, callback)`.
-    Create,
-    /// `verify(email, callback)`.
-    Verify,
-    /// `changePassword(email, newPassword, callback)`.
-    ChangePassword,
-    /// `deleteUser(id, callback)`.
-    Delete,
-    /// `changeEmail(email, newEmail, verified, callback)`.
-    ChangeEmail,
-}
-
-impl ScriptKind {
-    /// Every kind, in the dashboard's order.
-    pub const ALL: [ScriptKind; 7] = [
-        ScriptKind::Login,
-        ScriptKind::GetUser,
-        ScriptKind::Create,
-        ScriptKind::Verify,
-        ScriptKind::ChangePassword,
-        ScriptKind::Delete,
-        ScriptKind::ChangeEmail,
-    ];
-
-    /// The command-line name: `login`, `get-user`, `create`, `verify`, `change-password`,
-    /// `delete`, `change-email`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ScriptKind::Login => "login",
-            ScriptKind::GetUser => "get-user",
-            ScriptKind::Create => "create",
-            ScriptKind::Verify => "verify",
-            ScriptKind::ChangePassword => "change-password",
-            ScriptKind::Delete => "delete",
-            ScriptKind::ChangeEmail => "change-email",
-        }
-    }
-
-    /// The script's key in the connection's `customScripts` (and its file name in stacks).
-    pub fn key(self) -> &'static str {
-        match self {
-            ScriptKind::Login => "login",
-            ScriptKind::GetUser => "get_user",
-            ScriptKind::Create => "create",
-            ScriptKind::Verify => "verify",
-            ScriptKind::ChangePassword => "change_password",
-            ScriptKind::Delete => "delete",
-            ScriptKind::ChangeEmail => "change_email",
-        }
-    }
-
-    /// The arguments it takes on the command line.
-    pub fn usage(self) -> &'static str {
-        match self {
-            ScriptKind::Login => "USER PASSWORD",
-            ScriptKind::GetUser | ScriptKind::Verify => "EMAIL",
-            ScriptKind::Create => "USER_JSON | EMAIL PASSWORD",
-            ScriptKind::ChangePassword => "EMAIL NEW_PASSWORD",
-            ScriptKind::Delete => "ID",
-            ScriptKind::ChangeEmail => "EMAIL NEW_EMAIL VERIFIED",
-        }
-    }
-}
-
-impl fmt::Display for ScriptKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ScriptKind {
-    type Err = TryError;
-
-    /// The command-line names, and the `customScripts` keys (`get_user`, ...).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        ScriptKind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == text || kind.key() == text)
-            .ok_or_else(|| TryError::Kind(text.to_owned()))
+/// The arguments a `kind` script takes on the command line (`None`: `ferry try` cannot run it).
+pub fn usage(kind: ScriptKind) -> Option<&'static str> {
+    match kind {
+        ScriptKind::Login => Some("USER PASSWORD"),
+        ScriptKind::GetUser | ScriptKind::Verify => Some("EMAIL"),
+        ScriptKind::Create => Some("USER_JSON | EMAIL PASSWORD"),
+        ScriptKind::ChangePassword => Some("EMAIL NEW_PASSWORD"),
+        ScriptKind::Delete => Some("ID"),
+        ScriptKind::ChangeEmail => Some("EMAIL NEW_EMAIL VERIFIED"),
+        ScriptKind::ChangeUsername | ScriptKind::ChangePhoneNumber => None,
     }
 }
 
@@ -192,11 +113,11 @@ impl TryOptions {
 /// Why a script could not be tried (the script itself never ran).
 #[derive(Debug, thiserror::Error)]
 pub enum TryError {
-    /// Not one of the script kinds.
+    /// A kind `ferry try` cannot run (Auth0 documents no call for it).
     #[error(
-        "unknown script kind {0:?}: expected login, get-user, create, verify, change-password, delete or change-email"
+        "ferry try cannot run {0} scripts (Auth0 documents no call for them): try login, get-user, create, verify, change-password, delete or change-email"
     )]
-    Kind(String),
+    Unsupported(ScriptKind),
     /// The script file could not be read.
     #[error("cannot read the script {}: {source}", path.display())]
     Script {
@@ -206,7 +127,7 @@ pub enum TryError {
         source: std::io::Error,
     },
     /// The wrong number of arguments for the kind.
-    #[error("{kind} takes {usage}, but {got} argument{} given", if *got == 1 { " was" } else { "s were" })]
+    #[error("{} takes {usage}, but {got} argument{} given", kind.name(), if *got == 1 { " was" } else { "s were" })]
     Arguments {
         /// The script kind.
         kind: ScriptKind,
@@ -289,8 +210,9 @@ pub struct TryReport {
     pub time_limit: Duration,
     /// How the call ended.
     pub verdict: Verdict,
-    /// What the application (or the Auth0 flow) would see.
-    pub auth0: String,
+    /// What the mock tenant's flow for this kind answers and logs (for a login: the status,
+    /// error and description `/oauth/token` answers, and the tenant log event).
+    pub auth0: Answer,
     /// Remarks on the result (e.g. a profile without `user_id`).
     pub warnings: Vec<String>,
     /// Console output, HTTP exchanges and timing, secrets masked.
@@ -325,6 +247,12 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         shown: shown_args,
         secrets,
     } = arguments(kind, &args)?;
+    // who the call is about, for the answer's messages (the typed user, the email, the id)
+    let subject = match call_args.first() {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Object(user)) => user.get("email").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        _ => String::new(),
+    };
     let context = match context {
         // delete always receives an empty context (auth0.md §1.2)
         Some(_) if kind == ScriptKind::Delete => Some(json!({})),
@@ -356,12 +284,23 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         context: context.clone(),
     };
     let mut outcome = sandbox.run(call).await;
-    let mut hidden: Vec<String> = secret_values(&configuration);
-    hidden.extend(secrets);
-    mask(&mut outcome, &hidden);
-    let verdict = verdict(&outcome.result);
-    let auth0 = consequence(kind, &verdict);
-    let warnings = warnings(kind, &verdict);
+    let masker = Masker::for_configuration(&configuration, secrets);
+    let profile_held_secret = match &outcome.result {
+        CallResult::Callback { value: Some(value), .. } => masker.reveals(&value.to_string()),
+        _ => false,
+    };
+    // kept, read and judged as the mock tenant keeps, reads and judges it
+    mocks::auth0::keep(&mut outcome, &masker);
+    let reading = verdict::read(kind, &outcome.result);
+    let auth0 = verdict::answer(kind, &reading.verdict, &subject);
+    let verdict = verdict_of(&outcome.result);
+    let mut warnings = warnings(kind, &verdict);
+    if profile_held_secret {
+        warnings.push(
+            "the value the script called back with holds the password or a secret configuration value (masked here): Auth0 would store it in the user's profile"
+                .to_owned(),
+        );
+    }
     Ok(TryReport {
         kind,
         script,
@@ -396,9 +335,10 @@ impl CallArgs {
 
 /// The call's arguments for `kind`, from the command line's.
 fn arguments(kind: ScriptKind, args: &[String]) -> Result<CallArgs, TryError> {
+    let usage = usage(kind).ok_or(TryError::Unsupported(kind))?;
     let wrong = || TryError::Arguments {
         kind,
-        usage: kind.usage(),
+        usage,
         got: args.len(),
     };
     let text = |s: &String| Value::String(s.clone());
@@ -458,64 +398,8 @@ fn arguments(kind: ScriptKind, args: &[String]) -> Result<CallArgs, TryError> {
     }
 }
 
-/// Configuration values named like secrets (at least 4 characters, so masking cannot blank
-/// out ordinary words).
-fn secret_values(configuration: &BTreeMap<String, String>) -> Vec<String> {
-    configuration
-        .iter()
-        .filter(|(key, value)| {
-            let key = key.to_lowercase();
-            value.len() >= 4 && SECRET_WORDS.iter().any(|w| key.contains(w))
-        })
-        .map(|(_, value)| value.clone())
-        .collect()
-}
-
-/// Replaces every secret in the console output, the HTTP log and the error or exception
-/// (the returned profile or value is shown as returned).
-fn mask(outcome: &mut CallOutcome, secrets: &[String]) {
-    let secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 4).collect();
-    if secrets.is_empty() {
-        return;
-    }
-    let hide = |text: &mut String| {
-        for secret in &secrets {
-            if text.contains(secret.as_str()) {
-                *text = text.replace(secret.as_str(), MASK);
-            }
-        }
-    };
-    let hide_opt = |text: &mut Option<String>| {
-        if let Some(text) = text {
-            hide(text);
-        }
-    };
-    for line in &mut outcome.console {
-        hide(&mut line.text);
-    }
-    for exchange in &mut outcome.http {
-        hide(&mut exchange.url);
-        for (_, value) in &mut exchange.request_headers {
-            hide(value);
-        }
-        hide_opt(&mut exchange.error);
-    }
-    match &mut outcome.result {
-        CallResult::Callback { error: Some(error), .. } => {
-            hide(&mut error.message);
-            hide_opt(&mut error.description);
-            hide_opt(&mut error.stack);
-            hide_opt(&mut error.user_id);
-        }
-        CallResult::Threw(exception) | CallResult::InvalidScript(exception) => {
-            hide(&mut exception.message);
-            hide_opt(&mut exception.stack);
-        }
-        _ => {}
-    }
-}
-
-fn verdict(result: &CallResult) -> Verdict {
+/// How the call ended, from the sandbox's result.
+fn verdict_of(result: &CallResult) -> Verdict {
     match result {
         CallResult::Callback { error: Some(error), .. } => Verdict::Error { error: error.clone() },
         CallResult::Callback { error: None, value } => match value {
@@ -537,129 +421,14 @@ fn verdict(result: &CallResult) -> Verdict {
     }
 }
 
-/// The message Auth0 passes on for a failed script.
-fn failure_message(verdict: &Verdict) -> Option<String> {
-    match verdict {
-        Verdict::Error { error } => Some(error.message.clone()),
-        Verdict::Crashed { exception } => Some(exception.message.clone()),
-        Verdict::Invalid { exception } => Some(format!("{}: {}", exception.name, exception.message)),
-        Verdict::TimedOut | Verdict::NoCallback => Some(TIMEOUT_MESSAGE.to_owned()),
-        Verdict::OutOfMemory => Some("Script execution ran out of memory".to_owned()),
-        _ => None,
-    }
-}
-
-/// What the application, or the Auth0 flow that ran the script, would see.
-fn consequence(kind: ScriptKind, verdict: &Verdict) -> String {
-    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    if let Verdict::Error { error } = verdict {
-        if error.name == "WrongUsernameOrPasswordError" && kind == ScriptKind::Login {
-            let log = if error.user_id.as_deref().is_some_and(|u| !u.is_empty()) {
-                "fp"
-            } else {
-                "fu"
-            };
-            return format!(
-                "403 invalid_grant {} (tenant log {log}: {})",
-                quoted("Wrong email or password."),
-                quoted(&error.message)
-            );
-        }
-        if error.name == "UnauthorizedError" || error.code.as_deref() == Some("unauthorized") {
-            let message = error.description.clone().unwrap_or_else(|| error.message.clone());
-            return format!("401 unauthorized {}", quoted(&message));
-        }
-        if error.name == "ValidationError" && kind == ScriptKind::Create {
-            let code = error.code.clone().unwrap_or_default();
-            return format!("400 {code} {} (the user is not created)", quoted(&error.message));
-        }
-    }
-    if let Some(message) = failure_message(verdict) {
-        return match kind {
-            ScriptKind::Login => format!("403 access_denied {} (tenant log f)", quoted(&message)),
-            _ => format!("the operation fails with {}", quoted(&message)),
-        };
-    }
-    match (kind, verdict) {
-        (ScriptKind::Login, Verdict::Profile { profile }) => match profile.get("user_id").or_else(|| profile.get("id"))
-        {
-            Some(Value::String(id)) if !id.is_empty() => {
-                format!("a successful login: the user is auth0|{id}, created in Auth0 with this profile in import mode")
-            }
-            Some(Value::Number(id)) => {
-                format!("a successful login: the user is auth0|{id}, created in Auth0 with this profile in import mode")
-            }
-            _ => format!(
-                "403 access_denied {} (the profile has no user_id)",
-                quoted("The user_id is mandatory")
-            ),
-        },
-        (ScriptKind::Login, Verdict::Nothing) => {
-            format!(
-                "403 invalid_grant {} (tenant log fu)",
-                quoted("Wrong email or password.")
-            )
-        }
-        (ScriptKind::Login, Verdict::Value { .. }) => format!(
-            "403 access_denied {}",
-            quoted("The login script must call back with a user profile")
-        ),
-        (ScriptKind::GetUser, Verdict::Profile { .. }) => {
-            "the user exists in the legacy store (signup refused as existing; reset creates the user in Auth0)"
-                .to_owned()
-        }
-        (ScriptKind::GetUser, Verdict::Nothing) => "the user does not exist in the legacy store".to_owned(),
-        (ScriptKind::Create | ScriptKind::Delete, Verdict::Nothing) => match kind {
-            ScriptKind::Create => "the user is created".to_owned(),
-            _ => "the user is deleted".to_owned(),
-        },
-        (
-            ScriptKind::Verify,
-            Verdict::Value {
-                value: Value::Bool(true),
-            },
-        ) => "the email is marked verified in the legacy store".to_owned(),
-        (
-            ScriptKind::ChangePassword,
-            Verdict::Value {
-                value: Value::Bool(true),
-            },
-        )
-        | (ScriptKind::ChangePassword, Verdict::Profile { .. }) => "the password is changed".to_owned(),
-        (
-            ScriptKind::ChangePassword,
-            Verdict::Value {
-                value: Value::Bool(false),
-            },
-        ) => "the password is not changed".to_owned(),
-        (
-            ScriptKind::ChangeEmail,
-            Verdict::Value {
-                value: Value::Bool(true),
-            },
-        ) => "the email is changed".to_owned(),
-        (
-            ScriptKind::ChangeEmail,
-            Verdict::Value {
-                value: Value::Bool(false),
-            },
-        ) => "the email is not changed".to_owned(),
-        (_, Verdict::Value { value }) => format!("an unexpected result: {value}"),
-        (_, Verdict::Profile { .. }) => "an unexpected result: a profile".to_owned(),
-        (_, _) => "no result".to_owned(),
-    }
-}
-
 fn warnings(kind: ScriptKind, verdict: &Verdict) -> Vec<String> {
     let mut out = Vec::new();
     match verdict {
         Verdict::Profile { profile } if matches!(kind, ScriptKind::Login | ScriptKind::GetUser) => {
-            let id = profile.get("user_id").or_else(|| profile.get("id"));
-            match id {
-                Some(Value::String(s)) if !s.is_empty() => {}
-                Some(Value::Number(_)) => {}
-                _ => out
-                    .push("the profile has no user_id (or id): Auth0 refuses it (\"user_id is mandatory\")".to_owned()),
+            if verdict::profile_user_id(profile).is_none() {
+                out.push(format!(
+                    "the profile has no user_id (or id): Auth0 refuses it ({USER_ID_MANDATORY:?})"
+                ));
             }
             if !profile.contains_key("email") {
                 out.push("the profile has no email".to_owned());
@@ -707,7 +476,7 @@ impl TryReport {
         let _ = writeln!(out, "  called as {}({})", self.kind.key(), args.join(", "));
         out.push('\n');
         self.render_result(&mut out);
-        let _ = writeln!(out, "\nIn Auth0: {}", self.auth0);
+        self.render_answer(&mut out);
         for warning in &self.warnings {
             let _ = writeln!(out, "warning: {warning}");
         }
@@ -768,6 +537,27 @@ impl TryReport {
             self.outbound_text()
         );
         out
+    }
+
+    /// `In Auth0 (POST /oauth/token): 403 invalid_grant "Wrong email or password."`, then the
+    /// tenant log event and what comes of it.
+    fn render_answer(&self, out: &mut String) {
+        let answer = &self.auth0;
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let _ = write!(out, "\nIn Auth0 ({}): ", answer.flow);
+        if answer.accepted {
+            let _ = writeln!(out, "{}", answer.effect);
+        } else {
+            let _ = write!(out, "{}", answer.status);
+            if let Some(error) = &answer.error {
+                let _ = write!(out, " {error}");
+            }
+            let _ = writeln!(out, " {}", quoted(answer.message()));
+            let _ = writeln!(out, "  {}", answer.effect);
+        }
+        if let Some(log) = &answer.log {
+            let _ = writeln!(out, "  tenant log {}: {}", log.kind, quoted(&log.description));
+        }
     }
 
     fn outbound_text(&self) -> String {
@@ -901,12 +691,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_parse_from_cli_names_and_script_keys() {
+    fn every_kind_but_the_undocumented_ones_can_be_tried() {
         for kind in ScriptKind::ALL {
-            assert_eq!(kind.name().parse::<ScriptKind>().ok(), Some(kind));
-            assert_eq!(kind.key().parse::<ScriptKind>().ok(), Some(kind));
+            let supported = usage(kind).is_some();
+            let undocumented = matches!(kind, ScriptKind::ChangeUsername | ScriptKind::ChangePhoneNumber);
+            assert_eq!(supported, !undocumented, "{kind}");
         }
-        assert!("signup".parse::<ScriptKind>().is_err());
+        let err = arguments(ScriptKind::ChangeUsername, &[]).expect_err("not supported");
+        assert!(
+            err.to_string()
+                .starts_with("ferry try cannot run change_username scripts"),
+            "{err}"
+        );
     }
 
     #[test]

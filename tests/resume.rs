@@ -8,37 +8,23 @@
 //! mocks show: during the export, while the first job runs, between jobs, while a job is
 //! being posted, and right after a job was accepted but before the answer was journaled.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ferry::serve::{ServeOptions, Served};
+use ferry::serve::Served;
 use mocks::Provider;
 use mocks::auth0::MANAGEMENT_APP;
 use mocks::kit::fault::{Fault, FaultRule};
 use serde_json::{Value, json};
 
+use common::{Scratch, serve};
+
 const ACCOUNTS: usize = 1200;
 const SFTP_HOST: &str = "sftp.gigya-export.invalid";
-
-/// A scratch directory removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ferry-resume-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The mocks, seeded with 1,200 Gigya accounts and an empty Auth0 connection whose import jobs
 /// take at least `job_time` each.
@@ -54,9 +40,11 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
     let mut gigya = accounts;
     // IdentitySync's SFTP writer uploads to the scratch's landing directory (the mock's
     // stand-in for the SFTP server the engine has mounted there).
-    let landing = scratch.0.join("landing");
+    let landing = scratch.join("landing");
     std::fs::create_dir_all(&landing).expect("landing directory");
-    gigya["settings"] = json!({ "sftp_servers": { SFTP_HOST: landing } });
+    // The search route's baseline must carry the hashes IdentitySync exports, so that both routes
+    // end alike: the mock's lenient search (real accounts.search leaves hashes out by default).
+    gigya["settings"] = json!({ "sftp_servers": { SFTP_HOST: landing }, "search_returns_password": true });
     let seed = json!({
         "gigya": gigya,
         "auth0": {
@@ -64,16 +52,7 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
             "connections": [{ "name": "gigya-users" }],
         },
     });
-    let path = scratch.0.join("seed.json");
-    std::fs::write(&path, seed.to_string()).expect("seed file");
-    let options = ServeOptions {
-        host: "127.0.0.1".parse().expect("loopback"),
-        okta_port: 0,
-        stormpath_port: 0,
-        gigya_port: 0,
-        auth0_port: 0,
-    };
-    ferry::serve::start(&options, Some(&path)).await.expect("mocks")
+    serve(scratch, &seed).await
 }
 
 /// `ferry migrate gigya` against the mocks, reporting into `report`.
@@ -136,7 +115,7 @@ fn migrate_identity_sync(served: &Served, scratch: &Scratch, report: &Path, resu
             "/",
         ])
         .arg("--landing-dir")
-        .arg(scratch.0.join("landing"))
+        .arg(scratch.join("landing"))
         .arg("--report")
         .arg(report)
         .env("FERRY_SFTP_PASSWORD", "sftp-password-of-the-test")
@@ -234,7 +213,7 @@ fn outcome(served: &Served, report: &Path) -> Outcome {
 async fn baseline(name: &str) -> Outcome {
     let scratch = Scratch::new(name);
     let served = world(&scratch, "100ms").await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     finish(migrate(&served, &report, false))
         .await
         .expect("an uninterrupted run");
@@ -256,7 +235,7 @@ async fn interrupted(
 ) -> Outcome {
     let scratch = Scratch::new(name);
     let served = world(&scratch, job_time).await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     if name == "export" {
         // Slow pages, so that the kill lands while they are written.
         served.gigya.kit().faults.add(FaultRule {
@@ -343,7 +322,7 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
     let posting = {
         let scratch = Scratch::new("posting");
         let served = world(&scratch, "50ms").await;
-        let report = scratch.0.join("report");
+        let report = scratch.join("report");
         served.auth0.kit().faults.add(FaultRule {
             method: Some("POST".into()),
             path: "/api/v2/jobs/users-imports".into(),
@@ -402,7 +381,7 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
 async fn resume_is_refused_with_other_settings_or_without_a_run() {
     let scratch = Scratch::new("refused");
     let served = world(&scratch, "50ms").await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     let nothing = finish(migrate(&served, &report, true))
         .await
         .expect_err("nothing to resume");
@@ -428,7 +407,7 @@ async fn an_identity_sync_export_is_read_from_the_landing_directory_and_survives
     let expected = baseline("identity-sync-baseline").await;
     let scratch = Scratch::new("identity-sync");
     let served = world(&scratch, "300ms").await;
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     let child = migrate_identity_sync(&served, &scratch, &report, false)
         .spawn()
         .expect("ferry starts");
@@ -442,7 +421,7 @@ async fn an_identity_sync_export_is_read_from_the_landing_directory_and_survives
     let file = PathBuf::from(files[0].as_str().expect("a path"));
     assert_eq!(
         file.parent(),
-        Some(scratch.0.join("landing").as_path()),
+        Some(scratch.join("landing").as_path()),
         "read where it landed"
     );
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();

@@ -121,7 +121,7 @@ mod load_errors {
         }
     }
 
-    const SCRIPT_NAME: &str = "unknown variant `logn`, expected one of login, get_user, create, verify, change_password, delete, change_email, change_username, change_phone_number";
+    const SCRIPT_NAME: &str = "unknown script kind \"logn\": expected login, get_user, create, verify, change_password, delete, change_email, change_username or change_phone_number";
 
     fn cases() -> Vec<Case> {
         vec![

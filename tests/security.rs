@@ -1,19 +1,23 @@
-//! Security as tests (issue 6): the Management API never returns a password hash; secrets (API
-//! tokens, client secrets, script configuration values) never appear in journals, logs, script
-//! records, engine reports, scenario reports or snapshots; every mock refuses wrong credentials
-//! as the real service does; everything binds to loopback unless told otherwise.
+//! Security as tests (issues 6 and 17): the Management API never returns a password hash; secrets
+//! (API tokens, client secrets, script configuration values) never appear in journals, logs,
+//! script records, engine reports, scenario reports or snapshots; a hostile script that echoes its
+//! password or a secret configuration value through any channel (error, exception, console,
+//! profile fields, requests) has it masked in script records, tenant logs, the state, the users,
+//! the dashboard's data and `ferry try --json`; every mock refuses wrong credentials as the real
+//! service does; everything binds to loopback unless told otherwise.
 //!
 //! The mocks run in this test on loopback (`ferry::serve::start`, as `ferry serve` starts them);
 //! `ferry import` and `ferry serve` run as child processes. Run with
 //! `cargo test --test security`; a leak names the secret's label and where it was found.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ferry::serve::{ServeOptions, Served};
+use ferry::serve::Served;
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::gigya::{DEFAULT_API_KEY, DEFAULT_SECRET, DEFAULT_USER_KEY};
 use mocks::okta::DEFAULT_API_TOKEN;
@@ -23,45 +27,16 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sha2::Digest;
 
+use common::{Scratch, loopback, serve};
+
 /// bcrypt("U*U") at cost 5, from the OpenBSD test vectors.
 const BCRYPT_U_STAR_U: &str = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
 /// A configuration value named like a secret, which scripts print and send.
 const PARTNER_KEY: &str = "partner-key-5f0c2e9a71d3";
 
-/// A scratch directory removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ferry-security-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn loopback() -> IpAddr {
-    IpAddr::V4(Ipv4Addr::LOCALHOST)
-}
-
 /// Every mock on loopback, seeded from `seed` (the `ferry serve --seed` format).
 async fn world(scratch: &Scratch, seed: &Value) -> Served {
-    let path = scratch.0.join("seed.json");
-    std::fs::write(&path, seed.to_string()).expect("seed file");
-    let options = ServeOptions {
-        host: loopback(),
-        okta_port: 0,
-        stormpath_port: 0,
-        gigya_port: 0,
-        auth0_port: 0,
-    };
-    ferry::serve::start(&options, Some(&path)).await.expect("mocks start")
+    serve(scratch, seed).await
 }
 
 fn http() -> reqwest::Client {
@@ -184,9 +159,9 @@ async fn the_management_api_never_returns_a_password_hash_and_the_import_report_
           "custom_password_hash": { "algorithm": "sha256", "hash": { "value": sha256, "encoding": "hex" } } },
         { "email": "not-an-email", "password_hash": BCRYPT_U_STAR_U },
     ]);
-    let file = scratch.0.join("users.json");
+    let file = scratch.join("users.json");
     std::fs::write(&file, users.to_string()).expect("import file");
-    let report = scratch.0.join("report");
+    let report = scratch.join("report");
     let (client_id, client_secret) = served.auth0.client_credentials(MANAGEMENT_APP).expect("management app");
     let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
         .arg("import")
@@ -531,6 +506,258 @@ async fn journals_logs_and_script_records_never_show_a_secret() {
 fn base64_encode(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+// ------------------------------------------------------------------ what scripts echo
+
+/// The password the hostile logins type: scripts echo it back.
+const ECHOED_PASSWORD: &str = "Echoed-Passw0rd-77";
+/// A configuration value named like a secret (`LEGACY_API_TOKEN`): scripts echo it back.
+const ECHOED_TOKEN: &str = "legacy-token-9c41d7e2";
+
+/// Login scripts that put the password and a secret configuration value in every channel a
+/// script's output reaches the tenant by: `(channel, the body of the login function)`.
+const ECHOES: &[(&str, &str)] = &[
+    (
+        "a callback error",
+        "callback(new Error('login with ' + password + ' and ' + configuration.LEGACY_API_TOKEN + ' failed'));",
+    ),
+    (
+        "WrongUsernameOrPasswordError",
+        "callback(new WrongUsernameOrPasswordError(password, 'no user with ' + configuration.LEGACY_API_TOKEN));",
+    ),
+    (
+        "UnauthorizedError",
+        "callback(new UnauthorizedError('blocked: ' + password + ' ' + configuration.LEGACY_API_TOKEN));",
+    ),
+    (
+        "ValidationError",
+        "callback(new ValidationError(password, 'invalid ' + configuration.LEGACY_API_TOKEN));",
+    ),
+    (
+        "an error's own fields",
+        "var e = new Error('see description'); e.description = password; e.code = configuration.LEGACY_API_TOKEN; callback(e);",
+    ),
+    (
+        "a thrown error",
+        "throw new Error(password + ' / ' + configuration.LEGACY_API_TOKEN);",
+    ),
+    (
+        "a thrown error in a timer",
+        "setTimeout(function () { throw new TypeError('late ' + password + configuration.LEGACY_API_TOKEN); }, 1);",
+    ),
+    (
+        "a rejected promise",
+        "Promise.reject(new Error('rejected ' + password + configuration.LEGACY_API_TOKEN));",
+    ),
+    (
+        "console.log and console.error",
+        "console.log('password', password); console.error('token=' + configuration.LEGACY_API_TOKEN); console.warn({ p: password, deep: { t: [configuration.LEGACY_API_TOKEN] } }); callback();",
+    ),
+    (
+        "profile fields",
+        "callback(null, { user_id: 'fields-' + email.split('@')[0], email: email, password: password, note: 'token ' + configuration.LEGACY_API_TOKEN });",
+    ),
+    (
+        "nested profile fields",
+        "callback(null, { user_id: 'nested-' + email.split('@')[0], email: email, user_metadata: { legacy: { pw: [password], cfg: { t: configuration.LEGACY_API_TOKEN } } }, app_metadata: { copy: 'was ' + password } });",
+    ),
+    (
+        "a value that is not a profile",
+        "callback(null, 'pw=' + password + ' token=' + configuration.LEGACY_API_TOKEN);",
+    ),
+    (
+        "a request's URL and headers",
+        "request({ url: 'http://127.0.0.1:9/check?pw=' + password, headers: { 'X-Echo': configuration.LEGACY_API_TOKEN, 'X-Plain': password } }, function () { callback(); });",
+    ),
+];
+
+fn text_of<'a>(shown: &'a [(String, Answer)], place: &str) -> &'a str {
+    &shown.iter().find(|(p, _)| p == place).expect("shown").1.text
+}
+
+fn echo_script(body: &str) -> String {
+    format!("function login(email, password, callback) {{\n  {body}\n}}\n")
+}
+
+/// Every way a script can echo its password or a secret configuration value (an error's
+/// message or fields, a thrown exception, a rejection, console output, profile fields at any
+/// depth, a request's URL and headers), on logins through `/oauth/token` and a legacy signup's
+/// create script: none of it reaches the script records (`/__ferry/scripts`), the tenant logs
+/// (`GET /api/v2/logs`), the state (`/__ferry/state`), the users, the answers, or the dashboard's
+/// data (its relay of state, scripts and journal); the records show where the mask went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_script_echoes_is_masked_wherever_the_tenant_keeps_it() {
+    let scratch = Scratch::new("echoes");
+    let served = world(&scratch, &json!({})).await;
+    let configuration = json!({ "LEGACY_API_TOKEN": ECHOED_TOKEN, "LEGACY_URL": "http://127.0.0.1:9" });
+    let mut connections: Vec<Value> = ECHOES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, body))| {
+            json!({
+                "name": format!("echo-{i}"),
+                "options": {
+                    "enabledDatabaseCustomization": true,
+                    "import_mode": true,
+                    "customScripts": { "login": echo_script(body) },
+                    "configuration": configuration,
+                },
+            })
+        })
+        .collect();
+    // legacy authentication: signup runs the create script with the user's password
+    connections.push(json!({
+        "name": "echo-create",
+        "options": {
+            "enabledDatabaseCustomization": true,
+            "customScripts": {
+                "login": echo_script("callback();"),
+                "create": "function create(user, callback) {\n  console.log('creating', JSON.stringify(user), configuration.LEGACY_API_TOKEN);\n  callback(new ValidationError('user_exists', 'exists with ' + user.password));\n}\n",
+            },
+            "configuration": configuration,
+        },
+    }));
+    served
+        .auth0
+        .seed(mocks::kit::seed::parse(&json!({ "connections": connections }).to_string(), None).expect("auth0 seed"))
+        .expect("auth0 seeded");
+    let client = http();
+    let (app_id, app_secret) = served
+        .auth0
+        .client_credentials(mocks::auth0::DEFAULT_APP)
+        .expect("default app");
+
+    let mut answers = Vec::new();
+    for (i, (channel, _)) in ECHOES.iter().enumerate() {
+        let res = answer(client.post(url(&served, "auth0", "/oauth/token")).json(&json!({
+            "grant_type": "http://auth0.com/oauth/grant-type/password-realm",
+            "client_id": app_id, "client_secret": app_secret, "realm": format!("echo-{i}"),
+            "username": format!("echo{i}@example.com"), "password": ECHOED_PASSWORD,
+        })))
+        .await;
+        let migrated = channel.contains("profile fields");
+        assert_eq!(res.status == 200, migrated, "{channel}: {}", res.text);
+        answers.push((format!("the /oauth/token answer to {channel}"), res));
+    }
+    let res = answer(
+        client
+            .post(url(&served, "auth0", "/dbconnections/signup"))
+            .json(&json!({
+                "client_id": app_id, "connection": "echo-create",
+                "email": "echo-create@example.com", "password": ECHOED_PASSWORD,
+            })),
+    )
+    .await;
+    assert_eq!(res.status, 400, "the create script refuses: {}", res.text);
+    answers.push(("the signup answer".to_owned(), res));
+
+    let token = management_token(&served).await;
+    let mut shown = answers;
+    for path in ["/__ferry/scripts", "/__ferry/state", "/__ferry/journal"] {
+        shown.push((path.to_owned(), answer(client.get(url(&served, "auth0", path))).await));
+    }
+    for path in ["/api/v2/logs?per_page=100", "/api/v2/users?per_page=100"] {
+        shown.push((
+            path.to_owned(),
+            answer(client.get(url(&served, "auth0", path)).bearer_auth(&token)).await,
+        ));
+    }
+    let dashboard = ferry::dashboard::start(
+        vec![ferry::dashboard::MockLink::new(
+            "auth0",
+            served.base_url("auth0").expect("auth0 url"),
+        )],
+        (loopback(), 0).into(),
+    )
+    .await
+    .expect("the dashboard starts");
+    for resource in ["state", "scripts?tail=500", "journal?tail=500"] {
+        let path = format!("/api/mocks/auth0/{resource}");
+        let res = answer(client.get(format!("{}{path}", dashboard.base_url()))).await;
+        shown.push((format!("the dashboard's {path}"), res));
+    }
+
+    let secrets = [
+        ("the password", ECHOED_PASSWORD),
+        ("the configuration value", ECHOED_TOKEN),
+    ];
+    for (place, res) in &shown {
+        if !place.contains("answer") {
+            assert_eq!(res.status, 200, "{place}: {}", res.text);
+        }
+        assert_free_of(place, &res.text, &secrets);
+    }
+    let state: Value = serde_json::from_str(text_of(&shown, "/__ferry/state")).expect("the state");
+    let stored = state["users"]
+        .as_array()
+        .and_then(|users| {
+            users
+                .iter()
+                .find(|u| u["user_id"].as_str().is_some_and(|id| id.contains("nested-")))
+        })
+        .expect("the user whose profile nested the password");
+    assert_eq!(stored["user_metadata"]["legacy"]["pw"], json!(["[masked]"]), "{stored}");
+    assert_eq!(stored["app_metadata"]["copy"], json!("was [masked]"), "{stored}");
+
+    // What was shown is what the scripts did, masked where they echoed.
+    let text = |place: &str| text_of(&shown, place);
+    let records: Value = serde_json::from_str(text("/__ferry/scripts")).expect("records");
+    let records = records.as_array().expect("a list");
+    assert_eq!(records.len(), ECHOES.len() + 1, "one record per run");
+    for (record, (channel, _)) in records.iter().zip(ECHOES) {
+        assert!(record.to_string().contains("[masked]"), "{channel}: {record}");
+    }
+    let logs = text("/api/v2/logs?per_page=100");
+    assert!(logs.contains("login with [masked] and [masked] failed"), "{logs}");
+    assert!(logs.contains("[masked] / [masked]"), "{logs}");
+    let users: Value = serde_json::from_str(text("/api/v2/users?per_page=100")).expect("users");
+    let fields = users
+        .as_array()
+        .and_then(|users| {
+            users
+                .iter()
+                .find(|u| u["user_id"].as_str().is_some_and(|id| id.contains("fields-")))
+        })
+        .expect("the user whose profile echoed the password");
+    // the Management API never shows a `password` attribute; masked in the store all the same
+    assert!(fields["password"].is_null(), "{fields}");
+    assert_eq!(fields["note"], json!("token [masked]"), "{fields}");
+    assert!(text("the signup answer").contains("exists with [masked]"));
+    assert!(text("the dashboard's /api/mocks/auth0/scripts?tail=500").contains("[masked]"));
+    dashboard.shutdown().await;
+
+    // `ferry try --json` keeps the same: the binary, each script, the same arguments.
+    for (channel, body) in ECHOES {
+        let path = scratch.join("login.js");
+        std::fs::write(&path, echo_script(body)).expect("the script");
+        let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["try", "login", "--script"])
+            .arg(&path)
+            .args(["--config", &format!("LEGACY_API_TOKEN={ECHOED_TOKEN}")])
+            .args([
+                "--config",
+                "LEGACY_URL=http://127.0.0.1:9",
+                "--timeout",
+                "5",
+                "--json",
+                "--",
+            ])
+            .args(["echo@example.com", ECHOED_PASSWORD])
+            .output()
+            .expect("ferry try runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{channel}: {e}: {stdout}"));
+        assert!(stdout.contains("[masked]"), "{channel}: {stdout}");
+        assert_free_of(&format!("ferry try --json, {channel}"), &stdout, &secrets);
+        assert_free_of(
+            &format!("ferry try's stderr, {channel}"),
+            &String::from_utf8_lossy(&output.stderr),
+            &secrets,
+        );
+        assert!(report["auth0"]["status"].is_u64(), "{channel}: {report}");
+    }
+    served.shutdown().await;
 }
 
 // ------------------------------------------------------------------ scenario reports and snapshots

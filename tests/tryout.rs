@@ -115,7 +115,11 @@ async fn a_login_against_the_mock_okta_shows_the_profile_console_and_requests_wi
         "{text}"
     );
     assert!(text.contains("    \"name\": \"Dade Murphy\""), "{text}");
-    assert!(text.contains("In Auth0: a successful login"), "{text}");
+    assert!(
+        text.contains("In Auth0 (POST /oauth/token): a successful login: the user is auth0|"),
+        "{text}"
+    );
+    assert!(text.contains("  tenant log s: \"Successful login\"\n"), "{text}");
     assert!(
         text.contains("  log   login attempt for dade.murphy@example.com with [masked]\n"),
         "{text}"
@@ -140,7 +144,9 @@ async fn a_login_against_the_mock_okta_shows_the_profile_console_and_requests_wi
         "{text}"
     );
     assert!(
-        text.contains("In Auth0: 403 invalid_grant \"Wrong email or password.\" (tenant log fp: \"Okta says 401\")"),
+        text.contains(
+            "In Auth0 (POST /oauth/token): 403 invalid_grant \"Wrong email or password.\"\n  wrong credentials: the login fails\n  tenant log fp: \"Okta says 401\"\n"
+        ),
         "{text}"
     );
     server.shutdown().await;
@@ -173,8 +179,12 @@ async fn a_crashing_script_is_reported_as_auth0_reports_it_with_its_line() {
     );
     assert!(
         text.contains(
-            "In Auth0: 403 access_denied \"Cannot read properties of undefined (reading 'statusCode')\" (tenant log f)"
+            "In Auth0 (POST /oauth/token): 403 access_denied \"Cannot read properties of undefined (reading 'statusCode')\"\n"
         ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  tenant log f: \"Cannot read properties of undefined (reading 'statusCode')\"\n"),
         "{text}"
     );
     assert!(
@@ -211,7 +221,9 @@ async fn hosts_outside_the_allowlist_are_refused_unless_allowed() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("In Auth0: the operation fails with \"EACCES: {refusal}\"")),
+        text.contains(&format!(
+            "In Auth0 (POST /dbconnections/signup): 400 auth0_idp_error \"EACCES: {refusal}\"\n  signup fails\n"
+        )),
         "{text}"
     );
 
@@ -247,7 +259,9 @@ async fn console_output_of_every_level_is_shown_in_order() {
     assert!(report.passed());
     assert!(text.contains("Result: callback(null, true)\n"), "{text}");
     assert!(
-        text.contains("In Auth0: the email is marked verified in the legacy store"),
+        text.contains(
+            "In Auth0 (GET /lo/verify_email): the email is marked verified\n  tenant log sv: \"Email verified\"\n"
+        ),
         "{text}"
     );
     assert!(
@@ -314,7 +328,9 @@ async fn context_time_limit_and_argument_errors() {
     let text = rendered(&report);
     assert_eq!(report.verdict, Verdict::TimedOut);
     assert!(
-        text.contains("In Auth0: the operation fails with \"Request to Webtask exceeded allowed execution time\""),
+        text.contains(
+            "In Auth0 (POST /lo/reset): 400 reset_failed \"Request to Webtask exceeded allowed execution time\"\n"
+        ),
         "{text}"
     );
     assert!(text.contains("(limit 300 ms)"), "{text}");
@@ -345,7 +361,9 @@ async fn reports_serialise_for_machines() {
     let report = try_script(options).await.expect("the script runs");
     let text = rendered(&report);
     assert!(
-        text.contains("In Auth0: 400 user_exists \"The user already exists.\" (the user is not created)"),
+        text.contains(
+            "In Auth0 (POST /dbconnections/signup): 400 user_exists \"The user already exists.\"\n  the user is not created\n"
+        ),
         "{text}"
     );
     let value = serde_json::to_value(&report).expect("serialisable");
@@ -354,5 +372,220 @@ async fn reports_serialise_for_machines() {
     assert_eq!(value["verdict"]["kind"], json!("error"));
     assert_eq!(value["verdict"]["error"]["code"], json!("user_exists"));
     assert_eq!(value["outbound"], json!(["127.0.0.0/8", "::1", "localhost"]));
+    assert_eq!(value["auth0"]["status"], json!(400));
+    assert_eq!(value["auth0"]["error"], json!("user_exists"));
+    assert_eq!(value["auth0"]["name"], json!("ValidationError"));
+    assert_eq!(value["auth0"]["accepted"], json!(false));
     assert_eq!(value["time_limit"], json!(20000));
+}
+
+/// One way a login script can end, as a script.
+struct Ending {
+    what: &'static str,
+    /// The outcome the mock's script record names (so each case is the ending it claims).
+    outcome: &'static str,
+    body: &'static str,
+}
+
+/// Every way a login script can end: the mock tenant's `/oauth/token` and tenant log, and
+/// `ferry try`'s answer for the same script and arguments, must agree on each.
+const ENDINGS: &[Ending] = &[
+    Ending {
+        what: "a profile",
+        outcome: "profile",
+        body: "callback(null, { user_id: 'u-' + email, email: email });",
+    },
+    Ending {
+        what: "a profile with a numeric id",
+        outcome: "profile",
+        body: "callback(null, { id: 42, email: email });",
+    },
+    Ending {
+        what: "a profile without user_id",
+        outcome: "profile",
+        body: "callback(null, { email: email });",
+    },
+    Ending {
+        what: "no user",
+        outcome: "not_found",
+        body: "callback();",
+    },
+    Ending {
+        what: "wrong password, the user named",
+        outcome: "wrong_credentials",
+        body: "callback(new WrongUsernameOrPasswordError(email, 'bad password for ' + email));",
+    },
+    Ending {
+        what: "wrong password, no user named",
+        outcome: "wrong_credentials",
+        body: "callback(new WrongUsernameOrPasswordError(null, 'no such user'));",
+    },
+    Ending {
+        what: "an Error",
+        outcome: "error",
+        body: "callback(new Error('legacy store unreachable'));",
+    },
+    Ending {
+        what: "an Error echoing the password",
+        outcome: "error",
+        body: "callback(new Error('could not check ' + password));",
+    },
+    Ending {
+        what: "a ValidationError",
+        outcome: "error",
+        body: "callback(new ValidationError('bad_email', 'not an email'));",
+    },
+    Ending {
+        what: "an UnauthorizedError",
+        outcome: "error",
+        body: "callback(new UnauthorizedError('account locked in the legacy store'));",
+    },
+    Ending {
+        what: "a thrown error",
+        outcome: "threw",
+        body: "null.boom;",
+    },
+    Ending {
+        what: "a huge thrown message",
+        outcome: "threw",
+        body: "throw new Error('x'.repeat(100000));",
+    },
+    Ending {
+        what: "true instead of a profile",
+        outcome: "value",
+        body: "callback(null, true);",
+    },
+    Ending {
+        what: "a string instead of a profile",
+        outcome: "error",
+        body: "callback(null, 'ok');",
+    },
+    Ending {
+        what: "a time-out",
+        outcome: "timed_out",
+        body: "setTimeout(function () { callback(); }, 60000);",
+    },
+    Ending {
+        what: "no callback",
+        outcome: "no_callback",
+        body: "return;",
+    },
+    Ending {
+        what: "out of memory",
+        outcome: "out_of_memory",
+        body: "var hog = []; for (;;) { hog.push(new Array(100000).fill('memory')); }",
+    },
+    Ending {
+        what: "a script that does not compile",
+        outcome: "invalid_script",
+        body: "callback(null, {;",
+    },
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_try_answers_as_the_mock_tenants_oauth_token_for_every_way_a_login_ends() {
+    use mocks::auth0::{Auth0, DEFAULT_APP};
+
+    let limit = Duration::from_millis(400);
+    let auth0 = Auth0::new(Kit::deterministic(Clock::system(), 11));
+    let connections: Vec<_> = ENDINGS
+        .iter()
+        .enumerate()
+        .map(|(i, ending)| {
+            json!({
+                "name": format!("legacy-{i}"),
+                "options": {
+                    "enabledDatabaseCustomization": true,
+                    "import_mode": true,
+                    "customScripts": { "login": format!("function login(email, password, callback) {{\n  {}\n}}\n", ending.body) },
+                },
+            })
+        })
+        .collect();
+    let seed = serde_json::from_value(json!({
+        "settings": { "script_time_limit": "400ms", "bcrypt_cost": 4 },
+        "connections": connections,
+    }))
+    .expect("a valid Auth0 seed");
+    auth0.seed(seed).expect("the seed applies");
+    let (client_id, client_secret) = auth0.client_credentials(DEFAULT_APP).expect("the default app");
+    let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("the mock starts");
+    let http = reqwest::Client::builder().no_proxy().build().expect("a client");
+
+    for (i, ending) in ENDINGS.iter().enumerate() {
+        let user = format!("user{i}@example.com");
+        let password = "Tr1ed-Passw0rd";
+        let source = format!("function login(email, password, callback) {{\n  {}\n}}\n", ending.body);
+
+        let mut options = TryOptions::new(ScriptKind::Login, script("login.js", &source));
+        options.args = vec![user.clone(), password.into()];
+        options.timeout = limit;
+        let report = try_script(options).await.expect("the script runs");
+        let tried = &report.auth0;
+
+        let res = http
+            .post(format!("{}/oauth/token", server.base_url()))
+            .json(&json!({
+                "grant_type": "http://auth0.com/oauth/grant-type/password-realm",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "realm": format!("legacy-{i}"),
+                "username": user,
+                "password": password,
+            }))
+            .send()
+            .await
+            .expect("the mock answers");
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.expect("a JSON answer");
+        let what = ending.what;
+        let answered = short(&body.to_string());
+        assert_eq!(status, tried.status, "{what}: {answered}");
+        assert_eq!(body["error"].as_str(), tried.error.as_deref(), "{what}: {answered}");
+        assert!(
+            body["error_description"].as_str() == tried.description.as_deref(),
+            "{what}: the mock answers {answered}, ferry try {}",
+            short(&format!("{:?}", tried.description))
+        );
+        assert_eq!(status == 200, tried.accepted, "{what}");
+
+        let state = auth0.state();
+        let event = state["logs"]
+            .as_array()
+            .and_then(|logs| logs.last())
+            .cloned()
+            .expect("a log event");
+        let records: serde_json::Value = http
+            .get(format!("{}/__ferry/scripts", server.base_url()))
+            .send()
+            .await
+            .expect("the mock answers")
+            .json()
+            .await
+            .expect("the script records");
+        let record = records.as_array().and_then(|r| r.last()).expect("a script record");
+        assert_eq!(record["outcome"], json!(ending.outcome), "{what}");
+        let log = tried.log.as_ref().expect("every login is logged");
+        let logged = short(&event.to_string());
+        assert_eq!(event["type"], json!(log.kind), "{what}: {logged}");
+        assert!(
+            event["description"] == json!(log.description),
+            "{what}: the tenant logs {logged}, ferry try {}",
+            short(&log.description)
+        );
+        assert_eq!(event["connection"], json!(format!("legacy-{i}")), "{what}");
+        let text = body.to_string() + &event.to_string() + &serde_json::to_string(&report).expect("json");
+        assert!(!text.contains(password), "{what}: the password shows: {}", short(&text));
+    }
+    server.shutdown().await;
+}
+
+/// At most 300 characters of `text`, for failure messages.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(300) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text.to_owned(),
+    }
 }

@@ -9,8 +9,7 @@
 //! -p mocks --test 'auth0*'`). Every tenant runs on a manual clock at 2026-01-01T00:00:00.000Z
 //! with ids seeded from 1, so bodies are pinned exactly; a failing assertion prints the body.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use mocks::Provider;
 use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP, MANAGEMENT_SCOPES, RESET_EMAIL_SENT, TIMEOUT_MESSAGE};
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 
@@ -97,7 +96,7 @@ async fn client_credentials_give_the_management_app_every_scope_in_a_signed_jwt(
     assert_eq!(res.header("content-type"), "application/json");
     assert_eq!(res.header("cache-control"), "no-store");
     assert_eq!(res.header("pragma"), "no-cache");
-    let access = res.str("access_token");
+    let access = res.expect_str("access_token");
     let scope = MANAGEMENT_SCOPES.join(" ");
     assert_eq!(
         res.body,
@@ -126,7 +125,7 @@ async fn requested_scopes_are_cut_down_to_the_grant() {
     let res = token(&auth0, &pairs).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(res.body["scope"], "read:users read:connections");
-    let claims = verified_claims(&auth0, &res.str("access_token")).await;
+    let claims = verified_claims(&auth0, &res.expect_str("access_token")).await;
     assert_eq!(claims["scope"], "read:users read:connections");
     // Without a scope parameter the whole grant.
     let res = token(&auth0, &cc("reader-client-id", "reader-secret")).await;
@@ -144,13 +143,13 @@ async fn the_tenant_domain_is_the_issuer_and_both_audiences_are_accepted() {
     pairs[3] = ("audience", "https://ferry.eu.auth0.com/api/v2/");
     let res = token(&auth0, &pairs).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    let claims = verified_claims(&auth0, &res.str("access_token")).await;
+    let claims = verified_claims(&auth0, &res.expect_str("access_token")).await;
     assert_eq!(claims["iss"], "https://ferry.eu.auth0.com/");
     assert_eq!(claims["aud"], "https://ferry.eu.auth0.com/api/v2/");
     // The mock's own address stays an audience of the Management API, and its tokens work.
     let res = token(&auth0, &cc(&id, &secret)).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    let users = send(&auth0, get("/api/v2/users", &res.str("access_token"))).await;
+    let users = send(&auth0, get("/api/v2/users", &res.expect_str("access_token"))).await;
     assert_eq!(users.status, StatusCode::OK, "{:#}", users.body);
 }
 
@@ -297,7 +296,7 @@ async fn http_basic_client_authentication_and_json_bodies_work() {
     let res = send(&auth0, basic_req(&secret)).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(
-        verified_claims(&auth0, &res.str("access_token")).await["sub"],
+        verified_claims(&auth0, &res.expect_str("access_token")).await["sub"],
         format!("{id}@clients")
     );
     send(&auth0, basic_req("wrong"))
@@ -386,7 +385,7 @@ async fn password_realm_login_gives_an_access_token_and_an_id_token_with_openid(
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(res.header("cache-control"), "no-store");
-    let (access, id) = (res.str("access_token"), res.str("id_token"));
+    let (access, id) = (res.expect_str("access_token"), res.expect_str("id_token"));
     assert_eq!(
         res.body,
         json!({ "access_token": access, "id_token": id, "expires_in": 86_400, "scope": "openid profile email", "token_type": "Bearer" })
@@ -434,7 +433,7 @@ async fn the_id_token_needs_openid_and_claims_follow_the_scopes() {
     let auth0 = storefront();
     let res = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    let access = res.str("access_token");
+    let access = res.expect_str("access_token");
     assert_eq!(
         res.body,
         json!({ "access_token": access, "expires_in": 86_400, "token_type": "Bearer" }),
@@ -495,11 +494,11 @@ async fn the_id_token_needs_openid_and_claims_follow_the_scopes() {
     assert_eq!(res.body.get("id_token"), None, "{:#}", res.body);
     assert_eq!(res.body["scope"], "profile email");
     let res = with("openid").await;
-    let claims = verified_claims(&auth0, &res.str("id_token")).await;
+    let claims = verified_claims(&auth0, &res.expect_str("id_token")).await;
     let keys: Vec<&str> = claims.as_object().expect("claims").keys().map(String::as_str).collect();
     assert_eq!(keys, ["iss", "sub", "aud", "iat", "exp"]);
     let res = with("openid email").await;
-    let claims = verified_claims(&auth0, &res.str("id_token")).await;
+    let claims = verified_claims(&auth0, &res.expect_str("id_token")).await;
     assert_eq!(claims["email"], "dade.murphy@example.com");
     assert_eq!(claims.get("name"), None);
 }
@@ -566,7 +565,7 @@ async fn offline_access_gives_a_refresh_token_that_renews_the_grant_until_revoke
 
     let res = login(STOREFRONT, "openid email offline_access").await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    let refresh_token = res.str("refresh_token");
+    let refresh_token = res.expect_str("refresh_token");
     assert!(
         refresh_token.starts_with("v1.") && refresh_token.len() > 40,
         "{refresh_token}"
@@ -579,8 +578,11 @@ async fn offline_access_gives_a_refresh_token_that_renews_the_grant_until_revoke
     assert_eq!(renewed.status, StatusCode::OK, "{:#}", renewed.body);
     assert_eq!(renewed.body["scope"], "openid email offline_access");
     assert_eq!(renewed.body.get("refresh_token"), None);
-    assert_eq!(userinfo_sub(&auth0, &renewed.str("access_token")).await, "auth0|dade");
-    let id_token = verified_claims(&auth0, &renewed.str("id_token")).await;
+    assert_eq!(
+        userinfo_sub(&auth0, &renewed.expect_str("access_token")).await,
+        "auth0|dade"
+    );
+    let id_token = verified_claims(&auth0, &renewed.expect_str("id_token")).await;
     assert_eq!(id_token["sub"], "auth0|dade");
     assert_eq!(id_token["email"], "dade.murphy@example.com");
     assert_eq!(id_token["iat"], EPOCH_SECS + 3600, "issued now, on the mock clock");
@@ -620,7 +622,7 @@ async fn offline_access_gives_a_refresh_token_that_renews_the_grant_until_revoke
 
     // A blocked user's refresh token stops working.
     let (id, secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
-    let management = token(&auth0, &cc(&id, &secret)).await.str("access_token");
+    let management = token(&auth0, &cc(&id, &secret)).await.expect_str("access_token");
     let block = |blocked: bool| {
         json_req(
             Method::PATCH,
@@ -717,7 +719,10 @@ async fn the_password_grant_uses_the_default_directory() {
     };
     let res = token(&auth0, &pairs("Hunter2!")).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    assert_eq!(userinfo_sub(&auth0, &res.str("access_token")).await, "auth0|dade");
+    assert_eq!(
+        userinfo_sub(&auth0, &res.expect_str("access_token")).await,
+        "auth0|dade"
+    );
     token(&auth0, &pairs("hunter2!"))
         .await
         .assert_oauth(403, "invalid_grant", WRONG_CREDENTIALS);
@@ -1014,7 +1019,10 @@ async fn first_login_runs_the_script_and_stores_the_user_later_logins_never_do()
     )
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    assert_eq!(userinfo_sub(&auth0, &res.str("access_token")).await, "auth0|legacy-42");
+    assert_eq!(
+        userinfo_sub(&auth0, &res.expect_str("access_token")).await,
+        "auth0|legacy-42"
+    );
     assert_eq!(auth0.users(), [ann()]);
     let runs = auth0.script_executions();
     assert_eq!(runs.len(), 1);
@@ -1299,7 +1307,7 @@ async fn signup_stores_the_user_and_answers_with_its_id() {
     )
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    let id = res.str("_id");
+    let id = res.expect_str("_id");
     assert_eq!(id.len(), 24);
     assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
     assert_eq!(
@@ -1316,7 +1324,7 @@ async fn signup_stores_the_user_and_answers_with_its_id() {
     .await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
     assert_eq!(
-        userinfo_sub(&auth0, &res.str("access_token")).await,
+        userinfo_sub(&auth0, &res.expect_str("access_token")).await,
         format!("auth0|{id}")
     );
     assert_eq!(auth0.logs()[0].kind, "ss");
@@ -1650,7 +1658,7 @@ async fn resetting_before_migration_creates_the_user_from_get_user_with_the_new_
 async fn userinfo_answers_the_claims_of_the_token_owner_with_unix_updated_at() {
     let auth0 = storefront();
     let res = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
-    let access = res.str("access_token");
+    let access = res.expect_str("access_token");
     auth0.kit().clock.advance(Duration::from_secs(90));
     let res = send(&auth0, get("/userinfo", &access)).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
@@ -1675,7 +1683,7 @@ async fn userinfo_refuses_missing_foreign_expired_and_management_tokens() {
     let auth0 = storefront();
     let management = management_token(&auth0).await;
     let res = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
-    let access = res.str("access_token");
+    let access = res.expect_str("access_token");
     let unauthorized = |res: Res| {
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{:#}", res.body);
         assert_eq!(res.header("www-authenticate"), "Bearer error=\"invalid_token\"");

@@ -10,8 +10,7 @@
 //! tenant setting `import_job_min_duration` keeps jobs pending (wall-clock) where a test needs
 //! two of them in flight.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -20,7 +19,7 @@ use axum::http::{Request, StatusCode};
 use mocks::auth0::{Auth0, DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 const USERS: &str = "con_users00000000001";
@@ -60,7 +59,7 @@ async fn run_import(auth0: &Auth0, token: &str, users: &Value, fields: &[(&str, 
     all.extend_from_slice(fields);
     let res = import(auth0, token, &file(users), &all).await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-    let id = res.str("id");
+    let id = res.expect_str("id");
     let done = finished_job(auth0, token, &id).await;
     (res.body, done)
 }
@@ -111,7 +110,7 @@ async fn a_job_is_accepted_pending_then_completed_with_its_summary() {
     )
     .await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-    let id = res.str("id");
+    let id = res.expect_str("id");
     assert!(
         id.len() == 20 && id.starts_with("job_") && id[4..].chars().all(|c| c.is_ascii_alphanumeric()),
         "{id}"
@@ -301,7 +300,7 @@ async fn a_users_file_over_512000_bytes_is_413() {
     exact.push(b']');
     let res = import(&auth0, &token, &exact, &[("connection_id", USERS)]).await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-    let done = finished_job(&auth0, &token, &res.str("id")).await;
+    let done = finished_job(&auth0, &token, &res.expect_str("id")).await;
     assert_eq!(done["summary"]["inserted"], 1);
 
     let mut over = exact.clone();
@@ -319,7 +318,7 @@ async fn a_third_job_while_two_are_in_flight_is_429() {
         let users = file(&json!([{ "email": format!("user{i}@example.com") }]));
         let res = import(&auth0, &token, &users, &[("connection_id", USERS)]).await;
         assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-        ids.push(res.str("id"));
+        ids.push(res.expect_str("id"));
     }
     let third = file(&json!([{ "email": "third@example.com" }]));
     import(&auth0, &token, &third, &[("connection_id", USERS)])
@@ -356,7 +355,7 @@ async fn a_third_job_while_two_are_in_flight_is_429() {
     // Room again.
     let res = import(&auth0, &token, &third, &[("connection_id", USERS)]).await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-    finished_job(&auth0, &token, &res.str("id")).await;
+    finished_job(&auth0, &token, &res.expect_str("id")).await;
 }
 
 // ---------------------------------------------------------------- errors and failures
@@ -443,7 +442,7 @@ async fn a_file_that_cannot_be_read_fails_the_whole_job() {
     ] {
         let res = import(&auth0, &token, content, &[("connection_id", USERS)]).await;
         assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-        let id = res.str("id");
+        let id = res.expect_str("id");
         let done = finished_job(&auth0, &token, &id).await;
         let expected = json!({
             "type": "users_import",
@@ -612,7 +611,7 @@ async fn a_job_still_pending_after_two_hours_fails_and_imports_nothing() {
         &[("connection_id", USERS)],
     )
     .await;
-    let id = res.str("id");
+    let id = res.expect_str("id");
     auth0.kit().clock.advance(Duration::from_secs(2 * 3600 + 1));
     let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
     let expected = json!({
@@ -811,7 +810,7 @@ async fn finished_jobs_leave_sui_and_fui_events_in_the_tenant_logs() {
     .await;
     assert_eq!(done["status"], "completed");
     let bad = import(&auth0, &token, b"not json", &[("connection_id", USERS)]).await;
-    let bad_id = bad.str("id");
+    let bad_id = bad.expect_str("id");
     let failed = finished_job(&auth0, &token, &bad_id).await;
     assert_eq!(failed["status"], "failed");
 

@@ -7,8 +7,7 @@
 //! Run with `cargo test -p mocks --test auth0_management`. Every tenant runs on a manual clock
 //! at 2026-01-01T00:00:00.000Z with ids seeded from 1.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use axum::http::{Method, Request, StatusCode};
 use mocks::auth0::Auth0;
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 
@@ -136,7 +135,7 @@ async fn missing_malformed_invalid_and_expired_tokens_are_401s() {
     // A user's access token without an audience is opaque, for /userinfo only: not a JWT at all
     // to the Management API.
     let res = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!").await;
-    send(&auth0, get("/api/v2/users", &res.str("access_token")))
+    send(&auth0, get("/api/v2/users", &res.expect_str("access_token")))
         .await
         .assert_api(401, "Invalid token", None);
     // One for another API is a JWT, with the wrong audience.
@@ -156,7 +155,7 @@ async fn missing_malformed_invalid_and_expired_tokens_are_401s() {
         ),
     )
     .await;
-    send(&auth0, get("/api/v2/users", &res.str("access_token")))
+    send(&auth0, get("/api/v2/users", &res.expect_str("access_token")))
         .await
         .assert_api(
             401,
@@ -833,7 +832,7 @@ async fn connections_are_created_listed_fetched_and_deleted() {
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{:#}", res.body);
-    let id = res.str("id");
+    let id = res.expect_str("id");
     assert!(
         id.len() == 20 && id.starts_with("con_") && id[4..].chars().all(|c| c.is_ascii_alphanumeric()),
         "{id}"
@@ -859,7 +858,7 @@ async fn connections_are_created_listed_fetched_and_deleted() {
     let login_res = login(&auth0, STOREFRONT, "okta-users", "new@example.com", "whatever").await;
     assert_eq!(login_res.status, StatusCode::OK, "{:#}", login_res.body);
     assert_eq!(
-        userinfo_sub(&auth0, &login_res.str("access_token")).await,
+        userinfo_sub(&auth0, &login_res.expect_str("access_token")).await,
         "auth0|x-okta"
     );
 
@@ -1091,7 +1090,7 @@ async fn patching_a_connection_replaces_its_options_whole() {
         }),
     )
     .await;
-    let id = res.str("id");
+    let id = res.expect_str("id");
     let path = format!("/api/v2/connections/{id}");
     let res = send(
         &auth0,

@@ -6,8 +6,7 @@
 //!
 //! Run with `cargo test -p mocks --test auth0_robustness`.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use mocks::auth0::Auth0;
 use mocks::{Clock, Fault, FaultRule, Kit, KitOptions};
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 
@@ -169,7 +168,7 @@ async fn change_password_and_userinfo_carry_rate_limit_headers() {
     }
     let token = login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!")
         .await
-        .str("access_token");
+        .expect_str("access_token");
     let res = send(&auth0, get("/userinfo", &token)).await;
     assert_eq!(res.status, StatusCode::OK);
     for name in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"] {
@@ -551,4 +550,84 @@ async fn garbage_at_every_route_never_gets_a_5xx_or_a_panic() {
     // The tenant still answers (the garbage deleted some of its connections and users).
     let token = management_token(&auth0).await;
     assert_eq!(send(&auth0, get("/api/v2/users", &token)).await.status, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------- the size of what is kept
+
+/// A login script that logs a 900 KB line and throws a 30 MB message, at every login: the
+/// answer's `error_description`, the tenant log event and the script record each keep at most
+/// `KEPT_TEXT_LIMIT` bytes of every string (plus the marker naming the full size), so ten such
+/// logins cannot grow the tenant by hundreds of megabytes, nor reading its logs return them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_30_mb_error_message_is_kept_capped_with_a_marker_everywhere() {
+    use mocks::auth0::{KEPT_MARKER_ROOM, KEPT_TEXT_LIMIT};
+
+    let auth0 = tenant(SEED);
+    seed(
+        &auth0,
+        r#"
+settings: { script_time_limit: 5s }
+connections:
+  - name: hog
+    options:
+      enabledDatabaseCustomization: true
+      import_mode: true
+      customScripts:
+        login: "function login(email, password, callback) { console.log('y'.repeat(900000)); throw new Error('x'.repeat(30 * 1024 * 1024)); }"
+"#,
+    );
+    let marker = format!("… [truncated: {} bytes in all]", 30 * 1024 * 1024);
+    let bound = KEPT_TEXT_LIMIT + KEPT_MARKER_ROOM;
+    let logins = 3;
+    for i in 0..logins {
+        let res = login(&auth0, STOREFRONT, "hog", &format!("hog{i}@example.com"), "pw-123456").await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(res.body["error"], json!("access_denied"));
+        let description = res.expect_str("error_description");
+        assert!(description.len() <= bound, "{} bytes", description.len());
+        assert!(
+            description.starts_with("xxxx") && description.ends_with(&marker),
+            "{}",
+            &description[description.len() - 60..]
+        );
+    }
+
+    let token = management_token(&auth0).await;
+    let logs = send(&auth0, get("/api/v2/logs?q=type:f&per_page=100", &token)).await;
+    assert_eq!(logs.status, StatusCode::OK);
+    let events = logs.body.as_array().expect("a list of events");
+    assert_eq!(events.len(), logins);
+    for event in events {
+        let description = event["description"].as_str().expect("a description");
+        assert!(description.len() <= bound && description.ends_with(&marker));
+    }
+    assert!(
+        logs.text.len() < logins * (bound + 1024),
+        "the logs read {} bytes",
+        logs.text.len()
+    );
+
+    let scripts = send(
+        &auth0,
+        Request::builder()
+            .uri("/__ferry/scripts")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    let records = scripts.body.as_array().expect("script records");
+    assert_eq!(records.len(), logins);
+    for record in records {
+        assert_eq!(record["outcome"], json!("threw"));
+        let message = record["detail"]["message"].as_str().expect("the exception's message");
+        assert!(message.len() <= bound && message.ends_with(&marker));
+        let line = record["console"][0]["text"].as_str().expect("the console line");
+        assert!(line.len() <= bound && line.ends_with("… [truncated: 900000 bytes in all]"));
+    }
+    // each record: the console line, the message and the stack, each capped
+    assert!(
+        scripts.text.len() < logins * 4 * bound,
+        "the records read {} bytes",
+        scripts.text.len()
+    );
 }

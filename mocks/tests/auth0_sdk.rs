@@ -23,7 +23,9 @@
 //! other mock tests, the tenant's clock starts at the real time: the Node SDK checks the ID
 //! token's `exp` and `iat` against it.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::{DurationRound, TimeDelta, Utc};
@@ -31,6 +33,8 @@ use mocks::auth0::seed::Auth0Seed;
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::{Clock, Fault, FaultRule, Kit, Provider};
 use serde_json::{Value, json};
+
+use common::sdk::{installed_or_skip, run_json, sdk_dir};
 
 const DOMAIN: &str = "ferry-sdk.eu.auth0.com";
 const CONNECTION_ID: &str = "con_users00000000001";
@@ -58,22 +62,6 @@ users:
   - { connection: partners, user_id: joey, email: joey.pardella@example.com }
 "#;
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/auth0")
-}
-
-/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
-fn available(marker: &Path, install: &str) -> bool {
-    if marker.exists() {
-        return true;
-    }
-    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
-        panic!("SDK not installed ({} missing): {install}", marker.display());
-    }
-    eprintln!("SKIPPED (SDK not installed): {install}");
-    false
-}
-
 /// The tenant on a socket, its clock at the real time (to the second), ids seeded.
 async fn started() -> (Auth0, mocks::MockServer, i64) {
     let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("whole seconds");
@@ -91,31 +79,18 @@ async fn started() -> (Auth0, mocks::MockServer, i64) {
 async fn run(auth0: &Auth0, program: PathBuf, args: Vec<String>, base_url: String) -> Value {
     let (app_id, app_secret) = auth0.client_credentials("Storefront").expect("storefront");
     let (m2m_id, m2m_secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(&program)
-            .args(&args)
-            .current_dir(sdk_dir())
-            .env("FERRY_AUTH0_BASE_URL", &base_url)
-            .env("FERRY_AUTH0_DOMAIN", DOMAIN)
-            .env("FERRY_APP_ID", app_id)
-            .env("FERRY_APP_SECRET", app_secret)
-            .env("FERRY_M2M_ID", m2m_id)
-            .env("FERRY_M2M_SECRET", m2m_secret)
-            .env("FERRY_CONNECTION_ID", CONNECTION_ID)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
-    })
-    .await
-    .expect("runner thread");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "SDK script failed ({}):\n{stderr}\n{stdout}",
-        output.status
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"))
+    let mut command = Command::new(&program);
+    command
+        .args(&args)
+        .current_dir(sdk_dir("auth0"))
+        .env("FERRY_AUTH0_BASE_URL", &base_url)
+        .env("FERRY_AUTH0_DOMAIN", DOMAIN)
+        .env("FERRY_APP_ID", app_id)
+        .env("FERRY_APP_SECRET", app_secret)
+        .env("FERRY_M2M_ID", m2m_id)
+        .env("FERRY_M2M_SECRET", m2m_secret)
+        .env("FERRY_CONNECTION_ID", CONNECTION_ID);
+    run_json(command).await
 }
 
 /// A users file for the import: one good user, one with a bad email and a hash to redact.
@@ -142,8 +117,8 @@ fn auth_api_error(status: u16, error: &str, description: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_sdk_logs_in_reads_users_imports_and_retries() {
-    let marker = sdk_dir().join("node_modules/auth0/package.json");
-    if !available(&marker, "run npm ci in mocks/tests/sdk/auth0") {
+    let marker = sdk_dir("auth0").join("node_modules/auth0/package.json");
+    if !installed_or_skip(&marker, "run npm ci in mocks/tests/sdk/auth0") {
         return;
     }
     let (auth0, server, now) = started().await;
@@ -303,9 +278,9 @@ async fn the_node_sdk_logs_in_reads_users_imports_and_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_logs_in_reads_users_and_imports() {
-    let python = sdk_dir().join(".venv/bin/python");
+    let python = sdk_dir("auth0").join(".venv/bin/python");
     let install = "python3 -m venv mocks/tests/sdk/auth0/.venv && mocks/tests/sdk/auth0/.venv/bin/pip install -r mocks/tests/sdk/auth0/requirements.txt";
-    if !available(&python, install) {
+    if !installed_or_skip(&python, install) {
         return;
     }
     let (auth0, server, now) = started().await;

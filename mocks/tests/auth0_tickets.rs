@@ -1,8 +1,7 @@
 //! Management API tickets: email-verification and password-change links handed to the caller
 //! instead of emailed, over the mock Auth0's router.
 
-#[path = "auth0_support.rs"]
-mod support;
+mod common;
 
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use serde_json::{Value, json};
 
-use support::*;
+use common::auth0::*;
 
 const STOREFRONT: (&str, &str) = ("storefront-client-id", "storefront-secret");
 
@@ -79,7 +78,7 @@ async fn an_email_verification_ticket_verifies_once_then_redirects_to_the_result
     assert_eq!(res.status, StatusCode::CREATED, "{:#}", res.body);
     let keys: Vec<&String> = res.body.as_object().expect("an object").keys().collect();
     assert_eq!(keys, ["ticket"]);
-    let url = res.str("ticket");
+    let url = res.expect_str("ticket");
     assert!(url.contains("/lo/verify_email?ticket="), "{url}");
     assert!(auth0.outbox().is_empty(), "a ticket is handed over, not emailed");
     assert_eq!(dade(&auth0)["email_verified"], false);
@@ -111,7 +110,7 @@ async fn ticket_lifetimes_default_to_five_days_and_ttl_sec_shortens_them() {
         json!({ "user_id": "auth0|dade", "ttl_sec": 60 }),
     )
     .await
-    .str("ticket");
+    .expect_str("ticket");
     let default = ticket(
         &auth0,
         &token,
@@ -119,7 +118,7 @@ async fn ticket_lifetimes_default_to_five_days_and_ttl_sec_shortens_them() {
         json!({ "user_id": "auth0|dade", "ttl_sec": 0 }),
     )
     .await
-    .str("ticket");
+    .expect_str("ticket");
     auth0.kit().clock.advance(Duration::from_secs(61));
     let (status, _, page) = open(&auth0, &short).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -143,7 +142,7 @@ async fn a_password_change_ticket_opens_the_reset_page_and_can_verify_the_email(
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{:#}", res.body);
-    let url = res.str("ticket");
+    let url = res.expect_str("ticket");
     assert!(url.contains("/lo/reset?ticket="), "{url}");
     let (status, _, page) = open(&auth0, &url).await;
     assert_eq!(status, StatusCode::OK, "{page}");

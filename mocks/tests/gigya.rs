@@ -7,6 +7,8 @@
 //! Run with `cargo test -p mocks --test gigya`. Every mock here runs on a manual clock at
 //! 2026-01-01T00:00:00.000Z with ids seeded from 1; a failing assertion prints the whole body.
 
+mod common;
+
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,12 +16,10 @@ use axum::http::{Request, StatusCode};
 use base64::Engine;
 use chrono::TimeZone;
 use hmac::{Hmac, KeyInit, Mac};
-use http_body_util::BodyExt;
 use mocks::gigya::{DEFAULT_API_KEY, DEFAULT_SECRET, DEFAULT_USER_KEY, Gigya, GigyaSeed, GigyaSettings};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
 use sha1::Sha1;
-use tower::ServiceExt;
 
 const EPOCH: &str = "2026-01-01T00:00:00.000Z";
 const EPOCH_SECS: i64 = 1_767_225_600;
@@ -93,7 +93,8 @@ impl Res {
         assert_eq!(self.body["statusCode"].as_i64(), Some(code / 1000));
     }
 
-    fn ok(&self) -> &Value {
+    /// The body of a successful call; fails the test unless HTTP 200 and `errorCode` 0.
+    fn expect_ok(&self) -> &Value {
         assert_eq!(self.status, StatusCode::OK, "{:#}", self.body);
         assert_eq!(self.code(), 0, "{:#}", self.body);
         &self.body
@@ -109,23 +110,13 @@ fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 async fn send(gigya: &Gigya, req: Request<Body>) -> Res {
-    let res = mocks::app(gigya.clone())
-        .oneshot(req)
-        .await
-        .expect("router is infallible");
-    let (parts, body) = res.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let answer = common::call(mocks::app(gigya.clone()), req).await;
     Res {
-        status: parts.status,
-        content_type: parts
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
+        status: answer.status,
+        content_type: answer.header("content-type").to_owned(),
+        // Gigya answers JSON or nothing the tests read as JSON
+        body: serde_json::from_str(&answer.text).unwrap_or(Value::Null),
+        text: answer.text,
     }
 }
 
@@ -153,7 +144,7 @@ async fn bare(gigya: &Gigya, method: &str, params: &[(&str, &str)]) -> Res {
 }
 
 fn uids(res: &Res) -> Vec<String> {
-    res.ok()["results"]
+    res.expect_ok()["results"]
         .as_array()
         .expect("results")
         .iter()
@@ -185,7 +176,7 @@ async fn success_envelope_has_call_id_time_and_no_nulls() {
         &[("UID", "a1"), ("context", "ctx-42")],
     )
     .await;
-    let body = res.ok();
+    let body = res.expect_ok();
     let call_id = body["callId"].as_str().expect("callId");
     assert!(
         call_id.len() == 32
@@ -290,7 +281,7 @@ async fn unknown_methods_keys_and_bodies_are_refused_in_gigya_shape() {
         ],
     )
     .await;
-    assert_eq!(res.ok()["UID"], "a1");
+    assert_eq!(res.expect_ok()["UID"], "a1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +295,7 @@ async fn plain_credential_modes() {
     let user = ("userKey", DEFAULT_USER_KEY);
     bare(&gigya, "accounts.search", &[key, user, ("secret", DEFAULT_SECRET), q])
         .await
-        .ok();
+        .expect_ok();
     bare(&gigya, "accounts.search", &[key, user, ("secret", "d3Jvbmc="), q])
         .await
         .assert_error(403_003, "Invalid request signature", "");
@@ -334,7 +325,7 @@ async fn plain_credential_modes() {
         &[key, ("loginID", "dade@example.com"), ("password", "Hunter2!")],
     )
     .await;
-    assert_eq!(login.ok()["UID"], "a1");
+    assert_eq!(login.expect_ok()["UID"], "a1");
 
     let partner = Gigya::with_settings(
         kit(),
@@ -346,7 +337,7 @@ async fn plain_credential_modes() {
     seed(&partner, SITE);
     bare(&partner, "accounts.search", &[key, ("secret", DEFAULT_SECRET), q])
         .await
-        .ok();
+        .expect_ok();
 }
 
 /// The test side's own implementation of gigya.md §1.4.
@@ -577,18 +568,18 @@ async fn select_projects_fields_aliases_and_counts() {
     )
     .await;
     assert_eq!(
-        res.ok()["results"],
+        res.expect_ok()["results"],
         json!([{"UID": "a1", "profile": {"name": "Dade", "phones": [{"number": "555-0100"}]}, "data": {"tier": "gold"}}])
     );
     let res = search(&gigya, "SELECT count(*) FROM accounts WHERE isActive = true").await;
-    assert_eq!(res.ok()["results"], json!([{"count(*)": 4}]));
+    assert_eq!(res.expect_ok()["results"], json!([{"count(*)": 4}]));
     assert_eq!(res.body["objectsCount"], 1);
     assert_eq!(res.body["totalCount"], 4);
     // Hashes in search results only when the site is set to return them (FIDELITY.md
     // gigya/search-password; gigya_fields.rs shows the default).
     seed(&gigya, "settings: { search_returns_password: true }\n");
     let res = search(&gigya, "SELECT * FROM accounts WHERE UID = 'a1'").await;
-    let a1 = &res.ok()["results"][0];
+    let a1 = &res.expect_ok()["results"][0];
     assert_eq!(a1["password"]["hashSettings"]["algorithm"], "pbkdf2");
     assert!(a1["password"]["hash"].is_string());
     assert_eq!(a1["createdTimestamp"], 1_704_067_200_000_i64);
@@ -607,9 +598,13 @@ async fn search_returns_password_can_be_turned_off() {
     let gigya = site("settings: { search_returns_password: false }\n");
     seed(&gigya, SITE);
     let res = search(&gigya, "SELECT * FROM accounts WHERE UID = 'a1'").await;
-    assert!(res.ok()["results"][0].get("password").is_none(), "{:#}", res.body);
+    assert!(
+        res.expect_ok()["results"][0].get("password").is_none(),
+        "{:#}",
+        res.body
+    );
     let res = search(&gigya, "SELECT UID, password FROM accounts WHERE UID = 'a1'").await;
-    assert_eq!(res.ok()["results"], json!([{"UID": "a1"}]));
+    assert_eq!(res.expect_ok()["results"], json!([{"UID": "a1"}]));
     // getAccountInfo still gives it with include=password.
     let res = call(
         &gigya,
@@ -617,7 +612,7 @@ async fn search_returns_password_can_be_turned_off() {
         &[("UID", "a1"), ("include", "password")],
     )
     .await;
-    assert!(res.ok()["password"]["hash"].is_string());
+    assert!(res.expect_ok()["password"]["hash"].is_string());
 }
 
 #[tokio::test]
@@ -637,6 +632,11 @@ async fn bad_queries_are_400006_naming_the_problem_never_500() {
         ("SELECT * FROM accounts LIMIT -1", "whole number"),
         ("SELECT avg(profile.age) FROM accounts", "not supported"),
         ("SELECT * FROM accounts WHERE UID = regex('(')", "missing )"),
+        (
+            "SELECT * FROM accounts WHERE UID = regex('a{99999}')",
+            "regex too large",
+        ),
+        ("SELECT * FROM accounts WHERE UID = regex('(?=a)')", "look-around"),
         ("SELECT * FROM accounts WHERE (UID = 'a'", "missing ')'"),
         ("SELECT * FROM accounts WHERE UID ~ 'a'", "unexpected character"),
         ("SELECT * FROM accounts GROUP BY UID", "not supported"),
@@ -708,7 +708,9 @@ async fn cursors_walk_every_page_retry_safely_and_expire() {
 
     // 300 s on the kit clock: still there; one more second: gone.
     gigya.kit().clock.advance(Duration::from_secs(299));
-    call(&gigya, "accounts.search", &[("cursorId", &last_id)]).await.ok();
+    call(&gigya, "accounts.search", &[("cursorId", &last_id)])
+        .await
+        .expect_ok();
     gigya.kit().clock.advance(Duration::from_secs(2));
     call(&gigya, "accounts.search", &[("cursorId", &last_id)])
         .await
@@ -736,7 +738,7 @@ async fn cursors_walk_every_page_retry_safely_and_expire() {
 async fn get_account_info_gates_fields_by_include() {
     let gigya = site(SITE);
     let res = call(&gigya, "accounts.getAccountInfo", &[("UID", "a1")]).await;
-    let body = res.ok();
+    let body = res.expect_ok();
     assert_eq!(
         body["profile"],
         json!({"email": "dade@example.com", "firstName": "Dade", "lastName": "Murphy", "age": 18})
@@ -770,7 +772,7 @@ async fn get_account_info_gates_fields_by_include() {
         ],
     )
     .await;
-    let body = res.ok();
+    let body = res.expect_ok();
     assert!(
         body.get("profile").is_none() && body.get("data").is_none(),
         "profile must be listed: {body:#}"
@@ -788,7 +790,7 @@ async fn get_account_info_gates_fields_by_include() {
         ],
     )
     .await;
-    assert_eq!(res.ok()["profile"]["locale"], "en_US");
+    assert_eq!(res.expect_ok()["profile"]["locale"], "en_US");
     assert_eq!(res.body["profile"]["phones"][0]["number"], "555-0100");
     call(
         &gigya,
@@ -818,7 +820,7 @@ async fn login(gigya: &Gigya, login_id: &str, password: &str) -> Res {
 async fn login_succeeds_by_email_or_username_with_a_session() {
     let gigya = site(SITE);
     let res = login(&gigya, "DADE@example.com", "Hunter2!").await;
-    let body = res.ok();
+    let body = res.expect_ok();
     assert_eq!(body["UID"], "a1");
     assert_eq!(body["profile"]["firstName"], "Dade");
     assert_eq!(body["sessionInfo"]["cookieName"], format!("glt_{DEFAULT_API_KEY}"));
@@ -831,7 +833,7 @@ async fn login_succeeds_by_email_or_username_with_a_session() {
     assert_eq!(body["lastLogin"], EPOCH);
     assert_eq!(body["loginProvider"], "site");
     let res = login(&gigya, "zerocool", "Hunter2!").await;
-    assert_eq!(res.ok()["UID"], "a1");
+    assert_eq!(res.expect_ok()["UID"], "a1");
     let mobile = call(
         &gigya,
         "accounts.login",
@@ -842,7 +844,7 @@ async fn login_succeeds_by_email_or_username_with_a_session() {
         ],
     )
     .await;
-    assert!(mobile.ok()["sessionInfo"]["sessionSecret"].is_string());
+    assert!(mobile.expect_ok()["sessionInfo"]["sessionSecret"].is_string());
 }
 
 #[tokio::test]
@@ -865,7 +867,7 @@ async fn login_failures_use_gigya_codes() {
     pending.assert_error(206_001, "Account Pending Registration", "");
     let token = pending.body["regToken"].as_str().expect("a regToken");
     let res = call(&gigya, "accounts.getAccountInfo", &[("regToken", token)]).await;
-    assert_eq!(res.ok()["UID"], "a4");
+    assert_eq!(res.expect_ok()["UID"], "a4");
     call(&gigya, "accounts.login", &[("loginID", "dade@example.com")])
         .await
         .assert_error(400_002, "Missing required parameter", "password");
@@ -879,7 +881,7 @@ async fn unverified_email_is_206002_when_the_site_requires_verification() {
     res.assert_error(206_002, "Account Pending Verification", "");
     assert_eq!(res.body["UID"], "a5");
     assert!(res.body["regToken"].is_string());
-    login(&gigya, "kate@example.com", "Acid-Burn-1").await.ok();
+    login(&gigya, "kate@example.com", "Acid-Burn-1").await.expect_ok();
 }
 
 #[tokio::test]
@@ -900,10 +902,10 @@ async fn lockout_after_max_failures_until_the_lock_ends() {
         &[("UID", "a2"), ("include", "isLockedOut")],
     )
     .await;
-    assert_eq!(info.ok()["isLockedOut"], true);
+    assert_eq!(info.expect_ok()["isLockedOut"], true);
     assert_eq!(info.body["lockedUntil"], "2026-01-01T00:10:00.000Z");
     gigya.kit().clock.advance(Duration::from_secs(600));
-    login(&gigya, "kate@example.com", "Acid-Burn-1").await.ok();
+    login(&gigya, "kate@example.com", "Acid-Burn-1").await.expect_ok();
 }
 
 #[tokio::test]
@@ -915,19 +917,22 @@ async fn a_login_rehashes_an_imported_hash_with_the_site_policy() {
         &[("UID", "a5"), ("include", "password")],
     )
     .await;
-    assert_eq!(before.ok()["password"]["hashSettings"], json!({"algorithm": "sha1"}));
-    login(&gigya, "joey@example.com", "password").await.ok();
+    assert_eq!(
+        before.expect_ok()["password"]["hashSettings"],
+        json!({"algorithm": "sha1"})
+    );
+    login(&gigya, "joey@example.com", "password").await.expect_ok();
     let after = call(
         &gigya,
         "accounts.getAccountInfo",
         &[("UID", "a5"), ("include", "password")],
     )
     .await;
-    let password = &after.ok()["password"];
+    let password = &after.expect_ok()["password"];
     assert_eq!(password["hashSettings"]["algorithm"], "pbkdf2");
     assert_eq!(password["hashSettings"]["rounds"], 3000);
     assert_eq!(password["created"], "2024-05-01T00:00:00.000Z");
-    login(&gigya, "joey@example.com", "password").await.ok();
+    login(&gigya, "joey@example.com", "password").await.expect_ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -953,20 +958,20 @@ async fn import_full_account_inserts_upserts_and_checks_identifiers() {
         ],
     )
     .await;
-    assert_eq!(res.ok()["UID"], "imp-1");
+    assert_eq!(res.expect_ok()["UID"], "imp-1");
     let info = call(
         &gigya,
         "accounts.getAccountInfo",
         &[("UID", "imp-1"), ("include", "profile,data,password,emails")],
     )
     .await;
-    let body = info.ok();
+    let body = info.expect_ok();
     assert_eq!(body["data"], json!({"plague": true}));
     assert_eq!(body["isVerified"], true);
     assert_eq!(body["created"], "2020-06-01T12:00:00.000Z");
     assert_eq!(body["lastUpdated"], EPOCH);
     assert_eq!(body["password"]["hash"], "X03MO1qnZdYdgyfeuILPmQ==");
-    login(&gigya, "eugene@example.com", "password").await.ok();
+    login(&gigya, "eugene@example.com", "password").await.expect_ok();
 
     call(&gigya, "accounts.importFullAccount", &[("UID", "imp-1")])
         .await
@@ -982,10 +987,10 @@ async fn import_full_account_inserts_upserts_and_checks_identifiers() {
         ],
     )
     .await;
-    upsert.ok();
+    upsert.expect_ok();
     let info = call(&gigya, "accounts.getAccountInfo", &[("UID", "imp-1")]).await;
     assert_eq!(
-        info.ok()["profile"],
+        info.expect_ok()["profile"],
         json!({"email": "eugene@example.com", "firstName": "Eugene", "lastName": "Belford"})
     );
     assert_eq!(info.body["isActive"], false);
@@ -1002,7 +1007,7 @@ async fn import_full_account_inserts_upserts_and_checks_identifiers() {
         &[("createUID", "true"), ("profile", r#"{"firstName":"Anon"}"#)],
     )
     .await;
-    let uid = created.ok()["UID"].as_str().expect("generated UID");
+    let uid = created.expect_ok()["UID"].as_str().expect("generated UID");
     assert!(uid.len() == 32 && uid.chars().all(|c| c.is_ascii_hexdigit()), "{uid}");
     call(&gigya, "accounts.importFullAccount", &[("profile", "{}")])
         .await
@@ -1039,8 +1044,8 @@ async fn imported_compound_and_templated_hashes_log_in() {
         ],
     )
     .await
-    .ok();
-    login(&gigya, "razor@example.com", "Swordfish").await.ok();
+    .expect_ok();
+    login(&gigya, "razor@example.com", "Swordfish").await.expect_ok();
     let pbkdf2 = mocks::hashes::gigya::hash("pbkdf2_sha512", "Blade", b"saltsaltsaltsalt", 1000).expect("pbkdf2");
     let password = json!({ "hashedPassword": pbkdf2.hash, "hashSettings": pbkdf2.hash_settings }).to_string();
     call(
@@ -1053,8 +1058,8 @@ async fn imported_compound_and_templated_hashes_log_in() {
         ],
     )
     .await
-    .ok();
-    login(&gigya, "blade@example.com", "Blade").await.ok();
+    .expect_ok();
+    login(&gigya, "blade@example.com", "Blade").await.expect_ok();
     login(&gigya, "blade@example.com", "blade")
         .await
         .assert_error(403_042, "Invalid LoginID", "");
@@ -1083,7 +1088,7 @@ async fn import_is_limited_to_five_calls_per_uid_a_minute() {
             &[("UID", "busy"), ("importPolicy", "upsert")],
         )
         .await
-        .ok();
+        .expect_ok();
     }
     call(
         &gigya,
@@ -1094,7 +1099,7 @@ async fn import_is_limited_to_five_calls_per_uid_a_minute() {
     .assert_error(503_001, "Service unavailable for this operation", "busy");
     call(&gigya, "accounts.importFullAccount", &[("UID", "other")])
         .await
-        .ok();
+        .expect_ok();
     gigya.kit().clock.advance(Duration::from_secs(60));
     call(
         &gigya,
@@ -1102,7 +1107,7 @@ async fn import_is_limited_to_five_calls_per_uid_a_minute() {
         &[("UID", "busy"), ("importPolicy", "upsert")],
     )
     .await
-    .ok();
+    .expect_ok();
 }
 
 #[tokio::test]
@@ -1118,10 +1123,10 @@ async fn set_account_info_merges_and_changes_passwords() {
         ],
     )
     .await
-    .ok();
+    .expect_ok();
     let info = call(&gigya, "accounts.getAccountInfo", &[("UID", "a2")]).await;
     assert_eq!(
-        info.ok()["profile"],
+        info.expect_ok()["profile"],
         json!({"email": "kate@example.com", "firstName": "Kate", "age": 19, "nickname": "Acid"})
     );
     assert_eq!(info.body["data"], json!({"tier": "platinum", "handle": "Acid Burn"}));
@@ -1142,8 +1147,8 @@ async fn set_account_info_merges_and_changes_passwords() {
         ],
     )
     .await
-    .ok();
-    login(&gigya, "kate@example.com", "Crash-Override").await.ok();
+    .expect_ok();
+    login(&gigya, "kate@example.com", "Crash-Override").await.expect_ok();
     call(
         &gigya,
         "accounts.setAccountInfo",
@@ -1155,8 +1160,8 @@ async fn set_account_info_merges_and_changes_passwords() {
         ],
     )
     .await
-    .ok();
-    login(&gigya, "acidburn", "Again").await.ok();
+    .expect_ok();
+    login(&gigya, "acidburn", "Again").await.expect_ok();
     call(
         &gigya,
         "accounts.setAccountInfo",
@@ -1170,14 +1175,14 @@ async fn set_account_info_merges_and_changes_passwords() {
         &[("UID", "a5"), ("isVerified", "true")],
     )
     .await
-    .ok();
+    .expect_ok();
     let info = call(
         &gigya,
         "accounts.getAccountInfo",
         &[("UID", "a5"), ("include", "emails")],
     )
     .await;
-    assert_eq!(info.ok()["emails"], json!({"verified": ["joey@example.com"]}));
+    assert_eq!(info.expect_ok()["emails"], json!({"verified": ["joey@example.com"]}));
     assert_eq!(info.body["isVerified"], true);
     call(&gigya, "accounts.setAccountInfo", &[("UID", "ghost")])
         .await
@@ -1187,7 +1192,9 @@ async fn set_account_info_merges_and_changes_passwords() {
 #[tokio::test]
 async fn delete_account_removes_it_from_search_and_login() {
     let gigya = site(SITE);
-    call(&gigya, "accounts.deleteAccount", &[("UID", "a1")]).await.ok();
+    call(&gigya, "accounts.deleteAccount", &[("UID", "a1")])
+        .await
+        .expect_ok();
     assert_eq!(
         uids(&search(&gigya, "SELECT UID FROM accounts").await),
         ["a2", "a3", "a4", "a5"]
@@ -1227,7 +1234,7 @@ async fn job_status(gigya: &Gigya, dataflow_id: &str) -> Value {
     let query =
         format!("SELECT * FROM idx_job_status WHERE dataflowId = '{dataflow_id}' ORDER BY updateTime DESC LIMIT 5");
     let res = call(gigya, "idx.search", &[("query", &query)]).await;
-    res.ok()["results"][0].clone()
+    res.expect_ok()["results"][0].clone()
 }
 
 #[tokio::test]
@@ -1239,14 +1246,14 @@ async fn identity_sync_exports_accounts_to_a_downloadable_file() {
         &[("data", &export_flow("datasource.write.ferry"))],
     )
     .await;
-    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let flow_id = created.expect_ok()["id"].as_str().expect("an id").to_owned();
     assert_eq!(created.body["name"], "Export accounts for Auth0");
     let fetched = call(&gigya, "idx.getDataflow", &[("id", &flow_id)]).await;
-    assert_eq!(fetched.ok()["steps"].as_array().map(Vec::len), Some(6));
+    assert_eq!(fetched.expect_ok()["steps"].as_array().map(Vec::len), Some(6));
 
     let scheduling = json!({"name": "once now", "dataflowId": flow_id, "frequencyType": "once"}).to_string();
     let res = call(&gigya, "idx.createScheduling", &[("data", &scheduling)]).await;
-    let body = res.ok();
+    let body = res.expect_ok();
     let job_id = body["jobId"].as_str().expect("the job it started").to_owned();
     assert!(
         body.get("nextJobStartTime").is_none(),
@@ -1313,11 +1320,11 @@ async fn a_scheduling_in_the_future_runs_when_the_clock_gets_there() {
         &[("data", &export_flow("datasource.write.ferry"))],
     )
     .await;
-    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let flow_id = created.expect_ok()["id"].as_str().expect("an id").to_owned();
     let scheduling =
         json!({"dataflowId": flow_id, "frequencyType": "day", "nextJobStartTime": "2026-01-01 01:00:00"}).to_string();
     let res = call(&gigya, "idx.createScheduling", &[("data", &scheduling)]).await;
-    let scheduling_id = res.ok()["id"].as_str().expect("id").to_owned();
+    let scheduling_id = res.expect_ok()["id"].as_str().expect("id").to_owned();
     assert!(res.body.get("jobId").is_none());
     let none = call(
         &gigya,
@@ -1325,13 +1332,13 @@ async fn a_scheduling_in_the_future_runs_when_the_clock_gets_there() {
         &[("query", "SELECT count(*) FROM idx_job_status")],
     )
     .await;
-    assert_eq!(none.ok()["results"], json!([{"count(*)": 0}]));
+    assert_eq!(none.expect_ok()["results"], json!([{"count(*)": 0}]));
     gigya.kit().clock.advance(Duration::from_secs(3600));
     let status = job_status(&gigya, &flow_id).await;
     assert_eq!(status["status"], "succeeded", "{status:#}");
     assert_eq!(status["frequencyType"], "day");
     let scheduling = call(&gigya, "idx.getScheduling", &[("id", &scheduling_id)]).await;
-    assert_eq!(scheduling.ok()["nextJobStartTime"], "2026-01-02T01:00:00.000Z");
+    assert_eq!(scheduling.expect_ok()["nextJobStartTime"], "2026-01-02T01:00:00.000Z");
     assert_eq!(scheduling.body["jobId"], status["id"]);
     let files = send(
         &gigya,
@@ -1350,12 +1357,12 @@ async fn a_scheduling_from_the_distant_past_runs_once_and_moves_past_now() {
         &[("data", &export_flow("datasource.write.ferry"))],
     )
     .await;
-    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let flow_id = created.expect_ok()["id"].as_str().expect("an id").to_owned();
     let scheduling =
         json!({"dataflowId": flow_id, "frequencyType": "minute", "nextJobStartTime": "0001-01-01 00:00:00"})
             .to_string();
     let res = call(&gigya, "idx.createScheduling", &[("data", &scheduling)]).await;
-    assert_eq!(res.ok()["nextJobStartTime"], "2026-01-01T00:01:00.000Z");
+    assert_eq!(res.expect_ok()["nextJobStartTime"], "2026-01-01T00:01:00.000Z");
     let jobs = call(
         &gigya,
         "idx.search",
@@ -1363,7 +1370,7 @@ async fn a_scheduling_from_the_distant_past_runs_once_and_moves_past_now() {
     )
     .await;
     assert_eq!(
-        jobs.ok()["results"],
+        jobs.expect_ok()["results"],
         json!([{"count(*)": 1}]),
         "missed runs are not caught up"
     );
@@ -1378,11 +1385,11 @@ async fn real_writers_fail_the_job_with_a_clear_trace() {
         &[("data", &export_flow("datasource.write.sftp"))],
     )
     .await;
-    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let flow_id = created.expect_ok()["id"].as_str().expect("an id").to_owned();
     let scheduling = json!({"dataflowId": flow_id, "frequencyType": "once"}).to_string();
     call(&gigya, "idx.createScheduling", &[("data", &scheduling)])
         .await
-        .ok();
+        .expect_ok();
     let status = job_status(&gigya, &flow_id).await;
     assert_eq!(status["status"], "failed");
     let trace = status["trace"].as_str().unwrap_or_default();
@@ -1428,19 +1435,22 @@ async fn dataflows_and_schedulings_are_validated_and_managed() {
         &[("data", &export_flow("datasource.write.ferry"))],
     )
     .await;
-    let flow_id = created.ok()["id"].as_str().expect("an id").to_owned();
+    let flow_id = created.expect_ok()["id"].as_str().expect("an id").to_owned();
     let renamed =
         json!({"id": flow_id, "name": "renamed", "steps": [{"id": "only", "type": "datasource.read.gigya.account"}]})
             .to_string();
-    call(&gigya, "idx.setDataflow", &[("data", &renamed)]).await.ok();
+    call(&gigya, "idx.setDataflow", &[("data", &renamed)]).await.expect_ok();
     let fetched = call(&gigya, "idx.getDataflow", &[("id", &flow_id)]).await;
-    assert_eq!(fetched.ok()["name"], "renamed");
+    assert_eq!(fetched.expect_ok()["name"], "renamed");
     assert!(
         fetched.body.get("description").is_none(),
         "setDataflow replaces the object"
     );
     let listed = call(&gigya, "idx.search", &[("query", "SELECT id, name FROM dataflow")]).await;
-    assert_eq!(listed.ok()["results"], json!([{"id": flow_id, "name": "renamed"}]));
+    assert_eq!(
+        listed.expect_ok()["results"],
+        json!([{"id": flow_id, "name": "renamed"}])
+    );
 
     let scheduling = json!({"dataflowId": "nope", "frequencyType": "once"}).to_string();
     call(&gigya, "idx.createScheduling", &[("data", &scheduling)])
@@ -1453,14 +1463,16 @@ async fn dataflows_and_schedulings_are_validated_and_managed() {
     let later =
         json!({"dataflowId": flow_id, "frequencyType": "once", "nextJobStartTime": "2027-01-01 00:00:00"}).to_string();
     let scheduled = call(&gigya, "idx.createScheduling", &[("data", &later)]).await;
-    let scheduling_id = scheduled.ok()["id"].as_str().expect("id").to_owned();
+    let scheduling_id = scheduled.expect_ok()["id"].as_str().expect("id").to_owned();
     call(&gigya, "idx.deleteScheduling", &[("id", &scheduling_id)])
         .await
-        .ok();
+        .expect_ok();
     call(&gigya, "idx.deleteScheduling", &[("id", &scheduling_id)])
         .await
         .assert_error(404_000, "Not found", "");
-    call(&gigya, "idx.deleteDataflow", &[("id", &flow_id)]).await.ok();
+    call(&gigya, "idx.deleteDataflow", &[("id", &flow_id)])
+        .await
+        .expect_ok();
     call(&gigya, "idx.search", &[("query", "SELECT * FROM jobs")])
         .await
         .assert_error(400_006, "Invalid parameter value", "unknown table 'jobs'");
@@ -1485,7 +1497,7 @@ async fn injected_faults_answer_with_the_status_and_a_gigya_body() {
         assert_eq!(res.status.as_u16(), status);
         assert_eq!(res.code(), code, "{:#}", res.body);
         assert!(res.body["callId"].as_str().is_some_and(|c| c.len() == 32));
-        search(&gigya, "SELECT * FROM accounts").await.ok();
+        search(&gigya, "SELECT * FROM accounts").await.expect_ok();
     }
 }
 
@@ -1493,7 +1505,9 @@ async fn injected_faults_answer_with_the_status_and_a_gigya_body() {
 async fn rate_limits_are_settings() {
     let gigya = site("settings: { rate_limits: { per_minute: 2, same_uid_per_second: 1 } }\n");
     seed(&gigya, SITE);
-    call(&gigya, "accounts.getAccountInfo", &[("UID", "a1")]).await.ok();
+    call(&gigya, "accounts.getAccountInfo", &[("UID", "a1")])
+        .await
+        .expect_ok();
     call(&gigya, "accounts.getAccountInfo", &[("UID", "a1")])
         .await
         .assert_error(409_030, "Too many requests for same user", "");
@@ -1501,7 +1515,9 @@ async fn rate_limits_are_settings() {
         .await
         .assert_error(403_048, "Api rate limit exceeded", "");
     gigya.kit().clock.advance(Duration::from_secs(60));
-    call(&gigya, "accounts.getAccountInfo", &[("UID", "a2")]).await.ok();
+    call(&gigya, "accounts.getAccountInfo", &[("UID", "a2")])
+        .await
+        .expect_ok();
 }
 
 #[tokio::test]
@@ -1636,7 +1652,7 @@ async fn variables_state_and_journal_hold_no_password_material() {
     assert_eq!(vars["user_key"], DEFAULT_USER_KEY);
     assert_eq!(vars["secret"], DEFAULT_SECRET);
     assert_eq!(vars["data_center"], "us1.gigya.com");
-    login(&gigya, "dade@example.com", "Hunter2!").await.ok();
+    login(&gigya, "dade@example.com", "Hunter2!").await.expect_ok();
     call(
         &gigya,
         "accounts.importFullAccount",
@@ -1649,7 +1665,7 @@ async fn variables_state_and_journal_hold_no_password_material() {
         ],
     )
     .await
-    .ok();
+    .expect_ok();
     let state = gigya.state().to_string();
     assert!(
         !state.contains("X03MO1qnZdYdgyfeuILPmQ==") && !state.contains(DEFAULT_SECRET),
@@ -1712,6 +1728,6 @@ async fn another_data_centers_host_is_301001_with_the_right_domain() {
     res.assert_error(301_001, "Invalid data center", "us1.gigya.com");
     assert_eq!(res.body["apiDomain"], "us1.gigya.com");
     assert_eq!(res.body["location"], "https://accounts.us1.gigya.com/accounts.search");
-    send(&gigya, to("accounts.us1.gigya.com")).await.ok();
-    send(&gigya, to("127.0.0.1:4000")).await.ok();
+    send(&gigya, to("accounts.us1.gigya.com")).await.expect_ok();
+    send(&gigya, to("127.0.0.1:4000")).await.expect_ok();
 }

@@ -20,12 +20,15 @@
 //! Without it the test prints a `SKIPPED (SDK not installed)` line and passes, unless
 //! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
 use mocks::gigya::{Gigya, GigyaSeed};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
+
+use common::sdk::{installed_or_skip, run_json, sdk_dir};
 
 const SEED: &str = r#"
 accounts:
@@ -45,26 +48,10 @@ accounts:
     profile: { email: joey@example.com, firstName: Joey }
 "#;
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/gigya")
-}
-
-/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
-fn available(marker: &Path, install: &str) -> bool {
-    if marker.exists() {
-        return true;
-    }
-    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
-        panic!("SDK not installed ({} missing): {install}", marker.display());
-    }
-    eprintln!("SKIPPED (SDK not installed): {install}");
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_sdk_walks_a_cursor_reads_an_account_and_runs_an_export() {
-    let marker = sdk_dir().join("node_modules/gigya/package.json");
-    if !available(&marker, "npm ci --prefix mocks/tests/sdk/gigya") {
+    let marker = sdk_dir("gigya").join("node_modules/gigya/package.json");
+    if !installed_or_skip(&marker, "npm ci --prefix mocks/tests/sdk/gigya") {
         return;
     }
     let gigya = Gigya::new(Kit::deterministic(Clock::system(), 1));
@@ -75,29 +62,16 @@ async fn the_node_sdk_walks_a_cursor_reads_an_account_and_runs_an_export() {
         .expect("bind loopback");
     let vars: std::collections::BTreeMap<String, String> = gigya.variables().into_iter().collect();
     let base_url = server.base_url().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("search.js")
-            .current_dir(sdk_dir())
-            .env("FERRY_GIGYA_BASE_URL", &base_url)
-            .env("FERRY_GIGYA_API_KEY", &vars["api_key"])
-            .env("FERRY_GIGYA_USER_KEY", &vars["user_key"])
-            .env("FERRY_GIGYA_SECRET", &vars["secret"])
-            .env("FERRY_GIGYA_DATA_CENTER", &vars["data_center"])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run node: {e}"))
-    })
-    .await
-    .expect("runner thread");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "SDK script failed ({}):\n{stderr}\n{stdout}",
-        output.status
-    );
-    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"));
+    let mut command = Command::new("node");
+    command
+        .arg("search.js")
+        .current_dir(sdk_dir("gigya"))
+        .env("FERRY_GIGYA_BASE_URL", &base_url)
+        .env("FERRY_GIGYA_API_KEY", &vars["api_key"])
+        .env("FERRY_GIGYA_USER_KEY", &vars["user_key"])
+        .env("FERRY_GIGYA_SECRET", &vars["secret"])
+        .env("FERRY_GIGYA_DATA_CENTER", &vars["data_center"]);
+    let out: Value = run_json(command).await;
 
     assert_eq!(out["totalCount"], 4, "{out:#}");
     // UID order, at most two per page: cursor batches may be short (FIDELITY.md

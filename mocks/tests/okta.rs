@@ -7,6 +7,8 @@
 //! 2026-01-01T00:00:00.000Z with ids seeded from 1, so bodies can be pinned exactly; a failing
 //! assertion prints the whole body.
 
+mod common;
+
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,7 +17,6 @@ use http_body_util::BodyExt;
 use mocks::okta::{DEFAULT_API_TOKEN, Okta, OktaSeed, OktaSettings, UserStatus};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const EPOCH_SECS: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
@@ -86,21 +87,11 @@ impl Res {
 }
 
 async fn send(okta: &Okta, req: Request<Body>) -> Res {
-    let res = mocks::app(okta.clone())
-        .oneshot(req)
-        .await
-        .expect("router is infallible");
-    let (parts, body) = res.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
+    let answer = common::call(mocks::app(okta.clone()), req).await;
     Res {
-        status: parts.status,
-        headers: parts.headers,
-        body,
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
     }
 }
 

@@ -13,12 +13,16 @@
 //! Without them each test prints a `SKIPPED (SDK not installed)` line and passes, unless
 //! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
 use mocks::okta::{DEFAULT_API_TOKEN, Okta, OktaSeed};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
+
+use common::sdk::{installed_or_skip, run_json, sdk_dir};
 
 const SEED: &str = r#"
 settings:
@@ -38,22 +42,6 @@ users:
     profile: { firstName: Paul, lastName: Cook, email: lord.nikon@example.com }
 "#;
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/okta")
-}
-
-/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
-fn available(marker: &Path, install: &str) -> bool {
-    if marker.exists() {
-        return true;
-    }
-    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
-        panic!("SDK not installed ({} missing): {install}", marker.display());
-    }
-    eprintln!("SKIPPED (SDK not installed): {install}");
-    false
-}
-
 async fn started() -> (Okta, mocks::MockServer) {
     let okta = Okta::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1));
     let seed: OktaSeed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
@@ -67,32 +55,19 @@ async fn started() -> (Okta, mocks::MockServer) {
 /// Runs `program args` in the SDK folder with the mock's address, off the runtime's workers so
 /// the mock keeps answering; returns the JSON line it printed.
 async fn run(program: PathBuf, args: Vec<String>, base_url: String) -> Value {
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(&program)
-            .args(&args)
-            .current_dir(sdk_dir())
-            .env("FERRY_OKTA_BASE_URL", &base_url)
-            .env("FERRY_OKTA_API_TOKEN", DEFAULT_API_TOKEN)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
-    })
-    .await
-    .expect("runner thread");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "SDK script failed ({}):\n{stderr}\n{stdout}",
-        output.status
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"))
+    let mut command = Command::new(&program);
+    command
+        .args(&args)
+        .current_dir(sdk_dir("okta"))
+        .env("FERRY_OKTA_BASE_URL", &base_url)
+        .env("FERRY_OKTA_API_TOKEN", DEFAULT_API_TOKEN);
+    run_json(command).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_sdk_reads_users_pages_and_errors() {
-    let marker = sdk_dir().join("node_modules/@okta/okta-sdk-nodejs/package.json");
-    if !available(&marker, "run npm ci in mocks/tests/sdk/okta") {
+    let marker = sdk_dir("okta").join("node_modules/@okta/okta-sdk-nodejs/package.json");
+    if !installed_or_skip(&marker, "run npm ci in mocks/tests/sdk/okta") {
         return;
     }
     let (okta, server) = started().await;
@@ -151,9 +126,9 @@ async fn the_node_sdk_reads_users_pages_and_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_reads_users_and_pages() {
-    let python = sdk_dir().join(".venv/bin/python");
+    let python = sdk_dir("okta").join(".venv/bin/python");
     let install = "python3 -m venv mocks/tests/sdk/okta/.venv && mocks/tests/sdk/okta/.venv/bin/pip install -r mocks/tests/sdk/okta/requirements.txt";
-    if !available(&python, install) {
+    if !installed_or_skip(&python, install) {
         return;
     }
     let (okta, server) = started().await;

@@ -8,6 +8,8 @@
 //! 2026-01-01T00:00:00.000Z with ids seeded from 1 and fixed account ids, so bodies can be
 //! pinned exactly; a failing assertion prints the whole body.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use base64::Engine;
@@ -17,7 +19,6 @@ use mocks::stormpath::{DEFAULT_API_KEY_ID, DEFAULT_API_KEY_SECRET, Stormpath, St
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
 
 const APP: &str = "1gk4Dxzi6o4PbdlFerry01";
 const DIR: &str = "2SKhstu8PlaekcaFerry01";
@@ -128,21 +129,11 @@ fn assert_uuid(id: &str) {
 }
 
 async fn send(stormpath: &Stormpath, req: Request<Body>) -> Res {
-    let res = mocks::app(stormpath.clone())
-        .oneshot(req)
-        .await
-        .expect("router is infallible");
-    let (parts, body) = res.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
+    let answer = common::call(mocks::app(stormpath.clone()), req).await;
     Res {
-        status: parts.status,
-        headers: parts.headers,
-        body,
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
     }
 }
 

@@ -18,13 +18,16 @@
 //! Without it the test prints a `SKIPPED (SDK not installed)` line and passes, unless
 //! `FERRY_REQUIRE_SDK=1`, which turns a missing SDK into a failure.
 
+mod common;
+
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mocks::stormpath::{DEFAULT_API_KEY_ID, DEFAULT_API_KEY_SECRET, DEFAULT_APPLICATION_ID, Stormpath, StormpathSeed};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
+
+use common::sdk::{installed_or_skip, run_json, sdk_dir};
 
 const HAN: &str = "72EaYgOaq8lwTFHILydAid";
 
@@ -52,26 +55,10 @@ accounts:
     yaml
 }
 
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/stormpath")
-}
-
-/// Whether the SDK is there; when it is not, says so (or fails under `FERRY_REQUIRE_SDK=1`).
-fn available(marker: &Path, install: &str) -> bool {
-    if marker.exists() {
-        return true;
-    }
-    if std::env::var("FERRY_REQUIRE_SDK").is_ok_and(|v| v == "1") {
-        panic!("SDK not installed ({} missing): {install}", marker.display());
-    }
-    eprintln!("SKIPPED (SDK not installed): {install}");
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_sdk_authenticates_reads_searches_and_pages() {
-    let marker = sdk_dir().join("node_modules/stormpath/package.json");
-    if !available(&marker, "run npm ci --prefix mocks/tests/sdk/stormpath") {
+    let marker = sdk_dir("stormpath").join("node_modules/stormpath/package.json");
+    if !installed_or_skip(&marker, "run npm ci --prefix mocks/tests/sdk/stormpath") {
         return;
     }
     let stormpath = Stormpath::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1));
@@ -82,33 +69,20 @@ async fn the_node_sdk_authenticates_reads_searches_and_pages() {
         .expect("bind loopback");
     let base = server.base_url().to_owned();
     let env_base = base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("sdk_check.js")
-            .current_dir(sdk_dir())
-            .env("FERRY_STORMPATH_BASE_URL", &env_base)
-            .env("FERRY_STORMPATH_API_KEY_ID", DEFAULT_API_KEY_ID)
-            .env("FERRY_STORMPATH_API_KEY_SECRET", DEFAULT_API_KEY_SECRET)
-            .env("FERRY_STORMPATH_APPLICATION_ID", DEFAULT_APPLICATION_ID)
-            // The SDK also reads ~/.stormpath and STORMPATH_* variables; keep them out.
-            .env("HOME", sdk_dir())
-            .env_remove("STORMPATH_CLIENT_APIKEY_ID")
-            .env_remove("STORMPATH_CLIENT_APIKEY_SECRET")
-            .env_remove("STORMPATH_APPLICATION_HREF")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run node: {e}"))
-    })
-    .await
-    .expect("runner thread");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "SDK script failed ({}):\n{stderr}\n{stdout}",
-        output.status
-    );
-    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("SDK script printed no JSON ({e}):\n{stdout}\n{stderr}"));
+    let mut command = Command::new("node");
+    command
+        .arg("sdk_check.js")
+        .current_dir(sdk_dir("stormpath"))
+        .env("FERRY_STORMPATH_BASE_URL", &env_base)
+        .env("FERRY_STORMPATH_API_KEY_ID", DEFAULT_API_KEY_ID)
+        .env("FERRY_STORMPATH_API_KEY_SECRET", DEFAULT_API_KEY_SECRET)
+        .env("FERRY_STORMPATH_APPLICATION_ID", DEFAULT_APPLICATION_ID)
+        // The SDK also reads ~/.stormpath and STORMPATH_* variables; keep them out.
+        .env("HOME", sdk_dir("stormpath"))
+        .env_remove("STORMPATH_CLIENT_APIKEY_ID")
+        .env_remove("STORMPATH_CLIENT_APIKEY_SECRET")
+        .env_remove("STORMPATH_APPLICATION_HREF");
+    let out: Value = run_json(command).await;
     let account = |email: &str, given: &str, surname: &str, username: &str| {
         json!({
             "href": format!("{base}/v1/accounts/{HAN}"),

@@ -10,9 +10,11 @@
 //! 4. Wrong credentials, "no user", script errors, crashes and time-outs answer as Auth0
 //!    answers, and no user is created.
 //!
-//! Script errors other than wrong credentials reach the application as 403 `access_denied`
-//! with the error's message as description (how Auth0 surfaces failures in extensibility
-//! code); `UnauthorizedError` as 401 `unauthorized`. Auth0 does not document this wire shape
+//! What the application gets and the tenant logs for each way the login script can end is
+//! [`verdict::answer`]'s (the one home of those rules, which `ferry try` reports too): script
+//! errors other than wrong credentials reach the application as 403 `access_denied` with the
+//! error's message as description (how Auth0 surfaces failures in extensibility code);
+//! `UnauthorizedError` as 401 `unauthorized`. Auth0 does not document this wire shape
 //! (auth0.md §6, item 1); the choice is written down in the README.
 
 use axum::http::StatusCode;
@@ -23,7 +25,8 @@ use super::error::OAuthError;
 use super::logs::LogEvent;
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
 use super::password::PasswordHash;
-use super::scripts::{ScriptVerdict, masked};
+use super::scripts::masked;
+use super::verdict::{self, ScriptVerdict};
 
 /// Attributes of a script's profile that map to root fields (everything else is kept as an
 /// extra profile attribute).
@@ -196,59 +199,30 @@ impl Auth0 {
                 "The connection is not yet configured. Please set the login script of the custom database connection.",
             ));
         };
-        match verdict {
-            ScriptVerdict::Profile(profile) => {
-                let user = self
-                    .user_from_profile(connection, profile, password)
-                    .await
-                    .inspect_err(|e| {
-                        self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
-                    })?;
-                let id = user.id.clone();
-                self.store_migrated(connection, user).inspect_err(|e| {
+        let answer = verdict::answer(ScriptKind::Login, &verdict, identifier);
+        if let (ScriptVerdict::Profile(profile), true) = (verdict, answer.accepted) {
+            let user = self
+                .user_from_profile(connection, profile, password)
+                .await
+                .inspect_err(|e| {
                     self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
                 })?;
-                Ok(self.record_login(connection, &id, ip, client_id, "s", None))
-            }
-            ScriptVerdict::Nothing => {
-                self.log_event(
-                    "fu",
-                    "Wrong email or password.",
-                    connection,
-                    client_id,
-                    None,
-                    identifier,
-                    ip,
-                );
-                Err(OAuthError::wrong_credentials())
-            }
-            ScriptVerdict::WrongCredentials { user_id, message } => {
-                let kind = if user_id.is_some() { "fp" } else { "fu" };
-                self.log_event(
-                    kind,
-                    &message,
-                    connection,
-                    client_id,
-                    None,
-                    user_id.as_deref().unwrap_or(identifier),
-                    ip,
-                );
-                Err(OAuthError::wrong_credentials())
-            }
-            ScriptVerdict::Unauthorized(message) => {
-                self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(StatusCode::UNAUTHORIZED, "unauthorized", message))
-            }
-            ScriptVerdict::Validation { message, .. } | ScriptVerdict::Failed(message) => {
-                self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(StatusCode::FORBIDDEN, "access_denied", message))
-            }
-            ScriptVerdict::Bool(_) => {
-                let message = "The login script must call back with a user profile".to_owned();
-                self.log_event("f", &message, connection, client_id, None, identifier, ip);
-                Err(OAuthError::new(StatusCode::FORBIDDEN, "access_denied", message))
-            }
+            let id = user.id.clone();
+            self.store_migrated(connection, user).inspect_err(|e| {
+                self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
+            })?;
+            return Ok(self.record_login(connection, &id, ip, client_id, "s", None));
         }
+        if let Some(log) = &answer.log {
+            let user_name = log.user_name.as_deref().unwrap_or(identifier);
+            self.log_event(log.kind, &log.description, connection, client_id, None, user_name, ip);
+        }
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::FORBIDDEN);
+        Err(OAuthError::new(
+            status,
+            answer.error.as_deref().unwrap_or_default(),
+            answer.message(),
+        ))
     }
 
     /// Maps a profile returned by `login` or `get_user` to a stored user, hashing `password`
@@ -259,16 +233,12 @@ impl Auth0 {
         profile: Map<String, Value>,
         password: &str,
     ) -> Result<StoredUser, OAuthError> {
-        let id = match profile.get("user_id").or_else(|| profile.get("id")) {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => {
-                return Err(OAuthError::new(
-                    StatusCode::FORBIDDEN,
-                    "access_denied",
-                    "The user_id is mandatory: the script's profile has no user_id",
-                ));
-            }
+        let Some(id) = verdict::profile_user_id(&profile) else {
+            return Err(OAuthError::new(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                verdict::USER_ID_MANDATORY,
+            ));
         };
         let text = |key: &str| match profile.get(key) {
             Some(Value::String(s)) => Some(s.clone()),

@@ -19,9 +19,10 @@ use super::Auth0;
 use super::error::DbError;
 use super::logs::LogEvent;
 use super::model::ScriptKind;
-use super::scripts::{ScriptVerdict, masked};
+use super::scripts::masked;
 use super::state::{Email, ResetTicket, TICKET_LIFETIME_DAYS};
 use super::tokens::parameters;
+use super::verdict::{self, ScriptVerdict};
 
 /// The answer to every accepted change-password request.
 pub const RESET_EMAIL_SENT: &str = "We've just sent you an email to reset your password.";
@@ -208,53 +209,38 @@ pub(crate) async fn reset_create(State(auth0): State<Auth0>, headers: HeaderMap,
         // change_password script updates; Auth0 keeps no hash.
         let args = vec![json!(ticket.email), json!(new_password)];
         let shown = masked(&[(&args[0], false), (&args[1], true)]);
-        let outcome = match auth0
+        let verdict = auth0
             .run_script(&connection, ScriptKind::ChangePassword, args, shown)
             .await
-        {
-            Some(ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => Ok(()),
-            Some(ScriptVerdict::Bool(false) | ScriptVerdict::Nothing) => {
-                Err("The password could not be changed.".to_owned())
-            }
-            Some(
-                ScriptVerdict::Failed(m)
-                | ScriptVerdict::Unauthorized(m)
-                | ScriptVerdict::Validation { message: m, .. },
-            ) => Err(m),
-            Some(ScriptVerdict::WrongCredentials { message, .. }) => Err(message),
-            None => Err("Please implement the change_password script for this database connection".into()),
-        };
-        return match outcome {
-            Ok(()) => {
-                auth0.with_tenant(|t| {
-                    if let Some(ticket) = t.tickets.get_mut(&ticket_id) {
-                        ticket.used = true;
-                    }
-                    if let Some(id) = &ticket.user_id {
-                        t.users.update(&connection.name, id, |u| {
-                            u.last_password_reset = Some(now);
-                            u.email_verified |= ticket.mark_email_verified;
-                        });
-                    }
-                });
-                auth0.change_password_log(
-                    &connection.name,
-                    None,
-                    &ticket.email,
-                    "scp",
-                    "Successful change password",
-                );
-                (
-                    StatusCode::OK,
-                    Json(json!({ "result": "success", "message": "Your password has been changed successfully." })),
-                )
-                    .into_response()
-            }
-            Err(message) => {
-                auth0.change_password_log(&connection.name, None, &ticket.email, "fcp", &message);
-                reset_error(StatusCode::BAD_REQUEST, "reset_failed", &message)
-            }
-        };
+            .unwrap_or_else(|| {
+                ScriptVerdict::Failed("Please implement the change_password script for this database connection".into())
+            });
+        let answer = verdict::answer(ScriptKind::ChangePassword, &verdict, &ticket.email);
+        if answer.accepted {
+            auth0.with_tenant(|t| {
+                if let Some(ticket) = t.tickets.get_mut(&ticket_id) {
+                    ticket.used = true;
+                }
+                if let Some(id) = &ticket.user_id {
+                    t.users.update(&connection.name, id, |u| {
+                        u.last_password_reset = Some(now);
+                        u.email_verified |= ticket.mark_email_verified;
+                    });
+                }
+            });
+        }
+        if let Some(log) = &answer.log {
+            auth0.change_password_log(&connection.name, None, &ticket.email, log.kind, &log.description);
+        }
+        if !answer.accepted {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return reset_error(status, answer.error.as_deref().unwrap_or_default(), answer.message());
+        }
+        return (
+            StatusCode::OK,
+            Json(json!({ "result": "success", "message": "Your password has been changed successfully." })),
+        )
+            .into_response();
     }
     let hash = match auth0.hash_password(&new_password).await {
         Ok(h) => h,

@@ -2,11 +2,13 @@
 //! `fp` wrong password, `fu` unknown user, `f` failed login, `scpr`/`fcpr` password change
 //! requests, `scp` password changed, `limit_wc` brute-force block, `ss` signup, `sui`/`fui`
 //! an import job that completed or failed, `sv`/`fv` email verification, `sertft`/`fertft` a
-//! refresh token exchanged for an access token). Kept bounded.
+//! refresh token exchanged for an access token). Kept bounded: [`LOG_CAPACITY`] events, each
+//! description capped at [`KEPT_TEXT_LIMIT`](super::scripts::KEPT_TEXT_LIMIT) bytes.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::scripts::cap_text;
 use crate::kit::clock::iso_millis;
 
 /// Most events kept.
@@ -41,13 +43,16 @@ pub struct LogEvent {
 
 impl LogEvent {
     /// An event of `kind`, with nothing but its id, time and description known yet; the rest
-    /// is filled in with struct update syntax.
+    /// is filled in with struct update syntax. The description is capped as every string kept
+    /// from a script is ([`cap_text`]): it often is a script's error message.
     pub(crate) fn new(log_id: String, date: DateTime<Utc>, kind: &str, description: impl Into<String>) -> Self {
+        let mut description = description.into();
+        cap_text(&mut description);
         Self {
             log_id,
             date,
             kind: kind.to_owned(),
-            description: description.into(),
+            description,
             connection: None,
             client_id: None,
             user_id: None,

@@ -31,6 +31,7 @@ mod store;
 mod tickets;
 mod tokens;
 mod users_write;
+pub mod verdict;
 mod verify_email;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -58,8 +59,13 @@ use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider};
 pub use self::dbconnections::RESET_EMAIL_SENT;
 pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
 pub use self::logs::LogEvent;
-pub use self::scripts::{ScriptExecution, TIMEOUT_MESSAGE};
+pub use self::model::ScriptKind;
+pub use self::scripts::{
+    KEPT_CONSOLE_LIMIT, KEPT_DETAIL_LIMIT, KEPT_HTTP_EXCHANGES, KEPT_MARKER_ROOM, KEPT_TEXT_LIMIT, ScriptExecution,
+    cap_text, keep,
+};
 pub use self::state::{Email, TenantSettings};
+pub use self::verdict::TIMEOUT_MESSAGE;
 
 /// Name of the application every tenant starts with.
 pub const DEFAULT_APP: &str = "Default App";

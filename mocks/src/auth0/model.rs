@@ -66,7 +66,7 @@ pub struct Connection {
 }
 
 /// The custom database scripts Auth0 knows, by their key in `options.customScripts`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScriptKind {
     Login,

@@ -17,8 +17,9 @@ use serde_json::{Map, Value, json};
 use super::Auth0;
 use super::error::DbError;
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
-use super::scripts::{ScriptVerdict, masked};
+use super::scripts::masked;
 use super::tokens::parameters;
+use super::verdict;
 
 /// Auth0's password policies (`options.passwordPolicy`): none (1 character), low (6), fair (8,
 /// with lower case, upper case and digits), good (8, three of lower case, upper case, digits,
@@ -86,6 +87,17 @@ pub(crate) fn weak_password(policy: &str, failures: &[String]) -> Response {
         })),
     )
         .into_response()
+}
+
+/// A script's refusal ([`verdict::answer`]) in `/dbconnections/signup`'s shape.
+fn refusal(answer: &verdict::Answer) -> Response {
+    DbError {
+        status: StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_REQUEST),
+        name: answer.name.clone().unwrap_or_else(|| "Error".into()),
+        code: answer.error.clone().unwrap_or_default(),
+        description: answer.message().to_owned(),
+    }
+    .into_response()
 }
 
 fn user_exists() -> Response {
@@ -158,19 +170,11 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         // Import mode: does the legacy store already have this person?
         let args = vec![json!(email)];
         let shown = masked(&[(&args[0], false)]);
-        match auth0.run_script(&connection, ScriptKind::GetUser, args, shown).await {
-            Some(ScriptVerdict::Profile(_)) => return user_exists(),
-            Some(ScriptVerdict::Nothing) | None => {}
-            Some(ScriptVerdict::Failed(message) | ScriptVerdict::Unauthorized(message)) => {
-                return DbError {
-                    status: StatusCode::BAD_REQUEST,
-                    name: "Error".into(),
-                    code: "auth0_idp_error".into(),
-                    description: message,
-                }
-                .into_response();
+        if let Some(verdict) = auth0.run_script(&connection, ScriptKind::GetUser, args, shown).await {
+            let answer = verdict::answer(ScriptKind::GetUser, &verdict, &email);
+            if !answer.accepted {
+                return refusal(&answer);
             }
-            Some(_) => {}
         }
     }
     if legacy {
@@ -193,44 +197,19 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         }
         let mut shown = user.clone();
         shown["password"] = json!(crate::kit::journal::MASK);
-        match auth0
+        let Some(verdict) = auth0
             .run_script(&connection, ScriptKind::Create, vec![user], vec![shown])
             .await
-        {
-            Some(ScriptVerdict::Nothing | ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
-            Some(ScriptVerdict::Validation { code, message }) => {
-                return DbError {
-                    status: StatusCode::BAD_REQUEST,
-                    name: "ValidationError".into(),
-                    code,
-                    description: message,
-                }
-                .into_response();
-            }
-            Some(
-                ScriptVerdict::Failed(message)
-                | ScriptVerdict::Unauthorized(message)
-                | ScriptVerdict::WrongCredentials { message, .. },
-            ) => {
-                return DbError {
-                    status: StatusCode::BAD_REQUEST,
-                    name: "Error".into(),
-                    code: "auth0_idp_error".into(),
-                    description: message,
-                }
-                .into_response();
-            }
-            Some(ScriptVerdict::Bool(false)) => {
-                return DbError::bad_request("auth0_idp_error", "The create script did not create the user")
-                    .into_response();
-            }
-            None => {
-                return DbError::bad_request(
-                    "auth0_idp_error",
-                    "Sandbox Error: Please implement the Create script for this database connection",
-                )
-                .into_response();
-            }
+        else {
+            return DbError::bad_request(
+                "auth0_idp_error",
+                "Sandbox Error: Please implement the Create script for this database connection",
+            )
+            .into_response();
+        };
+        let answer = verdict::answer(ScriptKind::Create, &verdict, &email);
+        if !answer.accepted {
+            return refusal(&answer);
         }
         // Legacy authentication keeps the user in the legacy store; Auth0 records it at its
         // first login.

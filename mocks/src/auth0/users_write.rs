@@ -19,11 +19,21 @@ use serde_json::{Map, Value, json};
 use super::Auth0;
 use super::error::{ApiError, ApiPath, invalid_body};
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
-use super::scripts::{ScriptVerdict, masked};
+use super::scripts::masked;
 use super::signup::{policy_failures, policy_of};
+use super::verdict::{self, ScriptVerdict};
 
 fn conflict(message: &str) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, message, Some("auth0_idp_error"))
+}
+
+/// A script's refusal ([`verdict::answer`]) in the Management API's shape.
+fn refusal(answer: &verdict::Answer) -> ApiError {
+    ApiError::new(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_REQUEST),
+        answer.message(),
+        answer.error.as_deref(),
+    )
 }
 
 fn script_failure(message: String) -> ApiError {
@@ -305,29 +315,17 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
                     json!(verified),
                 ];
                 let shown = args.clone();
-                match auth0
+                let Some(verdict) = auth0
                     .run_script(&connection, ScriptKind::ChangeEmail, args, shown)
                     .await
-                {
-                    Some(ScriptVerdict::Bool(true) | ScriptVerdict::Nothing) => {}
-                    Some(ScriptVerdict::Bool(false)) => {
-                        return Err(script_failure(
-                            "The change_email script did not change the email".into(),
-                        ));
-                    }
-                    Some(
-                        ScriptVerdict::Failed(m)
-                        | ScriptVerdict::Unauthorized(m)
-                        | ScriptVerdict::Validation { message: m, .. },
-                    ) => {
-                        return Err(script_failure(m));
-                    }
-                    None => {
-                        return Err(script_failure(
-                            "Please implement the change_email script for this database connection".into(),
-                        ));
-                    }
-                    Some(_) => {}
+                else {
+                    return Err(script_failure(
+                        "Please implement the change_email script for this database connection".into(),
+                    ));
+                };
+                let answer = verdict::answer(ScriptKind::ChangeEmail, &verdict, email);
+                if !answer.accepted {
+                    return Err(refusal(&answer));
                 }
             }
         }
@@ -455,30 +453,16 @@ pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap,
         if let Some(connection) = connection.filter(|c| c.custom_db() && !c.import_mode()) {
             let args = vec![json!(user.id)];
             let shown = args.clone();
-            match auth0.run_script(&connection, ScriptKind::Delete, args, shown).await {
-                Some(ScriptVerdict::Nothing | ScriptVerdict::Bool(true) | ScriptVerdict::Profile(_)) => {}
-                Some(
-                    ScriptVerdict::Failed(m)
-                    | ScriptVerdict::Unauthorized(m)
-                    | ScriptVerdict::Validation { message: m, .. },
-                ) => {
-                    return Err(ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!(
-                            "Error! There was a problem deleting {}: {m}",
-                            user.email.as_deref().unwrap_or(&id)
-                        ),
-                        None,
-                    ));
-                }
-                None => {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "Sandbox Error: Please implement the Delete script for this database connection",
-                        Some("auth0_idp_error"),
-                    ));
-                }
-                Some(_) => {}
+            let Some(verdict) = auth0.run_script(&connection, ScriptKind::Delete, args, shown).await else {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Sandbox Error: Please implement the Delete script for this database connection",
+                    Some("auth0_idp_error"),
+                ));
+            };
+            let answer = verdict::answer(ScriptKind::Delete, &verdict, user.email.as_deref().unwrap_or(&id));
+            if !answer.accepted {
+                return Err(refusal(&answer));
             }
         }
         auth0.with_tenant(|t| t.users.remove_user_id(&id));

@@ -17,8 +17,8 @@ use super::error::ApiError;
 use super::logs::LogEvent;
 use super::model::ScriptKind;
 use super::model::StoredUser;
-use super::scripts::ScriptVerdict;
 use super::state::{Email, TICKET_LIFETIME_DAYS};
+use super::verdict;
 use crate::kit::clock::iso_millis;
 
 const VERIFIED_MESSAGE: &str = "Your email was verified. You can continue using the application.";
@@ -152,18 +152,18 @@ pub(crate) async fn verify_email_get(State(auth0): State<Auth0>, RawQuery(query)
         let verdict = auth0
             .run_script(&connection, ScriptKind::Verify, args.clone(), args)
             .await;
-        let failure = match verdict {
-            Some(ScriptVerdict::Bool(true)) => None,
-            Some(ScriptVerdict::Bool(false)) | Some(ScriptVerdict::Nothing) => {
-                Some("The verify script did not verify the email.".to_owned())
-            }
-            Some(ScriptVerdict::Failed(message)) | Some(ScriptVerdict::Unauthorized(message)) => Some(message),
-            Some(_) => Some("The verify script did not verify the email.".to_owned()),
-            None => Some("The connection has no verify script.".to_owned()),
+        let Some(verdict) = verdict else {
+            let message = "The connection has no verify script.";
+            auth0.verification_log(&connection, &user, "fv", message);
+            return page(StatusCode::BAD_REQUEST, "Error", message);
         };
-        if let Some(message) = failure {
-            auth0.verification_log(&connection, &user, "fv", &message);
-            return page(StatusCode::BAD_REQUEST, "Error", &message);
+        let answer = verdict::answer(ScriptKind::Verify, &verdict, &email);
+        if !answer.accepted {
+            if let Some(log) = &answer.log {
+                auth0.verification_log(&connection, &user, log.kind, &log.description);
+            }
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return page(status, "Error", answer.message());
         }
     }
     auth0.with_tenant(|t| {

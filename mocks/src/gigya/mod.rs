@@ -139,28 +139,13 @@ use crate::kit::seed::SeedError;
 use crate::kit::{Kit, MAX_BODY, Provider};
 
 /// Body fields and query parameters masked in the journal: the kit's list plus Gigya's secrets.
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "new_password",
-    "newPassword",
-    "confirmNewPassword",
-    "client_secret",
-    "secret",
-    "api_secret",
-    "apiSecret",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "sessionToken",
-    "stateToken",
-    "password_hash",
+pub const SECRET_FIELDS: &[&str] = crate::secret_fields![
     "sig",
     "hashedPassword",
     "compoundHashedPassword",
     "sessionSecret",
     "regToken",
-    "oauth_token",
+    "oauth_token"
 ];
 
 /// Accounts listed in [`Provider::state`] at most.

@@ -1,66 +1,40 @@
-//! A small regular-expression engine for the two places the mock needs one: `regex('…')` in the
-//! search query language (a whole-value match, gigya.md §3.3) and IdentitySync's `field.replace`
-//! (Java `replaceAll` semantics, `$1` group references).
+//! Regular expressions for the two places the mock needs them: `regex('…')` in the search query
+//! language (a whole-value match, gigya.md §3.3) and IdentitySync's `field.replace` (Java
+//! `replaceAll` semantics, `$1` group references).
 //!
-//! The crate has no regex dependency, so this is a backtracking VM with a visited set (RE2's
-//! "bit state" idea): each (instruction, position) pair is explored at most once, so matching is
-//! linear in pattern size × text length and a hostile pattern cannot hang the mock.
+//! Matching is the [`regex`] crate's: linear in pattern size × text length, so a hostile pattern
+//! (`(a*)*b`, `(a|aa)+$`) cannot hang the mock, and a pattern whose compiled form exceeds
+//! [`SIZE_LIMIT`] (`a{99999}`) is refused with the query's error rather than built. What is here
+//! is the thin layer between Gigya's Java-flavoured syntax and the crate's:
 //!
-//! Syntax: literals, `.`, classes `[a-z]` `[^…]`, escapes `\d \D \w \W \s \S \t \n \r \f \v \xHH
-//! \uHHHH` and escaped punctuation, groups `( )` and `(?: )`, alternation `|`, quantifiers `* + ?
-//! {n} {n,} {n,m}` (greedy, or lazy with a trailing `?`), anchors `^ $`, and a leading `(?i)`
-//! for case-insensitive matching. Lucene's extras (`@`, `&`, `~`, `<n-m>`, `#`) are not special.
+//! - `\d \w \s` (and `\D \W \S`) are ASCII, as in Java, not Unicode as in the crate;
+//! - `\0` is NUL, `\xHH` and `\uHHHH` are code points, any escaped punctuation is that
+//!   character; an unknown letter escape is an error;
+//! - a `{` that does not start a `{n}`, `{n,}` or `{n,m}` quantifier is a literal brace;
+//! - inside `[…]`, `[`, `&`, `~` and a `-` that makes no range are literals (the crate would read
+//!   nested classes and set operations);
+//! - errors name the position in the pattern as given (`missing )`, `unbalanced )`, groups
+//!   nested more than [`MAX_DEPTH`] deep), the crate's own reason otherwise;
+//! - [`Regex::replace_all`] follows Java's `Matcher` — an empty match right after a non-empty
+//!   one counts (`"abc".replaceAll("b*", "-")` is `-a--c-`), `$n` is group n, `\x` is x.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
-/// Largest program a pattern may compile to (counted repetitions are unrolled).
-const MAX_PROGRAM: usize = 20_000;
-/// Largest visited set, in bits; longer texts are refused rather than matched slowly.
-const MAX_STATES: usize = 64 * 1024 * 1024;
-
-#[derive(Clone, Debug)]
-enum Inst {
-    Char(char),
-    Any,
-    Class(Class),
-    /// Try `.0` first, then `.1`.
-    Split(usize, usize),
-    Jmp(usize),
-    Save(usize),
-    Bol,
-    Eol,
-    Match,
-}
-
-#[derive(Clone, Debug)]
-struct Class {
-    negated: bool,
-    ranges: Vec<(char, char)>,
-}
-
-impl Class {
-    fn matches(&self, c: char, fold: bool) -> bool {
-        let hit = |c: char| self.ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi);
-        let found = hit(c) || (fold && (hit(lower(c)) || hit(upper(c))));
-        found != self.negated
-    }
-}
-
-fn lower(c: char) -> char {
-    c.to_lowercase().next().unwrap_or(c)
-}
-
-fn upper(c: char) -> char {
-    c.to_uppercase().next().unwrap_or(c)
-}
+/// Largest compiled program a pattern may have, in bytes (the crate's `size_limit`).
+pub(crate) const SIZE_LIMIT: usize = 1 << 20;
+/// Largest lazy-DFA cache per pattern, in bytes (the crate's `dfa_size_limit`).
+const DFA_SIZE_LIMIT: usize = 2 << 20;
+/// Deepest group nesting a pattern may have.
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A compiled pattern.
 #[derive(Clone)]
 pub(crate) struct Regex {
     source: String,
-    prog: Vec<Inst>,
-    groups: usize,
-    fold: bool,
+    /// The translated pattern, anchored at both ends: `is_full_match`.
+    whole: regex::Regex,
+    /// The translated pattern: `replace_all`.
+    anywhere: regex::Regex,
 }
 
 impl fmt::Debug for Regex {
@@ -69,562 +43,339 @@ impl fmt::Debug for Regex {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Node {
-    Empty,
-    Char(char),
-    Any,
-    Class(Class),
-    Bol,
-    Eol,
-    Group(Box<Node>, Option<usize>),
-    Concat(Vec<Node>),
-    Alt(Vec<Node>),
-    Repeat {
-        node: Box<Node>,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-    },
-}
-
-/// Deepest group nesting a pattern may have.
-const MAX_DEPTH: usize = 64;
-
-struct Parser<'a> {
-    chars: Vec<char>,
-    pos: usize,
-    groups: usize,
-    depth: usize,
-    source: &'a str,
-}
-
-impl Parser<'_> {
-    fn err<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("{what} at position {} of regex '{}'", self.pos, self.source))
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
-    }
-
-    fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn alt(&mut self) -> Result<Node, String> {
-        let mut branches = vec![self.concat()?];
-        while self.eat('|') {
-            branches.push(self.concat()?);
-        }
-        Ok(if branches.len() == 1 {
-            branches.pop().unwrap_or(Node::Empty)
-        } else {
-            Node::Alt(branches)
-        })
-    }
-
-    fn concat(&mut self) -> Result<Node, String> {
-        let mut items = Vec::new();
-        while let Some(c) = self.peek() {
-            if c == '|' || c == ')' {
-                break;
-            }
-            let atom = self.atom()?;
-            items.push(self.quantified(atom)?);
-        }
-        Ok(Node::Concat(items))
-    }
-
-    fn number(&mut self) -> Option<u32> {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        self.chars[start..self.pos].iter().collect::<String>().parse().ok()
-    }
-
-    fn quantified(&mut self, atom: Node) -> Result<Node, String> {
-        let (min, max) = match self.peek() {
-            Some('*') => (0, None),
-            Some('+') => (1, None),
-            Some('?') => (0, Some(1)),
-            Some('{') => {
-                let save = self.pos;
-                self.pos += 1;
-                let Some(min) = self.number() else {
-                    // Not a quantifier: a literal brace, as in Java.
-                    self.pos = save;
-                    return Ok(atom);
-                };
-                let max = if self.eat(',') {
-                    if self.peek() == Some('}') { None } else { self.number() }
-                } else {
-                    Some(min)
-                };
-                if !self.eat('}') {
-                    return self.err("unterminated {n,m} quantifier");
-                }
-                if max.is_some_and(|m| m < min) {
-                    return self.err("quantifier {n,m} with m < n");
-                }
-                self.pos -= 1; // the common step below skips the closing brace
-                (min, max)
-            }
-            _ => return Ok(atom),
-        };
-        self.pos += 1;
-        if matches!(atom, Node::Bol | Node::Eol | Node::Empty) {
-            return self.err("nothing to repeat");
-        }
-        let greedy = !self.eat('?');
-        Ok(Node::Repeat {
-            node: Box::new(atom),
-            min,
-            max,
-            greedy,
-        })
-    }
-
-    fn atom(&mut self) -> Result<Node, String> {
-        let Some(c) = self.peek() else {
-            return self.err("unexpected end");
-        };
-        self.pos += 1;
-        match c {
-            '.' => Ok(Node::Any),
-            '^' => Ok(Node::Bol),
-            '$' => Ok(Node::Eol),
-            '(' => {
-                if self.depth >= MAX_DEPTH {
-                    return self.err("groups nested too deeply");
-                }
-                let capture = if self.peek() == Some('?') {
-                    if self.chars.get(self.pos + 1) == Some(&':') {
-                        self.pos += 2;
-                        None
-                    } else {
-                        return self.err("unsupported group flag");
-                    }
-                } else {
-                    self.groups += 1;
-                    Some(self.groups)
-                };
-                self.depth += 1;
-                let inner = self.alt();
-                self.depth -= 1;
-                let inner = inner?;
-                if !self.eat(')') {
-                    return self.err("missing )");
-                }
-                Ok(Node::Group(Box::new(inner), capture))
-            }
-            ')' => self.err("unbalanced )"),
-            '[' => self.class().map(Node::Class),
-            '*' | '+' | '?' => self.err("nothing to repeat"),
-            '\\' => self.escape(false).map(|e| match e {
-                Escaped::Char(c) => Node::Char(c),
-                Escaped::Class(class) => Node::Class(class),
-            }),
-            c => Ok(Node::Char(c)),
-        }
-    }
-
-    fn hex(&mut self, digits: usize) -> Result<char, String> {
-        let text: String = self.chars.iter().skip(self.pos).take(digits).collect();
-        if text.chars().count() != digits {
-            return self.err("truncated escape");
-        }
-        self.pos += digits;
-        u32::from_str_radix(&text, 16)
-            .ok()
-            .and_then(char::from_u32)
-            .map_or_else(|| self.err("invalid hex escape"), Ok)
-    }
-
-    fn escape(&mut self, in_class: bool) -> Result<Escaped, String> {
-        let Some(c) = self.peek() else {
-            return self.err("trailing backslash");
-        };
-        self.pos += 1;
-        let class = |negated: bool, ranges: &[(char, char)]| {
-            Ok(Escaped::Class(Class {
-                negated,
-                ranges: ranges.to_vec(),
-            }))
-        };
-        const DIGIT: &[(char, char)] = &[('0', '9')];
-        const WORD: &[(char, char)] = &[('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')];
-        const SPACE: &[(char, char)] = &[(' ', ' '), ('\t', '\r')];
-        match c {
-            'd' => class(false, DIGIT),
-            'D' => class(true, DIGIT),
-            'w' => class(false, WORD),
-            'W' => class(true, WORD),
-            's' => class(false, SPACE),
-            'S' => class(true, SPACE),
-            't' => Ok(Escaped::Char('\t')),
-            'n' => Ok(Escaped::Char('\n')),
-            'r' => Ok(Escaped::Char('\r')),
-            'f' => Ok(Escaped::Char('\u{c}')),
-            'v' => Ok(Escaped::Char('\u{b}')),
-            '0' => Ok(Escaped::Char('\0')),
-            'x' => self.hex(2).map(Escaped::Char),
-            'u' => self.hex(4).map(Escaped::Char),
-            'b' | 'B' | 'A' | 'z' | 'Z' if !in_class => self.err("unsupported assertion"),
-            c if c.is_ascii_alphanumeric() => self.err("unknown escape"),
-            c => Ok(Escaped::Char(c)),
-        }
-    }
-
-    fn class(&mut self) -> Result<Class, String> {
-        let negated = self.eat('^');
-        let mut ranges = Vec::new();
-        let mut first = true;
-        loop {
-            let Some(c) = self.peek() else {
-                return self.err("missing ]");
-            };
-            if c == ']' && !first {
-                self.pos += 1;
-                break;
-            }
-            first = false;
-            self.pos += 1;
-            let lo = if c == '\\' {
-                match self.escape(true)? {
-                    Escaped::Char(c) => c,
-                    Escaped::Class(inner) => {
-                        if inner.negated {
-                            return self.err("negated escape inside a class");
-                        }
-                        ranges.extend(inner.ranges);
-                        continue;
-                    }
-                }
-            } else {
-                c
-            };
-            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|n| *n != ']') {
-                self.pos += 1;
-                let Some(h) = self.peek() else {
-                    return self.err("missing ]");
-                };
-                self.pos += 1;
-                let hi = if h == '\\' {
-                    match self.escape(true)? {
-                        Escaped::Char(c) => c,
-                        Escaped::Class(_) => return self.err("class escape as a range end"),
-                    }
-                } else {
-                    h
-                };
-                if hi < lo {
-                    return self.err("range out of order");
-                }
-                ranges.push((lo, hi));
-            } else {
-                ranges.push((lo, lo));
-            }
-        }
-        Ok(Class { negated, ranges })
-    }
-}
-
-enum Escaped {
-    Char(char),
-    Class(Class),
-}
-
-struct Compiler {
-    prog: Vec<Inst>,
-}
-
-impl Compiler {
-    fn push(&mut self, inst: Inst) -> Result<usize, String> {
-        if self.prog.len() >= MAX_PROGRAM {
-            return Err("regex too large".into());
-        }
-        self.prog.push(inst);
-        Ok(self.prog.len() - 1)
-    }
-
-    fn emit(&mut self, node: &Node) -> Result<(), String> {
-        match node {
-            Node::Empty => {}
-            Node::Char(c) => {
-                self.push(Inst::Char(*c))?;
-            }
-            Node::Any => {
-                self.push(Inst::Any)?;
-            }
-            Node::Class(class) => {
-                self.push(Inst::Class(class.clone()))?;
-            }
-            Node::Bol => {
-                self.push(Inst::Bol)?;
-            }
-            Node::Eol => {
-                self.push(Inst::Eol)?;
-            }
-            Node::Group(inner, capture) => {
-                if let Some(n) = capture {
-                    self.push(Inst::Save(2 * n))?;
-                }
-                self.emit(inner)?;
-                if let Some(n) = capture {
-                    self.push(Inst::Save(2 * n + 1))?;
-                }
-            }
-            Node::Concat(items) => {
-                for item in items {
-                    self.emit(item)?;
-                }
-            }
-            Node::Alt(branches) => {
-                let mut jumps = Vec::new();
-                for (i, branch) in branches.iter().enumerate() {
-                    if i + 1 < branches.len() {
-                        let split = self.push(Inst::Split(0, 0))?;
-                        self.emit(branch)?;
-                        jumps.push(self.push(Inst::Jmp(0))?);
-                        let next = self.prog.len();
-                        self.prog[split] = Inst::Split(split + 1, next);
-                    } else {
-                        self.emit(branch)?;
-                    }
-                }
-                let end = self.prog.len();
-                for j in jumps {
-                    self.prog[j] = Inst::Jmp(end);
-                }
-            }
-            Node::Repeat { node, min, max, greedy } => {
-                for _ in 0..*min {
-                    self.emit(node)?;
-                }
-                match max {
-                    None => {
-                        // L: split body, out; body; jmp L
-                        let split = self.push(Inst::Split(0, 0))?;
-                        self.emit(node)?;
-                        self.push(Inst::Jmp(split))?;
-                        let out = self.prog.len();
-                        self.prog[split] = branch(*greedy, split + 1, out);
-                    }
-                    Some(max) => {
-                        let mut splits = Vec::new();
-                        for _ in *min..*max {
-                            splits.push(self.push(Inst::Split(0, 0))?);
-                            self.emit(node)?;
-                        }
-                        let out = self.prog.len();
-                        for s in splits {
-                            self.prog[s] = branch(*greedy, s + 1, out);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn branch(greedy: bool, body: usize, out: usize) -> Inst {
-    if greedy {
-        Inst::Split(body, out)
-    } else {
-        Inst::Split(out, body)
-    }
-}
-
 impl Regex {
     pub(crate) fn new(pattern: &str) -> Result<Self, String> {
-        let (fold, body) = match pattern.strip_prefix("(?i)") {
-            Some(rest) => (true, rest),
-            None => (false, pattern),
+        let translated = translate(pattern)?;
+        let build = |text: &str| {
+            regex::RegexBuilder::new(text)
+                .size_limit(SIZE_LIMIT)
+                .dfa_size_limit(DFA_SIZE_LIMIT)
+                .build()
+                .map_err(|e| refused(pattern, &e))
         };
-        let mut parser = Parser {
-            chars: body.chars().collect(),
-            pos: 0,
-            groups: 0,
-            depth: 0,
-            source: pattern,
-        };
-        let node = parser.alt()?;
-        if parser.pos < parser.chars.len() {
-            return parser.err("unbalanced )");
-        }
-        let mut compiler = Compiler { prog: Vec::new() };
-        compiler.emit(&node)?;
-        compiler.push(Inst::Match)?;
         Ok(Self {
             source: pattern.to_owned(),
-            prog: compiler.prog,
-            groups: parser.groups,
-            fold,
+            whole: build(&format!(r"\A(?:{translated})\z"))?,
+            anywhere: build(&translated)?,
         })
     }
 
     /// Whether the whole of `text` matches (the pattern is anchored at both ends).
     pub(crate) fn is_full_match(&self, text: &str) -> bool {
-        let chars: Vec<char> = text.chars().collect();
-        self.run(&chars, 0, true).is_some()
+        self.whole.is_match(text)
     }
 
     /// Every non-overlapping match replaced, Java `String.replaceAll` style: `$n` is group n,
-    /// `\x` is a literal x. Texts too long to match safely are returned unchanged.
+    /// `\x` is a literal x, and after an empty match the search moves one character on.
     pub(crate) fn replace_all(&self, text: &str, replacement: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
         let mut out = String::with_capacity(text.len());
-        let mut pos = 0;
         let mut copied = 0;
-        while pos <= chars.len() {
-            match self.run(&chars, pos, false) {
-                Some(slots) => {
-                    let (start, end) = (slots[0].unwrap_or(pos), slots[1].unwrap_or(pos));
-                    out.extend(&chars[copied..start]);
-                    self.expand(replacement, &chars, &slots, &mut out);
-                    copied = end;
-                    pos = if end == start { end + 1 } else { end };
-                    if end == start && start < chars.len() {
-                        out.push(chars[start]);
-                        copied = start + 1;
-                    }
-                }
-                None => pos += 1,
-            }
+        let mut from = 0;
+        while from <= text.len() {
+            let Some(groups) = self.anywhere.captures_at(text, from) else {
+                break;
+            };
+            let whole = groups.get(0).map_or(from..from, |m| m.range());
+            out.push_str(&text[copied..whole.start]);
+            expand(replacement, &groups, &mut out);
+            copied = whole.end;
+            from = if whole.is_empty() {
+                whole.end + text[whole.end..].chars().next().map_or(1, char::len_utf8)
+            } else {
+                whole.end
+            };
         }
-        if copied < chars.len() {
-            out.extend(&chars[copied..]);
-        }
+        out.push_str(&text[copied.min(text.len())..]);
         out
     }
+}
 
-    fn expand(&self, replacement: &str, chars: &[char], slots: &[Option<usize>], out: &mut String) {
-        let mut it = replacement.chars().peekable();
-        while let Some(c) = it.next() {
-            match c {
-                '\\' => {
-                    if let Some(next) = it.next() {
-                        out.push(next);
-                    }
+/// Java's replacement syntax: `$n` (the longest group number the pattern has, at least one
+/// digit), `\x` for a literal x; a group that did not take part adds nothing.
+fn expand(replacement: &str, groups: &regex::Captures<'_>, out: &mut String) {
+    let count = groups.len() - 1;
+    let mut it = replacement.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = it.next() {
+                    out.push(next);
                 }
-                '$' if it.peek().is_some_and(char::is_ascii_digit) => {
-                    let mut n = 0usize;
-                    while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
-                        let candidate = n * 10 + d as usize;
-                        if candidate > self.groups && n != 0 {
-                            break;
-                        }
-                        n = candidate;
-                        it.next();
-                    }
-                    if let (Some(Some(s)), Some(Some(e))) = (slots.get(2 * n), slots.get(2 * n + 1))
-                        && s <= e
-                        && *e <= chars.len()
-                    {
-                        out.extend(&chars[*s..*e]);
-                    }
-                }
-                c => out.push(c),
             }
+            '$' if it.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
+                    let candidate = n * 10 + d as usize;
+                    if candidate > count && n != 0 {
+                        break;
+                    }
+                    n = candidate;
+                    it.next();
+                }
+                if let Some(m) = groups.get(n) {
+                    out.push_str(m.as_str());
+                }
+            }
+            c => out.push(c),
         }
     }
+}
 
-    /// Runs the program from `start`; returns the capture slots of the first match.
-    fn run(&self, chars: &[char], start: usize, full: bool) -> Option<Vec<Option<usize>>> {
-        let width = chars.len() + 1;
-        let states = self.prog.len().saturating_mul(width);
-        if states > MAX_STATES {
-            return None;
-        }
-        let mut visited = vec![0u64; states.div_ceil(64)];
-        let mut slots: Vec<Option<usize>> = vec![None; 2 * (self.groups + 1)];
-        slots[0] = Some(start);
-        // Explore (pc, pos), or restore a slot when backtracking.
-        enum Job {
-            Visit(usize, usize),
-            Restore(usize, Option<usize>),
-        }
-        let mut stack = vec![Job::Visit(0, start)];
-        while let Some(job) = stack.pop() {
-            let (mut pc, mut pos) = match job {
-                Job::Restore(slot, value) => {
-                    slots[slot] = value;
-                    continue;
+/// The crate's reason for refusing the translated pattern, with the pattern as given.
+fn refused(pattern: &str, error: &regex::Error) -> String {
+    let reason = match error {
+        regex::Error::CompiledTooBig(_) => "regex too large".to_owned(),
+        // the last line of the crate's report is the reason ("error: ..."), the rest draws
+        // the translated pattern
+        other => other
+            .to_string()
+            .lines()
+            .rev()
+            .find(|line| !line.trim().is_empty())
+            .map(|line| line.trim().trim_start_matches("error: ").to_owned())
+            .unwrap_or_else(|| "invalid pattern".to_owned()),
+    };
+    format!("{reason} in regex '{pattern}'")
+}
+
+const DIGIT: &str = "0-9";
+const WORD: &str = "0-9A-Za-z_";
+const SPACE: &str = r" \t\n\x0B\x0C\r";
+
+/// What came last in a pattern, for what a quantifier may follow.
+#[derive(Clone, Copy, PartialEq)]
+enum Last {
+    /// The start, `(` or `|`: nothing to repeat.
+    Nothing,
+    /// An anchor (`^`, `$`, `\b`): nothing to repeat either (Java refuses it too).
+    Anchor,
+    /// Something repeatable.
+    Atom,
+    /// A quantifier: only the `?` that makes it lazy may follow.
+    Quantifier,
+    /// A lazy quantifier: nothing may follow it as a quantifier.
+    Lazy,
+}
+
+/// Java-flavoured pattern → the crate's syntax (see the module's list).
+fn translate(pattern: &str) -> Result<String, String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let err = |pos: usize, what: &str| Err(format!("{what} at position {pos} of regex '{pattern}'"));
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut depth = 0usize;
+    let mut last = Last::Nothing;
+    let mut pos = 0;
+    while pos < chars.len() {
+        let c = chars[pos];
+        pos += 1;
+        // a quantifier: `*`, `+`, `?`, or a brace reading {n}, {n,} or {n,m}
+        let braces = (c == '{').then(|| quantifier_braces(&chars[pos..])).flatten();
+        if matches!(c, '*' | '+' | '?') || braces.is_some() {
+            match (last, c) {
+                (Last::Quantifier, '?') => last = Last::Lazy,
+                (Last::Atom, _) => last = Last::Quantifier,
+                _ => return err(pos, "nothing to repeat"),
+            }
+            match braces {
+                Some(text) => {
+                    out.push('{');
+                    out.push_str(&text);
+                    out.push('}');
+                    pos += text.chars().count() + 1;
                 }
-                Job::Visit(pc, pos) => (pc, pos),
-            };
-            loop {
-                let bit = pc * width + pos;
-                if visited[bit / 64] & (1 << (bit % 64)) != 0 {
-                    break;
+                None => out.push(c),
+            }
+            continue;
+        }
+        last = Last::Atom;
+        match c {
+            '\\' => match escape(&chars, &mut pos, false) {
+                Ok(text) => {
+                    if matches!(text.as_str(), "\\b" | "\\B" | "\\A" | "\\z") {
+                        last = Last::Anchor;
+                    }
+                    out.push_str(&text);
                 }
-                visited[bit / 64] |= 1 << (bit % 64);
-                match &self.prog[pc] {
-                    Inst::Char(c) => match chars.get(pos) {
-                        Some(got) if got == c || (self.fold && lower(*got) == lower(*c)) => {
-                            pc += 1;
-                            pos += 1;
-                        }
-                        _ => break,
-                    },
-                    Inst::Any => match chars.get(pos) {
-                        Some(c) if *c != '\n' => {
-                            pc += 1;
-                            pos += 1;
-                        }
-                        _ => break,
-                    },
-                    Inst::Class(class) => match chars.get(pos) {
-                        Some(c) if class.matches(*c, self.fold) => {
-                            pc += 1;
-                            pos += 1;
-                        }
-                        _ => break,
-                    },
-                    Inst::Split(a, b) => {
-                        stack.push(Job::Visit(*b, pos));
-                        pc = *a;
-                    }
-                    Inst::Jmp(to) => pc = *to,
-                    Inst::Save(slot) => {
-                        stack.push(Job::Restore(*slot, slots[*slot]));
-                        slots[*slot] = Some(pos);
-                        pc += 1;
-                    }
-                    Inst::Bol => {
-                        if pos == 0 {
-                            pc += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    Inst::Eol => {
-                        if pos == chars.len() {
-                            pc += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    Inst::Match => {
-                        if full && pos != chars.len() {
-                            break;
-                        }
-                        let mut found = slots.clone();
-                        found[1] = Some(pos);
-                        return Some(found);
+                Err(what) => return err(pos, what),
+            },
+            '[' => {
+                let start = pos;
+                match class(&chars, &mut pos) {
+                    Ok(text) => out.push_str(&text),
+                    Err(what) => return err(pos.max(start), what),
+                }
+            }
+            '(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return err(pos, "groups nested too deeply");
+                }
+                last = Last::Nothing;
+                out.push('(');
+                // a flag or non-capturing group's head is copied whole: `(?i)`, `(?:`
+                if chars.get(pos) == Some(&'?') {
+                    let head: String = chars[pos..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || "?-<=!_".contains(**c))
+                        .collect();
+                    out.push_str(&head);
+                    pos += head.chars().count();
+                    if let Some(end @ (':' | '>')) = chars.get(pos) {
+                        out.push(*end);
+                        pos += 1;
+                    } else if chars.get(pos) == Some(&')') {
+                        // `(?i)` is a whole group that sets flags
+                        depth -= 1;
+                        out.push(')');
+                        pos += 1;
                     }
                 }
             }
+            ')' => {
+                if depth == 0 {
+                    return err(pos, "unbalanced )");
+                }
+                depth -= 1;
+                out.push(')');
+            }
+            '|' => {
+                last = Last::Nothing;
+                out.push('|');
+            }
+            '^' | '$' => {
+                last = Last::Anchor;
+                out.push(c);
+            }
+            '{' => out.push_str(r"\{"),
+            '}' => out.push_str(r"\}"),
+            c => out.push(c),
         }
-        None
+    }
+    if depth > 0 {
+        return err(pos, "missing )");
+    }
+    Ok(out)
+}
+
+/// The inside of `{n}`, `{n,}` or `{n,m}` when `rest` (after the `{`) starts with one.
+fn quantifier_braces(rest: &[char]) -> Option<String> {
+    let inside: String = rest.iter().take_while(|c| **c != '}').collect();
+    if rest.get(inside.chars().count()) != Some(&'}') {
+        return None;
+    }
+    let (min, max) = inside.split_once(',').unwrap_or((&inside, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    (!min.is_empty() && digits(min) && digits(max)).then_some(inside)
+}
+
+/// The escape after a backslash at `pos` (moved past it), in the crate's syntax; `in_class`
+/// gives class contents (`0-9`) rather than classes (`[0-9]`).
+fn escape(chars: &[char], pos: &mut usize, in_class: bool) -> Result<String, &'static str> {
+    let Some(&c) = chars.get(*pos) else {
+        return Err("trailing backslash");
+    };
+    *pos += 1;
+    let class = |negated: bool, items: &str| match (in_class, negated) {
+        (true, false) => items.to_owned(),
+        (true, true) | (false, true) => format!("[^{items}]"),
+        (false, false) => format!("[{items}]"),
+    };
+    let hex = |pos: &mut usize, digits: usize| -> Result<String, &'static str> {
+        let text: String = chars.iter().skip(*pos).take(digits).collect();
+        if text.chars().count() != digits || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err("truncated escape");
+        }
+        *pos += digits;
+        let code = u32::from_str_radix(&text, 16).map_err(|_| "invalid hex escape")?;
+        char::from_u32(code).map(literal).ok_or("invalid hex escape")
+    };
+    match c {
+        'd' => Ok(class(false, DIGIT)),
+        'D' => Ok(class(true, DIGIT)),
+        'w' => Ok(class(false, WORD)),
+        'W' => Ok(class(true, WORD)),
+        's' => Ok(class(false, SPACE)),
+        'S' => Ok(class(true, SPACE)),
+        't' => Ok(literal('\t')),
+        'n' => Ok(literal('\n')),
+        'r' => Ok(literal('\r')),
+        'f' => Ok(literal('\u{c}')),
+        'v' => Ok(literal('\u{b}')),
+        '0' => Ok(literal('\0')),
+        'x' => hex(pos, 2),
+        'u' => hex(pos, 4),
+        'b' | 'B' | 'A' | 'z' if !in_class => Ok(format!("\\{c}")),
+        c if c.is_ascii_alphanumeric() => Err("unknown escape"),
+        c => Ok(literal(c)),
+    }
+}
+
+/// One character as the crate reads it literally, inside or outside a class: its meta
+/// characters escaped (never `<` or `>`, whose escapes are word boundaries to the crate),
+/// control characters as `\x{…}`.
+fn literal(c: char) -> String {
+    if c.is_control() {
+        let mut out = String::new();
+        let _ = write!(out, "\\x{{{:X}}}", u32::from(c));
+        return out;
+    }
+    regex::escape(c.encode_utf8(&mut [0; 4]))
+}
+
+/// A `[…]` class after its `[` at `pos` (moved past its `]`), in the crate's syntax: every item
+/// a literal, a range or an escape's class contents. A `]` first is a literal, as in Java.
+fn class(chars: &[char], pos: &mut usize) -> Result<String, &'static str> {
+    let mut out = String::from("[");
+    if chars.get(*pos) == Some(&'^') {
+        out.push('^');
+        *pos += 1;
+    }
+    let mut first = true;
+    loop {
+        let Some(&c) = chars.get(*pos) else {
+            return Err("missing ]");
+        };
+        *pos += 1;
+        if c == ']' && !first {
+            out.push(']');
+            return Ok(out);
+        }
+        first = false;
+        let lo = if c == '\\' {
+            let start = *pos;
+            let text = escape(chars, pos, true)?;
+            // a class escape (\d, \W...) is not a range end
+            if matches!(chars.get(start), Some('d' | 'D' | 'w' | 'W' | 's' | 'S')) {
+                out.push_str(&text);
+                continue;
+            }
+            text
+        } else {
+            literal(c)
+        };
+        let ranged = chars.get(*pos) == Some(&'-') && chars.get(*pos + 1).is_some_and(|n| *n != ']');
+        if !ranged {
+            out.push_str(&lo);
+            continue;
+        }
+        *pos += 1;
+        let Some(&h) = chars.get(*pos) else {
+            return Err("missing ]");
+        };
+        *pos += 1;
+        let hi = if h == '\\' {
+            let start = *pos;
+            let text = escape(chars, pos, true)?;
+            if matches!(chars.get(start), Some('d' | 'D' | 'w' | 'W' | 's' | 'S')) {
+                return Err("class escape as a range end");
+            }
+            text
+        } else {
+            literal(h)
+        };
+        out.push_str(&lo);
+        out.push('-');
+        out.push_str(&hi);
     }
 }
 
@@ -650,6 +401,30 @@ mod tests {
     }
 
     #[test]
+    fn java_syntax_is_translated() {
+        // ASCII classes, as in Java
+        assert!(!full("\\d", "٣"));
+        assert!(!full("\\w+", "zoë"));
+        assert!(full("\\W", "ë"));
+        assert!(full("[\\d\\s]+", "1 2\t3"));
+        // a brace that starts no quantifier is a literal
+        assert!(full("a{b}", "a{b}"));
+        assert!(full("{", "{"));
+        assert!(full("x{,2}", "x{,2}"));
+        // escapes of code points and punctuation; NUL
+        assert!(full("\\u0041\\x42\\@\\#\\<\\>", "AB@#<>"));
+        assert!(full("a\\0b", "a\0b"));
+        // literals inside a class the crate would read as operators
+        assert!(full("[a&&b]+", "a&&b"));
+        assert!(full("[a~-]+", "~-a"));
+        assert!(full("[[]", "["));
+        assert!(full("[]a]+", "]a]"));
+        assert!(Regex::new("\\q").is_err());
+        assert!(full("[\\d-z]+", "1-z"), "a - after a class escape is a literal");
+        assert!(Regex::new("[a-\\d]").is_err());
+    }
+
+    #[test]
     fn replaces_like_java() {
         let r = Regex::new("(\\w+)@(\\w+)").expect("valid");
         assert_eq!(
@@ -665,6 +440,10 @@ mod tests {
         assert_eq!(r.replace_all("abc", "-"), "-a--c-");
         let r = Regex::new("x*").expect("valid");
         assert_eq!(r.replace_all("abc", "-"), "-a-b-c-");
+        let r = Regex::new("é*").expect("valid");
+        assert_eq!(r.replace_all("aéb", "-"), "-a--b-");
+        let r = Regex::new("(a)|(b)").expect("valid");
+        assert_eq!(r.replace_all("ab", "[$1$2\\$$12]"), "[a$a2][b$2]");
     }
 
     #[test]
@@ -672,12 +451,19 @@ mod tests {
         let text = "a".repeat(5000) + "!";
         assert!(!full("(a*)*b", &text));
         assert!(!full("(a|aa)+$", &text));
+        assert!(!full("((((((((a*)*)*)*)*)*)*)*)*b", &text));
+        let err = Regex::new("a{99999}").expect_err("too large");
+        assert!(err.starts_with("regex too large"), "{err}");
+        assert!(
+            Regex::new("(\\w{1000}){1000}").is_err(),
+            "a program over the size limit"
+        );
     }
 
     #[test]
     fn random_patterns_never_panic() {
         use rand::{RngExt, SeedableRng};
-        let alphabet: Vec<char> = "ab.()[]^$|*+?{}0123,\\-dws:xé".chars().collect();
+        let alphabet: Vec<char> = "ab.()[]^$|*+?{}0123,\\-dws:xé&~".chars().collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         for _ in 0..5000 {
             let len = rng.random_range(0..16);
@@ -695,6 +481,8 @@ mod tests {
     fn bad_patterns_say_where() {
         let err = Regex::new("ab(c").expect_err("unbalanced");
         assert!(err.contains("missing )"), "{err}");
+        let err = Regex::new("a)b").expect_err("unbalanced");
+        assert_eq!(err, "unbalanced ) at position 2 of regex 'a)b'");
         assert!(Regex::new("*a").is_err());
         assert!(Regex::new("[z-a]").is_err());
         assert!(Regex::new("a{3,1}").is_err());
@@ -703,5 +491,12 @@ mod tests {
                 .expect_err("deep")
                 .contains("too deeply")
         );
+        for pattern in ["a**", "a*+", "a*??", "^*", "(|*)", "\\b+"] {
+            let err = Regex::new(pattern).expect_err("nothing to repeat");
+            assert!(err.starts_with("nothing to repeat at position"), "{pattern}: {err}");
+        }
+        assert!(full("a*?b", "aab") && full("(?:a|b)+", "ab") && full("(?i)(?:A)", "a"));
+        let err = Regex::new("(?=a)").expect_err("look-around");
+        assert!(err.ends_with(" in regex '(?=a)'") && !err.contains('\n'), "{err}");
     }
 }

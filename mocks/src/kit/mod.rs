@@ -19,6 +19,7 @@ pub mod ids;
 pub mod journal;
 mod layer;
 pub mod ratelimit;
+pub mod secrets;
 pub mod seed;
 pub(crate) mod serde_iso;
 pub mod server;
@@ -43,24 +44,7 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Default number of journal entries kept per mock.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
 
-/// Fields masked in journaled bodies and query strings by every mock.
-pub const COMMON_SECRET_FIELDS: &[&str] = &[
-    "password",
-    "new_password",
-    "newPassword",
-    "confirmNewPassword",
-    "client_secret",
-    "secret",
-    "api_secret",
-    "apiSecret",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "sessionToken",
-    "stateToken",
-    "password_hash",
-];
+pub use self::secrets::COMMON_SECRET_FIELDS;
 
 /// What the mocks of one run share or own: clock, ids, journal, faults, and the base URL the
 /// mock is reachable at (known once it is bound).

@@ -69,28 +69,8 @@ use crate::kit::{Kit, Provider};
 
 /// Body fields and query parameters masked in the journal: the kit's common list plus the
 /// secrets of the authn sub-operations (factor pass codes, recovery answers and tokens).
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "new_password",
-    "newPassword",
-    "oldPassword",
-    "confirmNewPassword",
-    "client_secret",
-    "secret",
-    "api_secret",
-    "apiSecret",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "sessionToken",
-    "stateToken",
-    "recoveryToken",
-    "activationToken",
-    "passCode",
-    "answer",
-    "password_hash",
-];
+pub const SECRET_FIELDS: &[&str] =
+    crate::secret_fields!["oldPassword", "recoveryToken", "activationToken", "passCode", "answer"];
 
 /// Login of the built-in administrator that owns API tokens without an owner.
 pub const ADMIN_LOGIN: &str = "okta-admin@example.com";

@@ -94,24 +94,7 @@ pub(crate) const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Body fields and query parameters masked in the journal: the kit's list plus `value`, the
 /// Base64 `username:password` of a login attempt.
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "new_password",
-    "newPassword",
-    "confirmNewPassword",
-    "client_secret",
-    "secret",
-    "api_secret",
-    "apiSecret",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "sessionToken",
-    "stateToken",
-    "password_hash",
-    "value",
-];
+pub const SECRET_FIELDS: &[&str] = crate::secret_fields!["value"];
 
 /// The mock Stormpath tenant. Cheap to clone; every clone shares the same state.
 #[derive(Clone, Debug)]

@@ -1,26 +1,22 @@
 //! Helpers shared by the mock Auth0's test binaries (`auth0.rs`, `auth0_management.rs`,
-//! `auth0_jobs.rs`, `auth0_robustness.rs`), which include this file with `#[path]`. Cargo also
-//! builds it as a test binary of its own, with no tests.
+//! `auth0_jobs.rs`, `auth0_robustness.rs`, `auth0_tickets.rs`), through `mod common;`.
 //!
 //! Every tenant here runs on a manual clock at 2026-01-01T00:00:00.000Z with ids seeded from 1,
 //! and is called through its router (`mocks::app(..).oneshot(..)`): no socket, no port, and
 //! the base URL is `http://localhost`, so the issuer is `http://localhost/` and the Management
 //! API audience `http://localhost/api/v2/`.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use base64::Engine;
-use http_body_util::BodyExt;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mocks::auth0::seed::Auth0Seed;
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::{Clock, Kit, Provider};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// 2026-01-01T00:00:00Z, where every tenant's clock stands.
 pub(crate) const EPOCH_SECS: i64 = 1_767_225_600;
@@ -46,21 +42,10 @@ pub(crate) fn seed(auth0: &Auth0, yaml: &str) {
     auth0.seed(seed).expect("test seed is valid");
 }
 
-/// An answer: status, headers, the body as JSON (or a JSON string of the text when it is not
-/// JSON, `null` when empty) and the raw text.
-#[derive(Debug)]
-pub(crate) struct Res {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Value,
-    pub(crate) text: String,
-}
+/// An answer of the tenant ([`super::Answer`]), with the assertions of Auth0's error shapes.
+pub(crate) type Res = super::Answer;
 
-impl Res {
-    pub(crate) fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
+impl super::Answer {
     /// Asserts an Authentication API error: status and the exact `{error, error_description}`.
     #[track_caller]
     pub(crate) fn assert_oauth(&self, status: u16, error: &str, description: &str) {
@@ -103,7 +88,8 @@ impl Res {
         );
     }
 
-    pub(crate) fn str(&self, field: &str) -> String {
+    /// The string `field` of the body; fails the test when it is absent or not a string.
+    pub(crate) fn expect_str(&self, field: &str) -> String {
         self.body[field]
             .as_str()
             .unwrap_or_else(|| panic!("no string {field} in {:#}", self.body))
@@ -118,21 +104,7 @@ pub(crate) async fn send(auth0: &Auth0, req: Request<Body>) -> Res {
 /// Sends through an application built once (`mocks::app`), for tests sending thousands of
 /// requests.
 pub(crate) async fn send_to(app: axum::Router, req: Request<Body>) -> Res {
-    let res = app.oneshot(req).await.expect("router is infallible");
-    let (parts, body) = res.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.clone()))
-    };
-    Res {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-        text,
-    }
+    super::call(app, req).await
 }
 
 /// A form-encoded POST.
@@ -198,7 +170,7 @@ pub(crate) async fn client_token(auth0: &Auth0, id: &str, secret: &str, scope: O
     }
     let res = send(auth0, form("/oauth/token", &pairs)).await;
     assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
-    res.str("access_token")
+    res.expect_str("access_token")
 }
 
 /// A password-realm login.
