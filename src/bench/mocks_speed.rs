@@ -359,10 +359,7 @@ async fn capture(target: &Target) -> anyhow::Result<Captured> {
             String::from_utf8_lossy(&buf)
         );
     }
-    let end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("answer head")?;
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").context("answer head")?;
     let head = std::str::from_utf8(&buf[..end]).context("answer head")?;
     let headers = head
         .lines()
@@ -471,11 +468,15 @@ impl Pair {
         };
         for round in 0..options.rounds.max(1) {
             if round % 2 == 0 {
-                pair.bare.push(load(bare, generator, options.connections, duration).await?);
-                pair.mock.push(load(mock, generator, options.connections, duration).await?);
+                pair.bare
+                    .push(load(bare, generator, options.connections, duration).await?);
+                pair.mock
+                    .push(load(mock, generator, options.connections, duration).await?);
             } else {
-                pair.mock.push(load(mock, generator, options.connections, duration).await?);
-                pair.bare.push(load(bare, generator, options.connections, duration).await?);
+                pair.mock
+                    .push(load(mock, generator, options.connections, duration).await?);
+                pair.bare
+                    .push(load(bare, generator, options.connections, duration).await?);
             }
         }
         Ok(pair)
@@ -622,7 +623,11 @@ pub async fn okta_authn(options: &AuthnOptions) -> anyhow::Result<BenchResult> {
         Measure::new(format!("bare server {p99_note}"), Pair::p99(&okta_pair.bare), "ms"),
         Measure::new("mock Okta CPU per request", Pair::cpu(&okta_pair.mock), "µs"),
         Measure::new("bare server CPU per request", Pair::cpu(&okta_pair.bare), "µs"),
-        Measure::new("mock Auth0 GET /api/v2/users-by-email", Pair::rate(&auth0_pair.mock), "req/s"),
+        Measure::new(
+            "mock Auth0 GET /api/v2/users-by-email",
+            Pair::rate(&auth0_pair.mock),
+            "req/s",
+        ),
         Measure::new("bare hyper server, same answer", Pair::rate(&auth0_pair.bare), "req/s"),
         Measure::new("mock Auth0 / bare server", auth0_pair.ratio(), "%"),
         Measure::new(format!("mock Auth0 {p99_note}"), Pair::p99(&auth0_pair.mock), "ms"),
@@ -647,13 +652,14 @@ pub async fn okta_authn(options: &AuthnOptions) -> anyhow::Result<BenchResult> {
              run. CPU per request is this process's (the servers{}).",
             options.rounds.max(1),
             options.seconds,
-            if generator == Generator::InProcess { " and the generator" } else { "" }
+            if generator == Generator::InProcess {
+                " and the generator"
+            } else {
+                ""
+            }
         ),
         measures,
-        notes: vec![
-            okta_pair.rounds_note("Okta"),
-            auth0_pair.rounds_note("Auth0"),
-        ],
+        notes: vec![okta_pair.rounds_note("Okta"), auth0_pair.rounds_note("Auth0")],
     })
 }
 
