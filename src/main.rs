@@ -718,6 +718,19 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 .await
                 .context("starting the dashboard")?;
             println!("dashboard  {}", board.base_url());
+            // The dashboard reads the mocks from its server; should its page call a mock's admin
+            // endpoints itself, its origin is the one other site they answer.
+            {
+                use mocks::Provider as _;
+                for kit in [
+                    served.okta.kit(),
+                    served.stormpath.kit(),
+                    served.gigya.kit(),
+                    served.auth0.kit(),
+                ] {
+                    kit.allow_origin(board.base_url());
+                }
+            }
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             eprintln!("stopping…");
             board.shutdown().await;

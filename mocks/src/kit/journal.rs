@@ -32,6 +32,19 @@ const SECRET_HEADERS: &[&str] = &[
 /// header of its own naming, and the provider mock that receives it must not journal it.
 const SECRET_HEADER_WORDS: &[&str] = &["auth", "token", "secret", "password", "key", "credential", "signature"];
 
+/// Headers every client sends whose names are no credential's, so that the names of most
+/// headers need no search for [`SECRET_HEADER_WORDS`] (their values are still looked into).
+const PLAIN_HEADERS: &[&str] = &[
+    "host",
+    "accept",
+    "content-type",
+    "content-length",
+    "user-agent",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+];
+
 /// Largest request body kept per entry, in bytes; longer bodies are cut and flagged.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
@@ -213,12 +226,14 @@ pub fn mask_headers<'a>(
     headers: impl Iterator<Item = (&'a str, &'a [u8])>,
     secret_fields: &[&str],
 ) -> Vec<(String, String)> {
-    let secrets = Secrets(secret_fields);
+    let secrets = Secrets::new(secret_fields);
     headers
         .map(|(name, value)| {
-            let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
-                || SECRET_HEADER_WORDS.iter().any(|w| contains_ignore_case(name, w))
-                || secrets.is_secret(name);
+            let plain = PLAIN_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p));
+            let secret = !plain
+                && (SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
+                    || SECRET_HEADER_WORDS.iter().any(|w| contains_ignore_case(name, w))
+                    || secrets.is_secret(name));
             let value = String::from_utf8_lossy(value);
             let value = if secret {
                 mask_credential(&value)
@@ -230,13 +245,10 @@ pub fn mask_headers<'a>(
         .collect()
 }
 
-/// Whether `haystack` holds `needle`, a lower-case word, in any case.
+/// Whether `haystack` holds `needle` (ASCII, any case).
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    // Header names come lower-case from the HTTP stack: the common case is a plain search.
-    if !haystack.bytes().any(|b| b.is_ascii_uppercase()) {
-        return haystack.contains(needle);
-    }
-    haystack.to_ascii_lowercase().contains(needle)
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Keeps an authorization scheme word (`SSWS`, `Bearer`, `Basic`) and masks the rest.
@@ -255,7 +267,7 @@ fn mask_credential(value: &str) -> String {
 /// end (see [`super::mask`]). Multipart bodies are summarised one line per part, files never
 /// kept. Everything else is kept byte for byte.
 pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str]) -> String {
-    let secrets = Secrets(secret_fields);
+    let secrets = Secrets::new(secret_fields);
     let ct = content_type.unwrap_or("");
     if contains_ignore_case(ct, "multipart/") {
         // Files (an import job's users, password hashes included) are summarised, never kept;
@@ -316,7 +328,7 @@ fn summarize_multipart(body: &str, boundary: &str, secrets: Secrets<'_>) -> Stri
 /// Masks secret parameters of a query string or form body (by decoded name, any case; a value
 /// that holds a secret of its own as a whole), keeping the others byte for byte.
 pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
-    mask_pairs(query, Secrets(secret_fields), 0).unwrap_or_else(|| query.to_owned())
+    mask_pairs(query, Secrets::new(secret_fields), 0).unwrap_or_else(|| query.to_owned())
 }
 
 #[cfg(test)]

@@ -48,11 +48,23 @@ enum BodyError {
 
 /// The whole request body, within [`MAX_BODY`] and the kit's body time-out.
 async fn read_body(body: Body, kit: &Kit) -> Result<Bytes, BodyError> {
-    let limit = kit.body_timeout();
-    match tokio::time::timeout(limit, to_bytes(body, MAX_BODY)).await {
-        Err(_) => Err(BodyError::TooSlow(limit)),
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) => {
+    let mut reading = std::pin::pin!(to_bytes(body, MAX_BODY));
+    // Most bodies are already in the connection's buffer with their headers: a first poll reads
+    // them, and a timer is armed only for a body that is still on its way.
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(reading.as_mut().poll(cx))).await;
+    let read = match first {
+        std::task::Poll::Ready(read) => read,
+        std::task::Poll::Pending => {
+            let limit = kit.body_timeout();
+            match tokio::time::timeout(limit, reading).await {
+                Ok(read) => read,
+                Err(_) => return Err(BodyError::TooSlow(limit)),
+            }
+        }
+    };
+    match read {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
             // axum reports an exceeded limit as a `LengthLimitError` in the error's sources.
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
             while let Some(err) = source {

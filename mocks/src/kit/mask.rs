@@ -20,11 +20,38 @@ const MAX_DEPTH: usize = 4;
 
 /// A secret name test: case-insensitive membership in a list of field names.
 #[derive(Clone, Copy)]
-pub(crate) struct Secrets<'a>(pub(crate) &'a [&'a str]);
+pub(crate) struct Secrets<'a> {
+    names: &'a [&'a str],
+    /// The names' first letters (ASCII, lower case) as bits: most words start with none of
+    /// them, and are passed over without comparing any name.
+    firsts: u128,
+}
 
-impl Secrets<'_> {
+impl<'a> Secrets<'a> {
+    pub(crate) fn new(names: &'a [&'a str]) -> Self {
+        let firsts = names
+            .iter()
+            .filter_map(|n| n.as_bytes().first())
+            .fold(0u128, |bits, b| bits | Self::bit(*b));
+        Self { names, firsts }
+    }
+
+    fn bit(b: u8) -> u128 {
+        if b.is_ascii() {
+            1u128 << b.to_ascii_lowercase()
+        } else {
+            0
+        }
+    }
+
+    /// Whether a name that starts with `b` can be a secret's.
+    fn may_start(&self, b: u8) -> bool {
+        self.firsts & Self::bit(b) != 0
+    }
+
     pub(crate) fn is_secret(&self, name: &str) -> bool {
-        self.0.iter().any(|s| name.eq_ignore_ascii_case(s))
+        name.as_bytes().first().is_some_and(|b| self.may_start(*b))
+            && self.names.iter().any(|s| name.eq_ignore_ascii_case(s))
     }
 }
 
@@ -34,7 +61,10 @@ pub(crate) fn mask_text(text: &str, secrets: Secrets<'_>) -> Option<String> {
 }
 
 fn mask_at_depth(text: &str, secrets: Secrets<'_>, depth: usize) -> Option<String> {
-    let mut masked = Scanner::new(text, secrets, depth).run();
+    let (mut masked, clean) = Scanner::new(text, secrets, depth).run();
+    if clean {
+        return masked;
+    }
     let current = masked.as_deref().unwrap_or(text);
     let trimmed = current.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) && current.contains('=') {
@@ -56,13 +86,13 @@ fn loose_pass(text: &str, secrets: Secrets<'_>) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         // Names start words: only word starts are compared.
-        if !is_word(bytes[i]) || (i > 0 && is_word(bytes[i - 1])) {
+        if !secrets.may_start(bytes[i]) || (i > 0 && is_word(bytes[i - 1])) {
             i += 1;
             continue;
         }
         let rest = &bytes[i..];
         let Some(name_len) = secrets
-            .0
+            .names
             .iter()
             .map(|n| n.as_bytes())
             .filter(|n| {
@@ -197,6 +227,10 @@ struct Scanner<'a> {
     out: Option<String>,
     /// The last significant byte before `pos`: decides whether a `'` opens a string.
     last: u8,
+    /// Whether the text read so far is JSON as the scanner understands it (no string left open,
+    /// no quote or word where JSON has none, no stray byte, no comment): then every name was
+    /// seen for what it is, and the loose pass has nothing to add.
+    clean: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -210,26 +244,54 @@ impl<'a> Scanner<'a> {
             kept: 0,
             out: None,
             last: b'{',
+            clean: true,
         }
     }
 
-    fn run(mut self) -> Option<String> {
+    /// The text with its secrets masked (`None`: nothing was), and whether it was clean.
+    fn run(mut self) -> (Option<String>, bool) {
         while self.pos < self.bytes.len() {
             let b = self.bytes[self.pos];
             match b {
-                b'"' => self.string_token(b'"'),
-                b'\'' if matches!(self.last, b'{' | b'[' | b',' | b':') => self.string_token(b'\''),
-                b if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => self.word_token(),
+                b'"' => {
+                    self.token_starts();
+                    self.string_token(b'"');
+                }
+                b'\'' if matches!(self.last, b'{' | b'[' | b',' | b':') => {
+                    self.clean = false;
+                    self.string_token(b'\'');
+                }
+                b if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
+                    self.token_starts();
+                    self.word_token();
+                }
                 b if b.is_ascii_whitespace() => self.pos += 1,
                 _ => {
+                    if !matches!(
+                        b,
+                        b'{' | b'}' | b'[' | b']' | b',' | b':' | b'-' | b'+' | b'.' | b'0'..=b'9'
+                    ) {
+                        self.clean = false;
+                    }
                     self.last = b;
                     self.pos += 1;
                 }
             }
         }
-        let mut out = self.out?;
+        let clean = self.clean;
+        let Some(mut out) = self.out else {
+            return (None, clean);
+        };
         out.push_str(&self.text[self.kept..]);
-        Some(out)
+        (Some(out), clean)
+    }
+
+    /// A string or a word starts: right after another one, with nothing between them, is not
+    /// JSON.
+    fn token_starts(&mut self) {
+        if matches!(self.last, b'"' | b'\'' | b'a' | b'n') {
+            self.clean = false;
+        }
     }
 
     /// Replaces `start..end` with `with`.
@@ -255,10 +317,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// The position after whitespace and comments from `i`.
-    fn skip_blank(&self, mut i: usize) -> usize {
+    fn skip_blank(&mut self, mut i: usize) -> usize {
         loop {
             while i < self.bytes.len() && self.bytes[i].is_ascii_whitespace() {
                 i += 1;
+            }
+            if self.bytes[i..].starts_with(b"/") {
+                self.clean = false;
             }
             if self.bytes[i..].starts_with(b"/*") {
                 i = self.text[i + 2..]
@@ -280,6 +345,7 @@ impl<'a> Scanner<'a> {
         self.pos = end;
         self.last = quote;
         if !closed {
+            self.clean = false;
             return;
         }
         let after = self.skip_blank(end);
@@ -383,7 +449,7 @@ impl<'a> Scanner<'a> {
     /// content is masked as text of its own and written back escaped.
     fn look_into_string(&mut self, start: usize, end: usize, quote: u8) {
         let raw = &self.text[start + 1..end - 1];
-        if self.depth >= MAX_DEPTH || !(raw.contains('\\') || raw.contains('=')) {
+        if self.depth >= MAX_DEPTH || !raw.contains(['\\', '=', ':']) {
             return;
         }
         let content = unescape(&self.text[start..end], quote);
@@ -436,10 +502,12 @@ fn unescape(token: &str, quote: u8) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    const SECRETS: Secrets<'static> = Secrets(&["password", "client_secret", "token"]);
+    fn secrets() -> Secrets<'static> {
+        Secrets::new(&["password", "client_secret", "token"])
+    }
 
     fn mask(text: &str) -> String {
-        mask_text(text, SECRETS).unwrap_or_else(|| text.to_owned())
+        mask_text(text, secrets()).unwrap_or_else(|| text.to_owned())
     }
 
     #[test]
@@ -489,6 +557,27 @@ mod tests {
     }
 
     #[test]
+    fn quotes_out_of_step_fall_to_the_loose_pass() {
+        // A string left open earlier shifts every quote after it: the scanner reads `password`
+        // as a bare word and `":"` as a string, sees the text is not JSON, and the loose pass
+        // masks what follows the name.
+        for text in [
+            r#"{"a":"x, "password":"hunter2", "b":"y"}"#,
+            r#"{"a":"x, "password":"hunter2"}"#,
+            r#"{"a":"x" "password" : "hunter2"}"#,
+            r#"note "password"="hunter2""#,
+        ] {
+            let masked = mask(text);
+            assert!(!masked.contains("hunter2"), "{text} -> {masked}");
+        }
+        // Inside a string value: a pair the string holds.
+        assert_eq!(
+            mask(r#"{"note":"password: hunter2"}"#),
+            r#"{"note":"password: \"[masked]\""}"#
+        );
+    }
+
+    #[test]
     fn secrets_inside_strings_and_forms() {
         let embedded = r#"{"payload":"{\"password\":\"hunter2\"}"}"#;
         let masked = mask(embedded);
@@ -502,6 +591,6 @@ mod tests {
         let form_json = "data=%7B%22password%22%3A%22x%22%7D&u=1";
         assert_eq!(mask(form_json), "data=[masked]&u=1");
         assert_eq!(mask("plain text, no secrets"), "plain text, no secrets");
-        assert!(mask_text(r#"{"user":"a","n":[1,2,{"x":"y"}]}"#, SECRETS).is_none());
+        assert!(mask_text(r#"{"user":"a","n":[1,2,{"x":"y"}]}"#, secrets()).is_none());
     }
 }
