@@ -22,9 +22,9 @@ const MAX_DEPTH: usize = 4;
 #[derive(Clone, Copy)]
 pub(crate) struct Secrets<'a> {
     names: &'a [&'a str],
-    /// The names' first letters (ASCII, lower case) as bits: most words start with none of
+    /// The names' first letters (ASCII, any case) as bits: most words start with none of
     /// them, and are passed over without comparing any name.
-    firsts: u128,
+    firsts: u64,
 }
 
 impl<'a> Secrets<'a> {
@@ -32,15 +32,16 @@ impl<'a> Secrets<'a> {
         let firsts = names
             .iter()
             .filter_map(|n| n.as_bytes().first())
-            .fold(0u128, |bits, b| bits | Self::bit(*b));
+            .fold(0u64, |bits, b| bits | Self::bit(*b));
         Self { names, firsts }
     }
 
-    fn bit(b: u8) -> u128 {
-        if b.is_ascii() {
-            1u128 << b.to_ascii_lowercase()
+    /// Letters by their bit (`A` and `a` share one); every other byte by the last bit.
+    fn bit(b: u8) -> u64 {
+        if b.is_ascii_alphabetic() {
+            1 << (b.to_ascii_lowercase() - b'a')
         } else {
-            0
+            1 << 63
         }
     }
 
@@ -57,6 +58,10 @@ impl<'a> Secrets<'a> {
 
 /// `text` with every recognisable secret masked; `None` when nothing was masked.
 pub(crate) fn mask_text(text: &str, secrets: Secrets<'_>) -> Option<String> {
+    // Every pair a secret can be written in has a `:` or a `=` (or an escape spelling one).
+    if !text.contains([':', '=', '\\']) {
+        return None;
+    }
     mask_at_depth(text, secrets, 0)
 }
 

@@ -17,6 +17,7 @@ use axum::response::Response;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::error::OktaError;
@@ -251,21 +252,103 @@ fn next_step(user: &mut StoredUser, warn_requested: bool, now: DateTime<Utc>) ->
     step
 }
 
+/// The body of an authentication transaction, in Okta's member order.
+#[derive(Serialize)]
+struct TransactionBody<'u> {
+    #[serde(rename = "stateToken", skip_serializing_if = "Option::is_none")]
+    state_token: Option<String>,
+    #[serde(rename = "expiresAt")]
+    expires_at: String,
+    status: &'static str,
+    #[serde(rename = "relayState", skip_serializing_if = "Option::is_none")]
+    relay_state: Option<String>,
+    #[serde(rename = "sessionToken", skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+    #[serde(rename = "_embedded")]
+    embedded: Embedded<'u>,
+    #[serde(rename = "_links", skip_serializing_if = "Map::is_empty")]
+    links: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct Embedded<'u> {
+    user: AuthnUser<'u>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    factors: Option<Value>,
+}
+
+/// `_embedded.user` of an authentication transaction: id, passwordChanged and the five
+/// profile fields, `timeZone` with a capital Z (okta.md §3.4). Names are copied as stored
+/// (missing stays missing, null stays null) so both "undefined undefined" and "null null"
+/// can be provoked. Written straight from the stored user, without building a JSON tree.
+struct AuthnUser<'u>(&'u StoredUser);
+
+impl Serialize for AuthnUser<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let user = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("id", &user.id)?;
+        map.serialize_entry("passwordChanged", &user.password_changed.map(iso_millis))?;
+        map.serialize_entry("profile", &AuthnProfile(user))?;
+        map.end()
+    }
+}
+
+struct AuthnProfile<'u>(&'u StoredUser);
+
+impl Serialize for AuthnProfile<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (login, profile) = (&self.0.login, &self.0.profile);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("login", login)?;
+        for name in ["firstName", "lastName"] {
+            if let Some(value) = profile.get(name) {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        match profile.get("locale") {
+            Some(locale) => map.serialize_entry("locale", locale)?,
+            None => map.serialize_entry("locale", "en_US")?,
+        }
+        match profile.get("timezone") {
+            Some(zone) => map.serialize_entry("timeZone", zone)?,
+            None => map.serialize_entry("timeZone", "America/Los_Angeles")?,
+        }
+        map.end()
+    }
+}
+
 /// Builds the transaction body for `step`, opening a transaction when the step has a
 /// `stateToken`.
-fn transaction(
+fn transaction<'u>(
     okta: &Okta,
     transactions: &mut HashMap<String, Transaction>,
     settings: &OktaSettings,
-    user: &StoredUser,
+    user: &'u StoredUser,
     step: Step,
     relay_state: Option<String>,
     now: DateTime<Utc>,
-) -> Value {
+) -> TransactionBody<'u> {
     let base = okta.org().base;
     let ids = &okta.kit_ref().ids;
     let expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
-    let mut body = Map::new();
+    let mut body = TransactionBody {
+        state_token: None,
+        expires_at: iso_millis(expires_at),
+        status: step.status(),
+        relay_state: None,
+        session_token: None,
+        embedded: Embedded {
+            user: AuthnUser(user),
+            policy: None,
+            factors: None,
+        },
+        links: Map::new(),
+    };
     if step != Step::Success {
         let state_token = format!("00{}", ids.token(40));
         transactions.retain(|_, t| t.expires_at > now);
@@ -278,29 +361,21 @@ fn transaction(
                 relay_state: relay_state.clone(),
             },
         );
-        body.insert("stateToken".into(), Value::String(state_token));
+        body.state_token = Some(state_token);
     }
-    body.insert("expiresAt".into(), Value::String(iso_millis(expires_at)));
-    body.insert("status".into(), Value::String(step.status().into()));
-    if let Some(relay_state) = relay_state {
-        body.insert("relayState".into(), Value::String(relay_state));
-    }
-    let mut embedded = Map::new();
-    embedded.insert("user".into(), user.authn_json());
-    let mut links = Map::new();
+    body.relay_state = relay_state;
+    let embedded = &mut body.embedded;
+    let links = &mut body.links;
     let cancel = || link(base, "/api/v1/authn/cancel", None);
     match step {
         Step::Success => {
-            body.insert("sessionToken".into(), Value::String(format!("00{}", ids.token(40))));
+            body.session_token = Some(format!("00{}", ids.token(40)));
         }
         Step::PasswordWarn => {
-            embedded.insert(
-                "policy".into(),
-                json!({
-                    "expiration": { "passwordExpireDays": settings.password_policy.warn_days },
-                    "complexity": complexity(settings),
-                }),
-            );
+            embedded.policy = Some(json!({
+                "expiration": { "passwordExpireDays": settings.password_policy.warn_days },
+                "complexity": complexity(settings),
+            }));
             links.insert(
                 "next".into(),
                 link(
@@ -313,7 +388,7 @@ fn transaction(
             links.insert("cancel".into(), cancel());
         }
         Step::PasswordExpired => {
-            embedded.insert("policy".into(), json!({ "complexity": complexity(settings) }));
+            embedded.policy = Some(json!({ "complexity": complexity(settings) }));
             links.insert(
                 "next".into(),
                 link(
@@ -326,23 +401,19 @@ fn transaction(
         }
         Step::MfaRequired => {
             let factors = user.factors.iter().map(|f| factor_json(base, f, true)).collect();
-            embedded.insert("factors".into(), Value::Array(factors));
+            embedded.factors = Some(Value::Array(factors));
             links.insert("cancel".into(), cancel());
         }
         Step::MfaEnroll => {
             let factors = user.enroll.iter().map(|f| factor_json(base, f, false)).collect();
-            embedded.insert("factors".into(), Value::Array(factors));
+            embedded.factors = Some(Value::Array(factors));
             links.insert("cancel".into(), cancel());
             if user.enroll.iter().all(|f| f.enrollment == "OPTIONAL") {
                 links.insert("skip".into(), link(base, "/api/v1/authn/skip", Some("skip")));
             }
         }
     }
-    body.insert("_embedded".into(), Value::Object(embedded));
-    if !links.is_empty() {
-        body.insert("_links".into(), Value::Object(links));
-    }
-    Value::Object(body)
+    body
 }
 
 /// A locked-out user: `401 E0000004` when failures are hidden (the default), else the
@@ -428,7 +499,6 @@ pub(crate) async fn authn_create(
     user.failed_attempts = 0;
     let step = next_step(user, request.warn_before_password_expired, now);
     let body = transaction(&okta, transactions, settings, user, step, request.relay_state, now);
-    drop(store);
     Ok(json_response(StatusCode::OK, &body))
 }
 
