@@ -226,7 +226,13 @@ pub fn mask_headers<'a>(
     headers: impl Iterator<Item = (&'a str, &'a [u8])>,
     secret_fields: &[&str],
 ) -> Vec<(String, String)> {
-    let secrets = Secrets::new(secret_fields);
+    mask_headers_with(headers, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_headers_with<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+    secrets: Secrets<'_>,
+) -> Vec<(String, String)> {
     headers
         .map(|(name, value)| {
             let plain = PLAIN_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p));
@@ -234,7 +240,7 @@ pub fn mask_headers<'a>(
                 && (SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
                     || SECRET_HEADER_WORDS.iter().any(|w| contains_ignore_case(name, w))
                     || secrets.is_secret(name));
-            let value = String::from_utf8_lossy(value);
+            let value = lossy(value);
             let value = if secret {
                 mask_credential(&value)
             } else {
@@ -267,7 +273,10 @@ fn mask_credential(value: &str) -> String {
 /// end (see [`super::mask`]). Multipart bodies are summarised one line per part, files never
 /// kept. Everything else is kept byte for byte.
 pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str]) -> String {
-    let secrets = Secrets::new(secret_fields);
+    mask_body_with(body, content_type, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_body_with(body: &str, content_type: Option<&str>, secrets: Secrets<'_>) -> String {
     let ct = content_type.unwrap_or("");
     if contains_ignore_case(ct, "multipart/") {
         // Files (an import job's users, password hashes included) are summarised, never kept;
@@ -328,7 +337,20 @@ fn summarize_multipart(body: &str, boundary: &str, secrets: Secrets<'_>) -> Stri
 /// Masks secret parameters of a query string or form body (by decoded name, any case; a value
 /// that holds a secret of its own as a whole), keeping the others byte for byte.
 pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
-    mask_pairs(query, Secrets::new(secret_fields), 0).unwrap_or_else(|| query.to_owned())
+    mask_query_with(query, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_query_with(query: &str, secrets: Secrets<'_>) -> String {
+    mask_pairs(query, secrets, 0).unwrap_or_else(|| query.to_owned())
+}
+
+/// Bytes as text: borrowed when they are UTF-8 (checked at SIMD speed), else with U+FFFD for
+/// what is not.
+pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

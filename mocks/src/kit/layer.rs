@@ -3,7 +3,6 @@
 //! journaled; they are refused when they come from another site (see [`admin_guard`]).
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -14,6 +13,7 @@ use axum::response::Response;
 
 use super::fault::Fault;
 use super::journal::{self, BODY_LIMIT, JournalEntry};
+use super::mask::Secrets;
 use super::server::ConnControl;
 use super::{Kit, MAX_BODY, Provider};
 
@@ -21,18 +21,14 @@ use super::{Kit, MAX_BODY, Provider};
 pub(crate) struct LayerState<P> {
     provider: P,
     kit: Kit,
-    secret_fields: Arc<[&'static str]>,
+    secrets: Secrets<'static>,
 }
 
 impl<P: Provider> LayerState<P> {
     pub(crate) fn new(provider: P) -> Self {
         let kit = provider.kit().clone();
-        let secret_fields = provider.secret_fields().into();
-        Self {
-            provider,
-            kit,
-            secret_fields,
-        }
+        let secrets = Secrets::new(provider.secret_fields());
+        Self { provider, kit, secrets }
     }
 }
 
@@ -201,14 +197,14 @@ fn new_entry<P>(
     time: chrono::DateTime<chrono::Utc>,
     body: Option<&Bytes>,
 ) -> JournalEntry {
-    let secrets = &state.secret_fields;
+    let secrets = state.secrets;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let (body, body_truncated) = match body {
         Some(bytes) if !bytes.is_empty() => {
             let kept = &bytes[..bytes.len().min(BODY_LIMIT)];
-            let text = String::from_utf8_lossy(kept);
+            let text = journal::lossy(kept);
             (
-                Some(journal::mask_body(&text, content_type, secrets)),
+                Some(journal::mask_body_with(&text, content_type, secrets)),
                 bytes.len() > BODY_LIMIT,
             )
         }
@@ -219,8 +215,8 @@ fn new_entry<P>(
         time,
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(|q| journal::mask_query(q, secrets)),
-        headers: journal::mask_headers(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), secrets),
+        query: parts.uri.query().map(|q| journal::mask_query_with(q, secrets)),
+        headers: journal::mask_headers_with(parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())), secrets),
         body,
         body_truncated,
         status: 0,
@@ -232,7 +228,7 @@ fn new_entry<P>(
 /// An admin request: refused when it comes from another site, its body received within the
 /// time-out, then served (and not journaled).
 async fn admin_request<P: Provider>(state: &LayerState<P>, req: Request, next: Next) -> Response {
-    if let Err(refusal) = admin_guard(req.method(), req.headers(), &state.kit) {
+    if let Some(refusal) = admin_guard(req.method(), req.headers(), &state.kit) {
         return refusal;
     }
     let (parts, body) = req.into_parts();
@@ -273,12 +269,13 @@ async fn admin_request<P: Provider>(state: &LayerState<P>, req: Request, next: N
 ///   asking first (`text/plain`, a form, multipart) is refused: admin bodies are JSON (or YAML).
 ///
 /// Clients that are not browsers (the scenario runner, curl, SDKs) send no `Origin` and pass.
-pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Result<(), Response> {
+/// Returns the refusal, if any.
+pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Option<Response> {
     let forbidden = |error: &str, detail: String| super::admin::admin_error(StatusCode::FORBIDDEN, error, detail);
     if let Some(host) = headers.get(header::HOST) {
         let host = String::from_utf8_lossy(host.as_bytes());
         if !kit.admits_host(&host) {
-            return Err(forbidden(
+            return Some(forbidden(
                 "forbidden_host",
                 format!(
                     "admin endpoints answer only to an IP address, localhost or the mock's own name, not Host: {host}"
@@ -289,7 +286,7 @@ pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Re
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = String::from_utf8_lossy(origin.as_bytes());
         if !kit.admits_origin(&origin) {
-            return Err(forbidden(
+            return Some(forbidden(
                 "forbidden_origin",
                 format!("admin endpoints refuse requests from another site (Origin: {origin})"),
             ));
@@ -299,7 +296,7 @@ pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Re
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"))
     {
-        return Err(forbidden(
+        return Some(forbidden(
             "forbidden_origin",
             "admin endpoints refuse requests from another site (Sec-Fetch-Site: cross-site)".into(),
         ));
@@ -313,7 +310,7 @@ pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Re
             media.as_str(),
             "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
         ) {
-            return Err(super::admin::admin_error(
+            return Some(super::admin::admin_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 format!(
@@ -322,7 +319,7 @@ pub(crate) fn admin_guard(method: &Method, headers: &HeaderMap, kit: &Kit) -> Re
             ));
         }
     }
-    Ok(())
+    None
 }
 
 /// The answer's headers with status 200 and `body` instead of its own (its content type kept,

@@ -15,11 +15,14 @@ use std::borrow::Cow;
 
 use super::journal::MASK;
 
+/// [`MASK`] as a JSON string.
+const QUOTED_MASK: &str = "\"[masked]\"";
+
 /// How deep string values holding further text (escaped JSON in JSON, …) are looked into.
 const MAX_DEPTH: usize = 4;
 
 /// A secret name test: case-insensitive membership in a list of field names.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Secrets<'a> {
     names: &'a [&'a str],
     /// The names' first letters (ASCII, any case) as bits: most words start with none of
@@ -59,7 +62,7 @@ impl<'a> Secrets<'a> {
 /// `text` with every recognisable secret masked; `None` when nothing was masked.
 pub(crate) fn mask_text(text: &str, secrets: Secrets<'_>) -> Option<String> {
     // Every pair a secret can be written in has a `:` or a `=` (or an escape spelling one).
-    if !text.contains([':', '=', '\\']) {
+    if !text.bytes().any(|b| matches!(b, b':' | b'=' | b'\\')) {
         return None;
     }
     mask_at_depth(text, secrets, 0)
@@ -420,7 +423,7 @@ impl<'a> Scanner<'a> {
                 i
             }
         };
-        self.replace(start, end, &format!("\"{MASK}\""));
+        self.replace(start, end, QUOTED_MASK);
         self.pos = end;
         self.last = b'"';
     }
@@ -506,6 +509,11 @@ fn unescape(token: &str, quote: u8) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quoted_mask_is_the_mask() {
+        assert_eq!(QUOTED_MASK, serde_json::to_string(MASK).expect("a string"));
+    }
 
     fn secrets() -> Secrets<'static> {
         Secrets::new(&["password", "client_secret", "token"])
