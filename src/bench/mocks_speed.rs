@@ -844,3 +844,50 @@ pub async fn scenarios(dir: &std::path::Path, runs: usize) -> anyhow::Result<Ben
         notes: vec![count_line],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `wrk -t1 -c32 -d3s --latency -s request.lua URL` prints (wrk 4.1).
+    const WRK: &str = "Running 3s test @ http://127.0.0.1:40123/api/v1/authn
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.64ms    1.21ms  20.46ms   88.70%
+    Req/Sec    19.79k     1.90k   22.38k    76.67%
+  Latency Distribution
+     50%    1.37ms
+     75%    1.93ms
+     90%    2.71ms
+     99%  812.00us
+  59104 requests in 3.00s, 33.71MB read
+Requests/sec:  19690.43
+Transfer/sec:     11.23MB
+";
+
+    #[test]
+    fn reads_wrks_report_and_refuses_failed_answers() {
+        let (count, rate, p99) = parse_wrk(WRK).expect("a report");
+        assert_eq!(count, 59_104);
+        assert!((rate - 19_690.43).abs() < 1e-6);
+        assert!((p99 - 0.812).abs() < 1e-9);
+        let refused = WRK.replace("Requests/sec", "  Non-2xx or 3xx responses: 7\nRequests/sec");
+        assert!(parse_wrk(&refused).unwrap_err().to_string().contains("Non-2xx"));
+        let broken = WRK.replace(
+            "Requests/sec",
+            "  Socket errors: connect 0, read 3, write 0, timeout 0\nRequests/sec",
+        );
+        assert!(parse_wrk(&broken).unwrap_err().to_string().contains("Socket errors"));
+        assert!(parse_wrk("garbage").is_err());
+        assert!(wrk_duration_ms("2.01s").is_some_and(|ms| (ms - 2010.0).abs() < 1e-9));
+        assert_eq!(wrk_duration_ms("1.26ms"), Some(1.26));
+        assert_eq!(wrk_duration_ms("12"), None);
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
+    }
+}
