@@ -270,7 +270,7 @@ fn mask_credential(value: &str) -> String {
 /// Masks the secret fields of a request body, whole or cut at [`BODY_LIMIT`], valid or not,
 /// whatever its content type claims: `"name": value` pairs of JSON (at any depth, and JSON sent
 /// inside a string), `name=value` pairs of a form, a value the text was cut inside masked to the
-/// end (see [`super::mask`]). Multipart bodies are summarised one line per part, files never
+/// end (see `kit/mask.rs`). Multipart bodies are summarised one line per part, files never
 /// kept. Everything else is kept byte for byte.
 pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str]) -> String {
     mask_body_with(body, content_type, Secrets::new(secret_fields))
