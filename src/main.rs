@@ -262,14 +262,21 @@ enum Bench {
         #[arg(long, default_value_t = 20)]
         samples: usize,
     },
-    /// The mock Okta's POST /api/v1/authn under keep-alive connections.
+    /// The mock Okta's POST /api/v1/authn under keep-alive connections, against a bare hyper
+    /// server answering the same bytes (and the mock Auth0's GET /api/v2/users-by-email likewise).
     OktaAuthn {
         /// Keep-alive connections sending at the same time.
         #[arg(long, default_value_t = 32)]
         connections: usize,
-        /// How long to send requests, in seconds.
+        /// Length of each load run, in seconds.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Interleaved rounds (each server loaded once per round); medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// The load generator: wrk (a child process) or in-process; wrk where installed by default.
+        #[arg(long, value_enum)]
+        generator: Option<LoadGenerator>,
     },
     /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
     FirstLogin {
@@ -314,6 +321,12 @@ enum Bench {
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LoadGenerator {
+    Wrk,
+    InProcess,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -803,6 +816,19 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 .await
                 .context("starting the dashboard")?;
             println!("dashboard  {}", board.base_url());
+            // The dashboard reads the mocks from its server; should its page call a mock's admin
+            // endpoints itself, its origin is the one other site they answer.
+            {
+                use mocks::Provider as _;
+                for kit in [
+                    served.okta.kit(),
+                    served.stormpath.kit(),
+                    served.gigya.kit(),
+                    served.auth0.kit(),
+                ] {
+                    kit.allow_origin(board.base_url());
+                }
+            }
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             eprintln!("stopping…");
             board.shutdown().await;
@@ -812,8 +838,24 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench { which, json } => {
             let result = match which {
                 Bench::Startup { samples } => ferry::bench::mocks_speed::startup(samples).await?,
-                Bench::OktaAuthn { connections, seconds } => {
-                    ferry::bench::mocks_speed::okta_authn(connections, seconds).await?
+                Bench::OktaAuthn {
+                    connections,
+                    seconds,
+                    rounds,
+                    generator,
+                } => {
+                    use ferry::bench::mocks_speed::{AuthnOptions, Generator, okta_authn};
+                    let generator = generator.map(|g| match g {
+                        LoadGenerator::Wrk => Generator::Wrk,
+                        LoadGenerator::InProcess => Generator::InProcess,
+                    });
+                    okta_authn(&AuthnOptions {
+                        connections,
+                        seconds,
+                        rounds,
+                        generator,
+                    })
+                    .await?
                 }
                 Bench::FirstLogin {
                     count,

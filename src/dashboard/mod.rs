@@ -127,15 +127,24 @@ pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboa
 
 async fn accept_loop(listener: TcpListener, relay: Arc<Relay>, mut stopped: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
+    // Out of file descriptors, accept() fails at once for as long as it lasts: pause instead of
+    // spinning (the mocks' listeners do the same).
+    let mut backoff = mocks::kit::server::AcceptBackoff::default();
     loop {
         tokio::select! {
             changed = stopped.changed() => {
                 if changed.is_err() || *stopped.borrow() { break; }
             }
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                connections.spawn(serve_connection(stream, relay.clone()));
-            }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    backoff.accepted();
+                    connections.spawn(serve_connection(stream, relay.clone()));
+                }
+                Err(error) => {
+                    let pause = backoff.failed("dashboard", &error);
+                    tokio::time::sleep(pause).await;
+                }
+            },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }

@@ -49,7 +49,7 @@ pub(crate) fn router<P: Provider>(provider: P) -> Router {
         .with_state(provider)
 }
 
-fn admin_error(status: StatusCode, error: &str, detail: impl Into<String>) -> Response {
+pub(crate) fn admin_error(status: StatusCode, error: &str, detail: impl Into<String>) -> Response {
     (status, Json(json!({ "error": error, "detail": detail.into() }))).into_response()
 }
 

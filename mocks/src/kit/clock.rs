@@ -85,6 +85,27 @@ impl Default for Clock {
     }
 }
 
+/// The clock's time as an HTTP `Date` value (IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`).
+/// It changes once a second, so each thread formats it once a second and reuses it.
+pub fn http_date(t: DateTime<Utc>) -> http::HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(i64, http::HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    let secs = t.timestamp();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((at, value)) = &*last
+            && *at == secs
+        {
+            return value.clone();
+        }
+        let text = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let value = http::HeaderValue::from_str(&text).unwrap_or_else(|_| http::HeaderValue::from_static(""));
+        *last = Some((secs, value.clone()));
+        value
+    })
+}
+
 /// ISO-8601 UTC with milliseconds (`2013-06-24T16:39:18.000Z`), the format Okta and Auth0 use.
 pub fn iso_millis(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -137,6 +158,18 @@ mod tests {
         assert_eq!(iso_millis(clock.now()), "2026-01-01T00:00:00.000Z");
         assert!(clock.advance(Duration::from_millis(1500)));
         assert_eq!(iso_millis(clock.now()), "2026-01-01T00:00:01.500Z");
+    }
+
+    #[test]
+    fn http_dates_follow_the_clock_second_by_second() {
+        let clock = Clock::manual(Clock::scenario_epoch());
+        assert_eq!(http_date(clock.now()), "Thu, 01 Jan 2026 00:00:00 GMT");
+        clock.advance(Duration::from_millis(999));
+        assert_eq!(http_date(clock.now()), "Thu, 01 Jan 2026 00:00:00 GMT");
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(http_date(clock.now()), "Thu, 01 Jan 2026 00:00:01 GMT");
+        clock.advance(Duration::from_secs(86_400 * 31));
+        assert_eq!(http_date(clock.now()), "Sun, 01 Feb 2026 00:00:01 GMT");
     }
 
     #[test]

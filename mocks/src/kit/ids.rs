@@ -32,11 +32,13 @@ impl Ids {
         Self::seeded(rand::rng().next_u64())
     }
 
-    fn pick(&self, alphabet: &[u8], len: usize) -> String {
+    fn pick(&self, alphabet: &'static [u8], len: usize) -> String {
+        let mut out = String::with_capacity(len);
         let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
-        (0..len)
-            .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-            .collect()
+        for _ in 0..len {
+            out.push(char::from(alphabet[rng.random_range(0..alphabet.len())]));
+        }
+        out
     }
 
     /// `len` characters of `[A-Za-z0-9]`.

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::mask::{Secrets, mask_pairs, mask_text};
+
 /// What replaces a masked value.
 pub const MASK: &str = "[masked]";
 
@@ -27,8 +29,22 @@ const SECRET_HEADERS: &[&str] = &[
 
 /// Words that make any other header a credential (`X-Partner-Key`, `X-Session-Token`,
 /// `X-Client-Secret`): a custom database script may send a secret configuration value in a
-/// header of its own naming, and the provider mock that receives it must not journal it.
-const SECRET_HEADER_WORDS: &[&str] = &["auth", "token", "secret", "password", "key", "credential", "signature"];
+/// header of its own naming, and the provider mock that receives it must not journal it. The
+/// kit's one list of secret words.
+use super::secrets::SECRET_WORDS as SECRET_HEADER_WORDS;
+
+/// Headers every client sends whose names are no credential's, so that the names of most
+/// headers need no search for [`SECRET_HEADER_WORDS`] (their values are still looked into).
+const PLAIN_HEADERS: &[&str] = &[
+    "host",
+    "accept",
+    "content-type",
+    "content-length",
+    "user-agent",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+];
 
 /// Largest request body kept per entry, in bytes; longer bodies are cut and flagged.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -118,15 +134,23 @@ impl Journal {
 
     /// Appends an entry, giving it its sequence number; evicts the oldest when full.
     pub fn record(&self, mut entry: JournalEntry) -> u64 {
-        let mut ring = self.ring();
-        entry.seq = ring.next_seq;
-        ring.next_seq += 1;
-        if ring.entries.len() >= ring.capacity {
-            ring.entries.pop_front();
-            ring.dropped += 1;
-        }
-        let seq = entry.seq;
-        ring.entries.push_back(entry);
+        let evicted;
+        let seq = {
+            let mut ring = self.ring();
+            entry.seq = ring.next_seq;
+            ring.next_seq += 1;
+            evicted = if ring.entries.len() >= ring.capacity {
+                ring.dropped += 1;
+                ring.entries.pop_front()
+            } else {
+                None
+            };
+            let seq = entry.seq;
+            ring.entries.push_back(entry);
+            seq
+        };
+        // The evicted entry is freed after the lock is released, not while other requests wait.
+        drop(evicted);
         seq
     }
 
@@ -197,27 +221,41 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// Masks credential headers.
+/// Masks credential headers: those named as credentials (their scheme word kept), and in any
+/// other header's value whatever [`mask_body`] would mask in a body (`X-Debug: {"password": …}`).
 pub fn mask_headers<'a>(
     headers: impl Iterator<Item = (&'a str, &'a [u8])>,
-    extra_secret_headers: &[&str],
+    secret_fields: &[&str],
+) -> Vec<(String, String)> {
+    mask_headers_with(headers, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_headers_with<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a [u8])>,
+    secrets: Secrets<'_>,
 ) -> Vec<(String, String)> {
     headers
         .map(|(name, value)| {
-            let lower = name.to_ascii_lowercase();
-            let secret = SECRET_HEADERS
-                .iter()
-                .chain(extra_secret_headers)
-                .any(|s| name.eq_ignore_ascii_case(s))
-                || SECRET_HEADER_WORDS.iter().any(|w| lower.contains(w));
+            let plain = PLAIN_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p));
+            let secret = !plain
+                && (SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
+                    || SECRET_HEADER_WORDS.iter().any(|w| contains_ignore_case(name, w))
+                    || secrets.is_secret(name));
+            let value = lossy(value);
             let value = if secret {
-                mask_credential(&String::from_utf8_lossy(value))
+                mask_credential(&value)
             } else {
-                String::from_utf8_lossy(value).into_owned()
+                mask_text(&value, secrets).unwrap_or_else(|| value.into_owned())
             };
             (name.to_owned(), value)
         })
         .collect()
+}
+
+/// Whether `haystack` holds `needle` (ASCII, any case).
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Keeps an authorization scheme word (`SSWS`, `Bearer`, `Basic`) and masks the rest.
@@ -230,51 +268,26 @@ fn mask_credential(value: &str) -> String {
     }
 }
 
-/// Masks secret fields of a request body. JSON bodies are masked at any depth by key;
-/// form bodies by field name. Anything else is kept as it is.
+/// Masks the secret fields of a request body, whole or cut at [`BODY_LIMIT`], valid or not,
+/// whatever its content type claims: `"name": value` pairs of JSON (at any depth, and JSON sent
+/// inside a string), `name=value` pairs of a form, a value the text was cut inside masked to the
+/// end (see `kit/mask.rs`). Multipart bodies are summarised one line per part, files never
+/// kept. Everything else is kept byte for byte.
 pub fn mask_body(body: &str, content_type: Option<&str>, secret_fields: &[&str]) -> String {
-    let is_secret = |k: &str| secret_fields.iter().any(|s| k.eq_ignore_ascii_case(s));
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    if ct.contains("application/x-www-form-urlencoded") {
-        return mask_query(body, secret_fields);
-    }
-    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) {
-        fn walk(v: &mut serde_json::Value, is_secret: &dyn Fn(&str) -> bool) -> bool {
-            let mut changed = false;
-            match v {
-                serde_json::Value::Object(map) => {
-                    for (k, v) in map.iter_mut() {
-                        if is_secret(k) && !v.is_null() {
-                            *v = serde_json::Value::String(MASK.into());
-                            changed = true;
-                        } else {
-                            changed |= walk(v, is_secret);
-                        }
-                    }
-                }
-                serde_json::Value::Array(items) => {
-                    for item in items {
-                        changed |= walk(item, is_secret);
-                    }
-                }
-                _ => {}
-            }
-            changed
-        }
-        if walk(&mut value, &is_secret) {
-            return value.to_string();
-        }
-        return body.to_owned();
-    }
-    if ct.contains("multipart/form-data") {
+    mask_body_with(body, content_type, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_body_with(body: &str, content_type: Option<&str>, secrets: Secrets<'_>) -> String {
+    let ct = content_type.unwrap_or("");
+    if contains_ignore_case(ct, "multipart/") {
         // Files (an import job's users, password hashes included) are summarised, never kept;
         // simple fields are kept, secret ones masked.
-        return match header_parameter(content_type.unwrap_or(""), "boundary") {
-            Some(boundary) if !boundary.is_empty() => summarize_multipart(body, &boundary, &is_secret),
+        return match header_parameter(ct, "boundary") {
+            Some(boundary) if !boundary.is_empty() => summarize_multipart(body, &boundary, secrets),
             _ => "[multipart body without a boundary: not journaled]".to_owned(),
         };
     }
-    body.to_owned()
+    mask_text(body, secrets).unwrap_or_else(|| body.to_owned())
 }
 
 /// A `key=value` parameter of a header value (`boundary` of a content type, `name` of a
@@ -286,10 +299,10 @@ fn header_parameter(value: &str, key: &str) -> Option<String> {
     })
 }
 
-/// One line per part of a multipart body: `name: value` for a field (masked when secret),
-/// `name: [file "F", N bytes, not journaled]` for a file. A body cut at the journal's limit ends
-/// with the part it was cut in.
-fn summarize_multipart(body: &str, boundary: &str, is_secret: &dyn Fn(&str) -> bool) -> String {
+/// One line per part of a multipart body: `name: value` for a field (masked when secret, its
+/// text masked like a body otherwise), `name: [file "F", N bytes, not journaled]` for a file. A
+/// body cut at the journal's limit ends with the part it was cut in.
+fn summarize_multipart(body: &str, boundary: &str, secrets: Secrets<'_>) -> String {
     let delimiter = format!("--{boundary}");
     let mut lines = vec![];
     for part in body.split(delimiter.as_str()).skip(1) {
@@ -297,11 +310,14 @@ fn summarize_multipart(body: &str, boundary: &str, is_secret: &dyn Fn(&str) -> b
             break;
         }
         let part = part.strip_prefix("\r\n").unwrap_or(part);
-        let (head, content) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+        let Some((head, content)) = part.split_once("\r\n\r\n") else {
+            // Cut inside the part's headers: nothing of its content arrived.
+            continue;
+        };
         let content = content.strip_suffix("\r\n").unwrap_or(content);
         let disposition = head
             .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .find(|l| contains_ignore_case(l, "content-disposition"))
             .unwrap_or("");
         let name = header_parameter(disposition, "name").unwrap_or_default();
         match header_parameter(disposition, "filename") {
@@ -309,30 +325,33 @@ fn summarize_multipart(body: &str, boundary: &str, is_secret: &dyn Fn(&str) -> b
                 "{name}: [file {file:?}, {} bytes, not journaled]",
                 content.len()
             )),
-            None if is_secret(&name) => lines.push(format!("{name}: {MASK}")),
-            None => lines.push(format!("{name}: {content}")),
+            None if secrets.is_secret(&name) => lines.push(format!("{name}: {MASK}")),
+            None => lines.push(format!(
+                "{name}: {}",
+                mask_text(content, secrets).unwrap_or_else(|| content.to_owned())
+            )),
         }
     }
     lines.join("\n")
 }
 
-/// Masks secret parameters of a query string or form body, keeping the others byte for byte.
+/// Masks secret parameters of a query string or form body (by decoded name, any case; a value
+/// that holds a secret of its own as a whole), keeping the others byte for byte.
 pub fn mask_query(query: &str, secret_fields: &[&str]) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let name = pair.split('=').next().unwrap_or("");
-            let decoded = percent_encoding::percent_decode_str(&name.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned();
-            if pair.contains('=') && secret_fields.iter().any(|s| decoded.eq_ignore_ascii_case(s)) {
-                format!("{name}={MASK}")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    mask_query_with(query, Secrets::new(secret_fields))
+}
+
+pub(crate) fn mask_query_with(query: &str, secrets: Secrets<'_>) -> String {
+    mask_pairs(query, secrets, 0).unwrap_or_else(|| query.to_owned())
+}
+
+/// Bytes as text: borrowed when they are UTF-8 (checked at SIMD speed), else with U+FFFD for
+/// what is not.
+pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]

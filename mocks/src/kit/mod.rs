@@ -18,13 +18,17 @@ pub mod fault;
 pub mod ids;
 pub mod journal;
 mod layer;
+pub(crate) mod mask;
 pub mod ratelimit;
 pub mod secrets;
 pub mod seed;
 pub(crate) mod serde_iso;
 pub mod server;
 
-use std::sync::{Arc, OnceLock};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +45,10 @@ use self::seed::SeedError;
 /// Largest request body any mock accepts (bigger ones get the provider's 413).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
+/// Default time a request body may take to arrive in full, once its headers have (the headers
+/// themselves are bounded by the server: [`server::HEADER_TIMEOUT`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default number of journal entries kept per mock.
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
 
@@ -55,6 +63,10 @@ pub struct Kit {
     pub journal: Journal,
     pub faults: Faults,
     base_url: Arc<OnceLock<String>>,
+    /// Origins besides the mock's own whose pages may call the admin endpoints.
+    allowed_origins: Arc<RwLock<Vec<String>>>,
+    /// Milliseconds a request body may take to arrive.
+    body_timeout_ms: Arc<AtomicU64>,
 }
 
 /// How to build a [`Kit`].
@@ -84,6 +96,8 @@ impl Kit {
             journal: Journal::new(options.journal_capacity),
             faults: options.seed.map_or_else(Faults::default, Faults::seeded),
             base_url: Arc::default(),
+            allowed_origins: Arc::default(),
+            body_timeout_ms: Arc::new(AtomicU64::new(DEFAULT_BODY_TIMEOUT.as_millis() as u64)),
         }
     }
 
@@ -107,6 +121,105 @@ impl Kit {
     pub fn set_base_url(&self, url: String) {
         let _ = self.base_url.set(url);
     }
+
+    /// Lets pages of `origin` (`http://127.0.0.1:4000`, scheme, host and port) call the admin
+    /// endpoints, as the mock's own pages may: for a dashboard served on another port.
+    pub fn allow_origin(&self, origin: &str) {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        let mut allowed = self.allowed_origins.write().unwrap_or_else(PoisonError::into_inner);
+        if !allowed.contains(&origin) {
+            allowed.push(origin);
+        }
+    }
+
+    /// Whether a request with this `Origin` header may call the admin endpoints: the mock's own
+    /// origin (under any loopback name, same port) or an allowed one. `null` never is.
+    pub fn admits_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+        let own = self.base_url().to_ascii_lowercase();
+        if origin == own
+            || self
+                .allowed_origins
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&origin)
+        {
+            return true;
+        }
+        let Some((scheme, authority)) = origin.split_once("://") else {
+            return false;
+        };
+        let (host, port) = split_authority(authority);
+        let (_, own_authority) = own.split_once("://").unwrap_or(("", &own));
+        scheme == "http" && is_loopback_name(host) && port.is_some() && port == split_authority(own_authority).1
+    }
+
+    /// Whether a request with this `Host` header may call the admin endpoints: an IP address,
+    /// `localhost` (or a name under it), or the host of the mock's own or an allowed origin. Any
+    /// other name may be a DNS-rebinding page that made its own name resolve to this machine.
+    pub fn admits_host(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, _) = split_authority(&host);
+        let name = name.trim_end_matches('.');
+        if name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok()
+            || name == "localhost"
+            || name.ends_with(".localhost")
+        {
+            return true;
+        }
+        let host_of = |origin: &str| {
+            let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+            split_authority(authority).0.to_owned()
+        };
+        host_of(&self.base_url().to_ascii_lowercase()) == name
+            || self
+                .allowed_origins
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .any(|o| host_of(o) == name)
+    }
+
+    /// How long a request body may take to arrive in full (default [`DEFAULT_BODY_TIMEOUT`]);
+    /// a slower one is answered with the provider's 408 and its connection closed.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Sets [`Kit::body_timeout`] (at least 1 ms).
+    pub fn set_body_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.body_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+}
+
+/// `host[:port]` (`[v6]:port` too) split at the port.
+fn split_authority(authority: &str) -> (&str, Option<&str>) {
+    let authority = authority.split('/').next().unwrap_or("");
+    if authority.starts_with('[') {
+        return match authority.split_once("]:") {
+            Some((host, port)) => (&authority[..host.len() + 1], Some(port)),
+            None => (authority, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`.
+fn is_loopback_name(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Default for Kit {
@@ -180,3 +293,67 @@ pub fn app<P: Provider>(provider: P) -> Router {
 }
 
 pub use self::server::{LOOPBACK_EPHEMERAL, MockServer, PeerAddr, start};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_origins_and_hosts() {
+        let kit = Kit::default();
+        kit.set_base_url("http://127.0.0.1:4010".into());
+        for origin in [
+            "http://127.0.0.1:4010",
+            "http://localhost:4010",
+            "http://[::1]:4010",
+            "HTTP://LOCALHOST:4010/",
+        ] {
+            assert!(kit.admits_origin(origin), "{origin}");
+        }
+        for origin in [
+            "null",
+            "http://evil.test",
+            "http://localhost:4011",
+            "https://127.0.0.1:4010",
+            "http://127.0.0.1",
+            "http://evil.test:4010",
+            "",
+        ] {
+            assert!(!kit.admits_origin(origin), "{origin}");
+        }
+        assert!(!kit.admits_origin("http://127.0.0.1:4000"));
+        kit.allow_origin("http://127.0.0.1:4000/");
+        assert!(kit.admits_origin("http://127.0.0.1:4000"));
+        for host in [
+            "127.0.0.1:4010",
+            "localhost:4010",
+            "LOCALHOST",
+            "app.localhost:1",
+            "[::1]:4010",
+            "10.0.0.5:4010",
+            "localhost.:4010",
+        ] {
+            assert!(kit.admits_host(host), "{host}");
+        }
+        for host in [
+            "evil.test:4010",
+            "evil.test",
+            "127.0.0.1.evil.test",
+            "localhost.evil.test:4010",
+            "",
+        ] {
+            assert!(!kit.admits_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn body_timeout_is_set_and_has_a_floor() {
+        let kit = Kit::default();
+        assert_eq!(kit.body_timeout(), DEFAULT_BODY_TIMEOUT);
+        kit.set_body_timeout(Duration::ZERO);
+        assert_eq!(kit.body_timeout(), Duration::from_millis(1));
+        let clone = kit.clone();
+        clone.set_body_timeout(Duration::from_millis(250));
+        assert_eq!(kit.body_timeout(), Duration::from_millis(250), "clones share it");
+    }
+}

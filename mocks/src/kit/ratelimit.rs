@@ -42,12 +42,19 @@ impl FixedWindows {
     pub fn hit(&self, key: &str, limit: u64, window_ms: i64) -> RateVerdict {
         let now = self.clock.now_millis();
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now >= entry.0 + window_ms {
-            *entry = (now, 0);
+        // The key is copied once, when its window is first opened, not at every request.
+        if let Some(window) = windows.get_mut(key) {
+            return Self::count(window, now, limit, window_ms);
         }
-        let reset_epoch = (entry.0 + window_ms).div_euclid(1000);
-        if entry.1 >= limit {
+        Self::count(windows.entry(key.to_owned()).or_insert((now, 0)), now, limit, window_ms)
+    }
+
+    fn count(window: &mut (i64, u64), now: i64, limit: u64, window_ms: i64) -> RateVerdict {
+        if now >= window.0 + window_ms {
+            *window = (now, 0);
+        }
+        let reset_epoch = (window.0 + window_ms).div_euclid(1000);
+        if window.1 >= limit {
             return RateVerdict {
                 allowed: false,
                 limit,
@@ -55,11 +62,11 @@ impl FixedWindows {
                 reset_epoch,
             };
         }
-        entry.1 += 1;
+        window.1 += 1;
         RateVerdict {
             allowed: true,
             limit,
-            remaining: limit - entry.1,
+            remaining: limit - window.1,
             reset_epoch,
         }
     }
@@ -89,7 +96,16 @@ impl TokenBuckets {
     pub fn take(&self, key: &str, burst: u64, per_second: f64) -> RateVerdict {
         let now = self.clock.now_millis();
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let (tokens, last) = buckets.entry(key.to_owned()).or_insert((burst as f64, now));
+        // The key is copied once, when its bucket is first filled, not at every request.
+        if let Some(bucket) = buckets.get_mut(key) {
+            return Self::take_from(bucket, now, burst, per_second);
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert((burst as f64, now));
+        Self::take_from(bucket, now, burst, per_second)
+    }
+
+    fn take_from(bucket: &mut (f64, i64), now: i64, burst: u64, per_second: f64) -> RateVerdict {
+        let (tokens, last) = (&mut bucket.0, &mut bucket.1);
         let elapsed = (now - *last).max(0) as f64 / 1000.0;
         *tokens = (*tokens + elapsed * per_second).min(burst as f64);
         *last = now;

@@ -11,7 +11,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -33,6 +33,56 @@ pub const LOOPBACK_EPHEMERAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4
 /// How long a graceful shutdown waits for open requests before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// How long a connection may take to send a request's headers (its body is bounded by the kit:
+/// [`crate::Kit::body_timeout`]).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a listener does when `accept()` fails. Failures of one connection (aborted before it
+/// was accepted) are passed over; anything else — above all `EMFILE`/`ENFILE`, out of file
+/// descriptors, where the pending connection stays queued and `accept()` would fail again at
+/// once — pauses accepting, 5 ms at first, doubling up to [`AcceptBackoff::MAX`], until an
+/// accept succeeds: the process keeps serving the connections it has and does not spin.
+#[derive(Debug, Default)]
+pub struct AcceptBackoff {
+    pause: Duration,
+    failures: Arc<AtomicU64>,
+}
+
+impl AcceptBackoff {
+    /// The longest pause between two attempts.
+    pub const MAX: Duration = Duration::from_millis(500);
+    const FIRST: Duration = Duration::from_millis(5);
+
+    /// A connection was accepted: the next failure starts from the shortest pause.
+    pub fn accepted(&mut self) {
+        self.pause = Duration::ZERO;
+    }
+
+    /// `error` came from `accept()`: the pause before the next attempt (zero for an error of one
+    /// connection). The first failure of a streak is reported on standard error, once.
+    pub fn failed(&mut self, name: &str, error: &io::Error) -> Duration {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        if matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted
+        ) {
+            return Duration::ZERO;
+        }
+        if self.pause.is_zero() {
+            eprintln!("{name}: cannot accept connections ({error}); retrying with back-off");
+            self.pause = Self::FIRST;
+        } else {
+            self.pause = (self.pause * 2).min(Self::MAX);
+        }
+        self.pause
+    }
+
+    /// Failed `accept()` calls so far (shared with clones of the counter).
+    pub fn failures(&self) -> Arc<AtomicU64> {
+        self.failures.clone()
+    }
+}
+
 /// A running mock. Dropping it stops the server (without waiting); [`MockServer::shutdown`]
 /// stops it and waits until every connection is closed.
 #[derive(Debug)]
@@ -42,6 +92,7 @@ pub struct MockServer {
     base_url: String,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    accept_failures: Arc<AtomicU64>,
 }
 
 impl MockServer {
@@ -58,6 +109,11 @@ impl MockServer {
     /// The provider's short name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// How many times `accept()` has failed on this server (see [`AcceptBackoff`]).
+    pub fn accept_failures(&self) -> u64 {
+        self.accept_failures.load(Ordering::Relaxed)
     }
 
     /// Stops accepting, lets open requests finish (up to a grace period), and waits.
@@ -157,28 +213,50 @@ pub async fn start<P: Provider>(provider: P, addr: SocketAddr) -> io::Result<Moc
     provider.kit().set_base_url(base_url.clone());
     let router = app(provider);
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, router, stopped));
+    let backoff = AcceptBackoff::default();
+    let accept_failures = backoff.failures();
+    let task = tokio::spawn(accept_loop(P::NAME, listener, router, stopped, backoff));
     Ok(MockServer {
         name: P::NAME,
         addr,
         base_url,
         stop,
         task: Some(task),
+        accept_failures,
     })
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, mut stopped: watch::Receiver<bool>) {
+async fn accept_loop(
+    name: &'static str,
+    listener: TcpListener,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+    mut backoff: AcceptBackoff,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             changed = stopped.changed() => {
                 if changed.is_err() || *stopped.borrow() { break; }
             }
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                connections.spawn(serve_connection(stream, peer, router.clone(), stopped.clone()));
-            }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    backoff.accepted();
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, peer, router.clone(), stopped.clone()));
+                }
+                Err(error) => {
+                    let pause = backoff.failed(name, &error);
+                    if !pause.is_zero() {
+                        tokio::select! {
+                            () = tokio::time::sleep(pause) => {}
+                            changed = stopped.changed() => {
+                                if changed.is_err() || *stopped.borrow() { break; }
+                            }
+                        }
+                    }
+                }
+            },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
@@ -212,7 +290,7 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, m
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(HEADER_TIMEOUT)
         .serve_connection(TokioIo::new(socket), service);
     tokio::pin!(conn);
     let mut draining = *stopped.borrow();

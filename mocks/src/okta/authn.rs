@@ -14,7 +14,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::error::OktaError;
@@ -52,24 +55,110 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, OktaError> {
     }
 }
 
+/// Reads an authn body in one pass, without building a JSON tree: a JSON object whose
+/// `username`, `password`, `token` and `relayState` are strings or `null` and whose `options`
+/// is an object (or `null`) with a boolean (or `null`) `warnBeforePasswordExpired`; other
+/// members are skipped whatever they hold. A member given twice counts with its last value, as
+/// when the body is read into a map.
 fn parse_request(body: &[u8]) -> Result<AuthnRequest, OktaError> {
-    let map = json_object(body)?;
-    let warn = match map.get("options") {
-        None | Some(Value::Null) => false,
-        Some(Value::Object(options)) => match options.get("warnBeforePasswordExpired") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(OktaError::MalformedBody),
-        },
-        Some(_) => return Err(OktaError::MalformedBody),
-    };
-    Ok(AuthnRequest {
-        username: string_field(&map, "username")?.filter(|u| !u.is_empty()),
-        password: string_field(&map, "password")?.filter(|p| !p.is_empty()),
-        token: string_field(&map, "token")?,
-        relay_state: string_field(&map, "relayState")?,
-        warn_before_password_expired: warn,
-    })
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    /// A member's name, read without copying it.
+    enum Field {
+        Username,
+        Password,
+        Token,
+        RelayState,
+        Options,
+        WarnBeforePasswordExpired,
+        Other,
+    }
+
+    impl<'de> Deserialize<'de> for Field {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Name;
+            impl Visitor<'_> for Name {
+                type Value = Field;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a member name")
+                }
+                fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Field, E> {
+                    Ok(match name {
+                        "username" => Field::Username,
+                        "password" => Field::Password,
+                        "token" => Field::Token,
+                        "relayState" => Field::RelayState,
+                        "options" => Field::Options,
+                        "warnBeforePasswordExpired" => Field::WarnBeforePasswordExpired,
+                        _ => Field::Other,
+                    })
+                }
+            }
+            d.deserialize_identifier(Name)
+        }
+    }
+
+    /// `options`: its `warnBeforePasswordExpired`.
+    struct Options(bool);
+
+    impl<'de> Deserialize<'de> for Options {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Object;
+            impl<'de> Visitor<'de> for Object {
+                type Value = Options;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an options object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Options, A::Error> {
+                    let mut warn = false;
+                    while let Some(field) = map.next_key::<Field>()? {
+                        if let Field::WarnBeforePasswordExpired = field {
+                            warn = map.next_value::<Option<bool>>()?.unwrap_or(false);
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(Options(warn))
+                }
+            }
+            d.deserialize_map(Object)
+        }
+    }
+
+    struct Request;
+
+    impl<'de> Visitor<'de> for Request {
+        type Value = AuthnRequest;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an authn request object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AuthnRequest, A::Error> {
+            let mut request = AuthnRequest::default();
+            while let Some(field) = map.next_key::<Field>()? {
+                match field {
+                    Field::Username => request.username = map.next_value()?,
+                    Field::Password => request.password = map.next_value()?,
+                    Field::Token => request.token = map.next_value()?,
+                    Field::RelayState => request.relay_state = map.next_value()?,
+                    Field::Options => {
+                        request.warn_before_password_expired =
+                            map.next_value::<Option<Options>>()?.is_some_and(|o| o.0);
+                    }
+                    Field::WarnBeforePasswordExpired | Field::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(request)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut request = de.deserialize_map(Request).map_err(|_| OktaError::MalformedBody)?;
+    de.end().map_err(|_| OktaError::MalformedBody)?;
+    request.username = request.username.filter(|u| !u.is_empty());
+    request.password = request.password.filter(|p| !p.is_empty());
+    Ok(request)
 }
 
 /// What primary authentication (or `skip`) leads to.
@@ -163,24 +252,107 @@ fn next_step(user: &mut StoredUser, warn_requested: bool, now: DateTime<Utc>) ->
     step
 }
 
+/// The body of an authentication transaction, in Okta's member order.
+#[derive(Serialize)]
+struct TransactionBody<'u> {
+    #[serde(rename = "stateToken", skip_serializing_if = "Option::is_none")]
+    state_token: Option<String>,
+    #[serde(rename = "expiresAt")]
+    expires_at: String,
+    status: &'static str,
+    #[serde(rename = "relayState", skip_serializing_if = "Option::is_none")]
+    relay_state: Option<String>,
+    #[serde(rename = "sessionToken", skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+    #[serde(rename = "_embedded")]
+    embedded: Embedded<'u>,
+    #[serde(rename = "_links", skip_serializing_if = "Map::is_empty")]
+    links: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct Embedded<'u> {
+    user: AuthnUser<'u>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    factors: Option<Value>,
+}
+
+/// `_embedded.user` of an authentication transaction: id, passwordChanged and the five
+/// profile fields, `timeZone` with a capital Z (okta.md §3.4). Names are copied as stored
+/// (missing stays missing, null stays null) so both "undefined undefined" and "null null"
+/// can be provoked. Written straight from the stored user, without building a JSON tree.
+struct AuthnUser<'u>(&'u StoredUser);
+
+impl Serialize for AuthnUser<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let user = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("id", &user.id)?;
+        map.serialize_entry("passwordChanged", &user.password_changed.map(iso_millis))?;
+        map.serialize_entry("profile", &AuthnProfile(user))?;
+        map.end()
+    }
+}
+
+struct AuthnProfile<'u>(&'u StoredUser);
+
+impl Serialize for AuthnProfile<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (login, profile) = (&self.0.login, &self.0.profile);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("login", login)?;
+        for name in ["firstName", "lastName"] {
+            if let Some(value) = profile.get(name) {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        match profile.get("locale") {
+            Some(locale) => map.serialize_entry("locale", locale)?,
+            None => map.serialize_entry("locale", "en_US")?,
+        }
+        match profile.get("timezone") {
+            Some(zone) => map.serialize_entry("timeZone", zone)?,
+            None => map.serialize_entry("timeZone", "America/Los_Angeles")?,
+        }
+        map.end()
+    }
+}
+
 /// Builds the transaction body for `step`, opening a transaction when the step has a
 /// `stateToken`.
-fn transaction(
+fn transaction<'u>(
     okta: &Okta,
-    store: &mut Store,
-    user: &StoredUser,
+    transactions: &mut HashMap<String, Transaction>,
+    settings: &OktaSettings,
+    user: &'u StoredUser,
     step: Step,
     relay_state: Option<String>,
     now: DateTime<Utc>,
-) -> Value {
-    let base = okta.org().base.to_owned();
+) -> TransactionBody<'u> {
+    let base = okta.org().base;
     let ids = &okta.kit_ref().ids;
     let expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
-    let mut body = Map::new();
+    let mut body = TransactionBody {
+        state_token: None,
+        expires_at: iso_millis(expires_at),
+        status: step.status(),
+        relay_state: None,
+        session_token: None,
+        embedded: Embedded {
+            user: AuthnUser(user),
+            policy: None,
+            factors: None,
+        },
+        links: Map::new(),
+    };
     if step != Step::Success {
         let state_token = format!("00{}", ids.token(40));
-        store.transactions.retain(|_, t| t.expires_at > now);
-        store.transactions.insert(
+        transactions.retain(|_, t| t.expires_at > now);
+        transactions.insert(
             state_token.clone(),
             Transaction {
                 user_id: user.id.clone(),
@@ -189,71 +361,59 @@ fn transaction(
                 relay_state: relay_state.clone(),
             },
         );
-        body.insert("stateToken".into(), Value::String(state_token));
+        body.state_token = Some(state_token);
     }
-    body.insert("expiresAt".into(), Value::String(iso_millis(expires_at)));
-    body.insert("status".into(), Value::String(step.status().into()));
-    if let Some(relay_state) = relay_state {
-        body.insert("relayState".into(), Value::String(relay_state));
-    }
-    let mut embedded = Map::new();
-    embedded.insert("user".into(), user.authn_json());
-    let mut links = Map::new();
-    let cancel = link(&base, "/api/v1/authn/cancel", None);
+    body.relay_state = relay_state;
+    let embedded = &mut body.embedded;
+    let links = &mut body.links;
+    let cancel = || link(base, "/api/v1/authn/cancel", None);
     match step {
         Step::Success => {
-            body.insert("sessionToken".into(), Value::String(format!("00{}", ids.token(40))));
+            body.session_token = Some(format!("00{}", ids.token(40)));
         }
         Step::PasswordWarn => {
-            embedded.insert(
-                "policy".into(),
-                json!({
-                    "expiration": { "passwordExpireDays": store.settings.password_policy.warn_days },
-                    "complexity": complexity(&store.settings),
-                }),
-            );
+            embedded.policy = Some(json!({
+                "expiration": { "passwordExpireDays": settings.password_policy.warn_days },
+                "complexity": complexity(settings),
+            }));
             links.insert(
                 "next".into(),
                 link(
-                    &base,
+                    base,
                     "/api/v1/authn/credentials/change_password",
                     Some("changePassword"),
                 ),
             );
-            links.insert("skip".into(), link(&base, "/api/v1/authn/skip", Some("skip")));
-            links.insert("cancel".into(), cancel);
+            links.insert("skip".into(), link(base, "/api/v1/authn/skip", Some("skip")));
+            links.insert("cancel".into(), cancel());
         }
         Step::PasswordExpired => {
-            embedded.insert("policy".into(), json!({ "complexity": complexity(&store.settings) }));
+            embedded.policy = Some(json!({ "complexity": complexity(settings) }));
             links.insert(
                 "next".into(),
                 link(
-                    &base,
+                    base,
                     "/api/v1/authn/credentials/change_password",
                     Some("changePassword"),
                 ),
             );
-            links.insert("cancel".into(), cancel);
+            links.insert("cancel".into(), cancel());
         }
         Step::MfaRequired => {
-            let factors = user.factors.iter().map(|f| factor_json(&base, f, true)).collect();
-            embedded.insert("factors".into(), Value::Array(factors));
-            links.insert("cancel".into(), cancel);
+            let factors = user.factors.iter().map(|f| factor_json(base, f, true)).collect();
+            embedded.factors = Some(Value::Array(factors));
+            links.insert("cancel".into(), cancel());
         }
         Step::MfaEnroll => {
-            let factors = user.enroll.iter().map(|f| factor_json(&base, f, false)).collect();
-            embedded.insert("factors".into(), Value::Array(factors));
-            links.insert("cancel".into(), cancel);
+            let factors = user.enroll.iter().map(|f| factor_json(base, f, false)).collect();
+            embedded.factors = Some(Value::Array(factors));
+            links.insert("cancel".into(), cancel());
             if user.enroll.iter().all(|f| f.enrollment == "OPTIONAL") {
-                links.insert("skip".into(), link(&base, "/api/v1/authn/skip", Some("skip")));
+                links.insert("skip".into(), link(base, "/api/v1/authn/skip", Some("skip")));
             }
         }
     }
-    body.insert("_embedded".into(), Value::Object(embedded));
-    if !links.is_empty() {
-        body.insert("_links".into(), Value::Object(links));
-    }
-    Value::Object(body)
+    body
 }
 
 /// A locked-out user: `401 E0000004` when failures are hidden (the default), else the
@@ -308,12 +468,19 @@ pub(crate) async fn authn_create(
     }
     let now = okta.now();
     let mut store = okta.store();
-    let settings = store.settings.clone();
     let id = store.find_username(&username).ok_or(OktaError::AuthenticationFailed)?;
-    let user = store.users.get_mut(&id).ok_or(OktaError::AuthenticationFailed)?;
+    // The user, the open transactions and the settings are borrowed side by side: nothing is
+    // copied per request.
+    let Store {
+        users,
+        transactions,
+        settings,
+        ..
+    } = &mut *store;
+    let user = users.get_mut(&id).ok_or(OktaError::AuthenticationFailed)?;
     match user.status {
         UserStatus::Active | UserStatus::PasswordExpired => {}
-        UserStatus::LockedOut => return locked_out(&okta, &settings, request.relay_state),
+        UserStatus::LockedOut => return locked_out(&okta, settings, request.relay_state),
         // Suspended, deprovisioned, staged, provisioned and in-recovery users cannot sign in.
         _ => return Err(OktaError::AuthenticationFailed),
     }
@@ -325,14 +492,13 @@ pub(crate) async fn authn_create(
         let max = settings.lockout.max_attempts;
         if max > 0 && user.failed_attempts >= max {
             user.set_status(UserStatus::LockedOut, now);
-            return locked_out(&okta, &settings, request.relay_state);
+            return locked_out(&okta, settings, request.relay_state);
         }
         return Err(OktaError::AuthenticationFailed);
     }
     user.failed_attempts = 0;
     let step = next_step(user, request.warn_before_password_expired, now);
-    let user = user.clone();
-    let body = transaction(&okta, &mut store, &user, step, request.relay_state, now);
+    let body = transaction(&okta, transactions, settings, user, step, request.relay_state, now);
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -385,7 +551,10 @@ pub(crate) async fn authn_skip(State(okta): State<Okta>, body: Bytes) -> Result<
     };
     let user = user.clone();
     store.transactions.remove(&token);
-    let body = transaction(&okta, &mut store, &user, step, open.relay_state, now);
+    let Store {
+        transactions, settings, ..
+    } = &mut *store;
+    let body = transaction(&okta, transactions, settings, &user, step, open.relay_state, now);
     Ok(json_response(StatusCode::OK, &body))
 }
 

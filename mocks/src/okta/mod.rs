@@ -234,7 +234,6 @@ impl Okta {
             response = Response::from_parts(parts, Body::from(body.to_string()));
         }
         let request_id = format!("req{}", self.inner.kit.ids.alnum(23));
-        let date = self.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
         let headers = response.headers_mut();
         if let Some(verdict) = verdict {
             limits::write_headers(headers, &verdict);
@@ -244,16 +243,15 @@ impl Okta {
         }
         // The SDKs time their 429 back-off as X-Rate-Limit-Reset minus Date, so Date must come
         // from the same (possibly manual) clock as the reset.
-        if let Ok(value) = HeaderValue::from_str(&date) {
-            headers.insert(header::DATE, value);
-        }
+        headers.insert(header::DATE, crate::kit::clock::http_date(self.now()));
         response
     }
 }
 
 /// A JSON response with Okta's content type.
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// Counts the request in its bucket (refusing it when the bucket is exhausted), runs it, and

@@ -268,37 +268,6 @@ impl StoredUser {
         Value::Object(out)
     }
 
-    /// `_embedded.user` of an authentication transaction: id, passwordChanged and the five
-    /// profile fields, `timeZone` with a capital Z (okta.md §3.4). Names are copied as stored
-    /// (missing stays missing, null stays null) so both "undefined undefined" and "null null"
-    /// can be provoked.
-    pub(crate) fn authn_json(&self) -> Value {
-        let mut profile = Map::new();
-        profile.insert("login".into(), Value::String(self.login.clone()));
-        for name in ["firstName", "lastName"] {
-            if let Some(value) = self.profile.get(name) {
-                profile.insert(name.into(), value.clone());
-            }
-        }
-        let locale = self
-            .profile
-            .get("locale")
-            .cloned()
-            .unwrap_or_else(|| Value::String("en_US".into()));
-        profile.insert("locale".into(), locale);
-        let zone = self
-            .profile
-            .get("timezone")
-            .cloned()
-            .unwrap_or_else(|| Value::String("America/Los_Angeles".into()));
-        profile.insert("timeZone".into(), zone);
-        json!({
-            "id": self.id,
-            "passwordChanged": iso(self.password_changed),
-            "profile": profile,
-        })
-    }
-
     /// The dashboard view: everything but password material.
     pub(crate) fn state_json(&self) -> Value {
         json!({
