@@ -692,15 +692,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
-            let links = ["okta", "stormpath", "gigya", "auth0"]
-                .into_iter()
-                .filter_map(|name| {
-                    served
-                        .base_url(name)
-                        .map(|url| ferry::dashboard::MockLink::new(name, url))
-                })
-                .collect();
-            let board = ferry::dashboard::start(links, std::net::SocketAddr::new(host, dashboard_port))
+            let board = ferry::dashboard::start(served.dashboard_links(), std::net::SocketAddr::new(host, dashboard_port))
                 .await
                 .context("starting the dashboard")?;
             println!("dashboard  {}", board.base_url());

@@ -1,5 +1,7 @@
 //! `ferry serve`: every mock on loopback (ephemeral ports unless chosen), seeded from a file,
-//! until Ctrl-C. Prints the base URLs and the credentials to use.
+//! until Ctrl-C. Prints the base URLs, the credentials to use and each Auth0 connection's "Try
+//! connection" link, and hands the dashboard the mocks with the Management application it
+//! searches users with.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -12,6 +14,8 @@ use mocks::okta::{Okta, OktaSeed};
 use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::{Kit, MockServer, Provider, SeedError};
 use serde::Deserialize;
+
+use crate::dashboard::{ManagementClient, MockLink};
 
 /// A seed file for `ferry serve --seed`: one section per mock, each in that mock's seed format
 /// (the same as a scenario's sections).
@@ -121,6 +125,9 @@ impl Served {
                 for (name, id, secret) in self.auth0.clients() {
                     let _ = writeln!(out, "           {name}: client_id={id} client_secret={secret}");
                 }
+                for (connection, url) in self.try_connection_links() {
+                    let _ = writeln!(out, "           Try connection {connection}: {url}");
+                }
             }
         }
         let _ = writeln!(
@@ -128,6 +135,35 @@ impl Served {
             "Admin endpoints under /__ferry/ on each mock (journal, seed, reset, faults). Ctrl-C stops."
         );
         out
+    }
+
+    /// Each Auth0 connection's "Try connection" link (its hosted login page), as the dashboard
+    /// shows them.
+    pub fn try_connection_links(&self) -> Vec<(String, String)> {
+        let Some(base_url) = self.base_url(Auth0::NAME) else {
+            return vec![];
+        };
+        crate::dashboard::try_connection_links(base_url, &self.auth0.state())
+    }
+
+    /// The mocks as the dashboard links them: the Auth0 mock with its Management application,
+    /// read from the tenant whenever the dashboard needs a token (a reset tenant gets new
+    /// credentials).
+    pub fn dashboard_links(&self) -> Vec<MockLink> {
+        self.servers
+            .iter()
+            .map(|(server, _)| {
+                let link = MockLink::new(server.name(), server.base_url());
+                if server.name() != Auth0::NAME {
+                    return link;
+                }
+                let auth0 = self.auth0.clone();
+                link.with_management_source(move || {
+                    let (id, secret) = auth0.client_credentials(mocks::auth0::MANAGEMENT_APP)?;
+                    Some(ManagementClient::new(id, secret).with_audience(auth0.management_audience()))
+                })
+            })
+            .collect()
     }
 
     /// Base URL of a mock by name.
