@@ -181,3 +181,55 @@ impl Served {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn prints_each_try_link_and_hands_the_dashboard_the_management_application() {
+        let seed = std::env::temp_dir().join(format!("ferry-serve-seed-{}.yaml", std::process::id()));
+        std::fs::write(
+            &seed,
+            "auth0:\n  connections:\n    - name: legacy-db\n    - name: other-db\n",
+        )
+        .expect("seed file");
+        let served = start(&crate::bench::loopback(), Some(&seed)).await.expect("served");
+        let _ = std::fs::remove_file(&seed);
+        let auth0_url = served.base_url("auth0").expect("auth0").to_owned();
+        let banner = served.banner();
+        for name in ["legacy-db", "other-db"] {
+            let line = banner
+                .lines()
+                .find(|l| l.contains(&format!("Try connection {name}: ")))
+                .unwrap_or_else(|| panic!("no link for {name} in\n{banner}"));
+            let (_, url) = line.split_once(": ").expect("a link");
+            assert!(url.starts_with(&format!("{auth0_url}/authorize?client_id=")), "{url}");
+            assert!(url.contains(&format!("connection={name}")), "{url}");
+        }
+
+        let links = served.dashboard_links();
+        let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["okta", "stormpath", "gigya", "auth0"]);
+        let managed: Vec<&MockLink> = links.iter().filter(|l| l.management.is_some()).collect();
+        assert_eq!(managed.len(), 1);
+        assert_eq!(managed[0].name, "auth0");
+        // Read from the tenant when needed: a reset tenant's new credentials are the ones used.
+        served.auth0.reset();
+        let client = managed[0]
+            .management
+            .as_ref()
+            .and_then(|source| source.client())
+            .expect("credentials");
+        let (id, secret) = served
+            .auth0
+            .client_credentials(mocks::auth0::MANAGEMENT_APP)
+            .expect("the Management application");
+        assert!(
+            !format!("{:?} {client:?}", managed[0]).contains(&secret),
+            "Debug shows no secret"
+        );
+        assert_eq!((client.client_id, client.client_secret), (id, secret));
+        served.shutdown().await;
+    }
+}

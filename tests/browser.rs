@@ -355,7 +355,8 @@ impl Browser {
     /// A DOM property of the first element matching `css` (`disabled`, `value`, …).
     async fn property(&self, css: &str, name: &str) -> Value {
         let element = self.find(css).await;
-        self.command("GET", &format!("/element/{element}/property/{name}"), None).await
+        self.command("GET", &format!("/element/{element}/property/{name}"), None)
+            .await
     }
 
     /// How many elements match `css`.
@@ -566,12 +567,26 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
         .client_credentials(mocks::auth0::DEFAULT_APP)
         .expect("the default application");
     assert_eq!(href.path(), "/authorize");
-    let pairs: Vec<(String, String)> = href.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    assert!(pairs.contains(&("connection".to_owned(), CONNECTION.to_owned())), "{href}");
+    let pairs: Vec<(String, String)> = href
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert!(
+        pairs.contains(&("connection".to_owned(), CONNECTION.to_owned())),
+        "{href}"
+    );
     assert!(pairs.contains(&("client_id".to_owned(), default_app)), "{href}");
     // It opens the login page for that connection.
-    let login_page = reqwest::get(href.as_str()).await.expect("the login page").text().await.expect("HTML");
-    assert!(login_page.contains(CONNECTION), "the link opens the connection's login page");
+    let login_page = reqwest::get(href.as_str())
+        .await
+        .expect("the login page")
+        .text()
+        .await
+        .expect("HTML");
+    assert!(
+        login_page.contains(CONNECTION),
+        "the link opens the connection's login page"
+    );
     // A connection opens on its scripts and options, configuration values masked.
     browser.click("#connections-rows tbody.item tr.main").await;
     let details = browser
@@ -602,13 +617,21 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
     // Script runs, newest first: outcome, console lines, each HTTP exchange with its status.
     browser.tab("scripts").await;
     browser
-        .wait_for_text("#scripts-rows", &["console-db", "wrong_credentials", "profile", "401", "200"])
+        .wait_for_text(
+            "#scripts-rows",
+            &["console-db", "wrong_credentials", "profile", "401", "200"],
+        )
         .await;
     browser.click("#scripts-rows tbody.item:nth-of-type(1) tr.main").await;
     browser
         .wait_for_text(
             "#scripts-rows tbody.item:nth-of-type(1) table.console",
-            &["log", "looking up dade.murphy@example.com", "warn", "no legacy store behind this connection"],
+            &[
+                "log",
+                "looking up dade.murphy@example.com",
+                "warn",
+                "no legacy store behind this connection",
+            ],
         )
         .await;
     browser.click("#scripts-rows tbody.item:nth-of-type(2) tr.main").await;
@@ -618,7 +641,10 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
             &["POST", "/api/v1/authn", "200"],
         )
         .await;
-    assert!(exchange.contains(mocks.okta_server.base_url()), "the URL the script called");
+    assert!(
+        exchange.contains(mocks.okta_server.base_url()),
+        "the URL the script called"
+    );
     // Its time, in whole milliseconds as the run records it.
     let run = &mocks.auth0.script_executions()[1];
     assert_eq!(
@@ -720,7 +746,10 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
     // The journal of every mock, filtered by mock, method, path and status.
     browser.tab("journal").await;
     browser
-        .wait_for_text("#journal-rows", &["okta", "auth0", "POST", "/api/v1/authn", "/oauth/token"])
+        .wait_for_text(
+            "#journal-rows",
+            &["okta", "auth0", "POST", "/api/v1/authn", "/oauth/token"],
+        )
         .await;
     browser.choose("#journal-mock", "okta").await;
     browser.choose("#journal-method", "POST").await;
@@ -755,8 +784,8 @@ const MANY: usize = 100_000;
 fn many_users() -> Auth0 {
     let clock = Clock::manual(Clock::scenario_epoch());
     let auth0 = Auth0::new(Kit::deterministic(clock.clone(), 7));
-    let connections: Vec<ConnectionSeed> = serde_json::from_value(json!([{ "name": "db-users" }, { "name": "legacy-db" }]))
-        .expect("connection seeds");
+    let connections: Vec<ConnectionSeed> =
+        serde_json::from_value(json!([{ "name": "db-users" }, { "name": "legacy-db" }])).expect("connection seeds");
     auth0
         .seed(Auth0Seed {
             connections,
@@ -768,13 +797,21 @@ fn many_users() -> Auth0 {
         let jane = i == 31_337;
         let user = UserSeed {
             connection: if i % 1_000 == 0 { "legacy-db" } else { "db-users" }.to_owned(),
-            email: Some(if jane { "jane.doe@example.com".to_owned() } else { format!("user{i:06}@example.com") }),
+            email: Some(if jane {
+                "jane.doe@example.com".to_owned()
+            } else {
+                format!("user{i:06}@example.com")
+            }),
             password: None,
             user_id: Some(format!("{i:024x}")),
             username: None,
             email_verified: true,
             phone_number: None,
-            name: Some(if jane { "Jane Doe".to_owned() } else { format!("User {i:06}") }),
+            name: Some(if jane {
+                "Jane Doe".to_owned()
+            } else {
+                format!("User {i:06}")
+            }),
             nickname: None,
             given_name: None,
             family_name: None,
@@ -798,7 +835,9 @@ async fn search(browser: &Browser, by: &str, text: &str, shows: &[&str]) -> Dura
     browser.choose("#users-by", by).await;
     let started = Instant::now();
     browser.fill("#users-text", text).await;
-    browser.wait_for_text("#users-query", &[text.split(':').next().unwrap_or(text)]).await;
+    browser
+        .wait_for_text("#users-query", &[text.split(':').next().unwrap_or(text)])
+        .await;
     browser.wait_for_text("#users", shows).await;
     started.elapsed()
 }
@@ -835,7 +874,9 @@ async fn the_users_view_searches_and_pages_through_100k_users_on_the_server() {
     browser
         .wait_for_text("#users-limit", &["first 1,000 results", "99,000 more match"])
         .await;
-    browser.wait_for_text("#users-query", &["sort=created_at:-1", "search_engine=v3"]).await;
+    browser
+        .wait_for_text("#users-query", &["sort=created_at:-1", "search_engine=v3"])
+        .await;
     assert_eq!(browser.property("#users-prev", "disabled").await, json!(true));
     browser.screenshot("users-100k-newest-first").await;
 
@@ -847,7 +888,9 @@ async fn the_users_view_searches_and_pages_through_100k_users_on_the_server() {
         .await;
     for page in 3..=20 {
         browser.click("#users-next").await;
-        browser.wait_for_text("#users-page", &[&format!("Page {page} of 20")]).await;
+        browser
+            .wait_for_text("#users-page", &[&format!("Page {page} of 20")])
+            .await;
     }
     browser
         .wait_for_text("#users-rows tbody.item:nth-of-type(50)", &["user099000@example.com"])
@@ -857,8 +900,16 @@ async fn the_users_view_searches_and_pages_through_100k_users_on_the_server() {
     browser.screenshot("users-100k-last-page").await;
 
     // Free text finds one user among 100,000, whatever the page was.
-    let took = search(&browser, "user", "jane", &["jane.doe@example.com", "1–1 of 1 matching users"]).await;
-    browser.wait_for_text("#users-query", &["email:jane*", "name:jane*"]).await;
+    let took = search(
+        &browser,
+        "user",
+        "jane",
+        &["jane.doe@example.com", "1–1 of 1 matching users"],
+    )
+    .await;
+    browser
+        .wait_for_text("#users-query", &["email:jane*", "name:jane*"])
+        .await;
     assert_eq!(browser.count("#users-rows tbody.item").await, 1);
     browser.wait_for_text("#users-page", &["Page 1 of 1"]).await;
     let _ = writeln!(
@@ -869,9 +920,27 @@ async fn the_users_view_searches_and_pages_through_100k_users_on_the_server() {
     );
     browser.screenshot("users-100k-search").await;
     // By id, by the start of an email, by connection.
-    search(&browser, "user", "auth0|000000000000000000007a69", &["jane.doe@example.com", "of 1 matching"]).await;
-    search(&browser, "email", "user00004", &["1–10 of 10 matching users", "user000049@example.com"]).await;
-    search(&browser, "connection", "legacy-db", &["1–50 of 100 matching users", "user099000@example.com"]).await;
+    search(
+        &browser,
+        "user",
+        "auth0|000000000000000000007a69",
+        &["jane.doe@example.com", "of 1 matching"],
+    )
+    .await;
+    search(
+        &browser,
+        "email",
+        "user00004",
+        &["1–10 of 10 matching users", "user000049@example.com"],
+    )
+    .await;
+    search(
+        &browser,
+        "connection",
+        "legacy-db",
+        &["1–50 of 100 matching users", "user099000@example.com"],
+    )
+    .await;
 
     // No match says so.
     search(&browser, "user", "zzz-nobody", &["No user matches “zzz-nobody”."]).await;

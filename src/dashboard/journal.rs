@@ -37,9 +37,12 @@ impl Filter {
         let given = |name: &str| param(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let status = given("status");
         if let Some(status) = &status {
-            let class = status.len() == 3 && status.ends_with("xx") && matches!(&status[..1], "1" | "2" | "3" | "4" | "5");
+            let class =
+                status.len() == 3 && status.ends_with("xx") && matches!(&status[..1], "1" | "2" | "3" | "4" | "5");
             if !class && status.parse::<u16>().is_err() {
-                return Err(format!("status `{status}`: use 2xx, 3xx, 4xx, 5xx, a status such as 404, or 0"));
+                return Err(format!(
+                    "status `{status}`: use 2xx, 3xx, 4xx, 5xx, a status such as 404, or 0"
+                ));
             }
         }
         let limit = match given("limit") {
@@ -122,7 +125,9 @@ impl Journals {
         let mut matched: Vec<(String, Value)> = vec![];
         let mut held = 0;
         for mock in chosen {
-            let Some(copy) = self.copies.get(&mock.name) else { continue };
+            let Some(copy) = self.copies.get(&mock.name) else {
+                continue;
+            };
             let mut copy = copy.lock().await;
             if let Err(reason) = refresh(http, mock, &mut copy).await {
                 unreachable.push(json!({ "mock": mock.name, "detail": reason }));
@@ -137,7 +142,12 @@ impl Journals {
         }
         // Newest first across mocks: by the time each request arrived, then by sequence.
         matched.sort_by(|(_, a), (_, b)| {
-            let key = |e: &Value| (e["time"].as_str().unwrap_or_default().to_owned(), e["seq"].as_u64().unwrap_or(0));
+            let key = |e: &Value| {
+                (
+                    e["time"].as_str().unwrap_or_default().to_owned(),
+                    e["seq"].as_u64().unwrap_or(0),
+                )
+            };
             key(b).cmp(&key(a))
         });
         let total = matched.len();
@@ -163,7 +173,11 @@ async fn refresh(http: &reqwest::Client, mock: &MockLink, copy: &mut Copy) -> Re
     let oldest = fetch(http, &format!("{base}/__ferry/journal?since=0&limit=1")).await?;
     match oldest["entries"][0]["seq"].as_u64() {
         Some(first) => {
-            while copy.entries.front().is_some_and(|e| e["seq"].as_u64().unwrap_or(0) < first) {
+            while copy
+                .entries
+                .front()
+                .is_some_and(|e| e["seq"].as_u64().unwrap_or(0) < first)
+            {
                 copy.entries.pop_front();
             }
         }
@@ -195,7 +209,8 @@ mod tests {
     use super::*;
 
     fn entry(method: &str, path: &str, query: Option<&str>, status: u16) -> Value {
-        let mut e = json!({ "seq": 1, "time": "2024-01-01T00:00:00.000Z", "method": method, "path": path, "status": status });
+        let mut e =
+            json!({ "seq": 1, "time": "2024-01-01T00:00:00.000Z", "method": method, "path": path, "status": status });
         if let Some(q) = query {
             e["query"] = json!(q);
         }
@@ -221,7 +236,13 @@ mod tests {
         assert!(f.keeps(&dropped) && !f.keeps(&token));
         let f = filter(&[("status", "200"), ("method", "POST"), ("path", "token")]).expect("valid");
         assert!(f.keeps(&token) && !f.keeps(&search));
-        assert_eq!(filter(&[]).expect("valid"), Filter { limit: DEFAULT_LIMIT, ..Filter::default() });
+        assert_eq!(
+            filter(&[]).expect("valid"),
+            Filter {
+                limit: DEFAULT_LIMIT,
+                ..Filter::default()
+            }
+        );
     }
 
     #[test]

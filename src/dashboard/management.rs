@@ -91,7 +91,11 @@ impl ManagementApi {
             }
             return Err(api_error(status, &url, &value));
         }
-        Err(Response::error(502, "tenant_error", format!("{url}: the token was refused twice")))
+        Err(Response::error(
+            502,
+            "tenant_error",
+            format!("{url}: the token was refused twice"),
+        ))
     }
 
     /// The cached token, or a new one (`fresh`: always a new one).

@@ -229,6 +229,11 @@ impl Drop for Dashboard {
 /// Binds `addr` (`mocks::LOOPBACK_EPHEMERAL` for any free loopback port) and serves the
 /// dashboard of `mocks`. Ready when it returns.
 ///
+/// The dashboard answers without authentication and reads the tenant's users with its
+/// Management API token, so it binds loopback only: an address that is not loopback (`ferry
+/// serve --host 0.0.0.0`, which puts the mocks on the network) is replaced by the loopback
+/// address of its family, on the same port.
+///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// use ferry::dashboard::{self, MockLink};
@@ -241,6 +246,7 @@ impl Drop for Dashboard {
 /// # Ok(()) }
 /// ```
 pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboard> {
+    let addr = loopback(addr);
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let host = match addr {
@@ -257,6 +263,19 @@ pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboa
         stop,
         task: Some(task),
     })
+}
+
+/// `addr` if it is loopback, else the loopback address of its family on the same port.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    if addr.ip().is_loopback() {
+        return addr;
+    }
+    let ip = match addr.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+    };
+    SocketAddr::new(ip, addr.port())
 }
 
 async fn accept_loop(listener: TcpListener, relay: Arc<Relay>, mut stopped: watch::Receiver<bool>) {
@@ -289,4 +308,27 @@ async fn serve_connection(mut stream: TcpStream, relay: Arc<Relay>) {
         Ok(Ok(None)) | Err(_) => return,
     };
     let _ = http::write_response(&mut stream, &response, head_only).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn binds_loopback_whatever_address_it_is_given() {
+        let board = start(vec![], "0.0.0.0:0".parse().expect("an address"))
+            .await
+            .expect("started");
+        assert!(board.addr().ip().is_loopback(), "{}", board.addr());
+        assert!(board.base_url().starts_with("http://127.0.0.1:"));
+        board.shutdown().await;
+        assert_eq!(
+            loopback("[::]:8080".parse().expect("v6")),
+            "[::1]:8080".parse().expect("v6")
+        );
+        assert_eq!(
+            loopback("127.0.0.1:9".parse().expect("v4")),
+            "127.0.0.1:9".parse().expect("v4")
+        );
+    }
 }

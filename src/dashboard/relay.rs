@@ -82,7 +82,9 @@ impl Relay {
                 &Value::Array(
                     self.mocks
                         .iter()
-                        .map(|m| json!({ "name": m.name, "base_url": m.base_url, "management": m.management.is_some() }))
+                        .map(
+                            |m| json!({ "name": m.name, "base_url": m.base_url, "management": m.management.is_some() }),
+                        )
                         .collect(),
                 ),
             ),
@@ -357,9 +359,12 @@ mod tests {
         let users: Vec<Value> = (0..count)
             .map(|i| json!({ "connection": "db", "email": format!("user{i:03}@example.com"), "name": format!("User {i:03}") }))
             .collect();
-        let seed = serde_json::from_value(json!({ "connections": [{ "name": "db" }], "users": users })).expect("seed shape");
+        let seed =
+            serde_json::from_value(json!({ "connections": [{ "name": "db" }], "users": users })).expect("seed shape");
         auth0.seed(seed).expect("seeded");
-        let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("Auth0 starts");
+        let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+            .await
+            .expect("Auth0 starts");
         (auth0, server)
     }
 
@@ -407,15 +412,35 @@ mod tests {
         let past = relay.answer(&get("/api/mocks/auth0/users?page=20")).await;
         assert_eq!(past.status, 400);
         assert!(body(&past)["detail"].as_str().expect("text").contains("first 1000"));
-        let bad = relay.answer(&get("/api/mocks/auth0/users?by=lucene&text=email:%22open")).await;
+        let bad = relay
+            .answer(&get("/api/mocks/auth0/users?by=lucene&text=email:%22open"))
+            .await;
         assert_eq!(bad.status, 400);
         assert_eq!(body(&bad)["q"], "email:\"open");
-        assert_eq!(relay.answer(&get("/api/mocks/auth0/users?by=sql&text=x")).await.status, 400);
+        assert_eq!(
+            relay.answer(&get("/api/mocks/auth0/users?by=sql&text=x")).await.status,
+            400
+        );
 
         // The secret and the token stay on the server.
-        let token = relay.management[0].1.search_users(&relay.http, &UserSearch { q: None, page: 0, per_page: 1, sort: "created_at:-1" }).await;
+        let token = relay.management[0]
+            .1
+            .search_users(
+                &relay.http,
+                &UserSearch {
+                    q: None,
+                    page: 0,
+                    per_page: 1,
+                    sort: "created_at:-1",
+                },
+            )
+            .await;
         assert!(token.is_ok());
-        for answer in [all, relay.answer(&get("/api/mocks")).await, relay.answer(&get("/api/mocks/auth0/state")).await] {
+        for answer in [
+            all,
+            relay.answer(&get("/api/mocks")).await,
+            relay.answer(&get("/api/mocks/auth0/state")).await,
+        ] {
             let text = String::from_utf8_lossy(&answer.body);
             assert!(!text.contains(&secret), "the client secret reached the page");
             assert!(!text.contains("eyJ"), "a token reached the page");
@@ -443,7 +468,10 @@ mod tests {
         let (default_app, _) = auth0.client_credentials(mocks::auth0::DEFAULT_APP).expect("app");
         let url = url::Url::parse(state["connections"][0]["try_url"].as_str().expect("a link")).expect("a URL");
         assert_eq!(url.path(), "/authorize");
-        let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         assert!(pairs.contains(&("connection".into(), "db".into())));
         assert!(pairs.contains(&("client_id".into(), default_app)));
         assert!(!pairs.iter().any(|(k, _)| k == "redirect_uri"));
@@ -460,7 +488,11 @@ mod tests {
         let all = body(&relay.answer(&get("/api/journal")).await);
         assert_eq!(all["matched"], 3, "{all}");
         assert_eq!(all["entries"][0]["mock"], "auth0");
-        let refused = body(&relay.answer(&get("/api/journal?mock=auth0&method=get&path=/api/v2/users&status=4xx")).await);
+        let refused = body(
+            &relay
+                .answer(&get("/api/journal?mock=auth0&method=get&path=/api/v2/users&status=4xx"))
+                .await,
+        );
         assert_eq!(refused["matched"], 1, "{refused}");
         assert_eq!(refused["entries"][0]["status"], 400);
         let tokens = body(&relay.answer(&get("/api/journal?status=200&path=oauth")).await);

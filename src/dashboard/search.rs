@@ -112,9 +112,14 @@ mod tests {
     fn special_characters_are_searched_literally() {
         assert_eq!(
             query("auth0|a\"b", SearchBy::User).as_deref(),
-            Some("user_id:\"auth0|a\\\"b\" OR email:auth0\\|a\\\"b* OR name:auth0\\|a\\\"b* OR nickname:auth0\\|a\\\"b*")
+            Some(
+                "user_id:\"auth0|a\\\"b\" OR email:auth0\\|a\\\"b* OR name:auth0\\|a\\\"b* OR nickname:auth0\\|a\\\"b*"
+            )
         );
-        assert_eq!(query("a:b(c)*", SearchBy::Email).as_deref(), Some("email:a\\:b\\(c\\)\\**"));
+        assert_eq!(
+            query("a:b(c)*", SearchBy::Email).as_deref(),
+            Some("email:a\\:b\\(c\\)\\**")
+        );
     }
 
     #[test]

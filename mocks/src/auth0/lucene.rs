@@ -29,26 +29,6 @@ pub(crate) enum Query {
     Or(Box<Query>, Box<Query>),
 }
 
-impl Query {
-    /// The field terms every match satisfies: the terms among the operands of the top-level
-    /// `AND`s, as `(field, value, quoted)`. A search uses them to look matches up in an index.
-    pub(crate) fn required_terms(&self) -> Vec<(&str, &str, bool)> {
-        match self {
-            Query::And(a, b) => {
-                let mut terms = a.required_terms();
-                terms.extend(b.required_terms());
-                terms
-            }
-            Query::Term {
-                field: Some(field),
-                value,
-                quoted,
-            } => vec![(field.as_str(), value.as_str(), *quoted)],
-            _ => vec![],
-        }
-    }
-}
-
 const NORMALIZED: &[&str] = &["email", "name", "given_name", "family_name", "nickname"];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -331,7 +311,7 @@ pub(crate) enum Found<'a> {
 impl Found<'_> {
     /// The value as text when it is a scalar (strings as they are, numbers and booleans
     /// printed); `None` for objects, arrays and null.
-    fn text(&self) -> Option<Cow<'_, str>> {
+    pub(crate) fn text(&self) -> Option<Cow<'_, str>> {
         match self {
             Found::Text(text) => Some(Cow::Borrowed(text.as_ref())),
             Found::Json(Value::String(s)) => Some(Cow::Borrowed(s.as_str())),

@@ -6,8 +6,12 @@
 //! User search (`GET /api/v2/users?q=…`) runs here too, on the stored users themselves: a
 //! stored user answers a query's fields with the values the Management API would show (see
 //! [`Document`] below), so a search builds the JSON of the users on the page it returns, not of
-//! every user it looks at. `created_at` ordering — the dashboard's "newest first" — comes from
-//! an ordered index, and a `user_id:"…"` term is looked up by id instead of scanning.
+//! every user it looks at. Where a query names few users through the fields people search by —
+//! an exact or prefix term on `email`, `name` or `nickname` (lower-cased values in order), an
+//! exact `user_id`, an `identities.connection` — the indexes give those users and only they
+//! are checked; otherwise every user is, in the order asked. `created_at` ordering (the
+//! dashboard's "newest first") has its own index. Either way the query decides: an index only
+//! narrows whom it is asked about.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -34,6 +38,26 @@ pub(crate) struct UserStore {
     /// (`created_at` in milliseconds, as the API shows it, and sequence): creation order as
     /// `sort=created_at:…` sees it.
     by_created: BTreeSet<(i64, u64)>,
+    /// For each of [`TEXT_INDEXED`], (lower-cased value the API shows, sequence), in order: the
+    /// users an exact or prefix term names.
+    by_text: [BTreeSet<(String, u64)>; 3],
+    /// Sequences by connection.
+    by_connection: HashMap<String, BTreeSet<u64>>,
+}
+
+/// Fields whose values are indexed for search: what the dashboard's search box asks.
+const TEXT_INDEXED: [&str; 3] = ["email", "name", "nickname"];
+
+/// The lower-cased values a user shows at an indexed field.
+fn text_keys(user: &StoredUser, field: &str) -> Vec<String> {
+    let mut keys = vec![];
+    user.any_value(field, &mut |value| {
+        if let Some(text) = value.text() {
+            keys.push(text.to_lowercase());
+        }
+        false
+    });
+    keys
 }
 
 /// How search results are ordered.
@@ -58,6 +82,12 @@ impl UserStore {
         let Some(user) = self.users.get(&seq) else { return };
         let connection = user.connection.clone();
         self.by_created.insert((user.created_at.timestamp_millis(), seq));
+        for (index, field) in self.by_text.iter_mut().zip(TEXT_INDEXED) {
+            for key in text_keys(user, field) {
+                index.insert((key, seq));
+            }
+        }
+        self.by_connection.entry(connection.clone()).or_default().insert(seq);
         self.by_id.insert((connection.clone(), user.id.clone()), seq);
         self.by_user_id.insert(user.user_id(), seq);
         if let Some(email) = &user.email {
@@ -80,6 +110,17 @@ impl UserStore {
             }
         };
         self.by_created.remove(&(user.created_at.timestamp_millis(), seq));
+        for (index, field) in self.by_text.iter_mut().zip(TEXT_INDEXED) {
+            for key in text_keys(user, field) {
+                index.remove(&(key, seq));
+            }
+        }
+        if let Some(on) = self.by_connection.get_mut(&connection) {
+            on.remove(&seq);
+            if on.is_empty() {
+                self.by_connection.remove(&connection);
+            }
+        }
         let (id, email, username, phone, user_id) = (
             user.id.clone(),
             user.email.clone(),
@@ -192,65 +233,151 @@ impl UserStore {
         start: usize,
         limit: usize,
     ) -> Page<'_> {
+        // Checking the users the indexes name beats going through all of them in order while
+        // they are a few: up to an eighth.
+        self.search_within(query, connection, order, start, limit, self.users.len() / 8)
+    }
+
+    /// [`UserStore::search`], checking the users the indexes name when they are at most `cap`.
+    fn search_within(
+        &self,
+        query: Option<&Query>,
+        connection: Option<&str>,
+        order: Order<'_>,
+        start: usize,
+        limit: usize,
+        cap: usize,
+    ) -> Page<'_> {
         let wanted = |user: &StoredUser| {
             connection.is_none_or(|c| user.connection == c) && query.is_none_or(|q| lucene::matches(q, user))
         };
-        // A `user_id:"auth0|…"` that every match must have names one user at most.
-        if let Some(seq) = query.and_then(|q| self.user_id_lookup(q)) {
-            let users: Vec<&StoredUser> = seq
-                .and_then(|seq| self.users.get(&seq))
-                .filter(|u| wanted(u))
-                .into_iter()
-                .collect();
-            let total = users.len();
-            return Page {
-                total,
-                users: users.into_iter().skip(start).take(limit).collect(),
+        let mut named = query.and_then(|q| self.candidates(q, cap));
+        if let Some(connection) = connection {
+            let on = self.connection_candidates(connection, cap);
+            named = match (named, on) {
+                (Some(a), Some(b)) => Some(a.intersection(&b).copied().collect()),
+                (a, None) => a,
+                (None, b) => b,
             };
         }
+        if let Some(named) = named {
+            let mut matched: Vec<&StoredUser> = named
+                .iter()
+                .filter_map(|seq| self.users.get(seq))
+                .filter(|u| wanted(u))
+                .collect();
+            sort(&mut matched, order);
+            return Page {
+                total: matched.len(),
+                users: matched.into_iter().skip(start).take(limit).collect(),
+            };
+        }
+        let everyone = query.is_none() && connection.is_none();
         match order {
+            // Every user: the count is known, only the page is read.
+            Order::Stored if everyone => page_of_all(self.users.values(), self.users.len(), start, limit),
+            Order::By {
+                field: "created_at",
+                descending,
+            } if everyone => {
+                if descending {
+                    page_of_all(self.newest_first(), self.users.len(), start, limit)
+                } else {
+                    page_of_all(self.oldest_first(), self.users.len(), start, limit)
+                }
+            }
             Order::Stored => page_of(self.users.values().filter(|u| wanted(u)), start, limit),
             Order::By {
                 field: "created_at",
                 descending: false,
-            } => page_of(
-                self.by_created
-                    .iter()
-                    .filter_map(|(_, seq)| self.users.get(seq))
-                    .filter(|u| wanted(u)),
-                start,
-                limit,
-            ),
+            } => page_of(self.oldest_first().filter(|u| wanted(u)), start, limit),
             Order::By {
                 field: "created_at",
                 descending: true,
             } => page_of(self.newest_first().filter(|u| wanted(u)), start, limit),
-            Order::By { field, descending } => {
-                let mut matched: Vec<(Option<String>, &StoredUser)> = self
-                    .users
-                    .values()
-                    .filter(|u| wanted(u))
-                    .map(|u| (sort_key(u, field), u))
-                    .collect();
-                // A stable sort: users with equal keys stay in creation order.
-                if descending {
-                    matched.sort_by(|a, b| b.0.cmp(&a.0));
-                } else {
-                    matched.sort_by(|a, b| a.0.cmp(&b.0));
-                }
-                page_of(matched.into_iter().map(|(_, u)| u), start, limit)
+            Order::By { .. } => {
+                let mut matched: Vec<&StoredUser> = self.users.values().filter(|u| wanted(u)).collect();
+                sort(&mut matched, order);
+                page_of(matched.into_iter(), start, limit)
             }
         }
     }
 
-    /// The sequence of the one user a query's required `user_id` term names (`Some(None)`
-    /// when nobody has that id); `None` when the query has no such term.
-    fn user_id_lookup(&self, query: &Query) -> Option<Option<u64>> {
-        query
-            .required_terms()
-            .into_iter()
-            .find(|(field, value, quoted)| *field == "user_id" && (*quoted || !value.contains('*')))
-            .map(|(_, value, _)| self.by_user_id.get(value).copied())
+    /// The users a query can only be among, as the indexes say (`None` when they cannot say,
+    /// or name more than `cap`): the terms an `AND` joins narrow each other, an `OR` of named
+    /// users is their union, anything else (a `NOT`, a range, a field without an index, a
+    /// wildcard other than a trailing one) names nobody in particular.
+    fn candidates(&self, query: &Query, cap: usize) -> Option<BTreeSet<u64>> {
+        match query {
+            Query::And(a, b) => match (self.candidates(a, cap), self.candidates(b, cap)) {
+                (Some(x), Some(y)) => {
+                    let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+                    Some(small.into_iter().filter(|seq| large.contains(seq)).collect())
+                }
+                (x, None) => x,
+                (None, y) => y,
+            },
+            Query::Or(a, b) => {
+                let mut x = self.candidates(a, cap)?;
+                x.extend(self.candidates(b, cap)?);
+                (x.len() <= cap).then_some(x)
+            }
+            Query::Term {
+                field: Some(field),
+                value,
+                quoted,
+            } => self.term_candidates(field, value, *quoted, cap),
+            _ => None,
+        }
+    }
+
+    fn term_candidates(&self, field: &str, value: &str, quoted: bool, cap: usize) -> Option<BTreeSet<u64>> {
+        let wild = !quoted && value.contains('*');
+        match field {
+            // `auth0|ID`: the user with that id on any connection.
+            "user_id" if !wild => Some(
+                value
+                    .strip_prefix("auth0|")
+                    .map(|id| {
+                        self.by_connection
+                            .keys()
+                            .filter_map(|connection| self.by_id.get(&(connection.clone(), id.to_owned())).copied())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            "identities.connection" if !wild => self.connection_candidates(value, cap),
+            _ => {
+                let index = &self.by_text[TEXT_INDEXED.iter().position(|f| *f == field)?];
+                // Normalized fields match without regard to case: the index holds lower-cased
+                // values, an exact term is one key, `prefix*` the keys that start with it.
+                let (key, exact) = if wild {
+                    let prefix = value.strip_suffix('*').filter(|p| !p.contains('*'))?;
+                    (prefix.to_lowercase(), false)
+                } else {
+                    (value.to_lowercase(), true)
+                };
+                let named: Vec<u64> = index
+                    .range((key.clone(), 0)..)
+                    .take_while(|(k, _)| if exact { *k == key } else { k.starts_with(&key) })
+                    .take(cap.saturating_add(1))
+                    .map(|(_, seq)| *seq)
+                    .collect();
+                (named.len() <= cap).then(|| named.into_iter().collect())
+            }
+        }
+    }
+
+    fn connection_candidates(&self, connection: &str, cap: usize) -> Option<BTreeSet<u64>> {
+        match self.by_connection.get(connection) {
+            None => Some(BTreeSet::new()),
+            Some(on) => (on.len() <= cap).then(|| on.clone()),
+        }
+    }
+
+    /// Users oldest first, those created in the same millisecond in creation order.
+    fn oldest_first(&self) -> impl Iterator<Item = &StoredUser> {
+        self.by_created.iter().filter_map(|(_, seq)| self.users.get(seq))
     }
 
     /// Users newest first, those created in the same millisecond in creation order.
@@ -300,6 +427,43 @@ fn page_of<'a>(matches: impl Iterator<Item = &'a StoredUser>, start: usize, limi
         total += 1;
     }
     Page { total, users }
+}
+
+/// The page of a list of every user, whose length is known.
+fn page_of_all<'a>(users: impl Iterator<Item = &'a StoredUser>, total: usize, start: usize, limit: usize) -> Page<'a> {
+    Page {
+        total,
+        users: users.skip(start).take(limit).collect(),
+    }
+}
+
+/// Orders matches given in creation order; a stable sort, so equal keys keep creation order.
+fn sort(users: &mut [&StoredUser], order: Order<'_>) {
+    match order {
+        Order::Stored => {}
+        Order::By {
+            field: "created_at",
+            descending,
+        } => {
+            if descending {
+                users.sort_by_key(|u| std::cmp::Reverse(u.created_at.timestamp_millis()));
+            } else {
+                users.sort_by_key(|u| u.created_at.timestamp_millis());
+            }
+        }
+        Order::By { field, descending } => {
+            let mut keyed: Vec<(Option<String>, &StoredUser)> =
+                users.iter().map(|u| (sort_key(u, field), *u)).collect();
+            if descending {
+                keyed.sort_by(|a, b| b.0.cmp(&a.0));
+            } else {
+                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            for (slot, (_, user)) in users.iter_mut().zip(keyed) {
+                *slot = user;
+            }
+        }
+    }
 }
 
 /// Fields the Management API never shows (a profile attribute by these names is dropped).
@@ -526,6 +690,13 @@ mod tests {
         "email:jane* AND identities.connection:\"db-b\"",
         "user_id:\"auth0|u9\" AND NOT blocked:true",
         "user_id:\"auth0|nobody\"",
+        "user_id:\"u3\"",
+        "email:JANE3@example.COM OR name:\"jane doe 8\" OR nickname:zerocool1*",
+        "(email:kate* OR nickname:zerocool2*) AND identities.connection:\"db-b\"",
+        "nickname:zero*cool1",
+        "email:legacy0@example.com",
+        "identities.connection:db-a AND NOT email:jane*",
+        "name:ünï* AND user_id:\"auth0|u13\"",
     ];
 
     #[test]
@@ -618,6 +789,13 @@ mod tests {
         replaced.name = "Replaced".into();
         assert!(store.replace(replaced));
         store.update("db-b", "u5", |u| u.created_at += Duration::days(30));
+        // Changes the indexed values: the old ones must no longer name the user.
+        store.update("db-b", "u7", |u| {
+            u.email = Some("renamed7@example.com".into());
+            u.nickname = "Renamed".into();
+            u.connection = "db-a".into();
+        });
+        store.remove_user_id("auth0|u11");
         let sorts = [
             None,
             Some(("created_at", false)),
@@ -628,6 +806,22 @@ mod tests {
             Some(("given_name", false)),
             Some(("identities", false)),
         ];
+        let indexed = |text: &str| {
+            let query = lucene::parse(text).expect(text);
+            store
+                .search_within(Some(&query), None, Order::Stored, 0, 100, usize::MAX)
+                .users
+                .iter()
+                .map(|u| u.user_id())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(indexed("email:renamed7*"), ["auth0|u7"]);
+        assert!(
+            indexed("email:\"JANE7@example.com\"").is_empty(),
+            "the old email names nobody"
+        );
+        assert!(indexed("nickname:zerocool7").is_empty());
+        assert!(indexed("user_id:\"auth0|u11\"").is_empty());
         let mut queries: Vec<Option<Query>> = QUERIES.iter().map(|q| Some(lucene::parse(q).expect(q))).collect();
         queries.push(None);
         for query in &queries {
@@ -636,11 +830,18 @@ mod tests {
                     let expected = reference(&store, query.as_ref(), connection, sort);
                     let order = sort.map_or(Order::Stored, |(field, descending)| Order::By { field, descending });
                     for (start, limit) in [(0, 100), (0, 5), (5, 5), (20, 10), (100, 5)] {
-                        let page = store.search(query.as_ref(), connection, order, start, limit);
-                        let ids: Vec<String> = page.users.iter().map(|u| u.user_id()).collect();
-                        let want: Vec<String> = expected.iter().skip(start).take(limit).cloned().collect();
-                        assert_eq!(page.total, expected.len(), "{query:?} {connection:?} {sort:?}");
-                        assert_eq!(ids, want, "{query:?} {connection:?} {sort:?} from {start}");
+                        // Through the indexes whenever they name users, never, and as chosen.
+                        for cap in [usize::MAX, 0, 3] {
+                            let page = store.search_within(query.as_ref(), connection, order, start, limit, cap);
+                            let ids: Vec<String> = page.users.iter().map(|u| u.user_id()).collect();
+                            let want: Vec<String> = expected.iter().skip(start).take(limit).cloned().collect();
+                            assert_eq!(
+                                page.total,
+                                expected.len(),
+                                "{query:?} {connection:?} {sort:?} cap {cap}"
+                            );
+                            assert_eq!(ids, want, "{query:?} {connection:?} {sort:?} from {start} cap {cap}");
+                        }
                     }
                 }
             }
