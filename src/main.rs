@@ -321,6 +321,16 @@ enum Bench {
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
     },
+    /// The dashboard's user search against a mock Auth0 holding many users, as the Users view
+    /// asks it (through the Management API); each search under a second.
+    UserSearch {
+        /// Users seeded into the mock Auth0.
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        /// Times each search is asked.
+        #[arg(long, default_value_t = 5)]
+        samples: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -804,17 +814,12 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
-            let links = ["okta", "stormpath", "gigya", "auth0"]
-                .into_iter()
-                .filter_map(|name| {
-                    served
-                        .base_url(name)
-                        .map(|url| ferry::dashboard::MockLink::new(name, url))
-                })
-                .collect();
-            let board = ferry::dashboard::start(links, std::net::SocketAddr::new(host, dashboard_port))
-                .await
-                .context("starting the dashboard")?;
+            let board = ferry::dashboard::start(
+                served.dashboard_links(),
+                std::net::SocketAddr::new(host, dashboard_port),
+            )
+            .await
+            .context("starting the dashboard")?;
             println!("dashboard  {}", board.base_url());
             // The dashboard reads the mocks from its server; should its page call a mock's admin
             // endpoints itself, its origin is the one other site they answer.
@@ -881,6 +886,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     };
                     ferry::bench::gigya_bulk::run(&options).await?
                 }
+                Bench::UserSearch { users, samples } => ferry::bench::user_search::run(users, samples).await?,
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());

@@ -1,5 +1,7 @@
 //! `ferry serve`: every mock on loopback (ephemeral ports unless chosen), seeded from a file,
-//! until Ctrl-C. Prints the base URLs and the credentials to use.
+//! until Ctrl-C. Prints the base URLs, the credentials to use and each Auth0 connection's "Try
+//! connection" link, and hands the dashboard the mocks with the Management application it
+//! searches users with.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -12,6 +14,8 @@ use mocks::okta::{Okta, OktaSeed};
 use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::{Kit, MockServer, Provider, SeedError};
 use serde::Deserialize;
+
+use crate::dashboard::{ManagementClient, MockLink};
 
 /// A seed file for `ferry serve --seed`: one section per mock, each in that mock's seed format
 /// (the same as a scenario's sections).
@@ -121,6 +125,9 @@ impl Served {
                 for (name, id, secret) in self.auth0.clients() {
                     let _ = writeln!(out, "           {name}: client_id={id} client_secret={secret}");
                 }
+                for (connection, url) in self.try_connection_links() {
+                    let _ = writeln!(out, "           Try connection {connection}: {url}");
+                }
             }
         }
         let _ = writeln!(
@@ -128,6 +135,35 @@ impl Served {
             "Admin endpoints under /__ferry/ on each mock (journal, seed, reset, faults). Ctrl-C stops."
         );
         out
+    }
+
+    /// Each Auth0 connection's "Try connection" link (its hosted login page), as the dashboard
+    /// shows them.
+    pub fn try_connection_links(&self) -> Vec<(String, String)> {
+        let Some(base_url) = self.base_url(Auth0::NAME) else {
+            return vec![];
+        };
+        crate::dashboard::try_connection_links(base_url, &self.auth0.state())
+    }
+
+    /// The mocks as the dashboard links them: the Auth0 mock with its Management application,
+    /// read from the tenant whenever the dashboard needs a token (a reset tenant gets new
+    /// credentials).
+    pub fn dashboard_links(&self) -> Vec<MockLink> {
+        self.servers
+            .iter()
+            .map(|(server, _)| {
+                let link = MockLink::new(server.name(), server.base_url());
+                if server.name() != Auth0::NAME {
+                    return link;
+                }
+                let auth0 = self.auth0.clone();
+                link.with_management_source(move || {
+                    let (id, secret) = auth0.client_credentials(mocks::auth0::MANAGEMENT_APP)?;
+                    Some(ManagementClient::new(id, secret).with_audience(auth0.management_audience()))
+                })
+            })
+            .collect()
     }
 
     /// Base URL of a mock by name.
@@ -143,5 +179,57 @@ impl Served {
         for (server, _) in self.servers {
             server.shutdown().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn prints_each_try_link_and_hands_the_dashboard_the_management_application() {
+        let seed = std::env::temp_dir().join(format!("ferry-serve-seed-{}.yaml", std::process::id()));
+        std::fs::write(
+            &seed,
+            "auth0:\n  connections:\n    - name: legacy-db\n    - name: other-db\n",
+        )
+        .expect("seed file");
+        let served = start(&crate::bench::loopback(), Some(&seed)).await.expect("served");
+        let _ = std::fs::remove_file(&seed);
+        let auth0_url = served.base_url("auth0").expect("auth0").to_owned();
+        let banner = served.banner();
+        for name in ["legacy-db", "other-db"] {
+            let line = banner
+                .lines()
+                .find(|l| l.contains(&format!("Try connection {name}: ")))
+                .unwrap_or_else(|| panic!("no link for {name} in\n{banner}"));
+            let (_, url) = line.split_once(": ").expect("a link");
+            assert!(url.starts_with(&format!("{auth0_url}/authorize?client_id=")), "{url}");
+            assert!(url.contains(&format!("connection={name}")), "{url}");
+        }
+
+        let links = served.dashboard_links();
+        let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["okta", "stormpath", "gigya", "auth0"]);
+        let managed: Vec<&MockLink> = links.iter().filter(|l| l.management.is_some()).collect();
+        assert_eq!(managed.len(), 1);
+        assert_eq!(managed[0].name, "auth0");
+        // Read from the tenant when needed: a reset tenant's new credentials are the ones used.
+        served.auth0.reset();
+        let client = managed[0]
+            .management
+            .as_ref()
+            .and_then(|source| source.client())
+            .expect("credentials");
+        let (id, secret) = served
+            .auth0
+            .client_credentials(mocks::auth0::MANAGEMENT_APP)
+            .expect("the Management application");
+        assert!(
+            !format!("{:?} {client:?}", managed[0]).contains(&secret),
+            "Debug shows no secret"
+        );
+        assert_eq!((client.client_id, client.client_secret), (id, secret));
+        served.shutdown().await;
     }
 }

@@ -663,17 +663,16 @@ async fn what_a_script_echoes_is_masked_wherever_the_tenant_keeps_it() {
             answer(client.get(url(&served, "auth0", path)).bearer_auth(&token)).await,
         ));
     }
-    let dashboard = ferry::dashboard::start(
-        vec![ferry::dashboard::MockLink::new(
-            "auth0",
-            served.base_url("auth0").expect("auth0 url"),
-        )],
-        (loopback(), 0).into(),
-    )
-    .await
-    .expect("the dashboard starts");
-    for resource in ["state", "scripts?tail=500", "journal?tail=500"] {
-        let path = format!("/api/mocks/auth0/{resource}");
+    // The dashboard as `ferry serve` starts it: with the Management API behind its Users view.
+    let dashboard = ferry::dashboard::start(served.dashboard_links(), (loopback(), 0).into())
+        .await
+        .expect("the dashboard starts");
+    for path in [
+        "/api/mocks/auth0/state",
+        "/api/mocks/auth0/scripts?tail=500",
+        "/api/mocks/auth0/users",
+        "/api/journal?mock=auth0&limit=500",
+    ] {
         let res = answer(client.get(format!("{}{path}", dashboard.base_url()))).await;
         shown.push((format!("the dashboard's {path}"), res));
     }

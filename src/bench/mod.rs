@@ -6,6 +6,7 @@
 
 pub mod gigya_bulk;
 pub mod mocks_speed;
+pub mod user_search;
 
 /// Every mock on an ephemeral loopback port, as a benchmark starts them.
 pub(crate) fn loopback() -> crate::serve::ServeOptions {

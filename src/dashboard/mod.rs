@@ -1,28 +1,46 @@
-//! A web page of the running mocks, as Auth0's dashboard would show the tenant: users with
-//! their identities and metadata, connections with their scripts and options (configuration
-//! values masked, as the Management API masks them), import jobs with their summaries and
-//! errors, tenant logs, script runs, sent emails — and each mock's request journal. `ferry
-//! serve` starts it next to the mocks; it updates itself while scenarios or a person use them.
+//! A web page of the running mocks, as Auth0's dashboard would show the tenant: users found
+//! by a search on the server, connections with their scripts and options (configuration
+//! values masked, as the Management API masks them) and a "Try connection" link, import jobs
+//! and their errors, tenant logs, script runs with their console and HTTP exchanges, sent
+//! emails — and every mock's request journal, filtered by mock, method, path and status.
+//! `ferry serve` starts it next to the mocks; it updates itself while scenarios or a person
+//! use them.
 //!
-//! It reads nothing in-process. The page polls this server every 1.5 s, and the server relays
-//! the mocks' own admin endpoints (`/__ferry/state`, `/__ferry/journal`, and the Auth0 mock's
-//! `/__ferry/scripts`), so the dashboard shows exactly what they show — never a secret or a
-//! hash — and works against any mock reachable over HTTP, in this process or another.
+//! It reads nothing in-process. The page asks this server, and the server asks the mocks over
+//! HTTP, in two ways:
 //!
-//! | method and path                        | answers                                             |
-//! |----------------------------------------|-----------------------------------------------------|
-//! | `GET /`, `/dashboard.js`, `/dashboard.css` | the page (embedded; no external asset, no build step) |
-//! | `GET /api/mocks`                       | `[{"name", "base_url"}]`                            |
-//! | `GET /api/mocks/{name}/state`          | the mock's state view, lists cut to their newest 500 |
-//! | `GET /api/mocks/{name}/journal?since=N&tail=M` | journal entries after `N`, the newest `M` (200) |
-//! | `GET /api/mocks/{name}/scripts?tail=M` | `{"items", "total"}`: the newest script runs (Auth0) |
-//! | `GET /api/mocks/{name}/outbox?tail=M`  | `{"items", "total"}`: the newest emails (Auth0)     |
+//! - Users and an import job's errors come from the Management API itself (`GET
+//!   /api/v2/users` with `q`, `search_engine=v3`, `page`, `per_page`, `include_totals`, `sort`;
+//!   `GET /api/v2/jobs/{id}/errors`), with a token the server gets by the client-credentials
+//!   grant for the Management application it was given ([`MockLink::with_management`]) — so a
+//!   search runs where the users are, and the same page works against any Auth0-shaped tenant.
+//!   The token and the client secret stay in this server: the page never sees them.
+//! - Everything Auth0 has no API for (jobs list, script runs, sent emails, journals) comes from
+//!   the mocks' own admin endpoints (`/__ferry/state`, `/__ferry/journal`, the Auth0 mock's
+//!   `/__ferry/scripts` and `/__ferry/outbox`), which show no secret and no hash.
+//!
+//! | method and path                                | answers                                             |
+//! |------------------------------------------------|-----------------------------------------------------|
+//! | `GET /`, `/dashboard.js`, `/dashboard.css`     | the page (embedded; no external asset, no build step) |
+//! | `GET /api/mocks`                               | `[{"name", "base_url", "management"}]`             |
+//! | `GET /api/mocks/{name}/state`                  | the mock's state view, lists cut to their newest 500; an Auth0 tenant's without its users (search them) and with each connection's `try_url` |
+//! | `GET /api/mocks/{name}/health`                 | the mock's `/__ferry/health`                        |
+//! | `GET /api/mocks/{name}/users?text=&by=&page=`  | a user search through the Management API (see `search`) |
+//! | `GET /api/mocks/{name}/jobs/{id}/errors`       | an import job's errors through the Management API   |
+//! | `GET /api/mocks/{name}/scripts?tail=M`         | `{"items", "total"}`: the newest script runs (Auth0) |
+//! | `GET /api/mocks/{name}/outbox?tail=M`          | `{"items", "total"}`: the newest emails (Auth0)     |
+//! | `GET /api/journal?mock=&method=&path=&status=&limit=` | every mock's journal entries, newest first, filtered |
 //!
 //! Layout: `http` reads requests and writes responses on a plain tokio stream (GET only, one
-//! request per connection); `relay` holds the routes; `assets/` the page.
+//! request per connection); `relay` holds the routes; `management` the Management API client
+//! and its token; `search` turns what a person types into a `q`; `journal` keeps a copy of
+//! each mock's journal to filter; `assets/` the page.
 
 mod http;
+mod journal;
+mod management;
 mod relay;
+mod search;
 
 use std::io;
 use std::net::SocketAddr;
@@ -40,11 +58,13 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a shutdown waits for requests in flight (a relayed read takes at most 5 s).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(6);
 
-/// A mock the dashboard shows: its short name (`auth0` is shown as the tenant) and base URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A mock the dashboard shows: its short name (`auth0` is shown as the tenant), base URL, and
+/// for an Auth0 tenant the Management application the dashboard searches users with.
+#[derive(Clone, Debug)]
 pub struct MockLink {
     pub name: String,
     pub base_url: String,
+    pub(crate) management: Option<ManagementSource>,
 }
 
 impl MockLink {
@@ -52,8 +72,122 @@ impl MockLink {
         Self {
             name: name.into(),
             base_url: base_url.into(),
+            management: None,
         }
     }
+
+    /// The machine-to-machine application whose token the dashboard uses for the Management
+    /// API of this tenant (user search, job errors).
+    pub fn with_management(self, client: ManagementClient) -> Self {
+        self.with_management_source(move || Some(client.clone()))
+    }
+
+    /// The same, read whenever the dashboard needs a new token: a mock tenant that is reset
+    /// gets new application credentials, which `ferry serve` reads from it in-process.
+    pub fn with_management_source(
+        mut self,
+        source: impl Fn() -> Option<ManagementClient> + Send + Sync + 'static,
+    ) -> Self {
+        self.management = Some(ManagementSource(std::sync::Arc::new(source)));
+        self
+    }
+}
+
+/// Where the dashboard reads a tenant's Management application from.
+#[derive(Clone)]
+pub(crate) struct ManagementSource(std::sync::Arc<dyn Fn() -> Option<ManagementClient> + Send + Sync>);
+
+impl ManagementSource {
+    pub(crate) fn client(&self) -> Option<ManagementClient> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for ManagementSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManagementSource")
+    }
+}
+
+/// A machine-to-machine application granted `read:users` on a tenant's Management API. Its
+/// secret never leaves the dashboard server (and `Debug` does not print it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ManagementClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The audience to ask the token for; `{base_url}/api/v2/` when `None`.
+    pub audience: Option<String>,
+}
+
+impl ManagementClient {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            audience: None,
+        }
+    }
+
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for ManagementClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagementClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// Each connection's "Try connection" link: the tenant's hosted login page (`/authorize`) for
+/// that connection, as `(connection name, URL)`, from an Auth0 tenant's state view (its
+/// `connections` and `clients`, as `/__ferry/state` shows them).
+///
+/// Auth0's dashboard opens `/authorize` with `connection=NAME` for its own tester
+/// application, whose callback shows the profile ("It Works!"). The mock shows that page
+/// itself when a login comes with no `redirect_uri` (`mocks/src/auth0/authorize.rs`); a
+/// `redirect_uri` would get a `code` the mock cannot exchange. So the link names the tenant's
+/// Default App (`client_id`, when the connection is enabled for it; without one the mock
+/// tries the connection whatever its applications, as the tester does), `response_type=code`
+/// as the tester asks, and no `redirect_uri`.
+pub fn try_connection_links(auth0_base_url: &str, state: &serde_json::Value) -> Vec<(String, String)> {
+    let default_app = state["clients"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == mocks::auth0::DEFAULT_APP)
+        .and_then(|c| c["client_id"].as_str());
+    let base = auth0_base_url.trim_end_matches('/');
+    state["connections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|connection| {
+            let name = connection["name"].as_str()?;
+            let enabled = |id: &str| {
+                connection["enabled_clients"]
+                    .as_array()
+                    .is_some_and(|list| list.iter().any(|c| c == id))
+            };
+            let mut url = url::Url::parse(&format!("{base}/authorize")).ok()?;
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(id) = default_app.filter(|id| enabled(id)) {
+                    query.append_pair("client_id", id);
+                }
+                query
+                    .append_pair("connection", name)
+                    .append_pair("response_type", "code")
+                    .append_pair("scope", "openid profile email");
+            }
+            Some((name.to_owned(), url.to_string()))
+        })
+        .collect()
 }
 
 /// The running dashboard. Dropping it stops the server (without waiting);
@@ -95,6 +229,11 @@ impl Drop for Dashboard {
 /// Binds `addr` (`mocks::LOOPBACK_EPHEMERAL` for any free loopback port) and serves the
 /// dashboard of `mocks`. Ready when it returns.
 ///
+/// The dashboard answers without authentication and reads the tenant's users with its
+/// Management API token, so it binds loopback only: an address that is not loopback (`ferry
+/// serve --host 0.0.0.0`, which puts the mocks on the network) is replaced by the loopback
+/// address of its family, on the same port.
+///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// use ferry::dashboard::{self, MockLink};
@@ -107,6 +246,7 @@ impl Drop for Dashboard {
 /// # Ok(()) }
 /// ```
 pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboard> {
+    let addr = loopback(addr);
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let host = match addr {
@@ -123,6 +263,19 @@ pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboa
         stop,
         task: Some(task),
     })
+}
+
+/// `addr` if it is loopback, else the loopback address of its family on the same port.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    if addr.ip().is_loopback() {
+        return addr;
+    }
+    let ip = match addr.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+    };
+    SocketAddr::new(ip, addr.port())
 }
 
 async fn accept_loop(listener: TcpListener, relay: Arc<Relay>, mut stopped: watch::Receiver<bool>) {
@@ -164,4 +317,27 @@ async fn serve_connection(mut stream: TcpStream, relay: Arc<Relay>) {
         Ok(Ok(None)) | Err(_) => return,
     };
     let _ = http::write_response(&mut stream, &response, head_only).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn binds_loopback_whatever_address_it_is_given() {
+        let board = start(vec![], "0.0.0.0:0".parse().expect("an address"))
+            .await
+            .expect("started");
+        assert!(board.addr().ip().is_loopback(), "{}", board.addr());
+        assert!(board.base_url().starts_with("http://127.0.0.1:"));
+        board.shutdown().await;
+        assert_eq!(
+            loopback("[::]:8080".parse().expect("v6")),
+            "[::1]:8080".parse().expect("v6")
+        );
+        assert_eq!(
+            loopback("127.0.0.1:9".parse().expect("v4")),
+            "127.0.0.1:9".parse().expect("v4")
+        );
+    }
 }

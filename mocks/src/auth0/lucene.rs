@@ -5,7 +5,9 @@
 //! combine with OR, as in Lucene. Normalized fields (`email`, `name`, `given_name`,
 //! `family_name`, `nickname`) match case-insensitively; the others exactly.
 
-use serde_json::Value;
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
 
 /// A parsed query.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,29 +45,34 @@ enum Token {
 fn tokenize(input: &str) -> Result<Vec<Token>, String> {
     let mut tokens = vec![];
     let mut chars = input.chars().peekable();
+    // Between `[` or `{` and `]` or `}` a bound may hold colons (a time such as
+    // `2024-03-01T10:00:00Z`), as Lucene's range syntax allows.
+    let mut in_range = false;
     while let Some(&c) = chars.peek() {
         match c {
             c if c.is_whitespace() => {
                 chars.next();
             }
-            ':' => {
+            ':' if !in_range => {
                 chars.next();
                 tokens.push(Token::Colon);
             }
-            '(' => {
+            '(' if !in_range => {
                 chars.next();
                 tokens.push(Token::Open);
             }
-            ')' => {
+            ')' if !in_range => {
                 chars.next();
                 tokens.push(Token::Close);
             }
             '[' | '{' => {
                 chars.next();
+                in_range = true;
                 tokens.push(Token::RangeOpen(c == '['));
             }
             ']' | '}' => {
                 chars.next();
+                in_range = false;
                 tokens.push(Token::RangeClose);
             }
             '"' => {
@@ -94,7 +101,12 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
             _ => {
                 let mut word = String::new();
                 while let Some(&c) = chars.peek() {
-                    if c.is_whitespace() || matches!(c, ':' | '(' | ')' | '[' | ']' | '{' | '}' | '"') {
+                    let ends = if in_range {
+                        matches!(c, ']' | '}' | '"')
+                    } else {
+                        matches!(c, ':' | '(' | ')' | '[' | ']' | '{' | '}' | '"')
+                    };
+                    if c.is_whitespace() || ends {
                         break;
                     }
                     if c == '\\' {
@@ -287,10 +299,68 @@ pub(crate) fn parse(input: &str) -> Result<Query, String> {
     Ok(query)
 }
 
+/// A value a document holds at a path: text it computed (a stored user's `user_id`, a date) or
+/// a JSON value it keeps.
+pub(crate) enum Found<'a> {
+    Text(Cow<'a, str>),
+    Json(&'a Value),
+    /// An object (neither null nor a scalar) whose JSON the document does not build.
+    Object,
+}
+
+impl Found<'_> {
+    /// The value as text when it is a scalar (strings as they are, numbers and booleans
+    /// printed); `None` for objects, arrays and null.
+    pub(crate) fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Found::Text(text) => Some(Cow::Borrowed(text.as_ref())),
+            Found::Json(Value::String(s)) => Some(Cow::Borrowed(s.as_str())),
+            Found::Json(Value::Number(n)) => Some(Cow::Owned(n.to_string())),
+            Found::Json(Value::Bool(b)) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Found::Json(_) | Found::Object => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Found::Json(Value::Null))
+    }
+}
+
+/// What a query is matched against: a user (or a log event) as the Management API shows it, as
+/// JSON, or anything that can say which values it would show at a path without building that
+/// JSON (a stored user, see `store.rs`).
+pub(crate) trait Document {
+    /// Calls `f` with each value at a dotted path (array elements one by one, as Elasticsearch
+    /// searches arrays) until it returns true; whether it did.
+    fn any_value(&self, path: &str, f: &mut dyn FnMut(Found<'_>) -> bool) -> bool;
+}
+
+impl Document for Value {
+    fn any_value(&self, path: &str, f: &mut dyn FnMut(Found<'_>) -> bool) -> bool {
+        values_at(self, path).into_iter().any(|v| f(Found::Json(v)))
+    }
+}
+
 /// The values at a dotted path (arrays are searched element-wise, as Elasticsearch does).
-fn values_at<'a>(user: &'a Value, path: &str) -> Vec<&'a Value> {
-    let mut current = vec![user];
-    for part in path.split('.') {
+pub(crate) fn values_at<'a>(user: &'a Value, path: &str) -> Vec<&'a Value> {
+    descend(vec![user], path.split('.'))
+}
+
+/// The values at a dotted path of an object's fields (`values_at` of that object).
+pub(crate) fn values_in<'a>(map: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
+    let mut parts = path.split('.');
+    let mut first = vec![];
+    if let Some(child) = parts.next().and_then(|head| map.get(head)) {
+        match child {
+            Value::Array(items) => first.extend(items.iter()),
+            other => first.push(other),
+        }
+    }
+    descend(first, parts)
+}
+
+fn descend<'a, 'p>(mut current: Vec<&'a Value>, parts: impl Iterator<Item = &'p str>) -> Vec<&'a Value> {
+    for part in parts {
         let mut next = vec![];
         for v in current {
             match v {
@@ -317,39 +387,48 @@ fn values_at<'a>(user: &'a Value, path: &str) -> Vec<&'a Value> {
     current
 }
 
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
+/// Whether `actual` matches a term's `pattern`: equal, or (unquoted, with `*`) a wildcard
+/// match; `fold` compares them lower-cased. ASCII text is compared without allocating (the
+/// common case, and the search's inner loop); other text is lower-cased first, as before.
 fn term_matches(actual: &str, pattern: &str, quoted: bool, fold: bool) -> bool {
-    let (actual, pattern) = if fold {
-        (actual.to_lowercase(), pattern.to_lowercase())
-    } else {
-        (actual.to_owned(), pattern.to_owned())
-    };
-    if !quoted && pattern.contains('*') {
-        return wildcard(&actual, &pattern);
+    if fold && !(actual.is_ascii() && pattern.is_ascii()) {
+        return term_matches(&actual.to_lowercase(), &pattern.to_lowercase(), quoted, false);
     }
-    actual == pattern
+    // From here on, `fold` means both sides are ASCII: byte-wise case-insensitive comparison
+    // is then exactly a comparison of their lower-cased forms.
+    if !quoted && pattern.contains('*') {
+        return wildcard(actual.as_bytes(), pattern.as_bytes(), fold);
+    }
+    if fold {
+        actual.eq_ignore_ascii_case(pattern)
+    } else {
+        actual == pattern
+    }
 }
 
-fn wildcard(text: &str, pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
+fn same(a: &[u8], b: &[u8], fold: bool) -> bool {
+    if fold { a.eq_ignore_ascii_case(b) } else { a == b }
+}
+
+fn find(text: &[u8], part: &[u8], fold: bool) -> Option<usize> {
+    if part.is_empty() {
+        return Some(0);
+    }
+    text.windows(part.len()).position(|w| same(w, part, fold))
+}
+
+fn wildcard(text: &[u8], pattern: &[u8], fold: bool) -> bool {
+    let parts: Vec<&[u8]> = pattern.split(|&b| b == b'*').collect();
     let mut rest = text;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+            if rest.len() < part.len() || !same(&rest[..part.len()], part, fold) {
+                return false;
             }
+            rest = &rest[part.len()..];
         } else if i == parts.len() - 1 {
-            return part.is_empty() || rest.ends_with(part);
-        } else if let Some(at) = rest.find(part) {
+            return part.is_empty() || (rest.len() >= part.len() && same(&rest[rest.len() - part.len()..], part, fold));
+        } else if let Some(at) = find(rest, part, fold) {
             rest = &rest[at + part.len()..];
         } else {
             return false;
@@ -365,53 +444,63 @@ fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// Whether a user (in its Management API JSON form) matches.
-pub(crate) fn matches(query: &Query, user: &Value) -> bool {
+/// Fields a term without a field name is searched in.
+const BARE_TERM_FIELDS: &[&str] = &[
+    "email",
+    "name",
+    "given_name",
+    "family_name",
+    "nickname",
+    "user_id",
+    "username",
+];
+
+/// Whether a document (a user in its Management API form, or anything showing the same values)
+/// matches.
+pub(crate) fn matches<D: Document + ?Sized>(query: &Query, doc: &D) -> bool {
     match query {
-        Query::And(a, b) => matches(a, user) && matches(b, user),
-        Query::Or(a, b) => matches(a, user) || matches(b, user),
-        Query::Not(q) => !matches(q, user),
-        Query::Exists(field) => values_at(user, field).iter().any(|v| !v.is_null()),
+        Query::And(a, b) => matches(a, doc) && matches(b, doc),
+        Query::Or(a, b) => matches(a, doc) || matches(b, doc),
+        Query::Not(q) => !matches(q, doc),
+        Query::Exists(field) => doc.any_value(field, &mut |v| !v.is_null()),
         Query::Term {
             field: Some(field),
             value,
             quoted,
         } => {
             let fold = NORMALIZED.contains(&field.as_str());
-            values_at(user, field)
-                .iter()
-                .filter_map(|v| scalar_text(v))
-                .any(|actual| term_matches(&actual, value, *quoted, fold))
+            doc.any_value(field, &mut |v| {
+                v.text()
+                    .is_some_and(|actual| term_matches(&actual, value, *quoted, fold))
+            })
         }
         Query::Term {
             field: None,
             value,
             quoted,
-        } => NORMALIZED
-            .iter()
-            .chain(["user_id", "username"].iter())
-            .flat_map(|f| values_at(user, f))
-            .filter_map(scalar_text)
-            .any(|actual| term_matches(&actual, value, *quoted, true)),
+        } => BARE_TERM_FIELDS.iter().any(|f| {
+            doc.any_value(f, &mut |v| {
+                v.text()
+                    .is_some_and(|actual| term_matches(&actual, value, *quoted, true))
+            })
+        }),
         Query::Range {
             field,
             low,
             high,
             inclusive,
-        } => values_at(user, field)
-            .iter()
-            .filter_map(|v| scalar_text(v))
-            .any(|actual| {
-                let above = low.as_deref().is_none_or(|l| {
-                    let o = compare(&actual, l);
-                    o.is_gt() || (*inclusive && o.is_eq())
-                });
-                let below = high.as_deref().is_none_or(|h| {
-                    let o = compare(&actual, h);
-                    o.is_lt() || (*inclusive && o.is_eq())
-                });
-                above && below
-            }),
+        } => doc.any_value(field, &mut |v| {
+            let Some(actual) = v.text() else { return false };
+            let above = low.as_deref().is_none_or(|l| {
+                let o = compare(&actual, l);
+                o.is_gt() || (*inclusive && o.is_eq())
+            });
+            let below = high.as_deref().is_none_or(|h| {
+                let o = compare(&actual, h);
+                o.is_lt() || (*inclusive && o.is_eq())
+            });
+            above && below
+        }),
     }
 }
 
@@ -455,6 +544,18 @@ mod tests {
         assert!(q("logins_count:[2 TO *]"));
         assert!(!q("logins_count:{3 TO 10]"));
         assert!(q("(email:x* OR email:d*) AND logins_count:3"));
+    }
+
+    #[test]
+    fn range_bounds_may_hold_times() {
+        let dated = json!({ "created_at": "2024-03-01T10:00:05.000Z" });
+        let hit = |text: &str| matches(&parse(text).expect(text), &dated);
+        assert!(hit("created_at:[2024-03-01T10:00:05.000Z TO *]"));
+        assert!(!hit("created_at:{2024-03-01T10:00:05.000Z TO *]"));
+        assert!(hit(
+            "created_at:[2024-03-01 TO 2024-03-02] AND NOT created_at:[* TO 2024-03-01T10:00:00Z}"
+        ));
+        assert!(parse("created_at:[2024-03-01T10:00 TO").is_err());
     }
 
     #[test]

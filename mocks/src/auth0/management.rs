@@ -15,6 +15,7 @@ use super::Auth0;
 use super::error::{ApiError, ApiPath, ApiQuery, query_pairs};
 use super::lucene;
 use super::model::StoredUser;
+use super::store::Order;
 use super::tokens::Claims;
 
 /// Largest `per_page` accepted (Auth0's docs say 50; the API historically took 100).
@@ -164,44 +165,35 @@ fn list(auth0: &Auth0, headers: &HeaderMap, q: &UsersQuery) -> Result<Value, Api
         ),
         None => None,
     };
-    let mut users: Vec<Value> = auth0.with_tenant(|t| {
-        t.users
-            .iter()
-            .filter(|u| q.connection.as_deref().is_none_or(|c| u.connection == c))
-            .map(StoredUser::to_api)
-            .collect()
-    });
-    if let Some(query) = &query {
-        users.retain(|u| lucene::matches(query, u));
-    }
-    if let Some(sort) = q.sort.as_deref().filter(|s| !s.is_empty()) {
-        let (field, order) = sort.split_once(':').unwrap_or((sort, "1"));
-        let descending = match order {
-            "1" => false,
-            "-1" => true,
-            _ => {
-                return Err(query_error(format!(
-                    "Query validation error: 'String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: {sort}' on property sort."
-                )));
-            }
-        };
-        users.sort_by(|a, b| {
-            let key = |u: &Value| {
-                u.get(field)
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    let order = match q.sort.as_deref().filter(|s| !s.is_empty()) {
+        None => Order::Stored,
+        Some(sort) => {
+            let (field, order) = sort.split_once(':').unwrap_or((sort, "1"));
+            let descending = match order {
+                "1" => false,
+                "-1" => true,
+                _ => {
+                    return Err(query_error(format!(
+                        "Query validation error: 'String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: {sort}' on property sort."
+                    )));
+                }
             };
-            let ordering = key(a).cmp(&key(b));
-            if descending { ordering.reverse() } else { ordering }
-        });
-    }
-    let total = users.len();
+            Order::By { field, descending }
+        }
+    };
     let start = page.saturating_mul(per_page);
-    let page_users: Vec<Value> = users
-        .into_iter()
-        .skip(start)
-        .take(per_page)
-        .map(|u| project(u, q.fields.as_deref(), include_fields))
-        .collect();
+    // The search reads the stored users and builds the JSON of this page's users only.
+    let (total, page_users) = auth0.with_tenant(|t| {
+        let found = t
+            .users
+            .search(query.as_ref(), q.connection.as_deref(), order, start, per_page);
+        let users: Vec<Value> = found
+            .users
+            .into_iter()
+            .map(|u| project(u.to_api(), q.fields.as_deref(), include_fields))
+            .collect();
+        (found.total, users)
+    });
     if include_totals {
         Ok(
             json!({ "start": start, "limit": per_page, "length": page_users.len(), "total": total, "users": page_users }),
