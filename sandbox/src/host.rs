@@ -19,6 +19,7 @@ use rquickjs::{Persistent, Value};
 use crate::exception::Thrown;
 use crate::globals::request::{HttpFailure, HttpResponse};
 use crate::globals::timers::Timers;
+use crate::lazy::Intrinsic;
 use crate::outbound::Outbound;
 use crate::outcome::{ConsoleLine, HttpExchange, ScriptError};
 
@@ -93,6 +94,8 @@ pub(crate) struct HostState {
     pub(crate) http_pending: HashMap<u64, tokio::task::AbortHandle>,
     pub(crate) rejections: Vec<Rejection>,
     next_id: u64,
+    /// Which lazy built-ins are in the context, by [`Intrinsic`] (see [`Host::builtin`]).
+    builtins: [Builtin; Intrinsic::ALL.len()],
 }
 
 impl HostState {
@@ -132,6 +135,47 @@ impl HostState {
 pub(crate) struct Host {
     pub(crate) services: Rc<Services>,
     pub(crate) state: Rc<RefCell<HostState>>,
+}
+
+impl Host {
+    /// Adds a group of built-ins to the call's context unless already there: the context
+    /// starts without them (see `lazy.rs`). Attempted once per call and group: after a failure
+    /// (a script that made one of their names non-configurable), every later use fails with a
+    /// `TypeError`.
+    pub(crate) fn builtin(&self, ctx: &rquickjs::Ctx<'_>, which: Intrinsic) -> rquickjs::Result<()> {
+        let index = which as usize;
+        let state = std::mem::replace(&mut self.state.borrow_mut().builtins[index], Builtin::Attempted);
+        match state {
+            Builtin::Absent => {
+                crate::lazy::add_intrinsic(ctx, which)?;
+                self.state.borrow_mut().builtins[index] = Builtin::Added;
+                Ok(())
+            }
+            Builtin::Added => {
+                self.state.borrow_mut().builtins[index] = Builtin::Added;
+                Ok(())
+            }
+            Builtin::Attempted => Err(rquickjs::Exception::throw_type(
+                ctx,
+                &format!("{which:?} could not be added to this script's context"),
+            )),
+        }
+    }
+
+    /// The typed arrays, before native code creates an `ArrayBuffer`.
+    pub(crate) fn typed_arrays(&self, ctx: &rquickjs::Ctx<'_>) -> rquickjs::Result<()> {
+        self.builtin(ctx, Intrinsic::TypedArrays)
+    }
+}
+
+/// Whether a group of built-ins is in the call's context (see [`Host::builtin`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    #[default]
+    Absent,
+    /// Tried and failed: never tried again.
+    Attempted,
+    Added,
 }
 
 /// One logged HTTP hop; `done` is false while the request is in flight.

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use rquickjs::context::intrinsic;
 use rquickjs::function::Args;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 
@@ -86,7 +87,7 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
 }
 
 fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
-    let Ok(runtime) = Runtime::new() else {
+    let Ok(runtime) = Runtime::new_with_alloc(crate::alloc::MiAlloc) else {
         return CallResult::OutOfMemory;
     };
     runtime.set_memory_limit(job.memory_limit);
@@ -98,7 +99,7 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
     runtime.set_host_promise_rejection_tracker(Some(Box::new(move |ctx, promise, reason, is_handled| {
         track_rejection(&tracker_host, &ctx, promise, &reason, is_handled);
     })));
-    let Ok(context) = Context::full(&runtime) else {
+    let Ok(context) = Context::custom::<Intrinsics>(&runtime) else {
         return CallResult::OutOfMemory;
     };
     // Declared after the context, so dropped before it even when unwinding: persistent
@@ -123,6 +124,21 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
     drop(context);
     result
 }
+
+/// What a call's context starts with: ECMAScript's built-ins and `performance`, as
+/// `Context::full` has them, except the typed arrays, `Map`/`Set` and `Date`, added when the
+/// script first names one (`lazy.rs`), and QuickJS's own `atob`/`btoa` (`buffer.js` provides
+/// Node's).
+type Intrinsics = (
+    intrinsic::Eval,
+    intrinsic::RegExpCompiler,
+    intrinsic::RegExp,
+    intrinsic::Json,
+    intrinsic::Proxy,
+    intrinsic::Promise,
+    intrinsic::Performance,
+    intrinsic::WeakRef,
+);
 
 /// Clears the tracked rejections (which hold persistent engine values) when dropped.
 struct ForgetRejections<'a>(&'a Host);
@@ -244,7 +260,7 @@ impl<'js> EventLoop<'_, 'js> {
                     if result.as_ref().is_err_and(|f| f.too_large) {
                         return CallResult::OutOfMemory;
                     }
-                    let delivered = request::to_js(&self.ctx, result)
+                    let delivered = request::to_js(&self.ctx, self.host, result)
                         .and_then(|(error, response)| hooks.http_complete(id, error, response));
                     self.settle(delivered);
                 }

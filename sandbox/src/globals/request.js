@@ -11,7 +11,8 @@
   var stringify = JSON.stringify;
   var parseJson = JSON.parse;
   var hasOwn = Object.prototype.hasOwnProperty;
-  var pending = new Map();
+  // requests in flight by id (a plain object: Map is a built-in the context adds lazily)
+  var pending = Object.create(null);
 
   function wellFormed(s) {
     return toWellFormed.call(String(s));
@@ -231,8 +232,8 @@
   };
   Request.prototype.abort = function () {
     this._aborted = true;
-    if (this._id !== undefined && pending.has(this._id)) {
-      pending.delete(this._id);
+    if (this._id !== undefined && this._id in pending) {
+      delete pending[this._id];
       native.httpAbort(this._id);
     }
   };
@@ -247,6 +248,11 @@
   Request.prototype.hasHeader = function (name) {
     return this._headers.has(name);
   };
+
+  // The encodings whose body is handed over as text (the others get bytes).
+  function textual(encoding) {
+    return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
+  }
 
   function fail(self, message) {
     self._done = true;
@@ -442,10 +448,11 @@
       followAllRedirects: !!options.followAllRedirects,
       followOriginalHttpMethod: !!options.followOriginalHttpMethod,
       maxRedirects: options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
-      removeRefererHeader: !!options.removeRefererHeader
+      removeRefererHeader: !!options.removeRefererHeader,
+      binary: !textual(self.encoding)
     });
     self._id = id;
-    pending.set(id, self);
+    pending[id] = self;
     return self;
   }
 
@@ -487,11 +494,11 @@
   }
 
   function complete(id, error, res) {
-    var self = pending.get(id);
+    var self = pending[id];
     if (!self) {
       return;
     }
-    pending.delete(id);
+    delete pending[id];
     self._done = true;
     if (error) {
       self.emit('error', networkError(error));
@@ -521,9 +528,9 @@
       }
     };
     var body;
-    if (res.body.byteLength > 0) {
+    if (res.size > 0) {
       var encoding = self.encoding;
-      if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') {
+      if (res.text !== undefined) {
         body = res.text;
       } else {
         var bytes = load('buffer').Buffer.from(res.body);

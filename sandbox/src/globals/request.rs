@@ -37,6 +37,9 @@ pub(crate) struct HttpResponse {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) url: String,
     pub(crate) body: Vec<u8>,
+    /// The script asked for the body as bytes (an `encoding` other than UTF-8): it is handed
+    /// over as an `ArrayBuffer` rather than as text.
+    pub(crate) binary: bool,
 }
 
 /// A failed exchange, with the fields of the Node error it becomes.
@@ -76,15 +79,14 @@ struct HttpSpec {
     follow_original_method: bool,
     max_redirects: u32,
     remove_referer: bool,
+    /// See [`HttpResponse::binary`].
+    binary: bool,
 }
 
 /// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
 /// object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
-    native.set(
-        "urlParse",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
-    )?;
+    register_url_parse(ctx, native)?;
     let h = host.clone();
     native.set(
         "httpStart",
@@ -116,6 +118,14 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         })?,
     )?;
     Ok(())
+}
+
+/// Adds `urlParse` (also used by the `url` module).
+pub(crate) fn register_url_parse<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set(
+        "urlParse",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
+    )
 }
 
 /// `url.parse(input)` as a plain object (`null` for absent parts); `{ invalid: true }` when
@@ -209,6 +219,7 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
             .unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
         remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
+        binary: spec.get::<_, Option<bool>>("binary")?.unwrap_or(false),
     })
 }
 
@@ -300,7 +311,11 @@ async fn perform(
             _ => None,
         };
         let Some(location) = redirect else {
-            return Ok(HttpResponse { method, ..response });
+            return Ok(HttpResponse {
+                method,
+                binary: spec.binary,
+                ..response
+            });
         };
         // `hop` redirects have been followed so far
         if hop >= spec.max_redirects {
@@ -390,6 +405,7 @@ async fn send_once(
             .collect(),
         url: url.to_string(),
         body: Vec::new(),
+        binary: false,
     };
     loop {
         let chunk = match timeout {
@@ -614,9 +630,12 @@ fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// JavaScript arguments `(error, response)` for `request.js`'s `complete`.
+/// JavaScript arguments `(error, response)` for `request.js`'s `complete`: the body as `text`
+/// or, when the script asked for bytes, as an `ArrayBuffer` `body` (never both: one copy in
+/// the engine's heap), and its length in bytes as `size`.
 pub(crate) fn to_js<'js>(
     ctx: &Ctx<'js>,
+    host: &Host,
     result: Result<HttpResponse, HttpFailure>,
 ) -> rquickjs::Result<(Value<'js>, Value<'js>)> {
     let undefined = Value::new_undefined(ctx.clone());
@@ -647,8 +666,13 @@ pub(crate) fn to_js<'js>(
             }
             obj.set("headers", headers)?;
             obj.set("url", response.url)?;
-            obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
-            obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+            obj.set("size", response.body.len() as f64)?;
+            if response.binary {
+                host.typed_arrays(ctx)?;
+                obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+            } else {
+                obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
+            }
             Ok((undefined, obj.into_value()))
         }
     }
