@@ -456,30 +456,14 @@
     return self;
   }
 
-  // Node's http module keeps the first value of these headers and drops repeats.
-  var singleValued = {
-    'content-type': 1, 'content-length': 1, 'user-agent': 1, referer: 1, host: 1,
-    authorization: 1, 'proxy-authorization': 1, 'if-modified-since': 1,
-    'if-unmodified-since': 1, from: 1, location: 1, 'max-forwards': 1, 'retry-after': 1,
-    etag: 1, 'last-modified': 1, server: 1, age: 1, expires: 1
-  };
-
-  function responseHeaders(pairs) {
-    var headers = {};
-    var raw = [];
-    for (var i = 0; i < pairs.length; i++) {
-      var name = pairs[i][0].toLowerCase();
-      var value = pairs[i][1];
-      raw.push(pairs[i][0], value);
-      if (name === 'set-cookie') {
-        (headers[name] = headers[name] || []).push(value);
-      } else if (!hasOwn.call(headers, name)) {
-        headers[name] = value;
-      } else if (!singleValued[name]) {
-        headers[name] += ', ' + value;
-      }
-    }
-    return { headers: headers, raw: raw };
+  // response.toJSON, as request's
+  function responseToJSON() {
+    return {
+      statusCode: this.statusCode,
+      body: this.body,
+      headers: this.headers,
+      request: { uri: this.request.uri, method: this.request.method, headers: this.request.headers }
+    };
   }
 
   function networkError(e) {
@@ -504,28 +488,21 @@
       self.emit('error', networkError(error));
       return;
     }
-    var h = responseHeaders(res.headers);
-    var finalUri = native.urlParse(res.url);
+    // the URI the answer came from: the request's own unless redirected
+    var finalUri = res.url === self.href ? self.uri : native.urlParse(res.url);
     var response = {
       statusCode: res.statusCode,
       statusMessage: res.statusMessage,
       httpVersion: '1.1',
-      headers: h.headers,
-      rawHeaders: h.raw,
+      headers: res.headers,
+      rawHeaders: res.rawHeaders,
       request: {
         uri: finalUri,
         method: res.method,
         headers: self.headers,
         href: finalUri.href
       },
-      toJSON: function () {
-        return {
-          statusCode: this.statusCode,
-          body: this.body,
-          headers: this.headers,
-          request: { uri: this.request.uri, method: this.request.method, headers: this.request.headers }
-        };
-      }
+      toJSON: responseToJSON
     };
     var body;
     if (res.size > 0) {

@@ -630,6 +630,56 @@ fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Headers Node's http module keeps the first value of, dropping repeats (`set-cookie` is
+/// always an array; the others join their values with `, `).
+const SINGLE_VALUED: &[&str] = &[
+    "content-type",
+    "content-length",
+    "user-agent",
+    "referer",
+    "host",
+    "authorization",
+    "proxy-authorization",
+    "if-modified-since",
+    "if-unmodified-since",
+    "from",
+    "location",
+    "max-forwards",
+    "retry-after",
+    "etag",
+    "last-modified",
+    "server",
+    "age",
+    "expires",
+];
+
+/// `response.headers` (lower-case names, Node's rules for repeats) and `response.rawHeaders`
+/// (names as received, then values, flat), built here rather than in JavaScript.
+fn response_headers<'js>(ctx: &Ctx<'js>, pairs: Vec<(String, String)>) -> rquickjs::Result<(Object<'js>, Array<'js>)> {
+    let headers = Object::new(ctx.clone())?;
+    let raw = Array::new(ctx.clone())?;
+    let mut merged: Vec<(String, Vec<String>)> = Vec::with_capacity(pairs.len());
+    for (i, (name, value)) in pairs.into_iter().enumerate() {
+        let lower = name.to_ascii_lowercase();
+        raw.set(2 * i, name)?;
+        raw.set(2 * i + 1, value.as_str())?;
+        match merged.iter_mut().find(|(n, _)| *n == lower) {
+            Some((_, values)) => values.push(value),
+            None => merged.push((lower, vec![value])),
+        }
+    }
+    for (name, mut values) in merged {
+        if name == "set-cookie" {
+            headers.set(name, values)?;
+        } else if values.len() == 1 || SINGLE_VALUED.contains(&name.as_str()) {
+            headers.set(name, values.swap_remove(0))?;
+        } else {
+            headers.set(name, values.join(", "))?;
+        }
+    }
+    Ok((headers, raw))
+}
+
 /// JavaScript arguments `(error, response)` for `request.js`'s `complete`: the body as `text`
 /// or, when the script asked for bytes, as an `ArrayBuffer` `body` (never both: one copy in
 /// the engine's heap), and its length in bytes as `size`.
@@ -657,14 +707,9 @@ pub(crate) fn to_js<'js>(
             obj.set("method", response.method)?;
             obj.set("statusCode", response.status)?;
             obj.set("statusMessage", response.status_text)?;
-            let headers = Array::new(ctx.clone())?;
-            for (i, (name, value)) in response.headers.into_iter().enumerate() {
-                let pair = Array::new(ctx.clone())?;
-                pair.set(0, name)?;
-                pair.set(1, value)?;
-                headers.set(i, pair)?;
-            }
+            let (headers, raw) = response_headers(ctx, response.headers)?;
             obj.set("headers", headers)?;
+            obj.set("rawHeaders", raw)?;
             obj.set("url", response.url)?;
             obj.set("size", response.body.len() as f64)?;
             if response.binary {
