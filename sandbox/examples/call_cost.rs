@@ -9,7 +9,8 @@
 //! Kinds: `trivial` (the script calls back at once), `okta` (the documented Okta login script,
 //! one `request` to a loopback server answering a fixed Okta `/api/v1/authn` success),
 //! `expression` (prints the outcome of one call calling back with the JavaScript expression
-//! given as third argument), `measure` (the same call, measured).
+//! given as third argument), `measure` (the same call, measured), `file` (prints the outcome
+//! of one call of the script in the file named as third argument).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -57,7 +58,11 @@ async fn main() {
             ),
             BTreeMap::new(),
         ),
-        other => panic!("unknown kind {other}: trivial, okta, expression or measure"),
+        "file" => (
+            std::fs::read_to_string(std::env::args().nth(3).unwrap_or_default()).expect("a script file"),
+            BTreeMap::new(),
+        ),
+        other => panic!("unknown kind {other}: trivial, okta, expression, measure or file"),
     };
     let sandbox = Sandbox::new(SandboxConfig {
         time_limit: Duration::from_secs(5),
@@ -70,7 +75,7 @@ async fn main() {
         configuration,
         context: None,
     };
-    if kind == "expression" {
+    if kind == "expression" || kind == "file" {
         let outcome = sandbox.run(call).await;
         println!("{:?}", outcome.result);
         return;
