@@ -47,6 +47,10 @@ pub enum HashError {
     /// The stored value cannot be parsed or decoded.
     #[error("malformed password hash: {0}")]
     Malformed(String),
+    /// The verification was given up before it finished: its caller's stop condition (a client
+    /// that went away) came true.
+    #[error("the password hash verification was stopped")]
+    Stopped,
 }
 
 pub(crate) fn malformed(reason: impl Into<String>) -> HashError {
