@@ -337,6 +337,14 @@ pub(crate) fn drupal_crypt(password: &[u8], setting: &str) -> Result<String, Has
             "Drupal iteration count 2^{log2} is outside 2^7..2^30"
         )));
     }
+    // valid, but refused rather than computed for minutes (issue 17): the Auth0 import's
+    // iteration limit (import_schema)
+    if 1u64 << log2 > import_schema::hash_limits::PBKDF2_ITERATIONS {
+        return Err(unsupported(format!(
+            "Drupal iteration count 2^{log2} is above {}, the most the mock verifies",
+            import_schema::hash_limits::PBKDF2_ITERATIONS
+        )));
+    }
     let salt = &bytes[4..12];
     let digest_of = |parts: &[&[u8]]| -> Vec<u8> {
         if sha512 {

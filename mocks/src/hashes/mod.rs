@@ -123,6 +123,48 @@ mod tests {
     }
 
     #[test]
+    fn absurd_work_factors_are_refused_at_once_by_every_verifier() {
+        use super::HashError;
+        let started = std::time::Instant::now();
+        let unsupported = |result: Result<bool, HashError>| matches!(result, Err(HashError::Unsupported(_)));
+        assert!(unsupported(stormpath::verify(
+            "$stormpath2$SHA-256$4000000000$$AAAA",
+            "x"
+        )));
+        assert!(unsupported(stormpath::verify(
+            "$2b$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+            "x"
+        )));
+        for (algorithm, rounds) in [("pbkdf2", u32::MAX), ("sha1", 2_000_000_000), ("symphony2", 20_000_000)] {
+            let stored = GigyaPassword {
+                hash: Some("AAAA".into()),
+                hash_settings: Some(HashSettings {
+                    algorithm: algorithm.into(),
+                    rounds: Some(rounds),
+                    salt: Some("c2FsdA==".into()),
+                    format: None,
+                    binary_format: None,
+                    url: None,
+                }),
+                compound_hashed_password: None,
+            };
+            assert!(unsupported(gigya::verify(&stored, "x")), "{algorithm}");
+        }
+        for compound in [
+            "$2a$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+            "$S$SabcdefghAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            let stored = GigyaPassword {
+                hash: None,
+                hash_settings: None,
+                compound_hashed_password: Some(compound.into()),
+            };
+            assert!(unsupported(gigya::verify(&stored, "x")), "{compound}");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
     fn random_inputs_never_panic() {
         let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
         let gigya_algorithms = [
