@@ -1,7 +1,8 @@
 //! Imported password hashes with absurd work factors (issue 17 §2): refused at import with
 //! Auth0's per-user error shape (`import_schema::hash_limits`, Ferry's limits: Auth0 publishes
-//! none), and a login whose client goes away while a slow hash is verified stops the work
-//! instead of burning a core for nobody; the mock keeps serving.
+//! none), and a login whose client goes away while a slow hash is verified (or its login
+//! script still runs) stops the work instead of burning a core for nobody; the mock keeps
+//! serving.
 //!
 //! Run with `cargo test -p mocks --test hash_limits`.
 
@@ -27,6 +28,9 @@ clients:
 connections:
   - { name: users, id: con_users00000000001 }
 "#;
+
+/// Held by the tests that measure the process's CPU, so that they do not measure each other.
+static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The CPU time this process has used, from /proc (Linux), in seconds.
 fn cpu_seconds() -> f64 {
@@ -204,6 +208,7 @@ fn raw_login(addr: &str, username: &str, password: &str, give_up_after: Option<D
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_whose_client_goes_away_stops_verifying_a_slow_hash() {
+    let _measuring = MEASURING.lock().await;
     let auth0 = tenant(SEED);
     let token = management_token(&auth0).await;
     // PBKDF2-SHA512 at the limit: seconds of work for one verification
@@ -249,5 +254,50 @@ async fn a_login_whose_client_goes_away_stops_verifying_a_slow_hash() {
         .await
         .expect("client");
     assert_eq!(status, "HTTP/1.1 403 Forbidden");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_whose_client_goes_away_stops_its_script() {
+    let _measuring = MEASURING.lock().await;
+    let script = serde_json::to_string("function login(email, password, callback) {\n  if (password === 'spin') { for (;;) {} }\n  callback(null, { user_id: 'u1', email: email });\n}")
+        .expect("json string");
+    let auth0 = tenant(&format!(
+        r#"
+settings: {{ bcrypt_cost: 4, script_time_limit: 20s }}
+clients:
+  - {{ name: Storefront, client_id: storefront-client-id, client_secret: storefront-secret }}
+connections:
+  - name: users
+    id: con_users00000000001
+    options:
+      enabledDatabaseCustomization: true
+      import_mode: true
+      customScripts:
+        login: {script}
+"#
+    ));
+    let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind loopback");
+    let addr = server.base_url().trim_start_matches("http://").to_owned();
+
+    let client = addr.clone();
+    tokio::task::spawn_blocking(move || {
+        raw_login(&client, "spin@example.com", "spin", Some(Duration::from_millis(300)))
+    })
+    .await
+    .expect("client");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = cpu_seconds();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let burnt = cpu_seconds() - before;
+    assert!(burnt < 0.15, "{burnt:.2} s of CPU in 2.5 s after the client went away");
+
+    let client = addr.clone();
+    let status = tokio::task::spawn_blocking(move || raw_login(&client, "ann@example.com", "fine", None))
+        .await
+        .expect("client");
+    assert_eq!(status, "HTTP/1.1 200 OK");
     server.shutdown().await;
 }
