@@ -259,12 +259,21 @@ pub async fn first_login(count: usize, concurrency: usize, bcrypt_cost: u32) -> 
                 rate,
                 "logins/s",
             ),
-            Measure::new(format!("floor: bcrypt hashes per second ({threads} threads)"), floor, "hashes/s"),
-            Measure::new("first logins as a share of the floor", rate / floor * 100.0, "%").at_least(FLOOR_SHARE_TARGET),
+            Measure::new(
+                format!("floor: bcrypt hashes per second ({threads} threads)"),
+                floor,
+                "hashes/s",
+            ),
+            Measure::new("first logins as a share of the floor", rate / floor * 100.0, "%")
+                .at_least(FLOOR_SHARE_TARGET),
             Measure::new("CPU per first login (all parties)", cpu_per_login * 1000.0, "ms"),
             Measure::new("CPU per bcrypt hash (floor)", cpu_per_hash * 1000.0, "ms"),
-            Measure::new("the same share, by CPU (hash / login)", cpu_per_hash / cpu_per_login * 100.0, "%")
-                .at_least(FLOOR_SHARE_TARGET),
+            Measure::new(
+                "the same share, by CPU (hash / login)",
+                cpu_per_hash / cpu_per_login * 100.0,
+                "%",
+            )
+            .at_least(FLOOR_SHARE_TARGET),
         ],
         notes: vec![format!(
             "floor before the logins {:.0}/s ({:.3} ms of CPU a hash), after {:.0}/s ({:.3} ms)",
@@ -315,11 +324,7 @@ async fn bcrypt_floor(cost: u32, threads: usize, seconds: f64) -> anyhow::Result
             .collect();
         let mut total = 0u64;
         for worker in workers {
-            total += worker
-                .join()
-                .ok()
-                .flatten()
-                .context("a bcrypt floor thread failed")?;
+            total += worker.join().ok().flatten().context("a bcrypt floor thread failed")?;
         }
         let elapsed = started.elapsed().as_secs_f64();
         let cpu = cpu_seconds(None).unwrap_or(0.0) - cpu_before;
