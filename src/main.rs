@@ -219,7 +219,8 @@ enum Bench {
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
     },
-    /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
+    /// First-login migrations through the mock Auth0, the documented login script and the mock Okta,
+    /// against their floor: the same bcrypt alone on every core, in the same run.
     FirstLogin {
         #[arg(long, default_value_t = 20_000)]
         count: usize,
