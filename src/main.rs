@@ -278,7 +278,8 @@ enum Bench {
         #[arg(long, value_enum)]
         generator: Option<LoadGenerator>,
     },
-    /// First-login migrations through the mock Auth0, the documented login script and the mock Okta.
+    /// First-login migrations through the mock Auth0, the documented login script and the mock Okta,
+    /// against their floor: the same bcrypt alone on every core, in the same run.
     FirstLogin {
         /// Users to migrate by their first login.
         #[arg(long, default_value_t = 20_000)]

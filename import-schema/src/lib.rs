@@ -62,6 +62,114 @@ pub const ALGORITHMS: &[&str] = &[
     "argon2", "bcrypt", "hmac", "ldap", "md4", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt",
 ];
 
+/// The work factors an imported hash may ask for. Auth0 documents none (its schema page lists
+/// the parameters but no maximum); without a bound, a value such as bcrypt cost 31 or PBKDF2
+/// with billions of iterations makes the user's first login run for hours. These are Ferry's,
+/// chosen well above what real systems store and with a precedent where one exists:
+///
+/// | algorithm | limit | why |
+/// |---|---|---|
+/// | bcrypt (`password_hash` too) | cost ≤ 20 | Okta's password import documents workFactor 1–20; cost 20 is about a minute here |
+/// | pbkdf2 | `i` ≤ 10,000,000 | OWASP's highest recommendation is 1,300,000 (PBKDF2-HMAC-SHA1), Django's default 1,200,000 |
+/// | argon2 | `m` ≤ 262,144 KiB, `t` ≤ 16, `p` ≤ 16 | Google Identity Platform's import caps `t` and `p` at 16; 256 MiB is the mock's memory bound |
+/// | scrypt | 128·`blockSize`·`cost` ≤ 256 MiB, `parallelization` ≤ 16, 128·`blockSize`·`cost`·`parallelization` ≤ 1 GiB | the same memory bound, and a bound on the work |
+///
+/// Beyond them the user fails validation at import (`MAXIMUM`, in Auth0's error shape), and
+/// the mock Auth0 refuses to verify such a hash at login as well.
+pub mod hash_limits {
+    /// bcrypt cost (log2 of the rounds).
+    pub const BCRYPT_COST: u64 = 20;
+    /// PBKDF2 iterations (`i=`).
+    pub const PBKDF2_ITERATIONS: u64 = 10_000_000;
+    /// argon2 memory in KiB (`m=`).
+    pub const ARGON2_MEMORY_KIB: u64 = 256 * 1024;
+    /// argon2 passes (`t=`).
+    pub const ARGON2_PASSES: u64 = 16;
+    /// argon2 lanes (`p=`).
+    pub const ARGON2_LANES: u64 = 16;
+    /// scrypt memory, 128·r·N bytes.
+    pub const SCRYPT_MEMORY: u128 = 256 * 1024 * 1024;
+    /// scrypt parallelization `p`.
+    pub const SCRYPT_PARALLELIZATION: u64 = 16;
+    /// scrypt work, 128·r·N·p bytes mixed.
+    pub const SCRYPT_WORK: u128 = 1024 * 1024 * 1024;
+}
+
+/// The first work factor of an imported hash over [`hash_limits`], as `(path suffix, reason)`;
+/// `None` when the hash is within them (or carries no work factor). `value` is
+/// `hash.value` (or `password_hash`), `spec` the `custom_password_hash` object if any.
+pub fn hash_cost_problem(
+    algorithm: &str,
+    value: &str,
+    spec: Option<&Map<String, Value>>,
+) -> Option<(&'static str, String)> {
+    use hash_limits as max;
+    // a number too large for u64 is over every limit
+    let number = |text: &str| text.parse::<u64>().unwrap_or(u64::MAX);
+    let params = || {
+        value
+            .split('$')
+            .skip(2)
+            .flat_map(|segment| segment.split(','))
+            .filter_map(|pair| pair.split_once('='))
+            .collect::<Vec<_>>()
+    };
+    let param = |name: &str| params().into_iter().find(|(k, _)| *k == name).map(|(_, v)| number(v));
+    let over = |what: String, got: u64, limit: u64| {
+        (got > limit).then(|| ("hash.value", format!("{what} {got} is greater than maximum {limit}")))
+    };
+    match algorithm {
+        "bcrypt" => {
+            let cost = value.split('$').nth(2).map(number)?;
+            over("bcrypt cost".into(), cost, max::BCRYPT_COST)
+        }
+        "pbkdf2" => over("pbkdf2 iterations i".into(), param("i")?, max::PBKDF2_ITERATIONS),
+        "argon2" => [
+            ("m", max::ARGON2_MEMORY_KIB),
+            ("t", max::ARGON2_PASSES),
+            ("p", max::ARGON2_LANES),
+        ]
+        .into_iter()
+        .find_map(|(name, limit)| over(format!("argon2 {name}"), param(name)?, limit)),
+        "scrypt" => {
+            let spec = spec?;
+            let field = |key: &str, default: u64| spec.get(key).and_then(Value::as_u64).unwrap_or(default);
+            let (n, r, p) = (
+                field("cost", 16_384),
+                field("blockSize", 8),
+                field("parallelization", 1),
+            );
+            let memory = 128 * u128::from(n) * u128::from(r);
+            if p > max::SCRYPT_PARALLELIZATION {
+                Some((
+                    "parallelization",
+                    format!("Value {p} is greater than maximum {}", max::SCRYPT_PARALLELIZATION),
+                ))
+            } else if memory > max::SCRYPT_MEMORY {
+                Some((
+                    "cost",
+                    format!(
+                        "scrypt memory 128·blockSize·cost = {memory} bytes is greater than maximum {}",
+                        max::SCRYPT_MEMORY
+                    ),
+                ))
+            } else if memory * u128::from(p) > max::SCRYPT_WORK {
+                Some((
+                    "parallelization",
+                    format!(
+                        "scrypt work 128·blockSize·cost·parallelization = {} bytes is greater than maximum {}",
+                        memory * u128::from(p),
+                        max::SCRYPT_WORK
+                    ),
+                ))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 const TOP_LEVEL: &[&str] = &[
     "email",
     "email_verified",
@@ -314,14 +422,16 @@ pub fn validate_user(user: &Value, rules: &Rules) -> Vec<Issue> {
                 }
             }
             "password_hash" => {
-                if let Some(hash) = c.string(value, path)
-                    && !is_bcrypt(hash, &["2a", "2b"])
-                {
-                    c.push(
-                        "PATTERN",
-                        path,
-                        "String does not match pattern ^\\$2[ab]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$: (hash redacted)",
-                    );
+                if let Some(hash) = c.string(value, path) {
+                    if !is_bcrypt(hash, &["2a", "2b"]) {
+                        c.push(
+                            "PATTERN",
+                            path,
+                            "String does not match pattern ^\\$2[ab]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$: (hash redacted)",
+                        );
+                    } else if let Some((_, reason)) = hash_cost_problem("bcrypt", hash, None) {
+                        c.push("MAXIMUM", path, reason);
+                    }
                 }
             }
             "custom_password_hash" => custom_password_hash(&mut c, value, path),
@@ -520,6 +630,8 @@ fn custom_password_hash(c: &mut Checker, value: &Value, path: &str) {
             path,
             format!("Data does not match any schemas from 'anyOf' ({problem})"),
         );
+    } else if let Some((at, reason)) = hash_cost_problem(&algorithm, value, Some(spec)) {
+        c.push("MAXIMUM", &join(path, at), reason);
     }
 }
 
@@ -809,6 +921,78 @@ mod tests {
         assert!(
             !shown.contains("\"h\"") && !shown.contains("\"k\"") && !shown.contains("\"s\""),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn work_factors_over_the_limits_fail_with_maximum() {
+        let custom = |algorithm: &str, value: &str| {
+            check(
+                json!({"email": "a@b.co", "custom_password_hash": {"algorithm": algorithm, "hash": {"value": value, "encoding": "utf8"}}}),
+            )
+        };
+        // at the limits: accepted
+        assert!(custom("pbkdf2", "$pbkdf2-sha256$i=10000000,l=32$c2FsdA$aGFzaA").is_empty());
+        assert!(custom("argon2", "$argon2id$v=19$m=262144,t=16,p=16$c2FsdHNhbHQ$aGFzaA").is_empty());
+        assert!(custom("bcrypt", "$2b$20$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K").is_empty());
+        // over them, with numbers too large for 64 bits
+        for (algorithm, value, detail) in [
+            (
+                "pbkdf2",
+                "$pbkdf2-sha256$i=10000001,l=32$c2FsdA$aGFzaA",
+                "pbkdf2 iterations i 10000001 is greater than maximum 10000000",
+            ),
+            (
+                "pbkdf2",
+                "$pbkdf2-sha256$i=99999999999999999999999,l=32$c2FsdA$aGFzaA",
+                "pbkdf2 iterations i 18446744073709551615 is greater than maximum 10000000",
+            ),
+            (
+                "argon2",
+                "$argon2id$v=19$m=262145,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+                "argon2 m 262145 is greater than maximum 262144",
+            ),
+            (
+                "argon2",
+                "$argon2i$m=4096,t=17,p=1$c2FsdHNhbHQ$aGFzaA",
+                "argon2 t 17 is greater than maximum 16",
+            ),
+            (
+                "bcrypt",
+                "$2y$21$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+                "bcrypt cost 21 is greater than maximum 20",
+            ),
+        ] {
+            assert_eq!(
+                custom(algorithm, value),
+                vec![(
+                    "MAXIMUM".to_owned(),
+                    format!("Error in custom_password_hash.hash.value property - {detail}")
+                )],
+                "{value}"
+            );
+        }
+        let scrypt = |cost: u64, r: u64, p: u64| {
+            check(
+                json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"},
+                "keylen": 1, "cost": cost, "blockSize": r, "parallelization": p}}),
+            )
+        };
+        assert!(scrypt(262_144, 8, 4).is_empty());
+        assert_eq!(scrypt(262_144, 8, 5)[0].0, "MAXIMUM");
+        assert_eq!(scrypt(524_288, 8, 1)[0].0, "MAXIMUM");
+        assert_eq!(
+            scrypt(2, 1, 17)[0].1,
+            "Error in custom_password_hash.parallelization property - Value 17 is greater than maximum 16"
+        );
+        assert_eq!(
+            check(
+                json!({"email": "a@b.co", "password_hash": "$2b$25$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"})
+            ),
+            vec![(
+                "MAXIMUM".to_owned(),
+                "Error in password_hash property - bcrypt cost 25 is greater than maximum 20".to_owned()
+            )]
         );
     }
 }

@@ -7,9 +7,9 @@
 //! source that does not compile is never cached: it goes through the ordinary evaluation, which
 //! reports the error as always.
 //!
-//! The one module of the workspace allowed `unsafe` (the workspace denies it): rquickjs has no
-//! safe API for a script's bytecode, so this calls QuickJS's C API through `rquickjs::qjs`,
-//! each call with its safety argument.
+//! One of the three modules of the workspace allowed `unsafe` (with `lazy.rs` and `alloc.rs`;
+//! the workspace denies it): rquickjs has no safe API for a script's bytecode, so this calls
+//! QuickJS's C API through `rquickjs::qjs`, each call with its safety argument.
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;
@@ -18,72 +18,132 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rquickjs::{Ctx, Value, qjs};
 
-/// Sources kept (the prelude files and the scripts of a few connections); past this the cache
-/// starts again.
+/// Scripts kept (the scripts of a few connections); past this the cache starts again.
 const MAX_ENTRIES: usize = 256;
 
-type Cache = Mutex<HashMap<(String, String), Arc<Vec<u8>>>>;
+/// Compiled scripts: file name, then source text (two levels, so that a lookup borrows both).
+type Cache = Mutex<HashMap<String, HashMap<String, Arc<Vec<u8>>>>>;
 
-fn cache() -> &'static Cache {
+fn scripts() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Cache::default)
 }
 
-/// Evaluates `source` as a non-strict global script named `file_name`, as
-/// `ctx.eval_with_options` with `strict = false` and that file name does. On
-/// `Err(Error::Exception)` the exception is pending in `ctx` (read it with `ctx.catch()`).
-pub(crate) fn eval<'js>(ctx: &Ctx<'js>, file_name: &str, source: &str) -> rquickjs::Result<Value<'js>> {
-    let key = (file_name.to_owned(), source.to_owned());
-    let cached = cache()
+/// Compiled prelude files, by the address of their (static) source text: no hashing of the
+/// text at every call.
+type PreludeCache = Mutex<HashMap<usize, Arc<Vec<u8>>>>;
+
+fn prelude() -> &'static PreludeCache {
+    static CACHE: OnceLock<PreludeCache> = OnceLock::new();
+    CACHE.get_or_init(PreludeCache::default)
+}
+
+/// Evaluates one of the sandbox's own files (`source` is static, compiled into the binary) as
+/// a non-strict global script named `file_name`. Its bytecode keeps line numbers but not the
+/// source text (`Function.prototype.toString` shows the sandbox's functions as native code, as
+/// Node shows its built-ins), which keeps loading it cheap. Errors as [`eval`].
+pub(crate) fn eval_prelude<'js>(ctx: &Ctx<'js>, file_name: &str, source: &'static str) -> rquickjs::Result<Value<'js>> {
+    let key = source.as_ptr() as usize;
+    let cached = prelude()
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&key)
         .cloned();
-    let raw = ctx.as_raw().as_ptr();
-    let function = match cached {
-        // SAFETY: the bytes were written by JS_WriteObject of this same QuickJS build in this
-        // process; JS_ReadObject copies them (no ROM flag).
-        Some(bytes) => unsafe {
-            qjs::JS_ReadObject(raw, bytes.as_ptr(), bytes.len() as _, qjs::JS_READ_OBJ_BYTECODE as i32)
-        },
-        None => {
-            let (Ok(c_source), Ok(c_name)) = (CString::new(source), CString::new(file_name)) else {
-                return plain_eval(ctx, file_name, source);
-            };
-            // SAFETY: NUL-terminated source of the given length, a valid context.
-            let function = unsafe {
-                qjs::JS_Eval(
-                    raw,
-                    c_source.as_ptr(),
-                    source.len() as _,
-                    c_name.as_ptr(),
-                    (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
-                )
-            };
-            // SAFETY: reading the tag of a value just returned.
-            if unsafe { qjs::JS_IsException(function) } {
-                return Err(rquickjs::Error::Exception);
+    let bytes = match cached {
+        Some(bytes) => bytes,
+        None => match compile(ctx, file_name, source, qjs::JS_WRITE_OBJ_STRIP_SOURCE)? {
+            Some(bytes) => {
+                let bytes = Arc::new(bytes);
+                prelude()
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key, bytes.clone());
+                bytes
             }
-            let mut len: qjs::size_t = 0;
-            // SAFETY: `function` is a live bytecode function; the buffer is freed below.
-            let buf = unsafe { qjs::JS_WriteObject(raw, &mut len, function, qjs::JS_WRITE_OBJ_BYTECODE as i32) };
-            if buf.is_null() {
-                // Not serialisable: evaluate this once without caching. The failed write may
-                // have left an exception pending; clear it.
-                let _ = ctx.catch();
-            } else {
-                // SAFETY: JS_WriteObject returned `len` bytes at `buf`, allocated in `ctx`.
-                let bytes = unsafe { std::slice::from_raw_parts(buf, len as usize) }.to_vec();
-                unsafe { qjs::js_free(raw, buf.cast()) };
-                let mut cache = cache().lock().unwrap_or_else(PoisonError::into_inner);
-                if cache.len() >= MAX_ENTRIES {
+            None => return plain_eval(ctx, file_name, source),
+        },
+    };
+    run(ctx, &bytes)
+}
+
+/// Evaluates `source` as a non-strict global script named `file_name`, as
+/// `ctx.eval_with_options` with `strict = false` and that file name does (the source text is
+/// kept, for `Function.prototype.toString`). On `Err(Error::Exception)` the exception is
+/// pending in `ctx` (read it with `ctx.catch()`).
+pub(crate) fn eval<'js>(ctx: &Ctx<'js>, file_name: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let cached = scripts()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(file_name)
+        .and_then(|sources| sources.get(source))
+        .cloned();
+    let bytes = match cached {
+        Some(bytes) => bytes,
+        None => match compile(ctx, file_name, source, 0)? {
+            Some(bytes) => {
+                let bytes = Arc::new(bytes);
+                let mut cache = scripts().lock().unwrap_or_else(PoisonError::into_inner);
+                if cache.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
                     cache.clear();
                 }
-                cache.insert(key, Arc::new(bytes));
+                cache
+                    .entry(file_name.to_owned())
+                    .or_default()
+                    .insert(source.to_owned(), bytes.clone());
+                bytes
             }
-            function
-        }
+            None => return plain_eval(ctx, file_name, source),
+        },
     };
+    run(ctx, &bytes)
+}
+
+/// Compiles `source` and serialises its bytecode with `strip` flags. `Ok(None)` when the
+/// source cannot go through the C API (a NUL inside) or the bytecode cannot be written: the
+/// caller evaluates it the ordinary way. `Err(Exception)` for a source that does not compile
+/// (the exception pending in `ctx`).
+fn compile(ctx: &Ctx<'_>, file_name: &str, source: &str, strip: u32) -> rquickjs::Result<Option<Vec<u8>>> {
+    let (Ok(c_source), Ok(c_name)) = (CString::new(source), CString::new(file_name)) else {
+        return Ok(None);
+    };
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: NUL-terminated source of the given length, a valid context.
+    let function = unsafe {
+        qjs::JS_Eval(
+            raw,
+            c_source.as_ptr(),
+            source.len() as _,
+            c_name.as_ptr(),
+            (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
+        )
+    };
+    // SAFETY: reading the tag of a value just returned.
+    if unsafe { qjs::JS_IsException(function) } {
+        return Err(rquickjs::Error::Exception);
+    }
+    let mut len: qjs::size_t = 0;
+    // SAFETY: `function` is a live bytecode function; the buffer is freed below.
+    let buf = unsafe { qjs::JS_WriteObject(raw, &mut len, function, (qjs::JS_WRITE_OBJ_BYTECODE | strip) as i32) };
+    // SAFETY: the compiled function is not used any more (the bytes are run instead).
+    unsafe { qjs::JS_FreeValue(raw, function) };
+    if buf.is_null() {
+        // The failed write may have left an exception pending; clear it.
+        let _ = ctx.catch();
+        return Ok(None);
+    }
+    // SAFETY: JS_WriteObject returned `len` bytes at `buf`, allocated in `ctx`.
+    let bytes = unsafe { std::slice::from_raw_parts(buf, len as usize) }.to_vec();
+    unsafe { qjs::js_free(raw, buf.cast()) };
+    Ok(Some(bytes))
+}
+
+/// Loads bytecode written by [`compile`] and runs it.
+fn run<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result<Value<'js>> {
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: the bytes were written by JS_WriteObject of this same QuickJS build in this
+    // process; JS_ReadObject copies them (no ROM flag).
+    let function =
+        unsafe { qjs::JS_ReadObject(raw, bytes.as_ptr(), bytes.len() as _, qjs::JS_READ_OBJ_BYTECODE as i32) };
     // SAFETY: tag check of a value just returned.
     if unsafe { qjs::JS_IsException(function) } {
         return Err(rquickjs::Error::Exception);
@@ -129,8 +189,8 @@ mod tests {
                 assert_eq!(n, 43);
             });
         }
-        let key = ("test:mul.js".to_owned(), source.to_owned());
-        assert!(cache().lock().expect("cache").contains_key(&key));
+        let cache = scripts().lock().expect("cache");
+        assert!(cache.get("test:mul.js").is_some_and(|s| s.contains_key(source)));
     }
 
     #[test]
@@ -160,8 +220,8 @@ mod tests {
                 assert_eq!(name, "SyntaxError");
             });
         }
-        let key = ("test:broken.js".to_owned(), broken.to_owned());
-        assert!(!cache().lock().expect("cache").contains_key(&key));
+        let cache = scripts().lock().expect("cache");
+        assert!(!cache.get("test:broken.js").is_some_and(|s| s.contains_key(broken)));
     }
 
     #[test]

@@ -16,9 +16,11 @@ pub struct SandboxConfig {
     /// is interrupted) and while waiting for I/O or timers.
     #[serde(serialize_with = "serialize_millis")]
     pub time_limit: Duration,
-    /// Memory limit of the JavaScript heap per call, in bytes (0: unlimited). Exceeding it ends
-    /// the call with [`crate::CallResult::OutOfMemory`]. HTTP response bodies larger than this
-    /// are treated the same way.
+    /// Memory limit per call, in bytes (0: unlimited): the JavaScript heap and the HTTP
+    /// response bodies being received count against it together, and a single body may take at
+    /// most a quarter of it. Exceeding either ends the call with
+    /// [`crate::CallResult::OutOfMemory`]. (A call's requests are also limited in number: 20
+    /// in flight at once, each with at most one socket, and 500 in all.)
     pub memory_limit: usize,
     /// Client used for every `request(...)`. The sandbox follows redirects itself, with the
     /// `request` module's rules, so this client should not follow redirects

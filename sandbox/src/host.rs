@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 
 use rquickjs::{Persistent, Value};
 
+use crate::alloc::Budget;
 use crate::exception::Thrown;
 use crate::globals::request::{HttpFailure, HttpResponse};
 use crate::globals::timers::Timers;
+use crate::lazy::Intrinsic;
 use crate::outbound::Outbound;
 use crate::outcome::{ConsoleLine, HttpExchange, ScriptError};
 
@@ -41,8 +43,10 @@ pub(crate) struct Services {
     pub(crate) client: reqwest::Client,
     pub(crate) completions: mpsc::Sender<Completion>,
     pub(crate) http_timeout_default: Option<Duration>,
-    /// Largest response body accepted (the memory limit).
-    pub(crate) body_limit: usize,
+    /// The call's memory: its JavaScript heap and the response bodies being received.
+    pub(crate) budget: Arc<Budget>,
+    /// Requests allowed in flight at once (each holds at most one socket): the others wait.
+    pub(crate) request_slots: Arc<tokio::sync::Semaphore>,
     pub(crate) source: Arc<str>,
     pub(crate) file_name: String,
     pub(crate) exchanges: ExchangeLog,
@@ -52,13 +56,22 @@ pub(crate) struct Services {
     pub(crate) deadline: Instant,
     /// Set when the caller gave up on the call.
     pub(crate) cancel: Arc<AtomicBool>,
+    /// Set when the script called `callback` (the first time): the call has its answer, and
+    /// whatever the script still does is stopped.
+    pub(crate) answered: Arc<AtomicBool>,
 }
 
 impl Services {
-    /// Whether the call should stop: its deadline passed or the caller gave up. Long native
-    /// computations (PBKDF2, bcrypt) poll this, as the engine's interrupt handler does.
+    /// Whether the call's time is over: its deadline passed or the caller gave up.
     pub(crate) fn expired(&self) -> bool {
         self.cancel.load(Ordering::Relaxed) || Instant::now() >= self.deadline
+    }
+
+    /// Whether running code should stop: the call's time is over, or the script has already
+    /// called back. Long native computations (PBKDF2) poll this, as the engine's interrupt
+    /// handler does.
+    pub(crate) fn should_stop(&self) -> bool {
+        self.answered.load(Ordering::Relaxed) || self.expired()
     }
 }
 
@@ -93,6 +106,10 @@ pub(crate) struct HostState {
     pub(crate) http_pending: HashMap<u64, tokio::task::AbortHandle>,
     pub(crate) rejections: Vec<Rejection>,
     next_id: u64,
+    /// Requests the script has started (each counts once, redirects included).
+    pub(crate) requests_started: u32,
+    /// Which lazy built-ins are in the context, by [`Intrinsic`] (see [`Host::builtin`]).
+    builtins: [Builtin; Intrinsic::ALL.len()],
 }
 
 impl HostState {
@@ -132,6 +149,47 @@ impl HostState {
 pub(crate) struct Host {
     pub(crate) services: Rc<Services>,
     pub(crate) state: Rc<RefCell<HostState>>,
+}
+
+impl Host {
+    /// Adds a group of built-ins to the call's context unless already there: the context
+    /// starts without them (see `lazy.rs`). Attempted once per call and group: after a failure
+    /// (a script that made one of their names non-configurable), every later use fails with a
+    /// `TypeError`.
+    pub(crate) fn builtin(&self, ctx: &rquickjs::Ctx<'_>, which: Intrinsic) -> rquickjs::Result<()> {
+        let index = which as usize;
+        let state = std::mem::replace(&mut self.state.borrow_mut().builtins[index], Builtin::Attempted);
+        match state {
+            Builtin::Absent => {
+                crate::lazy::add_intrinsic(ctx, which)?;
+                self.state.borrow_mut().builtins[index] = Builtin::Added;
+                Ok(())
+            }
+            Builtin::Added => {
+                self.state.borrow_mut().builtins[index] = Builtin::Added;
+                Ok(())
+            }
+            Builtin::Attempted => Err(rquickjs::Exception::throw_type(
+                ctx,
+                &format!("{which:?} could not be added to this script's context"),
+            )),
+        }
+    }
+
+    /// The typed arrays, before native code creates an `ArrayBuffer`.
+    pub(crate) fn typed_arrays(&self, ctx: &rquickjs::Ctx<'_>) -> rquickjs::Result<()> {
+        self.builtin(ctx, Intrinsic::TypedArrays)
+    }
+}
+
+/// Whether a group of built-ins is in the call's context (see [`Host::builtin`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    #[default]
+    Absent,
+    /// Tried and failed: never tried again.
+    Attempted,
+    Added,
 }
 
 /// One logged HTTP hop; `done` is false while the request is in flight.

@@ -5,7 +5,10 @@
 //! `callback`, drain the job (microtask) queue, then repeatedly fire due timers or wait on the
 //! completion channel for HTTP results (up to the next timer or the deadline), handing each
 //! to its JavaScript callback and draining jobs again. It ends as soon as `callback` has been
-//! called (leftover timers and requests are abandoned), an exception escapes, a promise
+//! called: from then on the engine's interrupt handler stops whatever the script still runs
+//! (the rest of a busy function, promise jobs, finalization callbacks) and queued jobs, timers
+//! and requests are abandoned, so the answer never waits for leftover work. Otherwise it ends
+//! when an exception escapes, a promise
 //! rejection stays unhandled, nothing is pending any more (`NoCallback`), or the deadline
 //! passes. The deadline is also enforced inside the engine by the interrupt handler, so busy
 //! loops stop, and the memory limit is the runtime's.
@@ -17,9 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use rquickjs::context::intrinsic;
 use rquickjs::function::Args;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 
+use crate::alloc::Budget;
 use crate::call::ScriptCall;
 use crate::exception::{Thrown, classify};
 use crate::globals::{self, Hooks, request};
@@ -56,22 +61,22 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
             client: job.client.clone(),
             completions: job.completions.clone(),
             http_timeout_default: job.http_timeout_default,
-            body_limit: if job.memory_limit == 0 {
-                usize::MAX
-            } else {
-                job.memory_limit
-            },
+            budget: Budget::new(job.memory_limit),
+            request_slots: Arc::new(tokio::sync::Semaphore::new(request::MAX_REQUESTS_IN_FLIGHT)),
             source: job.call.source.clone(),
             file_name: job.call.file_name.clone(),
             exchanges: ExchangeLog::default(),
             outbound: Arc::new(job.outbound.clone()),
             deadline,
             cancel: job.cancel.clone(),
+            answered: Arc::new(AtomicBool::new(false)),
         }),
         state: Rc::new(RefCell::new(HostState::default())),
     };
     let result = execute(job, &host, deadline);
 
+    // Requests waiting for a slot must not take one freed by an aborted request.
+    host.services.request_slots.close();
     let pending: Vec<_> = host.state.borrow_mut().http_pending.drain().collect();
     for (_, task) in pending {
         task.abort();
@@ -86,19 +91,19 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
 }
 
 fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
-    let Ok(runtime) = Runtime::new() else {
+    // The allocator enforces the memory limit (the heap and the response bodies together).
+    let Ok(runtime) = Runtime::new_with_alloc(crate::alloc::MiAlloc(host.services.budget.clone())) else {
         return CallResult::OutOfMemory;
     };
-    runtime.set_memory_limit(job.memory_limit);
-    let cancel = job.cancel.clone();
+    let (cancel, answered) = (job.cancel.clone(), host.services.answered.clone());
     runtime.set_interrupt_handler(Some(Box::new(move || {
-        cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
+        answered.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
     })));
     let tracker_host = host.clone();
     runtime.set_host_promise_rejection_tracker(Some(Box::new(move |ctx, promise, reason, is_handled| {
         track_rejection(&tracker_host, &ctx, promise, &reason, is_handled);
     })));
-    let Ok(context) = Context::full(&runtime) else {
+    let Ok(context) = Context::custom::<Intrinsics>(&runtime) else {
         return CallResult::OutOfMemory;
     };
     // Declared after the context, so dropped before it even when unwinding: persistent
@@ -123,6 +128,21 @@ fn execute(job: &Job, host: &Host, deadline: Instant) -> CallResult {
     drop(context);
     result
 }
+
+/// What a call's context starts with: ECMAScript's built-ins and `performance`, as
+/// `Context::full` has them, except the typed arrays, `Map`/`Set` and `Date`, added when the
+/// script first names one (`lazy.rs`), and QuickJS's own `atob`/`btoa` (`buffer.js` provides
+/// Node's).
+type Intrinsics = (
+    intrinsic::Eval,
+    intrinsic::RegExpCompiler,
+    intrinsic::RegExp,
+    intrinsic::Json,
+    intrinsic::Proxy,
+    intrinsic::Promise,
+    intrinsic::Performance,
+    intrinsic::WeakRef,
+);
 
 /// Clears the tracked rejections (which hold persistent engine values) when dropped.
 struct ForgetRejections<'a>(&'a Host);
@@ -244,7 +264,7 @@ impl<'js> EventLoop<'_, 'js> {
                     if result.as_ref().is_err_and(|f| f.too_large) {
                         return CallResult::OutOfMemory;
                     }
-                    let delivered = request::to_js(&self.ctx, result)
+                    let delivered = request::to_js(&self.ctx, self.host, result)
                         .and_then(|(error, response)| hooks.http_complete(id, error, response));
                     self.settle(delivered);
                 }
@@ -257,6 +277,11 @@ impl<'js> EventLoop<'_, 'js> {
 
     fn expired(&self) -> bool {
         self.job.cancel.load(Ordering::Relaxed) || Instant::now() >= self.deadline
+    }
+
+    /// Whether the script has called back (leftover work is not run any more).
+    fn answered(&self) -> bool {
+        self.host.services.answered.load(Ordering::Relaxed)
     }
 
     /// Evaluates the script into its function.
@@ -321,7 +346,7 @@ impl<'js> EventLoop<'_, 'js> {
     /// Runs queued jobs (promise reactions) until none is left, an outcome is decided, or the
     /// deadline passes.
     fn drain_jobs(&mut self) {
-        while self.outcome.is_none() && !self.expired() {
+        while self.outcome.is_none() && !self.expired() && !self.answered() {
             if !self.ctx.execute_pending_job() {
                 break;
             }
@@ -359,6 +384,13 @@ impl<'js> EventLoop<'_, 'js> {
         if callback_done {
             let text = match &thrown {
                 Thrown::OutOfMemory => "out of memory".to_owned(),
+                Thrown::Exception(e) if e.name == "InternalError" && e.message == "interrupted" => {
+                    self.host
+                        .state
+                        .borrow_mut()
+                        .warn("[sandbox] the script was still running after calling back: stopped".to_owned());
+                    return;
+                }
                 Thrown::Exception(e) => e.to_string(),
             };
             self.host

@@ -268,3 +268,69 @@ async fn concurrent_calls_are_isolated_and_runaways_do_not_hold_up_the_others() 
         .await;
     assert_eq!(value(&after), json!("undefined"));
 }
+
+/// What one call changes in globals, built-in prototypes (the lazily added ones included) and
+/// module state, the next call must not see: every call has its own runtime and context.
+#[tokio::test]
+async fn globals_prototypes_and_module_state_do_not_survive_the_call() {
+    let sandbox = common::sandbox();
+    let first = sandbox
+        .run(call(
+            r#"function f(callback) {
+  // globals, plain and lazy (assigned before and after their first use)
+  leaked = 1; global.alsoLeaked = 2;
+  request = 'replaced'; var b = Buffer.from('x'); Buffer = null;
+  setTimeout = function () { return 'hijacked'; };
+  WrongUsernameOrPasswordError = function () {};
+  // prototypes of the eager built-ins and of the ones added on first use
+  Object.prototype.polluted = true;
+  String.prototype.trim = function () { return 'hijacked'; };
+  Map.prototype.get = function () { return 'hijacked'; };
+  Date.prototype.toISOString = function () { return 'hijacked'; };
+  Uint8Array.prototype.polluted = true;
+  Promise.prototype.then = function () { return 'hijacked'; };
+  Error.prepareStackTrace = function () { return 'hijacked'; };
+  JSON.parse = function () { return 'hijacked'; };
+  // module state
+  var crypto = require('crypto'); crypto.createHash = null; crypto.state = 'kept?';
+  var util = require('util'); util.format = function () { return 'hijacked'; };
+  require('querystring').stringify = null;
+  ValidationError.prototype.code = 'hijacked';
+  console.log = function () {};
+  configuration.X = 'changed';
+  callback(null, 'first');
+}"#,
+            vec![],
+        ))
+        .await;
+    assert_eq!(value(&first), json!("first"));
+
+    let second = sandbox
+        .run(call(
+            r#"function f(callback) {
+  var stack = new Error('x').stack;
+  callback(null, {
+    globals: [typeof leaked, typeof alsoLeaked, typeof request, typeof Buffer, typeof setTimeout,
+      new WrongUsernameOrPasswordError('u').name],
+    prototypes: [({}).polluted, ' a '.trim(), new Map([[1, 2]]).get(1),
+      new Date(0).toISOString(), new Uint8Array(1).polluted,
+      typeof Promise.resolve(1).then(function () {}), stack.split('\n')[0], JSON.parse('[1]')[0]],
+    modules: [typeof require('crypto').createHash, typeof require('crypto').state,
+      require('util').format('%s!', 'a'), typeof require('querystring').stringify,
+      new ValidationError('c', 'm').code],
+    configuration: Object.keys(configuration).length
+  });
+}"#,
+            vec![],
+        ))
+        .await;
+    assert_eq!(
+        value(&second),
+        json!({
+            "globals": ["undefined", "undefined", "function", "function", "function", "WrongUsernameOrPasswordError"],
+            "prototypes": [null, "a", 2, "1970-01-01T00:00:00.000Z", null, "object", "Error: x", 1],
+            "modules": ["function", "undefined", "a!", "function", "c"],
+            "configuration": 0
+        })
+    );
+}

@@ -671,7 +671,9 @@ async fn a_second_callback_is_ignored_with_a_warning() {
         .filter(|l| l.level == "warn")
         .map(|l| l.text.as_str())
         .collect();
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    // the synchronous second call is reported; the promise job queued behind the callback is
+    // leftover work, which is not run once the call has its answer
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("callback called again") && warnings[0].contains("second"),
         "{warnings:?}"

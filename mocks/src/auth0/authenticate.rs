@@ -24,7 +24,9 @@ use super::Auth0;
 use super::error::OAuthError;
 use super::logs::LogEvent;
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
-use super::password::PasswordHash;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::password::{PasswordHash, StopOnDrop};
 use super::scripts::masked;
 use super::verdict::{self, ScriptVerdict};
 
@@ -148,10 +150,15 @@ impl Auth0 {
         let password_owned = password.to_owned();
         let custom = hash.is_custom();
         // bcrypt (and the imported algorithms) are deliberately slow: keep them off the async
-        // workers.
-        let matches = tokio::task::spawn_blocking(move || hash.verify(&password_owned))
+        // workers, and stop them if the client goes away meanwhile (this future is dropped).
+        let stop = StopOnDrop::default();
+        let flag = stop.flag();
+        let matches = tokio::task::spawn_blocking(move || hash.verify_until(&password_owned, &|| flag.load(Relaxed)))
             .await
+            .ok()
+            .flatten()
             .unwrap_or(false);
+        drop(stop);
         if !matches {
             self.count_failure(connection, &user, ip);
             // An imported hash that does not verify is logged as Auth0 logs it.
@@ -300,7 +307,10 @@ impl Auth0 {
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&self.kit().ids.bytes(16));
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || PasswordHash::bcrypt(&password, cost, salt))
+        // stopped if the client goes away meanwhile (this future is dropped)
+        let stop = StopOnDrop::default();
+        let flag = stop.flag();
+        tokio::task::spawn_blocking(move || PasswordHash::bcrypt_until(&password, cost, salt, &|| flag.load(Relaxed)))
             .await
             .map_err(|e| e.to_string())
             .and_then(|r| r)

@@ -3,7 +3,9 @@
 //! Auth0 hashes the passwords it stores with bcrypt (users migrated by a login script get the
 //! password they typed hashed this way). The cost is a tenant setting here: Auth0's is 10, and
 //! scenarios lower it so that a catalogue of logins runs in seconds. Imported custom hashes
-//! (`custom_password_hash`) are verified on first login and then replaced with bcrypt.
+//! (`custom_password_hash`) are verified on first login and then replaced with bcrypt. Hashing
+//! and verifying can be stopped between rounds ([`PasswordHash::verify_until`]): a login whose
+//! client went away stops its hash work.
 
 use serde::Serialize;
 
@@ -27,19 +29,33 @@ pub enum PasswordHash {
 impl PasswordHash {
     /// Hashes `password` with bcrypt at `cost`, salted with `salt`.
     pub fn bcrypt(password: &str, cost: u32, salt: [u8; 16]) -> Result<Self, String> {
-        bcrypt::hash_with_salt(password, cost.clamp(4, 31), salt)
-            .map(|parts| PasswordHash::Bcrypt {
-                hash: parts.format_for_version(bcrypt::Version::TwoB),
-            })
+        Self::bcrypt_until(password, cost, salt, &|| false)
+    }
+
+    /// [`PasswordHash::bcrypt`], given up (`Err`) as soon as `stop` returns true (polled
+    /// between rounds): a hash nobody waits for any more is not finished.
+    pub fn bcrypt_until(password: &str, cost: u32, salt: [u8; 16], stop: &dyn Fn() -> bool) -> Result<Self, String> {
+        crate::hashes::auth0::bcrypt_b_until(password, cost.clamp(4, 31), salt, stop)
+            .map(|hash| PasswordHash::Bcrypt { hash })
             .map_err(|e| e.to_string())
     }
 
     /// Whether `password` matches. A malformed stored hash never matches.
     pub fn verify(&self, password: &str) -> bool {
+        self.verify_until(password, &|| false).unwrap_or(false)
+    }
+
+    /// [`PasswordHash::verify`], given up (`None`) as soon as `stop` returns true (polled
+    /// between the rounds of bcrypt and PBKDF2; the other algorithms are bounded by the import
+    /// limits, `import_schema::hash_limits`).
+    pub fn verify_until(&self, password: &str, stop: &dyn Fn() -> bool) -> Option<bool> {
         match self {
-            PasswordHash::Bcrypt { hash } => bcrypt::verify(password, hash).unwrap_or(false),
-            PasswordHash::Custom { spec } => custom_verify(spec, password),
-            PasswordHash::Unusable => false,
+            PasswordHash::Bcrypt { hash } => match crate::hashes::auth0::bcrypt_verify_until(hash, password, stop) {
+                Err(crate::hashes::HashError::Stopped) => None,
+                result => Some(result.unwrap_or(false)),
+            },
+            PasswordHash::Custom { spec } => custom_verify(spec, password, stop),
+            PasswordHash::Unusable => Some(false),
         }
     }
 
@@ -49,12 +65,35 @@ impl PasswordHash {
     }
 }
 
-/// Verifies an imported `custom_password_hash` with the algorithm and parameters it names.
-fn custom_verify(spec: &serde_json::Value, password: &str) -> bool {
-    serde_json::from_value::<crate::hashes::auth0::CustomPasswordHash>(spec.clone())
-        .ok()
-        .and_then(|spec| crate::hashes::auth0::verify(&spec, password).ok())
-        .unwrap_or(false)
+/// Verifies an imported `custom_password_hash` with the algorithm and parameters it names
+/// (`None`: stopped).
+fn custom_verify(spec: &serde_json::Value, password: &str, stop: &dyn Fn() -> bool) -> Option<bool> {
+    let Ok(spec) = serde_json::from_value::<crate::hashes::auth0::CustomPasswordHash>(spec.clone()) else {
+        return Some(false);
+    };
+    match crate::hashes::auth0::verify_until(&spec, password, stop) {
+        Err(crate::hashes::HashError::Stopped) => None,
+        result => Some(result.unwrap_or(false)),
+    }
+}
+
+/// A stop condition for a hash computed on a blocking thread for a request: set when the
+/// request's future is dropped (its client went away), so the computation gives up instead of
+/// burning a core for nobody.
+#[derive(Debug, Default)]
+pub(crate) struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopOnDrop {
+    /// The flag the computation polls.
+    pub(crate) fn flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.0.clone()
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]

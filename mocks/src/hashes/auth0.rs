@@ -25,8 +25,12 @@
 //!   but not for the others; fields that do not apply to an algorithm are ignored, except a `salt`
 //!   on argon2, pbkdf2 and ldap, which Auth0's rules forbid.
 //!
-//! Limits of the mock (`Unsupported`): the PBKDF2 digest MDC-2; scrypt needing more than 256 MiB
-//! (128·r·(N+p)) and argon2 more than 256 MiB (`m` > 262144).
+//! Limits of the mock (`Unsupported`): the PBKDF2 digest MDC-2; work factors over
+//! [`import_schema::hash_limits`] (bcrypt cost 20, PBKDF2 10,000,000 iterations, argon2 256 MiB,
+//! 16 passes and 16 lanes, scrypt 256 MiB and 1 GiB of work), which the import refuses too, so
+//! that no stored hash can make a login run for hours. [`verify_until`] gives up PBKDF2 and
+//! bcrypt between rounds when its caller says so (a client that went away); argon2 and scrypt
+//! are bounded by those limits (a few seconds at most).
 
 use argon2::{Argon2, AssociatedData, ParamsBuilder};
 use serde::{Deserialize, Serialize};
@@ -113,6 +117,15 @@ pub struct PasswordEncoding {
 /// assert_eq!(verify(&spec, "hello"), Ok(true));
 /// ```
 pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashError> {
+    verify_until(spec, password, &|| false)
+}
+
+/// [`verify`], giving up with [`HashError::Stopped`] as soon as `stop` returns true (polled
+/// between the rounds of PBKDF2 and bcrypt, every few milliseconds of work).
+///
+/// # Errors
+/// As [`verify`], and [`HashError::Stopped`].
+pub fn verify_until(spec: &CustomPasswordHash, password: &str, stop: &dyn Fn() -> bool) -> Result<bool, HashError> {
     let parsed = Parsed::from_spec(spec)?;
     let encoding = spec
         .password
@@ -128,7 +141,7 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
     match &parsed.kind {
         Kind::Digest { alg, expected } => Ok(alg.digest(&[&salted()]) == *expected),
         Kind::Hmac { alg, key, expected } => Ok(alg.hmac(key, &[&salted()]) == *expected),
-        Kind::Bcrypt(bcrypt) => Ok(bcrypt.verify(&salted())),
+        Kind::Bcrypt(bcrypt) => bcrypt.verify_until(&salted(), stop).ok_or(HashError::Stopped),
         Kind::Ldap { alg, salt, expected } => Ok(alg.digest(&[&typed, salt]) == *expected),
         Kind::Pbkdf2 {
             alg,
@@ -144,7 +157,9 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
                 .clone()
                 .map_err(|name| unsupported(format!("PBKDF2 digest {name} (MDC-2) is not implemented")))?;
             let mut out = vec![0; *keylen];
-            alg.pbkdf2(&typed, salt, *iterations, &mut out);
+            if !alg.pbkdf2_until(&typed, salt, *iterations, &mut out, stop) {
+                return Err(HashError::Stopped);
+            }
             Ok(out == *expected)
         }
         Kind::Argon2 {
@@ -157,9 +172,6 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
             salt,
             expected,
         } => {
-            if *m > MAX_ARGON2_KIB {
-                return Err(unsupported(format!("argon2 m={m} KiB is above the mock's 256 MiB")));
-            }
             let mut builder = ParamsBuilder::new();
             builder.m_cost(*m).t_cost(*t).p_cost(*p).output_len(expected.len());
             if !data.is_empty() {
@@ -184,13 +196,6 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
             if *keylen != expected.len() {
                 return Ok(false);
             }
-            // 128·r·(N + p) bytes of scratch memory (N up to 2^63, so in u128).
-            let memory = 128 * u128::from(*r) * ((1u128 << log_n) + u128::from(*p));
-            if memory > MAX_SCRYPT_BYTES {
-                return Err(unsupported(format!(
-                    "scrypt needs {memory} bytes, above the mock's 256 MiB"
-                )));
-            }
             let params =
                 scrypt::Params::new(*log_n, *r, *p).map_err(|e| malformed(format!("scrypt parameters: {e}")))?;
             let salt = parsed
@@ -203,6 +208,30 @@ pub fn verify(spec: &CustomPasswordHash, password: &str) -> Result<bool, HashErr
             Ok(out == *expected)
         }
     }
+}
+
+/// Verifies a bcrypt string Auth0 stores (its own hashes and imported `password_hash`es),
+/// giving up with [`HashError::Stopped`] as soon as `stop` returns true. A cost over
+/// [`import_schema::hash_limits::BCRYPT_COST`] is refused (`Unsupported`), as at import.
+///
+/// # Errors
+/// [`HashError::Malformed`] for a string that is not bcrypt, `Unsupported` for the cost,
+/// `Stopped`.
+pub fn bcrypt_verify_until(hash: &str, password: &str, stop: &dyn Fn() -> bool) -> Result<bool, HashError> {
+    let bcrypt = Bcrypt::parse(hash)?;
+    if let Some((_, reason)) = import_schema::hash_cost_problem("bcrypt", hash, None) {
+        return Err(unsupported(format!("{reason}, the most the mock Auth0 verifies")));
+    }
+    bcrypt.verify_until(password.as_bytes(), stop).ok_or(HashError::Stopped)
+}
+
+/// A `$2b$` bcrypt string of `password` at `cost` (4..=31) with `salt`, as Auth0 stores it;
+/// gives up with [`HashError::Stopped`] as soon as `stop` returns true.
+///
+/// # Errors
+/// [`HashError::Malformed`] for a cost outside 4..=31, `Stopped`.
+pub fn bcrypt_b_until(password: &str, cost: u32, salt: [u8; 16], stop: &dyn Fn() -> bool) -> Result<String, HashError> {
+    crypt::bcrypt_hash_until(BcryptVariant::B, cost, salt, password.as_bytes(), stop)
 }
 
 /// The value-level checks the mock Auth0 applies when importing, beyond the JSON schema: a known
@@ -342,9 +371,6 @@ pub fn make(algorithm: &str, password: &str, salt: &[u8]) -> Result<CustomPasswo
     Ok(spec)
 }
 
-const MAX_ARGON2_KIB: u32 = 256 * 1024;
-const MAX_SCRYPT_BYTES: u128 = 256 * 1024 * 1024;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Position {
     Prefix,
@@ -481,6 +507,16 @@ impl Parsed {
             "argon2" => parse_argon2(value)?,
             _ => parse_scrypt(spec, decoded()?)?,
         };
+        // The import refuses these (import_schema, one home for the limits); a hash stored by
+        // other means is refused here rather than verified for hours.
+        let as_json = serde_json::to_value(spec).ok();
+        if let Some((_, reason)) = import_schema::hash_cost_problem(
+            algorithm,
+            value,
+            as_json.as_ref().and_then(serde_json::Value::as_object),
+        ) {
+            return Err(unsupported(format!("{reason}, the most the mock Auth0 verifies")));
+        }
         Ok(Parsed { salt, kind })
     }
 }
@@ -1054,26 +1090,63 @@ mod tests {
 
     #[test]
     fn oversized_costs_are_refused_not_attempted() {
+        // import_schema::hash_limits: refused by the check (as at import) and at verification
+        let refused = |spec: &CustomPasswordHash| {
+            matches!(check(spec), Err(HashError::Unsupported(_)))
+                && matches!(verify(spec, PASSWORD), Err(HashError::Unsupported(_)))
+        };
         for cost in ["1073741824", "9223372036854775808"] {
             let scrypt = spec(&format!(
                 r#"{{"algorithm":"scrypt","hash":{{"value":"00","encoding":"hex"}},"keylen":1,"cost":{cost}}}"#
             ));
-            assert_eq!(check(&scrypt), Ok(()));
-            assert!(
-                matches!(verify(&scrypt, PASSWORD), Err(HashError::Unsupported(_))),
-                "{cost}"
-            );
+            assert!(refused(&scrypt), "{cost}");
         }
         let wide = spec(
             r#"{"algorithm":"scrypt","hash":{"value":"00","encoding":"hex"},"keylen":1,"cost":2,"blockSize":1,"parallelization":536870912}"#,
         );
-        assert_eq!(check(&wide), Ok(()));
-        assert!(matches!(verify(&wide, PASSWORD), Err(HashError::Unsupported(_))));
-        let argon2 = spec(
-            r#"{"algorithm":"argon2","hash":{"value":"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g","encoding":"utf8"}}"#,
+        assert!(refused(&wide));
+        for phc in [
+            "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+            "$argon2id$v=19$m=4096,t=1000000,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+        ] {
+            let argon2 = spec(&format!(
+                r#"{{"algorithm":"argon2","hash":{{"value":"{phc}","encoding":"utf8"}}}}"#
+            ));
+            assert!(refused(&argon2), "{phc}");
+        }
+        let pbkdf2 = spec(
+            r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha256$i=4000000000,l=4$c2FsdA$aGFzaA","encoding":"utf8"}}"#,
         );
-        assert_eq!(check(&argon2), Ok(()));
-        assert!(matches!(verify(&argon2, PASSWORD), Err(HashError::Unsupported(_))));
+        assert!(refused(&pbkdf2));
+        let bcrypt = spec(
+            r#"{"algorithm":"bcrypt","hash":{"value":"$2b$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K","encoding":"utf8"}}"#,
+        );
+        assert!(refused(&bcrypt));
+        assert!(matches!(
+            bcrypt_verify_until(
+                "$2b$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+                "x",
+                &|| false
+            ),
+            Err(HashError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn a_verification_stops_when_told() {
+        let pbkdf2 = spec(
+            r#"{"algorithm":"pbkdf2","hash":{"value":"$pbkdf2-sha512$i=10000000,l=4$c2FsdA$aGFzaA","encoding":"utf8"}}"#,
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(verify_until(&pbkdf2, PASSWORD, &|| true), Err(HashError::Stopped));
+        let bcrypt = "$2b$20$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K";
+        assert_eq!(bcrypt_verify_until(bcrypt, "x", &|| true), Err(HashError::Stopped));
+        assert_eq!(bcrypt_b_until("x", 20, [1; 16], &|| true), Err(HashError::Stopped));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -84,7 +84,13 @@ impl Bcrypt {
     }
 
     pub(crate) fn verify(&self, password: &[u8]) -> bool {
-        self.canonical && bcrypt_raw(self.variant, self.cost, self.salt, password)[..23] == self.hash
+        self.verify_until(password, &|| false) == Some(true)
+    }
+
+    /// [`Bcrypt::verify`], giving up (`None`) as soon as `stop` says so (polled between rounds).
+    pub(crate) fn verify_until(&self, password: &[u8], stop: &dyn Fn() -> bool) -> Option<bool> {
+        let raw = bcrypt_raw_until(self.variant, self.cost, self.salt, password, stop)?;
+        Some(self.canonical && raw[..23] == self.hash)
     }
 
     pub(crate) fn format(&self) -> String {
@@ -105,10 +111,21 @@ pub(crate) fn bcrypt_hash(
     salt: [u8; 16],
     password: &[u8],
 ) -> Result<String, HashError> {
+    bcrypt_hash_until(variant, cost, salt, password, &|| false)
+}
+
+/// [`bcrypt_hash`], giving up with [`HashError::Stopped`] as soon as `stop` returns true.
+pub(crate) fn bcrypt_hash_until(
+    variant: BcryptVariant,
+    cost: u32,
+    salt: [u8; 16],
+    password: &[u8],
+    stop: &dyn Fn() -> bool,
+) -> Result<String, HashError> {
     if !(4..=31).contains(&cost) {
         return Err(malformed(format!("bcrypt cost {cost} is not 4..31")));
     }
-    let raw = bcrypt_raw(variant, cost, salt, password);
+    let raw = bcrypt_raw_until(variant, cost, salt, password, stop).ok_or(HashError::Stopped)?;
     let mut hash = [0u8; 23];
     hash.copy_from_slice(&raw[..23]);
     Ok(Bcrypt {
@@ -123,18 +140,62 @@ pub(crate) fn bcrypt_hash(
 
 /// The 24 raw output bytes of EksBlowfish for a cost in 4..=31 (the caller checks it).
 pub(crate) fn bcrypt_raw(variant: BcryptVariant, cost: u32, salt: [u8; 16], password: &[u8]) -> [u8; 24] {
+    bcrypt_raw_until(variant, cost, salt, password, &|| false).unwrap_or([0; 24])
+}
+
+/// [`bcrypt_raw`], giving up (`None`) as soon as `stop` says so: the 2^cost rounds of the key
+/// schedule are the work, and `stop` is polled between them (from cost 13 on, so the cheap
+/// costs pay nothing for it).
+pub(crate) fn bcrypt_raw_until(
+    variant: BcryptVariant,
+    cost: u32,
+    salt: [u8; 16],
+    password: &[u8],
+    stop: &dyn Fn() -> bool,
+) -> Option<[u8; 24]> {
     let cost = cost.clamp(4, 31);
-    match variant {
-        BcryptVariant::X => bcrypt::bcrypt(cost, salt, &sign_extended_key(password)),
+    let key = match variant {
+        BcryptVariant::X => sign_extended_key(password).to_vec(),
         _ => {
             // What the bcrypt crate's `verify` does: up to 72 bytes, then a NUL if there is room.
             let mut key = password[..password.len().min(72)].to_vec();
             if key.len() < 72 {
                 key.push(0);
             }
-            bcrypt::bcrypt(cost, salt, &key)
+            key
         }
+    };
+    // EksBlowfishSetup and the 64 encryptions of "OrpheanBeholderScryDoubt", as OpenBSD's
+    // bcrypt (and the bcrypt crate) do.
+    let mut state = blowfish::Blowfish::bc_init_state();
+    state.salted_expand_key(&salt, &key);
+    let poll = cost > 12;
+    for _ in 0..1u32 << cost {
+        if poll && stop() {
+            return None;
+        }
+        state.bc_expand_key(&key);
+        state.bc_expand_key(&salt);
     }
+    let mut ctext: [u32; 6] = [
+        0x4f72_7068,
+        0x6561_6e42,
+        0x6568_6f6c,
+        0x6465_7253,
+        0x6372_7944,
+        0x6f75_6274,
+    ];
+    let mut output = [0u8; 24];
+    for i in (0..6).step_by(2) {
+        for _ in 0..64 {
+            let [l, r] = state.bc_encrypt([ctext[i], ctext[i + 1]]);
+            ctext[i] = l;
+            ctext[i + 1] = r;
+        }
+        output[i * 4..][..4].copy_from_slice(&ctext[i].to_be_bytes());
+        output[(i + 1) * 4..][..4].copy_from_slice(&ctext[i + 1].to_be_bytes());
+    }
+    Some(output)
 }
 
 /// crypt_blowfish's `BF_set_key` with the bug flag: the 18 key words built from the password as a C
@@ -276,6 +337,14 @@ pub(crate) fn drupal_crypt(password: &[u8], setting: &str) -> Result<String, Has
             "Drupal iteration count 2^{log2} is outside 2^7..2^30"
         )));
     }
+    // valid, but refused rather than computed for minutes (issue 17): the Auth0 import's
+    // iteration limit (import_schema)
+    if 1u64 << log2 > import_schema::hash_limits::PBKDF2_ITERATIONS {
+        return Err(unsupported(format!(
+            "Drupal iteration count 2^{log2} is above {}, the most the mock verifies",
+            import_schema::hash_limits::PBKDF2_ITERATIONS
+        )));
+    }
     let salt = &bytes[4..12];
     let digest_of = |parts: &[&[u8]]| -> Vec<u8> {
         if sha512 {
@@ -357,6 +426,32 @@ mod tests {
         let ours = bcrypt_hash(BcryptVariant::B, 4, [7; 16], b"Passw0rd!").expect("cost ok");
         assert_eq!(bcrypt::verify("Passw0rd!", &ours).ok(), Some(true));
         assert_eq!(Bcrypt::parse(&ours).expect("valid").format(), ours);
+    }
+
+    #[test]
+    fn eksblowfish_matches_the_bcrypt_crate_and_stops_when_told() {
+        for (password, cost) in [
+            (&b"x"[..], 4),
+            (&b"Passw0rd!"[..], 5),
+            (&[b'a'; 80][..], 4),
+            (&[b'b'; 71][..], 4),
+        ] {
+            let mut key = password[..password.len().min(72)].to_vec();
+            if key.len() < 72 {
+                key.push(0);
+            }
+            assert_eq!(
+                bcrypt_raw(BcryptVariant::B, cost, [3; 16], password),
+                bcrypt::bcrypt(cost, [3; 16], &key)
+            );
+        }
+        let polled = std::cell::Cell::new(0);
+        let stop = || {
+            polled.set(polled.get() + 1);
+            polled.get() > 3
+        };
+        assert_eq!(bcrypt_raw_until(BcryptVariant::B, 31, [0; 16], b"pw", &stop), None);
+        assert_eq!(polled.get(), 4);
     }
 
     #[test]

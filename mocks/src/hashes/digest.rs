@@ -107,17 +107,61 @@ impl Alg {
 
     /// PBKDF2-HMAC (RFC 8018) filling `out`; `rounds` must be at least 1.
     pub(crate) fn pbkdf2(self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
-        use pbkdf2::pbkdf2_hmac;
+        let _ = self.pbkdf2_until(password, salt, rounds, out, &|| false);
+    }
+
+    /// [`Alg::pbkdf2`], giving up (`false`) as soon as `stop` says so; polled every 4,096
+    /// iterations, so a verification whose caller has gone stops within milliseconds.
+    pub(crate) fn pbkdf2_until(
+        self,
+        password: &[u8],
+        salt: &[u8],
+        rounds: u32,
+        out: &mut [u8],
+        stop: &dyn Fn() -> bool,
+    ) -> bool {
+        fn run<D: EagerHash>(
+            password: &[u8],
+            salt: &[u8],
+            rounds: u32,
+            out: &mut [u8],
+            stop: &dyn Fn() -> bool,
+        ) -> bool {
+            // HMAC takes keys of any length; the error arm cannot happen but must not panic.
+            let Ok(prf) = <Hmac<D> as KeyInit>::new_from_slice(password) else {
+                return false;
+            };
+            for (index, chunk) in out.chunks_mut(<D as Digest>::output_size()).enumerate() {
+                let mut mac = prf.clone();
+                mac.update(salt);
+                mac.update(&u32::try_from(index + 1).unwrap_or(u32::MAX).to_be_bytes());
+                let mut u = mac.finalize().into_bytes();
+                let mut t = u.clone();
+                for round in 1..rounds {
+                    if round % 4096 == 0 && stop() {
+                        return false;
+                    }
+                    let mut mac = prf.clone();
+                    mac.update(&u);
+                    u = mac.finalize().into_bytes();
+                    for (t, u) in t.iter_mut().zip(u.iter()) {
+                        *t ^= u;
+                    }
+                }
+                chunk.copy_from_slice(&t[..chunk.len()]);
+            }
+            true
+        }
         match self {
-            Alg::Md4 => pbkdf2_hmac::<md4::Md4>(password, salt, rounds, out),
-            Alg::Md5 => pbkdf2_hmac::<md5::Md5>(password, salt, rounds, out),
-            Alg::Sha1 => pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, out),
-            Alg::Sha224 => pbkdf2_hmac::<sha2::Sha224>(password, salt, rounds, out),
-            Alg::Sha256 => pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, out),
-            Alg::Sha384 => pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, out),
-            Alg::Sha512 => pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, out),
-            Alg::Ripemd160 => pbkdf2_hmac::<ripemd::Ripemd160>(password, salt, rounds, out),
-            Alg::Whirlpool => pbkdf2_hmac::<whirlpool::Whirlpool>(password, salt, rounds, out),
+            Alg::Md4 => run::<md4::Md4>(password, salt, rounds, out, stop),
+            Alg::Md5 => run::<md5::Md5>(password, salt, rounds, out, stop),
+            Alg::Sha1 => run::<sha1::Sha1>(password, salt, rounds, out, stop),
+            Alg::Sha224 => run::<sha2::Sha224>(password, salt, rounds, out, stop),
+            Alg::Sha256 => run::<sha2::Sha256>(password, salt, rounds, out, stop),
+            Alg::Sha384 => run::<sha2::Sha384>(password, salt, rounds, out, stop),
+            Alg::Sha512 => run::<sha2::Sha512>(password, salt, rounds, out, stop),
+            Alg::Ripemd160 => run::<ripemd::Ripemd160>(password, salt, rounds, out, stop),
+            Alg::Whirlpool => run::<whirlpool::Whirlpool>(password, salt, rounds, out, stop),
         }
     }
 }
@@ -182,5 +226,38 @@ mod tests {
         let mut out = [0u8; 20];
         Alg::Sha1.pbkdf2(b"password", b"salt", 2, &mut out);
         assert_eq!(hex_encode(&out), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
+        // RFC 6070: 4096 iterations, and a key longer than one block
+        let mut out = [0u8; 25];
+        Alg::Sha1.pbkdf2(
+            b"passwordPASSWORDpassword",
+            b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
+            4096,
+            &mut out,
+        );
+        assert_eq!(hex_encode(&out), "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038");
+        // the same as the pbkdf2 crate for the other digests
+        for alg in [Alg::Md5, Alg::Sha256, Alg::Sha512, Alg::Whirlpool] {
+            let (mut ours, mut theirs) = ([0u8; 70], [0u8; 70]);
+            alg.pbkdf2(b"pw", b"salt", 1000, &mut ours);
+            match alg {
+                Alg::Md5 => pbkdf2::pbkdf2_hmac::<md5::Md5>(b"pw", b"salt", 1000, &mut theirs),
+                Alg::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"pw", b"salt", 1000, &mut theirs),
+                Alg::Sha512 => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(b"pw", b"salt", 1000, &mut theirs),
+                _ => pbkdf2::pbkdf2_hmac::<whirlpool::Whirlpool>(b"pw", b"salt", 1000, &mut theirs),
+            }
+            assert_eq!(ours, theirs, "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn pbkdf2_stops_when_told() {
+        let mut out = [0u8; 32];
+        let polled = std::cell::Cell::new(0);
+        let stop = || {
+            polled.set(polled.get() + 1);
+            polled.get() > 2
+        };
+        assert!(!Alg::Sha256.pbkdf2_until(b"pw", b"salt", 4_000_000_000, &mut out, &stop));
+        assert_eq!(polled.get(), 3);
     }
 }

@@ -205,7 +205,16 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 fn verify_compound(mcf: &str, password: &str) -> Result<bool, HashError> {
     let bytes = password.as_bytes();
     if mcf.starts_with("$2") {
-        return Bcrypt::parse(mcf).map(|parsed| parsed.verify(bytes));
+        let parsed = Bcrypt::parse(mcf)?;
+        // refused rather than computed for hours (issue 17), as the Auth0 import's limit
+        if u64::from(parsed.cost) > import_schema::hash_limits::BCRYPT_COST {
+            return Err(unsupported(format!(
+                "bcrypt cost {} is above {}, the most the mock verifies",
+                parsed.cost,
+                import_schema::hash_limits::BCRYPT_COST
+            )));
+        }
+        return Ok(parsed.verify(bytes));
     }
     if mcf.starts_with("$1$") {
         return crypt::md5_crypt_verify(bytes, mcf);
@@ -285,6 +294,18 @@ impl Scheme {
     /// The bytes Gigya stores for `password`; `len` is the output length where it is variable.
     fn compute(self, settings: &HashSettings, password: &str, len: usize) -> Result<Vec<u8>, HashError> {
         let rounds = settings.rounds.unwrap_or(1).max(1);
+        // A work factor far beyond any real system's is refused rather than computed for
+        // hours (issue 17), with the limits the Auth0 import applies (import_schema).
+        let most = if matches!(self, Scheme::BcryptRaw) {
+            1u64 << import_schema::hash_limits::BCRYPT_COST
+        } else {
+            import_schema::hash_limits::PBKDF2_ITERATIONS
+        };
+        if u64::from(rounds) > most {
+            return Err(unsupported(format!(
+                "hashSettings.rounds {rounds} is above {most}, the most the mock verifies"
+            )));
+        }
         let salt = non_empty(settings.salt.as_deref());
         match self {
             Scheme::Template(alg) => Ok(iterate(alg, &template_input(settings, password)?, rounds)),

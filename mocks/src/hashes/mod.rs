@@ -47,6 +47,10 @@ pub enum HashError {
     /// The stored value cannot be parsed or decoded.
     #[error("malformed password hash: {0}")]
     Malformed(String),
+    /// The verification was given up before it finished: its caller's stop condition (a client
+    /// that went away) came true.
+    #[error("the password hash verification was stopped")]
+    Stopped,
 }
 
 pub(crate) fn malformed(reason: impl Into<String>) -> HashError {
@@ -116,6 +120,48 @@ mod tests {
             let index = self.next() % (options.len() + 1);
             options.get(index).copied()
         }
+    }
+
+    #[test]
+    fn absurd_work_factors_are_refused_at_once_by_every_verifier() {
+        use super::HashError;
+        let started = std::time::Instant::now();
+        let unsupported = |result: Result<bool, HashError>| matches!(result, Err(HashError::Unsupported(_)));
+        assert!(unsupported(stormpath::verify(
+            "$stormpath2$SHA-256$4000000000$$AAAA",
+            "x"
+        )));
+        assert!(unsupported(stormpath::verify(
+            "$2b$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+            "x"
+        )));
+        for (algorithm, rounds) in [("pbkdf2", u32::MAX), ("sha1", 2_000_000_000), ("symphony2", 20_000_000)] {
+            let stored = GigyaPassword {
+                hash: Some("AAAA".into()),
+                hash_settings: Some(HashSettings {
+                    algorithm: algorithm.into(),
+                    rounds: Some(rounds),
+                    salt: Some("c2FsdA==".into()),
+                    format: None,
+                    binary_format: None,
+                    url: None,
+                }),
+                compound_hashed_password: None,
+            };
+            assert!(unsupported(gigya::verify(&stored, "x")), "{algorithm}");
+        }
+        for compound in [
+            "$2a$31$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
+            "$S$SabcdefghAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            let stored = GigyaPassword {
+                hash: None,
+                hash_settings: None,
+                compound_hashed_password: Some(compound.into()),
+            };
+            assert!(unsupported(gigya::verify(&stored, "x")), "{compound}");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

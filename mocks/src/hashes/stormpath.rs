@@ -29,6 +29,13 @@ pub fn verify(stored: &str, password: &str) -> Result<bool, HashError> {
         };
         let alg = algorithm_named(algorithm)?;
         let iterations = parse_iterations(iterations)?;
+        // refused rather than computed for hours (issue 17), as the Auth0 import's limit
+        if u64::from(iterations) > import_schema::hash_limits::PBKDF2_ITERATIONS {
+            return Err(unsupported(format!(
+                "$stormpath2$ iterations {iterations} is above {}, the most the mock verifies",
+                import_schema::hash_limits::PBKDF2_ITERATIONS
+            )));
+        }
         let salt = base64_decode(salt).ok_or_else(|| malformed("the $stormpath2$ salt is not Base64"))?;
         let expected = base64_decode(hash).ok_or_else(|| malformed("the $stormpath2$ hash is not Base64"))?;
         return Ok(stormpath2_digest(alg, iterations, &salt, password) == expected);
@@ -42,7 +49,15 @@ pub fn verify(stored: &str, password: &str) -> Result<bool, HashError> {
         return Ok(Alg::Sha256.hmac(&salt, &[password.as_bytes()]) == expected);
     }
     if stored.starts_with("$2") {
-        return Bcrypt::parse(stored).map(|bcrypt| bcrypt.verify(password.as_bytes()));
+        let bcrypt = Bcrypt::parse(stored)?;
+        if u64::from(bcrypt.cost) > import_schema::hash_limits::BCRYPT_COST {
+            return Err(unsupported(format!(
+                "bcrypt cost {} is above {}, the most the mock verifies",
+                bcrypt.cost,
+                import_schema::hash_limits::BCRYPT_COST
+            )));
+        }
+        return Ok(bcrypt.verify(password.as_bytes()));
     }
     if stored.starts_with('$') {
         let scheme = stored.split('$').nth(1).unwrap_or_default();

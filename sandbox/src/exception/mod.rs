@@ -29,6 +29,17 @@ pub(crate) fn classify<'js>(ctx: &Ctx<'js>, value: &Value<'js>, file_name: &str,
     if value.is_null() {
         return Thrown::OutOfMemory;
     }
+    // QuickJS's "out of memory" is an InternalError; with the heap at its limit even reading
+    // its message can fail (the conversion allocates). An InternalError whose message cannot
+    // be read is taken for it (scripts have no InternalError in Node, and one they construct
+    // has a readable message).
+    if let Some(object) = value.as_object()
+        && value.is_error()
+        && string_prop(object, "name").as_deref() == Some("InternalError")
+        && string_prop(object, "message").is_none()
+    {
+        return Thrown::OutOfMemory;
+    }
     let exception = to_exception(ctx, value, file_name, source);
     if exception.name == "InternalError" && exception.message == "out of memory" {
         return Thrown::OutOfMemory;

@@ -1,6 +1,8 @@
 //! The `callback` argument: records the first call as a [`CallbackRecord`] and turns later
 //! calls into a console warning (Auth0: calling it twice is undefined behaviour); a call made
-//! after the deadline is ignored, so the call ends as timed out.
+//! after the deadline is ignored, so the call ends as timed out. The first call also marks the
+//! call answered ([`crate::host::Services::answered`]): the engine interrupts the script's
+//! leftover work from then on.
 
 use rquickjs::{Ctx, Function, Object, Value};
 
@@ -38,6 +40,8 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
                 let mut state = h.state.borrow_mut();
                 if state.callback.is_none() {
                     state.callback = Some(CallbackRecord { error, value });
+                    // The call has its answer: what the script still runs is interrupted.
+                    h.services.answered.store(true, std::sync::atomic::Ordering::Relaxed);
                 } else {
                     let summary = match (&error, &value) {
                         (Some(e), _) => format!("error {}: {}", e.name, e.message),

@@ -1,4 +1,4 @@
-// Auth0's custom-database error classes. All are real Error subclasses (instanceof Error,
+// Auth0's custom-database error classes (lazy globals, see loader.js). All are real Error subclasses (instanceof Error,
 // with a stack); `name` is also on the prototype so the stack header names the class, and
 // the stack starts at the caller (Error.captureStackTrace(this, new.target)), as in Auth0's
 // implementation.
@@ -45,8 +45,9 @@
   }
   setName(UnauthorizedError, 'UnauthorizedError');
 
-  global.WrongUsernameOrPasswordError = WrongUsernameOrPasswordError;
-  global.ValidationError = ValidationError;
-  global.UnauthorizedError = UnauthorizedError;
-  return {};
+  return {
+    WrongUsernameOrPasswordError: WrongUsernameOrPasswordError,
+    ValidationError: ValidationError,
+    UnauthorizedError: UnauthorizedError
+  };
 })

@@ -5,23 +5,25 @@
 //! small ones install their globals themselves, the lazy ones return them), and a Rust module
 //! that registers the native functions the JavaScript calls through the private `native`
 //! object (never reachable from the script). The small ones run for every call, in this
-//! order; `loader.js` makes the large ones (marked *lazy*) accessors on the global object that
-//! evaluate their file on first use, since parsing them costs more than the rest of a call:
+//! order, as one script (`prelude.js`, put together from the four files); `loader.js` makes
+//! the others (marked *lazy*) accessors on the global object that evaluate their file on first
+//! use, since loading them costs more than the rest of a call:
 //!
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
 //! | `stack.js`    | V8-style `Error.prepareStackTrace` and messages                 |
 //! | `json.js`     | `JSON.parse` with V8's error messages                           |
-//! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` |
 //! | `loader.js`   | the lazy accessors below, and `load(name)` for lazy files       |
 //! | `callback.js` | the `callback` argument                                         |
+//! | `errors.js`   | `WrongUsernameOrPasswordError`, `ValidationError`, `UnauthorizedError` (lazy) |
 //! | `buffer.js`   | `Buffer`, `atob`, `btoa` (lazy)                                 |
 //! | `console.js`  | `console` (lazy)                                                |
 //! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
 //! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
 //! | `require.js`  | `require`, and `bcrypt`, `crypto`, `querystring`, `URL`, `URLSearchParams` through it (lazy, see [`crate::modules`]) |
 //!
-//! Plus `global` (= `globalThis`) and the frozen `configuration`. Nothing reaches the file
+//! Plus `global` (= `globalThis`) and the frozen `configuration`; and the built-ins the
+//! context starts without (typed arrays, `Map`/`Set`, `Date`: see `lazy.rs`) are lazy too. Nothing reaches the file
 //! system, processes or the environment; `require` offers only the modules of
 //! [`crate::modules`].
 
@@ -78,6 +80,7 @@ const LAZY: &[(&str, &str, &str)] = &[
     ("console", "console.js", console::JS),
     ("timers", "timers.js", timers::JS),
     ("request", "request.js", request::JS),
+    ("errors", "errors.js", errors::JS),
 ];
 
 /// Lazy globals (see the module documentation).
@@ -92,12 +95,31 @@ pub(crate) fn install<'js>(
     let native = Object::new(ctx.clone())?;
     stack::register(ctx, &native, host)?;
     json::register(ctx, &native, host)?;
-    buffer::register(ctx, &native, host)?;
-    console::register(ctx, &native, host)?;
-    timers::register(ctx, &native, host)?;
-    request::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
 
+    native.set(
+        "lazyGlobals",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, provide: Function<'js>, names: Vec<String>, builtins: bool| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                crate::lazy::define(&ctx, &provide, &names, builtins)
+            },
+        )?,
+    )?;
+    // The built-ins the context starts without: each name provides its group.
+    let h = host.clone();
+    let builtin = Function::new(
+        ctx.clone(),
+        move |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
+            if let Some(which) = crate::lazy::Intrinsic::of(&name) {
+                h.builtin(&ctx, which)?;
+            }
+            ctx.globals().get(name)
+        },
+    )?;
+    let names: Vec<&str> = crate::lazy::Intrinsic::lazy_names().collect();
+    crate::lazy::define(ctx, &builtin, &names, true)?;
     let h = host.clone();
     native.set(
         "loadModule",
@@ -109,7 +131,12 @@ pub(crate) fn install<'js>(
                 .find(|(module, _, _)| *module == name)
             {
                 Some((_, file, source)) => {
-                    modules::register(&name, &ctx, &native, &h)?;
+                    // Every module but these deals in bytes (or may hand them to natives
+                    // that make ArrayBuffers): the typed arrays come first.
+                    if !matches!(name.as_str(), "request" | "require" | "console" | "timers" | "errors") {
+                        h.typed_arrays(&ctx)?;
+                    }
+                    register(&name, &ctx, &native, &h)?;
                     run_with(&ctx, file, source, &native, load)
                 }
                 None => Err(Exception::throw_message(&ctx, &format!("no module {name}"))),
@@ -120,11 +147,7 @@ pub(crate) fn install<'js>(
     let global = ctx.globals();
     global.set("global", global.clone())?;
 
-    run(ctx, "stack.js", stack::JS, &native)?;
-    run(ctx, "json.js", json::JS, &native)?;
-    run(ctx, "errors.js", errors::JS, &native)?;
-    let loader_js = run(ctx, "loader.js", LOADER_JS, &native)?;
-    let callback_js = run(ctx, "callback.js", callback::JS, &native)?;
+    let prelude = run(ctx, "prelude.js", prelude(), &native)?;
 
     let config = Object::new(ctx.clone())?;
     for (key, value) in configuration {
@@ -136,13 +159,50 @@ pub(crate) fn install<'js>(
     global.set("configuration", config)?;
 
     Ok(Hooks {
-        load: loader_js.get("load")?,
-        make_callback: callback_js.get("make")?,
+        load: prelude.get("load")?,
+        make_callback: prelude.get("make")?,
     })
 }
 
+/// The files every call runs, as one script (`sandbox:prelude.js`, loaded as one bytecode
+/// object: one read, one call, shared names): `stack.js`, `json.js`, `loader.js` and
+/// `callback.js`, each called with `(native, global)`, in that order. Evaluates to a function
+/// of `(native, global)` returning `{ load, make }`.
+fn prelude() -> &'static str {
+    static PRELUDE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    PRELUDE.get_or_init(|| {
+        let text = format!(
+            "(function (native, global) {{\n({stack})(native, global);\n({json})(native, global);\n\
+             var loader = ({loader})(native, global);\nvar callback = ({callback})(native, global);\n\
+             return {{ load: loader.load, make: callback.make }};\n}})",
+            stack = stack::JS.trim_end(),
+            json = json::JS.trim_end(),
+            loader = LOADER_JS.trim_end(),
+            callback = callback::JS.trim_end(),
+        );
+        // Built once per process; the bytecode cache keys the prelude by its address.
+        Box::leak(text.into_boxed_str())
+    })
+}
+
+/// Registers the natives lazy file `name` uses, just before it is evaluated, so that a call
+/// pays only for the natives of what it loads.
+fn register<'js>(name: &str, ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
+    match name {
+        "buffer" => buffer::register(ctx, native, host),
+        "console" | "util" => console::register(ctx, native, host),
+        "timers" => timers::register(ctx, native, host),
+        "request" => request::register(ctx, native, host),
+        "url" => {
+            request::register_url_parse(ctx, native)?;
+            modules::register(name, ctx, native, host)
+        }
+        _ => modules::register(name, ctx, native, host),
+    }
+}
+
 /// Evaluates one prelude file (a function expression) and calls it with `(native, global)`.
-fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &str, native: &Object<'js>) -> rquickjs::Result<Object<'js>> {
+fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &'static str, native: &Object<'js>) -> rquickjs::Result<Object<'js>> {
     run_with(ctx, name, source, native, Value::new_undefined(ctx.clone()))
 }
 
@@ -151,11 +211,11 @@ fn run<'js>(ctx: &Ctx<'js>, name: &str, source: &str, native: &Object<'js>) -> r
 fn run_with<'js>(
     ctx: &Ctx<'js>,
     name: &str,
-    source: &str,
+    source: &'static str,
     native: &Object<'js>,
     extra: Value<'js>,
 ) -> rquickjs::Result<Object<'js>> {
-    let function: Function<'js> = crate::bytecode::eval(ctx, &format!("sandbox:{name}"), source)?.get()?;
+    let function: Function<'js> = crate::bytecode::eval_prelude(ctx, &format!("sandbox:{name}"), source)?.get()?;
     function.call((native.clone(), ctx.globals(), extra))
 }
 

@@ -11,7 +11,8 @@
   var stringify = JSON.stringify;
   var parseJson = JSON.parse;
   var hasOwn = Object.prototype.hasOwnProperty;
-  var pending = new Map();
+  // requests in flight by id (a plain object: Map is a built-in the context adds lazily)
+  var pending = Object.create(null);
 
   function wellFormed(s) {
     return toWellFormed.call(String(s));
@@ -231,8 +232,8 @@
   };
   Request.prototype.abort = function () {
     this._aborted = true;
-    if (this._id !== undefined && pending.has(this._id)) {
-      pending.delete(this._id);
+    if (this._id !== undefined && this._id in pending) {
+      delete pending[this._id];
       native.httpAbort(this._id);
     }
   };
@@ -247,6 +248,11 @@
   Request.prototype.hasHeader = function (name) {
     return this._headers.has(name);
   };
+
+  // The encodings whose body is handed over as text (the others get bytes).
+  function textual(encoding) {
+    return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
+  }
 
   function fail(self, message) {
     self._done = true;
@@ -442,37 +448,22 @@
       followAllRedirects: !!options.followAllRedirects,
       followOriginalHttpMethod: !!options.followOriginalHttpMethod,
       maxRedirects: options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
-      removeRefererHeader: !!options.removeRefererHeader
+      removeRefererHeader: !!options.removeRefererHeader,
+      binary: !textual(self.encoding)
     });
     self._id = id;
-    pending.set(id, self);
+    pending[id] = self;
     return self;
   }
 
-  // Node's http module keeps the first value of these headers and drops repeats.
-  var singleValued = {
-    'content-type': 1, 'content-length': 1, 'user-agent': 1, referer: 1, host: 1,
-    authorization: 1, 'proxy-authorization': 1, 'if-modified-since': 1,
-    'if-unmodified-since': 1, from: 1, location: 1, 'max-forwards': 1, 'retry-after': 1,
-    etag: 1, 'last-modified': 1, server: 1, age: 1, expires: 1
-  };
-
-  function responseHeaders(pairs) {
-    var headers = {};
-    var raw = [];
-    for (var i = 0; i < pairs.length; i++) {
-      var name = pairs[i][0].toLowerCase();
-      var value = pairs[i][1];
-      raw.push(pairs[i][0], value);
-      if (name === 'set-cookie') {
-        (headers[name] = headers[name] || []).push(value);
-      } else if (!hasOwn.call(headers, name)) {
-        headers[name] = value;
-      } else if (!singleValued[name]) {
-        headers[name] += ', ' + value;
-      }
-    }
-    return { headers: headers, raw: raw };
+  // response.toJSON, as request's
+  function responseToJSON() {
+    return {
+      statusCode: this.statusCode,
+      body: this.body,
+      headers: this.headers,
+      request: { uri: this.request.uri, method: this.request.method, headers: this.request.headers }
+    };
   }
 
   function networkError(e) {
@@ -487,43 +478,36 @@
   }
 
   function complete(id, error, res) {
-    var self = pending.get(id);
+    var self = pending[id];
     if (!self) {
       return;
     }
-    pending.delete(id);
+    delete pending[id];
     self._done = true;
     if (error) {
       self.emit('error', networkError(error));
       return;
     }
-    var h = responseHeaders(res.headers);
-    var finalUri = native.urlParse(res.url);
+    // the URI the answer came from: the request's own unless redirected
+    var finalUri = res.url === self.href ? self.uri : native.urlParse(res.url);
     var response = {
       statusCode: res.statusCode,
       statusMessage: res.statusMessage,
       httpVersion: '1.1',
-      headers: h.headers,
-      rawHeaders: h.raw,
+      headers: res.headers,
+      rawHeaders: res.rawHeaders,
       request: {
         uri: finalUri,
         method: res.method,
         headers: self.headers,
         href: finalUri.href
       },
-      toJSON: function () {
-        return {
-          statusCode: this.statusCode,
-          body: this.body,
-          headers: this.headers,
-          request: { uri: this.request.uri, method: this.request.method, headers: this.request.headers }
-        };
-      }
+      toJSON: responseToJSON
     };
     var body;
-    if (res.body.byteLength > 0) {
+    if (res.size > 0) {
       var encoding = self.encoding;
-      if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') {
+      if (res.text !== undefined) {
         body = res.text;
       } else {
         var bytes = load('buffer').Buffer.from(res.body);

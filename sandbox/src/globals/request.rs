@@ -18,12 +18,30 @@ use std::time::Duration;
 use rquickjs::{Array, ArrayBuffer, Ctx, Exception, Function, IntoJs, Object, Value};
 
 use super::legacy_url;
+use std::sync::Arc;
+
+use crate::alloc::{Budget, Held};
 use crate::host::{Completion, ExchangeLog, Host};
 use crate::outbound::{Outbound, refusal_message};
 use crate::outcome::HttpExchange;
 
 /// JavaScript half of `request`.
 pub(crate) const JS: &str = include_str!("request.js");
+
+/// Requests one call may have in flight at once; more wait for one of them to finish, as
+/// requests wait for a free socket in Node when an agent's `maxSockets` is reached. Each holds at
+/// most one socket (redirects are followed one after the other), so this is also the call's
+/// socket limit. Auth0 documents no such limit; 20 covers the fan-outs scripts do (a few
+/// requests, `Promise.all` over a page of results) while keeping one script from exhausting
+/// the process's file descriptors (issue 17: one login opened 5,000 sockets).
+pub(crate) const MAX_REQUESTS_IN_FLIGHT: usize = 20;
+
+/// Requests one call may start in all; later ones fail at once with
+/// [`REQUEST_LIMIT_CODE`]. Within the 20 s time limit a script that needs more is looping.
+pub(crate) const MAX_REQUESTS_PER_CALL: u32 = 500;
+
+/// `err.code` of a request refused by [`MAX_REQUESTS_PER_CALL`].
+pub(crate) const REQUEST_LIMIT_CODE: &str = "ERR_SANDBOX_REQUEST_LIMIT";
 
 /// Placeholder for masked credentials.
 const MASKED: &str = "[masked]";
@@ -37,6 +55,11 @@ pub(crate) struct HttpResponse {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) url: String,
     pub(crate) body: Vec<u8>,
+    /// The body's bytes, counted in the call's memory until handed to the script.
+    pub(crate) held: Option<Held>,
+    /// The script asked for the body as bytes (an `encoding` other than UTF-8): it is handed
+    /// over as an `ArrayBuffer` rather than as text.
+    pub(crate) binary: bool,
 }
 
 /// A failed exchange, with the fields of the Node error it becomes.
@@ -76,15 +99,14 @@ struct HttpSpec {
     follow_original_method: bool,
     max_redirects: u32,
     remove_referer: bool,
+    /// See [`HttpResponse::binary`].
+    binary: bool,
 }
 
 /// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
 /// object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
-    native.set(
-        "urlParse",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
-    )?;
+    register_url_parse(ctx, native)?;
     let h = host.clone();
     native.set(
         "httpStart",
@@ -116,6 +138,14 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         })?,
     )?;
     Ok(())
+}
+
+/// Adds `urlParse` (also used by the `url` module).
+pub(crate) fn register_url_parse<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set(
+        "urlParse",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, input: String| url_object(&ctx, &input))?,
+    )
 }
 
 /// `url.parse(input)` as a plain object (`null` for absent parts); `{ invalid: true }` when
@@ -209,25 +239,54 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
             .unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
         remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
+        binary: spec.get::<_, Option<bool>>("binary")?.unwrap_or(false),
     })
 }
 
-/// Spawns the exchange on the Tokio runtime; returns the operation id.
+/// Spawns the exchange on the Tokio runtime; returns the operation id. Past
+/// [`MAX_REQUESTS_PER_CALL`] the request fails at once (asynchronously, as network errors do);
+/// otherwise it waits for one of the call's [`MAX_REQUESTS_IN_FLIGHT`] slots before it
+/// connects.
 fn start(host: &Host, spec: HttpSpec) -> u64 {
-    let id = host.state.borrow_mut().next_id();
+    let (id, started) = {
+        let mut state = host.state.borrow_mut();
+        state.requests_started = state.requests_started.saturating_add(1);
+        (state.next_id(), state.requests_started)
+    };
     let services = &host.services;
     let client = services.client.clone();
     let log = services.exchanges.clone();
     let tx = services.completions.clone();
-    let limit = services.body_limit;
+    let budget = services.budget.clone();
+    let slots = services.request_slots.clone();
     let outbound = services.outbound.clone();
     // The first hop is logged now: the call may end before the task gets to run.
     log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers));
-    let task = services.handle.spawn(async move {
-        let result = perform(&client, &outbound, spec, id, &log, limit).await;
-        // The receiver is gone when the call already ended; nothing to do then.
-        let _ = tx.send(Completion::Http { id, result });
-    });
+    let task = if started > MAX_REQUESTS_PER_CALL {
+        let failure = HttpFailure {
+            code: Some(REQUEST_LIMIT_CODE.to_owned()),
+            ..HttpFailure::plain(format!(
+                "sandbox limit: a script call may start at most {MAX_REQUESTS_PER_CALL} requests"
+            ))
+        };
+        log.finish(id, 0, None, Some(failure.message.clone()));
+        services.handle.spawn(async move {
+            let _ = tx.send(Completion::Http {
+                id,
+                result: Err(failure),
+            });
+        })
+    } else {
+        services.handle.spawn(async move {
+            // Closed only when the call is over: nothing to deliver then.
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            let result = perform(&client, &outbound, spec, id, &log, &budget).await;
+            // The receiver is gone when the call already ended; nothing to do then.
+            let _ = tx.send(Completion::Http { id, result });
+        })
+    };
     host.state.borrow_mut().http_pending.insert(id, task.abort_handle());
     id
 }
@@ -251,7 +310,7 @@ async fn perform(
     spec: HttpSpec,
     op: u64,
     log: &ExchangeLog,
-    body_limit: usize,
+    budget: &Arc<Budget>,
 ) -> Result<HttpResponse, HttpFailure> {
     let original_host = spec.url.host_str().unwrap_or_default().to_owned();
     let mut url = spec.url.clone();
@@ -267,17 +326,7 @@ async fn perform(
             log.finish(op, hop, None, Some(failure.message.clone()));
             return Err(failure);
         }
-        let response = match send_once(
-            client,
-            &method,
-            &url,
-            &headers,
-            body.as_deref(),
-            spec.timeout,
-            body_limit,
-        )
-        .await
-        {
+        let response = match send_once(client, &method, &url, &headers, body.as_deref(), spec.timeout, budget).await {
             Ok(response) => response,
             Err(failure) => {
                 log.finish(op, hop, None, Some(failure.message.clone()));
@@ -300,7 +349,11 @@ async fn perform(
             _ => None,
         };
         let Some(location) = redirect else {
-            return Ok(HttpResponse { method, ..response });
+            return Ok(HttpResponse {
+                method,
+                binary: spec.binary,
+                ..response
+            });
         };
         // `hop` redirects have been followed so far
         if hop >= spec.max_redirects {
@@ -350,7 +403,7 @@ async fn send_once(
     headers: &[(String, String)],
     body: Option<&[u8]>,
     timeout: Option<Duration>,
-    body_limit: usize,
+    budget: &Arc<Budget>,
 ) -> Result<HttpResponse, HttpFailure> {
     let method_value = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| HttpFailure::plain(format!("Invalid method {method}")))?;
@@ -390,7 +443,11 @@ async fn send_once(
             .collect(),
         url: url.to_string(),
         body: Vec::new(),
+        held: None,
+        binary: false,
     };
+    let max_body = budget.max_body();
+    let mut held = Held::new(budget.clone());
     loop {
         let chunk = match timeout {
             Some(t) => match tokio::time::timeout(t, response.chunk()).await {
@@ -401,7 +458,9 @@ async fn send_once(
         };
         match chunk {
             Ok(Some(bytes)) => {
-                if out.body.len() + bytes.len() > body_limit {
+                // One body at most a quarter of the call's memory, and every body being
+                // received counted against it with the script's heap.
+                if out.body.len() + bytes.len() > max_body || !held.add(bytes.len()) {
                     return Err(HttpFailure {
                         too_large: true,
                         ..HttpFailure::plain("response body exceeds the memory limit")
@@ -413,6 +472,7 @@ async fn send_once(
             Err(err) => return Err(map_error(&err, url).await),
         }
     }
+    out.held = Some(held);
     Ok(out)
 }
 
@@ -614,9 +674,62 @@ fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// JavaScript arguments `(error, response)` for `request.js`'s `complete`.
+/// Headers Node's http module keeps the first value of, dropping repeats (`set-cookie` is
+/// always an array; the others join their values with `, `).
+const SINGLE_VALUED: &[&str] = &[
+    "content-type",
+    "content-length",
+    "user-agent",
+    "referer",
+    "host",
+    "authorization",
+    "proxy-authorization",
+    "if-modified-since",
+    "if-unmodified-since",
+    "from",
+    "location",
+    "max-forwards",
+    "retry-after",
+    "etag",
+    "last-modified",
+    "server",
+    "age",
+    "expires",
+];
+
+/// `response.headers` (lower-case names, Node's rules for repeats) and `response.rawHeaders`
+/// (names as received, then values, flat), built here rather than in JavaScript.
+fn response_headers<'js>(ctx: &Ctx<'js>, pairs: Vec<(String, String)>) -> rquickjs::Result<(Object<'js>, Array<'js>)> {
+    let headers = Object::new(ctx.clone())?;
+    let raw = Array::new(ctx.clone())?;
+    let mut merged: Vec<(String, Vec<String>)> = Vec::with_capacity(pairs.len());
+    for (i, (name, value)) in pairs.into_iter().enumerate() {
+        let lower = name.to_ascii_lowercase();
+        raw.set(2 * i, name)?;
+        raw.set(2 * i + 1, value.as_str())?;
+        match merged.iter_mut().find(|(n, _)| *n == lower) {
+            Some((_, values)) => values.push(value),
+            None => merged.push((lower, vec![value])),
+        }
+    }
+    for (name, mut values) in merged {
+        if name == "set-cookie" {
+            headers.set(name, values)?;
+        } else if values.len() == 1 || SINGLE_VALUED.contains(&name.as_str()) {
+            headers.set(name, values.swap_remove(0))?;
+        } else {
+            headers.set(name, values.join(", "))?;
+        }
+    }
+    Ok((headers, raw))
+}
+
+/// JavaScript arguments `(error, response)` for `request.js`'s `complete`: the body as `text`
+/// or, when the script asked for bytes, as an `ArrayBuffer` `body` (never both: one copy in
+/// the engine's heap), and its length in bytes as `size`.
 pub(crate) fn to_js<'js>(
     ctx: &Ctx<'js>,
+    host: &Host,
     result: Result<HttpResponse, HttpFailure>,
 ) -> rquickjs::Result<(Value<'js>, Value<'js>)> {
     let undefined = Value::new_undefined(ctx.clone());
@@ -633,22 +746,24 @@ pub(crate) fn to_js<'js>(
             obj.set("connect", failure.connect)?;
             Ok((obj.into_value(), undefined))
         }
-        Ok(response) => {
+        Ok(mut response) => {
+            // From here the body is the script's heap's to count.
+            drop(response.held.take());
             let obj = Object::new(ctx.clone())?;
             obj.set("method", response.method)?;
             obj.set("statusCode", response.status)?;
             obj.set("statusMessage", response.status_text)?;
-            let headers = Array::new(ctx.clone())?;
-            for (i, (name, value)) in response.headers.into_iter().enumerate() {
-                let pair = Array::new(ctx.clone())?;
-                pair.set(0, name)?;
-                pair.set(1, value)?;
-                headers.set(i, pair)?;
-            }
+            let (headers, raw) = response_headers(ctx, response.headers)?;
             obj.set("headers", headers)?;
+            obj.set("rawHeaders", raw)?;
             obj.set("url", response.url)?;
-            obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
-            obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+            obj.set("size", response.body.len() as f64)?;
+            if response.binary {
+                host.typed_arrays(ctx)?;
+                obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+            } else {
+                obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
+            }
             Ok((undefined, obj.into_value()))
         }
     }

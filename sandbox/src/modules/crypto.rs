@@ -159,7 +159,7 @@ fn algorithm<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Algorithm> {
 
 /// Refuses sizes beyond the memory limit the way QuickJS reports exhaustion.
 fn check_size<'js>(ctx: &Ctx<'js>, host: &Host, size: usize) -> rquickjs::Result<()> {
-    if size > host.services.body_limit {
+    if size > host.services.budget.limit() {
         return Err(Exception::throw_internal(ctx, "out of memory"));
     }
     Ok(())
@@ -210,7 +210,7 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
                 let keylen = keylen as usize;
                 check_size(&ctx, &h, keylen)?;
                 let services = h.services.clone();
-                let stop = move || services.expired();
+                let stop = move || services.should_stop();
                 match algorithm.pbkdf2(
                     &binary_to_bytes(&password),
                     &binary_to_bytes(&salt),
