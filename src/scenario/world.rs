@@ -185,6 +185,19 @@ impl World {
             users: section.users.clone(),
         };
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
+        // The tenant's own coordinates, once its seed may have replaced an application:
+        // `{{auth0.domain}}`, `{{auth0.client_id}}`, `{{auth0.client_secret}}` (the Management
+        // application), `{{auth0.audience}}`, for steps (an `exec` step's `env:`, say).
+        for (name, value) in mock_environment(&Coordinates {
+            auth0: Some((&auth0, auth0_server.base_url())),
+            ..Coordinates::default()
+        }) {
+            if let Some(short) = name.strip_prefix("FERRY_AUTH0_")
+                && short != "URL"
+            {
+                vars.insert(format!("auth0.{}", short.to_ascii_lowercase()), value);
+            }
+        }
 
         // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
         let http = reqwest::Client::builder()
