@@ -1146,6 +1146,31 @@ mod tests {
     }
 
     #[test]
+    fn exec_steps_refuse_what_cannot_run_as_written() {
+        let Step::Exec(exec) = step("exec: { run: [node, importer.mjs, --dry-run] }").expect("loads") else {
+            panic!("not an exec step");
+        };
+        assert_eq!(exec.run, ["node", "importer.mjs", "--dry-run"]);
+        assert_eq!((exec.timeout, exec.expect.exit), (ExecStep::DEFAULT_TIMEOUT, None));
+        let error = |yaml: &str| step(yaml).err().unwrap_or_else(|| panic!("{yaml} loads"));
+        assert!(error("exec: { run: [] }").starts_with("`run` is empty"));
+        assert!(error("exec: { run: ['node importer.mjs'] }").contains("takes no shell line"));
+        assert_eq!(
+            error("exec: { run: [x], timeout: 0s }"),
+            "`0s`: a time-out must be above zero"
+        );
+        assert_eq!(
+            error("exec: { run: [x], timeout: 25h }"),
+            "`25h` is more than a day (24h), the longest time-out"
+        );
+        assert_eq!(
+            error("exec: { run: [x], expect: { exit: 256 } }"),
+            "expected an exit code (0 to 255), got 256"
+        );
+        assert!(error("exec: { run: [x], shell: true }").contains("unknown field `shell`"));
+    }
+
+    #[test]
     fn ranges_include_their_bounds() {
         let status = |s: &str| match step(&format!("api: {{ path: /x, expect: {{ status: {s} }} }}")) {
             Ok(Step::Api(api)) => Ok(api.expect.status),

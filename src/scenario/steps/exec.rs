@@ -269,7 +269,11 @@ fn could_not_run(world: &mut World, reason: String) -> String {
 fn program_path(word: &str, base_dir: &Path) -> PathBuf {
     let path = Path::new(word);
     if word.contains('/') && path.is_relative() {
-        let joined = base_dir.join(path);
+        let below: PathBuf = path
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let joined = base_dir.join(below);
         // `./x` relative to an empty base stays `./x`, which the OS takes as a path too.
         if joined.components().count() == 1 {
             Path::new(".").join(joined)
