@@ -81,10 +81,10 @@ pub(super) struct RealTime {
 /// The `{{name}}` variables of a scenario: each mock's URL and credentials, and
 /// `{{unreachable.url}}`.
 #[derive(Debug, Default)]
-pub(super) struct Variables(BTreeMap<String, String>);
+pub(crate) struct Variables(BTreeMap<String, String>);
 
 impl Variables {
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
@@ -92,8 +92,32 @@ impl Variables {
         self.0.insert(name, value);
     }
 
+    /// The variables of running mocks: the same set as [`mock_environment`], named as
+    /// scenarios and seed files write them (`FERRY_OKTA_URL` is `{{okta.url}}`,
+    /// `FERRY_STORMPATH_API_KEY_ID` `{{stormpath.api_key_id}}`, `FERRY_AUTH0_CLIENT_SECRET`
+    /// `{{auth0.client_secret}}`, `FERRY_CA_FILE` `{{ca.file}}`).
+    pub(crate) fn of(mocks: &Coordinates<'_>) -> Variables {
+        let mut vars = Variables::default();
+        for (name, value) in mock_environment(mocks) {
+            let Some(rest) = name.strip_prefix("FERRY_") else {
+                continue;
+            };
+            let (mock, field) = rest.split_once('_').unwrap_or((rest, ""));
+            vars.insert(
+                format!("{}.{}", mock.to_ascii_lowercase(), field.to_ascii_lowercase()),
+                value,
+            );
+        }
+        vars
+    }
+
+    /// The names, for an error that lists them.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// `text` with every `{{name}}` (or `{{ name }}`) replaced.
-    pub(super) fn substitute(&self, text: &str) -> String {
+    pub(crate) fn substitute(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for (name, value) in &self.0 {
             out = out
@@ -118,18 +142,9 @@ impl World {
         };
         let clock = Clock::manual(Clock::scenario_epoch());
 
-        let mut vars = Variables::default();
-        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &mut vars).await?;
-        let stormpath = start_provider(
-            path,
-            &clock,
-            STORMPATH_SEED,
-            file.stormpath.clone(),
-            Stormpath::new,
-            &mut vars,
-        )
-        .await?;
-        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new, &mut vars).await?;
+        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new).await?;
+        let stormpath = start_provider(path, &clock, STORMPATH_SEED, file.stormpath.clone(), Stormpath::new).await?;
+        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new).await?;
         let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
         let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
             .await
@@ -138,8 +153,19 @@ impl World {
                 mock: "auth0",
                 source,
             })?;
-        vars.insert("auth0.url".into(), auth0_server.base_url().to_owned());
-        vars.insert("unreachable.url".into(), unreachable_url().await);
+        let unreachable = unreachable_url().await;
+        let variables = || {
+            let mut vars = Variables::of(&Coordinates {
+                okta: okta.as_ref().map(|(m, s)| (m, s.base_url())),
+                stormpath: stormpath.as_ref().map(|(m, s)| (m, s.base_url())),
+                gigya: gigya.as_ref().map(|(m, s)| (m, s.base_url())),
+                auth0: Some((&auth0, auth0_server.base_url())),
+                ca_file: None,
+            });
+            vars.insert("unreachable.url".into(), unreachable.clone());
+            vars
+        };
+        let mut vars = variables();
 
         let section = &file.auth0;
         let mut settings: SettingsSeed = section.settings.clone().unwrap_or_default();
@@ -185,19 +211,8 @@ impl World {
             users: section.users.clone(),
         };
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
-        // The tenant's own coordinates, once its seed may have replaced an application:
-        // `{{auth0.domain}}`, `{{auth0.client_id}}`, `{{auth0.client_secret}}` (the Management
-        // application), `{{auth0.audience}}`, for steps (an `exec` step's `env:`, say).
-        for (name, value) in mock_environment(&Coordinates {
-            auth0: Some((&auth0, auth0_server.base_url())),
-            ..Coordinates::default()
-        }) {
-            if let Some(short) = name.strip_prefix("FERRY_AUTH0_")
-                && short != "URL"
-            {
-                vars.insert(format!("auth0.{}", short.to_ascii_lowercase()), value);
-            }
-        }
+        // Again, now that the tenant's seed may have replaced an application.
+        vars = variables();
 
         // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
         let http = reqwest::Client::builder()
@@ -474,15 +489,13 @@ pub(crate) fn mock_environment(mocks: &Coordinates<'_>) -> Vec<(String, String)>
     out
 }
 
-/// Starts and seeds a provider mock when the scenario has a section for it, and records its
-/// variables (`{{okta.url}}`, `{{okta.token}}`, ...).
+/// Starts and seeds a provider mock when the scenario has a section for it.
 async fn start_provider<P: Provider>(
     path: &Path,
     clock: &Clock,
     id_seed: u64,
     seed: Option<P::Seed>,
     new: fn(Kit) -> P,
-    vars: &mut Variables,
 ) -> Result<Running<P>, ScenarioError> {
     let Some(seed) = seed else { return Ok(None) };
     let provider = new(Kit::deterministic(clock.clone(), id_seed));
@@ -498,10 +511,6 @@ async fn start_provider<P: Provider>(
             mock: P::NAME,
             source,
         })?;
-    vars.insert(format!("{}.url", P::NAME), server.base_url().to_owned());
-    for (name, value) in provider.variables() {
-        vars.insert(format!("{}.{name}", P::NAME), value);
-    }
     Ok(Some((provider, server)))
 }
 
