@@ -271,11 +271,12 @@ pub enum SeedShape {
     Bare,
 }
 
-/// Writes `{"<section>": [` ... `]}` around one JSON value per line from `item(1..=count)`,
-/// without holding the population in memory, wrapped in `{"<mock>": ...}` for
-/// [`SeedShape::Serve`].
+/// Writes `{<head>"<section>": [` ... `]}` around one JSON value per line from
+/// `item(1..=count)`, without holding the population in memory, wrapped in `{"<mock>": ...}`
+/// for [`SeedShape::Serve`]. `head` is more members, each followed by a comma.
 fn write_seed(
     mock: &str,
+    head: &str,
     section: &str,
     count: u64,
     shape: SeedShape,
@@ -285,7 +286,7 @@ fn write_seed(
     if shape == SeedShape::Serve {
         write!(out, "{{\"{mock}\":")?;
     }
-    write!(out, "{{\"{section}\":[\n")?;
+    write!(out, "{{{head}\"{section}\":[\n")?;
     for n in 1..=count {
         if n > 1 {
             out.write_all(b",\n")?;
@@ -301,7 +302,7 @@ fn write_seed(
 
 /// Writes a Gigya seed for the population (see [`SeedShape`]), one account per line.
 pub fn write_gigya_seed(population: &Population, shape: SeedShape, out: &mut dyn Write) -> std::io::Result<()> {
-    write_seed("gigya", "accounts", population.count, shape, out, |n| {
+    write_seed("gigya", "", "accounts", population.count, shape, out, |n| {
         gigya_account(population, n)
     })
 }
@@ -322,14 +323,48 @@ pub fn okta_user(population: &Population, n: u64) -> Value {
 
 /// Writes an Okta seed for the population (see [`SeedShape`]).
 pub fn write_okta_seed(population: &Population, shape: SeedShape, out: &mut dyn Write) -> std::io::Result<()> {
-    write_seed("okta", "users", population.count, shape, out, |n| {
-        okta_user(population, n)
-    })
+    // Okta's default profile schema requires firstName; a few generated users have none, as in
+    // an org whose admins made it optional: the seed says so (the mock refuses them otherwise).
+    write_seed(
+        "okta",
+        "\"settings\":{\"nullable_names\":true},",
+        "users",
+        population.count,
+        shape,
+        out,
+        |n| okta_user(population, n),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_shapes_load_where_they_are_meant_to() {
+        let population = Population { count: 200, seed: 3 };
+        let mut out = vec![];
+        write_gigya_seed(&population, SeedShape::Serve, &mut out).expect("write");
+        write_okta_seed(&population, SeedShape::Serve, &mut vec![]).expect("write");
+        let serve: crate::serve::ServeSeed =
+            mocks::kit::seed::parse_json(std::str::from_utf8(&out).expect("utf-8"), None).expect("a serve seed");
+        assert_eq!(serve.gigya.map(|g| g.accounts.len()), Some(200));
+        for write in [write_gigya_seed, write_okta_seed] {
+            let mut bare = vec![];
+            write(&population, SeedShape::Bare, &mut bare).expect("write");
+            let text = std::str::from_utf8(&bare).expect("utf-8");
+            assert!(
+                text.starts_with("{\"accounts\"") || text.starts_with("{\"settings\""),
+                "{}",
+                &text[..40]
+            );
+        }
+        let mut okta = vec![];
+        write_okta_seed(&population, SeedShape::Bare, &mut okta).expect("write");
+        let seed: mocks::okta::OktaSeed =
+            mocks::kit::seed::parse_json(std::str::from_utf8(&okta).expect("utf-8"), None).expect("an okta seed");
+        assert_eq!(seed.users.len(), 200);
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_population() {
