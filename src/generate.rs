@@ -286,7 +286,7 @@ fn write_seed(
     if shape == SeedShape::Serve {
         write!(out, "{{\"{mock}\":")?;
     }
-    write!(out, "{{{head}\"{section}\":[\n")?;
+    writeln!(out, "{{{head}\"{section}\":[")?;
     for n in 1..=count {
         if n > 1 {
             out.write_all(b",\n")?;
