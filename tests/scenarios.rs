@@ -130,7 +130,7 @@ mod load_errors {
                 "step_name",
                 "logn: { username: a@example.com, password: pw }",
                 "logn",
-                "unknown variant `logn`, expected one of login, signup, userinfo, refresh, change_password, reset_password, verify_email, api, calls, user, script, emails, logs, advance, fault, clear_faults, deploy, import, migrate_gigya, migrate_stormpath, seed_okta, seed_stormpath, seed_gigya",
+                "unknown variant `logn`, expected one of login, signup, userinfo, refresh, change_password, reset_password, verify_email, api, calls, user, script, emails, logs, advance, fault, clear_faults, deploy, import, migrate_gigya, migrate_stormpath, seed_okta, seed_stormpath, seed_gigya, exec",
             ),
             case(
                 "script_name",
