@@ -125,8 +125,8 @@ enum Command {
         /// FILE as a dotenv file once every mock answers (atomically; removed on exit).
         #[arg(long, value_name = "FILE")]
         env_file: Option<PathBuf>,
-        /// Create FILE once every mock and the dashboard answer and the env file is written
-        /// (removed on exit): a script waits for it before it starts its tests.
+        /// Create FILE once every mock answers, the dashboard listens and the env file is
+        /// written (removed on exit): a script waits for it before it starts its tests.
         #[arg(long, value_name = "FILE")]
         ready_file: Option<PathBuf>,
         /// Address to listen on.

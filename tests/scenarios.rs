@@ -5,7 +5,8 @@
 //! script console output, HTTP exchanges, the crash line). A changed result fails against its
 //! snapshot in `snapshots/`; review the difference with `cargo insta review` (or
 //! `cargo insta test --review`) and accept it only when the new result is right. Snapshots are
-//! fully deterministic (fixed clock, seeded ids), so nothing is redacted.
+//! deterministic (fixed clock, seeded ids): only loopback ports are redacted, and the times an
+//! `exec` step's program set while it ran in real time are named (`[time during exec #1 …]`).
 
 use std::path::PathBuf;
 
