@@ -259,18 +259,52 @@ pub fn gigya_account(population: &Population, n: u64) -> Value {
     Value::Object(account)
 }
 
-/// Writes a Gigya seed document (`{"accounts": [...]}`) for the population, one account per
-/// line, without holding the population in memory.
-pub fn write_gigya_seed(population: &Population, out: &mut dyn Write) -> std::io::Result<()> {
-    out.write_all(b"{\"accounts\":[\n")?;
-    for n in 1..=population.count {
+/// Which document a generated seed is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SeedShape {
+    /// A `ferry serve --seed` file: the mock's section under its name
+    /// (`{"gigya": {"accounts": [...]}}`).
+    #[default]
+    Serve,
+    /// The mock's own seed (`{"accounts": [...]}`): a scenario's `seed_files`, or the body of
+    /// `POST /__ferry/seed` on that mock.
+    Bare,
+}
+
+/// Writes `{<head>"<section>": [` ... `]}` around one JSON value per line from
+/// `item(1..=count)`, without holding the population in memory, wrapped in `{"<mock>": ...}`
+/// for [`SeedShape::Serve`]. `head` is more members, each followed by a comma.
+fn write_seed(
+    mock: &str,
+    head: &str,
+    section: &str,
+    count: u64,
+    shape: SeedShape,
+    out: &mut dyn Write,
+    item: impl Fn(u64) -> Value,
+) -> std::io::Result<()> {
+    if shape == SeedShape::Serve {
+        write!(out, "{{\"{mock}\":")?;
+    }
+    writeln!(out, "{{{head}\"{section}\":[")?;
+    for n in 1..=count {
         if n > 1 {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut *out, &gigya_account(population, n))?;
+        serde_json::to_writer(&mut *out, &item(n))?;
     }
-    out.write_all(b"\n]}\n")?;
-    Ok(())
+    out.write_all(b"\n]}")?;
+    if shape == SeedShape::Serve {
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"\n")
+}
+
+/// Writes a Gigya seed for the population (see [`SeedShape`]), one account per line.
+pub fn write_gigya_seed(population: &Population, shape: SeedShape, out: &mut dyn Write) -> std::io::Result<()> {
+    write_seed("gigya", "", "accounts", population.count, shape, out, |n| {
+        gigya_account(population, n)
+    })
 }
 
 /// User `n` (from 1) of an Okta population, in the mock Okta's seed format.
@@ -287,17 +321,19 @@ pub fn okta_user(population: &Population, n: u64) -> Value {
     json!({ "login": email, "profile": profile, "status": status, "password": password_of(n) })
 }
 
-/// Writes an Okta seed document (`{"users": [...]}`).
-pub fn write_okta_seed(population: &Population, out: &mut dyn Write) -> std::io::Result<()> {
-    out.write_all(b"{\"users\":[\n")?;
-    for n in 1..=population.count {
-        if n > 1 {
-            out.write_all(b",\n")?;
-        }
-        serde_json::to_writer(&mut *out, &okta_user(population, n))?;
-    }
-    out.write_all(b"\n]}\n")?;
-    Ok(())
+/// Writes an Okta seed for the population (see [`SeedShape`]).
+pub fn write_okta_seed(population: &Population, shape: SeedShape, out: &mut dyn Write) -> std::io::Result<()> {
+    // Okta's default profile schema requires firstName; a few generated users have none, as in
+    // an org whose admins made it optional: the seed says so (the mock refuses them otherwise).
+    write_seed(
+        "okta",
+        "\"settings\":{\"nullable_names\":true},",
+        "users",
+        population.count,
+        shape,
+        out,
+        |n| okta_user(population, n),
+    )
 }
 
 #[cfg(test)]
@@ -305,16 +341,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn both_shapes_load_where_they_are_meant_to() {
+        let population = Population { count: 200, seed: 3 };
+        let mut out = vec![];
+        write_gigya_seed(&population, SeedShape::Serve, &mut out).expect("write");
+        write_okta_seed(&population, SeedShape::Serve, &mut vec![]).expect("write");
+        let serve: crate::serve::ServeSeed =
+            mocks::kit::seed::parse_json(std::str::from_utf8(&out).expect("utf-8"), None).expect("a serve seed");
+        assert_eq!(serve.gigya.map(|g| g.accounts.len()), Some(200));
+        for write in [write_gigya_seed, write_okta_seed] {
+            let mut bare = vec![];
+            write(&population, SeedShape::Bare, &mut bare).expect("write");
+            let text = std::str::from_utf8(&bare).expect("utf-8");
+            assert!(
+                text.starts_with("{\"accounts\"") || text.starts_with("{\"settings\""),
+                "{}",
+                &text[..40]
+            );
+        }
+        let mut okta = vec![];
+        write_okta_seed(&population, SeedShape::Bare, &mut okta).expect("write");
+        let seed: mocks::okta::OktaSeed =
+            mocks::kit::seed::parse_json(std::str::from_utf8(&okta).expect("utf-8"), None).expect("an okta seed");
+        assert_eq!(seed.users.len(), 200);
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_population() {
         let population = Population { count: 50, seed: 7 };
         let mut a = vec![];
         let mut b = vec![];
-        write_gigya_seed(&population, &mut a).expect("write");
-        write_gigya_seed(&population, &mut b).expect("write");
+        write_gigya_seed(&population, SeedShape::Bare, &mut a).expect("write");
+        write_gigya_seed(&population, SeedShape::Bare, &mut b).expect("write");
         assert_eq!(a, b);
         let other = Population { count: 50, seed: 8 };
         let mut c = vec![];
-        write_gigya_seed(&other, &mut c).expect("write");
+        write_gigya_seed(&other, SeedShape::Bare, &mut c).expect("write");
         assert_ne!(a, c);
     }
 

@@ -114,11 +114,21 @@ enum Command {
     /// Migrate users from another service into Auth0.
     #[command(subcommand)]
     Migrate(Migrate),
-    /// Start every mock on loopback and wait for Ctrl-C.
+    /// Start every mock on loopback and wait for Ctrl-C (or SIGTERM).
     Serve {
-        /// Seed file (YAML or JSON) with `okta:` and `auth0:` sections.
+        /// Seed file (YAML, or JSON in a `.json` file) with `okta:`, `stormpath:`, `gigya:` and
+        /// `auth0:` sections; `ferry generate` writes one. The same file gives the same client
+        /// ids, secrets and tokens on every start.
         #[arg(long, value_name = "FILE")]
         seed: Option<PathBuf>,
+        /// Write the mocks' coordinates (FERRY_AUTH0_URL, FERRY_AUTH0_CLIENT_SECRET, ...) to
+        /// FILE as a dotenv file once every mock answers (atomically; removed on exit).
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
+        /// Create FILE once every mock answers, the dashboard listens and the env file is
+        /// written (removed on exit): a script waits for it before it starts its tests.
+        #[arg(long, value_name = "FILE")]
+        ready_file: Option<PathBuf>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: IpAddr,
@@ -178,8 +188,8 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
-    /// Write a deterministic generated population as a seed file (for `ferry serve --seed`,
-    /// scenarios' `seed_files`, benchmarks): non-ASCII names, missing fields, duplicates,
+    /// Write a deterministic generated population as a seed file for `ferry serve --seed`
+    /// (with --bare: for a scenario's `seed_files`): non-ASCII names, missing fields, duplicates,
     /// unverified emails, every hash algorithm; account N's password is `Pw-NNNNNNN-ü!`.
     Generate {
         /// Which provider's seed format.
@@ -191,9 +201,14 @@ enum Command {
         /// Seed of the generator: the same seed and count give the same file.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Output file (default: standard output).
+        /// Output file (default: standard output). Name it `.json`: `ferry serve --seed` reads
+        /// it with the JSON parser.
         #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Write the mock's own seed (`{"accounts": [...]}`, for a scenario's `seed_files` or
+        /// `POST /__ferry/seed`) instead of a `ferry serve --seed` file (`{"gigya": {...}}`).
+        #[arg(long)]
+        bare: bool,
     },
 }
 
@@ -797,6 +812,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Serve {
             seed,
+            env_file,
+            ready_file,
             host,
             okta_port,
             stormpath_port,
@@ -811,6 +828,15 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 gigya_port,
                 auth0_port,
             };
+            // A file left by an earlier run must not tell a waiting script to start.
+            for stale in [&env_file, &ready_file].into_iter().flatten() {
+                match std::fs::remove_file(stale) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(anyhow::Error::new(e).context(format!("removing the old {}", stale.display())));
+                    }
+                    _ => {}
+                }
+            }
             let served = ferry::serve::start(&options, seed.as_deref())
                 .await
                 .context("ferry serve")?;
@@ -835,8 +861,29 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     kit.allow_origin(board.base_url());
                 }
             }
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            served
+                .wait_until_answering(std::time::Duration::from_secs(10))
+                .await
+                .map_err(anyhow::Error::msg)?;
+            if let Some(path) = &env_file {
+                ferry::serve::write_env_file(path, &served.environment())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("env file   {}", path.display());
+            }
+            if let Some(path) = &ready_file {
+                ferry::serve::write_atomically(path, &format!("ready {}\n", std::process::id()))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("ready file {}", path.display());
+            }
+            {
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+            }
+            stopped().await?;
             eprintln!("stopping…");
+            for file in [&env_file, &ready_file].into_iter().flatten() {
+                let _ = std::fs::remove_file(file);
+            }
             board.shutdown().await;
             served.shutdown().await;
             Ok(ExitCode::SUCCESS)
@@ -945,7 +992,13 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             count,
             seed,
             out,
+            bare,
         } => {
+            let shape = if bare {
+                ferry::generate::SeedShape::Bare
+            } else {
+                ferry::generate::SeedShape::Serve
+            };
             let population = ferry::generate::Population { count, seed };
             let mut sink: Box<dyn std::io::Write> = match &out {
                 Some(path) => Box::new(std::io::BufWriter::new(
@@ -954,14 +1007,29 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             match provider {
-                GenerateKind::Gigya => ferry::generate::write_gigya_seed(&population, &mut sink),
-                GenerateKind::Okta => ferry::generate::write_okta_seed(&population, &mut sink),
+                GenerateKind::Gigya => ferry::generate::write_gigya_seed(&population, shape, &mut sink),
+                GenerateKind::Okta => ferry::generate::write_okta_seed(&population, shape, &mut sink),
             }
             .and_then(|()| sink.flush())
             .context("writing the population")?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Waits for Ctrl-C, or SIGTERM (how test runners and process managers stop a server).
+async fn stopped() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("listening for SIGTERM")?;
+        tokio::select! {
+            signal = tokio::signal::ctrl_c() => signal.context("waiting for Ctrl-C"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
 }
 
 /// `K/N` with 1 ≤ K ≤ N.

@@ -2,20 +2,33 @@
 //! until Ctrl-C. Prints the base URLs, the credentials to use and each Auth0 connection's "Try
 //! connection" link, and hands the dashboard the mocks with the Management application it
 //! searches users with.
+//!
+//! For a test suite in another runner: [`Served::environment`] is the same set of variables an
+//! `exec` step gives a program (`FERRY_AUTH0_URL`, `FERRY_AUTH0_CLIENT_SECRET`, ...), written
+//! as a dotenv file by [`write_env_file`] (atomically, once [`Served::wait_until_answering`]
+//! says every mock answers). A seed file makes the credentials stable: the mocks' id
+//! generators are seeded from the seed file's bytes ([`credential_seed`]), so the same file
+//! gives the same client ids, secrets and tokens on every start; a seed may also give them.
+//! A seed's Auth0 connections take `{{okta.url}}`-style variables in their options and script
+//! files by path (`customScripts: { login: { file: scripts/login.js } }`, relative to the seed).
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use mocks::auth0::Auth0;
 use mocks::auth0::seed::Auth0Seed;
 use mocks::gigya::{Gigya, GigyaSeed};
+use mocks::kit::KitOptions;
 use mocks::okta::{Okta, OktaSeed};
 use mocks::stormpath::{Stormpath, StormpathSeed};
-use mocks::{Kit, MockServer, Provider, SeedError};
+use mocks::{Clock, Kit, MockServer, Provider, SeedError};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::dashboard::{ManagementClient, MockLink};
+use crate::scenario::{Coordinates, Variables, mock_environment};
 
 /// A seed file for `ferry serve --seed`: one section per mock, each in that mock's seed format
 /// (the same as a scenario's sections).
@@ -45,6 +58,8 @@ pub struct Served {
     pub stormpath: Stormpath,
     pub gigya: Gigya,
     pub auth0: Auth0,
+    /// The CA certificate clients must trust when the mocks serve HTTPS (`FERRY_CA_FILE`).
+    pub ca_file: Option<PathBuf>,
     /// Each server with the variables a client needs for it.
     servers: Vec<(MockServer, Vec<(String, String)>)>,
 }
@@ -62,6 +77,17 @@ pub enum ServeError {
     },
 }
 
+async fn bind<P: Provider>(provider: &P, host: IpAddr, port: u16) -> Result<MockServer, ServeError> {
+    let addr = SocketAddr::new(host, port);
+    mocks::start(provider.clone(), addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            mock: P::NAME,
+            addr,
+            source,
+        })
+}
+
 async fn serve_one<P: Provider>(
     provider: &P,
     seed: Option<P::Seed>,
@@ -71,43 +97,260 @@ async fn serve_one<P: Provider>(
     if let Some(seed) = seed {
         provider.seed(seed)?;
     }
-    let addr = SocketAddr::new(host, port);
-    let server = mocks::start(provider.clone(), addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            mock: P::NAME,
-            addr,
-            source,
-        })?;
+    let server = bind(provider, host, port).await?;
     Ok((server, provider.variables()))
+}
+
+/// The number the mocks' id generators are seeded with for a seed file: the first eight bytes
+/// of the SHA-256 of its bytes, so the same file gives the same client ids, secrets, tokens and
+/// keys on every start (and a changed file other ones).
+pub fn credential_seed(seed_file_bytes: &[u8]) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(seed_file_bytes);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// A kit on the system clock; with ids seeded from `seed` (mixed with the mock's number) when
+/// there is a seed file, from the operating system otherwise.
+fn kit(seed: Option<u64>, mock: u64) -> Kit {
+    Kit::new(KitOptions {
+        clock: Clock::system(),
+        seed: seed.map(|s| s ^ mock.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        ..KitOptions::default()
+    })
 }
 
 /// Starts every mock, seeded from `seed_file` when given.
 pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<Served, ServeError> {
-    let seed: ServeSeed = match seed_file {
-        Some(path) => mocks::kit::seed::load(path)?,
-        None => ServeSeed::default(),
+    let (seed, id_seed): (ServeSeed, Option<u64>) = match seed_file {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|source| SeedError::Io {
+                file: path.to_path_buf(),
+                source,
+            })?;
+            (mocks::kit::seed::load(path)?, Some(credential_seed(&bytes)))
+        }
+        None => (ServeSeed::default(), None),
     };
-    let okta = Okta::new(Kit::default());
-    let stormpath = Stormpath::new(Kit::default());
-    let gigya = Gigya::new(Kit::default());
-    let auth0 = Auth0::new(Kit::default());
-    let servers = vec![
+    let okta = Okta::new(kit(id_seed, 1));
+    let stormpath = Stormpath::new(kit(id_seed, 2));
+    let gigya = Gigya::new(kit(id_seed, 3));
+    let auth0 = Auth0::new(kit(id_seed, 4));
+    let mut servers = vec![
         serve_one(&okta, seed.okta, options.host, options.okta_port).await?,
         serve_one(&stormpath, seed.stormpath, options.host, options.stormpath_port).await?,
         serve_one(&gigya, seed.gigya, options.host, options.gigya_port).await?,
-        serve_one(&auth0, seed.auth0, options.host, options.auth0_port).await?,
     ];
+    // The tenant is seeded once it listens and the providers do: its connections may name
+    // their URLs and credentials as `{{okta.url}}`, ...
+    let auth0_server = bind(&auth0, options.host, options.auth0_port).await?;
+    if let Some(mut auth0_seed) = seed.auth0 {
+        let vars = Variables::of(&Coordinates {
+            okta: Some((&okta, servers[0].0.base_url())),
+            stormpath: Some((&stormpath, servers[1].0.base_url())),
+            gigya: Some((&gigya, servers[2].0.base_url())),
+            auth0: Some((&auth0, auth0_server.base_url())),
+            ca_file: None,
+        });
+        let base = seed_file.and_then(Path::parent).unwrap_or(Path::new("."));
+        let file = seed_file.unwrap_or(Path::new("seed"));
+        resolve_auth0_seed(&mut auth0_seed, &vars, base, file)?;
+        auth0.seed(auth0_seed)?;
+    }
+    let variables = auth0.variables();
+    servers.push((auth0_server, variables));
     Ok(Served {
         okta,
         stormpath,
         gigya,
         auth0,
+        ca_file: None,
         servers,
     })
 }
 
+/// What a seed file's Auth0 connections say in Ferry's shorthands, made what Auth0 takes:
+/// `{{okta.url}}`-style variables replaced in every option (a script's source excepted: it is
+/// the user's code, kept as written), and `customScripts: { login: { file: PATH } }` read from
+/// `PATH` relative to the seed file. An unknown variable or a missing script file is an error
+/// that names the connection and the option.
+fn resolve_auth0_seed(seed: &mut Auth0Seed, vars: &Variables, base: &Path, file: &Path) -> Result<(), SeedError> {
+    for connection in &mut seed.connections {
+        let place = |key: &str| {
+            format!(
+                "{}: auth0 connection {}, options.{key}",
+                file.display(),
+                connection.name
+            )
+        };
+        for (key, value) in connection.options.iter_mut() {
+            if key == "customScripts" {
+                continue;
+            }
+            substitute_all(value, vars).map_err(|e| SeedError::Invalid(format!("{}: {e}", place(key))))?;
+        }
+        if let Some(Value::Object(scripts)) = connection.options.get_mut("customScripts") {
+            for (kind, script) in scripts.iter_mut() {
+                let Value::Object(spec) = script else { continue };
+                let path = match (spec.len(), spec.get("file")) {
+                    (1, Some(Value::String(path))) => base.join(path),
+                    _ => {
+                        return Err(SeedError::Invalid(format!(
+                            "{}: give the script's source as a string, or {{ file: PATH }}",
+                            place(&format!("customScripts.{kind}"))
+                        )));
+                    }
+                };
+                let source = std::fs::read_to_string(&path).map_err(|e| {
+                    SeedError::Invalid(format!(
+                        "{}: cannot read {}: {e}",
+                        place(&format!("customScripts.{kind}")),
+                        path.display()
+                    ))
+                })?;
+                *script = Value::String(source);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the variables in every string of `value`; `{{a.b}}` that names no variable is an
+/// error (a typo would otherwise reach a script as text).
+fn substitute_all(value: &mut Value, vars: &Variables) -> Result<(), String> {
+    match value {
+        Value::String(text) => {
+            let replaced = vars.substitute(text);
+            if let Some(start) = replaced.find("{{")
+                && let Some(len) = replaced[start..].find("}}")
+            {
+                let name = replaced[start + 2..start + len].trim();
+                if name.contains('.') && !name.contains(char::is_whitespace) {
+                    let known: Vec<&str> = vars.names().collect();
+                    return Err(format!("unknown variable {{{{{name}}}}} (known: {})", known.join(", ")));
+                }
+            }
+            *text = replaced;
+        }
+        Value::Array(items) => {
+            for item in items {
+                substitute_all(item, vars)?;
+            }
+        }
+        Value::Object(map) => {
+            for item in map.values_mut() {
+                substitute_all(item, vars)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The variables as a dotenv file: `NAME='value'` (double quotes, with `\`, `"`, `$` and
+/// `` ` `` escaped, for a value that holds a single quote), one a line. Read by Node's
+/// `--env-file`, python-dotenv, dotenv, `set -a; . FILE`, and Go's godotenv.
+pub fn dotenv(variables: &[(String, String)]) -> String {
+    let mut out = String::from("# Written by ferry serve: the mocks' coordinates. Removed when it stops.\n");
+    for (name, value) in variables {
+        if value.contains('\'') || value.contains('\n') {
+            let escaped: String = value
+                .chars()
+                .flat_map(|c| match c {
+                    '\\' | '"' | '$' | '`' => vec!['\\', c],
+                    '\n' => vec!['\\', 'n'],
+                    c => vec![c],
+                })
+                .collect();
+            let _ = writeln!(out, "{name}=\"{escaped}\"");
+        } else {
+            let _ = writeln!(out, "{name}='{value}'");
+        }
+    }
+    out
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it (owner-only: it holds
+/// secrets), synced, then renamed over `path`, so a reader sees no file or the whole file.
+pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "env".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temp).and_then(|mut f| {
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&temp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the env file (see [`dotenv`]) atomically.
+pub fn write_env_file(path: &Path, variables: &[(String, String)]) -> std::io::Result<()> {
+    write_atomically(path, &dotenv(variables))
+}
+
 impl Served {
+    /// The variables that point a program at these mocks: the same set an `exec` step's
+    /// program gets (`FERRY_AUTH0_URL`, `FERRY_AUTH0_CLIENT_SECRET`, ...).
+    pub fn environment(&self) -> Vec<(String, String)> {
+        let url = |name: &str| self.base_url(name).unwrap_or_default();
+        mock_environment(&Coordinates {
+            okta: Some((&self.okta, url(Okta::NAME))),
+            stormpath: Some((&self.stormpath, url(Stormpath::NAME))),
+            gigya: Some((&self.gigya, url(Gigya::NAME))),
+            auth0: Some((&self.auth0, url(Auth0::NAME))),
+            ca_file: self.ca_file.as_deref(),
+        })
+    }
+
+    /// Waits until every mock answers an HTTP request (`GET /__ferry/clock`), at most
+    /// `limit`.
+    pub async fn wait_until_answering(&self, limit: Duration) -> Result<(), String> {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .tls_certs_only(Vec::new())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + limit;
+        for (server, _) in &self.servers {
+            let url = format!("{}/__ferry/clock", server.base_url());
+            loop {
+                match client.get(&url).send().await {
+                    Ok(answer) if answer.status().is_success() => break,
+                    outcome => {
+                        if tokio::time::Instant::now() >= deadline {
+                            let why = match outcome {
+                                Ok(answer) => answer.status().to_string(),
+                                Err(e) => e.to_string(),
+                            };
+                            return Err(format!("the mock {} does not answer at {url}: {why}", server.name()));
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// What `ferry serve` prints: each mock's URL and the credentials to use with it.
     pub fn banner(&self) -> String {
         let mut out = String::new();
@@ -129,6 +372,13 @@ impl Served {
                     let _ = writeln!(out, "           Try connection {connection}: {url}");
                 }
             }
+        }
+        let _ = writeln!(
+            out,
+            "Environment for your programs (--env-file FILE writes it as a dotenv file):"
+        );
+        for (name, value) in self.environment() {
+            let _ = writeln!(out, "           {name}={value}");
         }
         let _ = writeln!(
             out,

@@ -5,7 +5,8 @@
 //! script console output, HTTP exchanges, the crash line). A changed result fails against its
 //! snapshot in `snapshots/`; review the difference with `cargo insta review` (or
 //! `cargo insta test --review`) and accept it only when the new result is right. Snapshots are
-//! fully deterministic (fixed clock, seeded ids), so nothing is redacted.
+//! deterministic (fixed clock, seeded ids): only loopback ports are redacted, and the times an
+//! `exec` step's program set while it ran in real time are named (`[time during exec #1 …]`).
 
 use std::path::PathBuf;
 
@@ -130,7 +131,7 @@ mod load_errors {
                 "step_name",
                 "logn: { username: a@example.com, password: pw }",
                 "logn",
-                "unknown variant `logn`, expected one of login, signup, userinfo, refresh, change_password, reset_password, verify_email, api, calls, user, script, emails, logs, advance, fault, clear_faults, deploy, import, migrate_gigya, migrate_stormpath, seed_okta, seed_stormpath, seed_gigya",
+                "unknown variant `logn`, expected one of login, signup, userinfo, refresh, change_password, reset_password, verify_email, api, calls, user, script, emails, logs, advance, fault, clear_faults, deploy, import, migrate_gigya, migrate_stormpath, seed_okta, seed_stormpath, seed_gigya, exec",
             ),
             case(
                 "script_name",

@@ -180,6 +180,9 @@ pub enum Step {
     SeedStormpath(StormpathSeed),
     /// Adds seed data to the mock Gigya mid-scenario.
     SeedGigya(GigyaSeed),
+    /// Runs a program of the user's (an importer in any language) with the mocks' coordinates
+    /// in its environment.
+    Exec(ExecStep),
 }
 
 impl Step {
@@ -210,6 +213,7 @@ impl Step {
             Step::SeedOkta(s) => s,
             Step::SeedStormpath(s) => s,
             Step::SeedGigya(s) => s,
+            Step::Exec(s) => s,
         }
     }
 }
@@ -733,6 +737,94 @@ pub struct RefreshStep {
     pub expect: Expect,
 }
 
+/// `exec: { run: [node, importer.mjs, --flag], cwd?, env?, timeout?, expect? }`: runs a program
+/// (no shell) with the mocks' coordinates in its environment (`World::environment`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecStep {
+    /// The program and its arguments. A program named with a `/` is relative to the scenario
+    /// file's directory (`./import.sh`, `bin/importer`); a bare name is looked up on `PATH`.
+    /// `{{…}}` variables are replaced in the arguments.
+    #[serde(deserialize_with = "exec::command")]
+    pub run: Vec<String>,
+    /// The working directory, relative to the scenario file (default: its directory).
+    pub cwd: Option<PathBuf>,
+    /// More environment variables (`{{okta.url}}`-style variables replaced); they win over the
+    /// mocks' own.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// How long the program may run (default 5 minutes, at most a day); then its process
+    /// group is killed and the step fails.
+    #[serde(default = "ExecStep::default_timeout", deserialize_with = "exec::timeout")]
+    pub timeout: Duration,
+    #[serde(default)]
+    pub expect: ExpectExit,
+}
+
+impl ExecStep {
+    /// The default time-out: 5 minutes.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+    /// The longest time-out a step may set: a day.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+    fn default_timeout() -> Duration {
+        Self::DEFAULT_TIMEOUT
+    }
+}
+
+/// What an `exec` step expects of the program: its exit code (0 when not given), and texts its
+/// standard output and standard error contain (with secrets masked, as the report shows them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectExit {
+    #[serde(default, deserialize_with = "number::exit_code")]
+    pub exit: Option<u8>,
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+}
+
+/// Reading an `exec` step's command and time-out.
+mod exec {
+    use std::time::Duration;
+
+    use serde::de::{self, Deserialize, Deserializer};
+
+    use super::ExecStep;
+
+    /// A program and its arguments: a non-empty list whose first element names a program.
+    pub(super) fn command<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+        let run = Vec::<String>::deserialize(deserializer)?;
+        match run.first() {
+            None => Err(de::Error::custom(
+                "`run` is empty: give the program and its arguments, e.g. [node, importer.mjs]",
+            )),
+            Some(program) if program.trim().is_empty() => Err(de::Error::custom("`run` names no program")),
+            Some(program) if program.contains(char::is_whitespace) && !program.contains('/') => {
+                Err(de::Error::custom(format!(
+                    "`{program}` is one list element: `run` takes no shell line, give the program and each \
+                     argument as its own element, e.g. [node, importer.mjs]"
+                )))
+            }
+            Some(_) => Ok(run),
+        }
+    }
+
+    /// A time-out: a duration above zero and at most a day.
+    pub(super) fn timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let by = mocks::kit::clock::parse_duration(&text).map_err(de::Error::custom)?;
+        if by.is_zero() {
+            return Err(de::Error::custom(format!("`{text}`: a time-out must be above zero")));
+        }
+        if by > ExecStep::MAX_TIMEOUT {
+            return Err(de::Error::custom(format!(
+                "`{text}` is more than a day (24h), the longest time-out"
+            )));
+        }
+        Ok(by)
+    }
+}
+
 /// An HTTP method, as `api`, `calls` and `fault` steps name it: upper case, as methods are
 /// case-sensitive (RFC 9110 §9.1) and every client sends these in upper case.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -939,6 +1031,20 @@ mod number {
         )
     }
 
+    /// A process's exit code.
+    pub(super) fn exit_code<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "an exit code (0 to 255)",
+                min: 0,
+                max: 255,
+            },
+        )
+    }
+
     /// A line of a script file.
     pub(super) fn line<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
         optional(
@@ -1037,6 +1143,31 @@ mod tests {
             step("script: { script: login, runs: 2.5 }").err(),
             Some("expected a count (a whole number, 0 or more), got 2.5".into())
         );
+    }
+
+    #[test]
+    fn exec_steps_refuse_what_cannot_run_as_written() {
+        let Step::Exec(exec) = step("exec: { run: [node, importer.mjs, --dry-run] }").expect("loads") else {
+            panic!("not an exec step");
+        };
+        assert_eq!(exec.run, ["node", "importer.mjs", "--dry-run"]);
+        assert_eq!((exec.timeout, exec.expect.exit), (ExecStep::DEFAULT_TIMEOUT, None));
+        let error = |yaml: &str| step(yaml).err().unwrap_or_else(|| panic!("{yaml} loads"));
+        assert!(error("exec: { run: [] }").starts_with("`run` is empty"));
+        assert!(error("exec: { run: ['node importer.mjs'] }").contains("takes no shell line"));
+        assert_eq!(
+            error("exec: { run: [x], timeout: 0s }"),
+            "`0s`: a time-out must be above zero"
+        );
+        assert_eq!(
+            error("exec: { run: [x], timeout: 25h }"),
+            "`25h` is more than a day (24h), the longest time-out"
+        );
+        assert_eq!(
+            error("exec: { run: [x], expect: { exit: 256 } }"),
+            "expected an exit code (0 to 255), got 256"
+        );
+        assert!(error("exec: { run: [x], shell: true }").contains("unknown field `shell`"));
     }
 
     #[test]

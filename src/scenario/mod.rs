@@ -42,6 +42,7 @@ pub use self::load::{Scenario, discover, load};
 pub use self::report::{Render, Report, StepReport, junit};
 pub use self::run::{TICK, run, run_file};
 pub use self::world::SCENARIO_BCRYPT_COST;
+pub(crate) use self::world::{Coordinates, Variables, mock_environment};
 
 /// A scenario file a command line named, with the root its name and snapshot go by.
 #[derive(Clone, Debug, PartialEq, Eq)]

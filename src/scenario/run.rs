@@ -41,6 +41,16 @@ pub async fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
         world.clock.advance(TICK);
         let scripts_before = world.auth0.script_executions().last().map_or(0, |e| e.seq);
         let mut report = play(&mut world, &step.value).await;
+        // A step that found the scenario cannot run here (a program that is not installed)
+        // makes it one that could not run, never a pass or an ordinary failure.
+        if let Some(reason) = world.could_not_run.take() {
+            world.shutdown().await;
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line: Some(step.referenced.line()),
+                reason,
+            });
+        }
         report.index = index + 1;
         report.line = step.referenced.line();
         report.scripts = world

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
-use mocks::auth0::{Auth0, MANAGEMENT_APP};
+use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP};
 use mocks::gigya::Gigya;
 use mocks::okta::Okta;
 use mocks::stormpath::Stormpath;
@@ -56,15 +58,33 @@ pub(super) struct World {
     pub(super) access_token: Option<String>,
     /// The refresh token of the last login that got one (for `refresh`).
     pub(super) refresh_token: Option<String>,
+    /// The CA certificate (PEM) clients must trust when the mocks serve HTTPS (`tls: true`);
+    /// `None` while they serve plain HTTP. Exported to programs as `FERRY_CA_FILE`.
+    pub ca_file: Option<PathBuf>,
+    /// Stretches of the mock clock that followed real time (while an `exec` step's program
+    /// ran): times inside them differ from run to run, so the snapshot names them instead.
+    pub(super) real_time: Vec<RealTime>,
+    /// Set by a step that found the scenario cannot run here (an `exec` program that is not
+    /// installed): the runner stops and reports the scenario as one that could not run.
+    pub(super) could_not_run: Option<String>,
+}
+
+/// A stretch of the mock clock that followed real time: `(from, to]`, and what ran.
+#[derive(Clone, Debug)]
+pub(super) struct RealTime {
+    pub(super) from: DateTime<Utc>,
+    pub(super) to: DateTime<Utc>,
+    /// `exec 1: node importer.mjs`.
+    pub(super) label: String,
 }
 
 /// The `{{name}}` variables of a scenario: each mock's URL and credentials, and
 /// `{{unreachable.url}}`.
 #[derive(Debug, Default)]
-pub(super) struct Variables(BTreeMap<String, String>);
+pub(crate) struct Variables(BTreeMap<String, String>);
 
 impl Variables {
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
@@ -72,8 +92,32 @@ impl Variables {
         self.0.insert(name, value);
     }
 
+    /// The variables of running mocks: the same set as [`mock_environment`], named as
+    /// scenarios and seed files write them (`FERRY_OKTA_URL` is `{{okta.url}}`,
+    /// `FERRY_STORMPATH_API_KEY_ID` `{{stormpath.api_key_id}}`, `FERRY_AUTH0_CLIENT_SECRET`
+    /// `{{auth0.client_secret}}`, `FERRY_CA_FILE` `{{ca.file}}`).
+    pub(crate) fn of(mocks: &Coordinates<'_>) -> Variables {
+        let mut vars = Variables::default();
+        for (name, value) in mock_environment(mocks) {
+            let Some(rest) = name.strip_prefix("FERRY_") else {
+                continue;
+            };
+            let (mock, field) = rest.split_once('_').unwrap_or((rest, ""));
+            vars.insert(
+                format!("{}.{}", mock.to_ascii_lowercase(), field.to_ascii_lowercase()),
+                value,
+            );
+        }
+        vars
+    }
+
+    /// The names, for an error that lists them.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// `text` with every `{{name}}` (or `{{ name }}`) replaced.
-    pub(super) fn substitute(&self, text: &str) -> String {
+    pub(crate) fn substitute(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for (name, value) in &self.0 {
             out = out
@@ -98,18 +142,9 @@ impl World {
         };
         let clock = Clock::manual(Clock::scenario_epoch());
 
-        let mut vars = Variables::default();
-        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &mut vars).await?;
-        let stormpath = start_provider(
-            path,
-            &clock,
-            STORMPATH_SEED,
-            file.stormpath.clone(),
-            Stormpath::new,
-            &mut vars,
-        )
-        .await?;
-        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new, &mut vars).await?;
+        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new).await?;
+        let stormpath = start_provider(path, &clock, STORMPATH_SEED, file.stormpath.clone(), Stormpath::new).await?;
+        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new).await?;
         let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
         let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
             .await
@@ -118,8 +153,19 @@ impl World {
                 mock: "auth0",
                 source,
             })?;
-        vars.insert("auth0.url".into(), auth0_server.base_url().to_owned());
-        vars.insert("unreachable.url".into(), unreachable_url().await);
+        let unreachable = unreachable_url().await;
+        let variables = || {
+            let mut vars = Variables::of(&Coordinates {
+                okta: okta.as_ref().map(|(m, s)| (m, s.base_url())),
+                stormpath: stormpath.as_ref().map(|(m, s)| (m, s.base_url())),
+                gigya: gigya.as_ref().map(|(m, s)| (m, s.base_url())),
+                auth0: Some((&auth0, auth0_server.base_url())),
+                ca_file: None,
+            });
+            vars.insert("unreachable.url".into(), unreachable.clone());
+            vars
+        };
+        let mut vars = variables();
 
         let section = &file.auth0;
         let mut settings: SettingsSeed = section.settings.clone().unwrap_or_default();
@@ -165,6 +211,8 @@ impl World {
             users: section.users.clone(),
         };
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
+        // Again, now that the tenant's seed may have replaced an application.
+        vars = variables();
 
         // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
         let http = reqwest::Client::builder()
@@ -186,6 +234,20 @@ impl World {
             deployed_connection: None,
             access_token: None,
             refresh_token: None,
+            ca_file: None,
+            real_time: vec![],
+            could_not_run: None,
+        })
+    }
+
+    /// The environment a program run by an `exec` step gets: see [`mock_environment`].
+    pub(super) fn environment(&self) -> Vec<(String, String)> {
+        mock_environment(&Coordinates {
+            okta: self.okta.as_ref().map(|(m, s)| (m, s.base_url())),
+            stormpath: self.stormpath.as_ref().map(|(m, s)| (m, s.base_url())),
+            gigya: self.gigya.as_ref().map(|(m, s)| (m, s.base_url())),
+            auth0: Some((&self.auth0, self.auth0_server.base_url())),
+            ca_file: self.ca_file.as_deref(),
         })
     }
 
@@ -311,7 +373,33 @@ impl World {
                 break;
             }
         }
+        for user in &mut users {
+            self.name_real_times(user);
+        }
         Ok(users)
+    }
+
+    /// Replaces every time in `value` that falls in a stretch of real time (while a program
+    /// ran) with `[time during exec N: PROGRAM]`: such times differ on every run, and the
+    /// snapshot keeps only what is the same each time. Times before and after are untouched
+    /// (the clock leaves a stretch at a fixed point: see `steps/exec.rs`).
+    pub(super) fn name_real_times(&self, value: &mut Value) {
+        if self.real_time.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+                    let time = time.with_timezone(&Utc);
+                    if let Some(stretch) = self.real_time.iter().find(|r| r.from < time && time <= r.to) {
+                        *text = format!("[time during {}]", stretch.label);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.name_real_times(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.name_real_times(v)),
+            _ => {}
+        }
     }
 
     /// `METHOD /path → status` for every request a mock received.
@@ -337,15 +425,77 @@ impl World {
     }
 }
 
-/// Starts and seeds a provider mock when the scenario has a section for it, and records its
-/// variables (`{{okta.url}}`, `{{okta.token}}`, ...).
+/// Where the running mocks are, for [`mock_environment`]: each mock that runs with its base
+/// URL, and the CA file when they serve HTTPS.
+#[derive(Debug, Default)]
+pub(crate) struct Coordinates<'a> {
+    pub(crate) okta: Option<(&'a Okta, &'a str)>,
+    pub(crate) stormpath: Option<(&'a Stormpath, &'a str)>,
+    pub(crate) gigya: Option<(&'a Gigya, &'a str)>,
+    pub(crate) auth0: Option<(&'a Auth0, &'a str)>,
+    pub(crate) ca_file: Option<&'a Path>,
+}
+
+/// The one list of environment variables that point a program at the mocks, used by the
+/// `exec` step and printed and written by `ferry serve` (`--env-file`):
+///
+/// - `FERRY_<MOCK>_URL` for each mock that runs (`OKTA`, `STORMPATH`, `GIGYA`, `AUTH0`);
+/// - each mock's credentials, the same set scenarios name as `{{<mock>.<name>}}`, as
+///   `FERRY_<MOCK>_<NAME>`: `FERRY_OKTA_TOKEN`; `FERRY_STORMPATH_APPLICATION_ID`,
+///   `…_APPLICATION_HREF`, `…_API_KEY_ID`, `…_API_KEY_SECRET`, `…_DIRECTORY_ID`;
+///   `FERRY_GIGYA_API_KEY`, `…_USER_KEY`, `…_SECRET`, `…_DATA_CENTER`;
+/// - for Auth0: `FERRY_AUTH0_DOMAIN` (`host:port`, what SDKs take as `domain`),
+///   `FERRY_AUTH0_CLIENT_ID` and `FERRY_AUTH0_CLIENT_SECRET` (the machine-to-machine
+///   application, granted every Management API scope), `FERRY_AUTH0_AUDIENCE` (the Management
+///   API's), `FERRY_AUTH0_APP_CLIENT_ID` and `FERRY_AUTH0_APP_CLIENT_SECRET` (the Default App,
+///   for logins);
+/// - `FERRY_CA_FILE` when the mocks serve HTTPS.
+///
+/// The names are those the engine's commands read (`FERRY_AUTH0_URL`, `FERRY_GIGYA_SECRET`,
+/// ...), so a shell that loaded them runs `ferry migrate` against the mocks without flags.
+pub(crate) fn mock_environment(mocks: &Coordinates<'_>) -> Vec<(String, String)> {
+    fn provider<P: Provider>(out: &mut Vec<(String, String)>, mock: Option<(&P, &str)>) {
+        let Some((provider, url)) = mock else { return };
+        let prefix = format!("FERRY_{}", P::NAME.to_ascii_uppercase());
+        out.push((format!("{prefix}_URL"), url.to_owned()));
+        for (name, value) in provider.variables() {
+            out.push((format!("{prefix}_{}", name.to_ascii_uppercase()), value));
+        }
+    }
+    let mut out = vec![];
+    provider(&mut out, mocks.okta);
+    provider(&mut out, mocks.stormpath);
+    provider(&mut out, mocks.gigya);
+    if let Some((auth0, url)) = mocks.auth0 {
+        out.push(("FERRY_AUTH0_URL".into(), url.to_owned()));
+        let domain = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .trim_end_matches('/');
+        out.push(("FERRY_AUTH0_DOMAIN".into(), domain.to_owned()));
+        if let Some((id, secret)) = auth0.client_credentials(MANAGEMENT_APP) {
+            out.push(("FERRY_AUTH0_CLIENT_ID".into(), id));
+            out.push(("FERRY_AUTH0_CLIENT_SECRET".into(), secret));
+        }
+        out.push(("FERRY_AUTH0_AUDIENCE".into(), auth0.management_audience()));
+        if let Some((id, secret)) = auth0.client_credentials(DEFAULT_APP) {
+            out.push(("FERRY_AUTH0_APP_CLIENT_ID".into(), id));
+            out.push(("FERRY_AUTH0_APP_CLIENT_SECRET".into(), secret));
+        }
+    }
+    if let Some(ca) = mocks.ca_file {
+        out.push(("FERRY_CA_FILE".into(), ca.display().to_string()));
+    }
+    out
+}
+
+/// Starts and seeds a provider mock when the scenario has a section for it.
 async fn start_provider<P: Provider>(
     path: &Path,
     clock: &Clock,
     id_seed: u64,
     seed: Option<P::Seed>,
     new: fn(Kit) -> P,
-    vars: &mut Variables,
 ) -> Result<Running<P>, ScenarioError> {
     let Some(seed) = seed else { return Ok(None) };
     let provider = new(Kit::deterministic(clock.clone(), id_seed));
@@ -361,10 +511,6 @@ async fn start_provider<P: Provider>(
             mock: P::NAME,
             source,
         })?;
-    vars.insert(format!("{}.url", P::NAME), server.base_url().to_owned());
-    for (name, value) in provider.variables() {
-        vars.insert(format!("{}.{name}", P::NAME), value);
-    }
     Ok(Some((provider, server)))
 }
 

@@ -8,6 +8,7 @@
 //! | [`faults`] | `fault`, `clear_faults`, `advance` |
 //! | [`engine`] | `deploy`, `import`, `migrate_gigya`, `migrate_stormpath` (the only module that calls the engine) |
 //! | [`seeds`] | `seed_okta`, `seed_stormpath`, `seed_gigya` |
+//! | [`exec`] | `exec` (the user's own program, with the mocks' coordinates in its environment) |
 //!
 //! Each step's type (in [`file`](super::file)) implements [`Play`]: how the step is named in
 //! reports, and what it does to the [`World`]. [`Step::as_play`](super::file::Step::as_play),
@@ -22,6 +23,7 @@ mod api;
 mod auth;
 mod checks;
 mod engine;
+mod exec;
 mod faults;
 mod seeds;
 
