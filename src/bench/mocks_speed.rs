@@ -914,11 +914,15 @@ pub async fn scenarios(dir: &std::path::Path, runs: usize) -> anyhow::Result<Ben
     for _ in 0..runs.max(1) {
         let (exe, dir) = (exe.clone(), dir.to_owned());
         let started = Instant::now();
-        let output =
-            tokio::task::spawn_blocking(move || std::process::Command::new(&exe).arg("run").arg(&dir).output())
-                .await
-                .context("running ferry run")?
-                .context("running ferry run")?;
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(&exe)
+                .args(["run", "--check"])
+                .arg(&dir)
+                .output()
+        })
+        .await
+        .context("running ferry run")?
+        .context("running ferry run")?;
         times.push(started.elapsed());
         let stdout = String::from_utf8_lossy(&output.stdout);
         count_line = stdout.lines().last().unwrap_or_default().to_owned();
@@ -931,7 +935,7 @@ pub async fn scenarios(dir: &std::path::Path, runs: usize) -> anyhow::Result<Ben
     Ok(BenchResult {
         bench: "scenario catalogue".into(),
         method: format!(
-            "`ferry run {}` (release build, snapshots compared, default parallelism) as a child process, wall \
+            "`ferry run --check {}` (release build, snapshots compared and never written, default parallelism) as a child process, wall \
              time from start to exit; median of {} runs",
             dir.display(),
             times.len()
