@@ -166,6 +166,18 @@ async fn the_admin_api_accepts_every_kind_and_refuses_bad_values() {
             json!({ "kind": "dribble", "bytes_per_chunk": 0, "interval_ms": 5 }),
             "bytes_per_chunk must be at least 1",
         ),
+        (
+            json!({ "kind": "delay", "ms": u64::MAX }),
+            "delay: ms (18446744073709551615) is more than an hour (3600000); use kind: hang",
+        ),
+        (
+            json!({ "kind": "random_delay", "min_ms": 0, "max_ms": 3_600_001 }),
+            "random_delay: max_ms (3600001) is more than an hour",
+        ),
+        (
+            json!({ "kind": "dribble", "bytes_per_chunk": 1, "interval_ms": 86_400_000 }),
+            "dribble: interval_ms (86400000) is more than an hour",
+        ),
         (json!({ "kind": "random_delay", "min_ms": 1 }), "missing field `max_ms`"),
         (json!({ "kind": "reset", "ms": 1 }), "unknown field `ms`"),
         (json!({ "kind": "slow" }), "unknown variant `slow`"),

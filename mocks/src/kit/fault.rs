@@ -78,13 +78,30 @@ enum FaultSpec {
     Dribble { bytes_per_chunk: u64, interval_ms: u64 },
 }
 
+/// The longest delay or interval a fault may ask for: one hour. A longer wait is no different
+/// from `hang` for any client (every SDK gives up sooner), and a wait for ever is written as such.
+pub const MAX_FAULT_MS: u64 = 3_600_000;
+
+/// Refuses a wait longer than [`MAX_FAULT_MS`], naming the field.
+fn bounded(kind: &str, field: &str, ms: u64) -> Result<u64, String> {
+    if ms > MAX_FAULT_MS {
+        return Err(format!(
+            "{kind}: {field} ({ms}) is more than an hour ({MAX_FAULT_MS}); use kind: hang for an answer that never comes"
+        ));
+    }
+    Ok(ms)
+}
+
 impl TryFrom<FaultSpec> for Fault {
     type Error = String;
 
     fn try_from(spec: FaultSpec) -> Result<Self, Self::Error> {
         Ok(match spec {
-            FaultSpec::Delay { ms } => Fault::Delay { ms },
+            FaultSpec::Delay { ms } => Fault::Delay {
+                ms: bounded("delay", "ms", ms)?,
+            },
             FaultSpec::RandomDelay { min_ms, max_ms } => {
+                bounded("random_delay", "max_ms", max_ms)?;
                 if min_ms > max_ms {
                     return Err(format!(
                         "random_delay: min_ms ({min_ms}) is greater than max_ms ({max_ms})"
@@ -111,6 +128,7 @@ impl TryFrom<FaultSpec> for Fault {
                 if bytes_per_chunk == 0 {
                     return Err("dribble: bytes_per_chunk must be at least 1".into());
                 }
+                bounded("dribble", "interval_ms", interval_ms)?;
                 Fault::Dribble {
                     bytes_per_chunk,
                     interval_ms,
