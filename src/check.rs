@@ -12,13 +12,13 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
+use import_schema::file::{FileSize, too_large_alone};
 use import_schema::{Rules, validate_user};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::EngineError;
 use crate::engine::export::records;
-use crate::engine::import::{FileSize, too_large};
 use crate::engine::transform::{HashMapping, transform};
 
 /// What the file is.
@@ -118,14 +118,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
         };
         let user_bytes = serde_json::to_vec(&user).map(|v| v.len()).unwrap_or(0);
         let mut issues = validate_user(&user, rules);
-        if let Some(reason) = too_large(user_bytes, max_file_bytes) {
-            let (code, message) = reason.split_once(": ").unwrap_or(("TOO_LARGE", &reason));
-            issues.push(import_schema::Issue {
-                code: code.to_owned(),
-                message: message.to_owned(),
-                path: String::new(),
-            });
-        }
+        issues.extend(too_large_alone(user_bytes, max_file_bytes));
         if !issues.is_empty() {
             report.failing_users += 1;
             for issue in &issues {

@@ -476,7 +476,7 @@ struct RunArgs {
     /// Directory for the report (summary.json, users.ndjson).
     #[arg(long, default_value = "ferry-report")]
     report: PathBuf,
-    /// Largest file per import job in bytes (Auth0: 512000).
+    /// Largest file per import job in bytes (Auth0: 500 KB, read as 500000).
     #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
     file_bytes: usize,
     /// Import jobs in flight at once (Auth0 allows 2 per tenant).
