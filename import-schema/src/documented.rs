@@ -121,7 +121,12 @@ pub(crate) fn check(user: &Value, rules: &Rules, out: &mut Vec<Issue>) {
 
     // PROFILE: given_name, family_name and name "can be 1-150 characters", nickname
     // "1-350 characters", any UTF-8.
-    for (field, max) in [("given_name", 150), ("family_name", 150), ("name", 150), ("nickname", 350)] {
+    for (field, max) in [
+        ("given_name", 150),
+        ("family_name", 150),
+        ("name", 150),
+        ("nickname", 350),
+    ] {
         if let Some(value) = text(field) {
             length(value, field, 1, max, out);
         }
@@ -220,15 +225,14 @@ fn custom_password_hash(spec: &Map<String, Value>, out: &mut Vec<Issue>) {
             ));
         }
     }
-    let Some(algorithm) = spec.get("algorithm").and_then(Value::as_str) else { return };
+    let Some(algorithm) = spec.get("algorithm").and_then(Value::as_str) else {
+        return;
+    };
     if !ALGORITHMS.contains(&algorithm) {
         return; // the schema's ENUM_MISMATCH
     }
     let hash = spec.get("hash").and_then(Value::as_object);
-    let value = hash
-        .and_then(|h| h.get("value"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let value = hash.and_then(|h| h.get("value")).and_then(Value::as_str).unwrap_or("");
     let encoding = hash.and_then(|h| h.get("encoding"));
     if encoding.is_some_and(|e| !matches!(e.as_str(), Some("base64" | "hex" | "utf8"))) {
         return; // the schema's INVALID_TYPE or ENUM_MISMATCH says it
@@ -322,5 +326,11 @@ fn is_username_char(c: char) -> bool {
 /// `$2<letter>$<two digits>$...`: the shape whose cost the limits read.
 fn looks_like_bcrypt(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() > 7 && b[0] == b'$' && b[1] == b'2' && b[3] == b'$' && b[4].is_ascii_digit() && b[5].is_ascii_digit() && b[6] == b'$'
+    b.len() > 7
+        && b[0] == b'$'
+        && b[1] == b'2'
+        && b[3] == b'$'
+        && b[4].is_ascii_digit()
+        && b[5].is_ascii_digit()
+        && b[6] == b'$'
 }

@@ -103,9 +103,16 @@ mod tests {
             check_upload(500_001),
             Err("Payload content length greater than maximum allowed: 500000".to_owned())
         );
-        assert!(too_large_alone(499_998, MAX_FILE_BYTES).is_none(), "[user] is exactly 500,000 bytes");
+        assert!(
+            too_large_alone(499_998, MAX_FILE_BYTES).is_none(),
+            "[user] is exactly 500,000 bytes"
+        );
         let issue = too_large_alone(499_999, MAX_FILE_BYTES).expect("over by one");
         assert_eq!(issue.code, "TOO_LARGE");
-        assert!(issue.message.starts_with("a file holding only this user is 500001 bytes, over the 500000-byte limit"));
+        assert!(
+            issue
+                .message
+                .starts_with("a file holding only this user is 500001 bytes, over the 500000-byte limit")
+        );
     }
 }

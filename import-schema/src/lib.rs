@@ -138,7 +138,12 @@ pub fn hash_cost_problem(
             .filter_map(|pair| pair.split_once('='))
             .collect::<Vec<_>>()
     };
-    let param = |name: &str| params().into_iter().find(|(k, _)| *k == name).and_then(|(_, v)| number(v));
+    let param = |name: &str| {
+        params()
+            .into_iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| number(v))
+    };
     let over = |what: String, got: u64, limit: u64| {
         (got > limit).then(|| ("hash.value", format!("{what} {got} is greater than maximum {limit}")))
     };
@@ -221,4 +226,3 @@ pub fn redact(user: &Value) -> Value {
     }
     user
 }
-

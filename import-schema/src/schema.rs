@@ -99,7 +99,11 @@ fn report(user: &Value, error: &ValidationError<'_, '_>, kind: &ErrorKind<'_, '_
             let want: Vec<String> = want.iter().map(|t| t.to_string()).collect();
             push(
                 "INVALID_TYPE",
-                format!("Expected type {} but found type {}", want.join(","), type_name(instance)),
+                format!(
+                    "Expected type {} but found type {}",
+                    want.join(","),
+                    type_name(instance)
+                ),
             );
         }
         ErrorKind::Format { got, want, .. } => push(
@@ -145,13 +149,22 @@ fn report(user: &Value, error: &ValidationError<'_, '_>, kind: &ErrorKind<'_, '_
             }
         }
         ErrorKind::MinItems { got, want } => {
-            push("ARRAY_LENGTH_SHORT", format!("Array is too short ({got}), minimum {want}"));
+            push(
+                "ARRAY_LENGTH_SHORT",
+                format!("Array is too short ({got}), minimum {want}"),
+            );
         }
         ErrorKind::MaxItems { got, want } => {
-            push("ARRAY_LENGTH_LONG", format!("Array is too long ({got}), maximum {want}"));
+            push(
+                "ARRAY_LENGTH_LONG",
+                format!("Array is too long ({got}), maximum {want}"),
+            );
         }
         ErrorKind::UniqueItems { got: [a, b] } => {
-            push("ARRAY_UNIQUE", format!("Array items are not unique (indexes {a} and {b})"));
+            push(
+                "ARRAY_UNIQUE",
+                format!("Array items are not unique (indexes {a} and {b})"),
+            );
         }
         ErrorKind::AdditionalItems { .. } => push("ARRAY_ADDITIONAL_ITEMS", "Additional items not allowed".into()),
         ErrorKind::MinLength { want, .. } => push(

@@ -33,21 +33,35 @@ fn phone_numbers_are_e164() {
             "Error in phone_number property - String does not match pattern ^\\+[0-9]{1,15}$: 212-555-0001"
         )
     );
-    assert_eq!(issues(&json!({"email": "a@b.co", "phone_number": "+1234567890123456"}))[0].0, "PATTERN");
+    assert_eq!(
+        issues(&json!({"email": "a@b.co", "phone_number": "+1234567890123456"}))[0].0,
+        "PATTERN"
+    );
 }
 
 /// Profile attribute schema: given_name, family_name, name 1-150 characters, nickname 1-350,
 /// any UTF-8 (counted in characters).
 #[test]
 fn profile_lengths() {
-    for (field, max) in [("given_name", 150), ("family_name", 150), ("name", 150), ("nickname", 350)] {
-        assert!(issues(&json!({"email": "a@b.co", field: "é".repeat(max)})).is_empty(), "{field} at {max}");
+    for (field, max) in [
+        ("given_name", 150),
+        ("family_name", 150),
+        ("name", 150),
+        ("nickname", 350),
+    ] {
+        assert!(
+            issues(&json!({"email": "a@b.co", field: "é".repeat(max)})).is_empty(),
+            "{field} at {max}"
+        );
         assert_eq!(
             issues(&json!({"email": "a@b.co", field: "x".repeat(max + 1)})),
             one(
                 "MAX_LENGTH",
                 field,
-                &format!("Error in {field} property - String is too long ({} chars), maximum {max}", max + 1)
+                &format!(
+                    "Error in {field} property - String is too long ({} chars), maximum {max}",
+                    max + 1
+                )
             )
         );
         assert_eq!(
@@ -118,7 +132,11 @@ fn reserved_app_metadata_keys() {
         )
     );
     for key in import_schema::RESERVED_APP_METADATA {
-        assert_eq!(issues(&json!({"email": "a@b.co", "app_metadata": {*key: 1}})).len(), 1, "{key}");
+        assert_eq!(
+            issues(&json!({"email": "a@b.co", "app_metadata": {*key: 1}})).len(),
+            1,
+            "{key}"
+        );
     }
     assert!(issues(&json!({"email": "a@b.co", "user_metadata": {"user_id": "x"}})).is_empty());
 }
@@ -129,13 +147,15 @@ fn reserved_app_metadata_keys() {
 fn the_two_hash_fields_exclude_each_other() {
     let bcrypt = "$2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K";
     assert_eq!(
-        issues(&json!({"email": "a@b.co", "password_hash": bcrypt, "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": bcrypt}}})),
+        issues(
+            &json!({"email": "a@b.co", "password_hash": bcrypt, "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": bcrypt}}})
+        ),
         one("NOT_PASSED", "", BOTH_HASHES)
     );
     assert_eq!(BOTH_HASHES, "Forbidden attribute in appUser: ");
 }
 
-fn custom(spec: Value) -> Vec<(String, String, String)> {
+fn custom(spec: &Value) -> Vec<(String, String, String)> {
     issues(&json!({"email": "a@b.co", "custom_password_hash": spec}))
 }
 
@@ -151,73 +171,85 @@ fn any_of(reason: &str) -> Vec<(String, String, String)> {
 #[test]
 fn per_algorithm_rules() {
     // bcrypt: utf8, salt allowed, one of three prefixes
-    assert!(custom(json!({"algorithm": "bcrypt", "hash": {"value": "$2a$10$x"}, "salt": {"value": "s"}})).is_empty());
+    assert!(custom(&json!({"algorithm": "bcrypt", "hash": {"value": "$2a$10$x"}, "salt": {"value": "s"}})).is_empty());
     assert_eq!(
-        custom(json!({"algorithm": "bcrypt", "hash": {"value": "$2x$10$x"}})),
+        custom(&json!({"algorithm": "bcrypt", "hash": {"value": "$2x$10$x"}})),
         any_of("bcrypt hash.value must start with $2a$, $2b$ or $2y$")
     );
     assert_eq!(
-        custom(json!({"algorithm": "bcrypt", "hash": {"value": "$2b$10$x", "encoding": "hex"}})),
+        custom(&json!({"algorithm": "bcrypt", "hash": {"value": "$2b$10$x", "encoding": "hex"}})),
         any_of("bcrypt hashes use hash.encoding utf8")
     );
     // argon2 and pbkdf2: utf8, no salt object, a PHC string
     assert_eq!(
-        custom(json!({"algorithm": "argon2", "hash": {"value": "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA"}, "salt": {"value": "s"}})),
+        custom(
+            &json!({"algorithm": "argon2", "hash": {"value": "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA"}, "salt": {"value": "s"}})
+        ),
         any_of("argon2 takes no salt object (the salt is in the PHC string)")
     );
     assert_eq!(
-        custom(json!({"algorithm": "argon2", "hash": {"value": "abc"}})),
+        custom(&json!({"algorithm": "argon2", "hash": {"value": "abc"}})),
         any_of("argon2 hash.value must be a PHC string ($argon2id$v=19$...)")
     );
     assert_eq!(
-        custom(json!({"algorithm": "pbkdf2", "hash": {"value": "$pbkdf2-sha256$i=1000,l=32$c2FsdA$aGFzaA", "encoding": "base64"}})),
+        custom(
+            &json!({"algorithm": "pbkdf2", "hash": {"value": "$pbkdf2-sha256$i=1000,l=32$c2FsdA$aGFzaA", "encoding": "base64"}})
+        ),
         any_of("pbkdf2 hashes use hash.encoding utf8")
     );
     assert_eq!(
-        custom(json!({"algorithm": "pbkdf2", "hash": {"value": "sha256:1000:c2FsdA:aGFzaA"}})),
+        custom(&json!({"algorithm": "pbkdf2", "hash": {"value": "sha256:1000:c2FsdA:aGFzaA"}})),
         any_of("pbkdf2 hash.value must be a PHC string ($pbkdf2-<digest>$i=...,l=...$salt$hash)")
     );
     // ldap: utf8, no salt, {SCHEME} of md5, smd5, sha*, ssha*; {CRYPT} unsupported
     for scheme in ["MD5", "SMD5", "SHA", "SSHA", "SHA256", "SSHA512"] {
-        assert!(custom(json!({"algorithm": "ldap", "hash": {"value": format!("{{{scheme}}}AAAA")}})).is_empty(), "{scheme}");
+        assert!(
+            custom(&json!({"algorithm": "ldap", "hash": {"value": format!("{{{scheme}}}AAAA")}})).is_empty(),
+            "{scheme}"
+        );
     }
     assert_eq!(
-        custom(json!({"algorithm": "ldap", "hash": {"value": "{CRYPT}$1$abc"}})),
+        custom(&json!({"algorithm": "ldap", "hash": {"value": "{CRYPT}$1$abc"}})),
         any_of("{CRYPT} ldap hashes are not supported")
     );
     assert_eq!(
-        custom(json!({"algorithm": "ldap", "hash": {"value": "{PLAIN}secret"}})),
+        custom(&json!({"algorithm": "ldap", "hash": {"value": "{PLAIN}secret"}})),
         any_of("ldap scheme {plain} is not one of md5, smd5, sha*, ssha*")
     );
     assert_eq!(
-        custom(json!({"algorithm": "ldap", "hash": {"value": "AAAA"}})),
+        custom(&json!({"algorithm": "ldap", "hash": {"value": "AAAA"}})),
         any_of("ldap hash.value must be an RFC 2307 {SCHEME}base64 string")
     );
     // the plain digests: hex or base64 (so an encoding must be given)
     for algorithm in ["md4", "md5", "sha1", "sha256", "sha512"] {
-        assert!(custom(json!({"algorithm": algorithm, "hash": {"value": "00", "encoding": "hex"}, "salt": {"value": "s"}})).is_empty());
+        assert!(
+            custom(
+                &json!({"algorithm": algorithm, "hash": {"value": "00", "encoding": "hex"}, "salt": {"value": "s"}})
+            )
+            .is_empty()
+        );
         assert_eq!(
-            custom(json!({"algorithm": algorithm, "hash": {"value": "00"}})),
+            custom(&json!({"algorithm": algorithm, "hash": {"value": "00"}})),
             any_of(&format!("{algorithm} hashes need hash.encoding hex or base64"))
         );
     }
     // hmac: hex or base64, digest and key required
     assert_eq!(
-        custom(json!({"algorithm": "hmac", "hash": {"value": "00", "encoding": "hex", "digest": "sha1"}})),
+        custom(&json!({"algorithm": "hmac", "hash": {"value": "00", "encoding": "hex", "digest": "sha1"}})),
         any_of("hmac needs hash.digest and hash.key")
     );
     // scrypt: hex or base64, keylen required, cost a power of two over 1
     assert_eq!(
-        custom(json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}})),
+        custom(&json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}})),
         any_of("scrypt needs keylen")
     );
     assert_eq!(
-        custom(json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 32, "cost": 1000})),
+        custom(&json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 32, "cost": 1000})),
         any_of("scrypt cost 1000 is not a power of two greater than 1")
     );
     // keylen "greater than zero", blockSize and parallelization "a positive integer"
     assert_eq!(
-        custom(json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 0})),
+        custom(&json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 0})),
         one(
             "MINIMUM",
             "custom_password_hash.keylen",
@@ -229,7 +261,9 @@ fn per_algorithm_rules() {
 /// Ferry's limits on hash work factors (`import_schema::hash_limits`): Auth0 documents none.
 #[test]
 fn work_factors_over_the_limits_fail_with_maximum() {
-    let utf8 = |algorithm: &str, value: &str| custom(json!({"algorithm": algorithm, "hash": {"value": value, "encoding": "utf8"}}));
+    let utf8 = |algorithm: &str, value: &str| {
+        custom(&json!({"algorithm": algorithm, "hash": {"value": value, "encoding": "utf8"}}))
+    };
     // at the limits: accepted
     assert!(utf8("pbkdf2", "$pbkdf2-sha256$i=10000000,l=32$c2FsdA$aGFzaA").is_empty());
     assert!(utf8("argon2", "$argon2id$v=19$m=262144,t=16,p=16$c2FsdHNhbHQ$aGFzaA").is_empty());
@@ -275,7 +309,9 @@ fn work_factors_over_the_limits_fail_with_maximum() {
     // a parameter that is not a number bounds nothing
     assert!(utf8("pbkdf2", "$pbkdf2-sha256$i=many,l=32$c2FsdA$aGFzaA").is_empty());
     let scrypt = |cost: u64, r: u64, p: u64| {
-        custom(json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 1, "cost": cost, "blockSize": r, "parallelization": p}))
+        custom(
+            &json!({"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": 1, "cost": cost, "blockSize": r, "parallelization": p}),
+        )
     };
     assert!(scrypt(262_144, 8, 4).is_empty());
     assert_eq!(scrypt(262_144, 8, 5)[0].0, "MAXIMUM");
@@ -286,7 +322,9 @@ fn work_factors_over_the_limits_fail_with_maximum() {
     );
     // password_hash: the bcrypt cost limit applies to a bcrypt string, and only to one
     assert_eq!(
-        issues(&json!({"email": "a@b.co", "password_hash": "$2b$25$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"})),
+        issues(
+            &json!({"email": "a@b.co", "password_hash": "$2b$25$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K"})
+        ),
         one(
             "MAXIMUM",
             "password_hash",
@@ -310,7 +348,10 @@ fn in_file_keys_are_email_username_and_user_id() {
             (InFileKey::UserId, "Id-1".to_owned()),
         ]
     );
-    assert_eq!(in_file_keys(json!({"name": "x"}).as_object().expect("object")).count(), 0);
+    assert_eq!(
+        in_file_keys(json!({"name": "x"}).as_object().expect("object")).count(),
+        0
+    );
 }
 
 #[test]

@@ -13,6 +13,7 @@ fn accepted(user: &Value) {
 /// advice. A hash of another kind imports (the user then cannot log in with it, as on Auth0).
 #[test]
 fn password_hash_has_no_pattern() {
+    // FIDELITY: auth0/import-no-stricter
     for hash in [
         "$2x$10$abc",
         "$2y$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
@@ -28,6 +29,7 @@ fn password_hash_has_no_pattern() {
 /// `nickname` may be 1-350 characters (the profile attribute schema), not 300.
 #[test]
 fn a_nickname_of_350_characters() {
+    // FIDELITY: auth0/import-no-stricter
     accepted(&json!({"email": "a@b.co", "nickname": "n".repeat(301)}));
     accepted(&json!({"email": "a@b.co", "nickname": "n".repeat(350)}));
 }
@@ -35,7 +37,14 @@ fn a_nickname_of_350_characters() {
 /// `picture` is `{"type": "string"}`: no `format: uri`, no `scheme://`.
 #[test]
 fn a_picture_without_a_scheme() {
-    for picture in ["/avatars/42.png", "avatar.png", "//cdn.example.com/a.png", "data:image/png;base64,AAAA", ""] {
+    // FIDELITY: auth0/import-no-stricter
+    for picture in [
+        "/avatars/42.png",
+        "avatar.png",
+        "//cdn.example.com/a.png",
+        "data:image/png;base64,AAAA",
+        "",
+    ] {
         accepted(&json!({"email": "a@b.co", "picture": picture}));
     }
 }
@@ -43,6 +52,7 @@ fn a_picture_without_a_scheme() {
 /// `user_id` is `{"type": "string"}`: no length bounds were ever documented for it.
 #[test]
 fn a_user_id_of_any_length() {
+    // FIDELITY: auth0/import-no-stricter
     accepted(&json!({"email": "a@b.co", "user_id": "x".repeat(300)}));
 }
 
@@ -50,6 +60,7 @@ fn a_user_id_of_any_length() {
 /// the schema does not ask for at least one.
 #[test]
 fn an_empty_mfa_item() {
+    // FIDELITY: auth0/import-no-stricter
     accepted(&json!({"email": "a@b.co", "mfa_factors": [{}]}));
 }
 
@@ -57,7 +68,9 @@ fn an_empty_mfa_item() {
 /// rest of the string is not checked at import.
 #[test]
 fn a_bcrypt_custom_hash_checked_by_its_prefix_only() {
-    accepted(&json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": "$2y$10$short"}}}));
+    accepted(
+        &json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "bcrypt", "hash": {"value": "$2y$10$short"}}}),
+    );
 }
 
 /// Emails are judged as z-schema judges them (validator.js `isEmail`), which accepts a quoted

@@ -24,6 +24,7 @@ fn one(code: &str, path: &str, message: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_document_is_the_published_one_and_uses_only_draft_04_keywords() {
+    // FIDELITY: auth0/import-schema
     let document: Value = serde_json::from_str(import_schema::schema::DOCUMENT).expect("JSON");
     assert_eq!(document["required"], json!(["email"]));
     assert_eq!(document["additionalProperties"], json!(false));
@@ -86,7 +87,10 @@ fn the_document_is_the_published_one_and_uses_only_draft_04_keywords() {
     let mut seen = vec![];
     walk(&document, &mut seen);
     let unknown: Vec<&String> = seen.iter().filter(|k| !KNOWN.contains(&k.as_str())).collect();
-    assert!(unknown.is_empty(), "keywords without a mapped, tested error: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "keywords without a mapped, tested error: {unknown:?}"
+    );
     // the only format is email, the one replaced by z-schema's
     assert!(!import_schema::schema::DOCUMENT.contains("\"format\": \"uri\""));
 }
@@ -126,21 +130,38 @@ fn the_pages_examples_pass() {
 
 #[test]
 fn invalid_type() {
+    // FIDELITY: auth0/import-schema
     assert_eq!(
         issues(&json!({"email": 42})),
-        one("INVALID_TYPE", "email", "Error in email property - Expected type string but found type integer")
+        one(
+            "INVALID_TYPE",
+            "email",
+            "Error in email property - Expected type string but found type integer"
+        )
     );
     assert_eq!(
         issues(&json!({"email": "a@b.co", "blocked": "yes"})),
-        one("INVALID_TYPE", "blocked", "Error in blocked property - Expected type boolean but found type string")
+        one(
+            "INVALID_TYPE",
+            "blocked",
+            "Error in blocked property - Expected type boolean but found type string"
+        )
     );
     assert_eq!(
         issues(&json!({"email": "a@b.co", "app_metadata": [1]})),
-        one("INVALID_TYPE", "app_metadata", "Error in app_metadata property - Expected type object but found type array")
+        one(
+            "INVALID_TYPE",
+            "app_metadata",
+            "Error in app_metadata property - Expected type object but found type array"
+        )
     );
     assert_eq!(
         issues(&json!({"email": "a@b.co", "phone_verified": null})),
-        one("INVALID_TYPE", "phone_verified", "Error in phone_verified property - Expected type boolean but found type null")
+        one(
+            "INVALID_TYPE",
+            "phone_verified",
+            "Error in phone_verified property - Expected type boolean but found type null"
+        )
     );
     // z-schema's integer is JavaScript's: 32.0 is 32; 1.5 is a number
     let scrypt = |keylen: Value| json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "scrypt", "hash": {"value": "00", "encoding": "hex"}, "keylen": keylen}});
@@ -162,6 +183,7 @@ fn invalid_type() {
 
 #[test]
 fn invalid_format() {
+    // FIDELITY: auth0/import-schema
     assert_eq!(
         issues(&json!({"email": "jane@"})),
         one(
@@ -182,19 +204,52 @@ fn invalid_format() {
 
 #[test]
 fn enum_mismatch_everywhere_the_schema_has_an_enum() {
+    // FIDELITY: auth0/import-schema
     let base = |spec: Value| json!({"email": "a@b.co", "custom_password_hash": spec});
     for (spec, path, value) in [
-        (json!({"algorithm": "crc32", "hash": {"value": "x"}}), "custom_password_hash.algorithm", "crc32"),
-        (json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "latin1"}}), "custom_password_hash.hash.encoding", "latin1"),
-        (json!({"algorithm": "hmac", "hash": {"value": "x", "encoding": "hex", "digest": "sha3", "key": {"value": "k"}}}), "custom_password_hash.hash.digest", "sha3"),
-        (json!({"algorithm": "hmac", "hash": {"value": "x", "encoding": "hex", "digest": "sha1", "key": {"value": "k", "encoding": "ascii"}}}), "custom_password_hash.hash.key.encoding", "ascii"),
-        (json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "salt": {"value": "s", "encoding": "raw"}}), "custom_password_hash.salt.encoding", "raw"),
-        (json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "salt": {"value": "s", "position": "middle"}}), "custom_password_hash.salt.position", "middle"),
-        (json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "password": {"encoding": "utf16"}}), "custom_password_hash.password.encoding", "utf16"),
+        (
+            json!({"algorithm": "crc32", "hash": {"value": "x"}}),
+            "custom_password_hash.algorithm",
+            "crc32",
+        ),
+        (
+            json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "latin1"}}),
+            "custom_password_hash.hash.encoding",
+            "latin1",
+        ),
+        (
+            json!({"algorithm": "hmac", "hash": {"value": "x", "encoding": "hex", "digest": "sha3", "key": {"value": "k"}}}),
+            "custom_password_hash.hash.digest",
+            "sha3",
+        ),
+        (
+            json!({"algorithm": "hmac", "hash": {"value": "x", "encoding": "hex", "digest": "sha1", "key": {"value": "k", "encoding": "ascii"}}}),
+            "custom_password_hash.hash.key.encoding",
+            "ascii",
+        ),
+        (
+            json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "salt": {"value": "s", "encoding": "raw"}}),
+            "custom_password_hash.salt.encoding",
+            "raw",
+        ),
+        (
+            json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "salt": {"value": "s", "position": "middle"}}),
+            "custom_password_hash.salt.position",
+            "middle",
+        ),
+        (
+            json!({"algorithm": "md5", "hash": {"value": "x", "encoding": "hex"}, "password": {"encoding": "utf16"}}),
+            "custom_password_hash.password.encoding",
+            "utf16",
+        ),
     ] {
         assert_eq!(
             issues(&base(spec)),
-            one("ENUM_MISMATCH", path, &format!("Error in {path} property - No enum match for: {value}"))
+            one(
+                "ENUM_MISMATCH",
+                path,
+                &format!("Error in {path} property - No enum match for: {value}")
+            )
         );
     }
     // A value of the wrong type is INVALID_TYPE alone. z-schema (`breakOnFirstError: false`)
@@ -212,6 +267,7 @@ fn enum_mismatch_everywhere_the_schema_has_an_enum() {
 
 #[test]
 fn object_required() {
+    // FIDELITY: auth0/import-schema
     assert_eq!(
         issues(&json!({"name": "x"})),
         one("OBJECT_REQUIRED", "", "Missing required property: email")
@@ -244,9 +300,21 @@ fn object_required() {
             "custom_password_hash.hash.key",
             "value",
         ),
-        (json!({"email": "a@b.co", "mfa_factors": [{"totp": {}}]}), "mfa_factors[0].totp", "secret"),
-        (json!({"email": "a@b.co", "mfa_factors": [{"phone": {}}]}), "mfa_factors[0].phone", "value"),
-        (json!({"email": "a@b.co", "mfa_factors": [{"email": {}}]}), "mfa_factors[0].email", "value"),
+        (
+            json!({"email": "a@b.co", "mfa_factors": [{"totp": {}}]}),
+            "mfa_factors[0].totp",
+            "secret",
+        ),
+        (
+            json!({"email": "a@b.co", "mfa_factors": [{"phone": {}}]}),
+            "mfa_factors[0].phone",
+            "value",
+        ),
+        (
+            json!({"email": "a@b.co", "mfa_factors": [{"email": {}}]}),
+            "mfa_factors[0].email",
+            "value",
+        ),
     ] {
         assert_eq!(
             issues(&user),
@@ -262,6 +330,7 @@ fn object_required() {
 
 #[test]
 fn object_additional_properties_one_error_per_property() {
+    // FIDELITY: auth0/import-schema
     let mut got = issues(&json!({"email": "a@b.co", "favourite_colour": "red", "shoe_size": 9}));
     got.sort();
     assert_eq!(
@@ -285,7 +354,11 @@ fn object_additional_properties_one_error_per_property() {
             "custom_password_hash",
             "iterations",
         ),
-        (json!({"email": "a@b.co", "mfa_factors": [{"webauthn": {}}]}), "mfa_factors[0]", "webauthn"),
+        (
+            json!({"email": "a@b.co", "mfa_factors": [{"webauthn": {}}]}),
+            "mfa_factors[0]",
+            "webauthn",
+        ),
         (
             json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "JBSWY3DP", "issuer": "x"}}]}),
             "mfa_factors[0].totp",
@@ -309,7 +382,9 @@ fn object_additional_properties_one_error_per_property() {
     }
     // the schema leaves `hash`, `salt`, `password` and the metadata objects open
     assert_eq!(
-        issues(&json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "md5", "hash": {"value": "x", "encoding": "hex", "note": 1}}})),
+        issues(
+            &json!({"email": "a@b.co", "custom_password_hash": {"algorithm": "md5", "hash": {"value": "x", "encoding": "hex", "note": 1}}})
+        ),
         vec![]
     );
 }
@@ -317,7 +392,9 @@ fn object_additional_properties_one_error_per_property() {
 #[test]
 fn one_factor_per_mfa_item() {
     assert_eq!(
-        issues(&json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "JBSWY3DP"}, "phone": {"value": "+12125550001"}}]})),
+        issues(
+            &json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "JBSWY3DP"}, "phone": {"value": "+12125550001"}}]})
+        ),
         one(
             "OBJECT_PROPERTIES_MAXIMUM",
             "mfa_factors[0]",
@@ -349,6 +426,7 @@ fn mfa_factor_array_lengths() {
 
 #[test]
 fn patterns() {
+    // FIDELITY: auth0/import-schema
     assert_eq!(
         issues(&json!({"email": "a@b.co", "mfa_factors": [{"totp": {"secret": "jbswy3dp="}}]})),
         one(
@@ -369,11 +447,17 @@ fn patterns() {
 
 #[test]
 fn every_failure_of_a_user_is_listed() {
+    // FIDELITY: auth0/import-schema
     let got = issues(&json!({"email": "jane@", "blocked": 1, "extra": true, "mfa_factors": []}));
     let mut codes: Vec<&str> = got.iter().map(|(code, _, _)| code.as_str()).collect();
     codes.sort_unstable();
     assert_eq!(
         codes,
-        ["ARRAY_LENGTH_SHORT", "INVALID_FORMAT", "INVALID_TYPE", "OBJECT_ADDITIONAL_PROPERTIES"]
+        [
+            "ARRAY_LENGTH_SHORT",
+            "INVALID_FORMAT",
+            "INVALID_TYPE",
+            "OBJECT_ADDITIONAL_PROPERTIES"
+        ]
     );
 }

@@ -293,6 +293,7 @@ async fn a_body_that_is_not_multipart_is_refused_in_the_api_shape_after_the_toke
 
 #[tokio::test]
 async fn a_users_file_over_500000_bytes_is_413() {
+    // FIDELITY: auth0/import-file-limit
     // FIDELITY.md, "Auth0: the bulk-import schema": the limit is on the users file, 500 KB read
     // as 500,000 bytes, one home in import_schema::file.
     let (auth0, token) = setup("").await;
@@ -364,6 +365,7 @@ async fn a_third_job_while_two_are_in_flight_is_429() {
 
 #[tokio::test]
 async fn invalid_rows_fail_alone_and_the_errors_endpoint_lists_them_with_hashes_redacted() {
+    // FIDELITY: auth0/import-duplicates
     let (auth0, token) = setup("").await;
     let users = json!([
         { "email": "ok@example.com", "password_hash": bcrypt4("Fine-1") },
@@ -427,6 +429,51 @@ async fn invalid_rows_fail_alone_and_the_errors_endpoint_lists_them_with_hashes_
             .await
             .status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_user_repeated_in_one_file_by_email_username_or_user_id_fails_after_the_first() {
+    // FIDELITY: auth0/import-duplicates
+    // Emails and usernames compare without case (Auth0 stores them in lower case), user_ids as
+    // given; the first row wins and each later row fails with Auth0's unfilled placeholder.
+    let (auth0, token) = setup("").await;
+    let users = json!([
+        { "email": "acid.burn@example.com", "username": "AcidBurn" },
+        { "email": "kate.libby@example.com", "username": "acidburn" },
+        { "email": "ACID.BURN@example.com" },
+        { "email": "zero.cool@example.com", "user_id": "1337" },
+        { "email": "dade.murphy@example.com", "user_id": "1337" },
+        { "email": "crash.override@example.com", "user_id": "1337x" },
+    ]);
+    let (_, done) = run_import(&auth0, &token, &users, &[]).await;
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 3, "updated": 0, "inserted": 3, "total": 6 })
+    );
+    let res = errors_of(&auth0, &token, done["id"].as_str().expect("id")).await;
+    let errors = res.body.as_array().expect("an array");
+    let failed: Vec<&str> = errors
+        .iter()
+        .map(|e| e["user"]["email"].as_str().expect("email"))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "kate.libby@example.com",
+            "ACID.BURN@example.com",
+            "dade.murphy@example.com"
+        ]
+    );
+    for error in errors {
+        assert_eq!(
+            error["errors"],
+            json!([{ "code": "DUPLICATED_USER", "message": DUPLICATE_IN_FILE }])
+        );
+    }
+    assert_eq!(
+        DUPLICATE_IN_FILE,
+        "A user with this [email|username|user_id] was already provided."
     );
 }
 
