@@ -624,7 +624,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", report.render());
             }
-            let problems = report.failing_users + report.duplicate_emails + report.duplicate_user_ids;
+            let problems =
+                report.failing_users + report.duplicate_emails + report.duplicate_usernames + report.duplicate_user_ids;
             Ok(if problems > 0 {
                 ExitCode::from(EXIT_FAILED)
             } else {
