@@ -12,13 +12,14 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
+use import_schema::documented::{InFileKey, in_file_keys};
+use import_schema::file::{FileSize, too_large_alone};
 use import_schema::{Rules, validate_user};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::EngineError;
 use crate::engine::export::records;
-use crate::engine::import::{FileSize, too_large};
 use crate::engine::transform::{HashMapping, transform};
 
 /// What the file is.
@@ -43,9 +44,10 @@ pub struct CheckReport {
     pub would_fail: BTreeMap<String, u64>,
     /// Users not imported at all (Gigya transform), by reason.
     pub skipped: BTreeMap<String, u64>,
-    /// Users whose email (case-insensitive) or user_id appeared earlier in the file: Auth0
-    /// refuses every repeat.
+    /// Users whose email or username (both case-insensitive) or user_id appeared earlier in
+    /// the file: Auth0 refuses every repeat (`import_schema::documented::in_file_keys`).
     pub duplicate_emails: u64,
+    pub duplicate_usernames: u64,
     pub duplicate_user_ids: u64,
     /// Hashes carried over, by algorithm.
     pub hashes_carried: BTreeMap<String, u64>,
@@ -75,8 +77,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
         h.write(text.as_bytes());
         h.finish()
     };
-    let mut emails = HashSet::new();
-    let mut ids = HashSet::new();
+    let mut seen = HashSet::new();
     let mut file = FileSize::EMPTY;
     for (number, record) in records(path)?.enumerate() {
         let record = record?;
@@ -118,14 +119,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
         };
         let user_bytes = serde_json::to_vec(&user).map(|v| v.len()).unwrap_or(0);
         let mut issues = validate_user(&user, rules);
-        if let Some(reason) = too_large(user_bytes, max_file_bytes) {
-            let (code, message) = reason.split_once(": ").unwrap_or(("TOO_LARGE", &reason));
-            issues.push(import_schema::Issue {
-                code: code.to_owned(),
-                message: message.to_owned(),
-                path: String::new(),
-            });
-        }
+        issues.extend(too_large_alone(user_bytes, max_file_bytes));
         if !issues.is_empty() {
             report.failing_users += 1;
             for issue in &issues {
@@ -134,27 +128,29 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
             example(&mut report, format!("{}: {}", issues[0].code, issues[0].message));
             continue;
         }
-        let email = user.get("email").and_then(Value::as_str).map(str::to_lowercase);
-        if let Some(email) = &email
-            && !emails.insert(fingerprint(email))
-        {
-            report.duplicate_emails += 1;
+        // A repeat as the mock Auth0 finds it (the same keys; a refused repeat adds none), counted
+        // under the first key it shares: email, username, user_id.
+        let keys: Vec<(InFileKey, String)> = user
+            .as_object()
+            .map(|map| in_file_keys(map).collect())
+            .unwrap_or_default();
+        let repeat = keys
+            .iter()
+            .find(|(key, value)| seen.contains(&(*key, fingerprint(value))));
+        if let Some((key, value)) = repeat {
+            let (counter, what) = match key {
+                InFileKey::Email => (&mut report.duplicate_emails, "email"),
+                InFileKey::Username => (&mut report.duplicate_usernames, "username"),
+                InFileKey::UserId => (&mut report.duplicate_user_ids, "user_id"),
+            };
+            *counter += 1;
             example(
                 &mut report,
-                format!("email {email} appears again (Auth0 refuses the repeat)"),
+                format!("{what} {value} appears again (Auth0 refuses the repeat)"),
             );
             continue;
         }
-        if let Some(id) = user.get("user_id").and_then(Value::as_str)
-            && !ids.insert(fingerprint(id))
-        {
-            report.duplicate_user_ids += 1;
-            example(
-                &mut report,
-                format!("user_id {id} appears again (Auth0 refuses the repeat)"),
-            );
-            continue;
-        }
+        seen.extend(keys.iter().map(|(key, value)| (*key, fingerprint(value))));
         report.would_import += 1;
         match hash {
             HashMapping::Mapped { algorithm } => *report.hashes_carried.entry(algorithm).or_default() += 1,
@@ -190,8 +186,8 @@ impl CheckReport {
         }
         let _ = writeln!(
             out,
-            "  {:>9} duplicate emails, {} duplicate user_ids",
-            self.duplicate_emails, self.duplicate_user_ids
+            "  {:>9} duplicate emails, {} duplicate usernames, {} duplicate user_ids",
+            self.duplicate_emails, self.duplicate_usernames, self.duplicate_user_ids
         );
         if skipped > 0 {
             let _ = writeln!(out, "  {skipped:>9} skipped");
@@ -252,6 +248,33 @@ mod tests {
         assert_eq!(report.hashes_carried.get("md5"), Some(&1));
         assert_eq!(report.jobs, 1);
         assert!(report.render().contains("2 would import"));
+    }
+
+    #[test]
+    fn repeats_are_counted_by_email_username_and_user_id_as_the_mock_finds_them() {
+        // FIDELITY: auth0/import-duplicates
+        let path = file(
+            r#"[{"email":"a@b.co","username":"Zero"},{"email":"c@d.co","username":"zero"},
+               {"email":"A@B.CO","user_id":"7"},{"email":"e@f.co","user_id":"7"},{"email":"g@h.co","user_id":"7"},
+               {"email":"i@j.co","username":"ZERO","user_id":"8"}]"#,
+        );
+        let report = check(&path, FileKind::Auth0, &Rules::default(), import_schema::MAX_FILE_BYTES).expect("readable");
+        // a@b.co imports; c@d.co repeats the username, A@B.CO the email (its user_id 7 is not
+        // kept), e@f.co is the first 7, g@h.co repeats it, i@j.co repeats the username.
+        assert_eq!(report.would_import, 2);
+        assert_eq!(
+            (
+                report.duplicate_emails,
+                report.duplicate_usernames,
+                report.duplicate_user_ids
+            ),
+            (1, 2, 1)
+        );
+        assert!(
+            report
+                .render()
+                .contains("1 duplicate emails, 2 duplicate usernames, 1 duplicate user_ids")
+        );
     }
 
     #[test]

@@ -491,7 +491,7 @@ struct RunArgs {
     /// Directory for the report (summary.json, users.ndjson).
     #[arg(long, default_value = "ferry-report")]
     report: PathBuf,
-    /// Largest file per import job in bytes (Auth0: 512000).
+    /// Largest file per import job in bytes (Auth0: 500 KB, read as 500000).
     #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
     file_bytes: usize,
     /// Import jobs in flight at once (Auth0 allows 2 per tenant).
@@ -639,7 +639,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", report.render());
             }
-            let problems = report.failing_users + report.duplicate_emails + report.duplicate_user_ids;
+            let problems =
+                report.failing_users + report.duplicate_emails + report.duplicate_usernames + report.duplicate_user_ids;
             Ok(if problems > 0 {
                 ExitCode::from(EXIT_FAILED)
             } else {

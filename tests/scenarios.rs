@@ -270,7 +270,7 @@ mod load_errors {
                 "file_bytes",
                 "import: { file: users.json, file_bytes: 10 }",
                 "10 }",
-                "expected a file size in bytes from 1024 to Auth0's limit of 512000, got 10",
+                "expected a file size in bytes from 1024 to Auth0's limit of 500000, got 10",
             ),
             // Durations.
             case(

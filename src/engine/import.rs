@@ -91,45 +91,16 @@ impl ImportTarget for ManagementClient {
     }
 }
 
-/// The exact size of an import file as users are added to it: `[`, the users separated by
-/// commas, `]`. One home for the rule: the importer packs its files with it and `ferry check`
-/// counts the jobs a file needs with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FileSize {
-    users: usize,
-    bytes: usize,
-}
-
-impl FileSize {
-    /// `[]`.
-    pub const EMPTY: FileSize = FileSize { users: 0, bytes: 2 };
-
-    /// The file with one more user of `user_bytes` serialised bytes.
-    pub fn with(self, user_bytes: usize) -> FileSize {
-        FileSize {
-            users: self.users + 1,
-            bytes: self.bytes + user_bytes + usize::from(self.users > 0),
-        }
-    }
-
-    pub fn bytes(self) -> usize {
-        self.bytes
-    }
-
-    pub fn users(self) -> usize {
-        self.users
-    }
-}
+/// The size of an import file as users are added to it, and the 500 KB limit: one home for
+/// the rule, `import_schema::file`, used here to pack files, by `ferry check` to count the jobs
+/// and by the mock Auth0 to answer 413.
+pub use import_schema::file::FileSize;
 
 /// Why a user cannot be imported under the file size limit at all: the file holding only them
-/// (`[user]`) is over `limit` bytes. `None` when it fits.
+/// (`[user]`) is over `limit` bytes (`TOO_LARGE: ...`, with Auth0's 413 text). `None` when it
+/// fits.
 pub fn too_large(user_bytes: usize, limit: usize) -> Option<String> {
-    let alone = FileSize::EMPTY.with(user_bytes).bytes();
-    (alone > limit).then(|| {
-        format!(
-            "TOO_LARGE: a file holding only this user is {alone} bytes, over the {limit}-byte limit of one import file"
-        )
-    })
+    import_schema::file::too_large_alone(user_bytes, limit).map(|issue| format!("{}: {}", issue.code, issue.message))
 }
 
 /// Settings of an import.

@@ -22,7 +22,8 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
-use import_schema::{MAX_FILE_BYTES, Rules, redact, validate_user};
+use import_schema::documented::{InFileKey, in_file_keys};
+use import_schema::{Rules, redact, validate_user};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -37,7 +38,7 @@ use crate::kit::clock::iso_millis;
 pub const MAX_ACTIVE_IMPORT_JOBS: usize = 2;
 
 /// The message of a duplicate inside one file, as Auth0 sends it (its placeholder unfilled).
-pub const DUPLICATE_IN_FILE: &str = "A user with this [email|username|user_id] was already provided.";
+pub const DUPLICATE_IN_FILE: &str = import_schema::documented::DUPLICATED_IN_FILE;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -198,13 +199,8 @@ async fn create(
     let multipart = multipart
         .map_err(|e| ApiError::bad_request(format!("Invalid multipart payload: {}", e.body_text()), "invalid_body"))?;
     let request = read_request(multipart).await?;
-    if request.users.len() > MAX_FILE_BYTES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload content length greater than maximum allowed: {MAX_FILE_BYTES}"),
-            None,
-        ));
-    }
+    import_schema::file::check_upload(request.users.len())
+        .map_err(|message| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message, None))?;
     if !is_connection_id(&request.connection_id) {
         // Auth0's documented wording names the pattern, not the value.
         return Err(invalid_body(
@@ -457,7 +453,7 @@ fn import_row(
     upsert: bool,
     rules: &Rules,
     row: &Value,
-    seen: &mut HashSet<String>,
+    seen: &mut HashSet<(InFileKey, String)>,
 ) -> RowOutcome {
     let issues = validate_user(row, rules);
     if !issues.is_empty() {
@@ -472,14 +468,7 @@ fn import_row(
     let phone = text(map, "phone_number").map(str::to_owned);
 
     // Duplicates inside the file: the first row wins, later ones fail.
-    let keys: Vec<String> = [
-        email.as_ref().map(|e| format!("email:{e}")),
-        username.as_ref().map(|u| format!("username:{u}")),
-        user_id.as_ref().map(|u| format!("user_id:{u}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let keys: Vec<(InFileKey, String)> = in_file_keys(map).collect();
     if keys.iter().any(|k| seen.contains(k)) {
         return RowOutcome::Failed(vec![error("DUPLICATED_USER", DUPLICATE_IN_FILE)]);
     }
