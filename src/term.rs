@@ -153,6 +153,19 @@ impl Style {
     }
 }
 
+/// A count with thousands separators: `2965` as `2,965`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A progress bar on standard error, drawn only when standard error is a terminal (nothing in a
 /// pipe or a CI log). Text printed through [`Progress::print`] go to standard output above
 /// the bar.
@@ -280,6 +293,19 @@ mod tests {
             !decide(ColorChoice::Never, &env(false, true, false, true), true),
             "--color never wins"
         );
+    }
+
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (2965, "2,965"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
     }
 
     #[test]

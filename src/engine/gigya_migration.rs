@@ -19,7 +19,7 @@ use super::report::Summary;
 use super::retry::RetryPolicy;
 use super::run::{Feed, RunOptions, pipeline};
 use super::state::StateFile;
-use super::transform::{HashMapping, transform};
+use super::transform::{NO_HASH_IN_EXPORT, transform};
 
 /// Where the Gigya accounts come from.
 #[derive(Clone, Debug)]
@@ -305,11 +305,7 @@ async fn feed_file(importer: &mut Importer<'_>, path: &std::path::Path) -> Resul
 async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineError> {
     match transform(&account) {
         Ok(t) => {
-            let needs_reset = match t.hash {
-                HashMapping::Mapped { .. } => None,
-                HashMapping::NeedsReset { reason } => Some(reason),
-                HashMapping::None => Some("no password in the export".into()),
-            };
+            let needs_reset = t.hash.reset_reason(NO_HASH_IN_EXPORT);
             importer
                 .push(Candidate {
                     source_id: t.uid,

@@ -132,6 +132,43 @@ pub fn too_large(user_bytes: usize, limit: usize) -> Option<String> {
     })
 }
 
+/// What the import decides about one user before sending it: every rule it applies (Auth0's
+/// bulk-import schema, and the file-size limit for a file holding the user alone). One home for
+/// the decision: the importer and `ferry check` both call it, so `check` approves exactly the
+/// users an import would send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The user's serialised size in an import file.
+    pub bytes: usize,
+    /// Why the user would be refused; empty when it would be sent.
+    pub issues: Vec<import_schema::Issue>,
+}
+
+impl Verdict {
+    /// The refusals as the report writes them: `CODE: message`.
+    pub fn reasons(&self) -> Vec<String> {
+        self.issues
+            .iter()
+            .map(|i| format!("{}: {}", i.code, i.message))
+            .collect()
+    }
+}
+
+/// Judges one import user (see [`Verdict`]).
+pub fn verdict(user: &Value, rules: &Rules, max_file_bytes: usize) -> Verdict {
+    let bytes = serde_json::to_vec(user).map(|v| v.len()).unwrap_or(0);
+    let mut issues = validate_user(user, rules);
+    if let Some(reason) = too_large(bytes, max_file_bytes) {
+        let (code, message) = reason.split_once(": ").unwrap_or(("TOO_LARGE", &reason));
+        issues.push(import_schema::Issue {
+            code: code.to_owned(),
+            message: message.to_owned(),
+            path: String::new(),
+        });
+    }
+    Verdict { bytes, issues }
+}
+
 /// Settings of an import.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
@@ -417,25 +454,14 @@ impl<'a> Importer<'a> {
                 job: None,
             }),
             Item::Candidate(candidate) => {
-                let issues = validate_user(&candidate.user, &self.options.rules);
-                if !issues.is_empty() {
-                    let reasons = issues
-                        .into_iter()
-                        .map(|i| format!("{}: {}", i.code, i.message))
-                        .collect();
+                let verdict = verdict(&candidate.user, &self.options.rules, self.options.max_file_bytes);
+                if !verdict.issues.is_empty() {
                     return Triaged::Local(UserLine {
                         email: candidate.email(),
                         source_id: candidate.source_id,
-                        outcome: Outcome::Failed { reasons },
-                        needs_reset: None,
-                        job: None,
-                    });
-                }
-                if let Some(reason) = too_large(user_size(&candidate), self.options.max_file_bytes) {
-                    return Triaged::Local(UserLine {
-                        email: candidate.email(),
-                        source_id: candidate.source_id,
-                        outcome: Outcome::Failed { reasons: vec![reason] },
+                        outcome: Outcome::Failed {
+                            reasons: verdict.reasons(),
+                        },
                         needs_reset: None,
                         job: None,
                     });
@@ -821,8 +847,7 @@ pub async fn import_file(importer: &mut Importer<'_>, path: &std::path::Path) ->
     for record in records {
         position += 1;
         let user = record?;
-        let has_hash = user.get("password_hash").is_some() || user.get("custom_password_hash").is_some();
-        let needs_reset = (!has_hash).then(|| "no password hash in the file".to_owned());
+        let needs_reset = super::transform::import_user_hash(&user).reset_reason(super::transform::NO_HASH_IN_FILE);
         importer
             .push(Candidate {
                 source_id: format!("#{position:06}"),
