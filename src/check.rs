@@ -185,11 +185,9 @@ fn notes(report: &CheckReport, kind: FileKind, wrapper: &[(String, Value)]) -> V
     let no_hash = report.needs_reset.get(NO_HASH_IN_EXPORT).copied().unwrap_or(0);
     if kind == FileKind::Gigya && report.hashes_carried.is_empty() && no_hash > 0 {
         notes.push(format!(
-            "This export carries no password hashes: all {} users who sign in with a password would need a \
-             password reset. Gigya's accounts.search does not return hashes; IdentitySync's account reader \
-             (`ferry migrate gigya --via identity-sync`) and accounts.getAccountInfo with include=password do, \
-             with an application key whose permission group may read them (Gigya answers 403007 otherwise).",
-            group(no_hash)
+            "This export carries no password hashes: all {} users who would import need a password reset. {}",
+            group(no_hash),
+            crate::engine::transform::HASH_ROUTES
         ));
     }
     let member = |name: &str| wrapper.iter().find(|(k, _)| k == name).map(|(_, v)| v);
@@ -388,7 +386,10 @@ mod tests {
             r#"{"accounts":[{"UID":"gen1","profile":{"email":"a@example.org"},"password_hash":{"hash":"x","hashSettings":{"algorithm":"pbkdf2"}}}]}"#,
         );
         let err = check(&seed, FileKind::Gigya, &Rules::default(), 512_000).expect_err("a seed");
-        assert!(err.to_string().contains("seed for Ferry's mock Gigya"), "{err}");
+        assert!(
+            err.to_string().contains("seed for Ferry's mock Gigya") && err.to_string().contains("ferry serve --seed"),
+            "{err}"
+        );
         let auth0 = file(r#"[{"email":"a@b.co","email_verified":true}]"#);
         let err = check(&auth0, FileKind::Gigya, &Rules::default(), 512_000).expect_err("auth0 as gigya");
         assert!(err.to_string().contains("--kind auth0"), "{err}");

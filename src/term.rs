@@ -167,11 +167,12 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// A progress bar on standard error, drawn only when standard error is a terminal (nothing in a
-/// pipe or a CI log). Text printed through [`Progress::print`] go to standard output above
-/// the bar.
+/// pipe or a CI log). Text printed through [`Progress::print`] goes to standard output above
+/// the bar, through [`Progress::println`] to standard error.
 #[derive(Debug)]
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    what: String,
 }
 
 impl Progress {
@@ -194,7 +195,42 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
-        Self { bar }
+        Self {
+            bar,
+            what: what.to_owned(),
+        }
+    }
+
+    /// A counter of `what` (`users`) whose total is not known yet: a spinner with the phase
+    /// (the prefix), the count and the elapsed time, until [`Progress::set_length`] makes it a
+    /// bar with the percentage, the rate and the time left. The message follows the counts as
+    /// given (start it with its own separator: nothing dangles when it is empty).
+    pub fn counter(what: &str, terminal: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+            bar.set_style(Self::counter_style(what));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self {
+            bar,
+            what: what.to_owned(),
+        }
+    }
+
+    fn counter_style(what: &str) -> indicatif::ProgressStyle {
+        let template = format!("{{spinner}} {{prefix}}: {{human_pos}} {what} · {{elapsed}}{{msg}}");
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+    }
+
+    fn bar_style(what: &str) -> indicatif::ProgressStyle {
+        let template = format!(
+            "{{prefix}} {{bar:30}} {{human_pos}} of {{human_len}} {what} ({{percent}}%) · {{per_sec:1}} · {{eta}} left{{msg}}"
+        );
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("█▌ ")
     }
 
     /// Whether a bar is drawn.
@@ -206,6 +242,28 @@ impl Progress {
     pub fn inc(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+    }
+
+    /// Items done.
+    pub fn set_position(&self, position: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(position);
+        }
+    }
+
+    /// The total, once known: a counter becomes a bar.
+    pub fn set_length(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_style(Self::bar_style(&self.what));
+        }
+    }
+
+    /// What the bar is doing (`importing`), before the counts.
+    pub fn set_prefix(&self, prefix: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(prefix.to_owned());
         }
     }
 
@@ -227,6 +285,18 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.suspend(write),
             None => write(),
+        }
+    }
+
+    /// Prints a line to standard error, above the bar when there is one.
+    pub fn println(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => {
+                use std::io::Write as _;
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{text}");
+            }
         }
     }
 

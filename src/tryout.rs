@@ -536,7 +536,39 @@ impl TryReport {
             self.time_limit.as_millis(),
             self.outbound_text()
         );
+        if let Some(hint) = self.refused_hosts_hint() {
+            let _ = writeln!(out, "{hint}");
+        }
         out
+    }
+
+    /// `hint: …` naming the option that lets a request the sandbox refused through.
+    fn refused_hosts_hint(&self) -> Option<String> {
+        let mut hosts: Vec<String> = vec![];
+        for exchange in &self.outcome.http {
+            let refused = exchange
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("not allowed by the sandbox"));
+            let host = url::Url::parse(&exchange.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned));
+            if let (true, Some(host)) = (refused, host)
+                && !hosts.contains(&host)
+            {
+                hosts.push(host);
+            }
+        }
+        if hosts.is_empty() {
+            return None;
+        }
+        let flags: Vec<String> = hosts.iter().map(|h| format!("--allow-host {h}")).collect();
+        Some(format!(
+            "hint: the sandbox refused the script's request to {} (scripts reach loopback only unless allowed): \
+             run it again with {} (or --allow-any-host)",
+            hosts.join(", "),
+            flags.join(" ")
+        ))
     }
 
     /// `In Auth0 (POST /oauth/token): 403 invalid_grant "Wrong email or password."`, then the

@@ -112,6 +112,32 @@ async fn error_of(response: Response) -> EngineError {
     }
 }
 
+/// A refused client-credentials exchange, with which application it was and what fixes it.
+fn refused_credentials(client_id: &str, error: EngineError) -> EngineError {
+    let EngineError::Service { status, message, .. } = &error else {
+        return error;
+    };
+    let hint = match status {
+        401 => format!(
+            "the application with client id {client_id} is not in this tenant, or its client secret is wrong: \
+             check --client-id (FERRY_AUTH0_CLIENT_ID) and --client-secret (FERRY_AUTH0_CLIENT_SECRET) against \
+             the application's Settings in Auth0's dashboard"
+        ),
+        403 if message.contains("not authorized") => format!(
+            "authorize the application with client id {client_id} for the Auth0 Management API (Applications → \
+             APIs → Auth0 Management API → Machine To Machine Applications) with the scopes the command needs \
+             (read:connections, create:users and read:users to import; create:connections and \
+             update:connections to deploy)"
+        ),
+        403 => "check --audience (FERRY_AUTH0_AUDIENCE): the Management API's is https://TENANT.auth0.com/api/v2/"
+            .to_owned(),
+        _ => return error,
+    };
+    EngineError::Config(format!(
+        "Auth0 refused a Management API token ({status}: {message}): {hint}"
+    ))
+}
+
 impl ManagementClient {
     pub fn new(config: Auth0Config, http: Client, retry: RetryPolicy) -> Self {
         Self {
@@ -156,7 +182,7 @@ impl ManagementClient {
         })
         .await?;
         if !response.status().is_success() {
-            return Err(error_of(response).await);
+            return Err(refused_credentials(&self.config.client_id, error_of(response).await));
         }
         #[derive(Deserialize)]
         struct Token {

@@ -596,7 +596,9 @@ impl Records {
                 Some(b',') => scanner.bump(None),
                 Some(b) => return Err(scanner.refusal(format!("expected ',' or '}}', found {}", describe(b)))),
                 None => {
-                    return Err(scanner.refusal("the file ends inside the wrapping object: '}' is missing (cut short?)"));
+                    return Err(
+                        scanner.refusal("the file ends inside the wrapping object: '}' is missing (cut short?)")
+                    );
                 }
             }
             scanner.skip_ws(None)?;
@@ -707,10 +709,27 @@ pub struct Scan {
 /// Reads a whole file, checking every record's syntax without keeping any: what an import does
 /// before its first job. Costs one record's memory.
 pub fn scan(path: &Path) -> Result<Scan, EngineError> {
+    scan_each::<serde::de::IgnoredAny>(path, |_| {})
+}
+
+/// As [`scan`], handing each record to `each` read as `T` (a struct of the few fields a caller
+/// wants: the others are read past without being kept).
+pub fn scan_each<T: serde::de::DeserializeOwned>(path: &Path, mut each: impl FnMut(T)) -> Result<Scan, EngineError> {
     let mut records = records(path)?;
-    let first = records.next().transpose()?;
-    while let Some(record) = records.next_as::<serde::de::IgnoredAny>() {
-        record?;
+    let first: Option<Value> = records.next().transpose()?;
+    if let Some(first) = &first {
+        match T::deserialize(first) {
+            Ok(value) => each(value),
+            Err(e) => {
+                return Err(EngineError::Export {
+                    path: path.to_path_buf(),
+                    reason: format!("record 1: {e}"),
+                });
+            }
+        }
+    }
+    while let Some(record) = records.next_as::<T>() {
+        each(record?);
     }
     Ok(Scan {
         shape: records.shape.clone(),
@@ -775,7 +794,7 @@ impl RecordKind {
         match self {
             RecordKind::GigyaAccount => "a Gigya account (UID, profile)",
             RecordKind::GigyaSeed => {
-                "an account of a Ferry seed for the mock Gigya (password_hash or a clear-text password, which no Gigya export holds)"
+                "an account of a seed for Ferry's mock Gigya (`ferry generate gigya`: a password_hash or clear-text password, which no Gigya export holds)"
             }
             RecordKind::Auth0User => "an Auth0 import user (email at the top, no UID)",
             RecordKind::OktaUser => "an Okta user (login, status)",
@@ -804,7 +823,7 @@ pub fn expect_kind(path: &Path, first: Option<&Value>, expected: Expected) -> Re
         (Expected::GigyaExport, RecordKind::GigyaAccount | RecordKind::Unknown)
         | (Expected::Auth0File, RecordKind::Auth0User | RecordKind::Unknown) => return Ok(()),
         (_, RecordKind::GigyaSeed) => {
-            "it is a seed for Ferry's mock Gigya (`ferry generate gigya`), not an export: serve it with `ferry serve --seed FILE` and export it with `ferry migrate gigya`, which reads what Gigya really exports"
+            "serve it with `ferry serve --seed FILE` and export it with `ferry migrate gigya`, which reads what Gigya really exports"
         }
         (Expected::GigyaExport, RecordKind::Auth0User) => {
             "it is already an Auth0 import file: check it with `ferry check FILE --kind auth0`, import it with `ferry import FILE`"

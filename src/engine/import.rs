@@ -794,6 +794,9 @@ impl<'a> Importer<'a> {
             ));
         }
         self.flush().await?;
+        if !self.in_flight.is_empty() {
+            self.progress.phase(super::progress::Phase::Follow);
+        }
         while !self.in_flight.is_empty() {
             self.complete_one().await?;
         }

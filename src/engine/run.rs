@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::auth0::{Auth0Config, ManagementClient};
 use super::error::EngineError;
+use super::export::{self, Expected};
 use super::gigya_migration::GigyaFeed;
 use super::import::{self, ImportOptions, ImportTarget, Importer};
-use super::progress::Progress;
+use super::progress::{Phase, Progress};
 use super::report::{ReportWriter, Summary};
 use super::retry::RetryPolicy;
 use super::state::{self, StateFile};
@@ -70,6 +71,11 @@ pub(super) enum Feed<'a> {
 }
 
 /// The run: see the module docs. `fingerprint` is what a resumed run must agree with.
+///
+/// The whole input is read through before the first job ([`Phase::Check`]): a file that cannot
+/// be read whole (a malformed record near its end, trailing garbage) imports nobody, rather
+/// than leaving a tenant with the users before the fault and a report that must be continued
+/// by hand. The read costs one record's memory and gives the progress its total.
 pub(super) async fn pipeline(
     target: &dyn ImportTarget,
     options: ImportOptions,
@@ -79,24 +85,59 @@ pub(super) async fn pipeline(
     feed: Feed<'_>,
 ) -> Result<Summary, EngineError> {
     let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
-    // A journaled Gigya run exports to files first, so that a resumed run reads the same records.
-    let exported = match (&feed, state.as_mut()) {
-        (Feed::Gigya(gigya), Some(state)) => Some(gigya.export_journaled(state, progress).await?),
-        _ => None,
+    // A Gigya export lands in files first (a journaled search, IdentitySync, a file given), so
+    // that it can be read through and a resumed run reads the same records.
+    let files = match &feed {
+        Feed::Auth0File(path) => Some(vec![path.to_path_buf()]),
+        Feed::StormpathExport(_) => None,
+        Feed::Gigya(gigya) => gigya.export(state.as_mut(), progress).await?,
     };
+    progress.phase(Phase::Check);
+    let total = match &feed {
+        Feed::Auth0File(_) => {
+            let mut total = 0;
+            for path in files.iter().flatten() {
+                let scan = export::scan(path)?;
+                export::expect_kind(path, scan.first.as_ref(), Expected::Auth0File)?;
+                total += scan.records;
+            }
+            Some(total)
+        }
+        Feed::StormpathExport(dir) => Some(stormpath::scan(dir)?),
+        Feed::Gigya(gigya) => match &files {
+            Some(files) => {
+                let checked = gigya.check_files(files)?;
+                if let Some(note) = checked.note {
+                    progress.note(&format!("note: {note}"));
+                    report.note(note);
+                }
+                Some(checked.records)
+            }
+            None => None,
+        },
+    };
+    if let Some(total) = total {
+        progress.total(total);
+    }
     {
         let mut importer = Importer::start(target, options, &mut report, progress, state.as_mut()).await?;
+        progress.phase(Phase::Import {
+            transform: !matches!(feed, Feed::Auth0File(_)),
+        });
         match feed {
             Feed::Auth0File(path) => import::import_file(&mut importer, path).await?,
             Feed::StormpathExport(dir) => stormpath::import_export(&mut importer, dir).await?,
-            Feed::Gigya(gigya) => gigya.feed(&mut importer, exported, progress).await?,
+            Feed::Gigya(gigya) => gigya.feed(&mut importer, files, progress).await?,
         }
         importer.finish().await?;
     }
     report.finish()
 }
 
-/// The report and, with a report directory, the run state: fresh, or an interrupted run's.
+/// The report and, with a report directory, the run state: fresh, or an interrupted run's. A
+/// directory that holds an earlier run's report is not written over: an unfinished run is
+/// continued with `--resume`, a finished one is kept unless the caller discards it first
+/// ([`super::report::discard`], what `--force` does).
 fn open_run(
     report_dir: Option<&Path>,
     fingerprint: String,
@@ -122,10 +163,24 @@ fn open_run(
             .unwrap_or(true);
         if unfinished {
             return Err(EngineError::Config(format!(
-                "{} holds an unfinished run: continue it with --resume, or choose another report directory",
+                "{} holds an unfinished run: continue it with --resume (the same command and settings), \
+                 or start over with --force (its report is discarded), or choose another --report directory",
                 dir.display()
             )));
         }
+    }
+    let earlier = super::report::existing_report(dir);
+    if !earlier.is_empty() {
+        let names: Vec<String> = earlier
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        return Err(EngineError::Config(format!(
+            "{} already holds the report of a finished run ({}): choose another --report directory, \
+             or replace it with --force",
+            dir.display(),
+            names.join(", ")
+        )));
     }
     let state = StateFile::create(dir, fingerprint)?;
     Ok((ReportWriter::new(Some(dir))?, Some(state)))

@@ -79,7 +79,7 @@ impl StateFile {
 
     /// A fresh state for a new run.
     pub fn create(report_dir: &Path, fingerprint: String) -> Result<Self, EngineError> {
-        std::fs::create_dir_all(report_dir).map_err(EngineError::io(report_dir))?;
+        super::report::private_dir(report_dir)?;
         let file = Self {
             path: Self::path_in(report_dir),
             state: RunState {
@@ -137,7 +137,7 @@ impl StateFile {
         let text = serde_json::to_vec_pretty(&self.state).unwrap_or_default();
         {
             use std::io::Write;
-            let mut file = std::fs::File::create(&temp).map_err(EngineError::io(&temp))?;
+            let mut file = super::report::private_file(&temp)?;
             file.write_all(&text).map_err(EngineError::io(&temp))?;
             file.sync_all().map_err(EngineError::io(&temp))?;
         }

@@ -61,6 +61,11 @@ impl HashMapping {
 /// never returns one, an account without a password has none.
 pub const NO_HASH_IN_EXPORT: &str = "no password hash in the export";
 
+/// Which Gigya routes carry password hashes, for a person told that an export has none.
+pub const HASH_ROUTES: &str = "Gigya's accounts.search does not return hashes; IdentitySync's account reader \
+     (`ferry migrate gigya --via identity-sync`) and accounts.getAccountInfo with include=password do, \
+     with an application key whose permission group may read them (Gigya answers 403007 otherwise).";
+
 /// An Auth0 import user's reset reason when it has no hash.
 pub const NO_HASH_IN_FILE: &str = "no password hash in the file";
 
