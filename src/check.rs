@@ -91,7 +91,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
         FileKind::Gigya => Expected::GigyaExport,
         FileKind::Auth0 => Expected::Auth0File,
     };
-    while let Some(record) = records.next() {
+    for record in records.by_ref() {
         let record = record?;
         report.records += 1;
         let number = report.records;

@@ -245,23 +245,37 @@ impl ManagementClient {
         }))
     }
 
-    /// Whether a user with this email exists in the connection `connection` (users-by-email,
-    /// then the identities): how a resumed run learns what an unanswered job imported.
-    pub async fn user_in_connection(&self, email: &str, connection: &str) -> Result<bool, EngineError> {
+    /// When the connection's user with this email was created (`created_at`), or `None` when
+    /// the connection has no such user (users-by-email, then the identities): how a resumed run
+    /// tells a user an unanswered job imported from one that was there before the run.
+    pub async fn user_created_in_connection(
+        &self,
+        email: &str,
+        connection: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, EngineError> {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("email", email)
             .finish();
         let users = self
             .send_json(reqwest::Method::GET, &format!("/api/v2/users-by-email?{query}"), None)
             .await?;
-        Ok(users.as_array().is_some_and(|users| {
-            users.iter().any(|user| {
-                user.get("identities").and_then(Value::as_array).is_some_and(|ids| {
-                    ids.iter()
-                        .any(|id| id.get("connection").and_then(Value::as_str) == Some(connection))
-                })
+        let in_connection = |user: &&Value| {
+            user.get("identities").and_then(Value::as_array).is_some_and(|ids| {
+                ids.iter()
+                    .any(|id| id.get("connection").and_then(Value::as_str) == Some(connection))
             })
-        }))
+        };
+        let Some(user) = users.as_array().and_then(|users| users.iter().find(in_connection)) else {
+            return Ok(None);
+        };
+        let created = user
+            .get("created_at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        // A user without a readable creation time is taken as there from the start: its row is
+        // then reported as Auth0 refused it, never counted as imported on a guess.
+        Ok(Some(created.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)))
     }
 
     /// Creates a connection; the created object.

@@ -477,6 +477,7 @@ impl Records {
     }
 
     fn refused(&self, refusal: Refusal) -> EngineError {
+        let Refusal { place, reason } = refusal;
         if let Some(e) = &self.scanner.io_error {
             return EngineError::Io {
                 path: self.path.clone(),
@@ -485,7 +486,7 @@ impl Records {
         }
         EngineError::Export {
             path: self.path.clone(),
-            reason: format!("{}: {}", refusal.place, refusal.reason),
+            reason: format!("{place}: {reason}"),
         }
     }
 

@@ -9,7 +9,7 @@
 //! owner-only (0600), and never writes over a finished run's report unless told to
 //! ([`discard`], `--force`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -136,6 +136,10 @@ pub struct JobRecord {
     pub bytes: usize,
     pub status: String,
     pub summary: Option<JobSummary>,
+    /// The job re-sent a segment whose first job's answer was lost when the run was killed:
+    /// its summary is Auth0's for this job, the users' outcomes are the first job's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resent: bool,
 }
 
 /// The totals.
@@ -349,6 +353,39 @@ impl ReportWriter {
         Ok(self.offset)
     }
 
+    /// Of `emails` (lower-cased), those the report already counts as imported (inserted,
+    /// updated, or inserted or updated), read back from `users.ndjson` line by line.
+    pub(crate) fn imported_among(&mut self, emails: &HashSet<String>) -> Result<HashSet<String>, EngineError> {
+        let mut found = HashSet::new();
+        let Some(dir) = self.directory.clone() else {
+            return Ok(found);
+        };
+        if emails.is_empty() {
+            return Ok(found);
+        }
+        self.sync()?;
+        let path = dir.join("users.ndjson");
+        let file = File::open(&path).map_err(EngineError::io(&path))?;
+        #[derive(Deserialize)]
+        struct Line {
+            email: Option<String>,
+            outcome: String,
+        }
+        for line in std::io::BufRead::lines(std::io::BufReader::new(file)) {
+            let line = line.map_err(EngineError::io(&path))?;
+            let Ok(line) = serde_json::from_str::<Line>(&line) else {
+                continue;
+            };
+            if matches!(line.outcome.as_str(), "inserted" | "updated" | "inserted_or_updated")
+                && let Some(email) = line.email.map(|e| e.to_lowercase())
+                && emails.contains(&email)
+            {
+                found.insert(email);
+            }
+        }
+        Ok(found)
+    }
+
     /// Accounts for one user (every exported user is accounted for exactly once).
     pub(crate) fn user(&mut self, line: &UserLine) -> Result<(), EngineError> {
         let totals = &mut self.summary.totals;
@@ -437,6 +474,7 @@ mod tests {
                     bytes: 1,
                     status: "completed".into(),
                     summary: None,
+                    resent: false,
                 })
                 .collect(),
             failure_reasons,
