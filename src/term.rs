@@ -218,17 +218,23 @@ impl Progress {
         }
     }
 
+    fn counter_template(what: &str) -> String {
+        format!("{{spinner}} {{prefix}}: {{human_pos}} {what} · {{elapsed}}{{msg}}")
+    }
+
+    fn bar_template(what: &str) -> String {
+        format!(
+            "{{prefix}} {{wide_bar}} {{human_pos}}/{{human_len}} {what} ({{percent}}%) · {{per_sec:1}} · {{eta}} left{{msg}}"
+        )
+    }
+
     fn counter_style(what: &str) -> indicatif::ProgressStyle {
-        let template = format!("{{spinner}} {{prefix}}: {{human_pos}} {what} · {{elapsed}}{{msg}}");
-        indicatif::ProgressStyle::with_template(&template)
+        indicatif::ProgressStyle::with_template(&Self::counter_template(what))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
     }
 
     fn bar_style(what: &str) -> indicatif::ProgressStyle {
-        let template = format!(
-            "{{prefix}} {{bar:30}} {{human_pos}} of {{human_len}} {what} ({{percent}}%) · {{per_sec:1}} · {{eta}} left{{msg}}"
-        );
-        indicatif::ProgressStyle::with_template(&template)
+        indicatif::ProgressStyle::with_template(&Self::bar_template(what))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("█▌ ")
     }
@@ -383,6 +389,20 @@ mod tests {
         let plain = Style::plain();
         assert_eq!(plain.bad_mark("FAIL"), "FAIL");
         assert_eq!(Style::new(true).bad_mark("FAIL"), "\x1b[1;31mFAIL\x1b[0m");
+    }
+
+    #[test]
+    fn the_counter_and_bar_templates_are_valid() {
+        // A template indicatif cannot read would fall back to its default silently.
+        for template in [Progress::counter_template("users"), Progress::bar_template("users")] {
+            assert!(indicatif::ProgressStyle::with_template(&template).is_ok(), "{template}");
+        }
+        let counter = Progress::counter("users", false);
+        counter.set_prefix("importing");
+        counter.set_length(10);
+        counter.set_position(3);
+        counter.println("a line");
+        counter.finish();
     }
 
     #[test]

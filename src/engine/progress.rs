@@ -131,8 +131,10 @@ impl Console {
 
     /// As [`Console::new`], saying whether standard error is a terminal.
     pub fn with_terminal(terminal: bool) -> Self {
+        let bar = term::Progress::counter("users", terminal);
+        bar.set_prefix("starting");
         Self {
-            bar: term::Progress::counter("users", terminal),
+            bar,
             counts: Mutex::new(Counts::default()),
         }
     }
@@ -205,11 +207,12 @@ impl Progress for Console {
             self.bar.set_position(counts.users);
             return;
         }
-        // Plain output: a line each tenth of the way (each 10,000 users when the total is not
-        // known).
+        // Plain output: a line each tenth of the way for a run of a thousand users or more
+        // (each 10,000 users when the total is not known); a smaller run has its phase lines.
         let tenth = match counts.total {
-            Some(total) if total > 0 => counts.users * 10 / total,
-            _ => counts.users / 10_000,
+            Some(total) if total >= 1000 => counts.users * 10 / total,
+            Some(_) => 0,
+            None => counts.users / 10_000,
         };
         if tenth > counts.tenth {
             counts.tenth = tenth;
@@ -269,9 +272,9 @@ mod tests {
     fn a_console_without_a_terminal_takes_every_event() {
         let console = Console::with_terminal(false);
         console.phase(Phase::Check);
-        console.total(20);
+        console.total(2000);
         console.phase(Phase::Import { transform: true });
-        for _ in 0..20 {
+        for _ in 0..2000 {
             console.user_done();
         }
         console.job_submitted("job_1", 20);
