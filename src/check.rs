@@ -35,7 +35,7 @@ pub enum FileKind {
 /// The readiness report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CheckReport {
-    /// How the records are laid out (`a JSON array`, `NDJSON (one record per line)`, …).
+    /// How the records are laid out (`a JSON array`, `NDJSON, one record per line`, …).
     pub shape: String,
     pub records: u64,
     /// Users that would be accepted by Auth0's schema.

@@ -3,7 +3,7 @@
 //! without dangling separators when piped, `ferry import` not saying "exported", the report
 //! directory owner-only and never overwritten without `--force`, and errors with the hint that
 //! fixes them (a wrong client secret, deploy keywords left unreplaced, a host the sandbox
-//! refused, an export without password hashes).
+//! refused, Okta refusing a script's API token, an export without password hashes).
 
 mod common;
 
@@ -318,5 +318,62 @@ async fn a_gigya_export_without_hashes_is_said_at_export_level() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    served.shutdown().await;
+}
+
+/// `ferry try get_user` against the mock Okta: a script that sends no API token gets Okta's
+/// 403 and a hint saying how to send it; one that sends a wrong token gets the 401 and a hint
+/// about the token itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_refusing_the_scripts_api_token_is_explained() {
+    let scratch = Scratch::new("output-okta-token");
+    let served = serve(
+        &scratch,
+        &json!({ "okta": { "users": [{ "login": "ada@example.com", "password": "Okta-Pass-0001",
+                                         "profile": { "firstName": "Ada", "lastName": "Lovelace" } }] } }),
+    )
+    .await;
+    let okta = served.base_url("okta").expect("okta").to_owned();
+    let script = |name: &str, headers: &str| {
+        let path = scratch.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "function getByEmail(email, callback) {{\n  request.get({{ url: configuration.OKTA + '/api/v1/users/' + encodeURIComponent(email), headers: {headers}, json: true }}, function (err, response) {{\n    if (err) return callback(err);\n    if (response.statusCode !== 200) return callback(new Error('Okta answered ' + response.statusCode));\n    callback(null, {{ user_id: email, email: email }});\n  }});\n}}\n"
+            ),
+        )
+        .expect("script");
+        path
+    };
+    let run = |path: PathBuf| {
+        let okta = okta.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .args(["try", "get_user", "--script", &path.display().to_string()])
+                .args(["--config", &format!("OKTA={okta}"), "--config", "OKTA_API_TOKEN=not-a-token"])
+                .arg("ada@example.com")
+                .env("NO_COLOR", "1")
+                .stdin(Stdio::null())
+                .output()
+                .expect("ferry runs")
+        })
+    };
+    let without = run(script("no_token.js", "{ Accept: 'application/json' }")).await.expect("join");
+    let (stdout, stderr) = texts(&without);
+    assert!(stdout.contains("-> 403"), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("hint: Okta answered 403") && stdout.contains("'SSWS ' + configuration.OKTA_API_TOKEN"),
+        "{stdout}"
+    );
+    let wrong = run(script(
+        "wrong_token.js",
+        "{ Authorization: 'SSWS ' + configuration.OKTA_API_TOKEN }",
+    ))
+    .await
+    .expect("join");
+    let (stdout, stderr) = texts(&wrong);
+    assert!(stdout.contains("-> 401"), "{stdout}{stderr}");
+    assert!(stdout.contains("hint: Okta refused the API token"), "{stdout}");
+    assert!(!stdout.contains("not-a-token"), "the token is masked: {stdout}");
     served.shutdown().await;
 }

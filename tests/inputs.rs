@@ -2,7 +2,8 @@
 //! `ferry import` (a saved search answer, a large document on one line, two arrays back to
 //! back, trailing garbage, a byte order mark, an empty file, a seed or an Auth0 file given as a
 //! Gigya export), a file that cannot be read whole importing nobody, and absurd numbers and
-//! durations on the command line refused with a clear error and exit code 2, never a panic.
+//! durations on the command line and in a scenario's settings refused with a clear error and
+//! exit code 2, never a panic.
 
 mod common;
 
@@ -230,6 +231,48 @@ fn absurd_numbers_and_durations_are_refused_before_anything_runs() {
             !stderr.contains("panicked") && !stderr.contains("backtrace"),
             "{stderr}"
         );
+    }
+}
+
+/// Durations in a scenario's tenant settings are held to a range as the command line's are: a
+/// script time limit of nothing or of centuries, a job that would outlast Auth0's two-hour
+/// expiry, a unit that is not one. Each is an error that says why, exit code 2, no hang.
+#[test]
+fn absurd_durations_in_a_scenario_are_refused_before_it_runs() {
+    let scratch = Scratch::new("inputs-scenario-durations");
+    let cases = [
+        (
+            "script_time_limit: 999999999999d",
+            "settings.script_time_limit: `999999999999d` is more than 10m, the most it may be",
+        ),
+        (
+            "script_time_limit: 0s",
+            "settings.script_time_limit: `0s` is no time at all: give a duration above zero",
+        ),
+        (
+            "import_job_min_duration: 3h",
+            "settings.import_job_min_duration: `3h` is more than 2h, the most it may be",
+        ),
+        (
+            "import_job_min_duration: 1 fortnight",
+            "settings.import_job_min_duration: `1 fortnight`: unknown unit ` fortnight`",
+        ),
+    ];
+    for (i, (setting, says)) in cases.iter().enumerate() {
+        let path = scratch.join(&format!("case{i}.yaml"));
+        let text = format!(
+            "description: an absurd setting\nauth0:\n  settings: {{ {setting} }}\n  connection: {{ name: users }}\n\
+             steps:\n  - login: {{ username: a@example.com, password: pw, expect: {{ status: 403 }} }}\n"
+        );
+        std::fs::write(&path, text).expect("written");
+        let output = ferry(&["run", "--no-snapshots", path.to_str().expect("utf-8")]);
+        let (stdout, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(2), "{setting}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(says) || stderr.contains(says),
+            "{setting}: wanted {says:?}: {stdout}{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
 

@@ -54,7 +54,7 @@ impl std::fmt::Display for Shape {
         match self {
             Shape::Array => f.write_str("a JSON array"),
             Shape::Wrapped(key) => write!(f, "an object with a {key:?} array"),
-            Shape::Lines => f.write_str("NDJSON (one record per line)"),
+            Shape::Lines => f.write_str("NDJSON, one record per line"),
         }
     }
 }
