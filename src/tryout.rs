@@ -731,7 +731,9 @@ fn okta_token_hints(http: &[sandbox::HttpExchange]) -> Vec<String> {
     let mut hints = vec![];
     for exchange in http {
         let Some(status) = exchange.status else { continue };
-        let Ok(url) = url::Url::parse(&exchange.url) else { continue };
+        let Ok(url) = url::Url::parse(&exchange.url) else {
+            continue;
+        };
         let path = url.path();
         if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/authn") {
             continue;
@@ -770,7 +772,10 @@ mod tests {
         sandbox::HttpExchange {
             method: "GET".into(),
             url: url.into(),
-            request_headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+            request_headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
             status: Some(status),
             error: None,
             elapsed: Duration::from_millis(3),

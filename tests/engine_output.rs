@@ -350,7 +350,12 @@ async fn okta_refusing_the_scripts_api_token_is_explained() {
         tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_ferry"))
                 .args(["try", "get_user", "--script", &path.display().to_string()])
-                .args(["--config", &format!("OKTA={okta}"), "--config", "OKTA_API_TOKEN=not-a-token"])
+                .args([
+                    "--config",
+                    &format!("OKTA={okta}"),
+                    "--config",
+                    "OKTA_API_TOKEN=not-a-token",
+                ])
                 .arg("ada@example.com")
                 .env("NO_COLOR", "1")
                 .stdin(Stdio::null())
@@ -358,7 +363,9 @@ async fn okta_refusing_the_scripts_api_token_is_explained() {
                 .expect("ferry runs")
         })
     };
-    let without = run(script("no_token.js", "{ Accept: 'application/json' }")).await.expect("join");
+    let without = run(script("no_token.js", "{ Accept: 'application/json' }"))
+        .await
+        .expect("join");
     let (stdout, stderr) = texts(&without);
     assert!(stdout.contains("-> 403"), "{stdout}{stderr}");
     assert!(

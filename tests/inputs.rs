@@ -259,7 +259,7 @@ fn absurd_durations_in_a_scenario_are_refused_before_it_runs() {
         ),
     ];
     for (i, (setting, says)) in cases.iter().enumerate() {
-        let path = scratch.join(&format!("case{i}.yaml"));
+        let path = scratch.join(format!("case{i}.yaml"));
         let text = format!(
             "description: an absurd setting\nauth0:\n  settings: {{ {setting} }}\n  connection: {{ name: users }}\n\
              steps:\n  - login: {{ username: a@example.com, password: pw, expect: {{ status: 403 }} }}\n"

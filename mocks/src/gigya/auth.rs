@@ -238,7 +238,11 @@ pub(crate) fn authenticate(
         let window_ms = i64::try_from(settings.timestamp_window_secs)
             .unwrap_or(i64::MAX / 4)
             .saturating_mul(1000);
-        if !nonces.fresh(&format!("{api_key}:{nonce}"), now.timestamp_millis(), window_ms.saturating_mul(2)) {
+        if !nonces.fresh(
+            &format!("{api_key}:{nonce}"),
+            now.timestamp_millis(),
+            window_ms.saturating_mul(2),
+        ) {
             return Err(GigyaError::DuplicateNonce);
         }
         return Ok(Caller::Server);
