@@ -12,15 +12,16 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
+use import_schema::Rules;
 use import_schema::documented::{InFileKey, in_file_keys};
-use import_schema::file::{FileSize, too_large_alone};
-use import_schema::{Rules, validate_user};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::EngineError;
-use crate::engine::export::records;
-use crate::engine::transform::{HashMapping, transform};
+use crate::engine::export::{Expected, expect_kind, records};
+use crate::engine::import::{FileSize, verdict};
+use crate::engine::transform::{HashMapping, NO_HASH_IN_EXPORT, NO_HASH_IN_FILE, import_user_hash, transform};
+use crate::term::Style;
 
 /// What the file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -35,6 +36,8 @@ pub enum FileKind {
 /// The readiness report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct CheckReport {
+    /// How the records are laid out (`a JSON array`, `NDJSON, one record per line`, …).
+    pub shape: String,
     pub records: u64,
     /// Users that would be accepted by Auth0's schema.
     pub would_import: u64,
@@ -59,13 +62,17 @@ pub struct CheckReport {
     pub file_bytes: usize,
     /// Bytes of the import files.
     pub bytes: u64,
+    /// What is true of the whole file: an export without any password hash, one page of a
+    /// search answer, no records at all.
+    pub notes: Vec<String>,
     /// The first few problems, with the record number, to look at.
     pub examples: Vec<String>,
 }
 
 const EXAMPLES: usize = 10;
 
-/// Checks a file.
+/// Checks a file: every user judged by the rule the import applies to it
+/// ([`crate::engine::import::verdict`]), after the same transform.
 pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) -> Result<CheckReport, EngineError> {
     let mut report = CheckReport {
         file_bytes: max_file_bytes,
@@ -79,36 +86,31 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
     };
     let mut seen = HashSet::new();
     let mut file = FileSize::EMPTY;
-    for (number, record) in records(path)?.enumerate() {
+    let mut records = records(path)?;
+    report.shape = records.shape().to_string();
+    let expected = match kind {
+        FileKind::Gigya => Expected::GigyaExport,
+        FileKind::Auth0 => Expected::Auth0File,
+    };
+    for record in records.by_ref() {
         let record = record?;
-        let number = number + 1;
         report.records += 1;
+        let number = report.records;
+        if number == 1 {
+            expect_kind(path, Some(&record), expected)?;
+        }
         let example = |report: &mut CheckReport, text: String| {
             if report.examples.len() < EXAMPLES {
                 report.examples.push(format!("record {number}: {text}"));
             }
         };
-        let (user, hash) = match kind {
+        let (user, hash, when_none) = match kind {
             FileKind::Auth0 => {
-                let hash = if let Some(algorithm) = record
-                    .get("custom_password_hash")
-                    .and_then(|h| h.get("algorithm"))
-                    .and_then(Value::as_str)
-                {
-                    HashMapping::Mapped {
-                        algorithm: algorithm.to_owned(),
-                    }
-                } else if record.get("password_hash").is_some() {
-                    HashMapping::Mapped {
-                        algorithm: "bcrypt".into(),
-                    }
-                } else {
-                    HashMapping::None
-                };
-                (record, hash)
+                let hash = import_user_hash(&record);
+                (record, hash, NO_HASH_IN_FILE)
             }
             FileKind::Gigya => match transform(&record) {
-                Ok(t) => (t.user, t.hash),
+                Ok(t) => (t.user, t.hash, NO_HASH_IN_EXPORT),
                 Err(skip) => {
                     *report.skipped.entry(skip.reason()).or_default() += 1;
                     let uid = record.get("UID").and_then(Value::as_str).unwrap_or("?").to_owned();
@@ -117,15 +119,16 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
                 }
             },
         };
-        let user_bytes = serde_json::to_vec(&user).map(|v| v.len()).unwrap_or(0);
-        let mut issues = validate_user(&user, rules);
-        issues.extend(too_large_alone(user_bytes, max_file_bytes));
-        if !issues.is_empty() {
+        let verdict = verdict(&user, rules, max_file_bytes);
+        if !verdict.issues.is_empty() {
             report.failing_users += 1;
-            for issue in &issues {
+            for issue in &verdict.issues {
                 *report.would_fail.entry(issue.code.clone()).or_default() += 1;
             }
-            example(&mut report, format!("{}: {}", issues[0].code, issues[0].message));
+            example(
+                &mut report,
+                format!("{}: {}", verdict.issues[0].code, verdict.issues[0].message),
+            );
             continue;
         }
         // A repeat as the mock Auth0 finds it (the same keys; a refused repeat adds none), counted
@@ -152,64 +155,133 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
         }
         seen.extend(keys.iter().map(|(key, value)| (*key, fingerprint(value))));
         report.would_import += 1;
-        match hash {
-            HashMapping::Mapped { algorithm } => *report.hashes_carried.entry(algorithm).or_default() += 1,
-            HashMapping::NeedsReset { reason } => *report.needs_reset.entry(reason).or_default() += 1,
-            HashMapping::None => *report.needs_reset.entry("no password hash".into()).or_default() += 1,
+        match hash.reset_reason(when_none) {
+            None => {
+                if let HashMapping::Mapped { algorithm } = hash {
+                    *report.hashes_carried.entry(algorithm).or_default() += 1;
+                }
+            }
+            Some(reason) => *report.needs_reset.entry(reason).or_default() += 1,
         }
         // Packed as the importer packs its files.
-        if file.with(user_bytes).bytes() > max_file_bytes && file.users() > 0 {
+        if file.with(verdict.bytes).bytes() > max_file_bytes && file.users() > 0 {
             report.jobs += 1;
             report.bytes += file.bytes() as u64;
             file = FileSize::EMPTY;
         }
-        file = file.with(user_bytes);
+        file = file.with(verdict.bytes);
     }
     if file.users() > 0 {
         report.jobs += 1;
         report.bytes += file.bytes() as u64;
     }
+    report.notes = notes(&report, kind, records.wrapper());
     Ok(report)
 }
 
+/// What is true of the whole file.
+fn notes(report: &CheckReport, kind: FileKind, wrapper: &[(String, Value)]) -> Vec<String> {
+    let mut notes = vec![];
+    if report.records == 0 {
+        notes.push("The file holds no records.".to_owned());
+    }
+    let no_hash = report.needs_reset.get(NO_HASH_IN_EXPORT).copied().unwrap_or(0);
+    if kind == FileKind::Gigya && report.hashes_carried.is_empty() && no_hash > 0 {
+        notes.push(format!(
+            "This export carries no password hashes: all {} users who would import need a password reset. {}",
+            group(no_hash),
+            crate::engine::transform::HASH_ROUTES
+        ));
+    }
+    let member = |name: &str| wrapper.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let cursor = member("nextCursorId").and_then(Value::as_str).filter(|c| !c.is_empty());
+    let total = member("totalCount").and_then(Value::as_u64);
+    if cursor.is_some() || total.is_some_and(|t| t > report.records) {
+        let total = total.map_or_else(String::new, |t| format!(" (totalCount: {} match)", group(t)));
+        notes.push(format!(
+            "This file is one page of an accounts.search answer{total}: it holds {} of the accounts{}. \
+             Export every page with `ferry migrate gigya --via search`, or all of them with IdentitySync.",
+            group(report.records),
+            if cursor.is_some() {
+                ", and a nextCursorId points to the next page"
+            } else {
+                ""
+            }
+        ));
+    }
+    notes
+}
+
+/// `1234567` as `1,234,567`.
+fn group(n: u64) -> String {
+    crate::term::thousands(n)
+}
+
 impl CheckReport {
-    /// The report for a person.
+    /// The report for a person, plain.
     pub fn render(&self) -> String {
+        self.render_with(Style::plain())
+    }
+
+    /// The report for a person, in `style`.
+    pub fn render_with(&self, style: Style) -> String {
         let mut out = String::new();
+        let n = |count: u64| group(count);
         let failed = self.failing_users;
         let skipped: u64 = self.skipped.values().sum();
-        let _ = writeln!(out, "{} records", self.records);
-        let _ = writeln!(out, "  {:>9} would import", self.would_import);
-        let _ = writeln!(out, "  {failed:>9} would fail Auth0's schema");
+        let _ = writeln!(out, "{} records ({})", n(self.records), self.shape);
+        let _ = writeln!(
+            out,
+            "  {} would import",
+            style.good(&format!("{:>9}", n(self.would_import)))
+        );
+        let failed_text = format!("{:>9}", n(failed));
+        let _ = writeln!(
+            out,
+            "  {} would fail Auth0's schema",
+            if failed > 0 {
+                style.bad(&failed_text)
+            } else {
+                failed_text
+            }
+        );
         for (code, count) in &self.would_fail {
-            let _ = writeln!(out, "  {count:>13} {code}");
+            let _ = writeln!(out, "  {:>13} {code}", n(*count));
         }
         let _ = writeln!(
             out,
             "  {:>9} duplicate emails, {} duplicate usernames, {} duplicate user_ids",
-            self.duplicate_emails, self.duplicate_usernames, self.duplicate_user_ids
+            n(self.duplicate_emails),
+            n(self.duplicate_usernames),
+            n(self.duplicate_user_ids)
         );
         if skipped > 0 {
-            let _ = writeln!(out, "  {skipped:>9} skipped");
+            let _ = writeln!(out, "  {:>9} skipped", n(skipped));
             for (reason, count) in &self.skipped {
-                let _ = writeln!(out, "  {count:>13} {reason}");
+                let _ = writeln!(out, "  {:>13} {reason}", n(*count));
             }
         }
         let carried: u64 = self.hashes_carried.values().sum();
-        let _ = writeln!(out, "password hashes: {carried} carried over");
+        let _ = writeln!(out, "password hashes: {} carried over", n(carried));
         for (algorithm, count) in &self.hashes_carried {
-            let _ = writeln!(out, "  {count:>13} {algorithm}");
+            let _ = writeln!(out, "  {:>13} {algorithm}", n(*count));
         }
         let resets: u64 = self.needs_reset.values().sum();
-        let _ = writeln!(out, "  {resets:>9} users will need a password reset");
+        let _ = writeln!(out, "  {:>9} users will need a password reset", n(resets));
         for (reason, count) in &self.needs_reset {
-            let _ = writeln!(out, "  {count:>13} {reason}");
+            let _ = writeln!(out, "  {:>13} {reason}", n(*count));
         }
         let _ = writeln!(
             out,
-            "{} import jobs of at most {} bytes ({} bytes in all)",
-            self.jobs, self.file_bytes, self.bytes
+            "{} import {} of at most {} bytes ({} bytes in all)",
+            n(self.jobs),
+            if self.jobs == 1 { "job" } else { "jobs" },
+            n(self.file_bytes as u64),
+            n(self.bytes)
         );
+        for note in &self.notes {
+            let _ = writeln!(out, "{} {note}", style.warn("note:"));
+        }
         if !self.examples.is_empty() {
             let _ = writeln!(out, "first problems:");
             for example in &self.examples {
@@ -294,6 +366,92 @@ mod tests {
         let report = check(&path, FileKind::Gigya, &Rules::default(), 250).expect("readable");
         assert_eq!((report.would_import, report.failing_users, report.jobs), (1, 1, 1));
         assert_eq!(report.would_fail.get("TOO_LARGE"), Some(&1));
+    }
+
+    #[test]
+    fn a_saved_search_answer_is_read_as_its_results_and_its_missing_hashes_said() {
+        // accounts.search as Gigya answers it by default: no hashes, `password: {created}`, a
+        // never-logged-in lastLogin; and more pages to come.
+        let account = |n: u32| {
+            format!(
+                r#"{{"UID":"u{n}","isRegistered":true,"socialProviders":"site","profile":{{"email":"u{n}@example.com"}},"password":{{"created":"2020-01-01T00:00:00.000Z"}},"lastLogin":"0001-01-01T00:00:00Z","lastLoginTimestamp":0}}"#
+            )
+        };
+        let accounts: Vec<String> = (1..=3).map(account).collect();
+        let text = format!(
+            r#"{{"callId":"x","errorCode":0,"statusCode":200,"results":[{}],"objectsCount":3,"totalCount":7,"nextCursorId":"next"}}"#,
+            accounts.join(",")
+        );
+        let report = check(
+            &file(&text),
+            FileKind::Gigya,
+            &Rules::default(),
+            import_schema::MAX_FILE_BYTES,
+        )
+        .expect("readable");
+        assert_eq!(
+            (report.records, report.would_import),
+            (3, 3),
+            "not 0: the results are the records"
+        );
+        assert_eq!(report.shape, "an object with a \"results\" array");
+        assert_eq!(report.needs_reset.get(NO_HASH_IN_EXPORT), Some(&3));
+        let text = report.render();
+        assert!(
+            text.contains("This export carries no password hashes: all 3 users"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--via identity-sync") && text.contains("include=password"),
+            "{text}"
+        );
+        assert!(
+            text.contains("one page of an accounts.search answer (totalCount: 7 match): it holds 3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_file_of_the_wrong_kind_is_refused_with_what_it_is() {
+        let seed = file(
+            r#"{"accounts":[{"UID":"gen1","profile":{"email":"a@example.org"},"password_hash":{"hash":"x","hashSettings":{"algorithm":"pbkdf2"}}}]}"#,
+        );
+        let err = check(&seed, FileKind::Gigya, &Rules::default(), 512_000).expect_err("a seed");
+        assert!(
+            err.to_string().contains("seed for Ferry's mock Gigya") && err.to_string().contains("ferry serve --seed"),
+            "{err}"
+        );
+        let auth0 = file(r#"[{"email":"a@b.co","email_verified":true}]"#);
+        let err = check(&auth0, FileKind::Gigya, &Rules::default(), 512_000).expect_err("auth0 as gigya");
+        assert!(err.to_string().contains("--kind auth0"), "{err}");
+        let gigya = file(r#"[{"UID":"1","profile":{"email":"a@b.co"}}]"#);
+        let err = check(&gigya, FileKind::Auth0, &Rules::default(), 512_000).expect_err("gigya as auth0");
+        assert!(err.to_string().contains("--kind gigya"), "{err}");
+    }
+
+    #[test]
+    fn check_and_import_judge_a_user_by_the_same_rule() {
+        // One user whose file alone is over the limit, one malformed email, one fine: check
+        // fails exactly those the importer's verdict fails.
+        let big = format!(
+            r#"{{"email":"big@example.com","user_metadata":{{"pad":"{}"}}}}"#,
+            "x".repeat(2000)
+        );
+        let lines = [big.as_str(), r#"{"email":"bad@"}"#, r#"{"email":"fine@example.com"}"#];
+        let path = file(&lines.join("\n"));
+        let rules = Rules::default();
+        let report = check(&path, FileKind::Auth0, &rules, 1024).expect("readable");
+        let refused = lines
+            .iter()
+            .filter(|l| {
+                !verdict(&serde_json::from_str(l).expect("json"), &rules, 1024)
+                    .issues
+                    .is_empty()
+            })
+            .count() as u64;
+        assert_eq!((report.failing_users, refused), (2, 2));
+        assert_eq!(report.would_fail.get("TOO_LARGE"), Some(&1));
+        assert_eq!(report.would_import, 1);
     }
 
     #[test]

@@ -67,8 +67,8 @@ enum Command {
         /// The target connection requires usernames.
         #[arg(long)]
         requires_username: bool,
-        /// Largest file per import job in bytes.
-        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+        /// Largest file per import job in bytes (1024 to Auth0's 500000).
+        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES, value_parser = file_bytes)]
         file_bytes: usize,
     },
     /// Create or update a custom database connection (scripts, import mode, configuration,
@@ -170,8 +170,8 @@ enum Command {
         /// Let the script reach any host.
         #[arg(long)]
         allow_any_host: bool,
-        /// Execution limit in seconds (Auth0's is about 20).
-        #[arg(long, default_value_t = 20.0)]
+        /// Execution limit in seconds (Auth0's is about 20; more than 0, at most 3600).
+        #[arg(long, default_value_t = 20.0, value_parser = seconds(0.001, 3600.0))]
         timeout: f64,
         /// The `context` argument as JSON (connections with enable_script_context).
         #[arg(long, value_name = "JSON")]
@@ -195,8 +195,8 @@ enum Command {
         /// Which provider's seed format.
         #[arg(value_enum)]
         provider: GenerateKind,
-        /// Accounts to generate.
-        #[arg(long, default_value_t = 1000)]
+        /// Accounts to generate (1 to 10,000,000).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         count: u64,
         /// Seed of the generator: the same seed and count give the same file.
         #[arg(long, default_value_t = 1)]
@@ -238,7 +238,7 @@ struct RunCommand {
     junit: Option<PathBuf>,
     /// Scenarios run at the same time (default: four times the CPUs; scenarios mostly wait on
     /// time-outs and jobs).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = count::<usize>(1, 1024))]
     jobs: Option<usize>,
     /// Print every step, script console output and HTTP exchange, not only failures.
     #[arg(long, short = 'v')]
@@ -273,21 +273,21 @@ impl RunCommand {
 enum Bench {
     /// All four mocks started until each answers, and stopped, several times.
     Startup {
-        /// Times to start and stop them (the median is reported).
-        #[arg(long, default_value_t = 20)]
+        /// Times to start and stop them (the median is reported; 1 to 1000).
+        #[arg(long, default_value_t = 20, value_parser = count::<usize>(1, 1000))]
         samples: usize,
     },
     /// The mock Okta's POST /api/v1/authn under keep-alive connections, against a bare hyper
     /// server answering the same bytes (and the mock Auth0's GET /api/v2/users-by-email likewise).
     OktaAuthn {
-        /// Keep-alive connections sending at the same time.
-        #[arg(long, default_value_t = 32)]
+        /// Keep-alive connections sending at the same time (1 to 10000).
+        #[arg(long, default_value_t = 32, value_parser = count::<usize>(1, 10_000))]
         connections: usize,
-        /// Length of each load run, in seconds.
-        #[arg(long, default_value_t = 5.0)]
+        /// Length of each load run, in seconds (0.1 to 3600).
+        #[arg(long, default_value_t = 5.0, value_parser = seconds(0.1, 3600.0))]
         seconds: f64,
-        /// Interleaved rounds (each server loaded once per round); medians are reported.
-        #[arg(long, default_value_t = 3)]
+        /// Interleaved rounds (each server loaded once per round); medians are reported (1 to 100).
+        #[arg(long, default_value_t = 3, value_parser = count::<usize>(1, 100))]
         rounds: usize,
         /// The load generator: wrk (a child process) or in-process; wrk where installed by default.
         #[arg(long, value_enum)]
@@ -296,14 +296,14 @@ enum Bench {
     /// First-login migrations through the mock Auth0, the documented login script and the mock Okta,
     /// against their floor: the same bcrypt alone on every core, in the same run.
     FirstLogin {
-        /// Users to migrate by their first login.
-        #[arg(long, default_value_t = 20_000)]
+        /// Users to migrate by their first login (1 to 10,000,000).
+        #[arg(long, default_value_t = 20_000, value_parser = count::<usize>(1, 10_000_000))]
         count: usize,
-        /// Logins in flight at the same time.
-        #[arg(long, default_value_t = 32)]
+        /// Logins in flight at the same time (1 to 10000).
+        #[arg(long, default_value_t = 32, value_parser = count::<usize>(1, 10_000))]
         concurrency: usize,
-        /// The tenant's bcrypt cost (Auth0's is 10; tests use 4).
-        #[arg(long, default_value_t = 4)]
+        /// The tenant's bcrypt cost (Auth0's is 10; tests use 4; 4 to 20).
+        #[arg(long, default_value_t = 4, value_parser = count::<u32>(4, 20))]
         bcrypt_cost: u32,
     },
     /// The whole scenario catalogue through `ferry run`.
@@ -311,15 +311,15 @@ enum Bench {
         /// The scenario folder to run.
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
-        /// Runs of the whole catalogue (the median is reported).
-        #[arg(long, default_value_t = 5)]
+        /// Runs of the whole catalogue (the median is reported; 1 to 1000).
+        #[arg(long, default_value_t = 5, value_parser = count::<usize>(1, 1000))]
         runs: usize,
     },
     /// Gigya bulk at scale: generated accounts exported, transformed, validated and imported
     /// by `ferry migrate gigya` (a child process) into the mock Auth0; time and peak memory.
     GigyaBulk {
-        /// Accounts to generate, export and import.
-        #[arg(long, default_value_t = 1_000_000)]
+        /// Accounts to generate, export and import (1 to 100,000,000).
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         count: u64,
         /// Seed of the generated population.
         #[arg(long, default_value_t = 1)]
@@ -327,11 +327,11 @@ enum Bench {
         /// How to export: search or identity-sync.
         #[arg(long, default_value = "identity-sync")]
         via: String,
-        /// Largest file per import job in bytes.
-        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+        /// Largest file per import job in bytes (1024 to Auth0's 500000).
+        #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES, value_parser = file_bytes)]
         file_bytes: usize,
-        /// Seconds between two reads of a job's status.
-        #[arg(long, default_value_t = 0.02)]
+        /// Seconds between two reads of a job's status (0.001 to 3600).
+        #[arg(long, default_value_t = 0.02, value_parser = seconds(0.001, 3600.0))]
         poll: f64,
         /// Keep the run's report here.
         #[arg(long, value_name = "DIR")]
@@ -340,11 +340,11 @@ enum Bench {
     /// The dashboard's user search against a mock Auth0 holding many users, as the Users view
     /// asks it (through the Management API); each search under a second.
     UserSearch {
-        /// Users seeded into the mock Auth0.
-        #[arg(long, default_value_t = 100_000)]
+        /// Users seeded into the mock Auth0 (1 to 10,000,000).
+        #[arg(long, default_value_t = 100_000, value_parser = count::<usize>(1, 10_000_000))]
         users: usize,
-        /// Times each search is asked.
-        #[arg(long, default_value_t = 5)]
+        /// Times each search is asked (1 to 1000).
+        #[arg(long, default_value_t = 5, value_parser = count::<usize>(1, 1000))]
         samples: usize,
     },
 }
@@ -488,22 +488,28 @@ struct Auth0Args {
 /// Settings of an import run.
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Directory for the report (summary.json, users.ndjson).
+    /// Directory for the report and the run's state (summary.json, users.ndjson, state.json;
+    /// export.ndjson with a Gigya search): owner-only, as it holds personal data and may hold
+    /// password hashes. A directory with a finished run's report is refused (see --force).
     #[arg(long, default_value = "ferry-report")]
     report: PathBuf,
-    /// Largest file per import job in bytes (Auth0: 500 KB, read as 500000).
-    #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
+    /// Largest file per import job in bytes (1024 to Auth0's 500 KB, read as 500000).
+    #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES, value_parser = file_bytes)]
     file_bytes: usize,
-    /// Import jobs in flight at once (Auth0 allows 2 per tenant).
-    #[arg(long, default_value_t = 2)]
+    /// Import jobs in flight at once (Auth0 allows 2 per tenant; 1 to 20).
+    #[arg(long, default_value_t = 2, value_parser = count::<usize>(1, 20))]
     jobs: usize,
-    /// Seconds between two reads of a job's status.
-    #[arg(long, default_value_t = 2.0)]
+    /// Seconds between two reads of a job's status (0.01 to 3600).
+    #[arg(long, default_value_t = 2.0, value_parser = seconds(0.01, 3600.0))]
     poll: f64,
     /// Continue the run that was interrupted in the --report directory (same command, same
     /// settings): accounted users are not sent again, jobs in flight are followed to their end.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "force")]
     resume: bool,
+    /// Start over in a --report directory that holds an earlier run's report (finished or
+    /// not): its report files are deleted first. Without it such a directory is refused.
+    #[arg(long)]
+    force: bool,
 }
 
 impl Auth0Args {
@@ -523,8 +529,8 @@ impl RunArgs {
             connection: connection.to_owned(),
             upsert,
             max_file_bytes: self.file_bytes,
-            max_active_jobs: self.jobs.max(1),
-            poll_interval: std::time::Duration::from_secs_f64(self.poll.max(0.01)),
+            max_active_jobs: self.jobs,
+            poll_interval: std::time::Duration::from_secs_f64(self.poll),
             ..ferry::engine::import::ImportOptions::default()
         }
     }
@@ -535,6 +541,27 @@ impl RunArgs {
             resume: self.resume,
             retry: ferry::engine::RetryPolicy::default(),
         }
+    }
+
+    /// With --force, an earlier run's report in the --report directory is deleted first (the
+    /// engine refuses to write over one).
+    fn clear_report(&self) -> anyhow::Result<()> {
+        if self.force {
+            let removed = ferry::engine::report::discard(&self.report)
+                .with_context(|| format!("--force: clearing {}", self.report.display()))?;
+            if !removed.is_empty() {
+                eprintln!(
+                    "--force: removed the earlier report in {} ({})",
+                    self.report.display(),
+                    removed
+                        .iter()
+                        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -547,6 +574,7 @@ async fn import(
     run: &RunArgs,
     command: &'static str,
 ) -> anyhow::Result<ExitCode> {
+    run.clear_report()?;
     let progress = ferry::engine::progress::Console::new();
     let summary = ferry::engine::import(
         &auth0.config(),
@@ -557,33 +585,22 @@ async fn import(
     )
     .await;
     progress.finish();
-    Ok(finish_run(&summary.context(command)?))
+    let from = match source {
+        ferry::engine::ImportSource::Auth0File(path) => format!("read from {}", path.display()),
+        ferry::engine::ImportSource::StormpathExport(dir) => {
+            format!("read from the Stormpath export {}", dir.display())
+        }
+    };
+    Ok(finish_run(&summary.context(command)?, &from))
 }
 
-/// Prints a run's totals; exit code 1 when any user failed, 0 when every user is in.
-fn finish_run(summary: &ferry::engine::report::Summary) -> ExitCode {
+/// Prints a run's outcome; exit code 1 when any user failed, 0 when every user is in.
+fn finish_run(summary: &ferry::engine::report::Summary, from: &str) -> ExitCode {
     let t = &summary.totals;
-    println!(
-        "exported {}: inserted {}, updated {}, inserted or updated {}, failed {}, skipped {}; {} must reset their password; {} import jobs",
-        t.exported,
-        t.inserted,
-        t.updated,
-        t.inserted_or_updated,
-        t.failed,
-        t.skipped,
-        t.needs_reset,
-        summary.jobs.len()
-    );
-    for (reason, count) in &summary.failure_reasons {
-        println!("  {count:>7} {reason}");
-    }
-    if let Some(dir) = &summary.directory {
-        println!(
-            "report: {}/summary.json and {}/users.ndjson",
-            dir.display(),
-            dir.display()
-        );
-    }
+    say(&summary.render(
+        from,
+        Style::for_stream(ferry::term::ColorChoice::Auto, ferry::term::Stream::Stdout),
+    ));
     if t.failed > 0 {
         ExitCode::from(EXIT_FAILED)
     } else {
@@ -608,9 +625,34 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let style = Style::for_stream(ferry::term::ColorChoice::Auto, ferry::term::Stream::Stderr);
+            eprintln!("{} {e:#}", style.bad_mark("error:"));
+            if let Some(hint) = hint_for(&e) {
+                eprintln!("{} {hint}", style.strong("hint:"));
+            }
             ExitCode::from(EXIT_UNUSABLE)
         }
+    }
+}
+
+/// The hint that fixes an error the engine's message does not already explain.
+fn hint_for(error: &anyhow::Error) -> Option<String> {
+    use ferry::engine::EngineError;
+    match error.downcast_ref::<EngineError>()? {
+        EngineError::Gigya {
+            method, code: 403007, ..
+        } => Some(format!(
+            "Gigya's 403007 (permission denied) on {method}: the application key (--user-key, FERRY_GIGYA_USER_KEY) is \
+             not in a permission group that may call it. Reading password hashes (accounts.getAccountInfo with \
+             include=password, IdentitySync's account reader) needs a group that allows them: ask the site's \
+             administrator (Console → Admin → Permission Groups)."
+        )),
+        EngineError::Gigya { code: 403003, .. } => Some(
+            "Gigya refused the request's signature: check --secret (FERRY_GIGYA_SECRET), the Base64 secret Gigya's \
+             console shows for the application key given with --user-key (FERRY_GIGYA_USER_KEY)."
+                .to_owned(),
+        ),
+        _ => None,
     }
 }
 
@@ -632,12 +674,15 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 requires_username,
                 ..import_schema::Rules::default()
             };
-            let report = ferry::check::check(&file, kind, &rules, file_bytes)
-                .with_context(|| format!("checking {}", file.display()))?;
+            // The engine's errors name the file, the byte and the line.
+            let report = ferry::check::check(&file, kind, &rules, file_bytes).context("ferry check")?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             } else {
-                print!("{}", report.render());
+                say(&report.render_with(Style::for_stream(
+                    ferry::term::ColorChoice::Auto,
+                    ferry::term::Stream::Stdout,
+                )));
             }
             let problems =
                 report.failing_users + report.duplicate_emails + report.duplicate_usernames + report.duplicate_user_ids;
@@ -695,8 +740,16 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     for (kind, path) in files {
                         let source = std::fs::read_to_string(&path)
                             .with_context(|| format!("reading the {kind} script {}", path.display()))?;
-                        spec.scripts
-                            .insert(kind, ferry::engine::deploy::replace_keywords(&source, &keywords));
+                        let source = ferry::engine::deploy::replace_keywords(&source, &keywords);
+                        let left = ferry::engine::deploy::unreplaced_keywords(&source);
+                        if !left.is_empty() {
+                            anyhow::bail!(
+                                "keywords left unreplaced: {} in {}; give each with --keyword KEY=VALUE (a deploy would send the placeholder itself)",
+                                left.join(", "),
+                                path.display()
+                            );
+                        }
+                        spec.scripts.insert(kind, source);
                     }
                     spec
                 }
@@ -792,14 +845,20 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 user_key,
                 secret,
             };
+            let from = match &source {
+                ferry::engine::ExportSource::File(path) => format!("read from the Gigya export {}", path.display()),
+                ferry::engine::ExportSource::Search { .. } => "exported from Gigya (accounts.search)".to_owned(),
+                ferry::engine::ExportSource::IdentitySync(_) => "exported from Gigya (IdentitySync)".to_owned(),
+            };
             let mut migration = ferry::engine::GigyaMigration::new(gigya, auth0.config(), source, &connection);
             migration.import = run.import_options(&connection, upsert);
             migration.report_dir = Some(run.report.clone());
             migration.resume = run.resume;
+            run.clear_report()?;
             let progress = ferry::engine::progress::Console::new();
             let summary = ferry::engine::migrate_gigya(&migration, &progress).await;
             progress.finish();
-            Ok(finish_run(&summary.context("ferry migrate gigya")?))
+            Ok(finish_run(&summary.context("ferry migrate gigya")?, &from))
         }
         Command::Migrate(Migrate::Stormpath {
             export_dir,
@@ -959,9 +1018,6 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             context,
             json,
         } => {
-            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-                anyhow::bail!("--timeout must be a number of seconds between 0 and 3600, not {timeout}");
-            }
             let mut options = ferry::tryout::TryOptions::new(kind, script);
             options.args = args;
             options.configuration = config.into_iter().collect();
@@ -1031,6 +1087,51 @@ async fn stopped() -> anyhow::Result<()> {
     }
     #[cfg(not(unix))]
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+}
+
+/// A number of seconds from `min` to `max`: finite, not negative, written as a plain number
+/// (`2`, `0.5`); `inf`, `nan`, `1e400` and `-1` are refused with the range.
+fn seconds(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let range = || format!("a number of seconds from {min} to {max}, such as {}", max.min(2.0));
+        let value: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not {}", range()))?;
+        if !value.is_finite() || value < min || value > max {
+            return Err(format!("{text} is out of range: give {}", range()));
+        }
+        Ok(value)
+    }
+}
+
+/// A whole number from `min` to `max`.
+fn count<T>(min: u64, max: u64) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64>,
+{
+    move |text: &str| {
+        let value: u64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number from {min} to {max}"))?;
+        if !(min..=max).contains(&value) {
+            return Err(format!(
+                "{text} is out of range: give a whole number from {min} to {max}"
+            ));
+        }
+        T::try_from(value).map_err(|_| format!("{text} is too large"))
+    }
+}
+
+/// The largest file per import job: 1024 bytes to Auth0's 500 KB (500000).
+fn file_bytes(text: &str) -> Result<usize, String> {
+    count::<usize>(1024, import_schema::MAX_FILE_BYTES as u64)(text).map_err(|e| {
+        format!(
+            "{e} (Auth0 refuses import files over {} bytes)",
+            import_schema::MAX_FILE_BYTES
+        )
+    })
 }
 
 /// `K/N` with 1 ≤ K ≤ N.

@@ -153,12 +153,26 @@ impl Style {
     }
 }
 
+/// A count with thousands separators: `2965` as `2,965`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A progress bar on standard error, drawn only when standard error is a terminal (nothing in a
-/// pipe or a CI log). Text printed through [`Progress::print`] go to standard output above
-/// the bar.
+/// pipe or a CI log). Text printed through [`Progress::print`] goes to standard output above
+/// the bar, through [`Progress::println`] to standard error.
 #[derive(Debug)]
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    what: String,
 }
 
 impl Progress {
@@ -181,7 +195,48 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
-        Self { bar }
+        Self {
+            bar,
+            what: what.to_owned(),
+        }
+    }
+
+    /// A counter of `what` (`users`) whose total is not known yet: a spinner with the phase
+    /// (the prefix), the count and the elapsed time, until [`Progress::set_length`] makes it a
+    /// bar with the percentage, the rate and the time left. The message follows the counts as
+    /// given (start it with its own separator: nothing dangles when it is empty).
+    pub fn counter(what: &str, terminal: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+            bar.set_style(Self::counter_style(what));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self {
+            bar,
+            what: what.to_owned(),
+        }
+    }
+
+    fn counter_template(what: &str) -> String {
+        format!("{{spinner}} {{prefix}}: {{human_pos}} {what} · {{elapsed}}{{msg}}")
+    }
+
+    fn bar_template(what: &str) -> String {
+        format!(
+            "{{prefix}} {{wide_bar}} {{human_pos}}/{{human_len}} {what} ({{percent}}%) · {{per_sec:1}} · {{eta}} left{{msg}}"
+        )
+    }
+
+    fn counter_style(what: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(&Self::counter_template(what))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+    }
+
+    fn bar_style(what: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(&Self::bar_template(what))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("█▌ ")
     }
 
     /// Whether a bar is drawn.
@@ -193,6 +248,28 @@ impl Progress {
     pub fn inc(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+    }
+
+    /// Items done.
+    pub fn set_position(&self, position: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(position);
+        }
+    }
+
+    /// The total, once known: a counter becomes a bar.
+    pub fn set_length(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_style(Self::bar_style(&self.what));
+        }
+    }
+
+    /// What the bar is doing (`importing`), before the counts.
+    pub fn set_prefix(&self, prefix: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(prefix.to_owned());
         }
     }
 
@@ -214,6 +291,18 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.suspend(write),
             None => write(),
+        }
+    }
+
+    /// Prints a line to standard error, above the bar when there is one.
+    pub fn println(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => {
+                use std::io::Write as _;
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{text}");
+            }
         }
     }
 
@@ -283,10 +372,37 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_grouped_in_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (2965, "2,965"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+    }
+
+    #[test]
     fn plain_style_adds_nothing() {
         let plain = Style::plain();
         assert_eq!(plain.bad_mark("FAIL"), "FAIL");
         assert_eq!(Style::new(true).bad_mark("FAIL"), "\x1b[1;31mFAIL\x1b[0m");
+    }
+
+    #[test]
+    fn the_counter_and_bar_templates_are_valid() {
+        // A template indicatif cannot read would fall back to its default silently.
+        for template in [Progress::counter_template("users"), Progress::bar_template("users")] {
+            assert!(indicatif::ProgressStyle::with_template(&template).is_ok(), "{template}");
+        }
+        let counter = Progress::counter("users", false);
+        counter.set_prefix("importing");
+        counter.set_length(10);
+        counter.set_position(3);
+        counter.println("a line");
+        counter.finish();
     }
 
     #[test]

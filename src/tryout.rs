@@ -536,7 +536,42 @@ impl TryReport {
             self.time_limit.as_millis(),
             self.outbound_text()
         );
+        if let Some(hint) = self.refused_hosts_hint() {
+            let _ = writeln!(out, "{hint}");
+        }
+        for hint in okta_token_hints(&self.outcome.http) {
+            let _ = writeln!(out, "{hint}");
+        }
         out
+    }
+
+    /// `hint: …` naming the option that lets a request the sandbox refused through.
+    fn refused_hosts_hint(&self) -> Option<String> {
+        let mut hosts: Vec<String> = vec![];
+        for exchange in &self.outcome.http {
+            let refused = exchange
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("not allowed by the sandbox"));
+            let host = url::Url::parse(&exchange.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned));
+            if let (true, Some(host)) = (refused, host)
+                && !hosts.contains(&host)
+            {
+                hosts.push(host);
+            }
+        }
+        if hosts.is_empty() {
+            return None;
+        }
+        let flags: Vec<String> = hosts.iter().map(|h| format!("--allow-host {h}")).collect();
+        Some(format!(
+            "hint: the sandbox refused the script's request to {} (scripts reach loopback only unless allowed): \
+             run it again with {} (or --allow-any-host)",
+            hosts.join(", "),
+            flags.join(" ")
+        ))
     }
 
     /// `In Auth0 (POST /oauth/token): 403 invalid_grant "Wrong email or password."`, then the
@@ -686,9 +721,89 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// `hint: …` lines for the script's calls to Okta's API that Okta refused for want of a valid
+/// API token: a `403` to a call sent without `Authorization` (Okta answers `E0000005 Invalid
+/// session` when the header is missing, as observed; see okta.md §2.5 and the mock's
+/// `missing_token` setting), a `401` to one sent with it (`E0000011 Invalid token provided`: a
+/// token that is wrong, revoked or not in the `SSWS` scheme). `/api/v1/authn` takes no token and
+/// is left alone: its `401` is a wrong password.
+fn okta_token_hints(http: &[sandbox::HttpExchange]) -> Vec<String> {
+    let mut hints = vec![];
+    for exchange in http {
+        let Some(status) = exchange.status else { continue };
+        let Ok(url) = url::Url::parse(&exchange.url) else {
+            continue;
+        };
+        let path = url.path();
+        if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/authn") {
+            continue;
+        }
+        let authorized = exchange
+            .request_headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        let hint = match (status, authorized) {
+            (403, false) => format!(
+                "hint: Okta answered 403 to {} {} sent without an Authorization header (E0000005 Invalid session): \
+                 its API needs `Authorization: SSWS <API token>`; keep the token in the connection's configuration \
+                 and send it, e.g. headers: {{ Authorization: 'SSWS ' + configuration.OKTA_API_TOKEN }}",
+                exchange.method, exchange.url
+            ),
+            (401, true) => format!(
+                "hint: Okta refused the API token sent to {} {} (401 E0000011 Invalid token provided): the header \
+                 must read `SSWS <token>` with a token that is valid and not revoked; check the configuration \
+                 value the script reads it from",
+                exchange.method, exchange.url
+            ),
+            _ => continue,
+        };
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    }
+    hints
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn exchange(url: &str, status: u16, headers: &[(&str, &str)]) -> sandbox::HttpExchange {
+        sandbox::HttpExchange {
+            method: "GET".into(),
+            url: url.into(),
+            request_headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            status: Some(status),
+            error: None,
+            elapsed: Duration::from_millis(3),
+        }
+    }
+
+    #[test]
+    fn okta_refusing_a_missing_or_bad_token_gets_a_hint_and_nothing_else_does() {
+        let users = "https://dev-1.okta.com/api/v1/users/ada%40example.com";
+        let missing = okta_token_hints(&[exchange(users, 403, &[("Accept", "application/json")])]);
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert!(missing[0].contains("403") && missing[0].contains("without an Authorization header"));
+        assert!(missing[0].contains("'SSWS ' + configuration."), "{}", missing[0]);
+        let refused = okta_token_hints(&[exchange(users, 401, &[("authorization", MASK)])]);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].contains("E0000011") && refused[0].contains("not revoked"));
+        // The same refusal twice is said once.
+        let twice = okta_token_hints(&[exchange(users, 403, &[]), exchange(users, 403, &[])]);
+        assert_eq!(twice.len(), 1);
+        // A wrong password at /authn, a user not found, a 403 with a token: no token hint.
+        let quiet = okta_token_hints(&[
+            exchange("https://dev-1.okta.com/api/v1/authn", 401, &[]),
+            exchange(users, 404, &[("Authorization", MASK)]),
+            exchange(users, 403, &[("Authorization", MASK)]),
+            exchange("https://api.example.com/v1/users/x", 403, &[]),
+        ]);
+        assert!(quiet.is_empty(), "{quiet:?}");
+    }
 
     #[test]
     fn every_kind_but_the_undocumented_ones_can_be_tried() {

@@ -25,6 +25,15 @@ use common::{Scratch, serve};
 
 const ACCOUNTS: usize = 1200;
 const SFTP_HOST: &str = "sftp.gigya-export.invalid";
+/// Emails of exported accounts already in the tenant before the run.
+/// (user00310 falls in the third import file, with the repeated user00300.)
+const PRESENT: [&str; 3] = [
+    "user00150@example.com",
+    "user00310@example.com",
+    "user00750@example.com",
+];
+/// Users an uninterrupted run refuses: those already present and two repeated emails.
+const REFUSED: usize = PRESENT.len() + 2;
 
 /// The mocks, seeded with 1,200 Gigya accounts and an empty Auth0 connection whose import jobs
 /// take at least `job_time` each.
@@ -38,6 +47,17 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
     )
     .expect("JSON");
     let mut gigya = accounts;
+    // Outcomes a resume could report wrongly: two accounts share an email with the one before
+    // them (in the same import file) or with one far before (in another file), and three
+    // accounts are already in the tenant before the run (Auth0 refuses them as existing).
+    // (Gigya keeps login identifiers unique: the repeat is the profile's email, the account
+    // logging in with its own.)
+    for (account, same_as) in [(301, 300), (900, 100)] {
+        let email = gigya["accounts"][same_as - 1]["profile"]["email"].clone();
+        let own = gigya["accounts"][account - 1]["profile"]["email"].clone();
+        gigya["accounts"][account - 1]["loginIDs"] = json!({ "emails": [own] });
+        gigya["accounts"][account - 1]["profile"]["email"] = email;
+    }
     // IdentitySync's SFTP writer uploads to the scratch's landing directory (the mock's
     // stand-in for the SFTP server the engine has mounted there).
     let landing = scratch.join("landing");
@@ -50,6 +70,9 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
         "auth0": {
             "settings": { "import_job_min_duration": job_time },
             "connections": [{ "name": "gigya-users" }],
+            "users": PRESENT.iter().map(|email| json!({
+                "connection": "gigya-users", "email": email, "password": "Already-here-1!"
+            })).collect::<Vec<_>>(),
         },
     });
     serve(scratch, &seed).await
@@ -129,14 +152,15 @@ fn migrate_identity_sync(served: &Served, scratch: &Scratch, report: &Path, resu
     command
 }
 
-/// Runs a command to its end; its stderr when it failed.
+/// Runs a command to its end; its stderr when it could not finish (exit code 1, some users
+/// refused by Auth0, is a finished run: the data has users Auth0 refuses).
 async fn finish(mut command: Command) -> Result<(), String> {
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .expect("join")
         .expect("ferry runs");
     match output.status.code() {
-        Some(0) => Ok(()),
+        Some(0 | 1) => Ok(()),
         _ => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
     }
 }
@@ -208,6 +232,25 @@ fn outcome(served: &Served, report: &Path) -> Outcome {
     }
 }
 
+/// The report directory and every file in it are the owner's alone: `export.ndjson` holds
+/// every exported password hash and salt when the search returns them.
+fn owner_only(report: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(report), 0o700, "{}", report.display());
+        let mut files = 0;
+        for entry in std::fs::read_dir(report).expect("report directory") {
+            let path = entry.expect("entry").path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            files += 1;
+        }
+        assert!(report.join("export.ndjson").is_file());
+        assert!(files >= 4, "state.json, users.ndjson, summary.json, export.ndjson");
+    }
+}
+
 /// The outcome of a run that nothing interrupted (in a scratch directory of its own: tests run
 /// at the same time).
 async fn baseline(name: &str) -> Outcome {
@@ -217,12 +260,15 @@ async fn baseline(name: &str) -> Outcome {
     finish(migrate(&served, &report, false))
         .await
         .expect("an uninterrupted run");
+    owner_only(&report);
     let outcome = outcome(&served, &report);
     served.shutdown().await;
-    assert_eq!(outcome.users.len(), ACCOUNTS);
+    // The tenant holds each email once: the run's and the three that were there.
+    assert_eq!(outcome.users.len(), ACCOUNTS - 2);
     assert_eq!(outcome.lines.len(), ACCOUNTS);
     assert_eq!(outcome.totals["exported"], ACCOUNTS);
-    assert_eq!(outcome.totals["inserted"], ACCOUNTS);
+    assert_eq!(outcome.totals["inserted"], ACCOUNTS - REFUSED);
+    assert_eq!(outcome.totals["failed"], REFUSED);
     outcome
 }
 
@@ -279,8 +325,9 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
         "100ms",
         |report| std::fs::metadata(report.join("export.ndjson.partial")).is_ok_and(|m| m.len() > 0),
         |served, _| {
-            assert!(
-                served.auth0.users().is_empty(),
+            assert_eq!(
+                served.auth0.users().len(),
+                PRESENT.len(),
                 "nothing is imported before the export is complete"
             )
         },
@@ -345,6 +392,86 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
     };
     assert_eq!(posting, expected, "killed while a job was being posted");
 
+    // Killed while a job's answer is on its way (the job was created and ran; the engine had
+    // not read its id): the answer is dribbled, and the kill lands once the mock logged the
+    // job's end while the journal still says "submitting". The resumed run sends the segment
+    // again and reports each user as the lost job did: the users it imported as inserted, the
+    // one already there and the repeated email as failed (not "inserted", as before).
+    let in_flight = {
+        let scratch = Scratch::new("answer-in-flight");
+        let served = world(&scratch, "50ms").await;
+        let report = scratch.join("report");
+        served.auth0.kit().faults.add(FaultRule {
+            method: Some("POST".into()),
+            path: "/api/v2/jobs/users-imports".into(),
+            nth: 3,
+            times: Some(1),
+            fault: Fault::Dribble {
+                bytes_per_chunk: 1,
+                interval_ms: 1000,
+            },
+        });
+        let child = migrate(&served, &report, false).spawn().expect("ferry starts");
+        let auth0 = served.auth0.clone();
+        kill_when(
+            child,
+            &report,
+            "the third job's end, its answer unread",
+            move |report| {
+                let ended = auth0
+                    .logs()
+                    .iter()
+                    .filter(|l| l.kind == "sui" || l.kind == "fui")
+                    .count();
+                state(report).is_some_and(|s| segments_with(&s, "submitting") == 1) && ended >= 3
+            },
+        )
+        .await;
+        served.auth0.kit().faults.clear();
+        finish(migrate(&served, &report, true))
+            .await
+            .unwrap_or_else(|e| panic!("the resumed run failed: {e}"));
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).expect("summary"))
+                .expect("JSON");
+        let resent: Vec<&Value> = summary["jobs"]
+            .as_array()
+            .expect("jobs")
+            .iter()
+            .filter(|j| j["resent"] == true)
+            .collect();
+        assert_eq!(resent.len(), 1, "the segment in flight was sent again: {summary:#}");
+        // The lost job ran: the job sent again found every one of its users there (or refused).
+        let (users, failed) = (&resent[0]["users"], &resent[0]["summary"]["failed"]);
+        assert_eq!(users, failed, "{:#}", resent[0]);
+        // It held the user who was there before the run and the repeated email: the report
+        // says of them what the lost job did.
+        let job = resent[0]["id"].as_str().expect("id");
+        let text = std::fs::read_to_string(report.join("users.ndjson")).expect("users.ndjson");
+        let of_job: BTreeMap<String, String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("line"))
+            .filter(|l| l["job"] == job)
+            .map(|l| {
+                (
+                    l["source_id"].as_str().unwrap_or_default().to_owned(),
+                    l["outcome"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        for (uid, outcome) in [
+            ("bulk00300", "inserted"),
+            ("bulk00301", "failed"),
+            ("bulk00310", "failed"),
+        ] {
+            assert_eq!(of_job.get(uid).map(String::as_str), Some(outcome), "{uid}: {of_job:?}");
+        }
+        let end = outcome(&served, &report);
+        served.shutdown().await;
+        end
+    };
+    assert_eq!(in_flight, expected, "killed while a job's answer was in flight");
+
     // A job accepted whose answer never reached the journal: killed while the job runs, then
     // the journal set back to "submitting" as if the process had died just before writing the
     // job id. The resumed run finds its users in Auth0 and does not send them again.
@@ -357,17 +484,30 @@ async fn a_killed_migration_resumes_to_the_same_end_wherever_it_was_killed() {
         |served, report| {
             let path = report.join("state.json");
             let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+            // A segment is journaled "submitting" with the time, just before its job is sent:
+            // after the tenant was seeded (its users' creation), before the job ran.
+            let seeded = served
+                .auth0
+                .users()
+                .iter()
+                .filter(|u| PRESENT.contains(&u["email"].as_str().unwrap_or_default()))
+                .filter_map(|u| u["created_at"].as_str().map(str::to_owned))
+                .max()
+                .expect("the users present before the run");
+            let since =
+                chrono::DateTime::parse_from_rfc3339(&seeded).expect("a time") + chrono::Duration::milliseconds(1);
             let segments = state["segments"].as_object_mut().expect("segments");
             for segment in segments.values_mut() {
                 if segment["status"] == "submitted" {
                     segment.as_object_mut().expect("segment").remove("job");
                     segment["status"] = json!("submitting");
+                    segment["since"] = json!(since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
                 }
             }
             std::fs::write(&path, state.to_string()).expect("state written");
             // Let the accepted jobs finish, as they would on Auth0's side.
             std::thread::sleep(Duration::from_millis(1500));
-            assert!(!served.auth0.users().is_empty());
+            assert!(served.auth0.users().len() > PRESENT.len());
         },
     )
     .await;

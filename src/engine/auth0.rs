@@ -112,6 +112,32 @@ async fn error_of(response: Response) -> EngineError {
     }
 }
 
+/// A refused client-credentials exchange, with which application it was and what fixes it.
+fn refused_credentials(client_id: &str, error: EngineError) -> EngineError {
+    let EngineError::Service { status, message, .. } = &error else {
+        return error;
+    };
+    let hint = match status {
+        401 => format!(
+            "the application with client id {client_id} is not in this tenant, or its client secret is wrong: \
+             check --client-id (FERRY_AUTH0_CLIENT_ID) and --client-secret (FERRY_AUTH0_CLIENT_SECRET) against \
+             the application's Settings in Auth0's dashboard"
+        ),
+        403 if message.contains("not authorized") => format!(
+            "authorize the application with client id {client_id} for the Auth0 Management API (Applications → \
+             APIs → Auth0 Management API → Machine To Machine Applications) with the scopes the command needs \
+             (read:connections, create:users and read:users to import; create:connections and \
+             update:connections to deploy)"
+        ),
+        403 => "check --audience (FERRY_AUTH0_AUDIENCE): the Management API's is https://TENANT.auth0.com/api/v2/"
+            .to_owned(),
+        _ => return error,
+    };
+    EngineError::Config(format!(
+        "Auth0 refused a Management API token ({status}: {message}): {hint}"
+    ))
+}
+
 impl ManagementClient {
     pub fn new(config: Auth0Config, http: Client, retry: RetryPolicy) -> Self {
         Self {
@@ -156,7 +182,7 @@ impl ManagementClient {
         })
         .await?;
         if !response.status().is_success() {
-            return Err(error_of(response).await);
+            return Err(refused_credentials(&self.config.client_id, error_of(response).await));
         }
         #[derive(Deserialize)]
         struct Token {
@@ -219,23 +245,37 @@ impl ManagementClient {
         }))
     }
 
-    /// Whether a user with this email exists in the connection `connection` (users-by-email,
-    /// then the identities): how a resumed run learns what an unanswered job imported.
-    pub async fn user_in_connection(&self, email: &str, connection: &str) -> Result<bool, EngineError> {
+    /// When the connection's user with this email was created (`created_at`), or `None` when
+    /// the connection has no such user (users-by-email, then the identities): how a resumed run
+    /// tells a user an unanswered job imported from one that was there before the run.
+    pub async fn user_created_in_connection(
+        &self,
+        email: &str,
+        connection: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, EngineError> {
         let query: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("email", email)
             .finish();
         let users = self
             .send_json(reqwest::Method::GET, &format!("/api/v2/users-by-email?{query}"), None)
             .await?;
-        Ok(users.as_array().is_some_and(|users| {
-            users.iter().any(|user| {
-                user.get("identities").and_then(Value::as_array).is_some_and(|ids| {
-                    ids.iter()
-                        .any(|id| id.get("connection").and_then(Value::as_str) == Some(connection))
-                })
+        let in_connection = |user: &&Value| {
+            user.get("identities").and_then(Value::as_array).is_some_and(|ids| {
+                ids.iter()
+                    .any(|id| id.get("connection").and_then(Value::as_str) == Some(connection))
             })
-        }))
+        };
+        let Some(user) = users.as_array().and_then(|users| users.iter().find(in_connection)) else {
+            return Ok(None);
+        };
+        let created = user
+            .get("created_at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        // A user without a readable creation time is taken as there from the start: its row is
+        // then reported as Auth0 refused it, never counted as imported on a guess.
+        Ok(Some(created.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)))
     }
 
     /// Creates a connection; the created object.

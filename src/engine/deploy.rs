@@ -81,6 +81,48 @@ pub fn replace_keywords(text: &str, keywords: &BTreeMap<String, String>) -> Stri
     out
 }
 
+/// The deploy-cli keywords (`##KEY##`, `@@KEY@@`) left in `text` after replacement, in order,
+/// once each: a deploy with any of them would send the placeholder itself.
+pub fn unreplaced_keywords(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = vec![];
+    for mark in ["##", "@@"] {
+        let mut rest = text;
+        while let Some(start) = rest.find(mark) {
+            let after = &rest[start + mark.len()..];
+            let key_len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if key_len > 0 && after[key_len..].starts_with(mark) {
+                let keyword = format!("{mark}{}{mark}", &after[..key_len]);
+                if !found.contains(&keyword) {
+                    found.push(keyword);
+                }
+                rest = &after[key_len + mark.len()..];
+            } else {
+                rest = after;
+            }
+        }
+    }
+    found
+}
+
+/// Refuses a deploy whose files still hold keywords no `--keyword` replaced, naming each and
+/// where it is.
+fn refuse_unreplaced(places: &[(PathBuf, Vec<String>)]) -> Result<(), EngineError> {
+    let missing: Vec<String> = places
+        .iter()
+        .filter(|(_, keywords)| !keywords.is_empty())
+        .map(|(path, keywords)| format!("{} in {}", keywords.join(", "), path.display()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::Config(format!(
+        "keywords left unreplaced: {}; give each with --keyword KEY=VALUE (a deploy would send the placeholder itself)",
+        missing.join("; ")
+    )))
+}
+
 /// Reads `database-connections/<name>/database.json` of an auth0-deploy-cli tree (the
 /// directory of that file, or the tree's root with `name`).
 pub fn read_deploy_cli(
@@ -95,6 +137,7 @@ pub fn read_deploy_cli(
     let path = connection_dir.join("database.json");
     let text = std::fs::read_to_string(&path).map_err(EngineError::io(&path))?;
     let text = replace_keywords(&text, keywords);
+    let mut left = vec![(path.clone(), unreplaced_keywords(&text))];
     let value: Value = serde_json::from_str(&text).map_err(|e| EngineError::Export {
         path: path.clone(),
         reason: format!("not JSON: {e}"),
@@ -128,9 +171,12 @@ pub fn read_deploy_cli(
                 .ok_or_else(|| invalid(format!("customScripts.{script} is not a file name")))?;
             let script_path: PathBuf = connection_dir.join(file);
             let source = std::fs::read_to_string(&script_path).map_err(EngineError::io(&script_path))?;
-            scripts.insert(script, replace_keywords(&source, keywords));
+            let source = replace_keywords(&source, keywords);
+            left.push((script_path, unreplaced_keywords(&source)));
+            scripts.insert(script, source);
         }
     }
+    refuse_unreplaced(&left)?;
     let configuration = match options.remove("configuration") {
         Some(Value::Object(config)) => config
             .into_iter()
@@ -283,6 +329,42 @@ mod tests {
             replace_keywords("\"u\": @@OKTA_URL@@", &keywords),
             "\"u\": \"https://dev-1.okta.com\""
         );
+    }
+
+    #[test]
+    fn keywords_left_unreplaced_are_named_and_refused() {
+        assert_eq!(
+            unreplaced_keywords("a ##OKTA_URL## b @@TOKEN@@ c ##OKTA_URL## ## not one ## #x# ##a b##"),
+            ["##OKTA_URL##", "@@TOKEN@@"]
+        );
+        assert!(unreplaced_keywords("var x = '##'; // ## comment").is_empty());
+        let dir = std::env::temp_dir().join(format!("ferry-deploy-keywords-{}", std::process::id()));
+        let connection = dir.join("database-connections").join("users");
+        std::fs::create_dir_all(&connection).expect("dir");
+        std::fs::write(
+            connection.join("database.json"),
+            r###"{"name": "users", "options": {"customScripts": {"login": "./login.js"}, "configuration": {"URL": "##OKTA_URL##"}}}"###,
+        )
+        .expect("database.json");
+        std::fs::write(
+            connection.join("login.js"),
+            "function login() { var t = '@@OKTA_TOKEN@@'; }",
+        )
+        .expect("login.js");
+        let err = read_deploy_cli(&dir, Some("users"), &BTreeMap::new()).expect_err("unreplaced");
+        let text = err.to_string();
+        assert!(
+            text.contains("##OKTA_URL## in") && text.contains("@@OKTA_TOKEN@@ in"),
+            "{text}"
+        );
+        assert!(text.contains("--keyword KEY=VALUE"), "{text}");
+        let keywords = BTreeMap::from([
+            ("OKTA_URL".to_owned(), "https://dev-1.okta.com".to_owned()),
+            ("OKTA_TOKEN".to_owned(), "t".to_owned()),
+        ]);
+        let spec = read_deploy_cli(&dir, Some("users"), &keywords).expect("all given");
+        assert_eq!(spec.configuration["URL"], "https://dev-1.okta.com");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -11,15 +11,16 @@ use serde_json::{Value, json};
 use super::auth0::{Auth0Config, ManagementClient};
 use super::error::EngineError;
 use super::export;
+use super::export::Expected;
 use super::gigya::{GigyaClient, GigyaConfig};
 use super::import::{Candidate, ImportOptions, Importer};
-use super::progress::Progress;
+use super::progress::{Phase, Progress};
 use super::query::ExportQuery;
 use super::report::Summary;
 use super::retry::RetryPolicy;
 use super::run::{Feed, RunOptions, pipeline};
 use super::state::StateFile;
-use super::transform::{HashMapping, transform};
+use super::transform::{NO_HASH_IN_EXPORT, transform};
 
 /// Where the Gigya accounts come from.
 #[derive(Clone, Debug)]
@@ -190,71 +191,129 @@ pub(super) struct GigyaFeed<'a> {
     migration: &'a GigyaMigration,
 }
 
+/// What reading a Gigya export through found.
+#[derive(Debug)]
+pub(super) struct Checked {
+    pub records: u64,
+    /// Said when no account of the export carries a password hash.
+    pub note: Option<String>,
+}
+
+/// The few fields of an account the read-through looks at.
+#[derive(serde::Deserialize)]
+struct Probe {
+    #[serde(default)]
+    password: Option<Value>,
+}
+
+/// What a run of an export without any password hash is told: every user imported from it
+/// will need a reset, and which routes would have carried the hashes.
+fn no_hashes_note(accounts: u64) -> String {
+    format!(
+        "this export carries no password hashes (none of its {} accounts has one): every user imported \
+         from it will need a password reset. {}",
+        crate::term::thousands(accounts),
+        super::transform::HASH_ROUTES
+    )
+}
+
 impl GigyaFeed<'_> {
-    /// The export of a journaled run: the interrupted run's when it is still there, else a new
-    /// one, journaled before anything is imported.
-    pub(super) async fn export_journaled(
+    /// The export as files: with a run state, the interrupted run's when they are still there,
+    /// else a new export, journaled before anything is imported; without one, IdentitySync's
+    /// files or the file given. `None` for a search without a run state: its pages are
+    /// imported as they arrive.
+    pub(super) async fn export(
         &self,
-        state: &mut StateFile,
+        state: Option<&mut StateFile>,
         progress: &dyn Progress,
-    ) -> Result<Vec<PathBuf>, EngineError> {
+    ) -> Result<Option<Vec<PathBuf>>, EngineError> {
         if let ExportSource::File(path) = &self.migration.source {
-            return Ok(vec![path.clone()]);
+            return Ok(Some(vec![path.clone()]));
         }
+        let Some(state) = state else {
+            return match &self.migration.source {
+                ExportSource::IdentitySync(export) => {
+                    progress.phase(Phase::Export);
+                    Ok(Some(identity_sync(self.client, self.migration, export).await?))
+                }
+                _ => Ok(None),
+            };
+        };
         let journaled = &state.state.export_files;
         if !journaled.is_empty() && journaled.iter().all(|p| p.is_file()) {
-            progress.stage("continuing from the export of the interrupted run");
-            return Ok(journaled.clone());
+            progress.note("continuing from the export of the interrupted run");
+            return Ok(Some(journaled.clone()));
         }
+        progress.phase(Phase::Export);
         let paths = match &self.migration.source {
             ExportSource::Search { query } => {
-                progress.stage("exporting with accounts.search");
                 let dir = self.migration.report_dir.clone().unwrap_or_default();
-                vec![search_to_file(self.client, query, &dir).await?]
+                vec![search_to_file(self.client, query, &dir, progress).await?]
             }
-            ExportSource::IdentitySync(export) => {
-                progress.stage("exporting with IdentitySync");
-                identity_sync(self.client, self.migration, export).await?
-            }
+            ExportSource::IdentitySync(export) => identity_sync(self.client, self.migration, export).await?,
             ExportSource::File(path) => vec![path.clone()],
         };
         state.state.export_files = paths.clone();
         state.save()?;
-        Ok(paths)
+        Ok(Some(paths))
     }
 
-    /// Feeds every record to the importer: from the journaled export when there is one, else
-    /// straight from the source (search pages imported as they arrive).
+    /// Reads the export through (see [`super::run`]): every record readable, the file a Gigya
+    /// export, and whether any account carries a password hash.
+    pub(super) fn check_files(&self, files: &[PathBuf]) -> Result<Checked, EngineError> {
+        let (mut records, mut with_hash) = (0u64, 0u64);
+        for path in files {
+            let scan = export::scan_each::<Probe>(path, |probe| {
+                let Some(password) = probe.password.as_ref() else {
+                    return;
+                };
+                if ["hash", "compoundHashedPassword", "compoundHash"]
+                    .iter()
+                    .any(|key| password.get(key).and_then(Value::as_str).is_some_and(|h| !h.is_empty()))
+                {
+                    with_hash += 1;
+                }
+            })?;
+            export::expect_kind(path, scan.first.as_ref(), Expected::GigyaExport)?;
+            records += scan.records;
+        }
+        let note = (records > 0 && with_hash == 0).then(|| no_hashes_note(records));
+        Ok(Checked { records, note })
+    }
+
+    /// Feeds every record to the importer: from the export's files when there are some, else
+    /// straight from a search (pages imported as they arrive).
     pub(super) async fn feed(
         &self,
         importer: &mut Importer<'_>,
-        exported: Option<Vec<PathBuf>>,
+        files: Option<Vec<PathBuf>>,
         progress: &dyn Progress,
     ) -> Result<(), EngineError> {
-        let paths = match (exported, &self.migration.source) {
+        let paths = match (files, &self.migration.source) {
             (Some(paths), _) => paths,
-            (None, ExportSource::File(path)) => vec![path.clone()],
             (None, ExportSource::Search { query }) => {
-                progress.stage("exporting with accounts.search");
                 let query = query.search_query();
                 let mut cursor: Option<String> = None;
+                let mut exported = 0u64;
                 loop {
                     let (accounts, next) = self.client.search_page(&query, cursor.as_deref()).await?;
                     for account in accounts {
+                        exported += 1;
                         feed(importer, account).await?;
                     }
+                    progress.exported(exported);
                     match next {
                         Some(next) => cursor = Some(next),
                         None => return Ok(()),
                     }
                 }
             }
-            (None, ExportSource::IdentitySync(export)) => {
-                progress.stage("exporting with IdentitySync");
-                identity_sync(self.client, self.migration, export).await?
+            (None, _) => {
+                return Err(EngineError::Config(
+                    "the export has no files to read (internal: export() was not called)".into(),
+                ));
             }
         };
-        progress.stage("importing the export");
         for path in &paths {
             feed_file(importer, path).await?;
         }
@@ -264,21 +323,30 @@ impl GigyaFeed<'_> {
 
 /// Runs `accounts.search` to its last page into `export.ndjson` in `dir` (written under a
 /// temporary name and renamed when complete).
-async fn search_to_file(gigya: &GigyaClient, query: &ExportQuery, dir: &Path) -> Result<PathBuf, EngineError> {
+async fn search_to_file(
+    gigya: &GigyaClient,
+    query: &ExportQuery,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<PathBuf, EngineError> {
     use std::io::Write;
     let path = dir.join("export.ndjson");
     let partial = dir.join("export.ndjson.partial");
-    let file = std::fs::File::create(&partial).map_err(EngineError::io(&partial))?;
+    // Every account's password hash and salt, when the search returns them: owner-only.
+    let file = super::report::private_file(&partial)?;
     let mut out = std::io::BufWriter::new(file);
     let query = query.search_query();
     let mut cursor: Option<String> = None;
+    let mut exported = 0u64;
     loop {
         let (accounts, next) = gigya.search_page(&query, cursor.as_deref()).await?;
         for account in accounts {
             let mut line = serde_json::to_vec(&account).unwrap_or_default();
             line.push(b'\n');
             out.write_all(&line).map_err(EngineError::io(&partial))?;
+            exported += 1;
         }
+        progress.exported(exported);
         match next {
             Some(next) => cursor = Some(next),
             None => break,
@@ -305,11 +373,7 @@ async fn feed_file(importer: &mut Importer<'_>, path: &std::path::Path) -> Resul
 async fn feed(importer: &mut Importer<'_>, account: Value) -> Result<(), EngineError> {
     match transform(&account) {
         Ok(t) => {
-            let needs_reset = match t.hash {
-                HashMapping::Mapped { .. } => None,
-                HashMapping::NeedsReset { reason } => Some(reason),
-                HashMapping::None => Some("no password in the export".into()),
-            };
+            let needs_reset = t.hash.reset_reason(NO_HASH_IN_EXPORT);
             importer
                 .push(Candidate {
                     source_id: t.uid,

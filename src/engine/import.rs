@@ -12,7 +12,7 @@
 //! Memory stays bounded whatever the size of the export: at most one file being filled, the
 //! files of the jobs in flight, and the segments of an interrupted run being rebuilt.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -20,6 +20,7 @@ use futures_util::stream::FuturesUnordered;
 use import_schema::{MAX_FILE_BYTES, Rules, validate_user};
 use serde_json::Value;
 
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
 use super::auth0::{Job, JobError, ManagementClient, SubmitOutcome};
@@ -45,12 +46,13 @@ pub trait ImportTarget: Send + Sync {
     fn job<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Job, EngineError>>;
     /// A finished job's failed users.
     fn job_errors<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Vec<JobError>, EngineError>>;
-    /// Whether a user with this email is in the connection (a resumed run's check).
-    fn user_in_connection<'a>(
+    /// When the connection's user with this email was created, if there is one (how a resumed
+    /// run tells the users an unanswered job imported from those that were there before).
+    fn user_created<'a>(
         &'a self,
         email: &'a str,
         connection: &'a str,
-    ) -> BoxFuture<'a, Result<bool, EngineError>>;
+    ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>>;
 }
 
 impl ImportTarget for ManagementClient {
@@ -82,12 +84,12 @@ impl ImportTarget for ManagementClient {
         Box::pin(ManagementClient::job_errors(self, id))
     }
 
-    fn user_in_connection<'a>(
+    fn user_created<'a>(
         &'a self,
         email: &'a str,
         connection: &'a str,
-    ) -> BoxFuture<'a, Result<bool, EngineError>> {
-        Box::pin(ManagementClient::user_in_connection(self, email, connection))
+    ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>> {
+        Box::pin(ManagementClient::user_created_in_connection(self, email, connection))
     }
 }
 
@@ -101,6 +103,36 @@ pub use import_schema::file::FileSize;
 /// fits.
 pub fn too_large(user_bytes: usize, limit: usize) -> Option<String> {
     import_schema::file::too_large_alone(user_bytes, limit).map(|issue| format!("{}: {}", issue.code, issue.message))
+}
+
+/// What the import decides about one user before sending it: every rule it applies (Auth0's
+/// bulk-import schema, and the file-size limit for a file holding the user alone). One home for
+/// the decision: the importer and `ferry check` both call it, so `check` approves exactly the
+/// users an import would send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The user's serialised size in an import file.
+    pub bytes: usize,
+    /// Why the user would be refused; empty when it would be sent.
+    pub issues: Vec<import_schema::Issue>,
+}
+
+impl Verdict {
+    /// The refusals as the report writes them: `CODE: message`.
+    pub fn reasons(&self) -> Vec<String> {
+        self.issues
+            .iter()
+            .map(|i| format!("{}: {}", i.code, i.message))
+            .collect()
+    }
+}
+
+/// Judges one import user (see [`Verdict`]).
+pub fn verdict(user: &Value, rules: &Rules, max_file_bytes: usize) -> Verdict {
+    let bytes = serde_json::to_vec(user).map(|v| v.len()).unwrap_or(0);
+    let mut issues = validate_user(user, rules);
+    issues.extend(import_schema::file::too_large_alone(bytes, max_file_bytes));
+    Verdict { bytes, issues }
 }
 
 /// Settings of an import.
@@ -234,11 +266,14 @@ struct Finished {
     batch: Batch,
     job: Job,
     errors: Vec<JobError>,
-    /// Users found already in Auth0 when an interrupted submission was checked.
-    already_in: Vec<Candidate>,
-    /// Whether the job re-sends a segment whose first job went unanswered: a user it finds
-    /// "already existing" (absent when checked just before) was imported by that first job.
-    resent: bool,
+    /// When the job re-sends a segment whose first job went unanswered: the time that segment
+    /// was journaled as being sent. The first job may have run (before, during or after this
+    /// one), so a user this job finds "already existing" or updates may have been imported by it.
+    resent_since: Option<DateTime<Utc>>,
+    /// Of the users that came back "already existing" (or, in an upsert, were imported), the
+    /// lower-cased emails of those the connection holds with a creation time at or after
+    /// `resent_since`: the first job imported them.
+    created_since: HashSet<String>,
 }
 
 type InFlight<'a> =
@@ -388,25 +423,14 @@ impl<'a> Importer<'a> {
                 job: None,
             }),
             Item::Candidate(candidate) => {
-                let issues = validate_user(&candidate.user, &self.options.rules);
-                if !issues.is_empty() {
-                    let reasons = issues
-                        .into_iter()
-                        .map(|i| format!("{}: {}", i.code, i.message))
-                        .collect();
+                let verdict = verdict(&candidate.user, &self.options.rules, self.options.max_file_bytes);
+                if !verdict.issues.is_empty() {
                     return Triaged::Local(UserLine {
                         email: candidate.email(),
                         source_id: candidate.source_id,
-                        outcome: Outcome::Failed { reasons },
-                        needs_reset: None,
-                        job: None,
-                    });
-                }
-                if let Some(reason) = too_large(user_size(&candidate), self.options.max_file_bytes) {
-                    return Triaged::Local(UserLine {
-                        email: candidate.email(),
-                        source_id: candidate.source_id,
-                        outcome: Outcome::Failed { reasons: vec![reason] },
+                        outcome: Outcome::Failed {
+                            reasons: verdict.reasons(),
+                        },
                         needs_reset: None,
                         job: None,
                     });
@@ -460,58 +484,52 @@ impl<'a> Importer<'a> {
         let Some(batch) = self.rebuilding.remove(&segment) else {
             return Ok(());
         };
-        while self.in_flight.len() >= self.options.max_active_jobs {
-            self.complete_one().await?;
-        }
-        let client = self.client;
-        let poll = self.options.poll_interval;
-        let connection = self.options.connection.clone();
         match journaled.status {
-            SegmentStatus::Submitted { job } => {
+            SegmentStatus::Submitted {
+                job,
+                resent_since: None,
+            } => {
                 // Its job was accepted before the interruption: follow it to its end.
-                let job = client.job(&job).await?;
+                while self.in_flight.len() >= self.options.max_active_jobs {
+                    self.complete_one().await?;
+                }
+                let job = self.client.job(&job).await?;
                 self.progress.job_submitted(&job.id, batch.users.len());
-                self.in_flight.push(Box::pin(async move {
-                    let job = follow(client, job, poll).await?;
-                    let errors = if job.status == "completed" {
-                        client.job_errors(&job.id).await?
-                    } else {
-                        vec![]
-                    };
-                    Ok(Finished {
-                        batch,
-                        job,
-                        errors,
-                        already_in: vec![],
-                        resent: false,
-                    })
-                }));
+                self.follow_in_flight(batch, job, None);
                 Ok(())
             }
-            SegmentStatus::Submitting if self.options.upsert => {
-                // An upsert job may run twice: send the segment again whole.
-                self.submit(batch, vec![], false).await
+            SegmentStatus::Submitted {
+                job,
+                resent_since: Some(since),
+            } => {
+                // A job that sent again a segment whose first job went unanswered: followed
+                // alone, as it was sent (see below).
+                while !self.in_flight.is_empty() {
+                    self.complete_one().await?;
+                }
+                let job = self.client.job(&job).await?;
+                self.progress.job_submitted(&job.id, batch.users.len());
+                self.follow_in_flight(batch, job, Some(since));
+                while !self.in_flight.is_empty() {
+                    self.complete_one().await?;
+                }
+                Ok(())
             }
-            SegmentStatus::Submitting => {
-                // The job may or may not have been accepted: whoever is already in the
-                // connection was imported by it; only the others are sent again.
-                let mut already_in = vec![];
-                let mut missing = vec![];
-                for candidate in batch.users {
-                    match candidate.email() {
-                        Some(email) if client.user_in_connection(&email, &connection).await? => {
-                            already_in.push(candidate)
-                        }
-                        _ => missing.push(candidate),
-                    }
+            SegmentStatus::Submitting { since } => {
+                // Its job may or may not have been accepted, and may run before, during or after
+                // this one: the segment is sent again whole, as the first job had it, and a
+                // user the new job finds already there is told apart by when Auth0 created it
+                // and by what the report already says of that user. So that no other job of
+                // this run can create one of its users unseen, the segment's job runs alone:
+                // every earlier job is accounted for first, no later one is sent before it is.
+                while !self.in_flight.is_empty() {
+                    self.complete_one().await?;
                 }
-                let mut resend = Batch::new(batch.segment, batch.first_record);
-                resend.records = batch.records;
-                resend.local = batch.local;
-                for candidate in missing {
-                    resend.add(candidate);
+                self.submit(batch, Some(since)).await?;
+                while !self.in_flight.is_empty() {
+                    self.complete_one().await?;
                 }
-                self.submit(resend, already_in, true).await
+                Ok(())
             }
             SegmentStatus::Accounted => Ok(()),
         }
@@ -525,21 +543,25 @@ impl<'a> Importer<'a> {
         let first = self.batch.first_record + self.batch.records;
         let batch = std::mem::replace(&mut self.batch, Batch::new(self.next_segment, first));
         self.next_segment += 1;
-        self.submit(batch, vec![], false).await
+        self.submit(batch, None).await
     }
 
-    async fn submit(&mut self, batch: Batch, already_in: Vec<Candidate>, resent: bool) -> Result<(), EngineError> {
+    /// Sends a segment's file as a job (`resent_since`: see [`Finished`]).
+    async fn submit(&mut self, batch: Batch, resent_since: Option<DateTime<Utc>>) -> Result<(), EngineError> {
         while self.in_flight.len() >= self.options.max_active_jobs {
             self.complete_one().await?;
         }
+        // The time it is first sent, kept when it is sent again: what a resumed run compares
+        // creation times with. Milliseconds, as Auth0 keeps them.
+        let since = resent_since.unwrap_or_else(now_millis);
         self.journal(
             batch.segment,
             batch.first_record,
             batch.records,
-            SegmentStatus::Submitting,
+            SegmentStatus::Submitting { since },
         )?;
         if batch.users.is_empty() {
-            // Nothing for Auth0 (every user skipped, failed locally, or already in).
+            // Nothing for Auth0 (every user skipped or failed locally).
             let job = Job {
                 id: String::new(),
                 status: "completed".into(),
@@ -550,10 +572,11 @@ impl<'a> Importer<'a> {
                 batch,
                 job,
                 errors: vec![],
-                already_in,
-                resent,
+                resent_since,
+                created_since: HashSet::new(),
             });
         }
+        checkpoint(Transition::BeforeSend, batch.segment)?;
         let body = batch.body();
         let external_id = format!("{}-{}", self.options.external_id, batch.segment);
         let job = loop {
@@ -574,31 +597,59 @@ impl<'a> Importer<'a> {
                 }
             }
         };
+        checkpoint(Transition::Sent, batch.segment)?;
         self.journal(
             batch.segment,
             batch.first_record,
             batch.records,
-            SegmentStatus::Submitted { job: job.id.clone() },
+            SegmentStatus::Submitted {
+                job: job.id.clone(),
+                resent_since,
+            },
         )?;
+        checkpoint(Transition::IdReceived, batch.segment)?;
         self.progress.job_submitted(&job.id, batch.users.len());
+        self.follow_in_flight(batch, job, resent_since);
+        Ok(())
+    }
+
+    /// Follows an accepted job to its end among the jobs in flight; for a re-sent segment, then
+    /// reads when the users it found already there (or updated) were created.
+    fn follow_in_flight(&mut self, batch: Batch, job: Job, resent_since: Option<DateTime<Utc>>) {
         let client = self.client;
         let poll = self.options.poll_interval;
+        let upsert = self.options.upsert;
+        let connection = self.options.connection.clone();
         self.in_flight.push(Box::pin(async move {
-            let job = follow(client, job, poll).await?;
+            let job = follow(client, job, poll, batch.segment).await?;
             let errors = if job.status == "completed" {
                 client.job_errors(&job.id).await?
             } else {
                 vec![]
             };
+            let mut created_since = HashSet::new();
+            if let Some(since) = resent_since
+                && job.status == "completed"
+            {
+                for email in maybe_imported_before(&batch, &errors, upsert) {
+                    if client
+                        .user_created(&email, &connection)
+                        .await?
+                        .is_some_and(|created| created >= since)
+                    {
+                        created_since.insert(email);
+                    }
+                }
+            }
+            checkpoint(Transition::Finished, batch.segment)?;
             Ok(Finished {
                 batch,
                 job,
                 errors,
-                already_in,
-                resent,
+                resent_since,
+                created_since,
             })
         }));
-        Ok(())
     }
 
     fn journal(&mut self, segment: u64, first: u64, records: u64, status: SegmentStatus) -> Result<(), EngineError> {
@@ -622,22 +673,12 @@ impl<'a> Importer<'a> {
             batch,
             job,
             errors,
-            already_in,
-            resent,
+            resent_since,
+            created_since,
         } = finished;
         for line in &batch.local {
             self.progress.user_done();
             self.report.user(line)?;
-        }
-        for candidate in already_in {
-            self.progress.user_done();
-            self.report.user(&UserLine {
-                email: candidate.email(),
-                source_id: candidate.source_id,
-                outcome: Outcome::Inserted,
-                needs_reset: candidate.needs_reset,
-                job: None,
-            })?;
         }
         if !job.id.is_empty() {
             self.progress.job_done(&job.id);
@@ -647,6 +688,7 @@ impl<'a> Importer<'a> {
                 bytes: batch.size.bytes(),
                 status: job.status.clone(),
                 summary: job.summary.clone(),
+                resent: resent_since.is_some(),
             });
         }
         if job.status != "completed" {
@@ -670,7 +712,8 @@ impl<'a> Importer<'a> {
             // Failed users come back with their row, hashes redacted. Within the bucket of rows
             // with the same user_id (else email), a failure belongs to the row it repeats
             // exactly: a file may hold two rows with one user_id, and only the later one is the
-            // duplicate.
+            // duplicate. Rows are matched from the last, so that of two identical rows the later
+            // one is the one Auth0 refused (it imports the first).
             let mut failures: HashMap<String, Vec<(Value, Vec<String>)>> = HashMap::new();
             for error in errors {
                 if let Some(key) = match_key(&error.user) {
@@ -682,33 +725,38 @@ impl<'a> Importer<'a> {
                     failures.entry(key).or_default().push((error.user, reasons));
                 }
             }
-            let summary = job.summary.clone().unwrap_or_default();
-            let imported = if summary.updated == 0 {
-                Outcome::Inserted
-            } else if summary.inserted == 0 {
-                Outcome::Updated
-            } else {
-                Outcome::InsertedOrUpdated
+            let mut outcomes: Vec<(Candidate, Result<(), Vec<String>>)> = batch
+                .users
+                .into_iter()
+                .rev()
+                .map(|candidate| {
+                    let reasons = match_key(&candidate.user).and_then(|key| {
+                        let bucket = failures.get_mut(&key)?;
+                        let shown = import_schema::redact(&candidate.user);
+                        let at = bucket.iter().position(|(user, _)| *user == shown)?;
+                        Some(bucket.remove(at).1)
+                    });
+                    (candidate, reasons.map_or(Ok(()), Err))
+                })
+                .collect();
+            outcomes.reverse();
+            let imported = match resent_since {
+                None => {
+                    let summary = job.summary.clone().unwrap_or_default();
+                    label(summary.inserted, summary.updated)
+                }
+                // A re-sent segment: what the first job did to each user decides, as the
+                // uninterrupted run would have reported it.
+                Some(_) => {
+                    let taken = self.report.imported_among(&created_since)?;
+                    self.settle_resent(&mut outcomes, &created_since, taken)
+                }
             };
-            for candidate in batch.users {
+            for (candidate, result) in outcomes {
                 self.progress.user_done();
-                let reasons = match_key(&candidate.user).and_then(|key| {
-                    let bucket = failures.get_mut(&key)?;
-                    let shown = import_schema::redact(&candidate.user);
-                    let at = bucket.iter().position(|(user, _)| *user == shown)?;
-                    Some(bucket.remove(at).1)
-                });
-                let (outcome, needs_reset) = match reasons {
-                    Some(reasons)
-                        if resent
-                            && reasons
-                                .iter()
-                                .all(|r| r.starts_with("DUPLICATED_USER") && r.contains("already exists")) =>
-                    {
-                        (Outcome::Inserted, candidate.needs_reset.clone())
-                    }
-                    Some(reasons) => (Outcome::Failed { reasons }, None),
-                    None => (imported.clone(), candidate.needs_reset.clone()),
+                let (outcome, needs_reset) = match result {
+                    Ok(()) => (imported.clone(), candidate.needs_reset.clone()),
+                    Err(reasons) => (Outcome::Failed { reasons }, None),
                 };
                 self.report.user(&UserLine {
                     email: candidate.email(),
@@ -719,6 +767,7 @@ impl<'a> Importer<'a> {
                 })?;
             }
         }
+        checkpoint(Transition::Accounting, batch.segment)?;
         let offset = self.report.sync()?;
         if let Some(state) = self.state.as_deref_mut() {
             if let Some(segment) = state.state.segments.get_mut(&batch.segment) {
@@ -728,9 +777,53 @@ impl<'a> Importer<'a> {
             state.state.summary = self.report.summary().clone();
             state.save()?;
         }
+        checkpoint(Transition::Accounted, batch.segment)?;
         Ok(())
     }
 
+    /// The outcomes of a re-sent segment as the first, unanswered job would have given them.
+    /// Without upsert, a user the re-sent job found "already existing" was imported by the
+    /// first job when the connection's user was created at or after the segment was first
+    /// sent and no other row — earlier in the segment, or in the report already (`taken`) — was
+    /// reported as importing that user; every other outcome is the re-sent job's own, which is
+    /// the first job's (the same file, against the same tenant before it). With upsert, an
+    /// imported user created since (and not taken) was inserted, the others updated. Returns
+    /// the label the segment's imported users share, as a job summary would give it.
+    fn settle_resent(
+        &self,
+        outcomes: &mut [(Candidate, Result<(), Vec<String>>)],
+        created_since: &HashSet<String>,
+        taken: HashSet<String>,
+    ) -> Outcome {
+        let mut claimed = taken;
+        let (mut inserted, mut updated) = (0u64, 0u64);
+        for (candidate, result) in outcomes.iter_mut() {
+            let Some(email) = candidate.email().map(|e| e.to_lowercase()) else {
+                continue;
+            };
+            match result {
+                Err(reasons) if !self.options.upsert && reasons.iter().all(|r| already_exists(r)) => {
+                    if created_since.contains(&email) && claimed.insert(email) {
+                        *result = Ok(());
+                        inserted += 1;
+                    }
+                }
+                Ok(()) if self.options.upsert => {
+                    if created_since.contains(&email) && claimed.insert(email) {
+                        inserted += 1;
+                    } else {
+                        updated += 1;
+                    }
+                }
+                Ok(()) => {
+                    claimed.insert(email);
+                    inserted += 1;
+                }
+                Err(_) => {}
+            }
+        }
+        label(inserted, updated)
+    }
     /// Sends the last file and waits for every job.
     pub async fn finish(mut self) -> Result<(), EngineError> {
         if !self.rebuilding.is_empty() {
@@ -739,6 +832,9 @@ impl<'a> Importer<'a> {
             ));
         }
         self.flush().await?;
+        if !self.in_flight.is_empty() {
+            self.progress.phase(super::progress::Phase::Follow);
+        }
         while !self.in_flight.is_empty() {
             self.complete_one().await?;
         }
@@ -774,14 +870,92 @@ fn match_key(user: &Value) -> Option<String> {
 }
 
 /// Polls a job until it is completed or failed.
-async fn follow(client: &dyn ImportTarget, mut job: Job, poll: Duration) -> Result<Job, EngineError> {
+async fn follow(client: &dyn ImportTarget, mut job: Job, poll: Duration, segment: u64) -> Result<Job, EngineError> {
     loop {
         if matches!(job.status.as_str(), "completed" | "failed" | "expired") {
             return Ok(job);
         }
         tokio::time::sleep(poll).await;
         job = client.job(&job.id).await?;
+        if !matches!(job.status.as_str(), "completed" | "failed" | "expired") {
+            checkpoint(Transition::Following, segment)?;
+        }
     }
+}
+
+/// How Auth0's summary names a job's imported users: inserted, updated, or (an upsert that
+/// did both, without saying which user was which) inserted or updated.
+fn label(inserted: u64, updated: u64) -> Outcome {
+    if updated == 0 {
+        Outcome::Inserted
+    } else if inserted == 0 {
+        Outcome::Updated
+    } else {
+        Outcome::InsertedOrUpdated
+    }
+}
+
+/// Whether a job's reason says the user was already in the connection (not a duplicate within
+/// the file, whose message differs).
+fn already_exists(reason: &str) -> bool {
+    reason.starts_with("DUPLICATED_USER") && reason.contains("already exists")
+}
+
+/// The lower-cased emails of a re-sent segment's users whose creation time decides their
+/// outcome: those refused only as already existing (without upsert), or imported (upsert).
+fn maybe_imported_before(batch: &Batch, errors: &[JobError], upsert: bool) -> Vec<String> {
+    let emails = batch.users.iter().filter_map(|c| c.email().map(|e| e.to_lowercase()));
+    let mut emails: Vec<String> = if upsert {
+        emails.collect()
+    } else {
+        // Any row of the email refused as already existing (another row of it may have been
+        // refused as a repeat within the file).
+        let exists: HashSet<String> = errors
+            .iter()
+            .filter(|e| {
+                e.errors
+                    .iter()
+                    .all(|d| already_exists(&format!("{}: {}", d.code, d.message)))
+            })
+            .filter_map(|e| e.user.get("email").and_then(Value::as_str).map(str::to_lowercase))
+            .collect();
+        emails.filter(|email| exists.contains(email)).collect()
+    };
+    emails.sort();
+    emails.dedup();
+    emails
+}
+
+/// Now, to the millisecond (Auth0 keeps creation times in milliseconds).
+fn now_millis() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// The points between which a job's life is journaled, where a killed run must resume to the
+/// same end: before its file is sent, sent with no answer read, its id journaled, followed, its
+/// end read, its users written to the report, and the segment journaled as accounted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transition {
+    BeforeSend,
+    Sent,
+    IdReceived,
+    Following,
+    Finished,
+    Accounting,
+    Accounted,
+}
+
+/// Where a test kills the run (`kill_points`); nothing in a build that is not a test.
+#[cfg(not(test))]
+#[inline(always)]
+fn checkpoint(_at: Transition, _segment: u64) -> Result<(), EngineError> {
+    Ok(())
+}
+
+#[cfg(test)]
+fn checkpoint(at: Transition, segment: u64) -> Result<(), EngineError> {
+    tests::kill_points::hit(at, segment)
 }
 
 /// Reads an Auth0 import file (a JSON array of users, or NDJSON) and imports it, one record at
@@ -792,8 +966,7 @@ pub async fn import_file(importer: &mut Importer<'_>, path: &std::path::Path) ->
     for record in records {
         position += 1;
         let user = record?;
-        let has_hash = user.get("password_hash").is_some() || user.get("custom_password_hash").is_some();
-        let needs_reset = (!has_hash).then(|| "no password hash in the file".to_owned());
+        let needs_reset = super::transform::import_user_hash(&user).reset_reason(super::transform::NO_HASH_IN_FILE);
         importer
             .push(Candidate {
                 source_id: format!("#{position:06}"),
@@ -811,7 +984,7 @@ pub(crate) mod tests {
     //! refuse a duplicate, update on upsert, fail a whole job), counts the jobs active at once and
     //! keeps every file it was sent.
 
-    use std::collections::{BTreeMap, HashSet};
+    use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;
 
@@ -821,6 +994,51 @@ pub(crate) mod tests {
     use crate::engine::auth0::{JobErrorDetail, JobSummary};
     use crate::engine::progress::Silent;
     use crate::engine::report::Summary;
+
+    /// Where a test kills a run: the `nth` time the engine passes `at` (any segment), on this
+    /// thread (tests run on a current-thread runtime). A kill is an error out of the run at
+    /// that point: nothing after it is written or sent, as when the process dies.
+    pub(crate) mod kill_points {
+        use std::cell::RefCell;
+
+        use super::super::Transition;
+        use crate::engine::EngineError;
+
+        thread_local! {
+            static PLAN: RefCell<Option<(Transition, u32)>> = const { RefCell::new(None) };
+            static SEEN: RefCell<Vec<(Transition, u64)>> = const { RefCell::new(Vec::new()) };
+        }
+
+        /// Kills the run the `nth` time (from 1) it passes `at`.
+        pub(crate) fn arm(at: Transition, nth: u32) {
+            PLAN.with(|p| *p.borrow_mut() = Some((at, nth)));
+            SEEN.with(|s| s.borrow_mut().clear());
+        }
+
+        /// No kill; the transitions passed since the last `arm` or `disarm`.
+        pub(crate) fn disarm() -> Vec<(Transition, u64)> {
+            PLAN.with(|p| *p.borrow_mut() = None);
+            SEEN.with(|s| std::mem::take(&mut *s.borrow_mut()))
+        }
+
+        pub(crate) fn hit(at: Transition, segment: u64) -> Result<(), EngineError> {
+            SEEN.with(|s| s.borrow_mut().push((at, segment)));
+            PLAN.with(|p| {
+                let mut plan = p.borrow_mut();
+                match plan.as_mut() {
+                    Some((when, nth)) if *when == at => {
+                        *nth -= 1;
+                        if *nth == 0 {
+                            *plan = None;
+                            return Err(EngineError::Config(format!("killed at {at:?} of segment {segment}")));
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            })
+        }
+    }
 
     /// A tenant with one database connection, `users`.
     #[derive(Debug, Default)]
@@ -834,8 +1052,8 @@ pub(crate) mod tests {
 
     #[derive(Debug, Default)]
     pub(crate) struct TenantState {
-        /// Lower-cased emails of the connection's users.
-        pub(crate) users: HashSet<String>,
+        /// Lower-cased emails of the connection's users, with when each was created.
+        pub(crate) users: HashMap<String, DateTime<Utc>>,
         pub(crate) jobs: BTreeMap<String, FakeJob>,
         pub(crate) active: usize,
         pub(crate) most_active: usize,
@@ -858,7 +1076,9 @@ pub(crate) mod tests {
     impl Tenant {
         pub(crate) fn with_users(emails: &[&str]) -> Self {
             let tenant = Tenant::default();
-            tenant.lock().users = emails.iter().map(|e| e.to_lowercase()).collect();
+            // There long before any run.
+            let long_ago = DateTime::from_timestamp(1_500_000_000, 0).unwrap_or_default();
+            tenant.lock().users = emails.iter().map(|e| (e.to_lowercase(), long_ago)).collect();
             tenant
         }
 
@@ -893,7 +1113,7 @@ pub(crate) mod tests {
                     continue;
                 }
                 summary.total += 1;
-                if !state.users.insert(email.clone()) {
+                if state.users.contains_key(&email) {
                     if upsert {
                         summary.updated += 1;
                     } else {
@@ -908,6 +1128,7 @@ pub(crate) mod tests {
                         });
                     }
                 } else {
+                    state.users.insert(email.clone(), Utc::now());
                     summary.inserted += 1;
                 }
             }
@@ -1000,12 +1221,12 @@ pub(crate) mod tests {
             Box::pin(async move { Ok(self.lock().jobs.get(id).map(|j| j.errors.clone()).unwrap_or_default()) })
         }
 
-        fn user_in_connection<'a>(
+        fn user_created<'a>(
             &'a self,
             email: &'a str,
             _connection: &'a str,
-        ) -> BoxFuture<'a, Result<bool, EngineError>> {
-            Box::pin(async move { Ok(self.lock().users.contains(&email.to_lowercase())) })
+        ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>> {
+            Box::pin(async move { Ok(self.lock().users.get(&email.to_lowercase()).copied()) })
         }
     }
 

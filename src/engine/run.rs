@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::auth0::{Auth0Config, ManagementClient};
 use super::error::EngineError;
+use super::export::{self, Expected};
 use super::gigya_migration::GigyaFeed;
 use super::import::{self, ImportOptions, ImportTarget, Importer};
-use super::progress::Progress;
+use super::progress::{Phase, Progress};
 use super::report::{ReportWriter, Summary};
 use super::retry::RetryPolicy;
 use super::state::{self, StateFile};
@@ -70,6 +71,11 @@ pub(super) enum Feed<'a> {
 }
 
 /// The run: see the module docs. `fingerprint` is what a resumed run must agree with.
+///
+/// The whole input is read through before the first job ([`Phase::Check`]): a file that cannot
+/// be read whole (a malformed record near its end, trailing garbage) imports nobody, rather
+/// than leaving a tenant with the users before the fault and a report that must be continued
+/// by hand. The read costs one record's memory and gives the progress its total.
 pub(super) async fn pipeline(
     target: &dyn ImportTarget,
     options: ImportOptions,
@@ -79,24 +85,59 @@ pub(super) async fn pipeline(
     feed: Feed<'_>,
 ) -> Result<Summary, EngineError> {
     let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
-    // A journaled Gigya run exports to files first, so that a resumed run reads the same records.
-    let exported = match (&feed, state.as_mut()) {
-        (Feed::Gigya(gigya), Some(state)) => Some(gigya.export_journaled(state, progress).await?),
-        _ => None,
+    // A Gigya export lands in files first (a journaled search, IdentitySync, a file given), so
+    // that it can be read through and a resumed run reads the same records.
+    let files = match &feed {
+        Feed::Auth0File(path) => Some(vec![path.to_path_buf()]),
+        Feed::StormpathExport(_) => None,
+        Feed::Gigya(gigya) => gigya.export(state.as_mut(), progress).await?,
     };
+    progress.phase(Phase::Check);
+    let total = match &feed {
+        Feed::Auth0File(_) => {
+            let mut total = 0;
+            for path in files.iter().flatten() {
+                let scan = export::scan(path)?;
+                export::expect_kind(path, scan.first.as_ref(), Expected::Auth0File)?;
+                total += scan.records;
+            }
+            Some(total)
+        }
+        Feed::StormpathExport(dir) => Some(stormpath::scan(dir)?),
+        Feed::Gigya(gigya) => match &files {
+            Some(files) => {
+                let checked = gigya.check_files(files)?;
+                if let Some(note) = checked.note {
+                    progress.note(&format!("note: {note}"));
+                    report.note(note);
+                }
+                Some(checked.records)
+            }
+            None => None,
+        },
+    };
+    if let Some(total) = total {
+        progress.total(total);
+    }
     {
         let mut importer = Importer::start(target, options, &mut report, progress, state.as_mut()).await?;
+        progress.phase(Phase::Import {
+            transform: !matches!(feed, Feed::Auth0File(_)),
+        });
         match feed {
             Feed::Auth0File(path) => import::import_file(&mut importer, path).await?,
             Feed::StormpathExport(dir) => stormpath::import_export(&mut importer, dir).await?,
-            Feed::Gigya(gigya) => gigya.feed(&mut importer, exported, progress).await?,
+            Feed::Gigya(gigya) => gigya.feed(&mut importer, files, progress).await?,
         }
         importer.finish().await?;
     }
     report.finish()
 }
 
-/// The report and, with a report directory, the run state: fresh, or an interrupted run's.
+/// The report and, with a report directory, the run state: fresh, or an interrupted run's. A
+/// directory that holds an earlier run's report is not written over: an unfinished run is
+/// continued with `--resume`, a finished one is kept unless the caller discards it first
+/// ([`super::report::discard`], what `--force` does).
 fn open_run(
     report_dir: Option<&Path>,
     fingerprint: String,
@@ -122,10 +163,24 @@ fn open_run(
             .unwrap_or(true);
         if unfinished {
             return Err(EngineError::Config(format!(
-                "{} holds an unfinished run: continue it with --resume, or choose another report directory",
+                "{} holds an unfinished run: continue it with --resume (the same command and settings), \
+                 or start over with --force (its report is discarded), or choose another --report directory",
                 dir.display()
             )));
         }
+    }
+    let earlier = super::report::existing_report(dir);
+    if !earlier.is_empty() {
+        let names: Vec<String> = earlier
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        return Err(EngineError::Config(format!(
+            "{} already holds the report of a finished run ({}): choose another --report directory, \
+             or replace it with --force",
+            dir.display(),
+            names.join(", ")
+        )));
     }
     let state = StateFile::create(dir, fingerprint)?;
     Ok((ReportWriter::new(Some(dir))?, Some(state)))
@@ -136,7 +191,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::engine::import::tests::{Scratch, Tenant, options, state_in};
+    use crate::engine::import::Transition;
+    use crate::engine::import::tests::{Scratch, Tenant, kill_points, options, state_in};
     use crate::engine::progress::Silent;
     use crate::engine::state::{Segment, SegmentStatus, StateFile};
 
@@ -158,7 +214,10 @@ mod tests {
             Segment {
                 first: 3,
                 records: 2,
-                status: SegmentStatus::Submitted { job: "job_2".into() },
+                status: SegmentStatus::Submitted {
+                    job: "job_2".into(),
+                    resent_since: None,
+                },
             },
         );
         state.state.segments.insert(
@@ -166,7 +225,9 @@ mod tests {
             Segment {
                 first: 5,
                 records: 1,
-                status: SegmentStatus::Submitting,
+                status: SegmentStatus::Submitting {
+                    since: chrono::DateTime::from_timestamp_millis(1_767_225_600_123).expect("a time"),
+                },
             },
         );
         state.state.report_offset = 345;
@@ -186,7 +247,7 @@ mod tests {
             json!({
                 "1": {"first": 0, "records": 3, "status": "accounted"},
                 "2": {"first": 3, "records": 2, "status": "submitted", "job": "job_2"},
-                "3": {"first": 5, "records": 1, "status": "submitting"},
+                "3": {"first": 5, "records": 1, "status": "submitting", "since": "2026-01-01T00:00:00.123Z"},
             })
         );
         // No temporary file is left behind by the atomic write.
@@ -327,5 +388,243 @@ mod tests {
             "the journal knows where the report ends"
         );
         assert_eq!(state["summary"]["totals"]["inserted"], 12);
+    }
+
+    /// The input of the kill tests: users in files of about two, with every kind of outcome a
+    /// resume could get wrong: a user already in the tenant before the run (Auth0 refuses it
+    /// as existing), the same email twice in one file and in two files far apart, a user the
+    /// local check refuses, and plain ones.
+    fn hostile_file(dir: &Path) -> PathBuf {
+        let user = |email: &str| json!({"email": email, "user_metadata": {"pad": "x".repeat(380)}}).to_string();
+        let emails = [
+            "a00@example.com",
+            "taken@example.com",
+            "far@example.com",
+            "a03@example.com",
+            "twin@example.com",
+            "twin@example.com",
+            "not-an-email",
+            "a07@example.com",
+            "taken@example.com",
+            "a09@example.com",
+            "far@example.com",
+            "a11@example.com",
+            "a12@example.com",
+            "a13@example.com",
+        ];
+        let path = dir.join("hostile.ndjson");
+        let lines: Vec<String> = emails.iter().map(|e| user(e)).collect();
+        std::fs::write(&path, lines.join("\n")).expect("users file");
+        path
+    }
+
+    /// What a run leaves that must not depend on where it was killed: the report's lines
+    /// (without job ids) by source id, the totals, the reasons, each job's users and bytes, and
+    /// the tenant's users.
+    #[derive(Debug, PartialEq)]
+    struct End {
+        lines: std::collections::BTreeMap<String, Value>,
+        totals: crate::engine::report::Totals,
+        reasons: std::collections::BTreeMap<String, u64>,
+        jobs: Vec<(usize, usize)>,
+        tenant: std::collections::BTreeSet<String>,
+    }
+
+    fn end_of(summary: &Summary, report: &Path, tenant: &Tenant) -> End {
+        let mut lines = std::collections::BTreeMap::new();
+        for mut line in super::tests::lines(report) {
+            line.as_object_mut().expect("object").remove("job");
+            let id = line["source_id"].as_str().expect("source id").to_owned();
+            assert!(lines.insert(id.clone(), line).is_none(), "{id} is accounted twice");
+        }
+        let mut jobs: Vec<(usize, usize)> = summary.jobs.iter().map(|j| (j.users, j.bytes)).collect();
+        jobs.sort_unstable();
+        End {
+            lines,
+            totals: summary.totals.clone(),
+            reasons: summary.failure_reasons.clone(),
+            jobs,
+            tenant: tenant.lock().users.keys().cloned().collect(),
+        }
+    }
+
+    async fn run_once(tenant: &Tenant, file: &Path, report: &Path, resume: bool) -> Result<Summary, EngineError> {
+        let run = RunOptions {
+            report_dir: Some(report.to_path_buf()),
+            resume,
+            retry: RetryPolicy::none(),
+        };
+        pipeline(
+            tenant,
+            options(1024, 2),
+            &run,
+            "kill test".into(),
+            &Silent,
+            Feed::Auth0File(file),
+        )
+        .await
+    }
+
+    fn tenant() -> Tenant {
+        let tenant = Tenant::with_users(&["taken@example.com"]);
+        Tenant { polls: 2, ..tenant }
+    }
+
+    /// Kills the run at the `nth` pass of `at` (and, when `then` is given, the resumed run at
+    /// its first pass of that), resumes it to its end, and returns the end.
+    async fn killed(name: &str, at: Transition, nth: u32, then: Option<Transition>) -> End {
+        let scratch = Scratch::new(name);
+        let file = hostile_file(&scratch.0);
+        let report = scratch.0.join("report");
+        let tenant = tenant();
+        kill_points::arm(at, nth);
+        let killed = run_once(&tenant, &file, &report, false).await.expect_err("killed");
+        assert!(killed.to_string().starts_with("killed at"), "{at:?} {nth}: {killed}");
+        if let Some(then) = then {
+            kill_points::arm(then, 1);
+            match run_once(&tenant, &file, &report, true).await {
+                Err(e) => assert!(e.to_string().starts_with("killed at"), "{e}"),
+                // The resumed run may not pass that point again (nothing left to send).
+                Ok(_) => {
+                    kill_points::disarm();
+                    let summary = serde_json::from_str::<Summary>(
+                        &std::fs::read_to_string(report.join("summary.json")).expect("summary"),
+                    )
+                    .expect("summary.json");
+                    return end_of(&summary, &report, &tenant);
+                }
+            }
+        }
+        kill_points::disarm();
+        let summary = run_once(&tenant, &file, &report, true)
+            .await
+            .unwrap_or_else(|e| panic!("{at:?} {nth} then {then:?}: the resumed run failed: {e}"));
+        assert!(summary.totals.balanced(), "{:?}", summary.totals);
+        end_of(&summary, &report, &tenant)
+    }
+
+    #[tokio::test]
+    async fn a_run_killed_at_any_transition_of_any_job_resumes_to_the_uninterrupted_report() {
+        let scratch = Scratch::new("kill-baseline");
+        let file = hostile_file(&scratch.0);
+        let report = scratch.0.join("report");
+        let tenant = tenant();
+        kill_points::disarm();
+        let summary = run_once(&tenant, &file, &report, false).await.expect("uninterrupted");
+        let passes = kill_points::disarm();
+        let expected = end_of(&summary, &report, &tenant);
+        // The data does what it is meant to: every kind of outcome is there.
+        let t = &expected.totals;
+        assert_eq!((t.exported, t.inserted, t.failed), (14, 9, 5), "{t:?}");
+        assert_eq!(
+            expected.reasons.get("DUPLICATED_USER"),
+            Some(&4),
+            "{:?}",
+            expected.reasons
+        );
+        assert_eq!(
+            expected.reasons.get("INVALID_FORMAT"),
+            Some(&1),
+            "{:?}",
+            expected.reasons
+        );
+
+        let transitions = [
+            Transition::BeforeSend,
+            Transition::Sent,
+            Transition::IdReceived,
+            Transition::Following,
+            Transition::Finished,
+            Transition::Accounting,
+            Transition::Accounted,
+        ];
+        let mut killed_at = 0;
+        for at in transitions {
+            let count = passes.iter().filter(|(t, _)| *t == at).count() as u32;
+            assert!(count >= 5, "{at:?} is passed {count} times: too few to test");
+            for nth in 1..=count {
+                let end = killed(&format!("kill-{at:?}-{nth}"), at, nth, None).await;
+                assert_eq!(end, expected, "killed at {at:?} #{nth}");
+                killed_at += 1;
+            }
+        }
+        assert!(killed_at >= 40, "{killed_at} kill points");
+        // Killed again while resuming, at each transition.
+        for first in [Transition::Sent, Transition::Following, Transition::Accounting] {
+            for then in transitions {
+                let end = killed(&format!("kill-twice-{first:?}-{then:?}"), first, 3, Some(then)).await;
+                assert_eq!(end, expected, "killed at {first:?} #3, then at {then:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_resent_upsert_segment_reports_what_the_lost_job_did() {
+        // Upsert: the lost job inserted two users and updated one; sent again, the new job
+        // updates all three. The report says inserted-or-updated for the three, as the lost
+        // job's summary (1 updated, 2 inserted) would have made it.
+        let scratch = Scratch::new("kill-upsert");
+        let path = scratch.0.join("upsert.ndjson");
+        let lines: Vec<String> = ["new1@example.com", "taken@example.com", "new2@example.com"]
+            .iter()
+            .map(|e| json!({"email": e}).to_string())
+            .collect();
+        std::fs::write(&path, lines.join("\n")).expect("file");
+        let upsert = || {
+            let mut options = options(512_000, 2);
+            options.upsert = true;
+            options
+        };
+        let run = |resume: bool| RunOptions {
+            report_dir: Some(scratch.0.join(if resume { "killed" } else { "baseline" })),
+            resume,
+            retry: RetryPolicy::none(),
+        };
+        let baseline_tenant = tenant();
+        let baseline = pipeline(
+            &baseline_tenant,
+            upsert(),
+            &run(false),
+            "u".into(),
+            &Silent,
+            Feed::Auth0File(&path),
+        )
+        .await
+        .expect("uninterrupted");
+        assert_eq!(baseline.totals.inserted_or_updated, 3);
+        let killed_tenant = tenant();
+        let killed_run = RunOptions {
+            resume: false,
+            ..run(true)
+        };
+        kill_points::arm(Transition::Sent, 1);
+        pipeline(
+            &killed_tenant,
+            upsert(),
+            &killed_run,
+            "u".into(),
+            &Silent,
+            Feed::Auth0File(&path),
+        )
+        .await
+        .expect_err("killed");
+        kill_points::disarm();
+        let resumed = pipeline(
+            &killed_tenant,
+            upsert(),
+            &run(true),
+            "u".into(),
+            &Silent,
+            Feed::Auth0File(&path),
+        )
+        .await
+        .expect("resumed");
+        assert_eq!(resumed.totals, baseline.totals);
+        assert!(resumed.jobs[0].resent && !baseline.jobs[0].resent);
+        assert_eq!(
+            resumed.jobs[0].summary.as_ref().map(|s| (s.inserted, s.updated)),
+            Some((0, 3)),
+            "Auth0's own summary of the job sent again is kept as it is"
+        );
     }
 }

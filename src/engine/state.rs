@@ -4,13 +4,15 @@
 //!
 //! The input (an export file) is read in order and cut into *segments*: the records between
 //! two job files, including the users that were skipped or failed the local check on the way.
-//! A segment goes `submitting` (written before its job is posted) → `submitted` (with the job
-//! id) → `accounted` (its users' lines are in `users.ndjson`). The state is written atomically
+//! A segment goes `submitting` (written before its job is posted, with the time) → `submitted`
+//! (with the job id) → `accounted` (its users' lines are in `users.ndjson`). The state is written atomically
 //! (a temporary file renamed over the old one) after every transition, with the byte length of
 //! `users.ndjson` and the report's totals at that moment; on resume the lines file is cut back
 //! to that length and the totals restored, accounted segments are skipped, submitted ones are
 //! followed to the end of their job, and a segment caught between posting its job and
-//! recording the id is checked user by user in Auth0 before anything is sent again.
+//! recording the id is sent again whole: a user the new job finds already there was imported
+//! by the lost one when Auth0 created it at or after the segment's `since` (and no earlier row
+//! of the segment was that user), so the report says what the lost job did.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,10 +26,16 @@ use super::report::Summary;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum SegmentStatus {
-    /// Its job is about to be posted (or was, without an answer recorded).
-    Submitting,
-    /// Its job was accepted.
-    Submitted { job: String },
+    /// Its job is about to be posted (or was, without an answer recorded), since `since` (to
+    /// the millisecond; kept when the segment is sent again).
+    Submitting { since: chrono::DateTime<chrono::Utc> },
+    /// Its job was accepted. `resent_since`: the job sends again a segment whose first job
+    /// went unanswered, first sent then (see the module's documentation).
+    Submitted {
+        job: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resent_since: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Its users are in the report.
     Accounted,
 }
@@ -68,8 +76,9 @@ pub struct StateFile {
     pub state: RunState,
 }
 
-/// Version 2: `export_files` (several IdentitySync files) instead of `export_file`.
-pub const STATE_VERSION: u32 = 2;
+/// Version 3: `since` on a `submitting` segment (version 2: `export_files`, several
+/// IdentitySync files, instead of `export_file`).
+pub const STATE_VERSION: u32 = 3;
 
 impl StateFile {
     /// The path of the state file in a report directory.
@@ -79,7 +88,7 @@ impl StateFile {
 
     /// A fresh state for a new run.
     pub fn create(report_dir: &Path, fingerprint: String) -> Result<Self, EngineError> {
-        std::fs::create_dir_all(report_dir).map_err(EngineError::io(report_dir))?;
+        super::report::private_dir(report_dir)?;
         let file = Self {
             path: Self::path_in(report_dir),
             state: RunState {
@@ -137,7 +146,7 @@ impl StateFile {
         let text = serde_json::to_vec_pretty(&self.state).unwrap_or_default();
         {
             use std::io::Write;
-            let mut file = std::fs::File::create(&temp).map_err(EngineError::io(&temp))?;
+            let mut file = super::report::private_file(&temp)?;
             file.write_all(&text).map_err(EngineError::io(&temp))?;
             file.sync_all().map_err(EngineError::io(&temp))?;
         }

@@ -156,14 +156,35 @@ pub fn account_files(dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
     Ok(found)
 }
 
+/// Reads every account file of an export directory through (each must be JSON): what a run
+/// does before its first job. The number of accounts.
+pub fn scan(dir: &Path) -> Result<u64, EngineError> {
+    let files = account_files(dir)?;
+    if files.is_empty() {
+        return Err(no_accounts(dir));
+    }
+    for path in &files {
+        let text = std::fs::read(path).map_err(EngineError::io(path))?;
+        serde_json::from_slice::<serde::de::IgnoredAny>(&text).map_err(|e| EngineError::Export {
+            path: path.clone(),
+            reason: format!("not JSON: {e}"),
+        })?;
+    }
+    Ok(files.len() as u64)
+}
+
+fn no_accounts(dir: &Path) -> EngineError {
+    EngineError::Export {
+        path: dir.to_path_buf(),
+        reason: "no account files (expected <tenant>/accounts/…/*.json)".into(),
+    }
+}
+
 /// Imports every account of an export directory.
 pub async fn import_export(importer: &mut Importer<'_>, dir: &Path) -> Result<(), EngineError> {
     let files = account_files(dir)?;
     if files.is_empty() {
-        return Err(EngineError::Export {
-            path: dir.to_path_buf(),
-            reason: "no account files (expected <tenant>/accounts/…/*.json)".into(),
-        });
+        return Err(no_accounts(dir));
     }
     for path in files {
         let text = std::fs::read_to_string(&path).map_err(EngineError::io(&path))?;

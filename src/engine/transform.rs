@@ -45,6 +45,54 @@ pub enum HashMapping {
     None,
 }
 
+impl HashMapping {
+    /// Why the user will have to reset their password: `None` when the hash was carried;
+    /// `when_none` when there was no hash at all.
+    pub fn reset_reason(&self, when_none: &str) -> Option<String> {
+        match self {
+            HashMapping::Mapped { .. } => None,
+            HashMapping::NeedsReset { reason } => Some(reason.clone()),
+            HashMapping::None => Some(when_none.to_owned()),
+        }
+    }
+}
+
+/// A Gigya account's reset reason when the export carried no hash for it: accounts.search
+/// never returns one, an account without a password has none.
+pub const NO_HASH_IN_EXPORT: &str = "no password hash in the export";
+
+/// Which Gigya routes carry password hashes, for a person told that an export has none.
+pub const HASH_ROUTES: &str = "Gigya's accounts.search does not return hashes; IdentitySync's account reader \
+     (`ferry migrate gigya --via identity-sync`) and accounts.getAccountInfo with include=password do, \
+     with an application key whose permission group may read them (Gigya answers 403007 otherwise).";
+
+/// An Auth0 import user's reset reason when it has no hash.
+pub const NO_HASH_IN_FILE: &str = "no password hash in the file";
+
+/// What an Auth0 import user carries: `custom_password_hash` (its algorithm), `password_hash`
+/// (bcrypt), or nothing.
+pub fn import_user_hash(user: &Value) -> HashMapping {
+    if let Some(algorithm) = user
+        .get("custom_password_hash")
+        .and_then(|h| h.get("algorithm"))
+        .and_then(Value::as_str)
+    {
+        HashMapping::Mapped {
+            algorithm: algorithm.to_owned(),
+        }
+    } else if user.get("password_hash").is_some() || user.get("custom_password_hash").is_some() {
+        HashMapping::Mapped {
+            algorithm: "bcrypt".into(),
+        }
+    } else {
+        HashMapping::None
+    }
+}
+
+/// Gigya's `lastLogin` of an account that never logged in (SAP's accounts.search example
+/// shows it, with `lastLoginTimestamp` 0): it means "never", not a date, so it is not carried.
+pub const NEVER_LOGGED_IN: &str = "0001-01-01T00:00:00Z";
+
 /// One transformed account.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transformed {
@@ -105,9 +153,16 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
     let email_verified = verified.iter().any(|e| e.to_lowercase() == email_lower)
         || (is_verified && login_emails.iter().any(|e| e.to_lowercase() == email_lower));
 
+    // An account with a password has a `password` object; only one with `hash` (or a compound
+    // hash) carries it: accounts.search answers `{created}` or `{}` without one.
     let password = account
         .get("password")
         .filter(|p| p.as_object().is_some_and(|o| !o.is_empty()));
+    let carried = password.filter(|p| {
+        ["hash", "compoundHashedPassword", "compoundHash"]
+            .iter()
+            .any(|key| p.get(key).and_then(Value::as_str).is_some_and(|h| !h.is_empty()))
+    });
     let has_site = account
         .get("socialProviders")
         .and_then(Value::as_str)
@@ -196,12 +251,15 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
         "regSource",
     ] {
         if let Some(v) = account.get(key) {
+            if key == "lastLogin" && is_never(v) {
+                continue;
+            }
             gigya.insert(key.into(), v.clone());
         }
     }
     user.insert("app_metadata".into(), json!({ "gigya": gigya }));
 
-    let hash = match password {
+    let hash = match carried {
         None => HashMapping::None,
         Some(password) => match map_password(password) {
             Ok((key, value, algorithm)) => {
@@ -217,6 +275,13 @@ pub fn transform(account: &Value) -> Result<Transformed, Skip> {
         user: Value::Object(user),
         hash,
     })
+}
+
+/// Whether a `lastLogin` is Gigya's "never logged in" (year 1, in any precision).
+fn is_never(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|t| t == NEVER_LOGGED_IN || t.starts_with("0001-01-01T00:00:00"))
 }
 
 /// Maps Gigya's `password` object to (`password_hash` | `custom_password_hash`, value, label).
@@ -528,6 +593,56 @@ mod tests {
         .expect("mapped");
         assert_eq!(spec["salt"]["position"], "suffix");
         assert_eq!(spec["password"]["encoding"], "utf16le");
+    }
+
+    #[test]
+    fn a_password_without_its_hash_is_no_hash_and_never_is_not_a_date() {
+        // What accounts.search answers by default: the password's creation time, no hash.
+        for password in [
+            json!({ "created": "2020-01-01T00:00:00.000Z" }),
+            json!({ "hash": "" }),
+            json!({}),
+        ] {
+            let t = transform(&account(&password)).expect("importable");
+            assert_eq!(t.hash, HashMapping::None, "{password}");
+            assert_eq!(
+                t.hash.reset_reason(NO_HASH_IN_EXPORT).as_deref(),
+                Some(NO_HASH_IN_EXPORT)
+            );
+        }
+        // A password object without a hash still means a site login, not a social-only account.
+        let mut social = account(&json!({ "created": "2020-01-01T00:00:00.000Z" }));
+        social["socialProviders"] = json!("facebook");
+        assert!(transform(&social).is_ok());
+        // lastLogin of an account that never logged in is left out; a real one is kept.
+        let mut never = account(&json!({}));
+        never["lastLogin"] = json!(NEVER_LOGGED_IN);
+        never["lastLoginTimestamp"] = json!(0);
+        let t = transform(&never).expect("importable");
+        assert!(t.user["app_metadata"]["gigya"].get("lastLogin").is_none(), "{}", t.user);
+        never["lastLogin"] = json!("0001-01-01T00:00:00.000Z");
+        let t = transform(&never).expect("importable");
+        assert!(t.user["app_metadata"]["gigya"].get("lastLogin").is_none(), "{}", t.user);
+        never["lastLogin"] = json!("2024-05-01T10:00:00.000Z");
+        let t = transform(&never).expect("importable");
+        assert_eq!(t.user["app_metadata"]["gigya"]["lastLogin"], "2024-05-01T10:00:00.000Z");
+    }
+
+    #[test]
+    fn import_users_say_what_they_carry() {
+        assert_eq!(import_user_hash(&json!({"email": "a@b.co"})), HashMapping::None);
+        assert_eq!(
+            import_user_hash(&json!({"password_hash": "$2b$10$x"})),
+            HashMapping::Mapped {
+                algorithm: "bcrypt".into()
+            }
+        );
+        assert_eq!(
+            import_user_hash(&json!({"custom_password_hash": {"algorithm": "md5"}})),
+            HashMapping::Mapped {
+                algorithm: "md5".into()
+            }
+        );
     }
 
     #[test]

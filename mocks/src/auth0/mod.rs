@@ -294,18 +294,36 @@ impl Auth0 {
     }
 
     fn apply_settings(&self, s: SettingsSeed) -> Result<(), SeedError> {
-        let time_limit = s
-            .script_time_limit
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .map_err(|e| SeedError::Invalid(format!("settings.script_time_limit: {e}")))?;
-        let import_delay = s
-            .import_job_min_duration
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .map_err(|e| SeedError::Invalid(format!("settings.import_job_min_duration: {e}")))?;
+        // A script's time limit is more than nothing and at most ten minutes (Auth0's is 20 s);
+        // a job's minimum duration at most the 2 hours after which a stuck job is failed.
+        let bounded = |name: &str, text: Option<&str>, zero: bool, max: (Duration, &str)| {
+            let Some(text) = text else { return Ok(None) };
+            let value = parse_duration(text).map_err(|e| SeedError::Invalid(format!("settings.{name}: {e}")))?;
+            if value.is_zero() && !zero {
+                return Err(SeedError::Invalid(format!(
+                    "settings.{name}: `{text}` is no time at all: give a duration above zero"
+                )));
+            }
+            if value > max.0 {
+                return Err(SeedError::Invalid(format!(
+                    "settings.{name}: `{text}` is more than {}, the most it may be",
+                    max.1
+                )));
+            }
+            Ok(Some(value))
+        };
+        let time_limit = bounded(
+            "script_time_limit",
+            s.script_time_limit.as_deref(),
+            false,
+            (Duration::from_secs(600), "10m"),
+        )?;
+        let import_delay = bounded(
+            "import_job_min_duration",
+            s.import_job_min_duration.as_deref(),
+            true,
+            (Duration::from_secs(7200), "2h"),
+        )?;
         if let Some(cost) = s.bcrypt_cost
             && !(4..=31).contains(&cost)
         {

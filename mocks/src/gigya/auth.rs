@@ -84,7 +84,7 @@ impl Nonces {
     /// Records `nonce` at `now_ms`; false if it was seen within `keep_ms`.
     fn fresh(&mut self, nonce: &str, now_ms: i64, keep_ms: i64) -> bool {
         while let Some((at, _)) = self.order.front() {
-            if *at < now_ms - keep_ms || self.order.len() >= MAX_NONCES {
+            if *at < now_ms.saturating_sub(keep_ms) || self.order.len() >= MAX_NONCES {
                 if let Some((_, old)) = self.order.pop_front() {
                     self.seen.remove(&old);
                 }
@@ -234,8 +234,15 @@ pub(crate) fn authenticate(
         if !valid {
             return Err(GigyaError::InvalidSignature);
         }
-        let window_ms = i64::try_from(settings.timestamp_window_secs).unwrap_or(i64::MAX / 4) * 1000;
-        if !nonces.fresh(&format!("{api_key}:{nonce}"), now.timestamp_millis(), 2 * window_ms) {
+        // Saturating: a seed may set any window (`timestamp_window_secs: 18446744073709551615`).
+        let window_ms = i64::try_from(settings.timestamp_window_secs)
+            .unwrap_or(i64::MAX / 4)
+            .saturating_mul(1000);
+        if !nonces.fresh(
+            &format!("{api_key}:{nonce}"),
+            now.timestamp_millis(),
+            window_ms.saturating_mul(2),
+        ) {
             return Err(GigyaError::DuplicateNonce);
         }
         return Ok(Caller::Server);
@@ -397,6 +404,35 @@ mod tests {
         assert_eq!(
             authenticate(&s, &elsewhere, "POST", &url(), at(1_700_000_000), &mut nonces),
             Err(GigyaError::InvalidSignature)
+        );
+    }
+
+    /// A seed may set any window; the largest is "no clock check", never an overflow.
+    #[test]
+    fn a_window_of_any_size_is_a_window_not_a_panic() {
+        let s = GigyaSettings {
+            timestamp_window_secs: u64::MAX / 2,
+            ..settings()
+        };
+        let mut nonces = Nonces::default();
+        let mut fields = vec![
+            ("apiKey".to_owned(), "3_testApiKey".to_owned()),
+            ("userKey".to_owned(), "AKtestUserKey".to_owned()),
+            ("timestamp".to_owned(), "1000000000".to_owned()),
+            ("nonce".to_owned(), "n1".to_owned()),
+        ];
+        let u = "http://127.0.0.1:4000/accounts.search";
+        let sig = sign(&s.secret, &base_string("POST", u, &fields)).expect("sig");
+        fields.push(("sig".to_owned(), sig));
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let params = Params::from_pairs(&pairs);
+        assert_eq!(
+            authenticate(&s, &params, "POST", &url(), at(1_700_000_000), &mut nonces),
+            Ok(Caller::Server)
+        );
+        assert_eq!(
+            authenticate(&s, &params, "POST", &url(), at(1_700_000_000), &mut nonces),
+            Err(GigyaError::DuplicateNonce)
         );
     }
 
