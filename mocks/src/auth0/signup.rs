@@ -255,6 +255,7 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         last_password_reset: None,
         blocked: None,
         password: Some(hash),
+        mfa_factors: Vec::new(),
     };
     let mut body = json!({ "_id": id, "email_verified": false, "email": lower });
     for key in [
