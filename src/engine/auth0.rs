@@ -219,6 +219,21 @@ impl ManagementClient {
         }))
     }
 
+    /// The names of the tenant's database connections (for a hint naming them).
+    pub async fn database_connection_names(&self) -> Result<Vec<String>, EngineError> {
+        let list = self
+            .send_json(reqwest::Method::GET, "/api/v2/connections?strategy=auth0", None)
+            .await?;
+        Ok(list
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Whether a user with this email exists in the connection `connection` (users-by-email,
     /// then the identities): how a resumed run learns what an unanswered job imported.
     pub async fn user_in_connection(&self, email: &str, connection: &str) -> Result<bool, EngineError> {

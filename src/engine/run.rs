@@ -78,6 +78,7 @@ pub(super) async fn pipeline(
     progress: &dyn Progress,
     feed: Feed<'_>,
 ) -> Result<Summary, EngineError> {
+    super::readiness::check(target, &options.connection).await?;
     let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
     // A journaled Gigya run exports to files first, so that a resumed run reads the same records.
     let exported = match (&feed, state.as_mut()) {

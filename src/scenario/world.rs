@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
-use mocks::auth0::{Auth0, MANAGEMENT_APP};
+use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP};
 use mocks::gigya::Gigya;
 use mocks::okta::Okta;
 use mocks::stormpath::Stormpath;
@@ -58,8 +58,8 @@ pub(super) struct World {
     pub(super) refresh_token: Option<String>,
 }
 
-/// The `{{name}}` variables of a scenario: each mock's URL and credentials, and
-/// `{{unreachable.url}}`.
+/// The `{{name}}` variables of a scenario: each mock's URL and credentials,
+/// `{{auth0.connection_id}}` and `{{unreachable.url}}`.
 #[derive(Debug, Default)]
 pub(super) struct Variables(BTreeMap<String, String>);
 
@@ -147,7 +147,14 @@ impl World {
                 strategy: "auth0".into(),
                 display_name: None,
                 options,
-                enabled_clients: spec.enabled_clients.clone(),
+                // Enabled for the Default App unless the scenario names its applications (what
+                // `ferry deploy --enable-client "Default App"` does for a real tenant): a
+                // connection enabled for none refuses logins and imports.
+                enabled_clients: Some(
+                    spec.enabled_clients
+                        .clone()
+                        .unwrap_or_else(|| vec![DEFAULT_APP.to_owned()]),
+                ),
                 realms: None,
                 is_domain_connection: false,
                 metadata: Map::new(),
@@ -165,6 +172,14 @@ impl World {
             users: section.users.clone(),
         };
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
+        // `{{auth0.connection_id}}`: the id of the connection under test (for the Management
+        // API paths that take it, `/api/v2/connections/{id}/users?email=` say).
+        if let Some(id) = scenario_connection
+            .as_deref()
+            .and_then(|name| auth0.connection_id(name))
+        {
+            vars.insert("auth0.connection_id".into(), id);
+        }
 
         // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
         let http = reqwest::Client::builder()
