@@ -132,6 +132,7 @@ async fn requested_scopes_are_cut_down_to_the_grant() {
     assert_eq!(res.body["scope"], "read:users read:connections");
 }
 
+// FIDELITY: auth0/issuer
 #[tokio::test]
 async fn the_tenant_domain_is_the_issuer_and_both_audiences_are_accepted() {
     let auth0 = storefront();
@@ -1715,6 +1716,7 @@ async fn userinfo_refuses_missing_foreign_expired_and_management_tokens() {
     unauthorized(send(&auth0, get("/userinfo", &access)).await);
 }
 
+// FIDELITY: auth0/issuer
 #[tokio::test]
 async fn discovery_documents_point_at_the_mock() {
     let auth0 = storefront();

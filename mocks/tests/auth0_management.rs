@@ -1247,6 +1247,7 @@ async fn enabled_clients_are_read_and_switched_per_client() {
         .assert_api(404, "The connection does not exist", Some("inexistent_connection"));
 }
 
+// FIDELITY: auth0/ghost-users
 #[tokio::test]
 async fn a_connection_user_is_deleted_by_email() {
     let (auth0, token) = tenant_with_users().await;

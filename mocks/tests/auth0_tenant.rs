@@ -704,7 +704,7 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
     let bad: mocks::auth0::seed::Auth0Seed =
         mocks::kit::seed::parse("clients: [ { name: X, jwt_configuration: { alg: none } } ]", None).expect("parses");
     let err = mocks::Provider::seed(&auth0, bad).expect_err("refused");
-    assert!(err.to_string().contains("HS256, RS256, PS256"), "{err}");
+    assert!(err.to_string().contains("HS256, RS256, RS512, PS256"), "{err}");
 }
 
 // FIDELITY: auth0/id-token-alg
@@ -751,8 +751,8 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
     assert_eq!(header_alg(&hs).0, Algorithm::HS256);
     claims_with(&hs, &DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256);
 
-    // Switched to PS256, then RS256: the tenant's key, found by kid in the JWKS.
-    for alg in ["PS256", "RS256"] {
+    // Switched to PS256, RS512, then RS256: the tenant's key, found by kid in the JWKS.
+    for alg in ["PS256", "RS512", "RS256"] {
         let res = send(
             &auth0,
             json_req(
@@ -856,7 +856,7 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
     assert_eq!(doc["jwks_uri"], "http://127.0.0.1:4010/.well-known/jwks.json");
     assert_eq!(
         doc["id_token_signing_alg_values_supported"],
-        json!(["HS256", "RS256", "PS256"])
+        json!(["HS256", "RS256", "RS512", "PS256"])
     );
     // A Host that is not an authority is not put into URLs.
     let doc = discovery(&auth0, &[("host", "evil.example/<script>")]).await;

@@ -380,7 +380,7 @@ impl Auth0 {
             if let Some(alg) = jwt.alg {
                 jwt_configuration.alg = SigningAlg::parse(&alg).ok_or_else(|| {
                     SeedError::Invalid(format!(
-                        "client `{}`: jwt_configuration.alg `{alg}` is not one of HS256, RS256, PS256",
+                        "client `{}`: jwt_configuration.alg `{alg}` is not one of HS256, RS256, RS512, PS256",
                         c.name
                     ))
                 })?;

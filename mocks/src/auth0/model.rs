@@ -39,25 +39,32 @@ pub struct Client {
     pub extra: Map<String, Value>,
 }
 
-/// The algorithm an application's ID tokens are signed with: `RS256` (the tenant's key,
-/// published at `/.well-known/jwks.json`), `HS256` (the client secret) or `PS256` (the
-/// tenant's key, RSA-PSS).
+/// The algorithm an application's ID tokens are signed with (Auth0's `SigningAlgorithmEnum`):
+/// `RS256`, `RS512` and `PS256` with the tenant's key (published at `/.well-known/jwks.json`),
+/// `HS256` with the client secret.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum SigningAlg {
     #[default]
     RS256,
     HS256,
+    RS512,
     PS256,
 }
 
 impl SigningAlg {
     /// The algorithms Auth0 offers for ID tokens.
-    pub const ALL: [SigningAlg; 3] = [SigningAlg::HS256, SigningAlg::RS256, SigningAlg::PS256];
+    pub const ALL: [SigningAlg; 4] = [
+        SigningAlg::HS256,
+        SigningAlg::RS256,
+        SigningAlg::RS512,
+        SigningAlg::PS256,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SigningAlg::RS256 => "RS256",
             SigningAlg::HS256 => "HS256",
+            SigningAlg::RS512 => "RS512",
             SigningAlg::PS256 => "PS256",
         }
     }

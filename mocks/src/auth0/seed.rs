@@ -81,7 +81,7 @@ pub struct ClientSeed {
     #[serde(default)]
     pub management_scopes: Vec<String>,
     /// How ID tokens are signed: `{ alg: HS256 }` signs them with the client secret; `RS256`
-    /// (default) and `PS256` with the tenant's key.
+    /// (default), `RS512` and `PS256` with the tenant's key.
     pub jwt_configuration: Option<JwtConfigurationSeed>,
 }
 

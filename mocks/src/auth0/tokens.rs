@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RsaKeyPair};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -125,16 +125,15 @@ impl Keys {
         token
     }
 
-    /// An ID token for `client`: signed as its `jwt_configuration.alg` says — RS256 or PS256
-    /// with the tenant's key (`kid` in the header), HS256 with the client secret (no `kid`, as
-    /// there is no key to find). Empty if signing fails.
+    /// An ID token for `client`: signed as its `jwt_configuration.alg` says — RS256, RS512 or
+    /// PS256 with the tenant's key (`kid` in the header), HS256 with the client secret (no
+    /// `kid`, as there is no key to find). Empty if signing fails.
     pub(crate) fn sign_id_token(&self, client: &Client, claims: &impl Serialize) -> String {
+        let rsa_header = |alg: &str| B64URL.encode(json!({ "typ": "JWT", "alg": alg, "kid": self.kid }).to_string());
         match client.jwt_configuration.alg {
             SigningAlg::RS256 => self.sign(claims),
-            SigningAlg::PS256 => {
-                let header = B64URL.encode(json!({ "typ": "JWT", "alg": "PS256", "kid": self.kid }).to_string());
-                self.sign_rsa(&header, &RSA_PSS_SHA256, claims)
-            }
+            SigningAlg::RS512 => self.sign_rsa(&rsa_header("RS512"), &RSA_PKCS1_SHA512, claims),
+            SigningAlg::PS256 => self.sign_rsa(&rsa_header("PS256"), &RSA_PSS_SHA256, claims),
             SigningAlg::HS256 => jsonwebtoken::encode(
                 &jsonwebtoken::Header::new(Algorithm::HS256),
                 claims,
