@@ -2196,6 +2196,15 @@ fn okta_endpoints() -> Vec<Endpoint> {
         )
         .auth(&ssws),
     );
+    out.push(
+        endpoint(
+            "GET",
+            "/api/v1/users/{id}/factors",
+            "/api/v1/users/00uemmanuel000000000/factors",
+            Family::Okta,
+        )
+        .auth(&ssws),
+    );
     for op in [
         "activate",
         "reactivate",
