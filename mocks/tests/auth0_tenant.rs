@@ -210,6 +210,28 @@ async fn a_migrated_user_deleted_through_the_users_endpoint_is_a_ghost_until_the
     )
     .await
     .assert_api(409, "The user already exists.", Some("auth0_idp_error"));
+    // A signup of that email too ("you delete a user … and then try to recreate the user").
+    let res = send(
+        &auth0,
+        json_req(
+            Method::POST,
+            "/dbconnections/signup",
+            &json!({ "client_id": "storefront-client-id", "connection": "legacy", "email": "ann@example.com", "password": "Another-Pass-2!" }),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (res.status, &res.body["code"], &res.body["description"]),
+        (
+            StatusCode::BAD_REQUEST,
+            &json!("user_exists"),
+            &json!("The user already exists.")
+        ),
+        "{:#}",
+        res.body
+    );
+    assert_eq!(user_count(&auth0, "ann@example.com"), 0);
     // Deleting the user again does not help: there is no user to delete.
     let res = send(
         &auth0,
