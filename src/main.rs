@@ -771,6 +771,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let outcome = ferry::engine::deploy::deploy(&client, &spec)
                 .await
                 .context("ferry deploy")?;
+            for warning in &outcome.warnings {
+                eprintln!("warning: {warning}");
+            }
             match outcome.action.as_str() {
                 "unchanged" => println!(
                     "{} ({}) is up to date: nothing changed",

@@ -819,6 +819,7 @@ fn many_users() -> Auth0 {
             user_metadata: Default::default(),
             app_metadata: Default::default(),
             blocked: None,
+            mfa_factors: None,
         };
         auth0
             .seed(Auth0Seed {

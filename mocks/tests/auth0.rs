@@ -132,6 +132,7 @@ async fn requested_scopes_are_cut_down_to_the_grant() {
     assert_eq!(res.body["scope"], "read:users read:connections");
 }
 
+// FIDELITY: auth0/issuer
 #[tokio::test]
 async fn the_tenant_domain_is_the_issuer_and_both_audiences_are_accepted() {
     let auth0 = storefront();
@@ -1085,9 +1086,14 @@ async fn first_login_runs_the_script_and_stores_the_user_later_logins_never_do()
     assert_eq!(auth0.script_executions().len(), 1);
 }
 
+/// With the `ghost_users` switch off, the reading of Auth0's script best-practices page ("a
+/// login made by the deleted user could result in ... the user again migrating"); by default a
+/// deleted migrated user is a ghost instead (`auth0_tenant.rs`).
+// FIDELITY: auth0/ghost-users
 #[tokio::test]
-async fn a_user_deleted_from_auth0_is_migrated_again() {
+async fn with_ghost_users_off_a_user_deleted_from_auth0_is_migrated_again() {
     let auth0 = legacy_tenant(true);
+    seed(&auth0, "settings: { ghost_users: false }");
     let res = login(
         &auth0,
         STOREFRONT,
@@ -1710,6 +1716,7 @@ async fn userinfo_refuses_missing_foreign_expired_and_management_tokens() {
     unauthorized(send(&auth0, get("/userinfo", &access)).await);
 }
 
+// FIDELITY: auth0/issuer
 #[tokio::test]
 async fn discovery_documents_point_at_the_mock() {
     let auth0 = storefront();

@@ -241,10 +241,12 @@ async fn every_payload_error_is_a_400_in_the_api_shape() {
         .await;
         res.assert_api(400, message, Some("invalid_body"));
     }
-    // A connection id of the right shape that names no connection.
+    // A connection id of the right shape that names no connection: 400 (the endpoint's published
+    // status codes have no 404).
+    // FIDELITY: auth0/import-connection
     import(&auth0, &token, &users, &[("connection_id", "con_AAAAAAAAAAAAAAAA")])
         .await
-        .assert_api(404, "The connection does not exist", Some("inexistent_connection"));
+        .assert_api(400, "The connection does not exist", Some("inexistent_connection"));
     // Nothing was accepted.
     send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token))
         .await

@@ -2010,7 +2010,7 @@ fn check_auth0(family: Family, answer: &Answer, built: &Built) -> Result<(), Str
             })?;
             let extra: Vec<&str> = keys(&body)
                 .into_iter()
-                .filter(|k| !["error", "error_description", "mfa_token"].contains(k))
+                .filter(|k| !["error", "error_description", "mfa_token", "mfa_requirements"].contains(k))
                 .collect();
             expect(extra.is_empty(), || format!("extra fields {extra:?}"))
         }
@@ -2070,7 +2070,7 @@ fn family_of(target: &Target, endpoint: &Endpoint, built: &Built) -> Family {
     }
     // Another path: what the Auth0 router would route it to.
     match path {
-        "/oauth/token" | "/oauth/revoke" => Family::Auth0OAuth,
+        "/oauth/token" | "/oauth/revoke" | "/mfa/authenticators" => Family::Auth0OAuth,
         "/userinfo" => Family::Auth0Userinfo,
         "/authorize" | "/usernamepassword/login" => Family::Auth0Page,
         "/lo/reset" => Family::Auth0Reset,
@@ -2192,6 +2192,15 @@ fn okta_endpoints() -> Vec<Endpoint> {
             "DELETE",
             "/api/v1/users/{id}",
             "/api/v1/users/00upaulcook000000000",
+            Family::Okta,
+        )
+        .auth(&ssws),
+    );
+    out.push(
+        endpoint(
+            "GET",
+            "/api/v1/users/{id}/factors",
+            "/api/v1/users/00uemmanuel000000000/factors",
             Family::Okta,
         )
         .auth(&ssws),
@@ -2458,6 +2467,8 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
         ]),
         endpoint("GET", "/userinfo", "/userinfo", Family::Auth0Userinfo).auth(&format!("Bearer {}", ids.user_token)),
         endpoint("POST", "/userinfo", "/userinfo", Family::Auth0Userinfo).auth(&format!("Bearer {}", ids.user_token)),
+        endpoint("GET", "/mfa/authenticators", "/mfa/authenticators", Family::Auth0OAuth)
+            .auth(&format!("Bearer {}", ids.user_token)),
         endpoint("GET", "/authorize", "/authorize", Family::Auth0Page).query(&[
             ("client_id", ids.default_client.as_str()),
             ("response_type", "code"),
@@ -2514,6 +2525,12 @@ fn auth0_endpoints(base: &str, ids: &Auth0Ids) -> Vec<Endpoint> {
         api("DELETE", "/api/v2/connections/{id}/users", "/api/v2/connections/con_fuzzusers0000001/users")
             .query(&[("email", "blocked@example.com")]),
         api("GET", "/api/v2/clients", "/api/v2/clients").query(&[("fields", "client_id,name"), ("page", "0")]),
+        api("POST", "/api/v2/clients", "/api/v2/clients").json(json!({
+            "name": "Fuzz Portal", "app_type": "regular_web", "jwt_configuration": { "alg": "HS256" },
+        })),
+        api("GET", "/api/v2/clients/{id}", &format!("/api/v2/clients/{}", STOREFRONT.0)),
+        api("PATCH", "/api/v2/clients/{id}", &format!("/api/v2/clients/{}", STOREFRONT.0))
+            .json(json!({ "jwt_configuration": { "alg": "RS256", "lifetime_in_seconds": 600 } })),
         Endpoint {
             body: Template::Multipart(vec![
                 ("users".into(), users_file.to_string()),

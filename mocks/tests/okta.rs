@@ -382,6 +382,79 @@ users:
         .assert_error(401, "E0000011", "Invalid token provided", &[]);
 }
 
+// FIDELITY: okta/factors
+#[tokio::test]
+async fn the_factors_api_lists_enrolled_factors_in_full_where_authn_masks_the_phone() {
+    let okta = org(r#"
+users:
+  - login: dade.murphy@example.com
+    id: 00ub0oNGTSWTBKOLGLNR
+    password: Hunter2!
+    profile: { firstName: Dade, lastName: Murphy }
+    mfa:
+      required:
+        - { factor_type: sms, provider: OKTA, id: sms2gt8gzgEBPUWBIFHN, profile: { phoneNumber: "+1-555-415-1337" } }
+        - { factor_type: email, provider: OKTA, id: emfnf3gSScB8xXoXK0g3, profile: { email: dade.backup@example.com } }
+        - { factor_type: sms, provider: OKTA, id: smsigwDlH85L9FyQK0g4, profile: { phoneNumber: "+44 20 7946 0958" } }
+"#);
+    // The Authentication API masks the numbers (Okta's MFA_REQUIRED example: "+1 XXX-XXX-1337").
+    let res = authn(&okta, "dade.murphy@example.com", "Hunter2!").await;
+    assert_eq!(res.body["status"], "MFA_REQUIRED");
+    let factors = &res.body["_embedded"]["factors"];
+    assert_eq!(factors[0]["profile"], json!({ "phoneNumber": "+1 XXX-XXX-1337" }));
+    assert_eq!(factors[1]["profile"], json!({ "email": "dade.backup@example.com" }));
+    assert_eq!(factors[2]["profile"], json!({ "phoneNumber": "+XXXXXXXX0958" }));
+
+    // The Factors API, with an API token, shows them in full (Okta's "List enrolled factors").
+    let res = send(&okta, get("/api/v1/users/00ub0oNGTSWTBKOLGLNR/factors")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let own = "http://localhost/api/v1/users/00ub0oNGTSWTBKOLGLNR/factors/sms2gt8gzgEBPUWBIFHN";
+    assert_eq!(
+        res.body[0],
+        json!({
+            "id": "sms2gt8gzgEBPUWBIFHN", "factorType": "sms", "provider": "OKTA", "vendorName": "OKTA",
+            "status": "ACTIVE", "created": "2026-01-01T00:00:00.000Z", "lastUpdated": "2026-01-01T00:00:00.000Z",
+            "profile": { "phoneNumber": "+1-555-415-1337" },
+            "_links": {
+                "verify": { "href": format!("{own}/verify"), "hints": { "allow": ["POST"] } },
+                "self": { "href": own, "hints": { "allow": ["GET", "DELETE"] } },
+                "user": { "href": "http://localhost/api/v1/users/00ub0oNGTSWTBKOLGLNR", "hints": { "allow": ["GET"] } },
+            },
+        })
+    );
+    assert_eq!(res.body[1]["profile"], json!({ "email": "dade.backup@example.com" }));
+    assert_eq!(res.body[2]["profile"], json!({ "phoneNumber": "+44 20 7946 0958" }));
+    assert_eq!(res.body.as_array().map(Vec::len), Some(3));
+
+    // Only an id names the user; no token, no list; a user without factors has an empty one.
+    send(&okta, get("/api/v1/users/dade.murphy@example.com/factors"))
+        .await
+        .assert_error(
+            404,
+            "E0000007",
+            "Not found: Resource not found: dade.murphy@example.com (User)",
+            &[],
+        );
+    // Without a token it answers as the Users API does.
+    let anonymous = |path: &str| Request::get(path).body(Body::empty()).expect("request");
+    let refused = send(&okta, anonymous("/api/v1/users/00ub0oNGTSWTBKOLGLNR/factors")).await;
+    let user_refused = send(&okta, anonymous("/api/v1/users/00ub0oNGTSWTBKOLGLNR")).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert_eq!(
+        (refused.status, &refused.body["errorCode"]),
+        (user_refused.status, &user_refused.body["errorCode"])
+    );
+    let okta = org(
+        "users:\n  - {login: plain@example.com, id: 00uplain000000000000, password: P-ssw0rd, profile: {firstName: P, lastName: L}}\n",
+    );
+    assert_eq!(
+        send(&okta, get("/api/v1/users/00uplain000000000000/factors"))
+            .await
+            .body,
+        json!([])
+    );
+}
+
 #[tokio::test]
 async fn generated_factor_ids_use_okta_prefixes() {
     let okta = org(

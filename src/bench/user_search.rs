@@ -60,6 +60,7 @@ fn seed(auth0: &Auth0, clock: &Clock, users: usize) -> anyhow::Result<()> {
             user_metadata: Default::default(),
             app_metadata: Default::default(),
             blocked: None,
+            mfa_factors: None,
         };
         auth0.seed(Auth0Seed {
             users: vec![user],

@@ -245,6 +245,21 @@ impl ManagementClient {
         }))
     }
 
+    /// The names of the tenant's database connections (for a hint naming them).
+    pub async fn database_connection_names(&self) -> Result<Vec<String>, EngineError> {
+        let list = self
+            .send_json(reqwest::Method::GET, "/api/v2/connections?strategy=auth0", None)
+            .await?;
+        Ok(list
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// When the connection's user with this email was created (`created_at`), or `None` when
     /// the connection has no such user (users-by-email, then the identities): how a resumed run
     /// tells a user an unanswered job imported from one that was there before the run.

@@ -1,7 +1,8 @@
 //! `ferry deploy`: a custom database connection as code. Creates or updates, through the
 //! Management API only, the connection with its scripts, import mode and configuration values,
 //! and enables it for the named applications — idempotently: a second run with the same input
-//! changes nothing and says so.
+//! changes nothing and says so. A connection that ends up enabled for no application is
+//! reported as a warning: Auth0 refuses logins through it and imports into it.
 //!
 //! Input comes from flags or from an auth0-deploy-cli tree
 //! (`database-connections/NAME/database.json` naming its script files), with deploy-cli's
@@ -58,6 +59,20 @@ pub struct DeployOutcome {
     pub action: String,
     /// What changed (`scripts.login`, `configuration`, `import_mode`, `enabled_clients`, ...).
     pub changes: Vec<String>,
+    /// What the deploy leaves that will not work (a connection enabled for no application).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The warning for a connection that ends a deploy enabled for no application: Auth0 refuses
+/// logins through it and imports into it (FIDELITY `auth0/login-connection`,
+/// `auth0/import-connection`).
+fn enabled_for_nobody(name: &str) -> String {
+    format!(
+        "{name} is enabled for no application: logins through it answer \"the connection was disabled\" and Auth0 \
+         refuses imports into it. Name the applications with --enable-client APP (or enabled_clients in the \
+         deploy-cli tree's database.json)."
+    )
 }
 
 fn fingerprint(configuration: &BTreeMap<String, String>) -> String {
@@ -235,10 +250,16 @@ pub async fn deploy(client: &ManagementClient, spec: &ConnectionSpec) -> Result<
             }))
             .await?;
         let id = created.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let warnings = if wanted_clients.is_empty() {
+            vec![enabled_for_nobody(&spec.name)]
+        } else {
+            vec![]
+        };
         return Ok(DeployOutcome {
             connection_id: id,
             action: "created".into(),
             changes: vec![],
+            warnings,
         });
     };
     let id = existing
@@ -307,10 +328,16 @@ pub async fn deploy(client: &ManagementClient, spec: &ConnectionSpec) -> Result<
         changes.push("enabled_clients".into());
     }
     let action = if changes.is_empty() { "unchanged" } else { "updated" };
+    let warnings = if enabled.is_empty() && missing.is_empty() {
+        vec![enabled_for_nobody(&spec.name)]
+    } else {
+        vec![]
+    };
     Ok(DeployOutcome {
         connection_id: id,
         action: action.into(),
         changes,
+        warnings,
     })
 }
 

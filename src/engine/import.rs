@@ -53,6 +53,14 @@ pub trait ImportTarget: Send + Sync {
         email: &'a str,
         connection: &'a str,
     ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>>;
+    /// What the tenant says about the connection, for the readiness checks
+    /// ([`super::readiness`]); a target that cannot tell answers `Unknown`.
+    fn connection_lookup<'a>(
+        &'a self,
+        _name: &'a str,
+    ) -> BoxFuture<'a, Result<super::readiness::ConnectionLookup, EngineError>> {
+        Box::pin(async { Ok(super::readiness::ConnectionLookup::Unknown) })
+    }
 }
 
 impl ImportTarget for ManagementClient {
@@ -90,6 +98,13 @@ impl ImportTarget for ManagementClient {
         connection: &'a str,
     ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>> {
         Box::pin(ManagementClient::user_created_in_connection(self, email, connection))
+    }
+
+    fn connection_lookup<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<super::readiness::ConnectionLookup, EngineError>> {
+        super::readiness::lookup(self, name)
     }
 }
 

@@ -51,6 +51,7 @@ mod gigya_migration;
 pub mod import;
 pub mod progress;
 pub mod query;
+pub mod readiness;
 pub mod report;
 mod retry;
 mod run;

@@ -84,6 +84,7 @@ pub(super) async fn pipeline(
     progress: &dyn Progress,
     feed: Feed<'_>,
 ) -> Result<Summary, EngineError> {
+    super::readiness::check(target, &options.connection).await?;
     let (mut report, mut state) = open_run(run.report_dir.as_deref(), fingerprint, run.resume)?;
     // A Gigya export lands in files first (a journaled search, IdentitySync, a file given), so
     // that it can be read through and a resumed run reads the same records.

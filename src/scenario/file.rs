@@ -104,7 +104,8 @@ pub struct ConnectionSpec {
     /// Any other connection option, in Auth0's naming (`requires_username`, ...).
     #[serde(default)]
     pub options: Map<String, Value>,
-    /// Client names or ids; every client when absent.
+    /// Applications (names or client ids) the connection is enabled for; the Default App when
+    /// absent, none with `[]` (Auth0 then refuses logins through it and imports into it).
     pub enabled_clients: Option<Vec<String>>,
 }
 
@@ -483,6 +484,9 @@ pub enum LogType {
     /// Refresh token exchange failed.
     #[serde(rename = "fertft")]
     FailedRefreshTokenExchange,
+    /// A login's password was right; a second factor is required (the tenant's MFA policy).
+    #[serde(rename = "mfar")]
+    MfaRequired,
 }
 
 impl LogType {
@@ -505,6 +509,7 @@ impl LogType {
             LogType::FailedVerifyEmail => "fv",
             LogType::RefreshTokenExchange => "sertft",
             LogType::FailedRefreshTokenExchange => "fertft",
+            LogType::MfaRequired => "mfar",
         }
     }
 }

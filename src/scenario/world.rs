@@ -78,8 +78,8 @@ pub(super) struct RealTime {
     pub(super) label: String,
 }
 
-/// The `{{name}}` variables of a scenario: each mock's URL and credentials, and
-/// `{{unreachable.url}}`.
+/// The `{{name}}` variables of a scenario: each mock's URL and credentials,
+/// `{{auth0.connection_id}}` and `{{unreachable.url}}`.
 #[derive(Debug, Default)]
 pub(crate) struct Variables(BTreeMap<String, String>);
 
@@ -193,7 +193,14 @@ impl World {
                 strategy: "auth0".into(),
                 display_name: None,
                 options,
-                enabled_clients: spec.enabled_clients.clone(),
+                // Enabled for the Default App unless the scenario names its applications (what
+                // `ferry deploy --enable-client "Default App"` does for a real tenant): a
+                // connection enabled for none refuses logins and imports.
+                enabled_clients: Some(
+                    spec.enabled_clients
+                        .clone()
+                        .unwrap_or_else(|| vec![DEFAULT_APP.to_owned()]),
+                ),
                 realms: None,
                 is_domain_connection: false,
                 metadata: Map::new(),
@@ -213,6 +220,14 @@ impl World {
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
         // Again, now that the tenant's seed may have replaced an application.
         vars = variables();
+        // `{{auth0.connection_id}}`: the id of the connection under test (for the Management
+        // API paths that take it, `/api/v2/connections/{id}/users?email=` say).
+        if let Some(id) = scenario_connection
+            .as_deref()
+            .and_then(|name| auth0.connection_id(name))
+        {
+            vars.insert("auth0.connection_id".into(), id);
+        }
 
         // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
         let http = reqwest::Client::builder()

@@ -10,6 +10,14 @@
 //! 4. Wrong credentials, "no user", script errors, crashes and time-outs answer as Auth0
 //!    answers, and no user is created.
 //!
+//! Migration writes twice, as Auth0 does (auth0.md §1.6 step 6): a partial record in the
+//! connection's internal store first ([`Auth0::begin_migration`], before the password is
+//! hashed), the full profile after. A record already there without a profile — a ghost: the
+//! user was deleted through `DELETE /api/v2/users/{id}` only, or an earlier migration was
+//! interrupted — refuses the migration with "The user already exists." until
+//! `DELETE /api/v2/connections/{id}/users?email=` clears it (FIDELITY `auth0/ghost-users`).
+//! MFA factors in the profile are enrolled with the user, or refuse the login (`mfa.rs`).
+//!
 //! What the application gets and the tenant logs for each way the login script can end is
 //! [`verdict::answer`]'s (the one home of those rules, which `ferry try` reports too): script
 //! errors other than wrong credentials reach the application as 403 `access_denied` with the
@@ -26,6 +34,8 @@ use super::logs::LogEvent;
 use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::mfa::{self, Factors};
+use super::model::RecordKind;
 use super::password::{PasswordHash, StopOnDrop};
 use super::scripts::masked;
 use super::verdict::{self, ScriptVerdict};
@@ -59,6 +69,16 @@ const MAPPED: &[&str] = &[
     "blocked",
 ];
 
+/// Where a login ends once the password is right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoginEnd {
+    /// The login succeeds: counted, logged `s`.
+    Complete,
+    /// A second factor is still required (the tenant's MFA policy): nothing counted yet, logged
+    /// `mfar` ("a user has been prompted for multi-factor authentication").
+    SecondFactor,
+}
+
 impl Auth0 {
     /// Authenticates `identifier`/`password` on `connection`; on success the stored user, with
     /// its login counted.
@@ -69,6 +89,20 @@ impl Auth0 {
         password: &str,
         ip: &str,
         client_id: Option<&str>,
+    ) -> Result<StoredUser, OAuthError> {
+        self.authenticate_until(connection, identifier, password, ip, client_id, LoginEnd::Complete)
+            .await
+    }
+
+    /// [`Auth0::authenticate`], ending as `end` says when the password is right.
+    pub(crate) async fn authenticate_until(
+        &self,
+        connection: &Connection,
+        identifier: &str,
+        password: &str,
+        ip: &str,
+        client_id: Option<&str>,
+        end: LoginEnd,
     ) -> Result<StoredUser, OAuthError> {
         let stored = self.with_tenant(|t| t.find_user(&connection.name, identifier).cloned());
         if let Some(user) = &stored {
@@ -104,11 +138,11 @@ impl Auth0 {
         let legacy_auth = connection.custom_db() && !connection.import_mode();
         match stored {
             Some(user) if !legacy_auth => {
-                self.check_stored_password(connection, user, password, ip, client_id)
+                self.check_stored_password(connection, user, password, ip, client_id, end)
                     .await
             }
             _ if connection.custom_db() => {
-                self.login_with_script(connection, identifier, password, ip, client_id)
+                self.login_with_script(connection, identifier, password, ip, client_id, end)
                     .await
             }
             _ => {
@@ -133,6 +167,7 @@ impl Auth0 {
         password: &str,
         ip: &str,
         client_id: Option<&str>,
+        end: LoginEnd,
     ) -> Result<StoredUser, OAuthError> {
         let Some(hash) = user.password.clone() else {
             self.count_failure(connection, &user, ip);
@@ -179,7 +214,7 @@ impl Auth0 {
                     .update(&connection.name, &user.id, |u| u.password = Some(bcrypt));
             });
         }
-        Ok(self.record_login(connection, &user.id, ip, client_id, "s", None))
+        Ok(self.finish_login(connection, &user.id, ip, client_id, end))
     }
 
     async fn login_with_script(
@@ -189,6 +224,7 @@ impl Auth0 {
         password: &str,
         ip: &str,
         client_id: Option<&str>,
+        end: LoginEnd,
     ) -> Result<StoredUser, OAuthError> {
         let args = vec![json!(identifier), json!(password)];
         let shown = masked(&[(&args[0], false), (&args[1], true)]);
@@ -208,17 +244,43 @@ impl Auth0 {
         };
         let answer = verdict::answer(ScriptKind::Login, &verdict, identifier);
         if let (ScriptVerdict::Profile(profile), true) = (verdict, answer.accepted) {
-            let user = self
+            let factors = match mfa::from_profile(&profile) {
+                Factors::Absent => vec![],
+                Factors::Valid(factors) => factors,
+                Factors::Failed => {
+                    self.log_event(
+                        "fu",
+                        mfa::LOGIN_FACTORS_FAILED,
+                        connection,
+                        client_id,
+                        None,
+                        identifier,
+                        ip,
+                    );
+                    return Err(OAuthError::new(
+                        StatusCode::FORBIDDEN,
+                        "access_denied",
+                        mfa::LOGIN_FACTORS_FAILED,
+                    ));
+                }
+            };
+            let ticket = self.begin_migration(connection, &profile).inspect_err(|e| {
+                self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
+            })?;
+            // From here to the full profile the migration can be interrupted (the client goes
+            // away while the password is hashed): the partial record then stays, a ghost.
+            let mut user = self
                 .user_from_profile(connection, profile, password)
                 .await
                 .inspect_err(|e| {
                     self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
                 })?;
+            user.mfa_factors = factors;
             let id = user.id.clone();
-            self.store_migrated(connection, user).inspect_err(|e| {
+            self.store_migrated_with(connection, user, ticket).inspect_err(|e| {
                 self.log_event("f", &e.description, connection, client_id, None, identifier, ip);
             })?;
-            return Ok(self.record_login(connection, &id, ip, client_id, "s", None));
+            return Ok(self.finish_login(connection, &id, ip, client_id, end));
         }
         if let Some(log) = &answer.log {
             let user_name = log.user_name.as_deref().unwrap_or(identifier);
@@ -298,6 +360,7 @@ impl Auth0 {
             last_password_reset: None,
             blocked: None,
             password: hash,
+            mfa_factors: Vec::new(),
         })
     }
 
@@ -317,10 +380,57 @@ impl Auth0 {
             .map_err(|e| OAuthError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", e))
     }
 
+    /// The first write of an automatic migration: the partial record in the connection's
+    /// internal store, for a profile a script just vouched for (import mode; nothing to write
+    /// for legacy authentication or a profile without an email). Refused with "The user already
+    /// exists." when the store already holds the email without a profile (a ghost) or another
+    /// user of the connection has it. The ticket ties the full profile to this record.
+    pub(crate) fn begin_migration(
+        &self,
+        connection: &Connection,
+        profile: &Map<String, Value>,
+    ) -> Result<Option<u64>, OAuthError> {
+        if !connection.import_mode() {
+            return Ok(None);
+        }
+        let (Some(id), Some(email)) = (
+            verdict::profile_user_id(profile),
+            profile.get("email").and_then(Value::as_str).map(str::to_lowercase),
+        ) else {
+            return Ok(None);
+        };
+        self.with_tenant(|t| {
+            let taken = t
+                .users
+                .by_email(&connection.name, &email)
+                .is_some_and(|other| other.id != id);
+            if taken || t.is_ghost(&connection.name, &email) {
+                return Err(user_exists());
+            }
+            Ok(Some(t.connection_store.write(
+                &connection.name,
+                &email,
+                &id,
+                RecordKind::Migrated,
+            )))
+        })
+    }
+
     /// Stores a user a script just vouched for. Legacy authentication updates the existing
-    /// record; import mode refuses a second user with the same id or email.
+    /// record; import mode refuses a second user with the same id or email, and a ghost.
     pub(crate) fn store_migrated(&self, connection: &Connection, user: StoredUser) -> Result<(), OAuthError> {
-        let exists = || OAuthError::new(StatusCode::FORBIDDEN, "access_denied", "The user already exists.");
+        self.store_migrated_with(connection, user, None)
+    }
+
+    /// [`Auth0::store_migrated`] for a migration that wrote its partial record already
+    /// ([`Auth0::begin_migration`]'s ticket).
+    pub(crate) fn store_migrated_with(
+        &self,
+        connection: &Connection,
+        user: StoredUser,
+        ticket: Option<u64>,
+    ) -> Result<(), OAuthError> {
+        let exists = user_exists;
         self.with_tenant(|t| {
             let same_email = user
                 .email
@@ -330,24 +440,86 @@ impl Auth0 {
             if same_email {
                 return Err(exists());
             }
+            let email = user.email.clone();
+            let ours = ticket.is_some()
+                && email
+                    .as_deref()
+                    .and_then(|e| t.connection_store.get(&user.connection, e))
+                    .map(|r| r.ticket)
+                    == ticket;
+            if connection.import_mode() && !ours && email.as_deref().is_some_and(|e| t.is_ghost(&user.connection, e)) {
+                return Err(exists());
+            }
+            let (name, id) = (user.connection.clone(), user.id.clone());
             match t.users.by_id(&user.connection, &user.id) {
                 Some(existing) if !connection.import_mode() => {
+                    if let (Some(old), Some(new)) = (existing.email.as_deref(), email.as_deref())
+                        && old != new
+                    {
+                        t.connection_store.rename(&name, old, new);
+                    }
                     let mut updated = user;
                     updated.created_at = existing.created_at;
                     updated.logins_count = existing.logins_count;
                     updated.last_login = existing.last_login;
                     updated.last_ip = existing.last_ip.clone();
                     updated.blocked = existing.blocked;
+                    if updated.mfa_factors.is_empty() {
+                        updated.mfa_factors = existing.mfa_factors.clone();
+                    }
                     t.users.replace(updated);
-                    Ok(())
                 }
-                Some(_) => Err(exists()),
-                None => {
-                    t.users.insert(user);
-                    Ok(())
-                }
+                Some(_) => return Err(exists()),
+                None => t.users.insert(user),
             }
+            // The record of this user in the connection's internal store (the partial profile a
+            // migration wrote first, or the record a legacy-authentication login leaves).
+            if let Some(email) = email.as_deref()
+                && !ours
+            {
+                let kind = if connection.import_mode() {
+                    RecordKind::Migrated
+                } else {
+                    RecordKind::LegacyLogin
+                };
+                t.connection_store.write(&name, email, &id, kind);
+            }
+            Ok(())
         })
+    }
+
+    /// The password was right: the login succeeds, or waits for a second factor.
+    fn finish_login(
+        &self,
+        connection: &Connection,
+        id: &str,
+        ip: &str,
+        client_id: Option<&str>,
+        end: LoginEnd,
+    ) -> StoredUser {
+        if end == LoginEnd::Complete {
+            return self.record_login(connection, id, ip, client_id, "s", None);
+        }
+        let user = self.with_tenant(|t| {
+            t.failures.retain(|(c, u, _), _| !(c == &connection.name && u == id));
+            t.users.by_id(&connection.name, id).cloned()
+        });
+        match user {
+            Some(user) => {
+                self.log_event(
+                    "mfar",
+                    "Multifactor authentication required",
+                    connection,
+                    client_id,
+                    Some(&user),
+                    &user.id,
+                    ip,
+                );
+                user
+            }
+            // Deleted meanwhile: what record_login answers then.
+            None => self.record_login(connection, id, ip, client_id, "s", None),
+        }
     }
 
     /// Counts a successful login and returns the user as stored afterwards.
@@ -409,6 +581,7 @@ impl Auth0 {
                 last_password_reset: None,
                 blocked: None,
                 password: None,
+                mfa_factors: Vec::new(),
             },
         }
     }
@@ -458,6 +631,10 @@ impl Auth0 {
         };
         self.with_tenant(|t| t.log(event));
     }
+}
+
+fn user_exists() -> OAuthError {
+    OAuthError::new(StatusCode::FORBIDDEN, "access_denied", "The user already exists.")
 }
 
 fn too_many_attempts() -> OAuthError {

@@ -210,14 +210,9 @@ async fn create(
     let now = auth0.kit().clock.now();
     let id = format!("job_{}", auth0.kit().ids.alnum(16));
     let job = auth0.with_tenant(|t| {
-        let connection = t
-            .connections
-            .iter()
-            .find(|c| c.id == request.connection_id)
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "The connection does not exist", Some("inexistent_connection")))?;
-        if connection.strategy != "auth0" {
-            return Err(ApiError::bad_request("Connection must be a database connection", "operation_not_supported"));
-        }
+        // A connection that does not exist, is not a database connection or is enabled for no
+        // application is refused before a job exists (FIDELITY `auth0/import-connection`).
+        let connection = t.usable_import_connection(&request.connection_id)?;
         let connection_name = connection.name.clone();
         expire_jobs(t, now);
         let active = t.jobs.values().filter(|j| j.active()).count();
@@ -494,11 +489,24 @@ fn import_row(
             .and_then(|p| users.by_phone(connection, p))
             .map(|u| u.id.clone());
 
+        // A user the connection's internal store still holds (a ghost, or the record a legacy
+        // login left) fails with or without upsert (FIDELITY `auth0/ghost-users`).
+        if let Some(email) = email.as_deref()
+            && t.blocks_import(connection, email)
+        {
+            return RowOutcome::Failed(vec![error("DUPLICATED_USER", "The user already exists.")]);
+        }
         if let Some(existing) = by_email {
             if !upsert {
                 return RowOutcome::Failed(vec![error("DUPLICATED_USER", "The user already exists.")]);
             }
-            return upsert_existing(t, connection, &existing, map, now);
+            let outcome = upsert_existing(t, connection, &existing, map, now);
+            if matches!(outcome, RowOutcome::Updated)
+                && let Some(e) = t.import_row_factors(connection, &existing, map)
+            {
+                return RowOutcome::Failed(vec![e]);
+            }
+            return outcome;
         }
         if let Some(other) = [by_id.as_ref(), by_username.as_ref(), by_phone.as_ref()]
             .into_iter()
@@ -521,9 +529,12 @@ fn import_row(
             )]);
         }
         let id = user_id.unwrap_or_else(|| generated_id(job_id, row_number));
-        let user = new_user(connection, map, email, username, id, now);
+        let user = new_user(connection, map, email, username, id.clone(), now);
         t.users.insert(user);
-        RowOutcome::Inserted
+        match t.import_row_factors(connection, &id, map) {
+            Some(e) => RowOutcome::Failed(vec![e]),
+            None => RowOutcome::Inserted,
+        }
     })
 }
 
@@ -624,6 +635,7 @@ fn new_user(
         last_password_reset: None,
         blocked: row.get("blocked").and_then(Value::as_bool),
         password: Some(password),
+        mfa_factors: Vec::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! `fp` wrong password, `fu` unknown user, `f` failed login, `scpr`/`fcpr` password change
 //! requests, `scp` password changed, `limit_wc` brute-force block, `ss` signup, `sui`/`fui`
 //! an import job that completed or failed, `sv`/`fv` email verification, `sertft`/`fertft` a
-//! refresh token exchanged for an access token). Kept bounded: [`LOG_CAPACITY`] events, each
+//! refresh token exchanged for an access token, `mfar` a login that must pass MFA). Kept bounded: [`LOG_CAPACITY`] events, each
 //! description capped at [`KEPT_TEXT_LIMIT`](super::scripts::KEPT_TEXT_LIMIT) bytes.
 
 use chrono::{DateTime, Utc};

@@ -35,7 +35,12 @@ impl Auth0 {
         let Some(claims) = self.keys().verify(token) else {
             return Err(ApiError::unauthorized("Invalid token"));
         };
-        if !claims.audiences().iter().any(|a| self.is_management_audience(a)) {
+        let issuer = self.issuer_for(headers);
+        if !claims
+            .audiences()
+            .iter()
+            .any(|a| self.is_management_audience(a, &issuer))
+        {
             return Err(ApiError::unauthorized(format!(
                 "Bad audience: {}",
                 claims.audiences().join(" ")

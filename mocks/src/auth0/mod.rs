@@ -21,6 +21,7 @@ mod limits;
 mod logs;
 mod lucene;
 mod management;
+pub mod mfa;
 pub mod model;
 pub mod password;
 mod scripts;
@@ -47,7 +48,10 @@ use sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 use self::error::ApiError;
-use self::model::{Client, Connection, GRANT_PASSWORD_REALM, StoredUser, default_nickname, default_picture};
+use self::model::{
+    Client, Connection, GRANT_PASSWORD_REALM, JwtConfiguration, SigningAlg, StoredUser, default_nickname,
+    default_picture,
+};
 use self::password::PasswordHash;
 use self::seed::{Auth0Seed, ClientSeed, ConnectionSeed, SettingsSeed, UserSeed};
 use self::state::Tenant;
@@ -89,6 +93,8 @@ pub const MANAGEMENT_SCOPES: &[&str] = &[
     "read:connections_options",
     "update:connections_options",
     "read:clients",
+    "create:clients",
+    "update:clients",
     "read:client_keys",
     "read:logs",
     "read:logs_users",
@@ -155,6 +161,8 @@ impl Auth0 {
             app_type: "regular_web".into(),
             grant_types: default_grants(),
             management_scopes: vec![],
+            jwt_configuration: JwtConfiguration::default(),
+            extra: Default::default(),
         };
         let management = Client {
             name: MANAGEMENT_APP.into(),
@@ -163,6 +171,8 @@ impl Auth0 {
             app_type: "non_interactive".into(),
             grant_types: vec!["client_credentials".into()],
             management_scopes: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            jwt_configuration: JwtConfiguration::default(),
+            extra: Default::default(),
         };
         self.with_tenant(|t| {
             t.clients = vec![default_app, management];
@@ -231,9 +241,12 @@ impl Auth0 {
         format!("{}api/v2/", self.issuer())
     }
 
-    pub(crate) fn is_management_audience(&self, audience: &str) -> bool {
+    /// Whether `audience` names this tenant's Management API: at the mock's own address, at the
+    /// tenant's domain, or at the address this request came in by (`issuer`, see
+    /// [`Auth0::origin`]).
+    pub(crate) fn is_management_audience(&self, audience: &str, issuer: &str) -> bool {
         let own = format!("{}/api/v2/", self.inner.kit.base_url());
-        audience == own || audience == self.management_audience()
+        audience == own || audience == self.management_audience() || audience == format!("{issuer}api/v2/")
     }
 
     pub(crate) fn tenant_name(&self) -> String {
@@ -324,6 +337,17 @@ impl Auth0 {
             true,
             (Duration::from_secs(7200), "2h"),
         )?;
+        let mfa_policy = s
+            .mfa_policy
+            .as_deref()
+            .map(|p| match p {
+                "never" => Ok(mfa::MfaPolicy::Never),
+                "all-applications" => Ok(mfa::MfaPolicy::AllApplications),
+                other => Err(SeedError::Invalid(format!(
+                    "settings.mfa_policy: `{other}` is not one of never, all-applications"
+                ))),
+            })
+            .transpose()?;
         if let Some(cost) = s.bcrypt_cost
             && !(4..=31).contains(&cost)
         {
@@ -357,12 +381,32 @@ impl Auth0 {
             if let Some(limits) = s.rate_limits {
                 settings.rate_limits = limits;
             }
+            if let Some(policy) = mfa_policy {
+                settings.mfa_policy = policy;
+            }
+            if let Some(ghosts) = s.ghost_users {
+                settings.ghost_users = ghosts;
+            }
         });
         Ok(())
     }
 
     fn add_client(&self, c: ClientSeed) -> Result<(), SeedError> {
         let ids = &self.inner.kit.ids;
+        let mut jwt_configuration = JwtConfiguration::default();
+        if let Some(jwt) = c.jwt_configuration {
+            if let Some(alg) = jwt.alg {
+                jwt_configuration.alg = SigningAlg::parse(&alg).ok_or_else(|| {
+                    SeedError::Invalid(format!(
+                        "client `{}`: jwt_configuration.alg `{alg}` is not one of HS256, RS256, RS512, PS256",
+                        c.name
+                    ))
+                })?;
+            }
+            if let Some(lifetime) = jwt.lifetime_in_seconds {
+                jwt_configuration.lifetime_in_seconds = lifetime;
+            }
+        }
         let client = Client {
             client_id: c.client_id.unwrap_or_else(|| ids.alnum(32)),
             client_secret: c.client_secret.unwrap_or_else(|| ids.token(64)),
@@ -370,6 +414,8 @@ impl Auth0 {
             grant_types: c.grant_types.unwrap_or_else(default_grants),
             management_scopes: c.management_scopes,
             name: c.name,
+            jwt_configuration,
+            extra: Default::default(),
         };
         self.with_tenant(|t| {
             if let Some(existing) = t.clients.iter_mut().find(|x| x.name == client.name) {
@@ -399,10 +445,20 @@ impl Auth0 {
             )));
         }
         if c.strategy != "auth0" {
-            return Err(SeedError::Invalid(format!(
-                "connection `{}`: strategy `{}` is not modelled; the mock has database connections (strategy auth0) only",
-                c.name, c.strategy
-            )));
+            if !OTHER_STRATEGIES.contains(&c.strategy.as_str()) {
+                return Err(SeedError::Invalid(format!(
+                    "connection `{}`: strategy `{}` is not one Ferry knows (auth0, {})",
+                    c.name,
+                    c.strategy,
+                    OTHER_STRATEGIES.join(", ")
+                )));
+            }
+            if !c.options.is_empty() {
+                return Err(SeedError::Invalid(format!(
+                    "connection `{}`: a {} connection is kept only so that what refuses it can be shown; it takes no options",
+                    c.name, c.strategy
+                )));
+            }
         }
         if let Some(id) = &c.id
             && !(id.len() == 20 && id.starts_with("con_") && id[4..].chars().all(|ch| ch.is_ascii_alphanumeric()))
@@ -454,13 +510,33 @@ impl Auth0 {
     }
 
     fn add_user(&self, u: UserSeed) -> Result<(), SeedError> {
-        if !self.with_tenant(|t| t.connection(&u.connection).is_some()) {
-            return Err(SeedError::Invalid(format!(
-                "user {}: no connection named `{}`",
-                u.email.as_deref().unwrap_or("?"),
-                u.connection
-            )));
+        match self.with_tenant(|t| t.connection(&u.connection).map(Connection::is_database)) {
+            None => {
+                return Err(SeedError::Invalid(format!(
+                    "user {}: no connection named `{}`",
+                    u.email.as_deref().unwrap_or("?"),
+                    u.connection
+                )));
+            }
+            Some(false) => {
+                return Err(SeedError::Invalid(format!(
+                    "user {}: `{}` is not a database connection",
+                    u.email.as_deref().unwrap_or("?"),
+                    u.connection
+                )));
+            }
+            Some(true) => {}
         }
+        let mfa_factors = match mfa::checked(u.mfa_factors.as_ref(), u.email.as_deref()) {
+            mfa::Factors::Absent => vec![],
+            mfa::Factors::Valid(factors) => factors,
+            mfa::Factors::Failed => {
+                return Err(SeedError::Invalid(format!(
+                    "user {}: mfa_factors must be totp {{secret}}, phone {{value}} or email {{value}} objects, each enrolled once",
+                    u.email.as_deref().unwrap_or("?")
+                )));
+            }
+        };
         if u.email.is_none() && u.username.is_none() {
             return Err(SeedError::Invalid("a user needs an email or a username".into()));
         }
@@ -505,6 +581,7 @@ impl Auth0 {
             last_password_reset: None,
             blocked: u.blocked,
             password,
+            mfa_factors,
         };
         self.with_tenant(|t| {
             let connection = &user.connection;
@@ -548,7 +625,25 @@ impl Auth0 {
     }
 }
 
-fn default_grants() -> Vec<String> {
+/// Strategies of the connections that can be seeded besides database connections (`auth0`):
+/// they are listed and refused where Auth0 refuses them, and do nothing else.
+pub const OTHER_STRATEGIES: &[&str] = &[
+    "google-oauth2",
+    "github",
+    "facebook",
+    "apple",
+    "windowslive",
+    "email",
+    "sms",
+    "samlp",
+    "oidc",
+    "okta",
+    "waad",
+    "ad",
+    "adfs",
+];
+
+pub(crate) fn default_grants() -> Vec<String> {
     [
         "authorization_code",
         "implicit",
@@ -620,7 +715,15 @@ impl Provider for Auth0 {
                 "/api/v2/connections/{id}/users",
                 delete(connections::connection_users_delete),
             )
-            .route("/api/v2/clients", get(connections::clients_list))
+            .route(
+                "/api/v2/clients",
+                get(connections::clients_list).post(connections::clients_create),
+            )
+            .route(
+                "/api/v2/clients/{id}",
+                get(connections::clients_get).patch(connections::clients_update),
+            )
+            .route("/mfa/authenticators", get(mfa::authenticators_get))
             .route("/api/v2/jobs/users-imports", post(jobs::users_imports_create))
             .route(
                 "/api/v2/jobs/verification-email",
@@ -720,12 +823,12 @@ async fn not_found() -> Response {
 
 /// A known path called with a method it does not serve. Auth0 answers it as it answers an
 /// unknown path — a 404 — in the error shape of the API the path belongs to (its exact body is
-/// not documented): the Authentication API's OAuth error on `/oauth/*`, the database
+/// not documented): the Authentication API's OAuth error on `/oauth/*` and `/mfa/*`, the database
 /// connections' error on `/dbconnections/*`, an HTML page on the pages, and the Management
 /// API's error everywhere else.
 async fn method_not_allowed(uri: axum::http::Uri) -> Response {
     let path = uri.path();
-    if path.starts_with("/oauth/") {
+    if path.starts_with("/oauth/") || path.starts_with("/mfa/") {
         error::OAuthError::new(StatusCode::NOT_FOUND, "not_found", "Not Found").into_response()
     } else if path.starts_with("/dbconnections/") {
         error::DbError {

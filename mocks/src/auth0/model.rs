@@ -30,6 +30,65 @@ pub struct Client {
     pub grant_types: Vec<String>,
     /// Scopes of this client's grant to the Management API; empty means no grant.
     pub management_scopes: Vec<String>,
+    /// How its ID tokens are signed (`jwt_configuration` on Auth0).
+    #[serde(default)]
+    pub jwt_configuration: JwtConfiguration,
+    /// Other client properties Auth0 accepts that the mock keeps and shows but does not act on
+    /// (`callbacks`, `description`, ...).
+    #[serde(default)]
+    pub extra: Map<String, Value>,
+}
+
+/// The algorithm an application's ID tokens are signed with (Auth0's `SigningAlgorithmEnum`):
+/// `RS256`, `RS512` and `PS256` with the tenant's key (published at `/.well-known/jwks.json`),
+/// `HS256` with the client secret.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SigningAlg {
+    #[default]
+    RS256,
+    HS256,
+    RS512,
+    PS256,
+}
+
+impl SigningAlg {
+    /// The algorithms Auth0 offers for ID tokens.
+    pub const ALL: [SigningAlg; 4] = [
+        SigningAlg::HS256,
+        SigningAlg::RS256,
+        SigningAlg::RS512,
+        SigningAlg::PS256,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::HS256 => "HS256",
+            SigningAlg::RS512 => "RS512",
+            SigningAlg::PS256 => "PS256",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|alg| alg.as_str() == text)
+    }
+}
+
+/// An application's `jwt_configuration`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JwtConfiguration {
+    pub alg: SigningAlg,
+    /// Lifetime of its ID tokens (Auth0's default: 36,000 seconds).
+    pub lifetime_in_seconds: i64,
+}
+
+impl Default for JwtConfiguration {
+    fn default() -> Self {
+        Self {
+            alg: SigningAlg::RS256,
+            lifetime_in_seconds: 36_000,
+        }
+    }
 }
 
 impl Client {
@@ -40,12 +99,17 @@ impl Client {
     /// The client as `GET /api/v2/clients` shows it (secret included, as Auth0 does for
     /// Management API callers with `read:client_keys`; never shown on the admin state view).
     pub fn to_api(&self) -> Value {
-        json!({
-            "name": self.name,
-            "client_id": self.client_id,
-            "app_type": self.app_type,
-            "grant_types": self.grant_types,
-        })
+        let mut out = Value::Object(self.extra.clone());
+        out["name"] = json!(self.name);
+        out["client_id"] = json!(self.client_id);
+        out["app_type"] = json!(self.app_type);
+        out["grant_types"] = json!(self.grant_types);
+        out["jwt_configuration"] = json!({
+            "alg": self.jwt_configuration.alg.as_str(),
+            "lifetime_in_seconds": self.jwt_configuration.lifetime_in_seconds,
+            "secret_encoded": false,
+        });
+        out
     }
 }
 
@@ -98,6 +162,14 @@ impl ScriptKind {
 }
 
 impl Connection {
+    /// A database connection (strategy `auth0`): the only kind that holds users with passwords,
+    /// runs custom database scripts and takes bulk imports. Connections of other strategies
+    /// (`google-oauth2`, `email`, `samlp`, ...) can be seeded so that what refuses them can be
+    /// shown; they do nothing else.
+    pub fn is_database(&self) -> bool {
+        self.strategy == "auth0"
+    }
+
     fn flag(&self, key: &str) -> bool {
         self.options.get(key).and_then(Value::as_bool).unwrap_or(false)
     }
@@ -211,6 +283,9 @@ pub struct StoredUser {
     pub blocked: Option<bool>,
     /// None for users whose credentials stay in the legacy store (import mode off).
     pub password: Option<PasswordHash>,
+    /// MFA enrollments carried over from a legacy system (bulk import or a login script's
+    /// profile); see `mfa.rs`.
+    pub mfa_factors: Vec<super::mfa::MfaFactor>,
 }
 
 impl StoredUser {
@@ -280,6 +355,10 @@ impl StoredUser {
         if let Some(blocked) = self.blocked {
             out.insert("blocked".into(), json!(blocked));
         }
+        if !self.mfa_factors.is_empty() {
+            // Imported enrollments are Guardian enrollments.
+            out.insert("multifactor".into(), json!(["guardian"]));
+        }
         for secret in ["password", "password_hash", "custom_password_hash", "passwordHash"] {
             out.remove(secret);
         }
@@ -290,6 +369,79 @@ impl StoredUser {
     pub fn answers_to(&self, identifier: &str) -> bool {
         let lower = identifier.to_lowercase();
         self.email.as_deref() == Some(lower.as_str()) || self.username.as_deref() == Some(lower.as_str())
+    }
+}
+
+/// What Auth0 keeps about a user in a database connection's internal store besides the profile
+/// the Management API shows (auth0.md §1.6 step 6; FIDELITY `auth0/ghost-users`): automatic
+/// migration writes a partial profile here first and the full profile after it, and a login
+/// through a legacy-authentication connection leaves a partial record of its own. A record
+/// without a profile is a "ghost": the user is in the connection but not in the tenant, and a
+/// later import, creation or migration of the same email fails with "The user already exists."
+/// until `DELETE /api/v2/connections/{id}/users?email=` removes it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectionStore {
+    /// By (connection name, lower-cased email).
+    records: std::collections::HashMap<(String, String), InternalRecord>,
+    next_ticket: u64,
+}
+
+/// One record of a connection's internal store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InternalRecord {
+    /// The user's id (without `auth0|`).
+    pub(crate) id: String,
+    pub(crate) kind: RecordKind,
+    /// The migration that wrote it (see [`ConnectionStore::begin_migration`]).
+    pub(crate) ticket: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecordKind {
+    /// Written by automatic migration (import mode), before the full profile.
+    Migrated,
+    /// Left by a login through a legacy-authentication connection (import mode off).
+    LegacyLogin,
+}
+
+impl ConnectionStore {
+    fn key(connection: &str, email: &str) -> (String, String) {
+        (connection.to_owned(), email.to_lowercase())
+    }
+
+    pub(crate) fn get(&self, connection: &str, email: &str) -> Option<&InternalRecord> {
+        self.records.get(&Self::key(connection, email))
+    }
+
+    /// Writes a record; returns its ticket.
+    pub(crate) fn write(&mut self, connection: &str, email: &str, id: &str, kind: RecordKind) -> u64 {
+        self.next_ticket += 1;
+        let ticket = self.next_ticket;
+        self.records.insert(
+            Self::key(connection, email),
+            InternalRecord {
+                id: id.to_owned(),
+                kind,
+                ticket,
+            },
+        );
+        ticket
+    }
+
+    pub(crate) fn remove(&mut self, connection: &str, email: &str) -> Option<InternalRecord> {
+        self.records.remove(&Self::key(connection, email))
+    }
+
+    /// Forgets every record of a connection (the connection was deleted).
+    pub(crate) fn remove_connection(&mut self, connection: &str) {
+        self.records.retain(|(c, _), _| c != connection);
+    }
+
+    /// A user's email changed: their record follows.
+    pub(crate) fn rename(&mut self, connection: &str, from: &str, to: &str) {
+        if let Some(record) = self.records.remove(&Self::key(connection, from)) {
+            self.records.insert(Self::key(connection, to), record);
+        }
     }
 }
 

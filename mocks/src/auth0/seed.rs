@@ -57,6 +57,13 @@ pub struct SettingsSeed {
     pub import_job_min_duration: Option<String>,
     /// Token buckets: `{ management: { burst: 2, per_second: 2 }, authentication: {...} }`.
     pub rate_limits: Option<super::limits::RateLimits>,
+    /// Auth0's Guardian policy: `never` (default) or `all-applications` (every password login
+    /// answers `mfa_required`).
+    pub mfa_policy: Option<String>,
+    /// `false`: `DELETE /api/v2/users/{id}` also clears the user's record in the connection's
+    /// internal store, so a deleted migrated user is migrated again at their next login instead
+    /// of meeting "The user already exists." (default `true`, see FIDELITY `auth0/ghost-users`).
+    pub ghost_users: Option<bool>,
 }
 
 /// An application.
@@ -73,9 +80,21 @@ pub struct ClientSeed {
     /// Scopes granted on the Management API (a client grant); none by default.
     #[serde(default)]
     pub management_scopes: Vec<String>,
+    /// How ID tokens are signed: `{ alg: HS256 }` signs them with the client secret; `RS256`
+    /// (default), `RS512` and `PS256` with the tenant's key.
+    pub jwt_configuration: Option<JwtConfigurationSeed>,
 }
 
-/// A database connection.
+/// An application's `jwt_configuration`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfigurationSeed {
+    pub alg: Option<String>,
+    pub lifetime_in_seconds: Option<i64>,
+}
+
+/// A connection: a database connection (strategy `auth0`, the default), or one of
+/// [`OTHER_STRATEGIES`](super::OTHER_STRATEGIES), kept only so that what refuses it can be shown.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionSeed {
@@ -123,4 +142,6 @@ pub struct UserSeed {
     #[serde(default)]
     pub app_metadata: Map<String, Value>,
     pub blocked: Option<bool>,
+    /// MFA enrollments, as in a bulk-import file: `[{ email: { value: a@b.co } }]`.
+    pub mfa_factors: Option<Value>,
 }

@@ -162,7 +162,12 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         return weak_password(&policy, &failures);
     }
     let lower = email.to_lowercase();
-    if auth0.with_tenant(|t| t.users.by_email(&connection.name, &lower).is_some()) {
+    // A ghost (the connection's store still holds the email, the tenant has no user) answers as
+    // an existing user does: D-AUTOMIG lists re-creating a deleted user among the causes of
+    // "The user already exists" (FIDELITY `auth0/ghost-users`).
+    if auth0
+        .with_tenant(|t| t.users.by_email(&connection.name, &lower).is_some() || t.is_ghost(&connection.name, &lower))
+    {
         return user_exists();
     }
     let legacy = connection.custom_db() && !connection.import_mode();
@@ -255,6 +260,7 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         last_password_reset: None,
         blocked: None,
         password: Some(hash),
+        mfa_factors: Vec::new(),
     };
     let mut body = json!({ "_id": id, "email_verified": false, "email": lower });
     for key in [
@@ -271,7 +277,7 @@ pub(crate) async fn signup_create(State(auth0): State<Auth0>, headers: HeaderMap
         }
     }
     let stored = auth0.with_tenant(|t| {
-        if t.users.by_email(&connection.name, &lower).is_some() {
+        if t.users.by_email(&connection.name, &lower).is_some() || t.is_ghost(&connection.name, &lower) {
             return false;
         }
         t.users.insert(user);

@@ -35,6 +35,11 @@ pub struct TenantSettings {
     pub import_job_min_duration: Duration,
     /// Rate limits; off unless set.
     pub rate_limits: super::limits::RateLimits,
+    /// When a password login must pass MFA (Auth0's Guardian policy); `never` by default.
+    pub mfa_policy: super::mfa::MfaPolicy,
+    /// `DELETE /api/v2/users/{id}` leaves a migrated user's record in the connection's
+    /// internal store (a "ghost"); off, it removes that record too.
+    pub ghost_users: bool,
 }
 
 mod duration_secs {
@@ -55,6 +60,8 @@ impl Default for TenantSettings {
             token_lifetime: 86_400,
             import_job_min_duration: Duration::ZERO,
             rate_limits: super::limits::RateLimits::default(),
+            mfa_policy: super::mfa::MfaPolicy::default(),
+            ghost_users: true,
         }
     }
 }
@@ -101,6 +108,8 @@ pub(crate) struct Tenant {
     pub(crate) clients: Vec<Client>,
     pub(crate) connections: Vec<Connection>,
     pub(crate) users: UserStore,
+    /// The database connections' internal store (partial records, ghosts).
+    pub(crate) connection_store: super::model::ConnectionStore,
     pub(crate) tickets: HashMap<String, ResetTicket>,
     /// Refresh tokens issued for `offline_access`, until revoked.
     pub(crate) refresh_tokens: HashMap<String, super::tokens::RefreshGrant>,

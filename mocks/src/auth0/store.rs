@@ -642,6 +642,7 @@ mod tests {
                     last_password_reset: None,
                     blocked: (i % 9 == 0).then_some(i % 2 == 0),
                     password: None,
+                    mfa_factors: Vec::new(),
                 }
             })
             .collect()

@@ -2,12 +2,24 @@
 //!
 //! Grants: `client_credentials` (Management API tokens), `password` (the tenant's default
 //! directory) and `http://auth0.com/oauth/grant-type/password-realm`. Bodies may be form or
-//! JSON, and clients may authenticate in the body or with HTTP Basic, as on Auth0. Tokens are
-//! RS256 JWTs signed with the mock's published test key (see `keys/README.md`), verifiable
-//! through `/.well-known/jwks.json`; their times come from the mock clock. As on Auth0, an access
-//! token whose only audience is `/userinfo` (a user's login without `audience`) is opaque: a
-//! JWE (`alg: dir`, `enc: A256GCM`, the issuer in its header) sealed with a key only this mock
+//! JSON, and clients may authenticate in the body or with HTTP Basic, as on Auth0. Access tokens
+//! are RS256 JWTs signed with the mock's published test key (see `keys/README.md`), verifiable
+//! through `/.well-known/jwks.json`; their times come from the mock clock. ID tokens are signed
+//! as the application's `jwt_configuration.alg` says: RS256 (default) or PS256 with that key,
+//! HS256 with the client secret (FIDELITY `auth0/id-token-alg`). As on Auth0, an access token
+//! whose only audience is `/userinfo` (a user's login without `audience`) is opaque: a JWE
+//! (`alg: dir`, `enc: A256GCM`, the issuer in its header) sealed with a key only this mock
 //! holds, good for `/userinfo` and nothing else.
+//!
+//! **Where the tenant says it is** ([`Auth0::origin`], the one place): with a tenant domain set,
+//! `https://{domain}` whatever address reached the mock (the tenant is that domain; a client
+//! that reaches the mock another way routes the name to it, as the SDK tests do). Without one,
+//! the scheme and host the request came in by — its `Host` header, and `X-Forwarded-Proto`
+//! (or the listener's own scheme) — as Auth0 answers on each of a tenant's domains (a custom
+//! domain's tokens carry the custom domain as issuer). The token issuer, the discovery
+//! document's `issuer` and every URL in it, and the audiences the mock accepts for its own
+//! Management API and `/userinfo` all come from it, so they always agree (FIDELITY
+//! `auth0/issuer`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -15,7 +27,7 @@ use std::sync::Arc;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RsaKeyPair};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,8 +39,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Auth0;
+use super::authenticate::LoginEnd;
 use super::error::OAuthError;
-use super::model::{Client, GRANT_PASSWORD_REALM, StoredUser};
+use super::mfa::{self, MfaPolicy};
+use super::model::{Client, GRANT_PASSWORD_REALM, SigningAlg, StoredUser};
 use crate::kit::PeerAddr;
 
 const SIGNING_KEY: &[u8] = include_bytes!("keys/signing-key.pem");
@@ -86,18 +100,22 @@ impl Keys {
     /// An RS256 JWT of these claims; empty if the claims cannot be serialised or the key is
     /// broken (a build defect the crate's tests catch), so a running mock never panics over it.
     pub(crate) fn sign(&self, claims: &impl Serialize) -> String {
+        self.sign_rsa(&self.header, &RSA_PKCS1_SHA256, claims)
+    }
+
+    fn sign_rsa(
+        &self,
+        header: &str,
+        padding: &'static dyn aws_lc_rs::signature::RsaEncoding,
+        claims: &impl Serialize,
+    ) -> String {
         let (Some(key), Ok(payload)) = (signing_key(), serde_json::to_vec(claims)) else {
             return String::new();
         };
-        let mut token = format!("{}.{}", self.header, B64URL.encode(payload));
+        let mut token = format!("{header}.{}", B64URL.encode(payload));
         let mut signature = vec![0; key.public_modulus_len()];
         if key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                token.as_bytes(),
-                &mut signature,
-            )
+            .sign(padding, &SystemRandom::new(), token.as_bytes(), &mut signature)
             .is_err()
         {
             return String::new();
@@ -105,6 +123,24 @@ impl Keys {
         token.push('.');
         token.push_str(&B64URL.encode(signature));
         token
+    }
+
+    /// An ID token for `client`: signed as its `jwt_configuration.alg` says — RS256, RS512 or
+    /// PS256 with the tenant's key (`kid` in the header), HS256 with the client secret (no
+    /// `kid`, as there is no key to find). Empty if signing fails.
+    pub(crate) fn sign_id_token(&self, client: &Client, claims: &impl Serialize) -> String {
+        let rsa_header = |alg: &str| B64URL.encode(json!({ "typ": "JWT", "alg": alg, "kid": self.kid }).to_string());
+        match client.jwt_configuration.alg {
+            SigningAlg::RS256 => self.sign(claims),
+            SigningAlg::RS512 => self.sign_rsa(&rsa_header("RS512"), &RSA_PKCS1_SHA512, claims),
+            SigningAlg::PS256 => self.sign_rsa(&rsa_header("PS256"), &RSA_PSS_SHA256, claims),
+            SigningAlg::HS256 => jsonwebtoken::encode(
+                &jsonwebtoken::Header::new(Algorithm::HS256),
+                claims,
+                &jsonwebtoken::EncodingKey::from_secret(client.client_secret.as_bytes()),
+            )
+            .unwrap_or_default(),
+        }
     }
 
     /// An opaque access token for these claims, in the shape Auth0's take: a compact JWE with
@@ -182,6 +218,39 @@ impl Keys {
 }
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+impl Auth0 {
+    /// Where the tenant says it is for this request (scheme and host, no trailing slash): see
+    /// the module docs. The one place the token issuer, the discovery document's URLs and the
+    /// audiences of the mock's own APIs come from.
+    pub(crate) fn origin(&self, headers: &HeaderMap) -> String {
+        if let Some(domain) = self.with_tenant(|t| t.settings.domain.clone()) {
+            return format!("https://{domain}");
+        }
+        let base = self.kit().base_url();
+        // Only a well-formed authority (a host and maybe a port): nothing a client sends ends
+        // up in a URL unchecked.
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
+            h.parse::<axum::http::uri::Authority>()
+                .is_ok_and(|a| a.as_str() == *h && !h.contains('@'))
+        });
+        let Some(host) = host else {
+            return base.to_owned();
+        };
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').next().unwrap_or(v).trim().to_ascii_lowercase())
+            .filter(|s| s == "http" || s == "https")
+            .unwrap_or_else(|| base.split("://").next().unwrap_or("http").to_owned());
+        format!("{scheme}://{host}")
+    }
+
+    /// The token issuer for this request: `{origin}/`.
+    pub(crate) fn issuer_for(&self, headers: &HeaderMap) -> String {
+        format!("{}/", self.origin(headers))
+    }
+}
 
 /// The private key, parsed (and checked) on first use and kept for the process: parsing costs
 /// about as much as a signature, and a mock's start should not pay it.
@@ -324,15 +393,29 @@ pub(crate) async fn token_create(
             Json(body),
         )
             .into_response(),
-        Err(e) => e.into_response(),
+        Err(Refused::OAuth(e)) => e.into_response(),
+        Err(Refused::Answer(response)) => response,
     }
 }
 
-async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+/// Why `/oauth/token` gave no tokens: an OAuth error, or an answer of its own (`mfa_required`
+/// carries more than `error` and `error_description`).
+enum Refused {
+    OAuth(OAuthError),
+    Answer(Response),
+}
+
+impl From<OAuthError> for Refused {
+    fn from(e: OAuthError) -> Self {
+        Refused::OAuth(e)
+    }
+}
+
+async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Result<Value, Refused> {
     let params = parameters(headers, body)?;
     let grant = params.get("grant_type").map(String::as_str).unwrap_or("");
     if grant.is_empty() {
-        return Err(OAuthError::invalid_request("Missing required parameter: grant_type"));
+        return Err(OAuthError::invalid_request("Missing required parameter: grant_type").into());
     }
     if !matches!(
         grant,
@@ -342,7 +425,8 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
             format!("Unsupported grant type: {grant}"),
-        ));
+        )
+        .into());
     }
     let client = authenticate_client(auth0, headers, &params, grant)?;
     if !client.allows_grant(grant) {
@@ -350,19 +434,22 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
             StatusCode::FORBIDDEN,
             "unauthorized_client",
             format!("Grant type '{grant}' not allowed for the client."),
-        ));
+        )
+        .into());
     }
+    let issuer = auth0.issuer_for(headers);
     if grant == "client_credentials" {
-        return client_credentials_grant(auth0, &client, &params);
+        return Ok(client_credentials_grant(auth0, &issuer, &client, &params)?);
     }
     if grant == "refresh_token" {
-        return refresh_token_grant(auth0, &client, &params);
+        return Ok(refresh_token_grant(auth0, &issuer, &client, &params)?);
     }
-    password_grant(auth0, &client, grant, &params, headers, peer).await
+    password_grant(auth0, &issuer, &client, grant, &params, headers, peer).await
 }
 
 fn client_credentials_grant(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     params: &HashMap<String, String>,
 ) -> Result<Value, OAuthError> {
@@ -373,7 +460,7 @@ fn client_credentials_grant(
             "No audience parameter was provided, and no default audience has been configured",
         ));
     };
-    if !auth0.is_management_audience(audience) {
+    if !auth0.is_management_audience(audience, issuer) {
         return Err(OAuthError::new(
             StatusCode::FORBIDDEN,
             "access_denied",
@@ -400,7 +487,7 @@ fn client_credentials_grant(
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
     let claims = Claims {
-        iss: auth0.issuer(),
+        iss: issuer.to_owned(),
         sub: format!("{}@clients", client.client_id),
         aud: json!(audience),
         iat: now,
@@ -419,24 +506,25 @@ fn client_credentials_grant(
 
 async fn password_grant(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     grant: &str,
     params: &HashMap<String, String>,
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
-) -> Result<Value, OAuthError> {
+) -> Result<Value, Refused> {
     let username = params.get("username").filter(|u| !u.is_empty());
     let password = params.get("password").filter(|p| !p.is_empty());
     let Some(username) = username else {
-        return Err(OAuthError::invalid_request("missing username parameter"));
+        return Err(OAuthError::invalid_request("missing username parameter").into());
     };
     let Some(password) = password else {
-        return Err(OAuthError::invalid_request("missing password parameter"));
+        return Err(OAuthError::invalid_request("missing password parameter").into());
     };
     let realm = if grant == GRANT_PASSWORD_REALM {
         match params.get("realm").filter(|r| !r.is_empty()) {
             Some(realm) => realm.clone(),
-            None => return Err(OAuthError::invalid_request("missing realm parameter")),
+            None => return Err(OAuthError::invalid_request("missing realm parameter").into()),
         }
     } else {
         match auth0.with_tenant(|t| t.settings.default_directory.clone()) {
@@ -446,16 +534,19 @@ async fn password_grant(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "server_error",
                     "Authorization server not configured with default connection.",
-                ));
+                )
+                .into());
             }
         }
     };
-    let connection = auth0.with_tenant(|t| t.connection(&realm).cloned());
+    // A realm is a connection that takes passwords: another strategy's connection is no realm
+    // (FIDELITY `auth0/login-connection`).
+    let connection = auth0.with_tenant(|t| t.connection(&realm).filter(|c| c.is_database()).cloned());
     let Some(connection) = connection else {
-        return Err(OAuthError::invalid_request("the connection was not found"));
+        return Err(OAuthError::invalid_request("the connection was not found").into());
     };
     if !connection.is_enabled_for(&client.client_id) {
-        return Err(OAuthError::invalid_request("the connection was disabled"));
+        return Err(OAuthError::invalid_request("the connection was disabled").into());
     }
     // Trusted apps may forward the end user's address; otherwise the caller's is used.
     let ip = headers
@@ -464,12 +555,20 @@ async fn password_grant(
         .map(|v| v.split(',').next().unwrap_or(v).trim().to_owned())
         .or_else(|| peer.map(|p| p.ip().to_string()))
         .unwrap_or_else(|| "127.0.0.1".into());
+    let end = if auth0.with_tenant(|t| t.settings.mfa_policy) == MfaPolicy::Never {
+        LoginEnd::Complete
+    } else {
+        LoginEnd::SecondFactor
+    };
     let user = auth0
-        .authenticate(&connection, username, password, &ip, Some(&client.client_id))
+        .authenticate_until(&connection, username, password, &ip, Some(&client.client_id), end)
         .await?;
     let scope = params.get("scope").map(String::as_str).unwrap_or_default();
+    if let Some(answer) = mfa::required(auth0, issuer, client, &user, scope) {
+        return Err(Refused::Answer(answer));
+    }
     let audience = params.get("audience").map(String::as_str).filter(|a| !a.is_empty());
-    let mut body = issue_user_tokens(auth0, client, &user, scope, audience, Some("password"));
+    let mut body = issue_user_tokens(auth0, issuer, client, &user, scope, audience, Some("password"));
     // `offline_access` asks for a refresh token; the application must allow the grant.
     if scope.split_whitespace().any(|s| s == "offline_access") && client.allows_grant("refresh_token") {
         let token = format!("v1.{}", auth0.kit().ids.token(96));
@@ -505,7 +604,12 @@ fn invalid_refresh_token() -> OAuthError {
 /// `grant_type=refresh_token`: new tokens for the grant a refresh token stands for, to the
 /// application it was issued to, while its user exists and is not blocked. A `scope` may only
 /// narrow the original one. The refresh token itself is not rotated.
-fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, String>) -> Result<Value, OAuthError> {
+fn refresh_token_grant(
+    auth0: &Auth0,
+    issuer: &str,
+    client: &Client,
+    params: &HashMap<String, String>,
+) -> Result<Value, OAuthError> {
     let Some(token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("Missing required parameter: refresh_token"));
     };
@@ -518,7 +622,7 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
         Some((grant.clone(), t.user_by_id(&grant.user_id)?.clone()))
     });
     let result = match &found {
-        Some((grant, user)) => renew(auth0, client, params, grant, user),
+        Some((grant, user)) => renew(auth0, issuer, client, params, grant, user),
         None => Err(invalid_refresh_token()),
     };
     // Tenant log: `sertft` / `fertft`, the exchange of a refresh token for an access token.
@@ -546,6 +650,7 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
 /// scope the grant does not hold.
 fn renew(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     params: &HashMap<String, String>,
     grant: &RefreshGrant,
@@ -574,6 +679,7 @@ fn renew(
     };
     Ok(issue_user_tokens(
         auth0,
+        issuer,
         client,
         user,
         &scope,
@@ -610,6 +716,7 @@ pub(crate) async fn revoke_create(State(auth0): State<Auth0>, headers: HeaderMap
 /// Access token (and ID token with `openid`) for a user who just logged in or refreshed.
 fn issue_user_tokens(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     user: &StoredUser,
     scope: &str,
@@ -618,7 +725,7 @@ fn issue_user_tokens(
 ) -> Value {
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
-    let issuer = auth0.issuer();
+    let issuer = issuer.to_owned();
     let scope = scope.to_owned();
     let mut audiences = vec![];
     if let Some(audience) = audience {
@@ -651,7 +758,7 @@ fn issue_user_tokens(
             "sub": user.user_id(),
             "aud": client.client_id,
             "iat": now,
-            "exp": now + 36_000,
+            "exp": now + client.jwt_configuration.lifetime_in_seconds,
         });
         let scopes: Vec<&str> = scope.split_whitespace().collect();
         if scopes.contains(&"profile") {
@@ -668,7 +775,7 @@ fn issue_user_tokens(
                 }
             }
         }
-        body["id_token"] = json!(auth0.keys().sign(&claims));
+        body["id_token"] = json!(auth0.keys().sign_id_token(client, &claims));
     }
     body
 }
@@ -695,7 +802,9 @@ pub(crate) async fn userinfo_get(State(auth0): State<Auth0>, headers: HeaderMap)
     let Some(claims) = auth0.keys().access_claims(token) else {
         return unauthorized();
     };
-    let userinfo_audience = format!("{}userinfo", auth0.issuer());
+    // The token names the issuer it was issued by (whichever of the tenant's addresses);
+    // it was sealed or signed by this tenant, so that issuer is one of its own.
+    let userinfo_audience = format!("{}userinfo", claims.iss);
     if claims.exp <= auth0.kit().clock.now().timestamp() || !claims.audiences().contains(&userinfo_audience.as_str()) {
         return unauthorized();
     }
@@ -725,9 +834,12 @@ pub(crate) async fn jwks_get() -> Json<Value> {
     Json(Keys::jwks())
 }
 
-pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>) -> Json<Value> {
-    let issuer = auth0.issuer();
-    let base = auth0.kit().base_url().to_owned();
+/// `/.well-known/openid-configuration`: the issuer and every URL from [`Auth0::origin`], so they
+/// agree on the scheme and host (an OIDC client checks the issuer against the address it asked,
+/// then fetches the JWKS it names).
+pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>, headers: HeaderMap) -> Json<Value> {
+    let base = auth0.origin(&headers);
+    let issuer = format!("{base}/");
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/authorize"),
@@ -736,7 +848,7 @@ pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>) -> Json
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["HS256", "RS256"],
+        "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::as_str),
         "scopes_supported": ["openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"],
         "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token", GRANT_PASSWORD_REALM],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::Auth0;
 use super::error::{ApiError, ApiPath, invalid_body};
-use super::model::{Connection, ScriptKind, StoredUser, default_nickname, default_picture};
+use super::model::{Connection, RecordKind, ScriptKind, StoredUser, default_nickname, default_picture};
 use super::scripts::masked;
 use super::signup::{policy_failures, policy_of};
 use super::verdict::{self, ScriptVerdict};
@@ -139,7 +139,12 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
         return Err(invalid_body("Missing required property: username"));
     }
     let lower = email.to_lowercase();
-    if auth0.with_tenant(|t| t.users.by_email(&connection.name, &lower).is_some()) {
+    // A ghost (the connection's internal store holds the email, the tenant has no such user)
+    // answers as an existing user does (community 120220: 409 "user already exists" for an
+    // email no search finds).
+    if auth0
+        .with_tenant(|t| t.users.by_email(&connection.name, &lower).is_some() || t.is_ghost(&connection.name, &lower))
+    {
         return Err(conflict("The user already exists."));
     }
     if legacy_has(auth0, &connection, &email).await? {
@@ -214,6 +219,7 @@ async fn create(auth0: &Auth0, headers: &HeaderMap, body: &[u8]) -> Result<Value
         last_password_reset: None,
         blocked: body.get("blocked").and_then(Value::as_bool),
         password: hash,
+        mfa_factors: Vec::new(),
     };
     let shown = user.to_api();
     auth0.with_tenant(|t| {
@@ -384,6 +390,12 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
     }
     let now = auth0.kit().clock.now();
     let updated = auth0.with_tenant(|t| {
+        // The user's record in the connection's internal store follows a new email.
+        if let (Some(old), Some(new)) = (user.email.as_deref(), new_email.as_deref())
+            && old != new
+        {
+            t.connection_store.rename(&user.connection, old, new);
+        }
         t.users.update(&user.connection, &user.id, |u| {
             if let Some(email) = new_email.clone() {
                 if u.email.as_deref() != Some(email.as_str()) {
@@ -442,7 +454,9 @@ async fn update(auth0: &Auth0, headers: &HeaderMap, id: &str, body: &[u8]) -> Re
 }
 
 /// `DELETE /api/v2/users/{id}`: on a legacy-authentication connection the `delete` script
-/// removes the user from the legacy store first (with the id without its `auth0|` prefix).
+/// removes the user from the legacy store first (with the id without its `auth0|` prefix). The
+/// user's profile goes; a migrated user's record in the connection's internal store stays (see
+/// below).
 pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap, ApiPath(id): ApiPath) -> Response {
     let result: Result<(), ApiError> = async {
         auth0.authorize(&headers, &["delete:users", "delete:current_user"])?;
@@ -465,7 +479,22 @@ pub(crate) async fn users_delete(State(auth0): State<Auth0>, headers: HeaderMap,
                 return Err(refusal(&answer));
             }
         }
-        auth0.with_tenant(|t| t.users.remove_user_id(&id));
+        auth0.with_tenant(|t| {
+            t.users.remove_user_id(&id);
+            // What Auth0 keeps in the connection's internal store outlives this call for a user
+            // automatic migration created (a ghost, FIDELITY `auth0/ghost-users`) unless the
+            // tenant's `ghost_users` setting is off; the record a legacy-authentication login
+            // left goes with the user (community 90646).
+            if let Some(email) = user.email.as_deref() {
+                let keep = t.settings.ghost_users
+                    && t.connection_store
+                        .get(&user.connection, email)
+                        .is_some_and(|r| r.kind == RecordKind::Migrated && r.id == user.id);
+                if !keep {
+                    t.connection_store.remove(&user.connection, email);
+                }
+            }
+        });
         Ok(())
     }
     .await;

@@ -213,8 +213,8 @@ fn factor_json(base: &str, factor: &Factor, enrolled: bool) -> Value {
     out.insert("provider".into(), Value::String(factor.provider.clone()));
     out.insert("vendorName".into(), Value::String(factor.provider.clone()));
     if enrolled {
-        if let Some(profile) = &factor.profile {
-            out.insert("profile".into(), Value::Object(profile.clone()));
+        if let Some(profile) = factor.masked_profile() {
+            out.insert("profile".into(), Value::Object(profile));
         }
         let verify = link(base, &format!("/api/v1/authn/factors/{}/verify", factor.id), None);
         out.insert("_links".into(), json!({ "verify": verify }));

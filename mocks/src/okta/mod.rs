@@ -293,6 +293,7 @@ impl Provider for Okta {
             .route("/api/v1/users", get(users::users_list))
             .route("/api/v1/users/{id}", get(users::users_get).delete(users::users_delete))
             .route("/api/v1/users/{id}/lifecycle/{op}", post(users::users_lifecycle))
+            .route("/api/v1/users/{id}/factors", get(users::users_factors))
             .method_not_allowed_fallback(error::method_not_allowed)
             .fallback(error::path_not_found)
             .layer(middleware::from_fn_with_state(self.clone(), okta_layer))

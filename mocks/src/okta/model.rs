@@ -100,6 +100,37 @@ pub(crate) struct Factor {
     pub(crate) enrollment: String,
 }
 
+impl Factor {
+    /// The profile as the Authentication API shows it in `MFA_REQUIRED`: a phone number masked
+    /// but for its country code and last four digits (`+1 XXX-XXX-1337`, okta.md's
+    /// `MFA_REQUIRED` example); the Factors API shows the profile in full.
+    pub(crate) fn masked_profile(&self) -> Option<Map<String, Value>> {
+        let mut profile = self.profile.clone()?;
+        if let Some(Value::String(phone)) = profile.get("phoneNumber") {
+            let masked = mask_phone(phone);
+            profile.insert("phoneNumber".into(), Value::String(masked));
+        }
+        Some(profile)
+    }
+}
+
+/// `+1-555-415-1337` → `+1 XXX-XXX-1337`; other numbers keep their last four digits and the
+/// rest turns into `X` (chosen: Okta publishes only the North American form). A number that is
+/// already masked stays as it is.
+fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return phone.to_owned();
+    }
+    let last4: String = digits[digits.len() - 4..].iter().collect();
+    let north_american = phone.starts_with("+1") && (digits.len() == 11 || digits.len() == 5);
+    if north_american {
+        format!("+1 XXX-XXX-{last4}")
+    } else {
+        format!("+{}{last4}", "X".repeat(digits.len() - 4))
+    }
+}
+
 /// One stored user.
 #[derive(Clone, Debug)]
 pub(crate) struct StoredUser {

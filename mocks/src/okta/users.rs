@@ -81,6 +81,53 @@ pub(crate) async fn users_get(State(okta): State<Okta>, headers: HeaderMap, uri:
     Ok(user_response(&okta, user, &headers))
 }
 
+/// `GET /api/v1/users/{id}/factors`: the factors the user has enrolled, as the Factors API lists
+/// them — `status: ACTIVE`, the profile in full (an SMS factor's `phoneNumber` unmasked, as
+/// Okta's "List enrolled factors" example shows it: `+1-555-415-1337`, not E.164), links to
+/// verify, itself and the user. Only an id names the user here (a login is 404, E0000007).
+/// A TOTP factor's shared secret is never shown: it cannot be carried over.
+pub(crate) async fn users_factors(
+    State(okta): State<Okta>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, OktaError> {
+    okta.authorize(&headers)?;
+    let key = segment(&uri, 3);
+    let store = okta.store();
+    let user = store.users.get(&key).ok_or(OktaError::UserNotFound(key))?;
+    let base = okta.org().base;
+    let created = crate::kit::clock::iso_millis(user.created);
+    let hints = |allow: &[&str]| json!({ "allow": allow });
+    let factors: Vec<Value> = user
+        .factors
+        .iter()
+        .map(|f| {
+            let own = format!("{base}/api/v1/users/{}/factors/{}", user.id, f.id);
+            let mut out = serde_json::Map::new();
+            out.insert("id".into(), json!(f.id));
+            out.insert("factorType".into(), json!(f.factor_type));
+            out.insert("provider".into(), json!(f.provider));
+            out.insert("vendorName".into(), json!(f.provider));
+            out.insert("status".into(), json!("ACTIVE"));
+            out.insert("created".into(), json!(created));
+            out.insert("lastUpdated".into(), json!(created));
+            if let Some(profile) = &f.profile {
+                out.insert("profile".into(), Value::Object(profile.clone()));
+            }
+            out.insert(
+                "_links".into(),
+                json!({
+                    "verify": { "href": format!("{own}/verify"), "hints": hints(&["POST"]) },
+                    "self": { "href": own, "hints": hints(&["GET", "DELETE"]) },
+                    "user": { "href": format!("{base}/api/v1/users/{}", user.id), "hints": hints(&["GET"]) },
+                }),
+            );
+            Value::Object(out)
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &Value::Array(factors)))
+}
+
 /// `DELETE /api/v1/users/{id}`: deactivates a user that is not yet `DEPROVISIONED`, deletes one
 /// that is (okta.md §4.2: deletion takes two calls). `204` either way.
 pub(crate) async fn users_delete(
