@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::alloc::{Budget, Held};
 use crate::host::{Completion, ExchangeLog, Host};
-use crate::outbound::{Outbound, refusal_message};
+use crate::outbound::{ORIGINAL_SCHEME_HEADER, Outbound, RouteTarget, Routes, refusal_message};
 use crate::outcome::HttpExchange;
 
 /// JavaScript half of `request`.
@@ -260,8 +260,9 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     let budget = services.budget.clone();
     let slots = services.request_slots.clone();
     let outbound = services.outbound.clone();
+    let routes = services.routes.clone();
     // The first hop is logged now: the call may end before the task gets to run.
-    log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers));
+    log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers, &routes));
     let task = if started > MAX_REQUESTS_PER_CALL {
         let failure = HttpFailure {
             code: Some(REQUEST_LIMIT_CODE.to_owned()),
@@ -282,7 +283,11 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
             let Ok(_slot) = slots.acquire_owned().await else {
                 return;
             };
-            let result = perform(&client, &outbound, spec, id, &log, &budget).await;
+            let policy = Policy {
+                outbound: &outbound,
+                routes: &routes,
+            };
+            let result = perform(&client, policy, spec, id, &log, &budget).await;
             // The receiver is gone when the call already ended; nothing to do then.
             let _ = tx.send(Completion::Http { id, result });
         })
@@ -292,10 +297,22 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
 }
 
 /// The log entry of a hop that is about to be sent.
-fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> HttpExchange {
+fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)], routes: &Routes) -> HttpExchange {
+    let routed_to = routes.find(url).and_then(|route| match route.target() {
+        RouteTarget::Origin { url, name } => {
+            let origin = url.as_str().trim_end_matches('/');
+            Some(if name.is_empty() {
+                origin.to_owned()
+            } else {
+                format!("{origin} ({name})")
+            })
+        }
+        RouteTarget::Refused(_) => None,
+    });
     HttpExchange {
         method: method.to_owned(),
         url: mask_url(url),
+        routed_to,
         request_headers: mask_headers(headers),
         status: None,
         error: None,
@@ -303,10 +320,53 @@ fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> H
     }
 }
 
+/// Which hosts a request may reach, and which go to a mock instead.
+#[derive(Clone, Copy)]
+struct Policy<'a> {
+    outbound: &'a Outbound,
+    routes: &'a Routes,
+}
+
+/// Where one hop is sent: the script's URL itself, or the route's target with the script's
+/// path and query, a `Host` header naming the script's host (unless the script set one) and,
+/// when the schemes differ, [`ORIGINAL_SCHEME_HEADER`].
+fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)]) -> Result<Destination, HttpFailure> {
+    match policy.routes.find(url).map(crate::outbound::Route::target) {
+        Some(RouteTarget::Refused(reason)) => Err(refused_by_policy(url, reason)),
+        Some(RouteTarget::Origin { url: origin, .. }) => {
+            let mut sent = origin.clone();
+            sent.set_path(url.path());
+            sent.set_query(url.query());
+            let mut headers = headers.to_vec();
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+                let host = url.host_str().unwrap_or_default();
+                let authority = match url.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_owned(),
+                };
+                headers.push(("host".to_owned(), authority));
+            }
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(ORIGINAL_SCHEME_HEADER));
+            if origin.scheme() != url.scheme() {
+                headers.push((ORIGINAL_SCHEME_HEADER.to_owned(), url.scheme().to_owned()));
+            }
+            Ok(Destination::Routed { url: sent, headers })
+        }
+        None if policy.outbound.allows(url) => Ok(Destination::Direct),
+        None => Err(refused_by_policy(url, policy.routes.refusal_hint())),
+    }
+}
+
+/// See [`destination`].
+enum Destination {
+    Direct,
+    Routed { url: url::Url, headers: Vec<(String, String)> },
+}
+
 /// Runs one request, following redirects (hop 0 is already logged).
 async fn perform(
     client: &reqwest::Client,
-    outbound: &Outbound,
+    policy: Policy<'_>,
     spec: HttpSpec,
     op: u64,
     log: &ExchangeLog,
@@ -319,15 +379,28 @@ async fn perform(
     let mut body = spec.body.clone();
     for hop in 0u32.. {
         if hop > 0 {
-            log.start(op, hop, exchange_for(&method, &url, &headers));
+            log.start(op, hop, exchange_for(&method, &url, &headers, policy.routes));
         }
-        if !outbound.allows(&url) {
-            let failure = refused_by_policy(&url);
-            log.finish(op, hop, None, Some(failure.message.clone()));
-            return Err(failure);
-        }
-        let response = match send_once(client, &method, &url, &headers, body.as_deref(), spec.timeout, budget).await {
-            Ok(response) => response,
+        let destination = match destination(policy, &url, &headers) {
+            Ok(destination) => destination,
+            Err(failure) => {
+                log.finish(op, hop, None, Some(failure.message.clone()));
+                return Err(failure);
+            }
+        };
+        let (sent_url, sent_headers) = match &destination {
+            Destination::Direct => (&url, headers.as_slice()),
+            Destination::Routed { url, headers } => (url, headers.as_slice()),
+        };
+        let sent = send_once(client, &method, sent_url, sent_headers, body.as_deref(), spec.timeout, budget).await;
+        let response = match sent {
+            Ok(mut response) => {
+                if let Destination::Routed { .. } = destination {
+                    // the answer is the script's URL's, wherever it was sent
+                    response.url = url.to_string();
+                }
+                response
+            }
             Err(failure) => {
                 log.finish(op, hop, None, Some(failure.message.clone()));
                 return Err(failure);
@@ -562,7 +635,7 @@ async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
 
 /// A hop the outbound policy does not allow: Node's error for a connection it may not make
 /// (`EACCES`), with the reason appended.
-fn refused_by_policy(url: &url::Url) -> HttpFailure {
+fn refused_by_policy(url: &url::Url, reason: &str) -> HttpFailure {
     let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     HttpFailure {
@@ -571,7 +644,7 @@ fn refused_by_policy(url: &url::Url) -> HttpFailure {
         syscall: Some("connect".to_owned()),
         address: Some(host.clone()),
         port: Some(port),
-        ..HttpFailure::plain(refusal_message(&host, port))
+        ..HttpFailure::plain(refusal_message(&host, port, reason))
     }
 }
 
