@@ -54,7 +54,7 @@ use self::state::Tenant;
 use self::tokens::Keys;
 use crate::kit::clock::parse_duration;
 use crate::kit::seed::SeedError;
-use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider};
+use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider, RequestOrigin};
 
 pub use self::dbconnections::RESET_EMAIL_SENT;
 pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
@@ -220,9 +220,15 @@ impl Auth0 {
 
     /// The token issuer: `https://{domain}/` when a domain is set, else the mock's base URL.
     pub fn issuer(&self) -> String {
+        self.issuer_at(&RequestOrigin::default())
+    }
+
+    /// The token issuer for a request: `https://{domain}/` when a domain is set, else the
+    /// scheme and host the request used (`https://127.0.0.1:4010/`, `https://acme.auth0.com/`).
+    pub fn issuer_at(&self, origin: &RequestOrigin) -> String {
         match self.with_tenant(|t| t.settings.domain.clone()) {
             Some(domain) => format!("https://{domain}/"),
-            None => format!("{}/", self.inner.kit.base_url()),
+            None => format!("{}/", origin.base(&self.inner.kit)),
         }
     }
 
@@ -231,9 +237,11 @@ impl Auth0 {
         format!("{}api/v2/", self.issuer())
     }
 
+    /// The mock's own `{base}/api/v2/`, the issuer's, or that of an Auth0 host name the mock
+    /// answers for when a script's request is routed to it (`https://acme.auth0.com/api/v2/`).
     pub(crate) fn is_management_audience(&self, audience: &str) -> bool {
         let own = format!("{}/api/v2/", self.inner.kit.base_url());
-        audience == own || audience == self.management_audience()
+        audience == own || audience == self.management_audience() || crate::kit::hosts::is_auth0_api_audience(audience)
     }
 
     pub(crate) fn tenant_name(&self) -> String {

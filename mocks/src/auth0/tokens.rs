@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use super::Auth0;
 use super::error::OAuthError;
 use super::model::{Client, GRANT_PASSWORD_REALM, StoredUser};
-use crate::kit::PeerAddr;
+use crate::kit::{PeerAddr, RequestOrigin};
 
 const SIGNING_KEY: &[u8] = include_bytes!("keys/signing-key.pem");
 const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
@@ -314,10 +314,13 @@ fn authenticate_client(
 pub(crate) async fn token_create(
     State(auth0): State<Auth0>,
     PeerAddr(peer): PeerAddr,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match token(&auth0, peer, &headers, &body).await {
+    // tokens name the host the client asked, as Auth0's do for a custom domain
+    let issuer = auth0.issuer_at(&origin);
+    match token(&auth0, &issuer, peer, &headers, &body).await {
         Ok(body) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
@@ -328,7 +331,13 @@ pub(crate) async fn token_create(
     }
 }
 
-async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+async fn token(
+    auth0: &Auth0,
+    issuer: &str,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, OAuthError> {
     let params = parameters(headers, body)?;
     let grant = params.get("grant_type").map(String::as_str).unwrap_or("");
     if grant.is_empty() {
@@ -353,16 +362,17 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
         ));
     }
     if grant == "client_credentials" {
-        return client_credentials_grant(auth0, &client, &params);
+        return client_credentials_grant(auth0, issuer, &client, &params);
     }
     if grant == "refresh_token" {
-        return refresh_token_grant(auth0, &client, &params);
+        return refresh_token_grant(auth0, issuer, &client, &params);
     }
-    password_grant(auth0, &client, grant, &params, headers, peer).await
+    password_grant(auth0, issuer, &client, grant, &params, headers, peer).await
 }
 
 fn client_credentials_grant(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     params: &HashMap<String, String>,
 ) -> Result<Value, OAuthError> {
@@ -400,7 +410,7 @@ fn client_credentials_grant(
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
     let claims = Claims {
-        iss: auth0.issuer(),
+        iss: issuer.to_owned(),
         sub: format!("{}@clients", client.client_id),
         aud: json!(audience),
         iat: now,
@@ -419,6 +429,7 @@ fn client_credentials_grant(
 
 async fn password_grant(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     grant: &str,
     params: &HashMap<String, String>,
@@ -469,7 +480,7 @@ async fn password_grant(
         .await?;
     let scope = params.get("scope").map(String::as_str).unwrap_or_default();
     let audience = params.get("audience").map(String::as_str).filter(|a| !a.is_empty());
-    let mut body = issue_user_tokens(auth0, client, &user, scope, audience, Some("password"));
+    let mut body = issue_user_tokens(auth0, issuer, client, &user, scope, audience, Some("password"));
     // `offline_access` asks for a refresh token; the application must allow the grant.
     if scope.split_whitespace().any(|s| s == "offline_access") && client.allows_grant("refresh_token") {
         let token = format!("v1.{}", auth0.kit().ids.token(96));
@@ -505,7 +516,12 @@ fn invalid_refresh_token() -> OAuthError {
 /// `grant_type=refresh_token`: new tokens for the grant a refresh token stands for, to the
 /// application it was issued to, while its user exists and is not blocked. A `scope` may only
 /// narrow the original one. The refresh token itself is not rotated.
-fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, String>) -> Result<Value, OAuthError> {
+fn refresh_token_grant(
+    auth0: &Auth0,
+    issuer: &str,
+    client: &Client,
+    params: &HashMap<String, String>,
+) -> Result<Value, OAuthError> {
     let Some(token) = params.get("refresh_token").filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("Missing required parameter: refresh_token"));
     };
@@ -518,7 +534,7 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
         Some((grant.clone(), t.user_by_id(&grant.user_id)?.clone()))
     });
     let result = match &found {
-        Some((grant, user)) => renew(auth0, client, params, grant, user),
+        Some((grant, user)) => renew(auth0, issuer, client, params, grant, user),
         None => Err(invalid_refresh_token()),
     };
     // Tenant log: `sertft` / `fertft`, the exchange of a refresh token for an access token.
@@ -546,6 +562,7 @@ fn refresh_token_grant(auth0: &Auth0, client: &Client, params: &HashMap<String, 
 /// scope the grant does not hold.
 fn renew(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     params: &HashMap<String, String>,
     grant: &RefreshGrant,
@@ -574,6 +591,7 @@ fn renew(
     };
     Ok(issue_user_tokens(
         auth0,
+        issuer,
         client,
         user,
         &scope,
@@ -610,6 +628,7 @@ pub(crate) async fn revoke_create(State(auth0): State<Auth0>, headers: HeaderMap
 /// Access token (and ID token with `openid`) for a user who just logged in or refreshed.
 fn issue_user_tokens(
     auth0: &Auth0,
+    issuer: &str,
     client: &Client,
     user: &StoredUser,
     scope: &str,
@@ -618,7 +637,7 @@ fn issue_user_tokens(
 ) -> Value {
     let now = auth0.kit().clock.now().timestamp();
     let lifetime = auth0.with_tenant(|t| t.settings.token_lifetime);
-    let issuer = auth0.issuer();
+    let issuer = issuer.to_owned();
     let scope = scope.to_owned();
     let mut audiences = vec![];
     if let Some(audience) = audience {
@@ -695,7 +714,8 @@ pub(crate) async fn userinfo_get(State(auth0): State<Auth0>, headers: HeaderMap)
     let Some(claims) = auth0.keys().access_claims(token) else {
         return unauthorized();
     };
-    let userinfo_audience = format!("{}userinfo", auth0.issuer());
+    // the token's own issuer (this tenant's, under whichever host it was asked)
+    let userinfo_audience = format!("{}userinfo", claims.iss);
     if claims.exp <= auth0.kit().clock.now().timestamp() || !claims.audiences().contains(&userinfo_audience.as_str()) {
         return unauthorized();
     }
@@ -725,9 +745,11 @@ pub(crate) async fn jwks_get() -> Json<Value> {
     Json(Keys::jwks())
 }
 
-pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>) -> Json<Value> {
-    let issuer = auth0.issuer();
-    let base = auth0.kit().base_url().to_owned();
+/// `GET /.well-known/openid-configuration`, on the scheme and host the client used (its
+/// `issuer` is the one tokens asked there carry; clients check that they match).
+pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>, origin: RequestOrigin) -> Json<Value> {
+    let issuer = auth0.issuer_at(&origin);
+    let base = origin.base(auth0.kit()).to_owned();
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/authorize"),
