@@ -504,8 +504,8 @@ impl Routes {
     }
 
     /// What a refused request says to do when no route or rule serves its host (default
-    /// [`DEFAULT_REFUSAL_HINT`]): the fix in the caller's terms, e.g. "add it to the scenario's
-    /// `routes:`".
+    /// [`DEFAULT_REFUSAL_HINT`]): the fix in the caller's terms, with `{host}` standing for the
+    /// refused host, e.g. "send it to a mock with `routes: { {host}: okta }`".
     pub fn set_refusal_hint(&mut self, hint: impl Into<String>) {
         self.hint = Some(hint.into().into());
     }

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
@@ -15,7 +16,10 @@ use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::gigya::Gigya;
 use mocks::okta::Okta;
 use mocks::stormpath::Stormpath;
+use mocks::kit::hosts::{MOCK_NAMES, certificate_names, provider_routes};
+use mocks::kit::tls::{Authority, ServerConfig};
 use mocks::{Clock, Kit, MockServer, Provider};
+use sandbox::Routes;
 use serde_json::{Map, Value, json};
 
 use super::error::ScenarioError;
@@ -56,6 +60,9 @@ pub(super) struct World {
     pub(super) access_token: Option<String>,
     /// The refresh token of the last login that got one (for `refresh`).
     pub(super) refresh_token: Option<String>,
+    /// With `tls: true`, the run's CA certificate (PEM), for programs that talk to the mocks
+    /// over HTTPS; removed when the world shuts down.
+    pub(super) ca_file: Option<PathBuf>,
 }
 
 /// The `{{name}}` variables of a scenario: each mock's URL and credentials, and
@@ -97,21 +104,37 @@ impl World {
             reason,
         };
         let clock = Clock::manual(Clock::scenario_epoch());
+        let custom_routes = custom_routes(scenario)?;
+        let tls = match file.tls {
+            true => Some(Tls::new(path, &custom_routes)?),
+            false => None,
+        };
+        let serving = tls.as_ref().map(|t| t.config.clone());
 
         let mut vars = Variables::default();
-        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &mut vars).await?;
+        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &serving, &mut vars).await?;
         let stormpath = start_provider(
             path,
             &clock,
             STORMPATH_SEED,
             file.stormpath.clone(),
             Stormpath::new,
+            &serving,
             &mut vars,
         )
         .await?;
-        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new, &mut vars).await?;
+        let gigya = start_provider(
+            path,
+            &clock,
+            GIGYA_SEED,
+            file.gigya.clone(),
+            Gigya::new,
+            &serving,
+            &mut vars,
+        )
+        .await?;
         let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
-        let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        let auth0_server = start_server(auth0.clone(), &serving)
             .await
             .map_err(|source| ScenarioError::Start {
                 file: path.clone(),
@@ -119,6 +142,48 @@ impl World {
                 source,
             })?;
         vars.insert("auth0.url".into(), auth0_server.base_url().to_owned());
+
+        // Scripts' requests for the services' hosts and the scenario's own domains go to the
+        // mocks, over plain HTTP on loopback (the port speaks both).
+        let plain = |server: &MockServer| format!("http://{}", server.addr());
+        let running: BTreeMap<&str, String> = [
+            ("okta", okta.as_ref().map(|(_, s)| plain(s))),
+            ("stormpath", stormpath.as_ref().map(|(_, s)| plain(s))),
+            ("gigya", gigya.as_ref().map(|(_, s)| plain(s))),
+            ("auth0", Some(plain(&auth0_server))),
+        ]
+        .into_iter()
+        .filter_map(|(name, url)| url.map(|url| (name, url)))
+        .collect();
+        let mut routes = Routes::new();
+        for (host, mock) in &custom_routes.hosts {
+            let Some(url) = running.get(mock.as_str()) else {
+                return Err(ScenarioError::Invalid {
+                    file: path.clone(),
+                    line: custom_routes.line,
+                    reason: format!(
+                        "routes: {host} goes to {0}, but the scenario runs no {0} mock (add an {0}: section)",
+                        mock.as_str()
+                    ),
+                });
+            };
+            routes.route(host, url, mock.as_str()).map_err(|e| ScenarioError::Invalid {
+                file: path.clone(),
+                line: custom_routes.line,
+                reason: format!("routes: {e}"),
+            })?;
+        }
+        provider_routes(
+            &mut routes,
+            &|mock| running.get(mock).cloned(),
+            &|mock| format!("the scenario runs no {mock} mock: add an `{mock}:` section to route it there"),
+        )
+        .map_err(|e| invalid(format!("routes: {e}")))?;
+        routes.set_refusal_hint("send it to a mock with the scenario's `routes: { {host}: okta }`");
+        auth0.set_routes(routes);
+        if let Some(tls) = &tls {
+            auth0.trust_ca(tls.authority.cert_pem()).map_err(invalid)?;
+        }
         vars.insert("unreachable.url".into(), unreachable_url().await);
 
         let section = &file.auth0;
@@ -133,7 +198,8 @@ impl World {
                 json!(!scenario.scripts.is_empty()),
             );
             options.insert("import_mode".into(), json!(spec.import_mode));
-            let scripts: Map<String, Value> = scenario.scripts.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            let scripts = fill_placeholders(scenario, &spec.placeholders, &vars)?;
+            let scripts: Map<String, Value> = scripts.into_iter().map(|(k, v)| (k, json!(v))).collect();
             options.insert("customScripts".into(), Value::Object(scripts));
             let configuration: Map<String, Value> = spec
                 .configuration
@@ -166,10 +232,18 @@ impl World {
         };
         auth0.seed(seed).map_err(|e| invalid(format!("auth0 seed: {e}")))?;
 
-        // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
+        // The runner only talks to the mocks on loopback: no system roots to load; with TLS, the
+        // run's CA alone.
+        let roots = match &tls {
+            Some(tls) => vec![
+                reqwest::Certificate::from_pem(tls.authority.cert_pem().as_bytes())
+                    .map_err(|e| invalid(format!("the run's CA: {e}")))?,
+            ],
+            None => Vec::new(),
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
-            .tls_certs_only(Vec::new())
+            .tls_certs_only(roots)
             .build()
             .map_err(|e| invalid(format!("HTTP client: {e}")))?;
         Ok(World {
@@ -186,6 +260,7 @@ impl World {
             deployed_connection: None,
             access_token: None,
             refresh_token: None,
+            ca_file: tls.map(|t| t.ca_file),
         })
     }
 
@@ -196,8 +271,12 @@ impl World {
             stormpath,
             gigya,
             auth0_server,
+            ca_file,
             ..
         } = self;
+        if let Some(ca_file) = ca_file {
+            let _ = std::fs::remove_file(ca_file);
+        }
         for server in [okta.map(|m| m.1), stormpath.map(|m| m.1), gigya.map(|m| m.1)]
             .into_iter()
             .flatten()
@@ -223,7 +302,7 @@ impl World {
         self.scenario_connection.is_some()
     }
 
-    /// The mock Auth0's base URL (`http://127.0.0.1:PORT`).
+    /// The mock Auth0's base URL (`http://127.0.0.1:PORT`, `https://…` with `tls: true`).
     pub(super) fn auth0_base_url(&self) -> &str {
         self.auth0_server.base_url()
     }
@@ -337,6 +416,108 @@ impl World {
     }
 }
 
+/// Starts a mock on loopback, over HTTPS too when `tls` is given.
+async fn start_server<P: Provider>(
+    provider: P,
+    tls: &Option<Arc<ServerConfig>>,
+) -> std::io::Result<MockServer> {
+    match tls {
+        Some(config) => mocks::start_tls(provider, mocks::LOOPBACK_EPHEMERAL, config.clone()).await,
+        None => mocks::start(provider, mocks::LOOPBACK_EPHEMERAL).await,
+    }
+}
+
+/// The HTTPS of a `tls: true` run: a CA made for it, the mocks' certificate, and the CA's
+/// certificate in a file.
+struct Tls {
+    authority: Authority,
+    config: Arc<ServerConfig>,
+    ca_file: PathBuf,
+}
+
+impl Tls {
+    fn new(path: &Path, routes: &CustomRoutes) -> Result<Self, ScenarioError> {
+        let invalid = |reason: String| ScenarioError::Invalid {
+            file: path.to_path_buf(),
+            line: None,
+            reason,
+        };
+        let authority = Authority::generate().map_err(|e| invalid(format!("tls: {e}")))?;
+        let extra: Vec<String> = routes.hosts.keys().cloned().collect();
+        let config = authority
+            .server_config(&certificate_names(&extra))
+            .map_err(|e| invalid(format!("tls: {e}")))?;
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ca_file = std::env::temp_dir().join(format!("ferry-scenario-ca-{}-{n}.pem", std::process::id()));
+        authority.write_cert(&ca_file).map_err(|e| invalid(format!("tls: {e}")))?;
+        Ok(Self {
+            authority,
+            config,
+            ca_file,
+        })
+    }
+}
+
+/// The scenario's `routes:`, with the line they are on.
+struct CustomRoutes {
+    hosts: BTreeMap<String, MockName>,
+    line: Option<u64>,
+}
+
+fn custom_routes(scenario: &Scenario) -> Result<CustomRoutes, ScenarioError> {
+    let Some(routes) = &scenario.file.routes else {
+        return Ok(CustomRoutes {
+            hosts: BTreeMap::new(),
+            line: None,
+        });
+    };
+    let line = Some(routes.referenced.line());
+    // checked here, before anything starts: a host route patterns accept
+    for host in routes.value.keys() {
+        if let Err(e) = Routes::new().route(host, "http://127.0.0.1", "") {
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line,
+                reason: format!(
+                    "routes: {} (routes take a host name or `*.` and a domain, and one of {})",
+                    e.reason,
+                    MOCK_NAMES.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(CustomRoutes {
+        hosts: routes.value.clone(),
+        line,
+    })
+}
+
+/// The connection's scripts with `placeholders` replaced (values with their variables
+/// substituted); a placeholder that occurs in no script is an error (a typo would leave the
+/// script's own text in place).
+fn fill_placeholders(
+    scenario: &Scenario,
+    placeholders: &BTreeMap<String, String>,
+    vars: &Variables,
+) -> Result<BTreeMap<String, String>, ScenarioError> {
+    let mut scripts = scenario.scripts.clone();
+    for (placeholder, value) in placeholders {
+        if placeholder.is_empty() || !scripts.values().any(|s| s.contains(placeholder.as_str())) {
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line: None,
+                reason: format!("auth0.connection.placeholders: {placeholder:?} occurs in none of the connection's scripts"),
+            });
+        }
+        let value = vars.substitute(value);
+        for source in scripts.values_mut() {
+            *source = source.replace(placeholder.as_str(), &value);
+        }
+    }
+    Ok(scripts)
+}
+
 /// Starts and seeds a provider mock when the scenario has a section for it, and records its
 /// variables (`{{okta.url}}`, `{{okta.token}}`, ...).
 async fn start_provider<P: Provider>(
@@ -345,6 +526,7 @@ async fn start_provider<P: Provider>(
     id_seed: u64,
     seed: Option<P::Seed>,
     new: fn(Kit) -> P,
+    tls: &Option<Arc<ServerConfig>>,
     vars: &mut Variables,
 ) -> Result<Running<P>, ScenarioError> {
     let Some(seed) = seed else { return Ok(None) };
@@ -354,7 +536,7 @@ async fn start_provider<P: Provider>(
         line: None,
         reason: format!("{} seed: {e}", P::NAME),
     })?;
-    let server = mocks::start(provider.clone(), mocks::LOOPBACK_EPHEMERAL)
+    let server = start_server(provider.clone(), tls)
         .await
         .map_err(|source| ScenarioError::Start {
             file: path.to_path_buf(),

@@ -218,7 +218,7 @@ pub async fn start<P: Provider>(provider: P, addr: SocketAddr) -> io::Result<Moc
 pub async fn start_tls<P: Provider>(
     provider: P,
     addr: SocketAddr,
-    tls: Arc<rustls::ServerConfig>,
+    tls: Arc<super::tls::ServerConfig>,
 ) -> io::Result<MockServer> {
     serve(provider, addr, Some(tokio_rustls::TlsAcceptor::from(tls))).await
 }

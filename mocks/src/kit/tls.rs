@@ -20,6 +20,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
+pub use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -196,7 +197,7 @@ impl Authority {
     /// A server configuration with a new certificate, signed by this CA, for `names`
     /// (addresses and host names, `*.` wildcards allowed; see
     /// [`super::hosts::certificate_names`]). HTTP/1.1 only.
-    pub fn server_config(&self, names: &[String]) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    pub fn server_config(&self, names: &[String]) -> Result<Arc<ServerConfig>, TlsError> {
         let key = KeyPair::generate()?;
         let mut params = CertificateParams::new(names.to_vec())?;
         let mut name = DistinguishedName::new();
@@ -210,7 +211,7 @@ impl Authority {
         params.not_after = now + time::Duration::days(365);
         let cert = params.signed_by(&key, &self.issuer)?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsError::Certificate(e.to_string()))?
             .with_no_client_auth()

@@ -353,7 +353,11 @@ fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)])
             Ok(Destination::Routed { url: sent, headers })
         }
         None if policy.outbound.allows(url) => Ok(Destination::Direct),
-        None => Err(refused_by_policy(url, policy.routes.refusal_hint())),
+        None => {
+            let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+            let hint = policy.routes.refusal_hint().replace("{host}", host);
+            Err(refused_by_policy(url, &hint))
+        }
     }
 }
 
