@@ -40,6 +40,7 @@ pub struct SandboxConfig {
     /// Hosts whose requests go elsewhere (a mock on loopback) without their name being
     /// resolved: `https://acme.okta.com/api/v1/authn` to the mock Okta, with
     /// `Host: acme.okta.com`. A routed host needs no [`Outbound`] rule. Default: none.
+    #[serde(skip_serializing_if = "Routes::is_empty")]
     pub routes: Routes,
 }
 

@@ -103,8 +103,8 @@ struct HttpSpec {
     binary: bool,
 }
 
-/// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
-/// object.
+/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort`, `utf8Length` and `utf8Base64`
+/// to the native object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     register_url_parse(ctx, native)?;
     let h = host.clone();
@@ -117,6 +117,13 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
                 Ok(start(&h, spec) as f64)
             },
         )?,
+    )?;
+    let h = host.clone();
+    native.set(
+        "httpRejected",
+        Function::new(ctx.clone(), move |method: String, href: String, message: String| {
+            log_rejected(&h, &method, &href, &message);
+        })?,
     )?;
     native.set(
         "utf8Length",
@@ -294,6 +301,42 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     };
     host.state.borrow_mut().http_pending.insert(id, task.abort_handle());
     id
+}
+
+/// Logs a request `request` refused before sending it (an invalid URI or protocol), with its
+/// error, as Node's `request` fails it: nothing is sent and nothing counts against the limits.
+fn log_rejected(host: &Host, method: &str, href: &str, message: &str) {
+    let id = host.state.borrow_mut().next_id();
+    let log = &host.services.exchanges;
+    // as the script wrote it (a WHATWG parser would read `https:/host` as `https://host`)
+    let url = mask_userinfo(href);
+    log.start(
+        id,
+        0,
+        HttpExchange {
+            method: method.to_owned(),
+            url,
+            routed_to: None,
+            request_headers: Vec::new(),
+            status: None,
+            error: None,
+            elapsed: Duration::ZERO,
+        },
+    );
+    log.finish(id, 0, None, Some(message.to_owned()));
+}
+
+/// `text` (a URL as written) with anything between its scheme and an `@` masked.
+fn mask_userinfo(text: &str) -> String {
+    let Some(colon) = text.find(':') else {
+        return text.to_owned();
+    };
+    let start = colon + 1 + text[colon + 1..].chars().take_while(|c| *c == '/').count();
+    let end = text[start..].find(['/', '?', '#']).map_or(text.len(), |i| start + i);
+    match text[start..end].rfind('@') {
+        Some(at) => format!("{}{MASKED}{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
 }
 
 /// The log entry of a hop that is about to be sent.
@@ -849,6 +892,13 @@ pub(crate) fn to_js<'js>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_urls_that_do_not_parse_are_masked() {
+        assert_eq!(mask_userinfo("https:/user:pw@host/x@y"), "https:/[masked]@host/x@y");
+        assert_eq!(mask_userinfo("https:/host/a"), "https:/host/a");
+        assert_eq!(mask_userinfo("no-scheme"), "no-scheme");
+    }
 
     #[test]
     fn credentials_are_masked() {
