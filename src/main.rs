@@ -137,6 +137,21 @@ enum Command {
         /// Port of the dashboard (users, connections, jobs, logs, journals; 0: any free port).
         #[arg(long, default_value_t = 0, env = "FERRY_DASHBOARD_PORT")]
         dashboard_port: u16,
+        /// Serve HTTPS too (plain HTTP keeps working on the same ports), with a certificate
+        /// from Ferry's CA for 127.0.0.1, ::1, localhost and the services' host names; prints
+        /// the CA file and the variables that make programs trust it.
+        #[arg(long)]
+        tls: bool,
+        /// Keep the CA here (made on first use, owner-only; reused after, so you trust it
+        /// once); without it, a new CA each start.
+        #[arg(long, value_name = "DIR", requires = "tls")]
+        ca_dir: Option<PathBuf>,
+        /// Send the scripts' requests for a custom domain to a mock: HOST=MOCK, MOCK one of
+        /// okta, stormpath, gigya, auth0 (repeatable; `*.acme.com=okta` for every name under
+        /// it). The services' own names (`*.okta.com`, `api.stormpath.com`, `*.gigya.com`,
+        /// `*.auth0.com`) always go to their mocks.
+        #[arg(long = "route", value_name = "HOST=MOCK", value_parser = ferry::serve::parse_route)]
+        routes: Vec<(String, String)>,
     },
     /// Run one custom database script once, as Auth0's "Try" button does, in the mock tenant's
     /// sandbox: the callback's result, what the tenant answers and logs for it, console output
@@ -803,6 +818,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             gigya_port,
             auth0_port,
             dashboard_port,
+            tls,
+            ca_dir,
+            routes,
         } => {
             let options = ferry::serve::ServeOptions {
                 host,
@@ -811,7 +829,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 gigya_port,
                 auth0_port,
             };
-            let served = ferry::serve::start(&options, seed.as_deref())
+            let hosts = ferry::serve::HostOptions { tls, ca_dir, routes };
+            let served = ferry::serve::start_with(&options, seed.as_deref(), &hosts)
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
