@@ -172,9 +172,21 @@ enum Command {
         /// A host the script may reach besides loopback (repeatable; `*.okta.com` allowed).
         #[arg(long = "allow-host", value_name = "HOST", conflicts_with = "allow_any_host")]
         allow_hosts: Vec<ferry::tryout::HostRule>,
-        /// Let the script reach any host.
+        /// Let the script reach any host (the services' own names then go to the real services
+        /// too).
         #[arg(long)]
         allow_any_host: bool,
+        /// Send the script's requests for a host elsewhere: HOST=URL (an origin, e.g. a
+        /// running `ferry serve` mock's http://127.0.0.1:4010) or HOST=MOCK (okta, stormpath,
+        /// gigya, auth0: a throw-away mock). Repeatable; `*.acme.com=...` for every name under
+        /// it. Unless --allow-any-host, the services' own names (`*.okta.com`,
+        /// `api.stormpath.com`, `*.gigya.com`, `*.auth0.com`) go to throw-away mocks, except
+        /// those --allow-host names.
+        #[arg(long = "route", value_name = "HOST=URL|MOCK", value_parser = ferry::tryout::parse_route)]
+        routes: Vec<(String, String)>,
+        /// Seed file for the throw-away mocks (the `ferry serve --seed` format).
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
         /// Execution limit in seconds (Auth0's is about 20).
         #[arg(long, default_value_t = 20.0)]
         timeout: f64,
@@ -926,6 +938,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             config,
             allow_hosts,
             allow_any_host,
+            routes,
+            seed,
             timeout,
             context,
             json,
@@ -940,6 +954,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             options.allow_any_host = allow_any_host;
             options.timeout = std::time::Duration::from_secs_f64(timeout);
             options.context = context;
+            options.routes = routes;
+            options.seed = seed;
             match ferry::tryout::try_script(options).await {
                 Ok(report) => {
                     if json {

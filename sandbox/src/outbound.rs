@@ -351,6 +351,9 @@ pub enum RouteTarget {
     },
     /// Nowhere: the request is refused (`connect EACCES`) with this reason.
     Refused(String),
+    /// To the host itself, as if no route covered it (the [`Outbound`] policy decides): a
+    /// host that must reach the real service although a wider route covers its domain.
+    Direct,
 }
 
 /// Why a route could not be added.
@@ -410,6 +413,7 @@ impl fmt::Display for Route {
                 Ok(())
             }
             RouteTarget::Refused(reason) => write!(f, "{} → refused ({reason})", self.host),
+            RouteTarget::Direct => write!(f, "{} → itself", self.host),
         }
     }
 }
@@ -492,6 +496,17 @@ impl Routes {
         self.push(Route {
             host: pattern,
             target: RouteTarget::Refused(reason.into()),
+        });
+        Ok(())
+    }
+
+    /// Lets requests to `host` (a name or `*.domain`) go to the host itself, past a wider
+    /// route (the allowlist still decides whether they may).
+    pub fn direct(&mut self, host: &str) -> Result<(), RouteError> {
+        let pattern = route_host(host)?;
+        self.push(Route {
+            host: pattern,
+            target: RouteTarget::Direct,
         });
         Ok(())
     }

@@ -220,6 +220,18 @@ async fn the_most_specific_route_wins() {
             outcome.http[0].routed_to
         );
     }
+    // a host let through to itself past a wider route: the allowlist decides
+    let mut through = Routes::new();
+    through.direct("real.acme.com").unwrap_or_else(|e| panic!("{e}"));
+    through.route("*.acme.com", &a, "a").unwrap_or_else(|e| panic!("{e}"));
+    let outcome = sandbox_with(through)
+        .run(call(
+            "function f(callback) { request('https://real.acme.com/x', function (e) { callback(null, e && e.code); }); }",
+            vec![],
+        ))
+        .await;
+    assert_eq!(value(&outcome), json!("EACCES"));
+    assert_eq!(outcome.http[0].routed_to, None);
     // bad routes are refused with a reason
     for (host, target) in [
         ("10.0.0.1", "http://127.0.0.1:1"),

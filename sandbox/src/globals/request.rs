@@ -350,7 +350,7 @@ fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)], rout
                 format!("{origin} ({name})")
             })
         }
-        RouteTarget::Refused(_) => None,
+        RouteTarget::Refused(_) | RouteTarget::Direct => None,
     });
     HttpExchange {
         method: method.to_owned(),
@@ -395,8 +395,8 @@ fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)])
             }
             Ok(Destination::Routed { url: sent, headers })
         }
-        None if policy.outbound.allows(url) => Ok(Destination::Direct),
-        None => {
+        Some(RouteTarget::Direct) | None if policy.outbound.allows(url) => Ok(Destination::Direct),
+        Some(RouteTarget::Direct) | None => {
             let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
             let hint = policy.routes.refusal_hint().replace("{host}", host);
             Err(refused_by_policy(url, &hint))
