@@ -33,7 +33,13 @@ fn client() -> reqwest::Client {
 }
 
 /// A request to the mock as the sandbox routes one for `https://{host}{path}`.
-fn routed(client: &reqwest::Client, method: reqwest::Method, server: &MockServer, host: &str, path: &str) -> reqwest::RequestBuilder {
+fn routed(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    server: &MockServer,
+    host: &str,
+    path: &str,
+) -> reqwest::RequestBuilder {
     client
         .request(method, format!("{}{path}", server.base_url()))
         .header("host", host)
@@ -44,7 +50,11 @@ async fn json_of(response: reqwest::Response) -> (u16, reqwest::header::HeaderMa
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.expect("body");
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// The journal shows `Host` as sent and never the scheme marker.
@@ -58,7 +68,10 @@ fn assert_journal_clean(kit: &Kit, host: &str) {
             entry.headers
         );
         assert!(
-            !entry.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(ORIGINAL_SCHEME_HEADER)),
+            !entry
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(ORIGINAL_SCHEME_HEADER)),
             "{:?}",
             entry.headers
         );
@@ -73,19 +86,28 @@ users:
 
 #[tokio::test]
 async fn okta_links_and_link_headers_carry_the_requests_host() {
+    // FIDELITY: kit/links-origin, kit/hosts
     let okta = Okta::new(kit());
     let seed: OktaSeed = mocks::kit::seed::parse(OKTA_SEED, None).expect("seed");
     okta.seed(seed).expect("seed");
-    let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("bind");
+    let server = mocks::start(okta.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind");
     let http = client();
     let ssws = format!("SSWS {DEFAULT_API_TOKEN}");
 
     let (status, _, user) = json_of(
-        routed(&http, reqwest::Method::GET, &server, "acme.okta.com", "/api/v1/users/dade.murphy%40example.com")
-            .header("authorization", &ssws)
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::GET,
+            &server,
+            "acme.okta.com",
+            "/api/v1/users/dade.murphy%40example.com",
+        )
+        .header("authorization", &ssws)
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(status, 200, "{user}");
@@ -97,18 +119,30 @@ async fn okta_links_and_link_headers_carry_the_requests_host() {
     assert!(!hrefs.contains("127.0.0.1"), "{hrefs}");
 
     let (status, headers, _) = json_of(
-        routed(&http, reqwest::Method::GET, &server, "acme.okta.com", "/api/v1/users?limit=1")
-            .header("authorization", &ssws)
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::GET,
+            &server,
+            "acme.okta.com",
+            "/api/v1/users?limit=1",
+        )
+        .header("authorization", &ssws)
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(status, 200);
     let links: Vec<&str> = headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
     assert_eq!(links.len(), 2, "{links:?}");
-    assert!(links[0].starts_with("<https://acme.okta.com/api/v1/users?limit=1>"), "{links:?}");
-    assert!(links[1].starts_with("<https://acme.okta.com/api/v1/users?"), "{links:?}");
+    assert!(
+        links[0].starts_with("<https://acme.okta.com/api/v1/users?limit=1>"),
+        "{links:?}"
+    );
+    assert!(
+        links[1].starts_with("<https://acme.okta.com/api/v1/users?"),
+        "{links:?}"
+    );
 
     let (status, _, transaction) = json_of(
         routed(&http, reqwest::Method::POST, &server, "acme.okta.com", "/api/v1/authn")
@@ -118,7 +152,10 @@ async fn okta_links_and_link_headers_carry_the_requests_host() {
             .expect("send"),
     )
     .await;
-    assert_eq!((status, transaction["status"].as_str()), (200, Some("PASSWORD_EXPIRED")));
+    assert_eq!(
+        (status, transaction["status"].as_str()),
+        (200, Some("PASSWORD_EXPIRED"))
+    );
     assert_eq!(
         transaction["_links"]["next"]["href"],
         "https://acme.okta.com/api/v1/authn/credentials/change_password"
@@ -165,8 +202,16 @@ async fn okta_links_and_link_headers_carry_the_requests_host() {
         format!("{}/api/v1/users/00ub0oNGTSWTBKOLGLNR", server.base_url())
     );
     let entries = okta.kit().journal.entries();
-    assert!(entries[..3].iter().all(|e| e.headers.iter().any(|(n, v)| n == "host" && v == "acme.okta.com")));
-    assert!(entries.iter().all(|e| !e.headers.iter().any(|(n, _)| n == ORIGINAL_SCHEME_HEADER)));
+    assert!(
+        entries[..3]
+            .iter()
+            .all(|e| e.headers.iter().any(|(n, v)| n == "host" && v == "acme.okta.com"))
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.headers.iter().any(|(n, _)| n == ORIGINAL_SCHEME_HEADER))
+    );
 }
 
 const STORMPATH_SEED: &str = r#"
@@ -182,13 +227,17 @@ accounts:
 
 #[tokio::test]
 async fn stormpath_hrefs_carry_the_requests_host() {
+    // FIDELITY: kit/links-origin, kit/hosts
     let sp = Stormpath::new(kit());
     let seed: StormpathSeed = mocks::kit::seed::parse(STORMPATH_SEED, None).expect("seed");
     sp.seed(seed).expect("seed");
     let server = mocks::start(sp.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("bind");
     let http = client();
     let host = "api.stormpath.com";
-    let value = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "han@newrepublic.gov:Change+me1");
+    let value = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        "han@newrepublic.gov:Change+me1",
+    );
     let (status, _, attempt) = json_of(
         routed(
             &http,
@@ -208,21 +257,35 @@ async fn stormpath_hrefs_carry_the_requests_host() {
     let href = attempt["account"]["href"].as_str().unwrap_or_default().to_owned();
     assert_eq!(href, "https://api.stormpath.com/v1/accounts/72EaYgOaq8lwTFHILydAid");
     // what the documented script does with it
-    assert_eq!(href.replace("https://api.stormpath.com/v1/accounts/", ""), "72EaYgOaq8lwTFHILydAid");
+    assert_eq!(
+        href.replace("https://api.stormpath.com/v1/accounts/", ""),
+        "72EaYgOaq8lwTFHILydAid"
+    );
 
     let (status, _, account) = json_of(
-        routed(&http, reqwest::Method::GET, &server, host, "/v1/accounts/72EaYgOaq8lwTFHILydAid")
-            .basic_auth(DEFAULT_API_KEY_ID, Some(DEFAULT_API_KEY_SECRET))
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::GET,
+            &server,
+            host,
+            "/v1/accounts/72EaYgOaq8lwTFHILydAid",
+        )
+        .basic_auth(DEFAULT_API_KEY_ID, Some(DEFAULT_API_KEY_SECRET))
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(status, 200, "{account}");
     for key in ["href", "customData", "directory", "tenant", "groups", "providerData"] {
-        let href = if key == "href" { &account[key] } else { &account[key]["href"] };
+        let href = if key == "href" {
+            &account[key]
+        } else {
+            &account[key]["href"]
+        };
         assert!(
-            href.as_str().is_some_and(|h| h.starts_with("https://api.stormpath.com/v1/")),
+            href.as_str()
+                .is_some_and(|h| h.starts_with("https://api.stormpath.com/v1/")),
             "{key}: {href}"
         );
     }
@@ -245,7 +308,11 @@ async fn stormpath_hrefs_carry_the_requests_host() {
         found["items"][0]["href"],
         "https://api.stormpath.com/v1/accounts/72EaYgOaq8lwTFHILydAid"
     );
-    assert!(found["href"].as_str().is_some_and(|h| h.starts_with("https://api.stormpath.com/v1/applications/")));
+    assert!(
+        found["href"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("https://api.stormpath.com/v1/applications/"))
+    );
     // the tenant redirect's Location too
     let response = routed(&http, reqwest::Method::GET, &server, host, "/v1/tenants/current")
         .basic_auth(DEFAULT_API_KEY_ID, Some(DEFAULT_API_KEY_SECRET))
@@ -266,7 +333,9 @@ async fn stormpath_hrefs_carry_the_requests_host() {
 #[tokio::test]
 async fn gigya_checks_the_data_center_the_request_named() {
     let gigya = Gigya::new(kit());
-    let server = mocks::start(gigya.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("bind");
+    let server = mocks::start(gigya.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind");
     let http = client();
     let form = [
         ("apiKey", DEFAULT_API_KEY),
@@ -275,39 +344,64 @@ async fn gigya_checks_the_data_center_the_request_named() {
         ("query", "SELECT * FROM accounts"),
     ];
     let (_, _, answer) = json_of(
-        routed(&http, reqwest::Method::POST, &server, "accounts.us1.gigya.com", "/accounts.search")
-            .form(&form)
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::POST,
+            &server,
+            "accounts.us1.gigya.com",
+            "/accounts.search",
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(answer["errorCode"], 0, "{answer}");
     let (_, _, answer) = json_of(
-        routed(&http, reqwest::Method::POST, &server, "accounts.eu1.gigya.com", "/accounts.search")
-            .form(&form)
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::POST,
+            &server,
+            "accounts.eu1.gigya.com",
+            "/accounts.search",
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(answer["errorCode"], 301001, "{answer}");
     assert_eq!(answer["location"], "https://accounts.us1.gigya.com/accounts.search");
     let entries = gigya.kit().journal.entries();
-    assert!(entries.iter().all(|e| !e.headers.iter().any(|(n, _)| n == ORIGINAL_SCHEME_HEADER)));
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.headers.iter().any(|(n, _)| n == ORIGINAL_SCHEME_HEADER))
+    );
 }
 
 #[tokio::test]
 async fn auth0_discovery_tokens_and_management_api_under_a_tenant_name() {
+    // FIDELITY: kit/links-origin, kit/hosts
     let auth0 = Auth0::new(kit());
-    let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("bind");
+    let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        .await
+        .expect("bind");
     let http = client();
     let host = "acme.eu.auth0.com";
     let (status, _, discovery) = json_of(
-        routed(&http, reqwest::Method::GET, &server, host, "/.well-known/openid-configuration")
-            .send()
-            .await
-            .expect("send"),
+        routed(
+            &http,
+            reqwest::Method::GET,
+            &server,
+            host,
+            "/.well-known/openid-configuration",
+        )
+        .send()
+        .await
+        .expect("send"),
     )
     .await;
     assert_eq!(status, 200);
@@ -377,6 +471,7 @@ fn tls_client(authority: &Authority, names: &[&str], addr: SocketAddr) -> reqwes
 
 #[tokio::test]
 async fn every_mock_serves_https_with_the_cas_certificate_and_plain_http_on_the_same_port() {
+    // FIDELITY: kit/https
     let authority = Authority::generate().expect("CA");
     let tls = authority.server_config(&certificate_names(&[])).expect("certificate");
     let okta = Okta::new(kit());
@@ -422,7 +517,9 @@ async fn every_mock_serves_https_with_the_cas_certificate_and_plain_http_on_the_
     let port = okta_server.addr().port();
     let (status, _, user) = json_of(
         https
-            .get(format!("https://acme.okta.com:{port}/api/v1/users/00ub0oNGTSWTBKOLGLNR"))
+            .get(format!(
+                "https://acme.okta.com:{port}/api/v1/users/00ub0oNGTSWTBKOLGLNR"
+            ))
             .header("authorization", format!("SSWS {DEFAULT_API_TOKEN}"))
             .send()
             .await
@@ -460,11 +557,21 @@ async fn every_mock_serves_https_with_the_cas_certificate_and_plain_http_on_the_
         .no_proxy()
         .build()
         .expect("client");
-    assert!(untrusting.get(format!("{}/api/v1/users", okta_server.base_url())).send().await.is_err());
+    assert!(
+        untrusting
+            .get(format!("{}/api/v1/users", okta_server.base_url()))
+            .send()
+            .await
+            .is_err()
+    );
     {
         use tokio::io::AsyncWriteExt;
-        let mut raw = tokio::net::TcpStream::connect(okta_server.addr()).await.expect("connect");
-        raw.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]).await.expect("write");
+        let mut raw = tokio::net::TcpStream::connect(okta_server.addr())
+            .await
+            .expect("connect");
+        raw.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])
+            .await
+            .expect("write");
         drop(raw);
     }
     let response = https
