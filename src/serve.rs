@@ -17,10 +17,10 @@ use std::sync::Arc;
 use mocks::auth0::Auth0;
 use mocks::auth0::seed::Auth0Seed;
 use mocks::gigya::{Gigya, GigyaSeed};
-use mocks::okta::{Okta, OktaSeed};
-use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::kit::hosts::{MOCK_NAMES, PROVIDER_HOSTS, certificate_names, provider_routes};
 use mocks::kit::tls::{Authority, CA_CERT_FILE, ServerConfig, TlsError};
+use mocks::okta::{Okta, OktaSeed};
+use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::{Kit, MockServer, Provider, SeedError};
 use serde::Deserialize;
 
@@ -194,7 +194,9 @@ pub async fn start_with(
     let mut routes = sandbox::Routes::new();
     for (host, mock) in &hosts.routes {
         let url = url_of(mock).ok_or_else(|| ServeError::Route(format!("no mock named {mock}")))?;
-        routes.route(host, &url, mock).map_err(|e| ServeError::Route(e.to_string()))?;
+        routes
+            .route(host, &url, mock)
+            .map_err(|e| ServeError::Route(e.to_string()))?;
     }
     provider_routes(&mut routes, &url_of, &|mock| format!("the {mock} mock is not running"))
         .map_err(|e| ServeError::Route(e.to_string()))?;
@@ -278,7 +280,10 @@ impl Served {
                 }
             }
         }
-        let _ = writeln!(out, "Scripts' requests to these hosts go to the mocks (http:// and https://):");
+        let _ = writeln!(
+            out,
+            "Scripts' requests to these hosts go to the mocks (http:// and https://):"
+        );
         for route in &self.routes {
             let _ = writeln!(out, "           {route}");
         }
@@ -295,8 +300,16 @@ impl Served {
                     "reused"
                 }
             );
-            let _ = writeln!(out, "Trust it in the programs you test (the last three trust it alone):");
-            for variable in ["NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"] {
+            let _ = writeln!(
+                out,
+                "Trust it in the programs you test (the last three trust it alone):"
+            );
+            for variable in [
+                "NODE_EXTRA_CA_CERTS",
+                "REQUESTS_CA_BUNDLE",
+                "SSL_CERT_FILE",
+                "CURL_CA_BUNDLE",
+            ] {
                 let _ = writeln!(out, "           export {variable}={file}");
             }
         }
@@ -396,7 +409,12 @@ mod tests {
         let ca_file = ca_dir.join(CA_CERT_FILE);
         assert_eq!(served.ca_file(), Some(ca_file.as_path()));
         let banner = served.banner();
-        for variable in ["NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"] {
+        for variable in [
+            "NODE_EXTRA_CA_CERTS",
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "CURL_CA_BUNDLE",
+        ] {
             assert!(
                 banner.contains(&format!("export {variable}={}", ca_file.display())),
                 "{banner}"
@@ -441,7 +459,9 @@ mod tests {
         assert_eq!(hosts_seen, ["acme.okta.com", "login.acme.com"]);
         served.shutdown().await;
         // the next start reuses the CA
-        let served = start_with(&crate::bench::loopback(), None, &hosts).await.expect("again");
+        let served = start_with(&crate::bench::loopback(), None, &hosts)
+            .await
+            .expect("again");
         assert_eq!(std::fs::read(&ca_file).expect("CA file"), ca);
         assert!(served.banner().contains("(reused)"), "{}", served.banner());
         served.shutdown().await;

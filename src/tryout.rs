@@ -383,12 +383,7 @@ async fn routes(
             .map_err(|e| TryError::Mocks(format!("the throw-away mocks: {e}")))?;
         Some(served)
     };
-    let url_of = |mock: &str| {
-        mocks
-            .as_ref()
-            .and_then(|m| m.base_url(mock))
-            .map(|url| url.to_owned())
-    };
+    let url_of = |mock: &str| mocks.as_ref().and_then(|m| m.base_url(mock)).map(|url| url.to_owned());
     let mut routes = Routes::new();
     let wrong = |e: sandbox::RouteError| TryError::Mocks(format!("--route: {e}"));
     if let Outbound::Allow(rules) = outbound {
@@ -403,18 +398,15 @@ async fn routes(
     for (host, target) in given {
         if MOCK_NAMES.contains(&target.as_str()) {
             let url = url_of(target).ok_or_else(|| TryError::Mocks(format!("no {target} mock")))?;
-            routes.route(host, &url, &format!("throw-away {target} mock")).map_err(wrong)?;
+            routes
+                .route(host, &url, &format!("throw-away {target} mock"))
+                .map_err(wrong)?;
         } else {
             routes.route(host, target, "").map_err(wrong)?;
         }
     }
     if !any_host {
-        provider_routes(
-            &mut routes,
-            &|mock| url_of(mock),
-            &|mock| format!("no {mock} mock"),
-        )
-        .map_err(wrong)?;
+        provider_routes(&mut routes, &|mock| url_of(mock), &|mock| format!("no {mock} mock")).map_err(wrong)?;
         // name them as the throw-away mocks they are
         let mut named = Routes::new();
         for route in routes.iter() {
@@ -665,8 +657,12 @@ impl TryReport {
         let mut groups: Vec<(String, Vec<&str>)> = vec![];
         for route in self.routes.iter() {
             let target = match route.target() {
-                sandbox::RouteTarget::Origin { url, name } if name.is_empty() => url.as_str().trim_end_matches('/').to_owned(),
-                sandbox::RouteTarget::Origin { url, name } => format!("{} ({name})", url.as_str().trim_end_matches('/')),
+                sandbox::RouteTarget::Origin { url, name } if name.is_empty() => {
+                    url.as_str().trim_end_matches('/').to_owned()
+                }
+                sandbox::RouteTarget::Origin { url, name } => {
+                    format!("{} ({name})", url.as_str().trim_end_matches('/'))
+                }
                 sandbox::RouteTarget::Direct => "themselves".to_owned(),
                 sandbox::RouteTarget::Refused(_) => continue,
             };

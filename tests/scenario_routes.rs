@@ -72,6 +72,13 @@ async fn a_filled_placeholder_reaches_the_script_and_the_file_stays_as_it_was() 
     let report = ferry::scenario::run_file(&path).await.expect("runs");
     assert!(report.passed(), "{}", report.render(true));
     let console: Vec<&str> = report.scripts[0].console.iter().map(|l| l.text.as_str()).collect();
-    assert_eq!(console, vec!["https://acme.okta.com/api/v1/authn"], "the filled script ran");
-    assert_eq!(std::fs::read(path.with_file_name("scripts/login.js")).expect("script"), before);
+    assert_eq!(
+        console,
+        vec!["https://acme.okta.com/api/v1/authn"],
+        "the filled script ran"
+    );
+    assert_eq!(
+        std::fs::read(path.with_file_name("scripts/login.js")).expect("script"),
+        before
+    );
 }

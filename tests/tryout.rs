@@ -595,7 +595,9 @@ fn printed_okta_get_user(domain: &str, token: &str) -> String {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/okta/scripts/printed/get_user.js"),
     )
     .expect("the printed script");
-    printed.replace("{yourOktaDomain}", domain).replace("{yourOktaApiToken}", token)
+    printed
+        .replace("{yourOktaDomain}", domain)
+        .replace("{yourOktaApiToken}", token)
 }
 
 #[tokio::test]
@@ -620,7 +622,10 @@ async fn the_services_hosts_reach_throw_away_mocks_and_routes_where_they_say() {
     };
     assert_eq!(profile["user_id"], json!("00ukatelibby00000000"), "{text}");
     let exchange = &report.outcome.http[0];
-    assert_eq!(exchange.url, "https://acme.okta.com/api/v1/users/kate.libby%40example.com");
+    assert_eq!(
+        exchange.url,
+        "https://acme.okta.com/api/v1/users/kate.libby%40example.com"
+    );
     let sent_to = exchange.routed_to.clone().unwrap_or_default();
     assert!(sent_to.ends_with("(throw-away okta mock)"), "{text}");
     assert!(
@@ -640,7 +645,11 @@ async fn the_services_hosts_reach_throw_away_mocks_and_routes_where_they_say() {
     let report = try_script(options).await.expect("the script runs");
     let text = rendered(&report);
     assert!(matches!(report.verdict, Verdict::Profile { .. }), "{text}");
-    assert_eq!(report.outcome.http[0].routed_to.as_deref(), Some(server.base_url()), "{text}");
+    assert_eq!(
+        report.outcome.http[0].routed_to.as_deref(),
+        Some(server.base_url()),
+        "{text}"
+    );
 
     // a bad route is refused before anything runs
     assert!(ferry::tryout::parse_route("acme.okta.com=ftp://x").is_err());

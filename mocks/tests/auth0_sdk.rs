@@ -464,7 +464,15 @@ async fn the_node_sdk_works_over_https_given_only_the_domain() {
     assert_eq!(jwks[0].status, 200);
     assert_eq!(jwks[0].header("host"), Some(domain.as_str()));
     let tokens = auth0.kit().journal.find(Some("POST"), Some("/oauth/token"));
-    assert_eq!(tokens.len(), 3, "password, client credentials, the ManagementClient's own");
-    assert!(tokens.iter().all(|t| t.status == 200 && t.header("host") == Some(domain.as_str())));
+    assert_eq!(
+        tokens.len(),
+        3,
+        "password, client credentials, the ManagementClient's own"
+    );
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.status == 200 && t.header("host") == Some(domain.as_str()))
+    );
     server.shutdown().await;
 }

@@ -231,6 +231,10 @@ async fn the_node_sdk_works_over_https_given_only_the_org_url() {
     let journal = okta.kit().journal.find(Some("GET"), Some("/api/v1/users"));
     assert_eq!(journal.len(), 2, "two pages");
     assert_eq!(journal[1].status, 200);
-    assert!(journal[1].query.as_deref().is_some_and(|q| q.contains("after=")), "{:?}", journal[1]);
+    assert!(
+        journal[1].query.as_deref().is_some_and(|q| q.contains("after=")),
+        "{:?}",
+        journal[1]
+    );
     server.shutdown().await;
 }

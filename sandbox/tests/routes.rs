@@ -19,7 +19,12 @@ use serde_json::{Value, json};
 async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> axum::Json<Value> {
     let headers: BTreeMap<String, String> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     axum::Json(json!({
         "method": method.as_str(),
@@ -41,7 +46,11 @@ async fn moved(headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("http")
         .to_owned();
-    (StatusCode::FOUND, [("location", format!("{scheme}://{host}/echo?moved=1"))]).into_response()
+    (
+        StatusCode::FOUND,
+        [("location", format!("{scheme}://{host}/echo?moved=1"))],
+    )
+        .into_response()
 }
 
 async fn server() -> String {
@@ -66,7 +75,9 @@ fn sandbox_with(routes: Routes) -> Sandbox {
 
 fn okta_routes(target: &str) -> Routes {
     let mut routes = Routes::new();
-    routes.route("*.okta.com", target, "okta").unwrap_or_else(|e| panic!("{e}"));
+    routes
+        .route("*.okta.com", target, "okta")
+        .unwrap_or_else(|e| panic!("{e}"));
     routes
 }
 
@@ -108,7 +119,10 @@ async fn an_https_url_of_a_routed_host_reaches_the_target_untouched() {
     assert_eq!(got["href"], "https://acme.okta.com/echo?x=1&limit=2");
     assert_eq!(outcome.http.len(), 1);
     assert_eq!(outcome.http[0].url, "https://acme.okta.com/echo?x=1&limit=2");
-    assert_eq!(outcome.http[0].routed_to.as_deref(), Some(format!("{base} (okta)").as_str()));
+    assert_eq!(
+        outcome.http[0].routed_to.as_deref(),
+        Some(format!("{base} (okta)").as_str())
+    );
     assert_eq!(outcome.http[0].status, Some(200));
 }
 
@@ -117,7 +131,10 @@ async fn an_http_url_keeps_its_port_and_carries_no_marker() {
     let base = server().await;
     let sandbox = sandbox_with(okta_routes(&base));
     let outcome = sandbox
-        .run(call(ECHO_POST, vec![json!("http://dev-1.oktapreview.okta.com:8080/echo")]))
+        .run(call(
+            ECHO_POST,
+            vec![json!("http://dev-1.oktapreview.okta.com:8080/echo")],
+        ))
         .await;
     let got = value(&outcome);
     assert_eq!(got["body"]["headers"]["host"], "dev-1.oktapreview.okta.com:8080");
@@ -155,11 +172,15 @@ async fn unrouted_names_stay_refused_with_the_hint_and_routes_can_refuse() {
     let base = server().await;
     let mut routes = okta_routes(&base);
     routes
-        .refuse("api.stormpath.com", "the scenario runs no stormpath mock: add a stormpath: section")
+        .refuse(
+            "api.stormpath.com",
+            "the scenario runs no stormpath mock: add a stormpath: section",
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     routes.set_refusal_hint("route it to a mock with routes:");
     let sandbox = sandbox_with(routes);
-    let script = "function f(url, callback) { request(url, function (e) { callback(null, e ? [e.message, e.code] : null); }); }";
+    let script =
+        "function f(url, callback) { request(url, function (e) { callback(null, e ? [e.message, e.code] : null); }); }";
     for (url, message) in [
         (
             "https://okta.com/",
@@ -192,7 +213,12 @@ async fn a_dead_target_fails_as_node_does() {
     let outcome = sandbox.run(call(script, vec![])).await;
     assert_eq!(
         value(&outcome),
-        json!([format!("connect ECONNREFUSED 127.0.0.1:{port}"), "ECONNREFUSED", "127.0.0.1", port])
+        json!([
+            format!("connect ECONNREFUSED 127.0.0.1:{port}"),
+            "ECONNREFUSED",
+            "127.0.0.1",
+            port
+        ])
     );
 }
 
@@ -215,7 +241,10 @@ async fn the_most_specific_route_wins() {
         let outcome = sandbox.run(call(script, vec![json!(url)])).await;
         assert!(matches!(outcome.result, CallResult::Callback { error: None, .. }));
         assert!(
-            outcome.http[0].routed_to.as_deref().is_some_and(|to| to.starts_with(target.as_str())),
+            outcome.http[0]
+                .routed_to
+                .as_deref()
+                .is_some_and(|to| to.starts_with(target.as_str())),
             "{url}: {:?}",
             outcome.http[0].routed_to
         );

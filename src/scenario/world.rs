@@ -14,10 +14,10 @@ use std::time::Duration;
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::gigya::Gigya;
-use mocks::okta::Okta;
-use mocks::stormpath::Stormpath;
 use mocks::kit::hosts::{MOCK_NAMES, certificate_names, provider_routes};
 use mocks::kit::tls::{Authority, ServerConfig};
+use mocks::okta::Okta;
+use mocks::stormpath::Stormpath;
 use mocks::{Clock, Kit, MockServer, Provider};
 use sandbox::Routes;
 use serde_json::{Map, Value, json};
@@ -115,7 +115,16 @@ impl World {
         let serving = tls.as_ref().map(|t| t.config.clone());
 
         let mut vars = Variables::default();
-        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &serving, &mut vars).await?;
+        let okta = start_provider(
+            path,
+            &clock,
+            OKTA_SEED,
+            file.okta.clone(),
+            Okta::new,
+            &serving,
+            &mut vars,
+        )
+        .await?;
         let stormpath = start_provider(
             path,
             &clock,
@@ -163,17 +172,17 @@ impl World {
             let Some(url) = running.get(mock.as_str()) else {
                 return Err(invalid(format!("routes: the {} mock is not running", mock.as_str())));
             };
-            routes.route(host, url, mock.as_str()).map_err(|e| ScenarioError::Invalid {
-                file: path.clone(),
-                line: custom_routes.line,
-                reason: format!("routes: {e}"),
-            })?;
+            routes
+                .route(host, url, mock.as_str())
+                .map_err(|e| ScenarioError::Invalid {
+                    file: path.clone(),
+                    line: custom_routes.line,
+                    reason: format!("routes: {e}"),
+                })?;
         }
-        provider_routes(
-            &mut routes,
-            &|mock| running.get(mock).cloned(),
-            &|mock| format!("the scenario runs no {mock} mock: add an `{mock}:` section to route it there"),
-        )
+        provider_routes(&mut routes, &|mock| running.get(mock).cloned(), &|mock| {
+            format!("the scenario runs no {mock} mock: add an `{mock}:` section to route it there")
+        })
         .map_err(|e| invalid(format!("routes: {e}")))?;
         routes.set_refusal_hint("send it to a mock with the scenario's `routes: { {host}: okta }`");
         auth0.set_routes(routes);
@@ -410,10 +419,7 @@ impl World {
 }
 
 /// Starts a mock on loopback, over HTTPS too when `tls` is given.
-async fn start_server<P: Provider>(
-    provider: P,
-    tls: &Option<Arc<ServerConfig>>,
-) -> std::io::Result<MockServer> {
+async fn start_server<P: Provider>(provider: P, tls: &Option<Arc<ServerConfig>>) -> std::io::Result<MockServer> {
     match tls {
         Some(config) => mocks::start_tls(provider, mocks::LOOPBACK_EPHEMERAL, config.clone()).await,
         None => mocks::start(provider, mocks::LOOPBACK_EPHEMERAL).await,
@@ -443,7 +449,9 @@ impl Tls {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ca_file = std::env::temp_dir().join(format!("ferry-scenario-ca-{}-{n}.pem", std::process::id()));
-        authority.write_cert(&ca_file).map_err(|e| invalid(format!("tls: {e}")))?;
+        authority
+            .write_cert(&ca_file)
+            .map_err(|e| invalid(format!("tls: {e}")))?;
         Ok(Self {
             authority,
             config,
@@ -523,7 +531,9 @@ fn fill_placeholders(
             return Err(ScenarioError::Invalid {
                 file: scenario.path.clone(),
                 line: None,
-                reason: format!("auth0.connection.placeholders: {placeholder:?} occurs in none of the connection's scripts"),
+                reason: format!(
+                    "auth0.connection.placeholders: {placeholder:?} occurs in none of the connection's scripts"
+                ),
             });
         }
         let value = vars.substitute(value);

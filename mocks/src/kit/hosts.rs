@@ -125,7 +125,10 @@ fn host_matches(pattern: &str, host: &str) -> bool {
 /// The names the mocks' HTTPS certificate is valid for: loopback (`127.0.0.1`, `::1`,
 /// `localhost`), every service's real hosts, and `extra` (custom routed domains).
 pub fn certificate_names(extra: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = ["127.0.0.1", "::1", "localhost"].iter().map(|s| (*s).to_owned()).collect();
+    let mut names: Vec<String> = ["127.0.0.1", "::1", "localhost"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     for provider in PROVIDER_HOSTS {
         names.extend(provider.certificate.iter().map(|s| (*s).to_owned()));
     }

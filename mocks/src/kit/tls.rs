@@ -299,7 +299,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+            let mode = |p: &Path| {
+                std::fs::metadata(p)
+                    .map(|m| m.permissions().mode() & 0o777)
+                    .unwrap_or(0)
+            };
             assert_eq!(mode(&ca_dir), 0o700);
             assert_eq!(mode(&ca_dir.join(CA_KEY_FILE)), 0o600);
             assert_eq!(mode(&ca_dir.join(CA_CERT_FILE)), 0o600);
@@ -317,10 +321,16 @@ mod tests {
         let other = Authority::generate().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(ca_dir.join(CA_CERT_FILE), other.cert_pem()).unwrap_or_else(|e| panic!("{e}"));
         let refused = Authority::load_or_create(&ca_dir).err().map(|e| e.to_string());
-        assert!(refused.as_deref().is_some_and(|e| e.contains("not the certificate")), "{refused:?}");
+        assert!(
+            refused.as_deref().is_some_and(|e| e.contains("not the certificate")),
+            "{refused:?}"
+        );
         std::fs::remove_file(ca_dir.join(CA_KEY_FILE)).unwrap_or_else(|e| panic!("{e}"));
         let refused = Authority::load_or_create(&ca_dir).err().map(|e| e.to_string());
-        assert!(refused.as_deref().is_some_and(|e| e.contains("missing beside")), "{refused:?}");
+        assert!(
+            refused.as_deref().is_some_and(|e| e.contains("missing beside")),
+            "{refused:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -506,7 +506,16 @@ pub(crate) async fn authn_create(
     }
     user.failed_attempts = 0;
     let step = next_step(user, request.warn_before_password_expired, now);
-    let body = transaction(&okta, &origin, transactions, settings, user, step, request.relay_state, now);
+    let body = transaction(
+        &okta,
+        &origin,
+        transactions,
+        settings,
+        user,
+        step,
+        request.relay_state,
+        now,
+    );
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -566,7 +575,16 @@ pub(crate) async fn authn_skip(
     let Store {
         transactions, settings, ..
     } = &mut *store;
-    let body = transaction(&okta, &origin, transactions, settings, &user, step, open.relay_state, now);
+    let body = transaction(
+        &okta,
+        &origin,
+        transactions,
+        settings,
+        &user,
+        step,
+        open.relay_state,
+        now,
+    );
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -146,7 +146,11 @@ impl Stormpath {
     pub fn account(&self, id: &str) -> Option<Value> {
         let store = self.store();
         let account = store.accounts.get(id)?;
-        Some(account.to_json(self.hrefs(&RequestOrigin::default()), &store.settings.tenant_id, &serde_json::Map::new()))
+        Some(account.to_json(
+            self.hrefs(&RequestOrigin::default()),
+            &store.settings.tenant_id,
+            &serde_json::Map::new(),
+        ))
     }
 
     /// The id of the account with this email or username (ignoring case), in any directory.
@@ -385,7 +389,8 @@ impl Provider for Stormpath {
             ("application_id".into(), settings.application_id.clone()),
             (
                 "application_href".into(),
-                self.hrefs(&RequestOrigin::default()).application(&settings.application_id),
+                self.hrefs(&RequestOrigin::default())
+                    .application(&settings.application_id),
             ),
             ("api_key_id".into(), settings.api_key_id.clone()),
             ("api_key_secret".into(), settings.api_key_secret.clone()),

@@ -407,7 +407,10 @@ fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)])
 /// See [`destination`].
 enum Destination {
     Direct,
-    Routed { url: url::Url, headers: Vec<(String, String)> },
+    Routed {
+        url: url::Url,
+        headers: Vec<(String, String)>,
+    },
 }
 
 /// Runs one request, following redirects (hop 0 is already logged).
@@ -439,7 +442,16 @@ async fn perform(
             Destination::Direct => (&url, headers.as_slice()),
             Destination::Routed { url, headers } => (url, headers.as_slice()),
         };
-        let sent = send_once(client, &method, sent_url, sent_headers, body.as_deref(), spec.timeout, budget).await;
+        let sent = send_once(
+            client,
+            &method,
+            sent_url,
+            sent_headers,
+            body.as_deref(),
+            spec.timeout,
+            budget,
+        )
+        .await;
         let response = match sent {
             Ok(mut response) => {
                 if let Destination::Routed { .. } = destination {
