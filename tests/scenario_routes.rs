@@ -64,10 +64,8 @@ async fn bad_routes_and_placeholders_are_refused_with_their_reason() {
 
 #[tokio::test]
 async fn a_filled_placeholder_reaches_the_script_and_the_file_stays_as_it_was() {
-    let text = format!(
-        "okta:\n  users: []\nauth0:\n  connection:\n    name: c\n    scripts: {{ login: scripts/login.js }}\n    placeholders: {{ \"{{yourOktaDomain}}\": acme.okta.com }}\nsteps:\n  - login: {{ username: a@example.com, password: pw, expect: {{ status: 403 }} }}\n  - script: {{ script: login, outcome: not_found }}\n"
-    );
-    let path = scratch("placeholder_filled", &text);
+    let text = "okta:\n  users: []\nauth0:\n  connection:\n    name: c\n    scripts: { login: scripts/login.js }\n    placeholders: { \"{yourOktaDomain}\": acme.okta.com }\nsteps:\n  - login: { username: a@example.com, password: pw, expect: { status: 403 } }\n  - script: { script: login, outcome: not_found }\n";
+    let path = scratch("placeholder_filled", text);
     let before = std::fs::read(path.with_file_name("scripts/login.js")).expect("script");
     let report = ferry::scenario::run_file(&path).await.expect("runs");
     assert!(report.passed(), "{}", report.render(true));

@@ -629,9 +629,8 @@ async fn the_services_hosts_reach_throw_away_mocks_and_routes_where_they_say() {
     let sent_to = exchange.routed_to.clone().unwrap_or_default();
     assert!(sent_to.ends_with("(throw-away okta mock)"), "{text}");
     assert!(
-        text.contains(&format!(
-            "GET https://acme.okta.com/api/v1/users/kate.libby%40example.com -> 200 ("
-        )) && text.contains(&format!(", sent to {sent_to})")),
+        text.contains("GET https://acme.okta.com/api/v1/users/kate.libby%40example.com -> 200 (")
+            && text.contains(&format!(", sent to {sent_to})")),
         "{text}"
     );
     assert!(text.contains("*.okta.com -> http://127.0.0.1:"), "{text}");

@@ -319,10 +319,9 @@ async fn serve_connection(
     let peeked = tokio::time::timeout(HEADER_TIMEOUT, socket.stream.peek(&mut first)).await;
     match peeked {
         Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {
-            match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(socket)).await {
-                Ok(Ok(stream)) => serve_http(TokioIo::new(stream), true, peer, router, control, stopped).await,
-                // a failed or stalled handshake: nothing to answer
-                _ => {}
+            // a failed or stalled handshake: nothing to answer
+            if let Ok(Ok(stream)) = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(socket)).await {
+                serve_http(TokioIo::new(stream), true, peer, router, control, stopped).await;
             }
         }
         Ok(Ok(1)) => serve_http(TokioIo::new(socket), false, peer, router, control, stopped).await,

@@ -324,10 +324,11 @@ impl Serialize for AuthnProfile<'_> {
 }
 
 /// Builds the transaction body for `step`, opening a transaction when the step has a
-/// `stateToken`.
+/// `stateToken`. Links are on `base`, the org as the request named it.
+#[allow(clippy::too_many_arguments)] // the store's parts are borrowed separately
 fn transaction<'u>(
     okta: &Okta,
-    origin: &RequestOrigin,
+    base: &str,
     transactions: &mut HashMap<String, Transaction>,
     settings: &OktaSettings,
     user: &'u StoredUser,
@@ -335,7 +336,6 @@ fn transaction<'u>(
     relay_state: Option<String>,
     now: DateTime<Utc>,
 ) -> TransactionBody<'u> {
-    let base = okta.org(origin).base;
     let ids = &okta.kit_ref().ids;
     let expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
     let mut body = TransactionBody {
@@ -508,7 +508,7 @@ pub(crate) async fn authn_create(
     let step = next_step(user, request.warn_before_password_expired, now);
     let body = transaction(
         &okta,
-        &origin,
+        okta.org(&origin).base,
         transactions,
         settings,
         user,
@@ -577,7 +577,7 @@ pub(crate) async fn authn_skip(
     } = &mut *store;
     let body = transaction(
         &okta,
-        &origin,
+        okta.org(&origin).base,
         transactions,
         settings,
         &user,

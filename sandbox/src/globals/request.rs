@@ -373,9 +373,14 @@ struct Policy<'a> {
 /// Where one hop is sent: the script's URL itself, or the route's target with the script's
 /// path and query, a `Host` header naming the script's host (unless the script set one) and,
 /// when the schemes differ, [`ORIGINAL_SCHEME_HEADER`].
-fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)]) -> Result<Destination, HttpFailure> {
+/// The refusal is boxed: it is the rare path, and keeps the `Result` small.
+fn destination(
+    policy: Policy<'_>,
+    url: &url::Url,
+    headers: &[(String, String)],
+) -> Result<Destination, Box<HttpFailure>> {
     match policy.routes.find(url).map(crate::outbound::Route::target) {
-        Some(RouteTarget::Refused(reason)) => Err(refused_by_policy(url, reason)),
+        Some(RouteTarget::Refused(reason)) => Err(Box::new(refused_by_policy(url, reason))),
         Some(RouteTarget::Origin { url: origin, .. }) => {
             let mut sent = origin.clone();
             sent.set_path(url.path());
@@ -399,7 +404,7 @@ fn destination(policy: Policy<'_>, url: &url::Url, headers: &[(String, String)])
         Some(RouteTarget::Direct) | None => {
             let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
             let hint = policy.routes.refusal_hint().replace("{host}", host);
-            Err(refused_by_policy(url, &hint))
+            Err(Box::new(refused_by_policy(url, &hint)))
         }
     }
 }
@@ -435,7 +440,7 @@ async fn perform(
             Ok(destination) => destination,
             Err(failure) => {
                 log.finish(op, hop, None, Some(failure.message.clone()));
-                return Err(failure);
+                return Err(*failure);
             }
         };
         let (sent_url, sent_headers) = match &destination {
