@@ -26,6 +26,8 @@
 //! The Node SDK also runs as a user's own code would, over HTTPS with nothing but the domain
 //! changed (`127.0.0.1:PORT`, no custom `fetch` or `agent`; `sdk_https.js`): the mock serves
 //! HTTPS with a certificate from a fresh Ferry CA, which `NODE_EXTRA_CA_CERTS` makes trusted.
+//! So does the Python SDK (`sdk_https.py`: `GetToken`, `TokenVerifier`, `ManagementClient` with
+//! client credentials), trusting the CA through `REQUESTS_CA_BUNDLE` and `SSL_CERT_FILE`.
 
 mod common;
 
@@ -474,5 +476,73 @@ async fn the_node_sdk_works_over_https_given_only_the_domain() {
             .iter()
             .all(|t| t.status == 200 && t.header("host") == Some(domain.as_str()))
     );
+    server.shutdown().await;
+}
+
+/// The Python SDK over HTTPS with only the domain changed (`127.0.0.1:PORT`, the default
+/// `https` protocol): `GetToken` and the `TokenVerifier`'s JWKS download trust Ferry's CA through
+/// `REQUESTS_CA_BUNDLE`, `ManagementClient` (httpx) through `SSL_CERT_FILE`. Without them the
+/// run fails on the certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_works_over_https_given_only_the_domain() {
+    let python = sdk_dir("auth0").join(".venv/bin/python");
+    let install = "python3 -m venv mocks/tests/sdk/auth0/.venv && mocks/tests/sdk/auth0/.venv/bin/pip install -r mocks/tests/sdk/auth0/requirements.txt";
+    if !installed_or_skip(&python, install) {
+        return;
+    }
+    let (auth0, server, ca) = started_tls().await;
+    let domain = format!("127.0.0.1:{}", server.addr().port());
+    let (app_id, app_secret) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, m2m_secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let command = |ca: Option<&std::path::Path>| {
+        let mut command = Command::new(&python);
+        command.arg("sdk_https.py").current_dir(sdk_dir("auth0"));
+        for variable in [
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "CURL_CA_BUNDLE",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ] {
+            command.env_remove(variable);
+        }
+        command
+            .env("FERRY_AUTH0_DOMAIN", &domain)
+            .env("FERRY_APP_ID", &app_id)
+            .env("FERRY_APP_SECRET", &app_secret)
+            .env("FERRY_M2M_ID", &m2m_id)
+            .env("FERRY_M2M_SECRET", &m2m_secret);
+        if let Some(ca) = ca {
+            command.env("REQUESTS_CA_BUNDLE", ca).env("SSL_CERT_FILE", ca);
+        }
+        command
+    };
+
+    let (ok, stderr) = run_failing(command(None)).await;
+    assert!(!ok, "the SDK must refuse a certificate it has no reason to trust");
+    assert!(stderr.contains("CERTIFICATE_VERIFY_FAILED"), "{stderr}");
+    assert!(auth0.kit().journal.find(None, None).is_empty());
+
+    let out = run_json(command(Some(&ca.0))).await;
+    let issuer = format!("https://{domain}/");
+    assert_eq!(out["id_token"]["iss"], issuer, "{out:#}");
+    assert_eq!(out["id_token"]["aud"], app_id);
+    assert_eq!(out["id_token"]["sub"], "auth0|dade");
+    assert_eq!(
+        out["listed"],
+        json!(["auth0|dade", "auth0|kate", "auth0|paul", "auth0|emmanuel", "auth0|joey"]),
+        "{out:#}"
+    );
+    assert_eq!(out["user"], "auth0|dade");
+    let tokens = auth0.kit().journal.find(Some("POST"), Some("/oauth/token"));
+    assert_eq!(tokens.len(), 2, "the login and the ManagementClient's own token");
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.status == 200 && t.header("host") == Some(domain.as_str()))
+    );
+    let jwks = auth0.kit().journal.find(Some("GET"), Some("/.well-known/jwks.json"));
+    assert_eq!(jwks.len(), 1, "the verifier fetched the keys over HTTPS");
     server.shutdown().await;
 }
