@@ -1,8 +1,9 @@
 //! The official Okta SDKs against the mock Okta: the Node SDK (`@okta/okta-sdk-nodejs`) and the
 //! Python SDK (PyPI `okta`) look a user up by login and by id, page through the users list with
 //! `Link` headers, read a 404, and (Node) a 429 whose back-off they compute from the mock's
-//! `X-Rate-Limit-Reset` and `Date`. The Node SDK does it again over HTTPS, given only an
-//! `https://127.0.0.1:PORT` org URL and Ferry's CA in `NODE_EXTRA_CA_CERTS`.
+//! `X-Rate-Limit-Reset` and `Date`. Both do it again over HTTPS, given only an
+//! `https://127.0.0.1:PORT` org URL and Ferry's CA (`NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`), the
+//! Python SDK then without its test-only `OKTA_TESTING_TESTINGDISABLEHTTPSCHECK`.
 //!
 //! Run with `cargo test -p mocks --test okta_sdk`. The SDKs are not vendored; install them with
 //!
@@ -236,5 +237,71 @@ async fn the_node_sdk_works_over_https_given_only_the_org_url() {
         "{:?}",
         journal[1]
     );
+    server.shutdown().await;
+}
+
+/// The Python SDK over HTTPS as it ships: `get_user.py` turns the SDK's test-only
+/// `OKTA_TESTING_TESTINGDISABLEHTTPSCHECK` on for an `http://` org URL only, so here the SDK's
+/// own https check passes on its merits. aiohttp's default SSL context trusts Ferry's CA through
+/// `SSL_CERT_FILE`; without it the same run fails on the certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_works_over_https_without_its_allow_http_switch() {
+    let python = sdk_dir("okta").join(".venv/bin/python");
+    let install = "python3 -m venv mocks/tests/sdk/okta/.venv && mocks/tests/sdk/okta/.venv/bin/pip install -r mocks/tests/sdk/okta/requirements.txt";
+    if !installed_or_skip(&python, install) {
+        return;
+    }
+    let okta = Okta::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1));
+    let seed: OktaSeed = mocks::kit::seed::parse(SEED, None).expect("seed parses");
+    okta.seed(seed).expect("seed is valid");
+    let (tls, ca) = https_ca("okta-python");
+    let server = mocks::start_tls(okta.clone(), mocks::LOOPBACK_EPHEMERAL, tls)
+        .await
+        .expect("bind loopback");
+    let base = server.base_url().to_owned();
+    let command = |ca: Option<&std::path::Path>| {
+        let mut command = Command::new(&python);
+        command
+            .args(["get_user.py", "dade.murphy@example.com"])
+            .current_dir(sdk_dir("okta"));
+        for variable in [
+            "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "REQUESTS_CA_BUNDLE",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ] {
+            command.env_remove(variable);
+        }
+        command
+            .env("FERRY_OKTA_BASE_URL", &base)
+            .env("FERRY_OKTA_API_TOKEN", DEFAULT_API_TOKEN);
+        if let Some(ca) = ca {
+            command.env("SSL_CERT_FILE", ca);
+        }
+        command
+    };
+
+    // The SDK logs the SSL error to its own (silent) logger and then trips over the missing
+    // response; the run that differs only by SSL_CERT_FILE below succeeds, and the mock never
+    // saw a request.
+    let (ok, stderr) = run_failing(command(None)).await;
+    assert!(
+        !ok,
+        "the SDK must refuse a certificate it has no reason to trust:\n{stderr}"
+    );
+    assert!(okta.kit().journal.find(None, None).is_empty(), "{stderr}");
+
+    let out = run_json(command(Some(&ca.0))).await;
+    assert_eq!(out["byLogin"]["id"], "00ub0oNGTSWTBKOLGLNR", "{out:#}");
+    assert_eq!(out["byId"], out["byLogin"]);
+    // The pages' cursors came from the https `rel="next"` links.
+    assert_eq!(
+        out["listed"],
+        json!(["00ub0oNGTSWTBKOLGLNR", "00ukatelibby00000000", "00upaulcook000000000"])
+    );
+    let missing = out["missing"].as_str().expect("an error for the unknown user");
+    assert!(missing.contains("E0000007"), "{missing}");
     server.shutdown().await;
 }
