@@ -83,7 +83,7 @@ pub struct TryOptions {
     pub kind: ScriptKind,
     /// The script file.
     pub script: PathBuf,
-    /// The positional arguments, as typed (see [`ScriptKind::usage`]).
+    /// The positional arguments, as typed (see [`usage`]).
     pub args: Vec<String>,
     /// The connection's `configuration` (`--config KEY=VALUE`).
     pub configuration: BTreeMap<String, String>,

@@ -305,8 +305,9 @@ pub(crate) fn refusal_message(host: &str, port: u16, reason: &str) -> String {
     format!("connect EACCES {host}:{port} (outbound request not allowed by the sandbox: {reason})")
 }
 
-/// What [`refusal_message`] says of a host no rule allows and no route serves, unless the
-/// sandbox's owner gives a better hint ([`Routes::set_refusal_hint`]).
+/// What a refused request's error (`connect EACCES host:port (outbound request not allowed by
+/// the sandbox: …)`) says of a host no rule allows and no route serves, unless the sandbox's
+/// owner gives a better hint ([`Routes::set_refusal_hint`]).
 pub const DEFAULT_REFUSAL_HINT: &str = "add the host to the allowlist";
 
 /// Header a routed request carries when the script's URL has another scheme than the route's
