@@ -103,8 +103,9 @@ struct Https {
 pub enum ServeError {
     #[error(transparent)]
     Seed(#[from] SeedError),
+    /// Not a `#[from]`: the message already holds the cause, and a source would print it twice.
     #[error("--tls: {0}")]
-    Tls(#[from] TlsError),
+    Tls(TlsError),
     #[error("--route: {0}")]
     Route(String),
     #[error("cannot listen on {addr} for {mock}: {source}")]
@@ -113,6 +114,12 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+}
+
+impl From<TlsError> for ServeError {
+    fn from(e: TlsError) -> Self {
+        ServeError::Tls(e)
+    }
 }
 
 async fn serve_one<P: Provider>(

@@ -126,6 +126,12 @@ impl Authority {
             let path = path.to_path_buf();
             move |source| TlsError::Io { path, source }
         };
+        if dir.exists() && !dir.is_dir() {
+            return Err(TlsError::Invalid {
+                path: dir.to_path_buf(),
+                reason: "not a directory: the CA directory holds the CA's certificate and key".into(),
+            });
+        }
         let cert_path = dir.join(CA_CERT_FILE);
         let key_path = dir.join(CA_KEY_FILE);
         match (cert_path.exists(), key_path.exists()) {
@@ -330,6 +336,17 @@ mod tests {
         assert!(
             refused.as_deref().is_some_and(|e| e.contains("missing beside")),
             "{refused:?}"
+        );
+        // a file where the directory should be
+        let file = dir.join("a-file");
+        std::fs::write(&file, "x").unwrap_or_else(|e| panic!("{e}"));
+        let refused = Authority::load_or_create(&file).err().map(|e| e.to_string());
+        assert_eq!(
+            refused,
+            Some(format!(
+                "{}: not a directory: the CA directory holds the CA's certificate and key",
+                file.display()
+            ))
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
