@@ -147,6 +147,21 @@ enum Command {
         /// Port of the dashboard (users, connections, jobs, logs, journals; 0: any free port).
         #[arg(long, default_value_t = 0, env = "FERRY_DASHBOARD_PORT")]
         dashboard_port: u16,
+        /// Serve HTTPS too (plain HTTP keeps working on the same ports), with a certificate
+        /// from Ferry's CA for 127.0.0.1, ::1, localhost and the services' host names; prints
+        /// the CA file and the variables that make programs trust it.
+        #[arg(long)]
+        tls: bool,
+        /// Keep the CA here (made on first use, owner-only; reused after, so you trust it
+        /// once); without it, a new CA each start.
+        #[arg(long, value_name = "DIR", requires = "tls")]
+        ca_dir: Option<PathBuf>,
+        /// Send the scripts' requests for a custom domain to a mock: HOST=MOCK, MOCK one of
+        /// okta, stormpath, gigya, auth0 (repeatable; `*.acme.com=okta` for every name under
+        /// it). The services' own names (`*.okta.com`, `api.stormpath.com`, `*.gigya.com`,
+        /// `*.auth0.com`) always go to their mocks.
+        #[arg(long = "route", value_name = "HOST=MOCK", value_parser = ferry::serve::parse_route)]
+        routes: Vec<(String, String)>,
     },
     /// Run one custom database script once, as Auth0's "Try" button does, in the mock tenant's
     /// sandbox: the callback's result, what the tenant answers and logs for it, console output
@@ -167,9 +182,21 @@ enum Command {
         /// A host the script may reach besides loopback (repeatable; `*.okta.com` allowed).
         #[arg(long = "allow-host", value_name = "HOST", conflicts_with = "allow_any_host")]
         allow_hosts: Vec<ferry::tryout::HostRule>,
-        /// Let the script reach any host.
+        /// Let the script reach any host (the services' own names then go to the real services
+        /// too).
         #[arg(long)]
         allow_any_host: bool,
+        /// Send the script's requests for a host elsewhere: HOST=URL (an origin, e.g. a
+        /// running `ferry serve` mock's http://127.0.0.1:4010) or HOST=MOCK (okta, stormpath,
+        /// gigya, auth0: a throw-away mock). Repeatable; `*.acme.com=...` for every name under
+        /// it. Unless --allow-any-host, the services' own names (`*.okta.com`,
+        /// `api.stormpath.com`, `*.gigya.com`, `*.auth0.com`) go to throw-away mocks, except
+        /// those --allow-host names.
+        #[arg(long = "route", value_name = "HOST=URL|MOCK", value_parser = ferry::tryout::parse_route)]
+        routes: Vec<(String, String)>,
+        /// Seed file for the throw-away mocks (the `ferry serve --seed` format).
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
         /// Execution limit in seconds (Auth0's is about 20; more than 0, at most 3600).
         #[arg(long, default_value_t = 20.0, value_parser = seconds(0.001, 3600.0))]
         timeout: f64,
@@ -883,6 +910,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             gigya_port,
             auth0_port,
             dashboard_port,
+            tls,
+            ca_dir,
+            routes,
         } => {
             let options = ferry::serve::ServeOptions {
                 host,
@@ -900,7 +930,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     _ => {}
                 }
             }
-            let served = ferry::serve::start(&options, seed.as_deref())
+            let hosts = ferry::serve::HostOptions { tls, ca_dir, routes };
+            let served = ferry::serve::start_with(&options, seed.as_deref(), &hosts)
                 .await
                 .context("ferry serve")?;
             print!("{}", served.banner());
@@ -1017,6 +1048,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             config,
             allow_hosts,
             allow_any_host,
+            routes,
+            seed,
             timeout,
             context,
             json,
@@ -1028,6 +1061,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             options.allow_any_host = allow_any_host;
             options.timeout = std::time::Duration::from_secs_f64(timeout);
             options.context = context;
+            options.routes = routes;
+            options.seed = seed;
             match ferry::tryout::try_script(options).await {
                 Ok(report) => {
                     if json {

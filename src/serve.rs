@@ -11,16 +11,25 @@
 //! gives the same client ids, secrets and tokens on every start; a seed may also give them.
 //! A seed's Auth0 connections take `{{okta.url}}`-style variables in their options and script
 //! files by path (`customScripts: { login: { file: scripts/login.js } }`, relative to the seed).
+//!
+//! The mock Auth0's scripts reach the other mocks under the services' real host names
+//! (`https://acme.okta.com` → the mock Okta) and under the custom domains `--route` names. With
+//! `--tls` every mock answers HTTPS too, with a certificate from a CA made at start or kept in
+//! `--ca-dir` (so a user trusts it once); the banner prints the CA file and the environment
+//! variables that make Node, Python, OpenSSL and curl trust it.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mocks::auth0::Auth0;
 use mocks::auth0::seed::Auth0Seed;
 use mocks::gigya::{Gigya, GigyaSeed};
 use mocks::kit::KitOptions;
+use mocks::kit::hosts::{MOCK_NAMES, PROVIDER_HOSTS, certificate_names, provider_routes};
+use mocks::kit::tls::{Authority, CA_CERT_FILE, ServerConfig, TlsError};
 use mocks::okta::{Okta, OktaSeed};
 use mocks::stormpath::{Stormpath, StormpathSeed};
 use mocks::{Clock, Kit, MockServer, Provider, SeedError};
@@ -51,6 +60,33 @@ pub struct ServeOptions {
     pub auth0_port: u16,
 }
 
+/// HTTPS and host names (`--tls`, `--ca-dir`, `--route`).
+#[derive(Clone, Debug, Default)]
+pub struct HostOptions {
+    /// Serve HTTPS as well; plain HTTP keeps working on the same ports.
+    pub tls: bool,
+    /// Where the CA's certificate and key are kept (made there on first use, reused after),
+    /// so a user trusts it once; without it a new CA is made in a temporary directory.
+    pub ca_dir: Option<PathBuf>,
+    /// Custom domains the scripts call, each sent to a mock (`login.acme.com` → `auth0`).
+    pub routes: Vec<(String, String)>,
+}
+
+/// Parses `HOST=MOCK` for `--route` (`login.acme.com=auth0`, `*.idp.acme.com=okta`).
+pub fn parse_route(text: &str) -> Result<(String, String), String> {
+    let Some((host, mock)) = text.split_once('=') else {
+        return Err(format!("expected HOST=MOCK (e.g. login.acme.com=auth0), got {text:?}"));
+    };
+    let mock = mock.trim().to_ascii_lowercase();
+    if !MOCK_NAMES.contains(&mock.as_str()) {
+        return Err(format!("{mock:?} is not a mock: use one of {}", MOCK_NAMES.join(", ")));
+    }
+    sandbox::Routes::new()
+        .route(host.trim(), "http://127.0.0.1", &mock)
+        .map_err(|e| e.to_string())?;
+    Ok((host.trim().to_owned(), mock))
+}
+
 /// The running mocks.
 #[derive(Debug)]
 pub struct Served {
@@ -62,6 +98,19 @@ pub struct Served {
     pub ca_file: Option<PathBuf>,
     /// Each server with the variables a client needs for it.
     servers: Vec<(MockServer, Vec<(String, String)>)>,
+    /// With `--tls`: the CA file and whether it was made now.
+    https: Option<Https>,
+    /// What the scripts' routes say, for the banner.
+    routes: Vec<String>,
+}
+
+/// The CA of a `--tls` run.
+#[derive(Debug)]
+struct Https {
+    ca_file: PathBuf,
+    made: bool,
+    /// A temporary directory to remove at shutdown (no `--ca-dir`).
+    scratch: Option<PathBuf>,
 }
 
 /// Why the mocks could not be served.
@@ -75,17 +124,35 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    /// Not a `#[from]`: the message already holds the cause, and a source would print it twice.
+    #[error("--tls: {0}")]
+    Tls(TlsError),
+    #[error("--route: {0}")]
+    Route(String),
 }
 
-async fn bind<P: Provider>(provider: &P, host: IpAddr, port: u16) -> Result<MockServer, ServeError> {
+impl From<TlsError> for ServeError {
+    fn from(e: TlsError) -> Self {
+        ServeError::Tls(e)
+    }
+}
+
+async fn bind<P: Provider>(
+    provider: &P,
+    host: IpAddr,
+    port: u16,
+    tls: Option<&Arc<ServerConfig>>,
+) -> Result<MockServer, ServeError> {
     let addr = SocketAddr::new(host, port);
-    mocks::start(provider.clone(), addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            mock: P::NAME,
-            addr,
-            source,
-        })
+    let started = match tls {
+        Some(config) => mocks::start_tls(provider.clone(), addr, config.clone()).await,
+        None => mocks::start(provider.clone(), addr).await,
+    };
+    started.map_err(|source| ServeError::Bind {
+        mock: P::NAME,
+        addr,
+        source,
+    })
 }
 
 async fn serve_one<P: Provider>(
@@ -93,11 +160,12 @@ async fn serve_one<P: Provider>(
     seed: Option<P::Seed>,
     host: IpAddr,
     port: u16,
+    tls: Option<&Arc<ServerConfig>>,
 ) -> Result<(MockServer, Vec<(String, String)>), ServeError> {
     if let Some(seed) = seed {
         provider.seed(seed)?;
     }
-    let server = bind(provider, host, port).await?;
+    let server = bind(provider, host, port, tls).await?;
     Ok((server, provider.variables()))
 }
 
@@ -122,8 +190,19 @@ fn kit(seed: Option<u64>, mock: u64) -> Kit {
     })
 }
 
-/// Starts every mock, seeded from `seed_file` when given.
+/// Starts every mock, seeded from `seed_file` when given, over plain HTTP.
 pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<Served, ServeError> {
+    start_with(options, seed_file, &HostOptions::default()).await
+}
+
+/// Starts every mock, seeded from `seed_file` when given, with HTTPS and routes as `hosts`
+/// says. The scripts of the mock Auth0 reach the other mocks under the services' real names
+/// and `hosts.routes`.
+pub async fn start_with(
+    options: &ServeOptions,
+    seed_file: Option<&Path>,
+    hosts: &HostOptions,
+) -> Result<Served, ServeError> {
     let (seed, id_seed): (ServeSeed, Option<u64>) = match seed_file {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|source| SeedError::Io {
@@ -134,18 +213,31 @@ pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<S
         }
         None => (ServeSeed::default(), None),
     };
+    for (host, mock) in &hosts.routes {
+        parse_route(&format!("{host}={mock}")).map_err(ServeError::Route)?;
+    }
+    let (https, tls) = match hosts.tls {
+        true => {
+            let (https, authority) = certificate_authority(hosts.ca_dir.as_deref())?;
+            let extra: Vec<String> = hosts.routes.iter().map(|(host, _)| host.clone()).collect();
+            let config = authority.server_config(&certificate_names(&extra))?;
+            (Some((https, authority)), Some(config))
+        }
+        false => (None, None),
+    };
+    let tls = tls.as_ref();
     let okta = Okta::new(kit(id_seed, 1));
     let stormpath = Stormpath::new(kit(id_seed, 2));
     let gigya = Gigya::new(kit(id_seed, 3));
     let auth0 = Auth0::new(kit(id_seed, 4));
     let mut servers = vec![
-        serve_one(&okta, seed.okta, options.host, options.okta_port).await?,
-        serve_one(&stormpath, seed.stormpath, options.host, options.stormpath_port).await?,
-        serve_one(&gigya, seed.gigya, options.host, options.gigya_port).await?,
+        serve_one(&okta, seed.okta, options.host, options.okta_port, tls).await?,
+        serve_one(&stormpath, seed.stormpath, options.host, options.stormpath_port, tls).await?,
+        serve_one(&gigya, seed.gigya, options.host, options.gigya_port, tls).await?,
     ];
     // The tenant is seeded once it listens and the providers do: its connections may name
     // their URLs and credentials as `{{okta.url}}`, ...
-    let auth0_server = bind(&auth0, options.host, options.auth0_port).await?;
+    let auth0_server = bind(&auth0, options.host, options.auth0_port, tls).await?;
     if let Some(mut auth0_seed) = seed.auth0 {
         let vars = Variables::of(&Coordinates {
             okta: Some((&okta, servers[0].0.base_url())),
@@ -161,14 +253,84 @@ pub async fn start(options: &ServeOptions, seed_file: Option<&Path>) -> Result<S
     }
     let variables = auth0.variables();
     servers.push((auth0_server, variables));
+    // The scripts' routes: over plain HTTP to each mock's port (it speaks both), on loopback
+    // when the mocks listen on every address.
+    let plain = |server: &MockServer| {
+        let mut addr = server.addr();
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{addr}")
+    };
+    let url_of = |mock: &str| servers.iter().find(|(s, _)| s.name() == mock).map(|(s, _)| plain(s));
+    let mut routes = sandbox::Routes::new();
+    for (host, mock) in &hosts.routes {
+        let url = url_of(mock).ok_or_else(|| ServeError::Route(format!("no mock named {mock}")))?;
+        routes
+            .route(host, &url, mock)
+            .map_err(|e| ServeError::Route(e.to_string()))?;
+    }
+    provider_routes(&mut routes, &url_of, &|mock| format!("the {mock} mock is not running"))
+        .map_err(|e| ServeError::Route(e.to_string()))?;
+    routes.set_refusal_hint("send it to a mock with `ferry serve --route {host}=okta` (or auth0, stormpath, gigya)");
+    let mut shown: Vec<String> = hosts
+        .routes
+        .iter()
+        .map(|(host, mock)| format!("{host} → {mock}"))
+        .collect();
+    shown.extend(
+        PROVIDER_HOSTS
+            .iter()
+            .map(|p| format!("{} → {}", p.routes.join(", "), p.mock)),
+    );
+    auth0.set_routes(routes);
+    let https = match https {
+        Some((https, authority)) => {
+            auth0.trust_ca(authority.cert_pem()).map_err(ServeError::Route)?;
+            Some(https)
+        }
+        None => None,
+    };
     Ok(Served {
         okta,
         stormpath,
         gigya,
         auth0,
-        ca_file: None,
+        ca_file: https.as_ref().map(|h| h.ca_file.clone()),
         servers,
+        https,
+        routes: shown,
     })
+}
+
+/// The CA of a `--tls` run: kept in `ca_dir` (made there the first time), or made now in a
+/// temporary directory.
+fn certificate_authority(ca_dir: Option<&Path>) -> Result<(Https, Authority), ServeError> {
+    match ca_dir {
+        Some(dir) => {
+            let (authority, made) = Authority::load_or_create(dir)?;
+            let https = Https {
+                ca_file: dir.join(CA_CERT_FILE),
+                made,
+                scratch: None,
+            };
+            Ok((https, authority))
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("ferry-serve-ca-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let (authority, made) = Authority::load_or_create(&dir)?;
+            let https = Https {
+                ca_file: dir.join(CA_CERT_FILE),
+                made,
+                scratch: Some(dir),
+            };
+            Ok((https, authority))
+        }
+    }
 }
 
 /// What a seed file's Auth0 connections say in Ferry's shorthands, made what Auth0 takes:
@@ -323,10 +485,18 @@ impl Served {
     /// Waits until every mock answers an HTTP request (`GET /__ferry/clock`), at most
     /// `limit`.
     pub async fn wait_until_answering(&self, limit: Duration) -> Result<(), String> {
+        // With --tls the mocks' URLs are https: trust the run's CA alone.
+        let roots = match &self.ca_file {
+            Some(file) => {
+                let pem = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+                vec![reqwest::Certificate::from_pem(&pem).map_err(|e| e.to_string())?]
+            }
+            None => Vec::new(),
+        };
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(2))
-            .tls_certs_only(Vec::new())
+            .tls_certs_only(roots)
             .build()
             .map_err(|e| e.to_string())?;
         let deadline = tokio::time::Instant::now() + limit;
@@ -371,6 +541,39 @@ impl Served {
                 for (connection, url) in self.try_connection_links() {
                     let _ = writeln!(out, "           Try connection {connection}: {url}");
                 }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "Scripts' requests to these hosts go to the mocks (http:// and https://):"
+        );
+        for route in &self.routes {
+            let _ = writeln!(out, "           {route}");
+        }
+        if let Some(https) = &self.https {
+            let file = https.ca_file.display();
+            let _ = writeln!(
+                out,
+                "HTTPS on every mock's port (plain HTTP too), certificate from Ferry's CA: {file} ({})",
+                if https.scratch.is_some() {
+                    "made now, gone when ferry serve stops; keep one with --ca-dir"
+                } else if https.made {
+                    "made now; trust it once, it is reused on the next start"
+                } else {
+                    "reused"
+                }
+            );
+            let _ = writeln!(
+                out,
+                "Trust it in the programs you test (the last three trust it alone):"
+            );
+            for variable in [
+                "NODE_EXTRA_CA_CERTS",
+                "REQUESTS_CA_BUNDLE",
+                "SSL_CERT_FILE",
+                "CURL_CA_BUNDLE",
+            ] {
+                let _ = writeln!(out, "           export {variable}={file}");
             }
         }
         let _ = writeln!(
@@ -424,10 +627,13 @@ impl Served {
             .map(|(s, _)| s.base_url())
     }
 
-    /// Stops every mock and waits for them.
+    /// Stops every mock and waits for them (a CA made in a temporary directory goes too).
     pub async fn shutdown(self) {
         for (server, _) in self.servers {
             server.shutdown().await;
+        }
+        if let Some(dir) = self.https.and_then(|h| h.scratch) {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -481,5 +687,96 @@ mod tests {
         );
         assert_eq!((client.client_id, client.client_secret), (id, secret));
         served.shutdown().await;
+    }
+
+    /// `ferry serve --tls --ca-dir DIR --route login.acme.com=okta`: the CA is written to DIR and
+    /// reused, the banner says how to trust it, HTTPS answers with it, and a script that calls
+    /// Okta under its real name and under the routed custom domain signs a user in.
+    #[tokio::test]
+    async fn tls_with_a_kept_ca_and_scripts_reaching_the_mocks_by_name() {
+        let dir = std::env::temp_dir().join(format!("ferry-serve-tls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch");
+        let seed = dir.join("seed.yaml");
+        let script = |url: &str| {
+            format!(
+                "function login(email, password, callback) {{ request({{ url: '{url}/api/v1/authn', method: 'POST', json: {{ username: email, password: password }} }}, function (err, res, body) {{ if (err) return callback(err); if (res.statusCode !== 200) return callback(new WrongUsernameOrPasswordError(email)); callback(null, {{ user_id: body._embedded.user.id, email: email }}); }}); }}"
+            )
+        };
+        let seed_yaml = format!(
+            "okta:\n  users:\n    - {{ login: a@example.com, password: \"Pass-word-1\", profile: {{ firstName: A, lastName: B }} }}\nauth0:\n  connections:\n    - name: by-name\n      options: {{ enabledDatabaseCustomization: true, import_mode: true, customScripts: {{ login: {:?} }} }}\n    - name: by-domain\n      options: {{ enabledDatabaseCustomization: true, import_mode: true, customScripts: {{ login: {:?} }} }}\n",
+            script("https://acme.okta.com"),
+            script("https://login.acme.com"),
+        );
+        std::fs::write(&seed, seed_yaml).expect("seed");
+        let ca_dir = dir.join("ca");
+        let hosts = HostOptions {
+            tls: true,
+            ca_dir: Some(ca_dir.clone()),
+            routes: vec![("login.acme.com".into(), "okta".into())],
+        };
+        let served = start_with(&crate::bench::loopback(), Some(&seed), &hosts)
+            .await
+            .expect("served");
+        let ca_file = ca_dir.join(CA_CERT_FILE);
+        assert_eq!(served.ca_file.as_deref(), Some(ca_file.as_path()));
+        let banner = served.banner();
+        for variable in [
+            "NODE_EXTRA_CA_CERTS",
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "CURL_CA_BUNDLE",
+        ] {
+            assert!(
+                banner.contains(&format!("export {variable}={}", ca_file.display())),
+                "{banner}"
+            );
+        }
+        assert!(banner.contains("login.acme.com → okta"), "{banner}");
+        let auth0_url = served.base_url("auth0").expect("auth0").to_owned();
+        assert!(auth0_url.starts_with("https://127.0.0.1:"), "{auth0_url}");
+        let ca = std::fs::read(&ca_file).expect("CA file");
+        let client = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&ca).expect("CA")])
+            .build()
+            .expect("client");
+        let (id, secret) = served.auth0.client_credentials(mocks::auth0::DEFAULT_APP).expect("app");
+        for connection in ["by-name", "by-domain"] {
+            let answer = client
+                .post(format!("{auth0_url}/oauth/token"))
+                .form(&[
+                    ("grant_type", mocks::auth0::model::GRANT_PASSWORD_REALM),
+                    ("client_id", &id),
+                    ("client_secret", &secret),
+                    ("username", "a@example.com"),
+                    ("password", "Pass-word-1"),
+                    ("realm", connection),
+                ])
+                .send()
+                .await
+                .expect("HTTPS with the CA");
+            let status = answer.status().as_u16();
+            let body = answer.text().await.unwrap_or_default();
+            // each connection has its own store: the second runs its script too
+            assert_eq!(status, 200, "{connection}: {body}");
+        }
+        let hosts_seen: Vec<String> = served
+            .okta
+            .kit()
+            .journal
+            .entries()
+            .iter()
+            .filter_map(|e| e.headers.iter().find(|(n, _)| n == "host").map(|(_, v)| v.clone()))
+            .collect();
+        assert_eq!(hosts_seen, ["acme.okta.com", "login.acme.com"]);
+        served.shutdown().await;
+        // the next start reuses the CA
+        let served = start_with(&crate::bench::loopback(), None, &hosts)
+            .await
+            .expect("again");
+        assert_eq!(std::fs::read(&ca_file).expect("CA file"), ca);
+        assert!(served.banner().contains("(reused)"), "{}", served.banner());
+        served.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

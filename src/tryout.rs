@@ -5,7 +5,9 @@
 //! (login gets `USER PASSWORD`, get_user an `EMAIL`, ...; with `enable_script_context` a
 //! `context` argument before `callback`), runs it in the [`sandbox`] with the connection's
 //! configuration, a time limit and an outbound allowlist (loopback plus the hosts the user
-//! allows), and returns a [`TryReport`]: the returned profile or value, or the error as the
+//! allows), with the services' real host names (`https://acme.okta.com`, ...) routed to
+//! throw-away mocks (seeded with `--seed`) and `--route`'s hosts to the URL or mock given,
+//! and returns a [`TryReport`]: the returned profile or value, or the error as the
 //! script reported it, with the script's line for a crash; then the console output and every
 //! HTTP request with its answer.
 //!
@@ -36,11 +38,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use mocks::auth0::verdict::{self, Answer, USER_ID_MANDATORY};
+use mocks::kit::hosts::{MOCK_NAMES, provider_routes};
 use mocks::kit::journal::MASK;
 use mocks::kit::secrets::Masker;
 use sandbox::{CallOutcome, CallResult, Sandbox, SandboxConfig, ScriptCall, ScriptError, ScriptException};
@@ -50,9 +53,9 @@ use serde_json::{Map, Value, json};
 /// The script kinds: the mock Auth0's own (`ferry try` runs all but `change_username` and
 /// `change_phone_number`, whose calls Auth0 does not document).
 pub use mocks::auth0::ScriptKind;
-/// The allowlist types of [`TryOptions::allow_hosts`] and [`TryReport::outbound`], so callers
-/// need nothing from the `sandbox` crate itself.
-pub use sandbox::{HostRule, HostRuleError, Outbound};
+/// The allowlist types of [`TryOptions::allow_hosts`] and [`TryReport::outbound`], and the
+/// routes of [`TryReport::routes`], so callers need nothing from the `sandbox` crate itself.
+pub use sandbox::{HostRule, HostRuleError, Outbound, Routes};
 
 /// The `tenant`, `client_id` and `connection` of the user a create script receives when it
 /// is given as `EMAIL PASSWORD`.
@@ -92,6 +95,12 @@ pub struct TryOptions {
     pub timeout: Duration,
     /// With `enable_script_context`, the `context` argument as JSON text (`--context`).
     pub context: Option<String>,
+    /// Hosts whose requests go elsewhere (`--route HOST=TARGET`): TARGET an origin URL
+    /// (`http://127.0.0.1:4010`, a running `ferry serve`'s mock) or a mock name (`okta`, ...:
+    /// the throw-away mock). See [`parse_route`].
+    pub routes: Vec<(String, String)>,
+    /// Seed file for the throw-away mocks (`--seed`, the `ferry serve --seed` format).
+    pub seed: Option<PathBuf>,
 }
 
 impl TryOptions {
@@ -106,8 +115,34 @@ impl TryOptions {
             allow_any_host: false,
             timeout: Duration::from_secs(20),
             context: None,
+            routes: Vec::new(),
+            seed: None,
         }
     }
+}
+
+/// Parses `HOST=TARGET` for `--route`: a host name or `*.domain`, and an origin URL
+/// (`http://127.0.0.1:4010`) or a mock name (`okta`, `stormpath`, `gigya`, `auth0`).
+pub fn parse_route(text: &str) -> Result<(String, String), String> {
+    let Some((host, target)) = text.split_once('=') else {
+        return Err(format!(
+            "expected HOST=URL or HOST=MOCK (e.g. idp.acme.com=http://127.0.0.1:4010, idp.acme.com=okta), got {text:?}"
+        ));
+    };
+    let (host, target) = (host.trim(), target.trim());
+    let check = if MOCK_NAMES.contains(&target) {
+        Routes::new().route(host, "http://127.0.0.1", target)
+    } else {
+        Routes::new().route(host, target, "")
+    };
+    check.map_err(|e| {
+        if target.contains("://") || MOCK_NAMES.contains(&target) {
+            e.to_string()
+        } else {
+            format!("{e} (or name a mock: {})", MOCK_NAMES.join(", "))
+        }
+    })?;
+    Ok((host.to_owned(), target.to_owned()))
 }
 
 /// Why a script could not be tried (the script itself never ran).
@@ -142,6 +177,9 @@ pub enum TryError {
     /// `--context` is not JSON.
     #[error("--context is not valid JSON: {0}")]
     Context(serde_json::Error),
+    /// The throw-away mocks could not start or be seeded, or a route is wrong.
+    #[error("{0}")]
+    Mocks(String),
 }
 
 /// Splits `KEY=VALUE` (for `--config`); the key must not be empty, the value may be.
@@ -205,6 +243,9 @@ pub struct TryReport {
     pub context: Option<Value>,
     /// The hosts the script could reach (`"any"` or the rules).
     pub outbound: Outbound,
+    /// Where requests for host names went instead (`acme.okta.com → http://127.0.0.1:PORT
+    /// (okta)`), most specific first.
+    pub routes: Routes,
     /// The execution limit (milliseconds in JSON).
     #[serde(serialize_with = "millis")]
     pub time_limit: Duration,
@@ -234,6 +275,8 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         allow_any_host,
         timeout,
         context,
+        routes: route_options,
+        seed,
     } = options;
     let source: Arc<str> = tokio::fs::read_to_string(&script)
         .await
@@ -268,9 +311,11 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         }
         outbound
     };
+    let (routes, mocks) = routes(&route_options, &outbound, seed.as_deref()).await?;
     let sandbox = Sandbox::new(SandboxConfig {
         time_limit: timeout,
         outbound: outbound.clone(),
+        routes: routes.clone(),
         ..SandboxConfig::default()
     });
     let file_name = script
@@ -284,6 +329,9 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         context: context.clone(),
     };
     let mut outcome = sandbox.run(call).await;
+    if let Some(mocks) = mocks {
+        mocks.shutdown().await;
+    }
     let masker = Masker::for_configuration(&configuration, secrets);
     let profile_held_secret = match &outcome.result {
         CallResult::Callback { value: Some(value), .. } => masker.reveals(&value.to_string()),
@@ -307,6 +355,7 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         args: shown_args,
         context,
         outbound,
+        routes,
         time_limit: timeout,
         verdict,
         auth0,
@@ -314,6 +363,69 @@ pub async fn try_script(options: TryOptions) -> Result<TryReport, TryError> {
         outcome,
         source,
     })
+}
+
+/// The script's routes: the hosts the user allows go to themselves, `--route`'s hosts where it
+/// says, and (unless any host may be reached) the services' real host names to throw-away
+/// mocks, started here (seeded from `seed`) when a route needs them.
+async fn routes(
+    given: &[(String, String)],
+    outbound: &Outbound,
+    seed: Option<&Path>,
+) -> Result<(Routes, Option<crate::serve::Served>), TryError> {
+    let any_host = matches!(outbound, Outbound::Any);
+    let wants_mock = given.iter().any(|(_, target)| MOCK_NAMES.contains(&target.as_str()));
+    let mocks = if any_host && !wants_mock {
+        None
+    } else {
+        let served = crate::serve::start(&crate::bench::loopback(), seed)
+            .await
+            .map_err(|e| TryError::Mocks(format!("the throw-away mocks: {e}")))?;
+        Some(served)
+    };
+    let url_of = |mock: &str| mocks.as_ref().and_then(|m| m.base_url(mock)).map(|url| url.to_owned());
+    let mut routes = Routes::new();
+    let wrong = |e: sandbox::RouteError| TryError::Mocks(format!("--route: {e}"));
+    if let Outbound::Allow(rules) = outbound {
+        for rule in rules {
+            if let HostRule::Name { name, .. } = rule
+                && name != "localhost"
+            {
+                routes.direct(name).map_err(wrong)?;
+            }
+        }
+    }
+    for (host, target) in given {
+        if MOCK_NAMES.contains(&target.as_str()) {
+            let url = url_of(target).ok_or_else(|| TryError::Mocks(format!("no {target} mock")))?;
+            routes
+                .route(host, &url, &format!("throw-away {target} mock"))
+                .map_err(wrong)?;
+        } else {
+            routes.route(host, target, "").map_err(wrong)?;
+        }
+    }
+    if !any_host {
+        provider_routes(&mut routes, &|mock| url_of(mock), &|mock| format!("no {mock} mock")).map_err(wrong)?;
+        // name them as the throw-away mocks they are
+        let mut named = Routes::new();
+        for route in routes.iter() {
+            match route.target() {
+                sandbox::RouteTarget::Origin { url, name } if MOCK_NAMES.contains(&name.as_str()) => {
+                    named.route(route.host(), url.as_str(), &format!("throw-away {name} mock"))
+                }
+                sandbox::RouteTarget::Origin { url, name } => named.route(route.host(), url.as_str(), name),
+                sandbox::RouteTarget::Refused(reason) => named.refuse(route.host(), reason.clone()),
+                sandbox::RouteTarget::Direct => named.direct(route.host()),
+            }
+            .map_err(wrong)?;
+        }
+        routes = named;
+    }
+    routes.set_refusal_hint(
+        "send it elsewhere with --route {host}=URL (or =okta, =stormpath, =gigya, =auth0 for a throw-away mock), or let it through with --allow-host {host}",
+    );
+    Ok((routes, mocks))
 }
 
 /// The arguments of a call.
@@ -517,9 +629,14 @@ impl TryReport {
                     (None, Some(error)) => error.clone(),
                     (None, None) => "no answer".to_owned(),
                 };
+                let routed = exchange
+                    .routed_to
+                    .as_ref()
+                    .map(|to| format!(", sent to {to}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  {} {} -> {answer} ({} ms)",
+                    "  {} {} -> {answer} ({} ms{routed})",
                     exchange.method,
                     exchange.url,
                     exchange.elapsed.as_millis()
@@ -536,6 +653,30 @@ impl TryReport {
             self.time_limit.as_millis(),
             self.outbound_text()
         );
+        // hosts grouped by where they go: `*.okta.com, *.oktapreview.com → URL (who)`
+        let mut groups: Vec<(String, Vec<&str>)> = vec![];
+        for route in self.routes.iter() {
+            let target = match route.target() {
+                sandbox::RouteTarget::Origin { url, name } if name.is_empty() => {
+                    url.as_str().trim_end_matches('/').to_owned()
+                }
+                sandbox::RouteTarget::Origin { url, name } => {
+                    format!("{} ({name})", url.as_str().trim_end_matches('/'))
+                }
+                sandbox::RouteTarget::Direct => "themselves".to_owned(),
+                sandbox::RouteTarget::Refused(_) => continue,
+            };
+            match groups.iter_mut().find(|(t, _)| *t == target) {
+                Some((_, hosts)) => hosts.push(route.host()),
+                None => groups.push((target, vec![route.host()])),
+            }
+        }
+        if !groups.is_empty() {
+            out.push_str("Routes:\n");
+            for (target, hosts) in groups {
+                let _ = writeln!(out, "  {} -> {target}", hosts.join(", "));
+            }
+        }
         if let Some(hint) = self.refused_hosts_hint() {
             let _ = writeln!(out, "{hint}");
         }
@@ -568,7 +709,7 @@ impl TryReport {
         let flags: Vec<String> = hosts.iter().map(|h| format!("--allow-host {h}")).collect();
         Some(format!(
             "hint: the sandbox refused the script's request to {} (scripts reach loopback only unless allowed): \
-             run it again with {} (or --allow-any-host)",
+             run it again with {} to reach it for real (or --allow-any-host), or with --route HOST=MOCK|URL to send it to a mock",
             hosts.join(", "),
             flags.join(" ")
         ))
@@ -779,6 +920,7 @@ mod tests {
             status: Some(status),
             error: None,
             elapsed: Duration::from_millis(3),
+            routed_to: None,
         }
     }
 

@@ -208,8 +208,7 @@ async fn hosts_outside_the_allowlist_are_refused_unless_allowed() {
     options.args = vec!["a@example.com".into()];
     let report = try_script(options.clone()).await.expect("the script runs");
     let text = rendered(&report);
-    let refusal =
-        "connect EACCES legacy.invalid:80 (outbound request not allowed by the sandbox: add the host to the allowlist)";
+    let refusal = "connect EACCES legacy.invalid:80 (outbound request not allowed by the sandbox: send it elsewhere with --route legacy.invalid=URL (or =okta, =stormpath, =gigya, =auth0 for a throw-away mock), or let it through with --allow-host legacy.invalid)";
     let Verdict::Error { error } = &report.verdict else {
         panic!("expected an error: {text}");
     };
@@ -588,4 +587,83 @@ fn short(text: &str) -> String {
         Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
         None => text.to_owned(),
     }
+}
+
+/// Auth0's printed get_user script for Okta with its placeholders filled.
+fn printed_okta_get_user(domain: &str, token: &str) -> String {
+    let printed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/okta/scripts/printed/get_user.js"),
+    )
+    .expect("the printed script");
+    printed
+        .replace("{yourOktaDomain}", domain)
+        .replace("{yourOktaApiToken}", token)
+}
+
+#[tokio::test]
+async fn the_services_hosts_reach_throw_away_mocks_and_routes_where_they_say() {
+    let token = "00Zk3v4pXq9RtL2mN8bW6cY1dF7gH5jK0sA3eU4iOp";
+    let path = script("get_user.js", &printed_okta_get_user("acme.okta.com", token));
+    let seed = path.with_file_name("seed.yaml");
+    std::fs::write(
+        &seed,
+        format!(
+            "okta:\n  settings: {{ api_tokens: [\"{token}\"] }}\n  users:\n    - {{ login: kate.libby@example.com, id: 00ukatelibby00000000, password: \"Acid-Burn-1\", profile: {{ firstName: Kate, lastName: Libby }} }}\n"
+        ),
+    )
+    .expect("seed");
+    let mut options = TryOptions::new(ScriptKind::GetUser, path.clone());
+    options.args = vec!["kate.libby@example.com".into()];
+    options.seed = Some(seed);
+    let report = try_script(options.clone()).await.expect("the script runs");
+    let text = rendered(&report);
+    let Verdict::Profile { profile } = &report.verdict else {
+        panic!("expected a profile: {text}");
+    };
+    assert_eq!(profile["user_id"], json!("00ukatelibby00000000"), "{text}");
+    let exchange = &report.outcome.http[0];
+    assert_eq!(
+        exchange.url,
+        "https://acme.okta.com/api/v1/users/kate.libby%40example.com"
+    );
+    let sent_to = exchange.routed_to.clone().unwrap_or_default();
+    assert!(sent_to.ends_with("(throw-away okta mock)"), "{text}");
+    assert!(
+        text.contains("GET https://acme.okta.com/api/v1/users/kate.libby%40example.com -> 200 (")
+            && text.contains(&format!(", sent to {sent_to})")),
+        "{text}"
+    );
+    assert!(text.contains("*.okta.com -> http://127.0.0.1:"), "{text}");
+
+    // --route HOST=URL: the same script against another mock (Dade's Okta, its own token)
+    let (server, other_token) = okta().await;
+    let path = script("get_user.js", &printed_okta_get_user("acme.okta.com", &other_token));
+    let mut options = TryOptions::new(ScriptKind::GetUser, path);
+    options.args = vec!["dade.murphy@example.com".into()];
+    options.routes = vec![("acme.okta.com".into(), server.base_url().to_owned())];
+    let report = try_script(options).await.expect("the script runs");
+    let text = rendered(&report);
+    assert!(matches!(report.verdict, Verdict::Profile { .. }), "{text}");
+    assert_eq!(
+        report.outcome.http[0].routed_to.as_deref(),
+        Some(server.base_url()),
+        "{text}"
+    );
+
+    // a bad route is refused before anything runs
+    assert!(ferry::tryout::parse_route("acme.okta.com=ftp://x").is_err());
+    assert!(ferry::tryout::parse_route("acme.okta.com=oktaa").is_err());
+    assert!(ferry::tryout::parse_route("10.0.0.1=okta").is_err());
+    assert_eq!(
+        ferry::tryout::parse_route("*.acme.com=okta"),
+        Ok(("*.acme.com".to_owned(), "okta".to_owned()))
+    );
+
+    // with --allow-any-host the services' names are the real ones: no route, no mock
+    let path = script("nothing.js", "function getByEmail(email, callback) { callback(); }\n");
+    let mut options = TryOptions::new(ScriptKind::GetUser, path);
+    options.args = vec!["a@example.com".into()];
+    options.allow_any_host = true;
+    let report = try_script(options).await.expect("the script runs");
+    assert!(report.routes.is_empty(), "{:?}", report.routes);
 }

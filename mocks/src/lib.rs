@@ -30,4 +30,4 @@ pub use kit::clock::Clock;
 pub use kit::fault::{Fault, FaultRule};
 pub use kit::journal::{Journal, JournalEntry};
 pub use kit::seed::SeedError;
-pub use kit::{Kit, KitOptions, LOOPBACK_EPHEMERAL, MockServer, Provider, app, start};
+pub use kit::{Kit, KitOptions, LOOPBACK_EPHEMERAL, MockServer, Provider, RequestOrigin, app, start, start_tls};

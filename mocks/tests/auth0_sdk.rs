@@ -22,6 +22,12 @@
 //! (`settings.domain`) so that tokens carry the issuer and audience the SDKs expect. Unlike the
 //! other mock tests, the tenant's clock starts at the real time: the Node SDK checks the ID
 //! token's `exp` and `iat` against it.
+//!
+//! The Node SDK also runs as a user's own code would, over HTTPS with nothing but the domain
+//! changed (`127.0.0.1:PORT`, no custom `fetch` or `agent`; `sdk_https.js`): the mock serves
+//! HTTPS with a certificate from a fresh Ferry CA, which `NODE_EXTRA_CA_CERTS` makes trusted.
+//! So does the Python SDK (`sdk_https.py`: `GetToken`, `TokenVerifier`, `ManagementClient` with
+//! client credentials), trusting the CA through `REQUESTS_CA_BUNDLE` and `SSL_CERT_FILE`.
 
 mod common;
 
@@ -34,7 +40,7 @@ use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::{Clock, Fault, FaultRule, Kit, Provider};
 use serde_json::{Value, json};
 
-use common::sdk::{installed_or_skip, run_json, sdk_dir};
+use common::sdk::{https_ca, installed_or_skip, run_failing, run_json, sdk_dir};
 
 const DOMAIN: &str = "ferry-sdk.eu.auth0.com";
 const CONNECTION_ID: &str = "con_users00000000001";
@@ -74,6 +80,22 @@ async fn started() -> (Auth0, mocks::MockServer, i64) {
     (auth0, server, now.timestamp())
 }
 
+/// The same tenant without a custom domain, served over HTTPS (and plain HTTP) on loopback with
+/// a certificate from a fresh Ferry CA; its issuer is then `https://127.0.0.1:PORT/`, the domain
+/// the SDK is given. Returns the CA file for `NODE_EXTRA_CA_CERTS`.
+async fn started_tls() -> (Auth0, mocks::MockServer, common::sdk::CaFile) {
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("whole seconds");
+    let auth0 = Auth0::new(Kit::deterministic(Clock::manual(now), 1));
+    let seed = SEED.replace(" domain: ferry-sdk.eu.auth0.com,", "");
+    let seed: Auth0Seed = mocks::kit::seed::parse(&seed, None).expect("seed parses");
+    auth0.seed(seed).expect("seed is valid");
+    let (tls, ca) = https_ca("auth0");
+    let server = mocks::start_tls(auth0.clone(), mocks::LOOPBACK_EPHEMERAL, tls)
+        .await
+        .expect("bind loopback");
+    (auth0, server, ca)
+}
+
 /// Runs `program args` in the SDK folder with the mock's address and the tenant's credentials,
 /// off the runtime's workers so the mock keeps answering; returns the JSON line it printed.
 async fn run(auth0: &Auth0, program: PathBuf, args: Vec<String>, base_url: String) -> Value {
@@ -91,6 +113,32 @@ async fn run(auth0: &Auth0, program: PathBuf, args: Vec<String>, base_url: Strin
         .env("FERRY_M2M_SECRET", m2m_secret)
         .env("FERRY_CONNECTION_ID", CONNECTION_ID);
     run_json(command).await
+}
+
+/// `node sdk_https.js FILE` for the tenant at `domain` (`127.0.0.1:PORT`), trusting `ca` when
+/// given, with nothing in the environment that could point the SDK elsewhere.
+fn node_https(auth0: &Auth0, domain: &str, ca: Option<&std::path::Path>, file: &std::path::Path) -> Command {
+    let (app_id, app_secret) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, m2m_secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let mut command = Command::new("node");
+    command
+        .arg("sdk_https.js")
+        .arg(file)
+        .current_dir(sdk_dir("auth0"))
+        .env_remove("NODE_EXTRA_CA_CERTS")
+        .env_remove("NODE_TLS_REJECT_UNAUTHORIZED")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env("FERRY_AUTH0_DOMAIN", domain)
+        .env("FERRY_APP_ID", app_id)
+        .env("FERRY_APP_SECRET", app_secret)
+        .env("FERRY_M2M_ID", m2m_id)
+        .env("FERRY_M2M_SECRET", m2m_secret)
+        .env("FERRY_CONNECTION_ID", CONNECTION_ID);
+    if let Some(ca) = ca {
+        command.env("NODE_EXTRA_CA_CERTS", ca);
+    }
+    command
 }
 
 /// A users file for the import: one good user, one with a bad email and a hash to redact.
@@ -353,5 +401,148 @@ async fn the_python_sdk_logs_in_reads_users_and_imports() {
         "*****"
     );
     assert_eq!(out["badToken"]["status_code"], 401);
+    server.shutdown().await;
+}
+
+/// Issue 12: the Node SDK as a user's own code calls it, over HTTPS with only the domain
+/// changed (`127.0.0.1:PORT`): the v7 `ManagementClient` and the legacy `AuthenticationClient`
+/// build `https://` URLs themselves, and the ID-token validator downloads the JWKS over HTTPS.
+/// Ferry's CA is trusted through `NODE_EXTRA_CA_CERTS`; without it the same run fails on the
+/// certificate, which shows the requests really went over TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_sdk_works_over_https_given_only_the_domain() {
+    let marker = sdk_dir("auth0").join("node_modules/auth0/package.json");
+    if !installed_or_skip(&marker, "run npm ci in mocks/tests/sdk/auth0") {
+        return;
+    }
+    let (auth0, server, ca) = started_tls().await;
+    let domain = format!("127.0.0.1:{}", server.addr().port());
+    assert_eq!(server.base_url(), format!("https://{domain}"));
+    let file = users_file("node-https");
+
+    let (ok, stderr) = run_failing(node_https(&auth0, &domain, None, &file)).await;
+    assert!(!ok, "the SDK must refuse a certificate it has no reason to trust");
+    assert!(
+        stderr.contains("SELF_SIGNED_CERT_IN_CHAIN") || stderr.contains("self-signed certificate"),
+        "{stderr}"
+    );
+    assert!(
+        auth0.kit().journal.find(None, None).is_empty(),
+        "nothing reached the mock without a handshake"
+    );
+
+    let out = run_json(node_https(&auth0, &domain, Some(&ca.0), &file)).await;
+    let _ = std::fs::remove_file(&file);
+    let issuer = format!("https://{domain}/");
+    let (app_id, _) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, _) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    assert_eq!(out["login"]["status"], 200, "{out:#}");
+    let id_token = &out["login"]["id_token"];
+    assert_eq!(id_token["iss"], issuer, "{out:#}");
+    assert_eq!(id_token["aud"], app_id);
+    assert_eq!(id_token["sub"], "auth0|dade");
+    let cc = &out["clientCredentials"];
+    assert_eq!(cc["iss"], issuer);
+    assert_eq!(cc["aud"], format!("{issuer}api/v2/"));
+    assert_eq!(cc["sub"], format!("{m2m_id}@clients"));
+    assert_eq!(
+        out["listed"],
+        json!(["auth0|dade", "auth0|kate", "auth0|paul", "auth0|emmanuel", "auth0|joey"]),
+        "{out:#}"
+    );
+    assert_eq!(out["user"]["user_id"], "auth0|dade");
+    assert_eq!(out["updated"]["app_metadata"], json!({ "plan": "platinum" }));
+    assert_eq!(
+        out["finished"],
+        json!({ "status": "completed", "summary": { "failed": 1, "updated": 0, "inserted": 1, "total": 2 } }),
+        "{out:#}"
+    );
+    assert_eq!(out["imported"], json!(["auth0|kate-imported"]));
+
+    // The JWKS download the ID-token validator made, and the SDK's own token request, both on
+    // the host it was given.
+    let jwks = auth0.kit().journal.find(Some("GET"), Some("/.well-known/jwks.json"));
+    assert_eq!(jwks.len(), 1, "the validator fetched the keys once");
+    assert_eq!(jwks[0].status, 200);
+    assert_eq!(jwks[0].header("host"), Some(domain.as_str()));
+    let tokens = auth0.kit().journal.find(Some("POST"), Some("/oauth/token"));
+    assert_eq!(
+        tokens.len(),
+        3,
+        "password, client credentials, the ManagementClient's own"
+    );
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.status == 200 && t.header("host") == Some(domain.as_str()))
+    );
+    server.shutdown().await;
+}
+
+/// The Python SDK over HTTPS with only the domain changed (`127.0.0.1:PORT`, the default
+/// `https` protocol): `GetToken` and the `TokenVerifier`'s JWKS download trust Ferry's CA through
+/// `REQUESTS_CA_BUNDLE`, `ManagementClient` (httpx) through `SSL_CERT_FILE`. Without them the
+/// run fails on the certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_works_over_https_given_only_the_domain() {
+    let python = sdk_dir("auth0").join(".venv/bin/python");
+    let install = "python3 -m venv mocks/tests/sdk/auth0/.venv && mocks/tests/sdk/auth0/.venv/bin/pip install -r mocks/tests/sdk/auth0/requirements.txt";
+    if !installed_or_skip(&python, install) {
+        return;
+    }
+    let (auth0, server, ca) = started_tls().await;
+    let domain = format!("127.0.0.1:{}", server.addr().port());
+    let (app_id, app_secret) = auth0.client_credentials("Storefront").expect("storefront");
+    let (m2m_id, m2m_secret) = auth0.client_credentials(MANAGEMENT_APP).expect("management app");
+    let command = |ca: Option<&std::path::Path>| {
+        let mut command = Command::new(&python);
+        command.arg("sdk_https.py").current_dir(sdk_dir("auth0"));
+        for variable in [
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "CURL_CA_BUNDLE",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ] {
+            command.env_remove(variable);
+        }
+        command
+            .env("FERRY_AUTH0_DOMAIN", &domain)
+            .env("FERRY_APP_ID", &app_id)
+            .env("FERRY_APP_SECRET", &app_secret)
+            .env("FERRY_M2M_ID", &m2m_id)
+            .env("FERRY_M2M_SECRET", &m2m_secret);
+        if let Some(ca) = ca {
+            command.env("REQUESTS_CA_BUNDLE", ca).env("SSL_CERT_FILE", ca);
+        }
+        command
+    };
+
+    let (ok, stderr) = run_failing(command(None)).await;
+    assert!(!ok, "the SDK must refuse a certificate it has no reason to trust");
+    assert!(stderr.contains("CERTIFICATE_VERIFY_FAILED"), "{stderr}");
+    assert!(auth0.kit().journal.find(None, None).is_empty());
+
+    let out = run_json(command(Some(&ca.0))).await;
+    let issuer = format!("https://{domain}/");
+    assert_eq!(out["id_token"]["iss"], issuer, "{out:#}");
+    assert_eq!(out["id_token"]["aud"], app_id);
+    assert_eq!(out["id_token"]["sub"], "auth0|dade");
+    assert_eq!(
+        out["listed"],
+        json!(["auth0|dade", "auth0|kate", "auth0|paul", "auth0|emmanuel", "auth0|joey"]),
+        "{out:#}"
+    );
+    assert_eq!(out["user"], "auth0|dade");
+    let tokens = auth0.kit().journal.find(Some("POST"), Some("/oauth/token"));
+    assert_eq!(tokens.len(), 2, "the login and the ManagementClient's own token");
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.status == 200 && t.header("host") == Some(domain.as_str()))
+    );
+    let jwks = auth0.kit().journal.find(Some("GET"), Some("/.well-known/jwks.json"));
+    assert_eq!(jwks.len(), 1, "the verifier fetched the keys over HTTPS");
     server.shutdown().await;
 }

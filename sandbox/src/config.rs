@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, Routes};
 use crate::outcome::{serialize_millis, serialize_opt_millis};
 
 /// Configuration shared by every call of a [`crate::Sandbox`]. Serialises without the HTTP
@@ -37,6 +37,11 @@ pub struct SandboxConfig {
     /// `connect EACCES <host>:<port> (outbound request not allowed by the sandbox: ...)`,
     /// code `EACCES`, and is logged in [`crate::CallOutcome::http`] with that error.
     pub outbound: Outbound,
+    /// Hosts whose requests go elsewhere (a mock on loopback) without their name being
+    /// resolved: `https://acme.okta.com/api/v1/authn` to the mock Okta, with
+    /// `Host: acme.okta.com`. A routed host needs no [`Outbound`] rule. Default: none.
+    #[serde(skip_serializing_if = "Routes::is_empty")]
+    pub routes: Routes,
 }
 
 impl Default for SandboxConfig {
@@ -49,6 +54,7 @@ impl Default for SandboxConfig {
             http: default_client(),
             http_timeout_default: None,
             outbound: Outbound::default(),
+            routes: Routes::default(),
         }
     }
 }

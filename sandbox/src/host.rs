@@ -21,7 +21,7 @@ use crate::exception::Thrown;
 use crate::globals::request::{HttpFailure, HttpResponse};
 use crate::globals::timers::Timers;
 use crate::lazy::Intrinsic;
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, Routes};
 use crate::outcome::{ConsoleLine, HttpExchange, ScriptError};
 
 /// Something that happened outside the engine and must be handed to the script.
@@ -52,6 +52,8 @@ pub(crate) struct Services {
     pub(crate) exchanges: ExchangeLog,
     /// Hosts `request` may reach.
     pub(crate) outbound: Arc<Outbound>,
+    /// Hosts whose requests go to a mock instead.
+    pub(crate) routes: Routes,
     /// When the call's time is up.
     pub(crate) deadline: Instant,
     /// Set when the caller gave up on the call.

@@ -98,6 +98,9 @@ mod sandbox;
 
 pub use call::ScriptCall;
 pub use config::SandboxConfig;
-pub use outbound::{HostRule, HostRuleError, Outbound};
+pub use outbound::{
+    DEFAULT_REFUSAL_HINT, HostRule, HostRuleError, ORIGINAL_SCHEME_HEADER, Outbound, Route, RouteError, RouteTarget,
+    Routes,
+};
 pub use outcome::{CallOutcome, CallResult, ConsoleLine, HttpExchange, ScriptError, ScriptException};
 pub use sandbox::Sandbox;

@@ -1,5 +1,6 @@
 //! Which hosts a script may reach with `request`: the [`Outbound`] policy of
-//! [`crate::SandboxConfig`], made of [`HostRule`]s.
+//! [`crate::SandboxConfig`], made of [`HostRule`]s, and the [`Routes`] that send requests for
+//! a host name (`acme.okta.com`) to a mock instead, without resolving it.
 //!
 //! Auth0's sandbox can reach the whole internet; a rehearsal should not, so the default policy
 //! allows loopback only (where the mock servers listen). The policy is checked against the URL
@@ -15,6 +16,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -297,9 +299,256 @@ impl FromStr for HostRule {
     }
 }
 
-/// The error message of a refused request, in the shape of Node's connect errors.
-pub(crate) fn refusal_message(host: &str, port: u16) -> String {
-    format!("connect EACCES {host}:{port} (outbound request not allowed by the sandbox: add the host to the allowlist)")
+/// The error message of a refused request, in the shape of Node's connect errors, with the
+/// reason (or the hint that fixes it) in parentheses.
+pub(crate) fn refusal_message(host: &str, port: u16, reason: &str) -> String {
+    format!("connect EACCES {host}:{port} (outbound request not allowed by the sandbox: {reason})")
+}
+
+/// What a refused request's error (`connect EACCES host:port (outbound request not allowed by
+/// the sandbox: …)`) says of a host no rule allows and no route serves, unless the sandbox's
+/// owner gives a better hint ([`Routes::set_refusal_hint`]).
+pub const DEFAULT_REFUSAL_HINT: &str = "add the host to the allowlist";
+
+/// Header a routed request carries when the script's URL has another scheme than the route's
+/// target (an `https://` URL answered by a plain-HTTP mock): its value is the script's scheme,
+/// `https` or `http`. Ferry's mocks take it off as the request arrives (nothing journals or
+/// answers it) and build their links with that scheme; a server that is not Ferry's sees it.
+pub const ORIGINAL_SCHEME_HEADER: &str = "x-ferry-original-scheme";
+
+/// Name-based routing: requests to a host (`acme.okta.com`, or every subdomain of `okta.com`
+/// with `*.okta.com`) go to another origin (a mock on loopback) instead of the host itself,
+/// with nothing resolved and nothing else changed. The script's URL, path, query, headers and
+/// body are kept; the request is sent to the target's scheme, address and port with a `Host`
+/// header naming the host the script asked for (unless the script set one), and with
+/// [`ORIGINAL_SCHEME_HEADER`] when the schemes differ. A routed host needs no allowlist rule.
+/// A route may also refuse its hosts with a reason (a provider whose mock is not running).
+///
+/// The most specific route wins: an exact name before any wildcard, a longer wildcard before a
+/// shorter one, and among equals the one added first. Cheap to clone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routes {
+    routes: Arc<Vec<Route>>,
+    hint: Option<Arc<str>>,
+}
+
+/// One route: a host pattern and where its requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The name, or `*.` and a domain for every name under it (at any depth).
+    host: String,
+    target: RouteTarget,
+}
+
+/// Where a [`Route`] sends its requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// To this origin (`http://127.0.0.1:4010`: scheme, host and port only).
+    Origin {
+        /// The origin.
+        url: url::Url,
+        /// Who answers there, for reports (`okta`, `the Okta mock`, ...).
+        name: String,
+    },
+    /// Nowhere: the request is refused (`connect EACCES`) with this reason.
+    Refused(String),
+    /// To the host itself, as if no route covered it (the [`Outbound`] policy decides): a
+    /// host that must reach the real service although a wider route covers its domain.
+    Direct,
+}
+
+/// Why a route could not be added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteError {
+    /// What was given.
+    pub given: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid route {:?}: {}", self.given, self.reason)
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+impl Route {
+    /// The host pattern (`acme.okta.com`, `*.okta.com`).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Where its requests go.
+    pub fn target(&self) -> &RouteTarget {
+        &self.target
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        match self.host.strip_prefix("*.") {
+            Some(suffix) => host
+                .strip_suffix(suffix)
+                .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+            None => host == self.host,
+        }
+    }
+
+    /// Higher is more specific: exact names first, then wildcards by length.
+    fn specificity(&self) -> usize {
+        match self.host.strip_prefix("*.") {
+            Some(suffix) => suffix.len(),
+            None => usize::MAX,
+        }
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            RouteTarget::Origin { url, name } => {
+                write!(f, "{} → {}", self.host, url.as_str().trim_end_matches('/'))?;
+                if !name.is_empty() {
+                    write!(f, " ({name})")?;
+                }
+                Ok(())
+            }
+            RouteTarget::Refused(reason) => write!(f, "{} → refused ({reason})", self.host),
+            RouteTarget::Direct => write!(f, "{} → itself", self.host),
+        }
+    }
+}
+
+impl Serialize for Route {
+    /// As its [`Display`](fmt::Display) text.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for Routes {
+    /// The routes as strings, most specific first.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.routes.iter())
+    }
+}
+
+/// A route's host pattern: a host name (`acme.okta.com`) or `*.` and a domain, no port, no
+/// address. Lower case, without a trailing dot.
+fn route_host(text: &str) -> Result<String, RouteError> {
+    let fail = |reason: &str| RouteError {
+        given: text.to_owned(),
+        reason: reason.to_owned(),
+    };
+    match text.parse::<HostRule>() {
+        Ok(HostRule::Name { name, port: None }) => Ok(name),
+        Ok(HostRule::Name { port: Some(_), .. }) => Err(fail(
+            "a route names a host without a port (every port of the host is routed)",
+        )),
+        Ok(HostRule::Network { .. }) => Err(fail("a route names a host, not an IP address")),
+        Err(e) => Err(fail(e.reason)),
+    }
+}
+
+impl Routes {
+    /// No routes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sends requests to `host` (a name or `*.domain`) to `target`, an origin
+    /// (`http://127.0.0.1:4010`, `https://localhost:8443`); `name` says who answers there.
+    pub fn route(&mut self, host: &str, target: &str, name: &str) -> Result<(), RouteError> {
+        let pattern = route_host(host)?;
+        let fail = |reason: &str| RouteError {
+            given: format!("{host}={target}"),
+            reason: reason.to_owned(),
+        };
+        let url = url::Url::parse(target.trim())
+            .map_err(|_| fail("the target must be a URL such as http://127.0.0.1:4010"))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(fail("the target must be an http:// or https:// URL"));
+        }
+        if url.host().is_none() {
+            return Err(fail("the target URL has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(fail("the target URL must not hold credentials"));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(fail(
+                "the target is an origin (scheme, host and port): requests keep their own path and query",
+            ));
+        }
+        self.push(Route {
+            host: pattern,
+            target: RouteTarget::Origin {
+                url,
+                name: name.to_owned(),
+            },
+        });
+        Ok(())
+    }
+
+    /// Refuses requests to `host` (a name or `*.domain`) with `reason`, whatever the allowlist
+    /// says (a provider's hosts while its mock is not running, say).
+    pub fn refuse(&mut self, host: &str, reason: impl Into<String>) -> Result<(), RouteError> {
+        let pattern = route_host(host)?;
+        self.push(Route {
+            host: pattern,
+            target: RouteTarget::Refused(reason.into()),
+        });
+        Ok(())
+    }
+
+    /// Lets requests to `host` (a name or `*.domain`) go to the host itself, past a wider
+    /// route (the allowlist still decides whether they may).
+    pub fn direct(&mut self, host: &str) -> Result<(), RouteError> {
+        let pattern = route_host(host)?;
+        self.push(Route {
+            host: pattern,
+            target: RouteTarget::Direct,
+        });
+        Ok(())
+    }
+
+    fn push(&mut self, route: Route) {
+        let routes = Arc::make_mut(&mut self.routes);
+        // stable: among equals, the first added stays first
+        let at = routes.partition_point(|r| r.specificity() >= route.specificity());
+        routes.insert(at, route);
+    }
+
+    /// What a refused request says to do when no route or rule serves its host (default
+    /// [`DEFAULT_REFUSAL_HINT`]): the fix in the caller's terms, with `{host}` standing for the
+    /// refused host, e.g. "send it to a mock with `routes: { {host}: okta }`".
+    pub fn set_refusal_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into().into());
+    }
+
+    /// The hint for refused hosts.
+    pub fn refusal_hint(&self) -> &str {
+        self.hint.as_deref().unwrap_or(DEFAULT_REFUSAL_HINT)
+    }
+
+    /// The route serving `url`'s host, if any (IP addresses are never routed).
+    pub fn find(&self, url: &url::Url) -> Option<&Route> {
+        let Some(url::Host::Domain(domain)) = url.host() else {
+            return None;
+        };
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        self.routes.iter().find(|route| route.matches(&domain))
+    }
+
+    /// Every route, most specific first.
+    pub fn iter(&self) -> impl Iterator<Item = &Route> {
+        self.routes.iter()
+    }
+
+    /// Whether there is no route.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
 }
 
 #[cfg(test)]

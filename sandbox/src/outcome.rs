@@ -113,8 +113,12 @@ pub struct ConsoleLine {
 pub struct HttpExchange {
     /// Request method, upper case.
     pub method: String,
-    /// Absolute URL requested (user-info credentials masked).
+    /// Absolute URL requested (user-info credentials masked), as the script wrote it.
     pub url: String,
+    /// Where a routed request went instead of the URL's host (`http://127.0.0.1:4010
+    /// (okta)`); absent for a request sent to its own host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routed_to: Option<String>,
     /// Request headers as sent by the script (names as given); credentials such as
     /// `Authorization` are replaced by `"[masked]"`.
     pub request_headers: Vec<(String, String)>,

@@ -29,7 +29,7 @@ use crate::call::ScriptCall;
 use crate::exception::{Thrown, classify};
 use crate::globals::{self, Hooks, request};
 use crate::host::{Completion, ExchangeLog, Host, HostState, Rejection, Services};
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, Routes};
 use crate::outcome::{CallOutcome, CallResult, ScriptException};
 
 /// Everything the call's thread needs.
@@ -41,6 +41,7 @@ pub(crate) struct Job {
     pub(crate) client: reqwest::Client,
     pub(crate) http_timeout_default: Option<Duration>,
     pub(crate) outbound: Outbound,
+    pub(crate) routes: Routes,
     pub(crate) handle: tokio::runtime::Handle,
     pub(crate) cancel: Arc<AtomicBool>,
     pub(crate) completions: mpsc::Sender<Completion>,
@@ -67,6 +68,7 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
             file_name: job.call.file_name.clone(),
             exchanges: ExchangeLog::default(),
             outbound: Arc::new(job.outbound.clone()),
+            routes: job.routes.clone(),
             deadline,
             cancel: job.cancel.clone(),
             answered: Arc::new(AtomicBool::new(false)),

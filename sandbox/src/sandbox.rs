@@ -63,6 +63,7 @@ impl Sandbox {
             client: self.config.http.clone(),
             http_timeout_default: self.config.http_timeout_default,
             outbound: self.config.outbound.clone(),
+            routes: self.config.routes.clone(),
             handle: tokio::runtime::Handle::current(),
             cancel,
             completions,

@@ -204,7 +204,14 @@ async fn the_one_slash_url_trap_fails_with_invalid_uri() {
     };
     assert_eq!(e.message, "Cannot read properties of undefined (reading 'statusCode')");
     assert_eq!(e.line, Some(10));
-    assert!(outcome.http.is_empty(), "{:?}", outcome.http);
+    // nothing was sent; the log says why
+    assert_eq!(outcome.http.len(), 1, "{:?}", outcome.http);
+    assert_eq!(outcome.http[0].url, "https:/YOUR-OKTA-DOMAIN/api/v1/authn");
+    assert_eq!(outcome.http[0].status, None);
+    assert_eq!(
+        outcome.http[0].error.as_deref(),
+        Some("Invalid URI \"https:/YOUR-OKTA-DOMAIN/api/v1/authn\"")
+    );
 
     let error = common::eval(
         "(function () { var seen; request({ url: 'https:/example.com/x' }, function (e, r, b) { seen = [e instanceof Error, e.message, typeof r, typeof b]; }); return seen; })()",

@@ -58,6 +58,16 @@ pub struct ScenarioFile {
     /// The Auth0 tenant.
     #[serde(default)]
     pub auth0: Auth0Section,
+    /// Custom domains the scripts call, each sent to a mock the scenario runs
+    /// (`{ login.acme.com: auth0, "*.idp.acme.com": okta }`), besides the services' own host
+    /// names, which always go to their mocks (`*.okta.com` → okta, `api.stormpath.com` →
+    /// stormpath, `*.gigya.com` → gigya, `*.auth0.com` → auth0).
+    pub routes: Option<Spanned<BTreeMap<String, MockName>>>,
+    /// Serve every mock over HTTPS as well (plain HTTP keeps working on the same port), with a
+    /// certificate from a CA made for the run; `{{okta.url}}`-style variables are `https://`,
+    /// and the scripts trust the CA.
+    #[serde(default)]
+    pub tls: bool,
     /// What happens, in order.
     pub steps: Vec<Spanned<Step>>,
     /// Whether `cargo test` snapshots the result (default true).
@@ -101,6 +111,12 @@ pub struct ConnectionSpec {
     /// The connection's configuration values; `{{okta.url}}`-style variables are replaced.
     #[serde(default)]
     pub configuration: BTreeMap<String, String>,
+    /// Text replaced in the script files when they are loaded, as a user fills a published
+    /// script's placeholders before pasting it (`"{yourOktaDomain}": acme.okta.com`); the
+    /// files stay as they are. Values take `{{okta.url}}`-style variables; each placeholder
+    /// must occur in one of the scripts.
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, String>,
     /// Any other connection option, in Auth0's naming (`requires_username`, ...).
     #[serde(default)]
     pub options: Map<String, Value>,

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,9 +16,12 @@ use chrono::{DateTime, Utc};
 use mocks::auth0::seed::{Auth0Seed, ConnectionSeed, SettingsSeed};
 use mocks::auth0::{Auth0, DEFAULT_APP, MANAGEMENT_APP};
 use mocks::gigya::Gigya;
+use mocks::kit::hosts::{MOCK_NAMES, certificate_names, provider_routes};
+use mocks::kit::tls::{Authority, ServerConfig};
 use mocks::okta::Okta;
 use mocks::stormpath::Stormpath;
 use mocks::{Clock, Kit, MockServer, Provider};
+use sandbox::Routes;
 use serde_json::{Map, Value, json};
 
 use super::error::ScenarioError;
@@ -61,6 +65,8 @@ pub(super) struct World {
     /// The CA certificate (PEM) clients must trust when the mocks serve HTTPS (`tls: true`);
     /// `None` while they serve plain HTTP. Exported to programs as `FERRY_CA_FILE`.
     pub ca_file: Option<PathBuf>,
+    /// The run's CA with `tls: true` (its file goes with it).
+    _tls: Option<Tls>,
     /// Stretches of the mock clock that followed real time (while an `exec` step's program
     /// ran): times inside them differ from run to run, so the snapshot names them instead.
     pub(super) real_time: Vec<RealTime>,
@@ -141,18 +147,67 @@ impl World {
             reason,
         };
         let clock = Clock::manual(Clock::scenario_epoch());
+        let custom_routes = custom_routes(scenario)?;
+        let tls = match file.tls {
+            true => Some(Tls::new(path, &custom_routes)?),
+            false => None,
+        };
+        let serving = tls.as_ref().map(|t| t.config.clone());
 
-        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new).await?;
-        let stormpath = start_provider(path, &clock, STORMPATH_SEED, file.stormpath.clone(), Stormpath::new).await?;
-        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new).await?;
+        let okta = start_provider(path, &clock, OKTA_SEED, file.okta.clone(), Okta::new, &serving).await?;
+        let stormpath = start_provider(
+            path,
+            &clock,
+            STORMPATH_SEED,
+            file.stormpath.clone(),
+            Stormpath::new,
+            &serving,
+        )
+        .await?;
+        let gigya = start_provider(path, &clock, GIGYA_SEED, file.gigya.clone(), Gigya::new, &serving).await?;
         let auth0 = Auth0::new(Kit::deterministic(clock.clone(), AUTH0_SEED));
-        let auth0_server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
+        let auth0_server = start_server(auth0.clone(), &serving)
             .await
             .map_err(|source| ScenarioError::Start {
                 file: path.clone(),
                 mock: "auth0",
                 source,
             })?;
+        // Scripts' requests for the services' hosts and the scenario's own domains go to the
+        // mocks, over plain HTTP on loopback (the port speaks both).
+        let plain = |server: &MockServer| format!("http://{}", server.addr());
+        let running: BTreeMap<&str, String> = [
+            ("okta", okta.as_ref().map(|(_, s)| plain(s))),
+            ("stormpath", stormpath.as_ref().map(|(_, s)| plain(s))),
+            ("gigya", gigya.as_ref().map(|(_, s)| plain(s))),
+            ("auth0", Some(plain(&auth0_server))),
+        ]
+        .into_iter()
+        .filter_map(|(name, url)| url.map(|url| (name, url)))
+        .collect();
+        let mut routes = Routes::new();
+        for (host, mock) in &custom_routes.hosts {
+            let Some(url) = running.get(mock.as_str()) else {
+                return Err(invalid(format!("routes: the {} mock is not running", mock.as_str())));
+            };
+            routes
+                .route(host, url, mock.as_str())
+                .map_err(|e| ScenarioError::Invalid {
+                    file: path.clone(),
+                    line: custom_routes.line,
+                    reason: format!("routes: {e}"),
+                })?;
+        }
+        provider_routes(&mut routes, &|mock| running.get(mock).cloned(), &|mock| {
+            format!("the scenario runs no {mock} mock: add an `{mock}:` section to route it there")
+        })
+        .map_err(|e| invalid(format!("routes: {e}")))?;
+        routes.set_refusal_hint("send it to a mock with the scenario's `routes: { {host}: okta }`");
+        auth0.set_routes(routes);
+        if let Some(tls) = &tls {
+            auth0.trust_ca(tls.authority.cert_pem()).map_err(invalid)?;
+        }
+
         let unreachable = unreachable_url().await;
         let variables = || {
             let mut vars = Variables::of(&Coordinates {
@@ -179,7 +234,8 @@ impl World {
                 json!(!scenario.scripts.is_empty()),
             );
             options.insert("import_mode".into(), json!(spec.import_mode));
-            let scripts: Map<String, Value> = scenario.scripts.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            let scripts = fill_placeholders(scenario, &spec.placeholders, &vars)?;
+            let scripts: Map<String, Value> = scripts.into_iter().map(|(k, v)| (k, json!(v))).collect();
             options.insert("customScripts".into(), Value::Object(scripts));
             let configuration: Map<String, Value> = spec
                 .configuration
@@ -229,10 +285,18 @@ impl World {
             vars.insert("auth0.connection_id".into(), id);
         }
 
-        // The runner only talks to the mocks, over plain HTTP on loopback: no TLS roots to load.
+        // The runner only talks to the mocks on loopback: no system roots to load; with TLS, the
+        // run's CA alone.
+        let roots = match &tls {
+            Some(tls) => vec![
+                reqwest::Certificate::from_pem(tls.authority.cert_pem().as_bytes())
+                    .map_err(|e| invalid(format!("the run's CA: {e}")))?,
+            ],
+            None => Vec::new(),
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
-            .tls_certs_only(Vec::new())
+            .tls_certs_only(roots)
             .build()
             .map_err(|e| invalid(format!("HTTP client: {e}")))?;
         Ok(World {
@@ -249,7 +313,8 @@ impl World {
             deployed_connection: None,
             access_token: None,
             refresh_token: None,
-            ca_file: None,
+            ca_file: tls.as_ref().map(|t| t.ca_file.clone()),
+            _tls: tls,
             real_time: vec![],
             could_not_run: None,
         })
@@ -300,7 +365,7 @@ impl World {
         self.scenario_connection.is_some()
     }
 
-    /// The mock Auth0's base URL (`http://127.0.0.1:PORT`).
+    /// The mock Auth0's base URL (`http://127.0.0.1:PORT`, `https://…` with `tls: true`).
     pub(super) fn auth0_base_url(&self) -> &str {
         self.auth0_server.base_url()
     }
@@ -504,6 +569,132 @@ pub(crate) fn mock_environment(mocks: &Coordinates<'_>) -> Vec<(String, String)>
     out
 }
 
+/// Starts a mock on loopback, over HTTPS too when `tls` is given.
+async fn start_server<P: Provider>(provider: P, tls: &Option<Arc<ServerConfig>>) -> std::io::Result<MockServer> {
+    match tls {
+        Some(config) => mocks::start_tls(provider, mocks::LOOPBACK_EPHEMERAL, config.clone()).await,
+        None => mocks::start(provider, mocks::LOOPBACK_EPHEMERAL).await,
+    }
+}
+
+/// The HTTPS of a `tls: true` run: a CA made for it, the mocks' certificate, and the CA's
+/// certificate in a file (removed when this is dropped).
+struct Tls {
+    authority: Authority,
+    config: Arc<ServerConfig>,
+    ca_file: PathBuf,
+}
+
+impl Tls {
+    fn new(path: &Path, routes: &CustomRoutes) -> Result<Self, ScenarioError> {
+        let invalid = |reason: String| ScenarioError::Invalid {
+            file: path.to_path_buf(),
+            line: None,
+            reason,
+        };
+        let authority = Authority::generate().map_err(|e| invalid(format!("tls: {e}")))?;
+        let extra: Vec<String> = routes.hosts.keys().cloned().collect();
+        let config = authority
+            .server_config(&certificate_names(&extra))
+            .map_err(|e| invalid(format!("tls: {e}")))?;
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ca_file = std::env::temp_dir().join(format!("ferry-scenario-ca-{}-{n}.pem", std::process::id()));
+        authority
+            .write_cert(&ca_file)
+            .map_err(|e| invalid(format!("tls: {e}")))?;
+        Ok(Self {
+            authority,
+            config,
+            ca_file,
+        })
+    }
+}
+
+impl Drop for Tls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.ca_file);
+    }
+}
+
+/// The scenario's `routes:`, with the line they are on.
+struct CustomRoutes {
+    hosts: BTreeMap<String, MockName>,
+    line: Option<u64>,
+}
+
+fn custom_routes(scenario: &Scenario) -> Result<CustomRoutes, ScenarioError> {
+    let Some(routes) = &scenario.file.routes else {
+        return Ok(CustomRoutes {
+            hosts: BTreeMap::new(),
+            line: None,
+        });
+    };
+    let line = Some(routes.referenced.line());
+    let file = &scenario.file;
+    // checked here, before anything starts: a host route patterns accept, to a mock that runs
+    for (host, mock) in &routes.value {
+        let runs = match mock {
+            MockName::Okta => file.okta.is_some(),
+            MockName::Stormpath => file.stormpath.is_some(),
+            MockName::Gigya => file.gigya.is_some(),
+            MockName::Auth0 => true,
+        };
+        if !runs {
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line,
+                reason: format!(
+                    "routes: {host} goes to {0}, but the scenario runs no {0} mock (add an `{0}:` section)",
+                    mock.as_str()
+                ),
+            });
+        }
+        if let Err(e) = Routes::new().route(host, "http://127.0.0.1", "") {
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line,
+                reason: format!(
+                    "routes: {} (routes take a host name or `*.` and a domain, and one of {})",
+                    e.reason,
+                    MOCK_NAMES.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(CustomRoutes {
+        hosts: routes.value.clone(),
+        line,
+    })
+}
+
+/// The connection's scripts with `placeholders` replaced (values with their variables
+/// substituted); a placeholder that occurs in no script is an error (a typo would leave the
+/// script's own text in place).
+fn fill_placeholders(
+    scenario: &Scenario,
+    placeholders: &BTreeMap<String, String>,
+    vars: &Variables,
+) -> Result<BTreeMap<String, String>, ScenarioError> {
+    let mut scripts = scenario.scripts.clone();
+    for (placeholder, value) in placeholders {
+        if placeholder.is_empty() || !scripts.values().any(|s| s.contains(placeholder.as_str())) {
+            return Err(ScenarioError::Invalid {
+                file: scenario.path.clone(),
+                line: None,
+                reason: format!(
+                    "auth0.connection.placeholders: {placeholder:?} occurs in none of the connection's scripts"
+                ),
+            });
+        }
+        let value = vars.substitute(value);
+        for source in scripts.values_mut() {
+            *source = source.replace(placeholder.as_str(), &value);
+        }
+    }
+    Ok(scripts)
+}
+
 /// Starts and seeds a provider mock when the scenario has a section for it.
 async fn start_provider<P: Provider>(
     path: &Path,
@@ -511,6 +702,7 @@ async fn start_provider<P: Provider>(
     id_seed: u64,
     seed: Option<P::Seed>,
     new: fn(Kit) -> P,
+    tls: &Option<Arc<ServerConfig>>,
 ) -> Result<Running<P>, ScenarioError> {
     let Some(seed) = seed else { return Ok(None) };
     let provider = new(Kit::deterministic(clock.clone(), id_seed));
@@ -519,7 +711,7 @@ async fn start_provider<P: Provider>(
         line: None,
         reason: format!("{} seed: {e}", P::NAME),
     })?;
-    let server = mocks::start(provider.clone(), mocks::LOOPBACK_EPHEMERAL)
+    let server = start_server(provider.clone(), tls)
         .await
         .map_err(|source| ScenarioError::Start {
             file: path.to_path_buf(),

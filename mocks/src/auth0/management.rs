@@ -35,11 +35,20 @@ impl Auth0 {
         let Some(claims) = self.keys().verify(token) else {
             return Err(ApiError::unauthorized("Invalid token"));
         };
-        let issuer = self.issuer_for(headers);
+        // The address this request came in by, on either scheme (a token asked at
+        // `https://auth.example:4443/` is sent there again): only the `Host` is at hand here.
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
+            h.parse::<axum::http::uri::Authority>()
+                .is_ok_and(|a| a.as_str() == *h && !h.contains('@'))
+        });
+        let issuers: Vec<String> = match host {
+            Some(host) => vec![format!("http://{host}/"), format!("https://{host}/")],
+            None => vec![self.issuer()],
+        };
         if !claims
             .audiences()
             .iter()
-            .any(|a| self.is_management_audience(a, &issuer))
+            .any(|a| issuers.iter().any(|issuer| self.is_management_audience(a, issuer)))
         {
             return Err(ApiError::unauthorized(format!(
                 "Bad audience: {}",

@@ -58,7 +58,7 @@ use self::state::Tenant;
 use self::tokens::Keys;
 use crate::kit::clock::parse_duration;
 use crate::kit::seed::SeedError;
-use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider};
+use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider, RequestOrigin};
 
 pub use self::dbconnections::RESET_EMAIL_SENT;
 pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
@@ -70,6 +70,20 @@ pub use self::scripts::{
 };
 pub use self::state::{Email, TenantSettings};
 pub use self::verdict::TIMEOUT_MESSAGE;
+
+/// The scripts' HTTP client: it follows no redirects (the sandbox follows them itself, with the
+/// `request` module's rules), uses no proxy, and trusts `extra_root` besides the system's roots.
+fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent("ferry-auth0-sandbox");
+    if let Some(root) = extra_root {
+        builder = builder.tls_certs_merge([root]);
+    }
+    builder.build().unwrap_or_default()
+}
 
 /// Name of the application every tenant starts with.
 pub const DEFAULT_APP: &str = "Default App";
@@ -112,10 +126,13 @@ pub(crate) struct Inner {
     kit: Kit,
     tenant: Mutex<Tenant>,
     keys: Keys,
-    http: reqwest::Client,
+    /// The scripts' HTTP client ([`Auth0::trust_ca`] replaces it).
+    http: std::sync::RwLock<reqwest::Client>,
     /// The import worker's queue, started with the first import job.
     imports: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>>,
     buckets: crate::kit::ratelimit::TokenBuckets,
+    /// Where scripts' requests for real host names go (see [`Auth0::set_routes`]).
+    routes: std::sync::RwLock<sandbox::Routes>,
 }
 
 impl Auth0 {
@@ -127,25 +144,16 @@ impl Auth0 {
         // One client per process, cloned into every tenant (building one loads the system's
         // root certificates, which costs more than starting a tenant).
         static SANDBOX_HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-        let http = SANDBOX_HTTP
-            .get_or_init(|| {
-                reqwest::Client::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .redirect(reqwest::redirect::Policy::none())
-                    .no_proxy()
-                    .user_agent("ferry-auth0-sandbox")
-                    .build()
-                    .unwrap_or_default()
-            })
-            .clone();
+        let http = SANDBOX_HTTP.get_or_init(|| sandbox_client(None)).clone();
         let auth0 = Self {
             inner: Arc::new(Inner {
                 kit,
                 tenant: Mutex::default(),
                 keys: Keys::load(),
-                http,
+                http: std::sync::RwLock::new(http),
                 imports: std::sync::OnceLock::new(),
                 buckets: crate::kit::ratelimit::TokenBuckets::new(kit_clock),
+                routes: std::sync::RwLock::default(),
             }),
         };
         auth0.install_default_clients();
@@ -223,16 +231,43 @@ impl Auth0 {
         Sandbox::new(SandboxConfig {
             time_limit,
             memory_limit,
-            http: self.inner.http.clone(),
+            http: self.inner.http.read().unwrap_or_else(PoisonError::into_inner).clone(),
+            routes: self.routes(),
             ..SandboxConfig::default()
         })
     }
 
+    /// Sends the custom database scripts' requests for these hosts to other servers (the
+    /// provider mocks: `https://acme.okta.com/...` to the mock Okta) without resolving them;
+    /// see [`sandbox::Routes`]. None by default (scripts reach loopback only).
+    pub fn set_routes(&self, routes: sandbox::Routes) {
+        *self.inner.routes.write().unwrap_or_else(PoisonError::into_inner) = routes;
+    }
+
+    /// The scripts' routes.
+    pub fn routes(&self) -> sandbox::Routes {
+        self.inner.routes.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Lets the scripts' HTTPS requests trust `ca_pem` (a PEM certificate) besides the
+    /// system's roots: the CA of mocks served over HTTPS ([`crate::kit::tls::Authority`]).
+    pub fn trust_ca(&self, ca_pem: &str) -> Result<(), String> {
+        let certificate = reqwest::Certificate::from_pem(ca_pem.as_bytes()).map_err(|e| format!("the CA: {e}"))?;
+        *self.inner.http.write().unwrap_or_else(PoisonError::into_inner) = sandbox_client(Some(certificate));
+        Ok(())
+    }
+
     /// The token issuer: `https://{domain}/` when a domain is set, else the mock's base URL.
     pub fn issuer(&self) -> String {
+        self.issuer_at(&RequestOrigin::default())
+    }
+
+    /// The token issuer for a request: `https://{domain}/` when a domain is set, else the
+    /// scheme and host the request used (`https://127.0.0.1:4010/`, `https://acme.auth0.com/`).
+    pub fn issuer_at(&self, origin: &RequestOrigin) -> String {
         match self.with_tenant(|t| t.settings.domain.clone()) {
             Some(domain) => format!("https://{domain}/"),
-            None => format!("{}/", self.inner.kit.base_url()),
+            None => format!("{}/", origin.base(&self.inner.kit)),
         }
     }
 
@@ -242,11 +277,15 @@ impl Auth0 {
     }
 
     /// Whether `audience` names this tenant's Management API: at the mock's own address, at the
-    /// tenant's domain, or at the address this request came in by (`issuer`, see
-    /// [`Auth0::origin`]).
+    /// tenant's domain, at the address this request came in by (`issuer`, from
+    /// [`Auth0::issuer_at`]), or at an Auth0 host name the mock answers for when a script's
+    /// request is routed to it (`https://acme.auth0.com/api/v2/`).
     pub(crate) fn is_management_audience(&self, audience: &str, issuer: &str) -> bool {
         let own = format!("{}/api/v2/", self.inner.kit.base_url());
-        audience == own || audience == self.management_audience() || audience == format!("{issuer}api/v2/")
+        audience == own
+            || audience == self.management_audience()
+            || audience == format!("{issuer}api/v2/")
+            || crate::kit::hosts::is_auth0_api_audience(audience)
     }
 
     pub(crate) fn tenant_name(&self) -> String {

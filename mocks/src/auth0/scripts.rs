@@ -343,6 +343,7 @@ mod tests {
             http: vec![HttpExchange {
                 method: "GET".into(),
                 url: "http://127.0.0.1/x?key=cfg-secret-1".into(),
+                routed_to: None,
                 request_headers: vec![("X-Key".into(), "cfg-secret-1".into())],
                 status: Some(200),
                 error: None,

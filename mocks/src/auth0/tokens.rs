@@ -43,7 +43,7 @@ use super::authenticate::LoginEnd;
 use super::error::OAuthError;
 use super::mfa::{self, MfaPolicy};
 use super::model::{Client, GRANT_PASSWORD_REALM, SigningAlg, StoredUser};
-use crate::kit::PeerAddr;
+use crate::kit::{PeerAddr, RequestOrigin};
 
 const SIGNING_KEY: &[u8] = include_bytes!("keys/signing-key.pem");
 const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
@@ -219,39 +219,6 @@ impl Keys {
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-impl Auth0 {
-    /// Where the tenant says it is for this request (scheme and host, no trailing slash): see
-    /// the module docs. The one place the token issuer, the discovery document's URLs and the
-    /// audiences of the mock's own APIs come from.
-    pub(crate) fn origin(&self, headers: &HeaderMap) -> String {
-        if let Some(domain) = self.with_tenant(|t| t.settings.domain.clone()) {
-            return format!("https://{domain}");
-        }
-        let base = self.kit().base_url();
-        // Only a well-formed authority (a host and maybe a port): nothing a client sends ends
-        // up in a URL unchecked.
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
-            h.parse::<axum::http::uri::Authority>()
-                .is_ok_and(|a| a.as_str() == *h && !h.contains('@'))
-        });
-        let Some(host) = host else {
-            return base.to_owned();
-        };
-        let scheme = headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or(v).trim().to_ascii_lowercase())
-            .filter(|s| s == "http" || s == "https")
-            .unwrap_or_else(|| base.split("://").next().unwrap_or("http").to_owned());
-        format!("{scheme}://{host}")
-    }
-
-    /// The token issuer for this request: `{origin}/`.
-    pub(crate) fn issuer_for(&self, headers: &HeaderMap) -> String {
-        format!("{}/", self.origin(headers))
-    }
-}
-
 /// The private key, parsed (and checked) on first use and kept for the process: parsing costs
 /// about as much as a signature, and a mock's start should not pay it.
 fn signing_key() -> Option<&'static RsaKeyPair> {
@@ -383,10 +350,13 @@ fn authenticate_client(
 pub(crate) async fn token_create(
     State(auth0): State<Auth0>,
     PeerAddr(peer): PeerAddr,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match token(&auth0, peer, &headers, &body).await {
+    // tokens name the host the client asked, as Auth0's do for a custom domain
+    let issuer = auth0.issuer_at(&origin);
+    match token(&auth0, &issuer, peer, &headers, &body).await {
         Ok(body) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
@@ -411,7 +381,13 @@ impl From<OAuthError> for Refused {
     }
 }
 
-async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, body: &[u8]) -> Result<Value, Refused> {
+async fn token(
+    auth0: &Auth0,
+    issuer: &str,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Refused> {
     let params = parameters(headers, body)?;
     let grant = params.get("grant_type").map(String::as_str).unwrap_or("");
     if grant.is_empty() {
@@ -437,14 +413,13 @@ async fn token(auth0: &Auth0, peer: Option<SocketAddr>, headers: &HeaderMap, bod
         )
         .into());
     }
-    let issuer = auth0.issuer_for(headers);
     if grant == "client_credentials" {
-        return Ok(client_credentials_grant(auth0, &issuer, &client, &params)?);
+        return Ok(client_credentials_grant(auth0, issuer, &client, &params)?);
     }
     if grant == "refresh_token" {
-        return Ok(refresh_token_grant(auth0, &issuer, &client, &params)?);
+        return Ok(refresh_token_grant(auth0, issuer, &client, &params)?);
     }
-    password_grant(auth0, &issuer, &client, grant, &params, headers, peer).await
+    password_grant(auth0, issuer, &client, grant, &params, headers, peer).await
 }
 
 fn client_credentials_grant(
@@ -834,12 +809,13 @@ pub(crate) async fn jwks_get() -> Json<Value> {
     Json(Keys::jwks())
 }
 
-/// `/.well-known/openid-configuration`: the issuer and every URL from [`Auth0::origin`], so they
-/// agree on the scheme and host (an OIDC client checks the issuer against the address it asked,
+/// `GET /.well-known/openid-configuration`, on the scheme and host the client used: the issuer
+/// and every URL agree on them (an OIDC client checks the issuer against the address it asked,
 /// then fetches the JWKS it names).
-pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>, headers: HeaderMap) -> Json<Value> {
-    let base = auth0.origin(&headers);
-    let issuer = format!("{base}/");
+pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>, origin: RequestOrigin) -> Json<Value> {
+    let issuer = auth0.issuer_at(&origin);
+    // the issuer without its slash: the tenant's domain when it has one, else the address used
+    let base = issuer.trim_end_matches('/').to_owned();
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/authorize"),

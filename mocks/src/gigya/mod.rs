@@ -116,7 +116,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -392,13 +392,18 @@ struct ApiRequest<'a> {
     content_type: Option<&'a str>,
 }
 
-/// The URL the client used: scheme from `X-Forwarded-Proto`, host from the URI or `Host`.
-fn request_url(uri: &Uri, headers: &HeaderMap, base_url: &str) -> RequestUrl {
+/// The URL the client used: scheme from `X-Forwarded-Proto`, else as the request arrived (over
+/// TLS, or routed by the sandbox from an `https://` URL: [`crate::kit::RequestOrigin`]), host
+/// from the URI or `Host`.
+fn request_url(parts: &http::request::Parts, base_url: &str) -> RequestUrl {
+    let (uri, headers) = (&parts.uri, &parts.headers);
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let arrived = parts.extensions.get::<crate::kit::server::ArrivalScheme>().map(|s| s.0);
     let scheme = header_text("x-forwarded-proto")
         .and_then(|v| v.split(',').next())
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        .or(arrived)
         .or(uri.scheme_str())
         .unwrap_or("http")
         .to_owned();
@@ -427,7 +432,7 @@ async fn dispatch(State(gigya): State<Gigya>, request: Request) -> Response {
     let api = ApiRequest {
         http_method: parts.method.as_str(),
         path: parts.uri.path(),
-        url: request_url(&parts.uri, &parts.headers, gigya.inner.kit.base_url()),
+        url: request_url(&parts, gigya.inner.kit.base_url()),
         content_type,
     };
     let result = gigya.handle(&api, &params, &call).await;

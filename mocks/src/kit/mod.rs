@@ -15,6 +15,7 @@
 pub(crate) mod admin;
 pub mod clock;
 pub mod fault;
+pub mod hosts;
 pub mod ids;
 pub mod journal;
 mod layer;
@@ -24,6 +25,7 @@ pub mod secrets;
 pub mod seed;
 pub(crate) mod serde_iso;
 pub mod server;
+pub mod tls;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -292,7 +294,7 @@ pub fn app<P: Provider>(provider: P) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-pub use self::server::{LOOPBACK_EPHEMERAL, MockServer, PeerAddr, start};
+pub use self::server::{LOOPBACK_EPHEMERAL, MockServer, PeerAddr, RequestOrigin, start, start_tls};
 
 #[cfg(test)]
 mod tests {

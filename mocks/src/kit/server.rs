@@ -1,5 +1,11 @@
 //! Serving a mock on a socket: bind (an ephemeral loopback port unless told otherwise), accept
-//! connections, stop gracefully.
+//! connections, stop gracefully; with [`start_tls`], HTTPS too.
+//!
+//! A mock started with TLS answers HTTPS and plain HTTP on the same port: the first byte a
+//! client sends tells a TLS handshake (`0x16`) from a request line, so the scenario runner and
+//! the sandbox's routes keep talking plain HTTP while a program under test uses `https://`.
+//! Every request carries how it arrived ([`RequestOrigin`]: the scheme and host the client
+//! used), which the mocks build their links from.
 //!
 //! The accept loop is our own (hyper-util under axum's router) rather than `axum::serve` for one
 //! reason: fault injection must be able to close or reset a connection *without answering*, which
@@ -25,7 +31,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
-use super::{Provider, app};
+use super::{Kit, Provider, app};
 
 /// `127.0.0.1:0`: loopback, a port chosen by the system.
 pub const LOOPBACK_EPHEMERAL: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
@@ -201,21 +207,41 @@ impl AsyncWrite for Socket {
     }
 }
 
-/// Binds `addr` and serves the provider's full application ([`app`]) on it.
+/// Binds `addr` and serves the provider's full application ([`app`]) on it, over plain HTTP.
 pub async fn start<P: Provider>(provider: P, addr: SocketAddr) -> io::Result<MockServer> {
+    serve(provider, addr, None).await
+}
+
+/// Binds `addr` and serves the provider's full application on it over HTTPS with `tls` (see
+/// [`super::tls::Authority::server_config`]), and over plain HTTP on the same port. The base
+/// URL is `https://…`.
+pub async fn start_tls<P: Provider>(
+    provider: P,
+    addr: SocketAddr,
+    tls: Arc<super::tls::ServerConfig>,
+) -> io::Result<MockServer> {
+    serve(provider, addr, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+}
+
+async fn serve<P: Provider>(
+    provider: P,
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> io::Result<MockServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let host = match addr {
         SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
         SocketAddr::V4(v4) => v4.ip().to_string(),
     };
-    let base_url = format!("http://{host}:{}", addr.port());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{host}:{}", addr.port());
     provider.kit().set_base_url(base_url.clone());
     let router = app(provider);
     let (stop, stopped) = watch::channel(false);
     let backoff = AcceptBackoff::default();
     let accept_failures = backoff.failures();
-    let task = tokio::spawn(accept_loop(P::NAME, listener, router, stopped, backoff));
+    let task = tokio::spawn(accept_loop(P::NAME, listener, router, tls, stopped, backoff));
     Ok(MockServer {
         name: P::NAME,
         addr,
@@ -230,6 +256,7 @@ async fn accept_loop(
     name: &'static str,
     listener: TcpListener,
     router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stopped: watch::Receiver<bool>,
     mut backoff: AcceptBackoff,
 ) {
@@ -243,7 +270,7 @@ async fn accept_loop(
                 Ok((stream, peer)) => {
                     backoff.accepted();
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, peer, router.clone(), stopped.clone()));
+                    connections.spawn(serve_connection(stream, peer, router.clone(), tls.clone(), stopped.clone()));
                 }
                 Err(error) => {
                     let pause = backoff.failed(name, &error);
@@ -268,16 +295,56 @@ async fn accept_loop(
     connections.abort_all();
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, mut stopped: watch::Receiver<bool>) {
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    stopped: watch::Receiver<bool>,
+) {
     let control = ConnControl::default();
-    let abort = control.abort.clone();
     let socket = Socket {
         stream,
         reset: control.reset.clone(),
     };
+    let Some(acceptor) = tls else {
+        return serve_http(TokioIo::new(socket), false, peer, router, control, stopped).await;
+    };
+    // A TLS client speaks first with a handshake record, an HTTP client with a request line;
+    // both within the time a request's headers may take.
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout(HEADER_TIMEOUT, socket.stream.peek(&mut first)).await;
+    match peeked {
+        Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {
+            // a failed or stalled handshake: nothing to answer
+            if let Ok(Ok(stream)) = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(socket)).await {
+                serve_http(TokioIo::new(stream), true, peer, router, control, stopped).await;
+            }
+        }
+        Ok(Ok(1)) => serve_http(TokioIo::new(socket), false, peer, router, control, stopped).await,
+        _ => {}
+    }
+}
+
+async fn serve_http<I>(
+    io: TokioIo<I>,
+    tls: bool,
+    peer: SocketAddr,
+    router: Router,
+    control: ConnControl,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let abort = control.abort.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(control.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
+        let scheme = arrival_scheme(req.headers_mut(), tls);
+        req.extensions_mut().insert(scheme);
         let router = router.clone();
         async move {
             Ok::<_, Infallible>(
@@ -291,7 +358,7 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, m
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(TokioIo::new(socket), service);
+        .serve_connection(io, service);
     tokio::pin!(conn);
     let mut draining = *stopped.borrow();
     if draining {
@@ -309,6 +376,117 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, m
                 }
             }
         }
+    }
+}
+
+/// The scheme a request was made with: `https` over TLS, else `http`, unless the request was
+/// routed by the sandbox from a URL with another scheme ([`sandbox::ORIGINAL_SCHEME_HEADER`],
+/// taken off here so that neither the journal nor a handler sees it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArrivalScheme(pub(crate) &'static str);
+
+fn arrival_scheme(headers: &mut http::HeaderMap, tls: bool) -> ArrivalScheme {
+    let own = if tls { "https" } else { "http" };
+    let marked = headers
+        .remove(sandbox::ORIGINAL_SCHEME_HEADER)
+        .and_then(|value| match value.as_bytes() {
+            b"https" => Some("https"),
+            b"http" => Some("http"),
+            _ => None,
+        });
+    ArrivalScheme(marked.unwrap_or(own))
+}
+
+/// The scheme and host a client used to reach the mock (`https://acme.okta.com`,
+/// `http://127.0.0.1:4010`): the links a mock builds start with it, so that a script that
+/// called `https://api.stormpath.com` gets `https://api.stormpath.com/v1/accounts/…` hrefs, as
+/// in production. The host is the request's `Host` header (or its absolute URI's authority)
+/// when it is a well-formed host and port; the scheme is a proxy's `X-Forwarded-Proto`, else
+/// how the request arrived (see [`start_tls`] and [`sandbox::Routes`]). Without a usable host (router tests), the mock's
+/// own base URL ([`RequestOrigin::base`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOrigin(Option<String>);
+
+impl RequestOrigin {
+    /// An origin, for tests and in-process callers (`https://acme.okta.com`).
+    pub fn new(origin: impl Into<String>) -> Self {
+        Self(Some(origin.into().trim_end_matches('/').to_owned()))
+    }
+
+    /// The request's own origin, else `kit`'s base URL; never with a trailing slash.
+    pub fn base<'a>(&'a self, kit: &'a Kit) -> &'a str {
+        self.0.as_deref().unwrap_or_else(|| kit.base_url())
+    }
+
+    /// The origin of a request with these parts.
+    pub fn of(parts: &http::request::Parts) -> Self {
+        // A reverse proxy's `X-Forwarded-Proto` (http or https) first, as Gigya's signature
+        // base string reads it too; else how the request arrived.
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .and_then(|v| match v.as_str() {
+                "https" => Some("https"),
+                "http" => Some("http"),
+                _ => None,
+            });
+        let scheme = forwarded
+            .or(parts.extensions.get::<ArrivalScheme>().map(|s| s.0))
+            .or(parts.uri.scheme_str().filter(|s| *s == "https"))
+            .unwrap_or("http");
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
+            .map(str::trim)
+            .filter(|host| is_host_and_port(host));
+        Self(host.map(|host| format!("{scheme}://{host}")))
+    }
+}
+
+/// `name`, `name:port`, `1.2.3.4:port` or `[v6]:port`: what a link may be built on (a `Host`
+/// header is the client's to write; anything else is ignored).
+fn is_host_and_port(text: &str) -> bool {
+    if text.is_empty() || text.len() > 260 {
+        return false;
+    }
+    let (host_ok, port) = if let Some(rest) = text.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let port = match after {
+            "" => None,
+            _ => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        (v6.parse::<std::net::Ipv6Addr>().is_ok(), port)
+    } else {
+        let (host, port) = match text.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        };
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        (!host.is_empty() && host.split('.').all(label_ok), port)
+    };
+    host_ok && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
     }
 }
 

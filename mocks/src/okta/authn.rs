@@ -25,6 +25,7 @@ use super::model::{Factor, StoredUser, UserStatus};
 use super::settings::OktaSettings;
 use super::store::{Store, Transaction};
 use super::{Okta, json_response, limits};
+use crate::kit::RequestOrigin;
 use crate::kit::clock::iso_millis;
 
 /// Lifetime of a `stateToken` (sliding) and of a `sessionToken`.
@@ -323,9 +324,11 @@ impl Serialize for AuthnProfile<'_> {
 }
 
 /// Builds the transaction body for `step`, opening a transaction when the step has a
-/// `stateToken`.
+/// `stateToken`. Links are on `base`, the org as the request named it.
+#[allow(clippy::too_many_arguments)] // the store's parts are borrowed separately
 fn transaction<'u>(
     okta: &Okta,
+    base: &str,
     transactions: &mut HashMap<String, Transaction>,
     settings: &OktaSettings,
     user: &'u StoredUser,
@@ -333,7 +336,6 @@ fn transaction<'u>(
     relay_state: Option<String>,
     now: DateTime<Utc>,
 ) -> TransactionBody<'u> {
-    let base = okta.org().base;
     let ids = &okta.kit_ref().ids;
     let expires_at = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
     let mut body = TransactionBody {
@@ -418,11 +420,16 @@ fn transaction<'u>(
 
 /// A locked-out user: `401 E0000004` when failures are hidden (the default), else the
 /// `LOCKED_OUT` transaction — 200, no `stateToken`, an empty `_embedded` (no user).
-fn locked_out(okta: &Okta, settings: &OktaSettings, relay_state: Option<String>) -> Result<Response, OktaError> {
+fn locked_out(
+    okta: &Okta,
+    origin: &RequestOrigin,
+    settings: &OktaSettings,
+    relay_state: Option<String>,
+) -> Result<Response, OktaError> {
     if !settings.lockout.show_failures {
         return Err(OktaError::AuthenticationFailed);
     }
-    let base = okta.org().base;
+    let base = okta.org(origin).base;
     let mut body = Map::new();
     body.insert("status".into(), Value::String("LOCKED_OUT".into()));
     if let Some(relay_state) = relay_state {
@@ -442,6 +449,7 @@ fn locked_out(okta: &Okta, settings: &OktaSettings, relay_state: Option<String>)
 /// `POST /api/v1/authn`.
 pub(crate) async fn authn_create(
     State(okta): State<Okta>,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OktaError> {
@@ -480,7 +488,7 @@ pub(crate) async fn authn_create(
     let user = users.get_mut(&id).ok_or(OktaError::AuthenticationFailed)?;
     match user.status {
         UserStatus::Active | UserStatus::PasswordExpired => {}
-        UserStatus::LockedOut => return locked_out(&okta, settings, request.relay_state),
+        UserStatus::LockedOut => return locked_out(&okta, &origin, settings, request.relay_state),
         // Suspended, deprovisioned, staged, provisioned and in-recovery users cannot sign in.
         _ => return Err(OktaError::AuthenticationFailed),
     }
@@ -492,13 +500,22 @@ pub(crate) async fn authn_create(
         let max = settings.lockout.max_attempts;
         if max > 0 && user.failed_attempts >= max {
             user.set_status(UserStatus::LockedOut, now);
-            return locked_out(&okta, settings, request.relay_state);
+            return locked_out(&okta, &origin, settings, request.relay_state);
         }
         return Err(OktaError::AuthenticationFailed);
     }
     user.failed_attempts = 0;
     let step = next_step(user, request.warn_before_password_expired, now);
-    let body = transaction(&okta, transactions, settings, user, step, request.relay_state, now);
+    let body = transaction(
+        &okta,
+        okta.org(&origin).base,
+        transactions,
+        settings,
+        user,
+        step,
+        request.relay_state,
+        now,
+    );
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -530,7 +547,11 @@ pub(crate) async fn authn_cancel(State(okta): State<Okta>, body: Bytes) -> Resul
 
 /// `POST /api/v1/authn/skip`: from `PASSWORD_WARN` (or an all-optional `MFA_ENROLL`) to the next
 /// step.
-pub(crate) async fn authn_skip(State(okta): State<Okta>, body: Bytes) -> Result<Response, OktaError> {
+pub(crate) async fn authn_skip(
+    State(okta): State<Okta>,
+    origin: RequestOrigin,
+    body: Bytes,
+) -> Result<Response, OktaError> {
     let now = okta.now();
     let mut store = okta.store();
     let (token, open) = open_transaction(&mut store, &body, now)?;
@@ -554,7 +575,16 @@ pub(crate) async fn authn_skip(State(okta): State<Okta>, body: Bytes) -> Result<
     let Store {
         transactions, settings, ..
     } = &mut *store;
-    let body = transaction(&okta, transactions, settings, &user, step, open.relay_state, now);
+    let body = transaction(
+        &okta,
+        okta.org(&origin).base,
+        transactions,
+        settings,
+        &user,
+        step,
+        open.relay_state,
+        now,
+    );
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -65,7 +65,7 @@ use self::model::{Links, Org, StoredUser};
 use self::store::Store;
 use crate::kit::ratelimit::{FixedWindows, RateVerdict};
 use crate::kit::seed::SeedError;
-use crate::kit::{Kit, Provider};
+use crate::kit::{Kit, Provider, RequestOrigin};
 
 /// Body fields and query parameters masked in the journal: the kit's common list plus the
 /// secrets of the authn sub-operations (factor pass codes, recovery answers and tokens).
@@ -152,7 +152,10 @@ impl Okta {
     pub fn user(&self, key: &str) -> Option<Value> {
         let store = self.store();
         let id = store.find_user(key)?;
-        store.users.get(&id).map(|u| u.to_json(self.org(), Links::Full, false))
+        store
+            .users
+            .get(&id)
+            .map(|u| u.to_json(self.org(&RequestOrigin::default()), Links::Full, false))
     }
 
     /// The status of a user (by id, login or short name).
@@ -175,9 +178,10 @@ impl Okta {
         self.inner.kit.clock.now()
     }
 
-    pub(crate) fn org(&self) -> Org<'_> {
+    /// The org as a request sees it: links built on the scheme and host the request used.
+    pub(crate) fn org<'a>(&'a self, origin: &'a RequestOrigin) -> Org<'a> {
         Org {
-            base: self.inner.kit.base_url(),
+            base: origin.base(&self.inner.kit),
             type_id: &self.inner.type_id,
             schema_id: &self.inner.schema_id,
         }

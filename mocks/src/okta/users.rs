@@ -17,6 +17,7 @@ use super::model::{Links, StoredUser, UserStatus};
 use super::query::{self, Dialect};
 use super::settings::ApiToken;
 use super::{Okta, json_response};
+use crate::kit::RequestOrigin;
 
 /// Characters left as they are in the query strings of `Link` headers (RFC 3986 unreserved).
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -43,42 +44,47 @@ fn omissions(headers: &HeaderMap) -> (bool, bool) {
     (has("omitCredentials"), has("omitCredentialsLinks"))
 }
 
-fn user_response(okta: &Okta, user: &StoredUser, headers: &HeaderMap) -> Response {
+fn user_response(okta: &Okta, origin: &RequestOrigin, user: &StoredUser, headers: &HeaderMap) -> Response {
     let (omit_credentials, omit_links) = omissions(headers);
     let links = if omit_links {
         Links::FullWithoutCredentials
     } else {
         Links::Full
     };
-    json_response(StatusCode::OK, &user.to_json(okta.org(), links, omit_credentials))
+    json_response(StatusCode::OK, &user.to_json(okta.org(origin), links, omit_credentials))
 }
 
 /// `GET /api/v1/users/me` with an API token: the token's owner, or the built-in admin.
-fn users_me(okta: &Okta, token: &ApiToken, headers: &HeaderMap) -> Result<Response, OktaError> {
+fn users_me(okta: &Okta, origin: &RequestOrigin, token: &ApiToken, headers: &HeaderMap) -> Result<Response, OktaError> {
     let Some(owner) = &token.owner else {
-        return Ok(user_response(okta, okta.admin(), headers));
+        return Ok(user_response(okta, origin, okta.admin(), headers));
     };
     let store = okta.store();
     let user = store.id_by_login(owner).and_then(|id| store.users.get(&id));
     match user {
-        Some(user) => Ok(user_response(okta, user, headers)),
+        Some(user) => Ok(user_response(okta, origin, user, headers)),
         None => Err(OktaError::UserNotFound("me".into())),
     }
 }
 
 /// `GET /api/v1/users/{id|login|shortname|me}`.
-pub(crate) async fn users_get(State(okta): State<Okta>, headers: HeaderMap, uri: Uri) -> Result<Response, OktaError> {
+pub(crate) async fn users_get(
+    State(okta): State<Okta>,
+    origin: RequestOrigin,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, OktaError> {
     let token = okta.authorize(&headers)?;
     let key = segment(&uri, 3);
     if key == "me" {
-        return users_me(&okta, &token, &headers);
+        return users_me(&okta, &origin, &token, &headers);
     }
     let store = okta.store();
     let user = store
         .find_user(&key)
         .and_then(|id| store.users.get(&id))
         .ok_or(OktaError::UserNotFound(key))?;
-    Ok(user_response(&okta, user, &headers))
+    Ok(user_response(&okta, &origin, user, &headers))
 }
 
 /// `GET /api/v1/users/{id}/factors`: the factors the user has enrolled, as the Factors API lists
@@ -88,6 +94,7 @@ pub(crate) async fn users_get(State(okta): State<Okta>, headers: HeaderMap, uri:
 /// A TOTP factor's shared secret is never shown: it cannot be carried over.
 pub(crate) async fn users_factors(
     State(okta): State<Okta>,
+    origin: RequestOrigin,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, OktaError> {
@@ -95,7 +102,7 @@ pub(crate) async fn users_factors(
     let key = segment(&uri, 3);
     let store = okta.store();
     let user = store.users.get(&key).ok_or(OktaError::UserNotFound(key))?;
-    let base = okta.org().base;
+    let base = okta.org(&origin).base;
     let created = crate::kit::clock::iso_millis(user.created);
     let hints = |allow: &[&str]| json!({ "allow": allow });
     let factors: Vec<Value> = user
@@ -171,6 +178,7 @@ fn invalid_status(op: &str, user: &StoredUser, allowed: &str) -> OktaError {
 /// `unsuspend`, `unlock`, `reset_password`, `expire_password`, `reset_factors`.
 pub(crate) async fn users_lifecycle(
     State(okta): State<Okta>,
+    origin: RequestOrigin,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, OktaError> {
@@ -178,7 +186,7 @@ pub(crate) async fn users_lifecycle(
     let key = segment(&uri, 3);
     let op = segment(&uri, 5);
     let now = okta.now();
-    let base = okta.org().base.to_owned();
+    let base = okta.org(&origin).base.to_owned();
     let mut store = okta.store();
     let id = store
         .find_user(&key)
@@ -254,7 +262,7 @@ pub(crate) async fn users_lifecycle(
                 _ => return Err(OktaError::StatusForbids),
             }
             user.set_status(UserStatus::PasswordExpired, now);
-            user.to_json(okta.org(), Links::Full, false)
+            user.to_json(okta.org(&origin), Links::Full, false)
         }
         "reset_factors" => {
             if !user.factors.is_empty() {
@@ -314,6 +322,7 @@ fn q_matches(user: &StoredUser, q: &str) -> bool {
 /// `GET /api/v1/users`.
 pub(crate) async fn users_list(
     State(okta): State<Okta>,
+    origin: RequestOrigin,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, OktaError> {
@@ -353,7 +362,7 @@ pub(crate) async fn users_list(
         _ => None,
     };
 
-    let org = okta.org();
+    let org = okta.org(&origin);
     let store = okta.store();
     let mut selected: Vec<&StoredUser> = store
         .users

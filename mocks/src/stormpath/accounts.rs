@@ -28,6 +28,7 @@ use super::resources::{application_json, check_application, page_of, paging, ten
 use super::settings::CollectionSize;
 use super::store::Store;
 use super::{Segments, Stormpath, json_response};
+use crate::kit::RequestOrigin;
 use crate::kit::clock::iso_millis;
 
 /// The account with each expansion in place of its link.
@@ -81,10 +82,11 @@ pub(crate) fn account_page(
 /// `GET /v1/applications/{id}/accounts`.
 pub(crate) async fn application_accounts(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     check_application(&store, &id)?;
     let query = ListQuery::parse(uri.query(), false)?;
@@ -96,10 +98,11 @@ pub(crate) async fn application_accounts(
 /// `GET /v1/directories/{id}/accounts` (Custom Data search allowed here).
 pub(crate) async fn directory_accounts(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     store.directory(&id).ok_or(StormpathError::NotFound)?;
     let query = ListQuery::parse(uri.query(), true)?;
@@ -121,6 +124,7 @@ fn account<'s>(store: &'s Store, id: &str) -> Result<&'s StoredAccount, Stormpat
 /// `GET /v1/accounts/{id}`.
 pub(crate) async fn accounts_get(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
@@ -138,41 +142,44 @@ pub(crate) async fn accounts_get(
             expand = Some(parse_expand(&value, ACCOUNT_EXPANSIONS)?);
         }
     }
-    let body = account_json(&store, sp.hrefs(), found, &expand.unwrap_or_default());
+    let body = account_json(&store, sp.hrefs(&origin), found, &expand.unwrap_or_default());
     Ok(json_response(StatusCode::OK, &body))
 }
 
 /// `GET /v1/accounts/{id}/customData`.
 pub(crate) async fn accounts_custom_data(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     Ok(json_response(
         StatusCode::OK,
-        &account(&store, &id)?.custom_data_json(sp.hrefs()),
+        &account(&store, &id)?.custom_data_json(sp.hrefs(&origin)),
     ))
 }
 
 /// `GET /v1/accounts/{id}/providerData`.
 pub(crate) async fn accounts_provider_data(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     Ok(json_response(
         StatusCode::OK,
-        &account(&store, &id)?.provider_data_json(sp.hrefs()),
+        &account(&store, &id)?.provider_data_json(sp.hrefs(&origin)),
     ))
 }
 
 /// `GET /v1/accounts/{id}/{collection}`.
 pub(crate) async fn accounts_collection(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments((id, name)): Segments<(String, String)>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     let found = account(&store, &id)?;
     if !ACCOUNT_COLLECTIONS.contains(&name.as_str()) {

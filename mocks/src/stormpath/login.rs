@@ -38,6 +38,7 @@ use super::query::parse_expand;
 use super::resources::check_application;
 use super::store::Store;
 use super::{Segments, Stormpath, json_response};
+use crate::kit::RequestOrigin;
 
 /// Whether the request body is declared as JSON.
 fn is_json(headers: &HeaderMap) -> bool {
@@ -143,6 +144,7 @@ fn authenticate(
 /// `POST /v1/applications/{id}/loginAttempts`.
 pub(crate) async fn login_attempts(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
     headers: HeaderMap,
@@ -179,7 +181,7 @@ pub(crate) async fn login_attempts(
         }
     }
     let (identifier, password) = credentials(attempt.get("value"))?;
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     // Password verification (bcrypt) is slow; it runs under the lock, which is never held
     // across an await.
     let store = sp.store();

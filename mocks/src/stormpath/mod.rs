@@ -87,7 +87,7 @@ use self::model::Hrefs;
 use self::store::Store;
 use crate::kit::ratelimit::FixedWindows;
 use crate::kit::seed::SeedError;
-use crate::kit::{Kit, MAX_BODY, Provider};
+use crate::kit::{Kit, MAX_BODY, Provider, RequestOrigin};
 
 /// The content type of every Stormpath answer.
 pub(crate) const JSON_UTF8: &str = "application/json;charset=UTF-8";
@@ -146,7 +146,11 @@ impl Stormpath {
     pub fn account(&self, id: &str) -> Option<Value> {
         let store = self.store();
         let account = store.accounts.get(id)?;
-        Some(account.to_json(self.hrefs(), &store.settings.tenant_id, &serde_json::Map::new()))
+        Some(account.to_json(
+            self.hrefs(&RequestOrigin::default()),
+            &store.settings.tenant_id,
+            &serde_json::Map::new(),
+        ))
     }
 
     /// The id of the account with this email or username (ignoring case), in any directory.
@@ -164,7 +168,7 @@ impl Stormpath {
     /// The export Stormpath's console produced (stormpath.md §9.1), from the current data:
     /// one pretty-printed JSON file per resource, paths relative to the export's root.
     pub fn export_files(&self) -> Vec<ExportFile> {
-        export::files(&self.store(), self.hrefs())
+        export::files(&self.store(), self.hrefs(&RequestOrigin::default()))
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
@@ -176,9 +180,12 @@ impl Stormpath {
         self.inner.kit.clock.now()
     }
 
-    pub(crate) fn hrefs(&self) -> Hrefs<'_> {
+    /// Hrefs as a request sees them: on the scheme and host the request used
+    /// (`https://api.stormpath.com/v1/accounts/…` for a script that called
+    /// `https://api.stormpath.com`, as the real API answered).
+    pub(crate) fn hrefs<'a>(&'a self, origin: &'a RequestOrigin) -> Hrefs<'a> {
         Hrefs {
-            base: self.inner.kit.base_url(),
+            base: origin.base(&self.inner.kit),
         }
     }
 
@@ -382,7 +389,8 @@ impl Provider for Stormpath {
             ("application_id".into(), settings.application_id.clone()),
             (
                 "application_href".into(),
-                self.hrefs().application(&settings.application_id),
+                self.hrefs(&RequestOrigin::default())
+                    .application(&settings.application_id),
             ),
             ("api_key_id".into(), settings.api_key_id.clone()),
             ("api_key_secret".into(), settings.api_key_secret.clone()),

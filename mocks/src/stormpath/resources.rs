@@ -22,6 +22,7 @@ use super::query::{DEFAULT_LIMIT, Expansion, ListQuery, MAX_LIMIT, parse_expand}
 use super::settings::{CollectionSize, StormpathSettings};
 use super::store::Store;
 use super::{Segments, Stormpath, json_response};
+use crate::kit::RequestOrigin;
 use crate::kit::clock::iso_millis;
 
 /// `offset` and `limit` of a non-account collection (other parameters are ignored).
@@ -184,8 +185,8 @@ pub(crate) fn check_application(store: &Store, id: &str) -> Result<(), Stormpath
 }
 
 /// `GET /v1/tenants/current`: a redirect to the tenant.
-pub(crate) async fn tenants_current(State(sp): State<Stormpath>) -> Response {
-    let location = sp.hrefs().tenant(&sp.store().settings.tenant_id);
+pub(crate) async fn tenants_current(State(sp): State<Stormpath>, origin: RequestOrigin) -> Response {
+    let location = sp.hrefs(&origin).tenant(&sp.store().settings.tenant_id);
     let mut response = StatusCode::FOUND.into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -199,6 +200,7 @@ pub(crate) async fn tenants_current(State(sp): State<Stormpath>) -> Response {
 /// `GET /v1/tenants/{id}`.
 pub(crate) async fn tenants_get(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
@@ -206,9 +208,9 @@ pub(crate) async fn tenants_get(
     check_tenant(&store, &id)?;
     let expand = instance_expand(&uri, &["customData"])?;
     let created = iso_millis(store.created_at);
-    let mut tenant = tenant_json(&store.settings, &created, sp.hrefs());
+    let mut tenant = tenant_json(&store.settings, &created, sp.hrefs(&origin));
     if !expand.is_empty() {
-        let href = format!("{}/customData", sp.hrefs().tenant(&id));
+        let href = format!("{}/customData", sp.hrefs(&origin).tenant(&id));
         tenant["customData"] = empty_custom_data(&href, &created);
     }
     Ok(json_response(StatusCode::OK, &tenant))
@@ -217,11 +219,12 @@ pub(crate) async fn tenants_get(
 /// `GET /v1/tenants/{id}/customData`.
 pub(crate) async fn tenants_custom_data(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     check_tenant(&store, &id)?;
-    let href = format!("{}/customData", sp.hrefs().tenant(&id));
+    let href = format!("{}/customData", sp.hrefs(&origin).tenant(&id));
     Ok(json_response(
         StatusCode::OK,
         &empty_custom_data(&href, &iso_millis(store.created_at)),
@@ -231,10 +234,11 @@ pub(crate) async fn tenants_custom_data(
 /// `GET /v1/tenants/{id}/{collection}`.
 pub(crate) async fn tenants_collection(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments((id, name)): Segments<(String, String)>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     check_tenant(&store, &id)?;
     let href = format!("{}/{name}", hrefs.tenant(&id));
@@ -269,10 +273,11 @@ pub(crate) async fn tenants_collection(
 /// `GET /v1/applications/{id}`.
 pub(crate) async fn applications_get(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     check_application(&store, &id)?;
     let mut expanded = Map::new();
@@ -300,11 +305,12 @@ pub(crate) async fn applications_get(
 /// `GET /v1/applications/{id}/customData`.
 pub(crate) async fn applications_custom_data(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     check_application(&store, &id)?;
-    let href = format!("{}/customData", sp.hrefs().application(&id));
+    let href = format!("{}/customData", sp.hrefs(&origin).application(&id));
     Ok(json_response(
         StatusCode::OK,
         &empty_custom_data(&href, &iso_millis(store.created_at)),
@@ -314,10 +320,11 @@ pub(crate) async fn applications_custom_data(
 /// `GET /v1/applications/{id}/accountStoreMappings`.
 pub(crate) async fn applications_mappings(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     check_application(&store, &id)?;
     let (offset, limit) = paging(uri.query())?;
@@ -337,6 +344,7 @@ pub(crate) async fn applications_mappings(
 /// POST (`loginAttempts`, `passwordResetTokens`, …) answer 405.
 pub(crate) async fn applications_collection(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments((id, name)): Segments<(String, String)>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
@@ -345,7 +353,7 @@ pub(crate) async fn applications_collection(
     match name.as_str() {
         "groups" => {
             let (offset, limit) = paging(uri.query())?;
-            let href = format!("{}/groups", sp.hrefs().application(&id));
+            let href = format!("{}/groups", sp.hrefs(&origin).application(&id));
             Ok(json_response(
                 StatusCode::OK,
                 &page_of(href, Vec::new(), offset, limit, store.settings.collection_size),
@@ -361,6 +369,7 @@ pub(crate) async fn applications_collection(
 /// `GET /v1/accountStoreMappings/{id}`.
 pub(crate) async fn mappings_get(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
@@ -371,7 +380,7 @@ pub(crate) async fn mappings_get(
         .ok_or(StormpathError::NotFound)?;
     Ok(json_response(
         StatusCode::OK,
-        &mapping_json(directory, index, &store, sp.hrefs()),
+        &mapping_json(directory, index, &store, sp.hrefs(&origin)),
     ))
 }
 
@@ -383,10 +392,11 @@ fn directory<'s>(store: &'s Store, id: &str) -> Result<&'s Directory, StormpathE
 /// `GET /v1/directories/{id}`.
 pub(crate) async fn directories_get(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     let dir = directory(&store, &id)?;
     let mut expanded = Map::new();
@@ -418,34 +428,37 @@ pub(crate) async fn directories_get(
 /// `GET /v1/directories/{id}/provider`.
 pub(crate) async fn directories_provider(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     Ok(json_response(
         StatusCode::OK,
-        &directory(&store, &id)?.provider_json(sp.hrefs()),
+        &directory(&store, &id)?.provider_json(sp.hrefs(&origin)),
     ))
 }
 
 /// `GET /v1/directories/{id}/customData`.
 pub(crate) async fn directories_custom_data(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments(id): Segments<String>,
 ) -> Result<Response, StormpathError> {
     let store = sp.store();
     Ok(json_response(
         StatusCode::OK,
-        &directory(&store, &id)?.custom_data_json(sp.hrefs()),
+        &directory(&store, &id)?.custom_data_json(sp.hrefs(&origin)),
     ))
 }
 
 /// `GET /v1/directories/{id}/{collection}` other than `accounts`.
 pub(crate) async fn directories_collection(
     State(sp): State<Stormpath>,
+    origin: RequestOrigin,
     Segments((id, name)): Segments<(String, String)>,
     uri: Uri,
 ) -> Result<Response, StormpathError> {
-    let hrefs = sp.hrefs();
+    let hrefs = sp.hrefs(&origin);
     let store = sp.store();
     let dir = directory(&store, &id)?;
     let (offset, limit) = paging(uri.query())?;

@@ -254,8 +254,13 @@
     return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
   }
 
-  function fail(self, message) {
+  // `href`: the URL the request could not be sent to, logged with the error (the script's
+  // diagnostics then show why nothing reached the server).
+  function fail(self, message, href) {
     self._done = true;
+    if (href !== undefined) {
+      native.httpRejected(self.method, wellFormed(href), message);
+    }
     self.emit('error', new Error(message));
     return self;
   }
@@ -328,7 +333,7 @@
     var parsed = parseUri(String(uri));
     self.uri = parsed;
     if (!(parsed.host || (parsed.hostname && parsed.port))) {
-      return fail(self, 'Invalid URI "' + parsed.href + '"');
+      return fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
     }
 
     if (options.form) {
@@ -429,7 +434,7 @@
     }
 
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      return fail(self, 'Invalid protocol: ' + parsed.protocol);
+      return fail(self, 'Invalid protocol: ' + parsed.protocol, parsed.href);
     }
     self.headers = self._headers.toObject();
     self.href = parsed.href;

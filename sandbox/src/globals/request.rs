@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::alloc::{Budget, Held};
 use crate::host::{Completion, ExchangeLog, Host};
-use crate::outbound::{Outbound, refusal_message};
+use crate::outbound::{ORIGINAL_SCHEME_HEADER, Outbound, RouteTarget, Routes, refusal_message};
 use crate::outcome::HttpExchange;
 
 /// JavaScript half of `request`.
@@ -103,8 +103,8 @@ struct HttpSpec {
     binary: bool,
 }
 
-/// Adds `urlParse`, `httpStart`, `httpAbort`, `utf8Length` and `utf8Base64` to the native
-/// object.
+/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort`, `utf8Length` and `utf8Base64`
+/// to the native object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     register_url_parse(ctx, native)?;
     let h = host.clone();
@@ -117,6 +117,13 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
                 Ok(start(&h, spec) as f64)
             },
         )?,
+    )?;
+    let h = host.clone();
+    native.set(
+        "httpRejected",
+        Function::new(ctx.clone(), move |method: String, href: String, message: String| {
+            log_rejected(&h, &method, &href, &message);
+        })?,
     )?;
     native.set(
         "utf8Length",
@@ -260,8 +267,9 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     let budget = services.budget.clone();
     let slots = services.request_slots.clone();
     let outbound = services.outbound.clone();
+    let routes = services.routes.clone();
     // The first hop is logged now: the call may end before the task gets to run.
-    log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers));
+    log.start(id, 0, exchange_for(&spec.method, &spec.url, &spec.headers, &routes));
     let task = if started > MAX_REQUESTS_PER_CALL {
         let failure = HttpFailure {
             code: Some(REQUEST_LIMIT_CODE.to_owned()),
@@ -282,7 +290,11 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
             let Ok(_slot) = slots.acquire_owned().await else {
                 return;
             };
-            let result = perform(&client, &outbound, spec, id, &log, &budget).await;
+            let policy = Policy {
+                outbound: &outbound,
+                routes: &routes,
+            };
+            let result = perform(&client, policy, spec, id, &log, &budget).await;
             // The receiver is gone when the call already ended; nothing to do then.
             let _ = tx.send(Completion::Http { id, result });
         })
@@ -291,11 +303,59 @@ fn start(host: &Host, spec: HttpSpec) -> u64 {
     id
 }
 
+/// Logs a request `request` refused before sending it (an invalid URI or protocol), with its
+/// error, as Node's `request` fails it: nothing is sent and nothing counts against the limits.
+fn log_rejected(host: &Host, method: &str, href: &str, message: &str) {
+    let id = host.state.borrow_mut().next_id();
+    let log = &host.services.exchanges;
+    // as the script wrote it (a WHATWG parser would read `https:/host` as `https://host`)
+    let url = mask_userinfo(href);
+    log.start(
+        id,
+        0,
+        HttpExchange {
+            method: method.to_owned(),
+            url,
+            routed_to: None,
+            request_headers: Vec::new(),
+            status: None,
+            error: None,
+            elapsed: Duration::ZERO,
+        },
+    );
+    log.finish(id, 0, None, Some(message.to_owned()));
+}
+
+/// `text` (a URL as written) with anything between its scheme and an `@` masked.
+fn mask_userinfo(text: &str) -> String {
+    let Some(colon) = text.find(':') else {
+        return text.to_owned();
+    };
+    let start = colon + 1 + text[colon + 1..].chars().take_while(|c| *c == '/').count();
+    let end = text[start..].find(['/', '?', '#']).map_or(text.len(), |i| start + i);
+    match text[start..end].rfind('@') {
+        Some(at) => format!("{}{MASKED}{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
+}
+
 /// The log entry of a hop that is about to be sent.
-fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> HttpExchange {
+fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)], routes: &Routes) -> HttpExchange {
+    let routed_to = routes.find(url).and_then(|route| match route.target() {
+        RouteTarget::Origin { url, name } => {
+            let origin = url.as_str().trim_end_matches('/');
+            Some(if name.is_empty() {
+                origin.to_owned()
+            } else {
+                format!("{origin} ({name})")
+            })
+        }
+        RouteTarget::Refused(_) | RouteTarget::Direct => None,
+    });
     HttpExchange {
         method: method.to_owned(),
         url: mask_url(url),
+        routed_to,
         request_headers: mask_headers(headers),
         status: None,
         error: None,
@@ -303,10 +363,65 @@ fn exchange_for(method: &str, url: &url::Url, headers: &[(String, String)]) -> H
     }
 }
 
+/// Which hosts a request may reach, and which go to a mock instead.
+#[derive(Clone, Copy)]
+struct Policy<'a> {
+    outbound: &'a Outbound,
+    routes: &'a Routes,
+}
+
+/// Where one hop is sent: the script's URL itself, or the route's target with the script's
+/// path and query, a `Host` header naming the script's host (unless the script set one) and,
+/// when the schemes differ, [`ORIGINAL_SCHEME_HEADER`].
+/// The refusal is boxed: it is the rare path, and keeps the `Result` small.
+fn destination(
+    policy: Policy<'_>,
+    url: &url::Url,
+    headers: &[(String, String)],
+) -> Result<Destination, Box<HttpFailure>> {
+    match policy.routes.find(url).map(crate::outbound::Route::target) {
+        Some(RouteTarget::Refused(reason)) => Err(Box::new(refused_by_policy(url, reason))),
+        Some(RouteTarget::Origin { url: origin, .. }) => {
+            let mut sent = origin.clone();
+            sent.set_path(url.path());
+            sent.set_query(url.query());
+            let mut headers = headers.to_vec();
+            if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+                let host = url.host_str().unwrap_or_default();
+                let authority = match url.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_owned(),
+                };
+                headers.push(("host".to_owned(), authority));
+            }
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(ORIGINAL_SCHEME_HEADER));
+            if origin.scheme() != url.scheme() {
+                headers.push((ORIGINAL_SCHEME_HEADER.to_owned(), url.scheme().to_owned()));
+            }
+            Ok(Destination::Routed { url: sent, headers })
+        }
+        Some(RouteTarget::Direct) | None if policy.outbound.allows(url) => Ok(Destination::Direct),
+        Some(RouteTarget::Direct) | None => {
+            let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+            let hint = policy.routes.refusal_hint().replace("{host}", host);
+            Err(Box::new(refused_by_policy(url, &hint)))
+        }
+    }
+}
+
+/// See [`destination`].
+enum Destination {
+    Direct,
+    Routed {
+        url: url::Url,
+        headers: Vec<(String, String)>,
+    },
+}
+
 /// Runs one request, following redirects (hop 0 is already logged).
 async fn perform(
     client: &reqwest::Client,
-    outbound: &Outbound,
+    policy: Policy<'_>,
     spec: HttpSpec,
     op: u64,
     log: &ExchangeLog,
@@ -319,15 +434,37 @@ async fn perform(
     let mut body = spec.body.clone();
     for hop in 0u32.. {
         if hop > 0 {
-            log.start(op, hop, exchange_for(&method, &url, &headers));
+            log.start(op, hop, exchange_for(&method, &url, &headers, policy.routes));
         }
-        if !outbound.allows(&url) {
-            let failure = refused_by_policy(&url);
-            log.finish(op, hop, None, Some(failure.message.clone()));
-            return Err(failure);
-        }
-        let response = match send_once(client, &method, &url, &headers, body.as_deref(), spec.timeout, budget).await {
-            Ok(response) => response,
+        let destination = match destination(policy, &url, &headers) {
+            Ok(destination) => destination,
+            Err(failure) => {
+                log.finish(op, hop, None, Some(failure.message.clone()));
+                return Err(*failure);
+            }
+        };
+        let (sent_url, sent_headers) = match &destination {
+            Destination::Direct => (&url, headers.as_slice()),
+            Destination::Routed { url, headers } => (url, headers.as_slice()),
+        };
+        let sent = send_once(
+            client,
+            &method,
+            sent_url,
+            sent_headers,
+            body.as_deref(),
+            spec.timeout,
+            budget,
+        )
+        .await;
+        let response = match sent {
+            Ok(mut response) => {
+                if let Destination::Routed { .. } = destination {
+                    // the answer is the script's URL's, wherever it was sent
+                    response.url = url.to_string();
+                }
+                response
+            }
             Err(failure) => {
                 log.finish(op, hop, None, Some(failure.message.clone()));
                 return Err(failure);
@@ -562,7 +699,7 @@ async fn map_error(err: &reqwest::Error, url: &url::Url) -> HttpFailure {
 
 /// A hop the outbound policy does not allow: Node's error for a connection it may not make
 /// (`EACCES`), with the reason appended.
-fn refused_by_policy(url: &url::Url) -> HttpFailure {
+fn refused_by_policy(url: &url::Url, reason: &str) -> HttpFailure {
     let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     HttpFailure {
@@ -571,7 +708,7 @@ fn refused_by_policy(url: &url::Url) -> HttpFailure {
         syscall: Some("connect".to_owned()),
         address: Some(host.clone()),
         port: Some(port),
-        ..HttpFailure::plain(refusal_message(&host, port))
+        ..HttpFailure::plain(refusal_message(&host, port, reason))
     }
 }
 
@@ -772,6 +909,13 @@ pub(crate) fn to_js<'js>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_urls_that_do_not_parse_are_masked() {
+        assert_eq!(mask_userinfo("https:/user:pw@host/x@y"), "https:/[masked]@host/x@y");
+        assert_eq!(mask_userinfo("https:/host/a"), "https:/host/a");
+        assert_eq!(mask_userinfo("no-scheme"), "no-scheme");
+    }
 
     #[test]
     fn credentials_are_masked() {

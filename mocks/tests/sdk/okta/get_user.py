@@ -3,6 +3,8 @@ returned as one JSON line. Run by mocks/tests/okta_sdk.rs; by hand:
 
     FERRY_OKTA_BASE_URL=http://127.0.0.1:PORT FERRY_OKTA_API_TOKEN=00ferry-okta-api-token \
         .venv/bin/python get_user.py dade.murphy@example.com
+
+or over HTTPS: FERRY_OKTA_BASE_URL=https://127.0.0.1:PORT SSL_CERT_FILE=ferry-ca.pem ...
 """
 
 import asyncio
@@ -10,9 +12,12 @@ import json
 import os
 import sys
 
-# The mock speaks plain http on loopback. The SDK reads this switch only from the environment or
-# an okta.yaml (the `testing` section of a config dict passed to Client is ignored).
-os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
+# The SDK refuses an http:// org URL unless its test-only switch is on, which it reads only from
+# the environment or an okta.yaml (the `testing` section of a config dict passed to Client is
+# ignored). Set only for the mock's plain http; over https (the CA trusted through
+# SSL_CERT_FILE, which aiohttp's default SSL context reads) the SDK runs as it ships.
+if os.environ["FERRY_OKTA_BASE_URL"].startswith("http://"):
+    os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
 
 from okta.client import Client as OktaClient  # noqa: E402
 from okta.pagination import PaginationHelper  # noqa: E402
