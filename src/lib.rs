@@ -5,12 +5,14 @@
 //!   and `cargo test` execute.
 //! - [`serve`]: starting every mock for interactive use (`ferry serve`).
 //! - [`term`]: colour, styles and progress bars for what a person reads.
+//! - [`cli`]: the `ferry` command line (`src/main.rs` only calls it).
 //! - The mock servers live in the `mocks` crate and the script sandbox in `sandbox`; this crate
 //!   wires them together. The migration engine (`engine`) talks to providers and Auth0 over
 //!   HTTP only.
 
 pub mod bench;
 pub mod check;
+pub mod cli;
 pub mod dashboard;
 pub mod engine;
 pub mod generate;

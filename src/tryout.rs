@@ -19,7 +19,7 @@
 //! and description `/oauth/token` answers and the tenant log event it writes. A test runs the
 //! same scripts through `ferry try` and the mock tenant and compares.
 //!
-//! This module is clap-free: `main.rs` parses the command line into [`TryOptions`] (with
+//! This module is clap-free: `cli.rs` parses the command line into [`TryOptions`] (with
 //! [`ScriptKind::from_str`](std::str::FromStr), [`parse_key_value`] and
 //! [`HostRule`]'s `FromStr`) and prints [`TryReport::render`].
 //!

@@ -10,7 +10,7 @@
 //!   characters, E.164 phones, reserved `app_metadata` keys, the two hash fields excluding each
 //!   other, the per-algorithm `custom_password_hash` rules, duplicates inside a file), each with
 //!   the page that says it; plus [`hash_limits`], Ferry's own bounds on hash work factors;
-//! - [`file`]: the 500 KB file limit and Auth0's 413 for it.
+//! - [`file`](mod@file): the 500 KB file limit and Auth0's 413 for it.
 //!
 //! A failure is reported per user as `{"code", "message", "path"}`, the message shaped like
 //! `Error in email property - Object didn't pass validation for format email: jane@` (seen in
