@@ -366,7 +366,7 @@ impl GigyaClient {
                     message: format!("the IdentitySync job did not finish within {limit:?}"),
                 });
             }
-            tokio::time::sleep(poll).await;
+            self.retry.sleeper.sleep(poll).await;
         }
     }
 }

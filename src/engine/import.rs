@@ -11,12 +11,17 @@
 //!
 //! Memory stays bounded whatever the size of the export: at most one file being filled, the
 //! files of the jobs in flight, and the segments of an interrupted run being rebuilt.
+//!
+//! Jobs in flight are followed by one loop: every poll interval, each job is read in the order
+//! it was sent, and the first found ended is accounted for. Nothing runs concurrently, so a run
+//! makes the same requests in the same order whenever the service answers the same way — the
+//! scenario runner, whose clock moves only when the engine waits, relies on it.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
+use std::collections::VecDeque;
+
 use import_schema::{MAX_FILE_BYTES, Rules, validate_user};
 use serde_json::Value;
 
@@ -51,6 +56,11 @@ pub trait ImportTarget: Send + Sync {
         email: &'a str,
         connection: &'a str,
     ) -> BoxFuture<'a, Result<bool, EngineError>>;
+    /// Waits `duration` between two reads of the jobs in flight, or before sending a job again
+    /// (tokio's timer unless the target has a sleeper of its own).
+    fn wait(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 impl ImportTarget for ManagementClient {
@@ -88,6 +98,10 @@ impl ImportTarget for ManagementClient {
         connection: &'a str,
     ) -> BoxFuture<'a, Result<bool, EngineError>> {
         Box::pin(ManagementClient::user_in_connection(self, email, connection))
+    }
+
+    fn wait(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(self.retry_policy().sleeper.sleep(duration))
     }
 }
 
@@ -268,10 +282,25 @@ struct Finished {
     /// Whether the job re-sends a segment whose first job went unanswered: a user it finds
     /// "already existing" (absent when checked just before) was imported by that first job.
     resent: bool,
+    /// Users of a job that failed part-way (timed out) found in the connection: it had
+    /// imported them before it failed.
+    imported_before_failure: Vec<String>,
 }
 
-type InFlight<'a> =
-    FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Result<Finished, EngineError>> + Send + 'a>>>;
+/// A job in flight: its file, and the job as last read.
+struct Following {
+    batch: Batch,
+    job: Job,
+    already_in: Vec<Candidate>,
+    resent: bool,
+}
+
+type InFlight = VecDeque<Following>;
+
+/// Whether a job has ended (Auth0's `completed` or `failed`; `expired` from older docs).
+fn ended(job: &Job) -> bool {
+    matches!(job.status.as_str(), "completed" | "failed" | "expired")
+}
 
 /// What a resumed run does with a record, by the segment it falls in.
 enum Plan {
@@ -292,7 +321,7 @@ pub struct Importer<'a> {
     progress: &'a dyn Progress,
     state: Option<&'a mut StateFile>,
     batch: Batch,
-    in_flight: InFlight<'a>,
+    in_flight: InFlight,
     next_segment: u64,
     /// Index of the next record.
     record: u64,
@@ -493,28 +522,18 @@ impl<'a> Importer<'a> {
             self.complete_one().await?;
         }
         let client = self.client;
-        let poll = self.options.poll_interval;
         let connection = self.options.connection.clone();
         match journaled.status {
             SegmentStatus::Submitted { job } => {
                 // Its job was accepted before the interruption: follow it to its end.
                 let job = client.job(&job).await?;
                 self.progress.job_submitted(&job.id, batch.users.len());
-                self.in_flight.push(Box::pin(async move {
-                    let job = follow(client, job, poll).await?;
-                    let errors = if job.status == "completed" {
-                        client.job_errors(&job.id).await?
-                    } else {
-                        vec![]
-                    };
-                    Ok(Finished {
-                        batch,
-                        job,
-                        errors,
-                        already_in: vec![],
-                        resent: false,
-                    })
-                }));
+                self.in_flight.push_back(Following {
+                    batch,
+                    job,
+                    already_in: vec![],
+                    resent: false,
+                });
                 Ok(())
             }
             SegmentStatus::Submitting if self.options.upsert => {
@@ -581,6 +600,7 @@ impl<'a> Importer<'a> {
                 errors: vec![],
                 already_in,
                 resent,
+                imported_before_failure: vec![],
             });
         }
         let body = batch.body();
@@ -596,7 +616,7 @@ impl<'a> Importer<'a> {
                 // for the time Auth0 asks.
                 SubmitOutcome::Busy(wait) => {
                     if self.in_flight.is_empty() {
-                        tokio::time::sleep(wait.max(self.options.poll_interval)).await;
+                        self.client.wait(wait.max(self.options.poll_interval)).await;
                     } else {
                         self.complete_one().await?;
                     }
@@ -610,23 +630,12 @@ impl<'a> Importer<'a> {
             SegmentStatus::Submitted { job: job.id.clone() },
         )?;
         self.progress.job_submitted(&job.id, batch.users.len());
-        let client = self.client;
-        let poll = self.options.poll_interval;
-        self.in_flight.push(Box::pin(async move {
-            let job = follow(client, job, poll).await?;
-            let errors = if job.status == "completed" {
-                client.job_errors(&job.id).await?
-            } else {
-                vec![]
-            };
-            Ok(Finished {
-                batch,
-                job,
-                errors,
-                already_in,
-                resent,
-            })
-        }));
+        self.in_flight.push_back(Following {
+            batch,
+            job,
+            already_in,
+            resent,
+        });
         Ok(())
     }
 
@@ -638,11 +647,66 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
+    /// Follows the jobs in flight until one ends, and accounts for it: every poll interval,
+    /// each job is read, oldest first; the oldest that has ended is the one.
     async fn complete_one(&mut self) -> Result<(), EngineError> {
-        if let Some(finished) = self.in_flight.next().await {
-            self.account(finished?)?;
+        if self.in_flight.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        loop {
+            if let Some(following) = self
+                .in_flight
+                .iter()
+                .position(|f| ended(&f.job))
+                .and_then(|at| self.in_flight.remove(at))
+            {
+                let finished = self.collect(following).await?;
+                return self.account(finished);
+            }
+            self.client.wait(self.options.poll_interval).await;
+            let client = self.client;
+            for following in &mut self.in_flight {
+                following.job = client.job(&following.job.id).await?;
+            }
+        }
+    }
+
+    /// What an ended job comes to: a completed job's failed users (asked for only when its
+    /// summary counts some: Auth0 answers 204 otherwise), or, for a job that failed part-way,
+    /// which of its users it had imported.
+    async fn collect(&self, following: Following) -> Result<Finished, EngineError> {
+        let Following {
+            batch,
+            job,
+            already_in,
+            resent,
+        } = following;
+        let mut errors = vec![];
+        let mut imported_before_failure = vec![];
+        if job.status == "completed" {
+            if job.summary.as_ref().is_none_or(|s| s.failed > 0) {
+                errors = self.client.job_errors(&job.id).await?;
+            }
+        } else if job.summary.as_ref().is_some_and(|s| s.inserted + s.updated > 0) {
+            for candidate in &batch.users {
+                if let Some(email) = candidate.email()
+                    && self
+                        .client
+                        .user_in_connection(&email, &self.options.connection)
+                        .await?
+                {
+                    imported_before_failure.push(candidate.source_id.clone());
+                }
+            }
+        }
+        Ok(Finished {
+            batch,
+            job,
+            errors,
+            already_in,
+            resent,
+            imported_before_failure,
+        })
     }
 
     /// Reports every user of a finished segment, then journals it as accounted.
@@ -653,6 +717,7 @@ impl<'a> Importer<'a> {
             errors,
             already_in,
             resent,
+            imported_before_failure,
         } = finished;
         for line in &batch.local {
             self.progress.user_done();
@@ -685,13 +750,22 @@ impl<'a> Importer<'a> {
                 .unwrap_or_else(|| format!("job ended {}", job.status));
             for candidate in batch.users {
                 self.progress.user_done();
+                // A job that failed part-way had imported some of its users.
+                let (outcome, needs_reset) = if imported_before_failure.contains(&candidate.source_id) {
+                    (Outcome::Inserted, candidate.needs_reset.clone())
+                } else {
+                    (
+                        Outcome::Failed {
+                            reasons: vec![format!("JOB_FAILED: {details}")],
+                        },
+                        None,
+                    )
+                };
                 self.report.user(&UserLine {
                     email: candidate.email(),
                     source_id: candidate.source_id,
-                    outcome: Outcome::Failed {
-                        reasons: vec![format!("JOB_FAILED: {details}")],
-                    },
-                    needs_reset: None,
+                    outcome,
+                    needs_reset,
                     job: Some(job.id.clone()),
                 })?;
             }
@@ -800,17 +874,6 @@ fn match_key(user: &Value) -> Option<String> {
                 .and_then(Value::as_str)
                 .map(|e| format!("email:{}", e.to_lowercase()))
         })
-}
-
-/// Polls a job until it is completed or failed.
-async fn follow(client: &dyn ImportTarget, mut job: Job, poll: Duration) -> Result<Job, EngineError> {
-    loop {
-        if matches!(job.status.as_str(), "completed" | "failed" | "expired") {
-            return Ok(job);
-        }
-        tokio::time::sleep(poll).await;
-        job = client.job(&job.id).await?;
-    }
 }
 
 /// Reads an Auth0 import file (a JSON array of users, or NDJSON) and imports it, one record at

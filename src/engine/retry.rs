@@ -111,7 +111,7 @@ where
         match attempt(number).await {
             Attempt::Done(result) => return result,
             Attempt::Again { last, .. } if number >= policy.attempts => return last,
-            Attempt::Again { wait, .. } => tokio::time::sleep(policy.wait(number, wait)).await,
+            Attempt::Again { wait, .. } => policy.sleeper.sleep(policy.wait(number, wait)).await,
         }
     }
 }
@@ -204,6 +204,7 @@ mod tests {
             attempts: 5,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(500),
+            ..RetryPolicy::default()
         };
         assert_eq!(policy.backoff(1), Duration::from_millis(200));
         assert_eq!(policy.backoff(2), Duration::from_millis(400));
@@ -225,7 +226,39 @@ mod tests {
             attempts,
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
+            ..RetryPolicy::default()
         }
+    }
+
+    #[tokio::test]
+    async fn every_wait_goes_through_the_policys_sleeper() {
+        // A sleeper that keeps the waits instead of sleeping (as the scenario runner's moves
+        // its clock): the waits are the service's hint, else the back-off, capped.
+        let waits = Arc::new(std::sync::Mutex::new(vec![]));
+        let kept = Arc::clone(&waits);
+        let policy = RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(10),
+            sleeper: Sleeper::new(move |wait| {
+                kept.lock().expect("lock").push(wait);
+                Box::pin(async {})
+            }),
+        };
+        let started = std::time::Instant::now();
+        let result: Result<(), EngineError> = retrying(&policy, |n| async move {
+            Attempt::Again {
+                last: Err(EngineError::Config(format!("attempt {n}"))),
+                wait: (n == 2).then_some(Duration::from_secs(60)),
+            }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(
+            *waits.lock().expect("lock"),
+            [Duration::from_secs(2), Duration::from_secs(10), Duration::from_secs(8)]
+        );
+        assert!(started.elapsed() < Duration::from_secs(1), "no real time spent");
     }
 
     #[tokio::test]

@@ -479,6 +479,9 @@ pub enum LogType {
     /// Refresh token exchange failed.
     #[serde(rename = "fertft")]
     FailedRefreshTokenExchange,
+    /// A Management API rate limit was exceeded.
+    #[serde(rename = "api_limit")]
+    ApiLimit,
 }
 
 impl LogType {
@@ -501,6 +504,7 @@ impl LogType {
             LogType::FailedVerifyEmail => "fv",
             LogType::RefreshTokenExchange => "sertft",
             LogType::FailedRefreshTokenExchange => "fertft",
+            LogType::ApiLimit => "api_limit",
         }
     }
 }
@@ -608,6 +612,10 @@ pub struct ImportStep {
     /// Largest file per job (default Auth0's 500 KB); lower it to see a split into jobs.
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
 }
@@ -634,6 +642,10 @@ pub struct MigrateGigyaStep {
     pub upsert: bool,
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     /// Override the Gigya credentials (e.g. a wrong secret).
     pub secret: Option<String>,
     #[serde(default)]
@@ -688,6 +700,10 @@ pub struct MigrateStormpathStep {
     pub upsert: bool,
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
 }
@@ -983,6 +999,17 @@ mod number {
                 expected: FILE_BYTES.as_str(),
                 min: 1024,
                 max: import_schema::MAX_FILE_BYTES as u64,
+            },
+        )
+    }
+
+    pub(super) fn jobs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<usize>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "a number of jobs from 1 to 10",
+                min: 1,
+                max: 10,
             },
         )
     }

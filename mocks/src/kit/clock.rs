@@ -117,11 +117,13 @@ impl Clock {
         let Inner::System(warp) = &*self.inner else {
             return Err("a manual clock moves only when it is advanced: it has no speed".into());
         };
-        let mut origin = warp.origin.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read before the origin is locked (reading locks it too).
         let now = warp.now_millis();
+        let mut origin = warp.origin.lock().unwrap_or_else(PoisonError::into_inner);
         *origin = (Utc::now().timestamp_millis(), now);
-        let bits = if speed == 1.0 { 0 } else { speed.to_bits() };
-        warp.speed.store(bits, Ordering::Release);
+        // (Bits 0, the wall clock itself, only for a clock that was never sped up: one that was
+        // reads ahead of the wall clock, and carries on from there.)
+        warp.speed.store(speed.to_bits(), Ordering::Release);
         Ok(())
     }
 
