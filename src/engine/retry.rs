@@ -5,15 +5,55 @@
 //! seconds) when it gives one. Both Auth0 and Okta document their rate-limit headers; Auth0's
 //! SDKs retry exactly this way. Gigya answers errors in the body (HTTP 200 with an
 //! `errorCode`), so its client decides per answer and retries through [`retrying`] too.
+//!
+//! Every wait of a run — a back-off, the time a service asks for, the pause between two reads
+//! of an import job — goes through the policy's [`Sleeper`]: tokio's timer in production, and
+//! whatever clock the caller runs otherwise (Ferry's scenario runner moves its virtual clock
+//! instead of sleeping, so a run that waits minutes for Auth0's jobs takes no wall time).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
 use super::error::EngineError;
 
-/// How hard to try.
+/// How the engine waits.
+#[derive(Clone)]
+pub struct Sleeper(Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl Sleeper {
+    /// Sleeps on tokio's timer: real time.
+    pub fn tokio() -> Self {
+        Self::new(|wait| Box::pin(tokio::time::sleep(wait)))
+    }
+
+    /// Waits with `wait`, given how long to wait.
+    pub fn new(wait: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(wait))
+    }
+
+    /// Waits `duration`.
+    pub async fn sleep(&self, duration: Duration) {
+        (self.0)(duration).await;
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Self::tokio()
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
+
+/// How hard to try, and how to wait.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Attempts in all (the first one included).
@@ -22,6 +62,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest single wait, whatever the service says.
     pub max_delay: Duration,
+    /// What every wait goes through.
+    pub sleeper: Sleeper,
 }
 
 impl Default for RetryPolicy {
@@ -30,6 +72,7 @@ impl Default for RetryPolicy {
             attempts: 6,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(30),
+            sleeper: Sleeper::tokio(),
         }
     }
 }
