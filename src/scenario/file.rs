@@ -310,6 +310,8 @@ pub struct CallsStep {
     pub method: Option<Method>,
     /// Path pattern: exact, `*` for one segment, trailing `/**` for any rest.
     pub path: String,
+    /// Only requests the mock answered with this status (any when absent).
+    pub status: Option<u16>,
     /// Exact number of matching requests so far.
     #[serde(default, deserialize_with = "number::count")]
     pub count: Option<usize>,
