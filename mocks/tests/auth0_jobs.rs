@@ -335,7 +335,11 @@ async fn two_jobs_run_side_by_side_and_a_third_is_429_until_one_ends() {
     auth0.kit().clock.advance(Duration::from_millis(3500));
     let first = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[0]), &token)).await;
     assert_eq!(
-        (&first.body["status"], &first.body["percentage_done"], &first.body["time_left_seconds"]),
+        (
+            &first.body["status"],
+            &first.body["percentage_done"],
+            &first.body["time_left_seconds"]
+        ),
         (&json!("processing"), &json!(33), &json!(2))
     );
     let second = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[1]), &token)).await;
@@ -376,7 +380,9 @@ async fn two_jobs_run_side_by_side_and_a_third_is_429_until_one_ends() {
 async fn a_job_is_pending_then_processing_with_its_progress_moving_then_completed() {
     // FIDELITY: auth0/import-job-timing
     let (auth0, token) = setup("").await;
-    let users: Vec<Value> = (0..10).map(|n| json!({ "email": format!("user{n}@example.com") })).collect();
+    let users: Vec<Value> = (0..10)
+        .map(|n| json!({ "email": format!("user{n}@example.com") }))
+        .collect();
     let res = import(&auth0, &token, &file(&json!(users)), &[("connection_id", USERS)]).await;
     let id = res.expect_str("id");
     let at = |auth0: &Auth0, token: &str| {
@@ -392,7 +398,11 @@ async fn a_job_is_pending_then_processing_with_its_progress_moving_then_complete
     auth0.kit().clock.advance(Duration::from_secs(2));
     let started = at(&auth0, &token).await;
     assert_eq!(
-        (&started["status"], &started["percentage_done"], &started["time_left_seconds"]),
+        (
+            &started["status"],
+            &started["percentage_done"],
+            &started["time_left_seconds"]
+        ),
         (&json!("processing"), &json!(0), &json!(2))
     );
     auth0.kit().clock.advance(Duration::from_millis(900));
@@ -684,7 +694,9 @@ async fn a_job_not_done_two_hours_after_it_was_created_fails_with_what_it_had_do
     let res = import(
         &auth0,
         &token,
-        &file(&json!([{ "email": "one@example.com" }, { "email": "two@example.com" }, { "email": "three@example.com" }])),
+        &file(
+            &json!([{ "email": "one@example.com" }, { "email": "two@example.com" }, { "email": "three@example.com" }]),
+        ),
         &[("connection_id", USERS)],
     )
     .await;
@@ -714,7 +726,14 @@ async fn a_job_not_done_two_hours_after_it_was_created_fails_with_what_it_had_do
     );
     // What it did stays done; the errors endpoint answers with the job-level failure.
     let emails: Vec<Value> = auth0.users().iter().map(|u| u["email"].clone()).collect();
-    assert_eq!(emails, [json!("dade.murphy@example.com"), json!("one@example.com"), json!("two@example.com")]);
+    assert_eq!(
+        emails,
+        [
+            json!("dade.murphy@example.com"),
+            json!("one@example.com"),
+            json!("two@example.com")
+        ]
+    );
     let errors = errors_of(&auth0, &token, &id).await;
     assert_eq!(errors.body["status_details"], details);
     assert_eq!(errors.body.get("summary"), None);
@@ -741,7 +760,11 @@ async fn a_job_still_pending_two_hours_after_it_was_created_fails_and_imports_no
     auth0.kit().clock.advance(Duration::from_secs(2 * 3600 - 1));
     let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
     assert_eq!(res.body["status"], "pending");
-    assert_eq!(res.body.get("percentage_done"), None, "only a processing job has a progress");
+    assert_eq!(
+        res.body.get("percentage_done"),
+        None,
+        "only a processing job has a progress"
+    );
     auth0.kit().clock.advance(Duration::from_secs(1));
     let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
     assert_eq!(res.body["status"], "failed");

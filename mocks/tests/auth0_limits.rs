@@ -75,7 +75,9 @@ async fn a_tenant_is_on_the_free_tier_by_default_two_requests_then_429() {
     assert_eq!(limits(&third), ("2".into(), "0".into(), at(1)));
     assert_eq!(third.header("retry-after"), "", "Auth0 documents X-RateLimit-* only");
     // One api_limit event for the bucket; a second refusal within the minute adds none.
-    users().await.assert_api(429, "Global limit has been reached", Some("too_many_requests"));
+    users()
+        .await
+        .assert_api(429, "Global limit has been reached", Some("too_many_requests"));
     let events = api_limit_events(&auth0).await;
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0]["description"], "Global rate limit exceeded");
@@ -138,7 +140,11 @@ async fn the_enterprise_tiers_have_larger_buckets() {
         // One second refills the sustained rate.
         auth0.kit().clock.advance(Duration::from_secs(1));
         for _ in 0..per_second {
-            assert_eq!(send(&auth0, get("/api/v2/users", &token)).await.status, StatusCode::OK, "{tier}");
+            assert_eq!(
+                send(&auth0, get("/api/v2/users", &token)).await.status,
+                StatusCode::OK,
+                "{tier}"
+            );
         }
         assert_eq!(
             send(&auth0, get("/api/v2/users", &token)).await.status,
@@ -169,22 +175,31 @@ async fn the_self_service_tier_limits_endpoint_groups_each_by_the_minute() {
     // Another group's bucket is its own.
     assert_eq!(send(&auth0, get("/api/v2/users", &token)).await.status, StatusCode::OK);
     let events = api_limit_events(&auth0).await;
-    assert_eq!(events[0]["description"], "Rate limit exceeded: All other Endpoints Combined");
+    assert_eq!(
+        events[0]["description"],
+        "Rate limit exceeded: All other Endpoints Combined"
+    );
     // 150 a minute is 2.5 a second, added at each whole second: nothing within the second.
     auth0.kit().clock.advance(Duration::from_millis(999));
     assert_eq!(
-        send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token)).await.status,
+        send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token))
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS
     );
     auth0.kit().clock.advance(Duration::from_millis(1));
     for _ in 0..2 {
         assert_eq!(
-            send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token)).await.status,
+            send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token))
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
     assert_eq!(
-        send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token)).await.status,
+        send(&auth0, get("/api/v2/jobs/job_AAAAAAAAAAAAAAAA", &token))
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS
     );
     // DELETE of a user is a group of its own.
@@ -211,7 +226,10 @@ async fn limits_can_be_lifted_or_set_by_the_seed_and_a_bad_tier_is_refused() {
         assert_eq!(res.status, StatusCode::OK);
         assert_eq!(res.header("x-ratelimit-limit"), "");
     }
-    seed(&auth0, "settings: { rate_limits: { management: { burst: 3, per_second: 1 } } }");
+    seed(
+        &auth0,
+        "settings: { rate_limits: { management: { burst: 3, per_second: 1 } } }",
+    );
     for _ in 0..3 {
         assert_eq!(send(&auth0, get("/api/v2/users", &token)).await.status, StatusCode::OK);
     }
@@ -226,11 +244,19 @@ async fn limits_can_be_lifted_or_set_by_the_seed_and_a_bad_tier_is_refused() {
         mocks::kit::seed::parse("settings: { rate_limits: platinum }", None);
     let error = bad.expect_err("an unknown tier").to_string();
     assert!(error.contains("unknown rate-limit tier `platinum`"), "{error}");
-    assert_eq!(auth0.settings().rate_limits.management, mocks::auth0::Management::Tier(mocks::auth0::Tier::Free));
-    let bad: Result<mocks::auth0::seed::Auth0Seed, _> =
-        mocks::kit::seed::parse("settings: { rate_limits: { managment: { burst: 1, per_second: 1 } } }", None);
+    assert_eq!(
+        auth0.settings().rate_limits.management,
+        mocks::auth0::Management::Tier(mocks::auth0::Tier::Free)
+    );
+    let bad: Result<mocks::auth0::seed::Auth0Seed, _> = mocks::kit::seed::parse(
+        "settings: { rate_limits: { managment: { burst: 1, per_second: 1 } } }",
+        None,
+    );
     assert!(bad.is_err(), "a misspelt key is refused");
     // The state view names the limits.
     let state = mocks::Provider::state(&auth0);
-    assert_eq!(state["settings"]["rate_limits"]["management"], json!({ "tier": "free" }));
+    assert_eq!(
+        state["settings"]["rate_limits"]["management"],
+        json!({ "tier": "free" })
+    );
 }

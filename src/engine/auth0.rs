@@ -191,7 +191,11 @@ impl ManagementClient {
     /// Sends a Management API request that `make` builds with the token, under the retry
     /// policy (a 429 is returned at once unless `retry_429`). A token the API refuses (401: it
     /// expired on the tenant's clock, or was revoked) is fetched again, once.
-    async fn authorized(&self, make: impl Fn(&str) -> RequestBuilder, retry_429: bool) -> Result<Response, EngineError> {
+    async fn authorized(
+        &self,
+        make: impl Fn(&str) -> RequestBuilder,
+        retry_429: bool,
+    ) -> Result<Response, EngineError> {
         let mut token = self.token().await?;
         let mut renewed = false;
         loop {

@@ -690,10 +690,7 @@ impl<'a> Importer<'a> {
         } else if job.summary.as_ref().is_some_and(|s| s.inserted + s.updated > 0) {
             for candidate in &batch.users {
                 if let Some(email) = candidate.email()
-                    && self
-                        .client
-                        .user_in_connection(&email, &self.options.connection)
-                        .await?
+                    && self.client.user_in_connection(&email, &self.options.connection).await?
                 {
                     imported_before_failure.push(candidate.source_id.clone());
                 }

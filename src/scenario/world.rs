@@ -274,7 +274,9 @@ impl World {
             let wait = (reset - self.clock.now().timestamp()).clamp(1, 3600);
             self.clock.advance(Duration::from_secs(wait.unsigned_abs()));
         }
-        Err(format!("{method} {path}: still rate-limited after ten waits for the reset"))
+        Err(format!(
+            "{method} {path}: still rate-limited after ten waits for the reset"
+        ))
     }
 
     /// One call; its answer and the `X-RateLimit-Reset` it carried.

@@ -570,7 +570,9 @@ fn row_done(auth0: &Auth0, id: &str, index: usize, row: &Value, at: i64) {
     let now = Utc.timestamp_millis_opt(at).single().unwrap_or_default();
     let outcome = import_row(auth0, id, index, &connection, upsert, &rules, row, &mut seen, now);
     auth0.with_tenant(|t| {
-        let Some(work) = t.jobs.get_mut(id).and_then(|j| j.work.as_mut()) else { return };
+        let Some(work) = t.jobs.get_mut(id).and_then(|j| j.work.as_mut()) else {
+            return;
+        };
         work.seen = seen;
         work.done = index + 1;
         match outcome {

@@ -257,12 +257,16 @@ fn self_service_group(method: &Method, path: &str) -> ManagementBucket {
     let first = rest.split('/').next().unwrap_or_default();
     let depth = rest.split('/').filter(|s| !s.is_empty()).count();
     match (method.as_str(), first, depth) {
-        ("GET", "users", 1 | 2) | ("GET", "users-by-email", 1) => {
-            group("management:read-users", "Read Users", TokenBucket::per_minute(40, 500.0))
-        }
-        ("POST", "users", 1) | ("PATCH", "users", 2) => {
-            group("management:write-users", "Write Users", TokenBucket::per_minute(20, 200.0))
-        }
+        ("GET", "users", 1 | 2) | ("GET", "users-by-email", 1) => group(
+            "management:read-users",
+            "Read Users",
+            TokenBucket::per_minute(40, 500.0),
+        ),
+        ("POST", "users", 1) | ("PATCH", "users", 2) => group(
+            "management:write-users",
+            "Write Users",
+            TokenBucket::per_minute(20, 200.0),
+        ),
         ("DELETE", "users", 2) => group(
             "management:delete-users",
             "Delete Users",
@@ -393,7 +397,8 @@ fn log_limit(auth0: &Auth0, bucket: &ManagementBucket) {
 pub(crate) fn exhausted(auth0: &Auth0, request: Option<(&Method, &str)>, mut response: Response) -> Response {
     let limits = auth0.with_tenant(|t| t.settings.rate_limits);
     let (method, path) = request.unwrap_or((&Method::GET, "/api/v2/"));
-    let bucket = management_bucket(&limits.management, method, path).map_or(TokenBucket::per_second(1, 1.0), |b| b.bucket);
+    let bucket =
+        management_bucket(&limits.management, method, path).map_or(TokenBucket::per_second(1, 1.0), |b| b.bucket);
     stamp(&mut response, &emptied(auth0, &bucket));
     response
 }
@@ -443,9 +448,15 @@ mod tests {
     fn each_tier_puts_a_request_in_its_published_bucket() {
         let free = Management::Tier(Tier::Free);
         assert_eq!(bucket_of(free, Method::GET, "/api/v2/users"), Some(("management", 2)));
-        assert_eq!(bucket_of(free, Method::POST, "/api/v2/jobs/users-imports"), Some(("management", 2)));
+        assert_eq!(
+            bucket_of(free, Method::POST, "/api/v2/jobs/users-imports"),
+            Some(("management", 2))
+        );
         let enterprise = Management::Tier(Tier::Enterprise);
-        assert_eq!(bucket_of(enterprise, Method::GET, "/api/v2/jobs/job_1"), Some(("management", 50)));
+        assert_eq!(
+            bucket_of(enterprise, Method::GET, "/api/v2/jobs/job_1"),
+            Some(("management", 50))
+        );
         let self_service = Management::Tier(Tier::SelfService);
         for (method, path, key) in [
             (Method::GET, "/api/v2/users", "management:read-users"),
@@ -457,7 +468,11 @@ mod tests {
             (Method::GET, "/api/v2/logs", "management:read-logs"),
             (Method::GET, "/api/v2/clients", "management:read-clients"),
             (Method::GET, "/api/v2/connections", "management:read-connections"),
-            (Method::GET, "/api/v2/connections/con_1/clients", "management:read-connections"),
+            (
+                Method::GET,
+                "/api/v2/connections/con_1/clients",
+                "management:read-connections",
+            ),
             (Method::PATCH, "/api/v2/connections/con_1", "management:other"),
             (Method::POST, "/api/v2/jobs/users-imports", "management:other"),
             (Method::GET, "/api/v2/jobs/job_1", "management:other"),

@@ -80,10 +80,7 @@ impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
         match &*self.inner {
             Inner::System(warp) if warp.speed.load(Ordering::Acquire) == 0 => Utc::now(),
-            _ => Utc
-                .timestamp_millis_opt(self.now_millis())
-                .single()
-                .unwrap_or_default(),
+            _ => Utc.timestamp_millis_opt(self.now_millis()).single().unwrap_or_default(),
         }
     }
 
@@ -251,11 +248,21 @@ mod tests {
         clock.set_speed(1000.0).expect("a system clock has a speed");
         // No jump: it reads what it read, then runs a thousand times faster.
         let at_change = clock.now_millis();
-        assert!(at_change >= before && at_change - before < 1_000, "{before} {at_change}");
+        assert!(
+            at_change >= before && at_change - before < 1_000,
+            "{before} {at_change}"
+        );
         std::thread::sleep(Duration::from_millis(20));
         let later = clock.now_millis();
-        assert!(later - at_change >= 20_000, "20 ms of wall time is 20 s: {}", later - at_change);
-        assert_eq!(clock.wall_time(Duration::from_secs(10)), Some(Duration::from_millis(10)));
+        assert!(
+            later - at_change >= 20_000,
+            "20 ms of wall time is 20 s: {}",
+            later - at_change
+        );
+        assert_eq!(
+            clock.wall_time(Duration::from_secs(10)),
+            Some(Duration::from_millis(10))
+        );
         clock.set_speed(1.0).expect("back to the wall clock's pace");
         let back = clock.now_millis();
         assert!(back >= later, "time never goes back");

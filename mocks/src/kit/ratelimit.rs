@@ -234,7 +234,10 @@ mod tests {
         assert_eq!(first.reset_epoch, epoch + 1);
         assert!(buckets.take("mgmt", &free).allowed);
         let refused = buckets.take("mgmt", &free);
-        assert_eq!((refused.allowed, refused.remaining, refused.reset_epoch), (false, 0, epoch + 1));
+        assert_eq!(
+            (refused.allowed, refused.remaining, refused.reset_epoch),
+            (false, 0, epoch + 1)
+        );
         clock.advance(Duration::from_millis(499));
         assert!(!buckets.take("mgmt", &free).allowed, "499 ms make 0.998 of a token");
         clock.advance(Duration::from_millis(1));
@@ -260,7 +263,10 @@ mod tests {
         assert!(!refused.allowed);
         assert_eq!(refused.reset_epoch, epoch + 1);
         clock.advance(Duration::from_millis(999));
-        assert!(!buckets.take("other", &combined).allowed, "nothing added within the second");
+        assert!(
+            !buckets.take("other", &combined).allowed,
+            "nothing added within the second"
+        );
         clock.advance(Duration::from_millis(1));
         assert!(buckets.take("other", &combined).allowed);
         assert!(buckets.take("other", &combined).allowed);
