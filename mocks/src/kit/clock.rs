@@ -35,19 +35,22 @@ enum Inner {
 #[derive(Debug, Default)]
 struct Warp {
     speed: AtomicU64,
-    /// (wall-clock milliseconds, clock milliseconds) at the last change of speed.
+    /// (wall-clock microseconds, clock milliseconds) at the last change of speed. Microseconds:
+    /// a sped-up clock read in whole wall milliseconds would stand still for a thousand of its
+    /// own at 1,000x, so that requests a few microseconds apart would all see one instant (and
+    /// a rate limit's bucket would never refill between them).
     origin: Mutex<(i64, i64)>,
 }
 
 impl Warp {
     fn now_millis(&self) -> i64 {
-        let wall = Utc::now().timestamp_millis();
         let speed = f64::from_bits(self.speed.load(Ordering::Acquire));
         if speed == 0.0 {
-            return wall;
+            return Utc::now().timestamp_millis();
         }
+        let wall = Utc::now().timestamp_micros();
         let (wall_origin, origin) = *self.origin.lock().unwrap_or_else(PoisonError::into_inner);
-        origin.saturating_add(((wall - wall_origin) as f64 * speed) as i64)
+        origin.saturating_add(((wall - wall_origin) as f64 * speed / 1000.0) as i64)
     }
 }
 
@@ -117,7 +120,7 @@ impl Clock {
         // Read before the origin is locked (reading locks it too).
         let now = warp.now_millis();
         let mut origin = warp.origin.lock().unwrap_or_else(PoisonError::into_inner);
-        *origin = (Utc::now().timestamp_millis(), now);
+        *origin = (Utc::now().timestamp_micros(), now);
         // (Bits 0, the wall clock itself, only for a clock that was never sped up: one that was
         // reads ahead of the wall clock, and carries on from there.)
         warp.speed.store(speed.to_bits(), Ordering::Release);
