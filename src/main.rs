@@ -316,7 +316,7 @@ enum Bench {
         #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES)]
         file_bytes: usize,
         /// Seconds between two reads of a job's status.
-        #[arg(long, default_value_t = 0.02)]
+        #[arg(long, default_value_t = 0.01)]
         poll: f64,
         /// Keep the run's report here.
         #[arg(long, value_name = "DIR")]
