@@ -440,21 +440,21 @@ pub(crate) fn authentication_fault(auth0: &Auth0) -> Response {
 mod tests {
     use super::*;
 
-    fn bucket_of(limits: Management, method: Method, path: &str) -> Option<(&'static str, u64)> {
-        management_bucket(&limits, &method, path).map(|b| (b.key, b.bucket.burst))
+    fn bucket_of(limits: Management, method: &Method, path: &str) -> Option<(&'static str, u64)> {
+        management_bucket(&limits, method, path).map(|b| (b.key, b.bucket.burst))
     }
 
     #[test]
     fn each_tier_puts_a_request_in_its_published_bucket() {
         let free = Management::Tier(Tier::Free);
-        assert_eq!(bucket_of(free, Method::GET, "/api/v2/users"), Some(("management", 2)));
+        assert_eq!(bucket_of(free, &Method::GET, "/api/v2/users"), Some(("management", 2)));
         assert_eq!(
-            bucket_of(free, Method::POST, "/api/v2/jobs/users-imports"),
+            bucket_of(free, &Method::POST, "/api/v2/jobs/users-imports"),
             Some(("management", 2))
         );
         let enterprise = Management::Tier(Tier::Enterprise);
         assert_eq!(
-            bucket_of(enterprise, Method::GET, "/api/v2/jobs/job_1"),
+            bucket_of(enterprise, &Method::GET, "/api/v2/jobs/job_1"),
             Some(("management", 50))
         );
         let self_service = Management::Tier(Tier::SelfService);
@@ -484,11 +484,14 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert_eq!(bucket_of(Management::Off, Method::GET, "/api/v2/users"), None);
+        assert_eq!(bucket_of(Management::Off, &Method::GET, "/api/v2/users"), None);
         let custom = Management::Custom(Bucket {
             burst: 7,
             per_second: 1.0,
         });
-        assert_eq!(bucket_of(custom, Method::GET, "/api/v2/users"), Some(("management", 7)));
+        assert_eq!(
+            bucket_of(custom, &Method::GET, "/api/v2/users"),
+            Some(("management", 7))
+        );
     }
 }
