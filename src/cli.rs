@@ -363,7 +363,7 @@ enum Bench {
         #[arg(long, default_value_t = import_schema::MAX_FILE_BYTES, value_parser = file_bytes)]
         file_bytes: usize,
         /// Seconds between two reads of a job's status (0.001 to 3600).
-        #[arg(long, default_value_t = 0.02, value_parser = seconds(0.001, 3600.0))]
+        #[arg(long, default_value_t = 0.01, value_parser = seconds(0.001, 3600.0))]
         poll: f64,
         /// Keep the run's report here.
         #[arg(long, value_name = "DIR")]

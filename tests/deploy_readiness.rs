@@ -15,7 +15,14 @@ async fn tenant() -> (
     engine::auth0::Auth0Config,
 ) {
     let auth0 = Auth0::new(Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 7));
-    let seed = mocks::kit::seed::parse("settings: { bcrypt_cost: 4 }", None).expect("seed");
+    // The clock is manual and never moves here, so the free tier's rate limit would never
+    // refill nor an import job leave `pending`: both lifted (this test is about readiness;
+    // scenarios run the engine under the limits and job timing).
+    let seed = mocks::kit::seed::parse(
+        "settings: { bcrypt_cost: 4, rate_limits: off, import_job_pending: 0s, import_users_per_hour: 0 }",
+        None,
+    )
+    .expect("seed");
     auth0.seed(seed).expect("seeded");
     let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
         .await

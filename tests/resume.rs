@@ -68,7 +68,10 @@ async fn world(scratch: &Scratch, job_time: &str) -> Served {
     let seed = json!({
         "gigya": gigya,
         "auth0": {
-            "settings": { "import_job_min_duration": job_time },
+            // Jobs take `job_time` whatever their size, and no rate limit: this test is about
+            // where a run is killed, on the wall clock (the mock's default 20,000 users an hour
+            // and 2 requests a second would take minutes of it).
+            "settings": { "import_job_min_duration": job_time, "import_users_per_hour": 0, "rate_limits": "off" },
             "connections": [{ "name": "gigya-users" }],
             "users": PRESENT.iter().map(|email| json!({
                 "connection": "gigya-users", "email": email, "password": "Already-here-1!"

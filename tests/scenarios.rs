@@ -179,7 +179,7 @@ mod load_errors {
                 "log_type",
                 "logs: { type: sx, count: 0 }",
                 "sx",
-                "unknown variant `sx`, expected one of s, f, fp, fu, limit_wc, ss, scpr, fcpr, scp, fcp, sui, fui, sv, fv, sertft, fertft, mfar",
+                "unknown variant `sx`, expected one of s, f, fp, fu, limit_wc, ss, scpr, fcpr, scp, fcp, sui, fui, sv, fv, sertft, fertft, mfar, api_limit",
             ),
             case(
                 "reset_via",

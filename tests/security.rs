@@ -34,9 +34,16 @@ const BCRYPT_U_STAR_U: &str = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQY
 /// A configuration value named like a secret, which scripts print and send.
 const PARTNER_KEY: &str = "partner-key-5f0c2e9a71d3";
 
-/// Every mock on loopback, seeded from `seed` (the `ferry serve --seed` format).
+/// Every mock on loopback, seeded from `seed` (the `ferry serve --seed` format), with the mock
+/// Auth0's Management API rate limit lifted: these tests are about secrets and credentials, and
+/// make more requests a second than the free tier's default 2.
 async fn world(scratch: &Scratch, seed: &Value) -> Served {
-    serve(scratch, seed).await
+    let served = serve(scratch, seed).await;
+    served
+        .auth0
+        .seed(mocks::kit::seed::parse(r#"{ "settings": { "rate_limits": "off" } }"#, None).expect("settings seed"))
+        .expect("limits off");
+    served
 }
 
 fn http() -> reqwest::Client {

@@ -5,10 +5,10 @@
 //! clock, and imported `password_hash` / `custom_password_hash` users logging in (and being
 //! re-hashed with bcrypt).
 //!
-//! Run with `cargo test -p mocks --test auth0_jobs`. Jobs are processed by the tenant's import
-//! worker on the test's runtime; tests wait for them by polling `GET /api/v2/jobs/{id}`. The
-//! tenant setting `import_job_min_duration` keeps jobs pending (wall-clock) where a test needs
-//! two of them in flight.
+//! Run with `cargo test -p mocks --test auth0_jobs`. Jobs take time on the tenant's manual
+//! clock (2 s pending, then 180 ms a user: Auth0's free tier); tests wait for them by reading
+//! `GET /api/v2/jobs/{id}` and moving the clock a second at a time, or move it exactly to see a
+//! job halfway. The tenant's rate limits are lifted here (`auth0_limits.rs` tests them).
 
 mod common;
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use mocks::auth0::{Auth0, DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
+use mocks::auth0::{Auth0, DUPLICATE_IN_FILE};
 use serde_json::{Value, json};
 
 use common::auth0::*;
@@ -316,12 +316,15 @@ async fn a_users_file_over_500000_bytes_is_413() {
 }
 
 #[tokio::test]
-async fn a_third_job_while_two_are_in_flight_is_429() {
-    let (auth0, token) = setup("settings: { import_job_min_duration: 400ms }").await;
+async fn two_jobs_run_side_by_side_and_a_third_is_429_until_one_ends() {
+    // FIDELITY: auth0/import-job-concurrency
+    let (auth0, token) = setup("settings: { import_users_per_hour: 3600 }").await;
     let mut ids = vec![];
-    for i in 0..MAX_ACTIVE_IMPORT_JOBS {
-        let users = file(&json!([{ "email": format!("user{i}@example.com") }]));
-        let res = import(&auth0, &token, &users, &[("connection_id", USERS)]).await;
+    for (i, count) in [(0, 3), (1, 1)] {
+        let users: Vec<Value> = (0..count)
+            .map(|n| json!({ "email": format!("job{i}.user{n}@example.com") }))
+            .collect();
+        let res = import(&auth0, &token, &file(&json!(users)), &[("connection_id", USERS)]).await;
         assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
         ids.push(res.expect_str("id"));
     }
@@ -333,34 +336,99 @@ async fn a_third_job_while_two_are_in_flight_is_429() {
             "There are 2 active import users jobs, please wait until some of them are finished and try again",
             Some("too_many_requests"),
         );
-    let pending = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[1]), &token)).await;
-    assert_eq!(pending.body["status"], "pending");
-    // Jobs are processed one after the other, in the order they were accepted.
-    let second = finished_job(&auth0, &token, &ids[1]).await;
-    assert_eq!(second["status"], "completed");
+    // Both start after their pending time and process side by side, a second a row.
+    auth0.kit().clock.advance(Duration::from_millis(3500));
     let first = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[0]), &token)).await;
-    assert_eq!(first.body["status"], "completed");
-    let emails: Vec<&str> = auth0
-        .users()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap_or("?"))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|e| {
-            if e.starts_with("user0") {
-                "first"
-            } else if e.starts_with("user1") {
-                "second"
-            } else {
-                "seeded"
-            }
-        })
-        .collect();
-    assert_eq!(emails, ["seeded", "first", "second"]);
-    // Room again.
+    assert_eq!(
+        (
+            &first.body["status"],
+            &first.body["percentage_done"],
+            &first.body["time_left_seconds"]
+        ),
+        (&json!("processing"), &json!(33), &json!(2))
+    );
+    let second = send(&auth0, get(&format!("/api/v2/jobs/{}", ids[1]), &token)).await;
+    assert_eq!(second.body["status"], "completed", "its one row ended at 00:00:03");
+    // One slot is free again.
     let res = import(&auth0, &token, &third, &[("connection_id", USERS)]).await;
     assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
-    finished_job(&auth0, &token, &res.expect_str("id")).await;
+    let third_id = res.expect_str("id");
+    finished_job(&auth0, &token, &ids[0]).await;
+    finished_job(&auth0, &token, &third_id).await;
+    // Each user was created when their row was done: the rows of the two first jobs
+    // interleave in time.
+    let created: Vec<(String, String)> = auth0
+        .users()
+        .iter()
+        .skip(1)
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap_or("?").to_owned(),
+                u["created_at"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    let expect = |e: &str, t: &str| (e.to_owned(), t.to_owned());
+    assert_eq!(
+        created,
+        [
+            expect("job0.user0@example.com", "2026-01-01T00:00:03.000Z"),
+            expect("job1.user0@example.com", "2026-01-01T00:00:03.000Z"),
+            expect("job0.user1@example.com", "2026-01-01T00:00:04.000Z"),
+            expect("job0.user2@example.com", "2026-01-01T00:00:05.000Z"),
+            expect("third@example.com", "2026-01-01T00:00:06.500Z"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_job_is_pending_then_processing_with_its_progress_moving_then_completed() {
+    // FIDELITY: auth0/import-job-timing
+    let (auth0, token) = setup("").await;
+    let users: Vec<Value> = (0..10)
+        .map(|n| json!({ "email": format!("user{n}@example.com") }))
+        .collect();
+    let res = import(&auth0, &token, &file(&json!(users)), &[("connection_id", USERS)]).await;
+    let id = res.expect_str("id");
+    let at = |auth0: &Auth0, token: &str| {
+        let path = format!("/api/v2/jobs/{id}");
+        let auth0 = auth0.clone();
+        let token = token.to_owned();
+        async move { send(&auth0, get(&path, &token)).await.body }
+    };
+    let pending = at(&auth0, &token).await;
+    assert_eq!(pending["status"], "pending");
+    assert_eq!(pending.get("percentage_done"), None);
+    // 2 s pending, then 10 rows of 180 ms: 1.8 s.
+    auth0.kit().clock.advance(Duration::from_secs(2));
+    let started = at(&auth0, &token).await;
+    assert_eq!(
+        (
+            &started["status"],
+            &started["percentage_done"],
+            &started["time_left_seconds"]
+        ),
+        (&json!("processing"), &json!(0), &json!(2))
+    );
+    auth0.kit().clock.advance(Duration::from_millis(900));
+    let halfway = at(&auth0, &token).await;
+    assert_eq!(
+        (&halfway["percentage_done"], &halfway["time_left_seconds"]),
+        (&json!(50), &json!(1))
+    );
+    assert_eq!(auth0.users().len(), 6, "five rows done, and the seeded user");
+    auth0.kit().clock.advance(Duration::from_millis(899));
+    assert_eq!(at(&auth0, &token).await["percentage_done"], 90);
+    auth0.kit().clock.advance(Duration::from_millis(1));
+    let done = at(&auth0, &token).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done.get("percentage_done"), None);
+    let users = auth0.users();
+    assert_eq!(users[1]["created_at"], "2026-01-01T00:00:02.180Z");
+    assert_eq!(users[10]["created_at"], "2026-01-01T00:00:03.800Z");
+    // The `sui` event is dated when the job ended, whenever it was first looked at.
+    let sui = send(&auth0, get("/api/v2/logs?q=type:sui", &token)).await;
+    assert_eq!(sui.body[0]["date"], "2026-01-01T00:00:03.800Z");
 }
 
 // ---------------------------------------------------------------- errors and failures
@@ -499,11 +567,12 @@ async fn a_file_that_cannot_be_read_fails_the_whole_job() {
         let res = import(&auth0, &token, content, &[("connection_id", USERS)]).await;
         assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
         let id = res.expect_str("id");
+        let created_at = res.body["created_at"].clone();
         let done = finished_job(&auth0, &token, &id).await;
         let expected = json!({
             "type": "users_import",
             "status": "failed",
-            "created_at": "2026-01-01T00:00:00.000Z",
+            "created_at": created_at,
             "id": id,
             "connection_id": USERS,
             "connection": "users",
@@ -512,10 +581,22 @@ async fn a_file_that_cannot_be_read_fails_the_whole_job() {
             "status_details": details,
         });
         assert_eq!(done, expected);
-        // The errors endpoint answers with the job itself.
+        // The errors endpoint answers with Auth0's generic job error: the job's status, type,
+        // creation, id, connection and the reason, nothing else.
+        // FIDELITY: auth0/import-job-failure
         let errors = errors_of(&auth0, &token, &id).await;
         assert_eq!(errors.status, StatusCode::OK);
-        assert_eq!(errors.body, expected);
+        assert_eq!(
+            errors.body,
+            json!({
+                "status": "failed",
+                "type": "users_import",
+                "created_at": created_at,
+                "id": id,
+                "connection_id": USERS,
+                "status_details": details,
+            })
+        );
     }
     assert_eq!(auth0.users().len(), 1);
 }
@@ -543,6 +624,7 @@ async fn upsert_updates_the_upsertable_fields_of_a_user_matched_by_email() {
         json!({ "failed": 1, "updated": 0, "inserted": 0, "total": 1 })
     );
 
+    // The first job ended within 3 s: the clock stands at 00:00:03.
     auth0.kit().clock.advance(Duration::from_secs(60));
     let (accepted, done) = run_import(&auth0, &token, &row, &[("upsert", "true")]).await;
     assert_eq!(accepted["upsert"], true);
@@ -559,7 +641,9 @@ async fn upsert_updates_the_upsertable_fields_of_a_user_matched_by_email() {
     assert_eq!(dade["email_verified"], true);
     assert_eq!(dade["user_metadata"], json!({ "lang": "en" }), "replaced, not merged");
     assert_eq!(dade["app_metadata"], json!({ "tier": 1 }), "replaced, not merged");
-    assert_eq!(dade["updated_at"], "2026-01-01T00:01:00.000Z");
+    // Updated when its row was done: created at 00:01:03, pending 2 s, then 360 ms (an upsert
+    // job's row takes twice as long). FIDELITY: auth0/import-job-timing
+    assert_eq!(dade["updated_at"], "2026-01-01T00:01:05.360Z");
     // The password is untouched.
     assert_eq!(
         login(&auth0, STOREFRONT, "users", "dade.murphy@example.com", "Hunter2!")
@@ -640,7 +724,8 @@ async fn finished_jobs_are_forgotten_after_24_hours() {
     let (_, done) = run_import(&auth0, &token, &json!([{ "email": "a@example.com", "name": "" }]), &[]).await;
     let id = done["id"].as_str().expect("id").to_owned();
     assert_eq!(done["summary"]["failed"], 1);
-    auth0.kit().clock.advance(Duration::from_secs(24 * 3600));
+    // It ended at 00:00:02.180 (2 s pending, one row); the clock stands at 00:00:03.
+    auth0.kit().clock.advance(Duration::from_secs(24 * 3600 - 1));
     // (Management tokens last 24 hours too.)
     let token = management_token(&auth0).await;
     assert_eq!(
@@ -648,7 +733,7 @@ async fn finished_jobs_are_forgotten_after_24_hours() {
         StatusCode::OK
     );
     assert_eq!(errors_of(&auth0, &token, &id).await.status, StatusCode::OK);
-    auth0.kit().clock.advance(Duration::from_secs(1));
+    auth0.kit().clock.advance(Duration::from_millis(181));
     send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token))
         .await
         .assert_api(404, "The job does not exist", Some("inexistent_job"));
@@ -658,8 +743,68 @@ async fn finished_jobs_are_forgotten_after_24_hours() {
 }
 
 #[tokio::test]
-async fn a_job_still_pending_after_two_hours_fails_and_imports_nothing() {
-    let (auth0, token) = setup("settings: { import_job_min_duration: 200ms }").await;
+async fn a_job_not_done_two_hours_after_it_was_created_fails_with_what_it_had_done() {
+    // FIDELITY: auth0/import-job-failure
+    // One user an hour: the third row would end three hours in.
+    let (auth0, token) = setup("settings: { import_users_per_hour: 1, import_job_pending: 0s }").await;
+    let res = import(
+        &auth0,
+        &token,
+        &file(
+            &json!([{ "email": "one@example.com" }, { "email": "two@example.com" }, { "email": "three@example.com" }]),
+        ),
+        &[("connection_id", USERS)],
+    )
+    .await;
+    let id = res.expect_str("id");
+    auth0.kit().clock.advance(Duration::from_secs(3600));
+    let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
+    assert_eq!(res.body["status"], "processing");
+    assert_eq!(res.body["percentage_done"], 33);
+    assert_eq!(res.body["time_left_seconds"], 7200, "two more rows of an hour each");
+    auth0.kit().clock.advance(Duration::from_secs(3600));
+    let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
+    let details = "Job timed out: it did not complete within 2 hours";
+    assert_eq!(
+        res.body,
+        json!({
+            "type": "users_import",
+            "status": "failed",
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "id": id,
+            "connection_id": USERS,
+            "connection": "users",
+            "upsert": false,
+            "send_completion_email": true,
+            "summary": { "failed": 0, "updated": 0, "inserted": 2, "total": 3 },
+            "status_details": details,
+        })
+    );
+    // What it did stays done; the errors endpoint answers with the job-level failure.
+    let emails: Vec<Value> = auth0.users().iter().map(|u| u["email"].clone()).collect();
+    assert_eq!(
+        emails,
+        [
+            json!("dade.murphy@example.com"),
+            json!("one@example.com"),
+            json!("two@example.com")
+        ]
+    );
+    let errors = errors_of(&auth0, &token, &id).await;
+    assert_eq!(errors.body["status_details"], details);
+    assert_eq!(errors.body.get("summary"), None);
+    // It no longer counts against the two active jobs.
+    let (_, next) = run_import(&auth0, &token, &json!([{ "email": "next@example.com" }]), &[]).await;
+    assert_eq!(next["status"], "completed");
+    let fui = send(&auth0, get("/api/v2/logs?q=type:fui", &token)).await;
+    assert_eq!(fui.body[0]["description"], details);
+    assert_eq!(fui.body[0]["date"], "2026-01-01T02:00:00.000Z");
+}
+
+#[tokio::test]
+async fn a_job_still_pending_two_hours_after_it_was_created_fails_and_imports_nothing() {
+    // FIDELITY: auth0/import-job-failure
+    let (auth0, token) = setup("settings: { import_job_pending: 3h }").await;
     let res = import(
         &auth0,
         &token,
@@ -668,33 +813,63 @@ async fn a_job_still_pending_after_two_hours_fails_and_imports_nothing() {
     )
     .await;
     let id = res.expect_str("id");
-    auth0.kit().clock.advance(Duration::from_secs(2 * 3600 + 1));
+    auth0.kit().clock.advance(Duration::from_secs(2 * 3600 - 1));
     let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
-    let expected = json!({
-        "type": "users_import",
-        "status": "failed",
-        "created_at": "2026-01-01T00:00:00.000Z",
-        "id": id,
-        "connection_id": USERS,
-        "connection": "users",
-        "upsert": false,
-        "send_completion_email": true,
-        "status_details": "Job timed out after 2 hours",
-    });
-    assert_eq!(res.body, expected);
-    // The next job waits behind it in the worker; once it is done, the first has been skipped.
-    let (_, next) = run_import(&auth0, &token, &json!([{ "email": "next@example.com" }]), &[]).await;
-    assert_eq!(next["status"], "completed");
+    assert_eq!(res.body["status"], "pending");
+    assert_eq!(
+        res.body.get("percentage_done"),
+        None,
+        "only a processing job has a progress"
+    );
+    auth0.kit().clock.advance(Duration::from_secs(1));
     let res = send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await;
-    assert_eq!(res.body, expected, "a timed-out job stays failed");
-    let emails: Vec<Value> = auth0.users().iter().map(|u| u["email"].clone()).collect();
-    assert_eq!(emails, [json!("dade.murphy@example.com"), json!("next@example.com")]);
-    // It no longer counts against the two active jobs, and is forgotten a day later.
+    assert_eq!(res.body["status"], "failed");
+    assert_eq!(res.body.get("summary"), None, "it never started on its rows");
+    assert_eq!(auth0.users().len(), 1);
+    // Forgotten a day after it failed.
     auth0.kit().clock.advance(Duration::from_secs(24 * 3600 + 1));
     let token = management_token(&auth0).await;
     assert_eq!(
         send(&auth0, get(&format!("/api/v2/jobs/{id}"), &token)).await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn rows_after_the_connection_was_deleted_fail_with_connection_not_found() {
+    // FIDELITY: auth0/import-job-failure
+    let (auth0, token) = setup("settings: { import_users_per_hour: 3600, import_job_pending: 0s }").await;
+    let res = import(
+        &auth0,
+        &token,
+        &file(&json!([{ "email": "first@example.com" }, { "email": "second@example.com" }, { "email": "third@example.com" }])),
+        &[("connection_id", USERS)],
+    )
+    .await;
+    let id = res.expect_str("id");
+    auth0.kit().clock.advance(Duration::from_millis(1500));
+    let res = send(
+        &auth0,
+        Request::delete(format!("/api/v2/connections/{USERS}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{:#}", res.body);
+    let done = finished_job(&auth0, &token, &id).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["summary"],
+        json!({ "failed": 2, "updated": 0, "inserted": 1, "total": 3 })
+    );
+    let errors = errors_of(&auth0, &token, &id).await;
+    assert_eq!(
+        errors.body[0],
+        json!({
+            "user": { "email": "second@example.com" },
+            "errors": [{ "code": "CONNECTION_NOT_FOUND", "message": "The connection users does not exist." }],
+        })
     );
 }
 

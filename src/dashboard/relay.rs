@@ -352,15 +352,21 @@ mod tests {
         assert_eq!(trim_state(&okta, json!({ "users": [1] })), json!({ "users": [1] }));
     }
 
-    /// A mock Auth0 with `count` users on one connection (seeded in-process), served.
+    /// A mock Auth0 with `count` users on one connection (seeded in-process), served, with the
+    /// Management API's rate limit lifted (these tests are about search, not limits; the free
+    /// tier's 2 a second would refuse their quick succession of searches with 429).
     async fn tenant(count: usize) -> (mocks::auth0::Auth0, mocks::MockServer) {
         use mocks::Provider as _;
         let auth0 = mocks::auth0::Auth0::new(mocks::Kit::default());
         let users: Vec<Value> = (0..count)
             .map(|i| json!({ "connection": "db", "email": format!("user{i:03}@example.com"), "name": format!("User {i:03}") }))
             .collect();
-        let seed =
-            serde_json::from_value(json!({ "connections": [{ "name": "db" }], "users": users })).expect("seed shape");
+        let seed = serde_json::from_value(json!({
+            "settings": { "rate_limits": "off" },
+            "connections": [{ "name": "db" }],
+            "users": users,
+        }))
+        .expect("seed shape");
         auth0.seed(seed).expect("seeded");
         let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
             .await

@@ -1,12 +1,13 @@
 //! A client of Auth0's Management API: the token (client credentials, renewed before it
-//! expires), connections, import jobs and their errors, users by email. Every call goes through
-//! the `retry` module, so 429s and 5xx are retried with the rate-limit reset honoured.
+//! expires, and once more when the API refuses it), connections, import jobs and their errors,
+//! users by email. Every call goes through the `retry` module, so 429s and 5xx are retried with
+//! the rate-limit reset honoured (Auth0 sends `X-RateLimit-Reset`, not `Retry-After`).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
-use reqwest::{Client, Response};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -151,6 +152,11 @@ impl ManagementClient {
         }
     }
 
+    /// The policy every call and wait of this client goes through.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.base_url)
     }
@@ -202,24 +208,57 @@ impl ManagementClient {
         Ok(token.access_token)
     }
 
+    fn forget_token(&self) {
+        if let Ok(mut guard) = self.token.lock() {
+            *guard = None;
+        }
+    }
+
+    /// Sends a Management API request that `make` builds with the token, under the retry
+    /// policy (a 429 is returned at once unless `retry_429`). A token the API refuses (401: it
+    /// expired on the tenant's clock, or was revoked) is fetched again, once.
+    async fn authorized(
+        &self,
+        make: impl Fn(&str) -> RequestBuilder,
+        retry_429: bool,
+    ) -> Result<Response, EngineError> {
+        let mut token = self.token().await?;
+        let mut renewed = false;
+        loop {
+            let send = || make(&token);
+            let response = if retry_429 {
+                retry::send(SERVICE, &self.retry, send).await?
+            } else {
+                retry::send_unless_429(SERVICE, &self.retry, send).await?
+            };
+            if response.status() == StatusCode::UNAUTHORIZED && !renewed {
+                renewed = true;
+                self.forget_token();
+                token = self.token().await?;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
     async fn get(&self, path: &str) -> Result<Response, EngineError> {
-        let token = self.token().await?;
-        retry::send(SERVICE, &self.retry, || {
-            self.http.get(self.url(path)).bearer_auth(&token)
-        })
-        .await
+        self.authorized(|token| self.http.get(self.url(path)).bearer_auth(token), true)
+            .await
     }
 
     async fn send_json(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, EngineError> {
-        let token = self.token().await?;
-        let response = retry::send(SERVICE, &self.retry, || {
-            let request = self.http.request(method.clone(), self.url(path)).bearer_auth(&token);
-            match body {
-                Some(body) => request.json(body),
-                None => request,
-            }
-        })
-        .await?;
+        let response = self
+            .authorized(
+                |token| {
+                    let request = self.http.request(method.clone(), self.url(path)).bearer_auth(token);
+                    match body {
+                        Some(body) => request.json(body),
+                        None => request,
+                    }
+                },
+                true,
+            )
+            .await?;
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }
@@ -377,8 +416,11 @@ impl ManagementClient {
             .ok_or_else(|| EngineError::Config(format!("Auth0 has no database connection named {name:?}")))
     }
 
-    /// Submits an import job. A 429 is not retried here: the caller waits for one of its own
-    /// jobs to finish, which is what frees a slot.
+    /// Submits an import job. Auth0 answers 429 for two reasons: the tenant already has two
+    /// active import jobs ("There are 2 active import users jobs…"), which only the end of one
+    /// of them cures — that comes back as [`SubmitOutcome::Busy`], for the caller to wait for
+    /// one of its own jobs — or its rate limit, which the reset time cures: that is waited for
+    /// and the job sent again here, as every other call's is.
     pub async fn submit_import(
         &self,
         file: Vec<u8>,
@@ -386,8 +428,7 @@ impl ManagementClient {
         upsert: bool,
         external_id: &str,
     ) -> Result<SubmitOutcome, EngineError> {
-        let token = self.token().await?;
-        let make = || {
+        let make = |token: &str| {
             let form = Form::new()
                 .part(
                     "users",
@@ -402,18 +443,27 @@ impl ManagementClient {
                 .text("send_completion_email", "false");
             self.http
                 .post(self.url("/api/v2/jobs/users-imports"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .multipart(form)
         };
-        // Transport errors and 5xx are retried; 429 comes back to decide here.
-        let response = retry::send_unless_429(SERVICE, &self.retry, make).await?;
-        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        // Transport errors and 5xx are retried; a 429 comes back to decide here.
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let response = self.authorized(make, false).await?;
+            if response.status() != StatusCode::TOO_MANY_REQUESTS {
+                break response;
+            }
             // The wait Auth0 asks for, capped like every other wait of the policy.
             let wait = self
                 .retry
-                .wait(1, retry::hinted_wait(response.headers()).or(Some(BUSY_WAIT)));
-            return Ok(SubmitOutcome::Busy(wait));
-        }
+                .wait(attempt, retry::hinted_wait(response.headers()).or(Some(BUSY_WAIT)));
+            let text = response.text().await.unwrap_or_default();
+            if text.contains("active import users jobs") || attempt >= self.retry.attempts {
+                return Ok(SubmitOutcome::Busy(wait));
+            }
+            self.retry.sleeper.sleep(wait).await;
+        };
         if !response.status().is_success() {
             return Err(error_of(response).await);
         }

@@ -338,9 +338,12 @@ impl GigyaClient {
             .and_then(|r| r.first().cloned()))
     }
 
-    /// Waits for the dataflow's job to succeed; its status object.
+    /// Waits for the dataflow's job to succeed; its status object. The limit counts the time
+    /// waited through the policy's sleeper as well as the wall time, so that a sleeper that
+    /// moves a virtual clock (the scenario runner's) still ends a job that never finishes.
     pub async fn wait_for_job(&self, dataflow_id: &str, poll: Duration, limit: Duration) -> Result<Value, EngineError> {
         let started = std::time::Instant::now();
+        let mut waited = Duration::ZERO;
         loop {
             if let Some(job) = self.latest_job(dataflow_id).await? {
                 match job.get("status").and_then(Value::as_str) {
@@ -360,13 +363,14 @@ impl GigyaClient {
                     _ => {}
                 }
             }
-            if started.elapsed() > limit {
+            if started.elapsed().max(waited) > limit {
                 return Err(EngineError::Transport {
                     service: SERVICE,
                     message: format!("the IdentitySync job did not finish within {limit:?}"),
                 });
             }
-            tokio::time::sleep(poll).await;
+            self.retry.sleeper.sleep(poll).await;
+            waited += poll;
         }
     }
 }
@@ -374,6 +378,57 @@ impl GigyaClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An IdentitySync job that never finishes ends at the limit even when the sleeper takes no
+    /// wall time (the scenario runner's moves a virtual clock): the limit counts the waits.
+    #[tokio::test]
+    async fn a_job_that_never_finishes_ends_at_the_limit_of_waited_time() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // A loopback Gigya whose job is always running.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let body = json!({ "errorCode": 0, "statusCode": 200, "results": [{ "status": "running" }] }).to_string();
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = vec![0; 64 * 1024];
+                let _ = socket.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = waits.clone();
+        let retry = RetryPolicy {
+            sleeper: retry::Sleeper::new(move |wait| {
+                seen.lock().expect("waits").push(wait);
+                Box::pin(async {})
+            }),
+            ..RetryPolicy::none()
+        };
+        let client = GigyaClient::new(
+            GigyaConfig {
+                base_url: Some(url),
+                data_center: "us1.gigya.com".into(),
+                api_key: "key".into(),
+                user_key: Some("user".into()),
+                secret: STANDARD.encode(b"secret"),
+            },
+            Client::new(),
+            retry,
+        );
+        let started = std::time::Instant::now();
+        let error = client
+            .wait_for_job("df", Duration::from_secs(30), Duration::from_secs(600))
+            .await
+            .expect_err("a job that never finishes");
+        assert!(error.to_string().contains("did not finish within 600s"), "{error}");
+        // 600 s of 30 s waits: the 21st read finds 630 s waited.
+        assert_eq!(waits.lock().expect("waits").len(), 21);
+        assert!(started.elapsed() < Duration::from_secs(30), "no wall time was slept");
+    }
 
     #[test]
     fn signs_the_documented_test_vector() {

@@ -11,12 +11,15 @@
 //!
 //! Memory stays bounded whatever the size of the export: at most one file being filled, the
 //! files of the jobs in flight, and the segments of an interrupted run being rebuilt.
+//!
+//! Jobs in flight are followed by one loop: every poll interval, each job is read in the order
+//! it was sent, and the first found ended is accounted for. Nothing runs concurrently, so a run
+//! makes the same requests in the same order whenever the service answers the same way — the
+//! scenario runner, whose clock moves only when the engine waits, relies on it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use import_schema::{MAX_FILE_BYTES, Rules, validate_user};
 use serde_json::Value;
 
@@ -53,6 +56,11 @@ pub trait ImportTarget: Send + Sync {
         email: &'a str,
         connection: &'a str,
     ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>>;
+    /// Waits `duration` between two reads of the jobs in flight, or before sending a job again
+    /// (tokio's timer unless the target has a sleeper of its own).
+    fn wait(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
     /// What the tenant says about the connection, for the readiness checks
     /// ([`super::readiness`]); a target that cannot tell answers `Unknown`.
     fn connection_lookup<'a>(
@@ -98,6 +106,10 @@ impl ImportTarget for ManagementClient {
         connection: &'a str,
     ) -> BoxFuture<'a, Result<Option<DateTime<Utc>>, EngineError>> {
         Box::pin(ManagementClient::user_created_in_connection(self, email, connection))
+    }
+
+    fn wait(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(self.retry_policy().sleeper.sleep(duration))
     }
 
     fn connection_lookup<'a>(
@@ -289,10 +301,24 @@ struct Finished {
     /// lower-cased emails of those the connection holds with a creation time at or after
     /// `resent_since`: the first job imported them.
     created_since: HashSet<String>,
+    /// Users of a job that failed part-way (timed out) found in the connection: it had
+    /// imported them before it failed.
+    imported_before_failure: Vec<String>,
 }
 
-type InFlight<'a> =
-    FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = Result<Finished, EngineError>> + Send + 'a>>>;
+/// A job in flight: its file, the job as last read, and `resent_since` (see [`Finished`]).
+struct Following {
+    batch: Batch,
+    job: Job,
+    resent_since: Option<DateTime<Utc>>,
+}
+
+type InFlight = VecDeque<Following>;
+
+/// Whether a job has ended (Auth0's `completed` or `failed`; `expired` from older docs).
+fn ended(job: &Job) -> bool {
+    matches!(job.status.as_str(), "completed" | "failed" | "expired")
+}
 
 /// What a resumed run does with a record, by the segment it falls in.
 enum Plan {
@@ -313,7 +339,7 @@ pub struct Importer<'a> {
     progress: &'a dyn Progress,
     state: Option<&'a mut StateFile>,
     batch: Batch,
-    in_flight: InFlight<'a>,
+    in_flight: InFlight,
     next_segment: u64,
     /// Index of the next record.
     record: u64,
@@ -589,6 +615,7 @@ impl<'a> Importer<'a> {
                 errors: vec![],
                 resent_since,
                 created_since: HashSet::new(),
+                imported_before_failure: vec![],
             });
         }
         checkpoint(Transition::BeforeSend, batch.segment)?;
@@ -605,7 +632,7 @@ impl<'a> Importer<'a> {
                 // for the time Auth0 asks.
                 SubmitOutcome::Busy(wait) => {
                     if self.in_flight.is_empty() {
-                        tokio::time::sleep(wait.max(self.options.poll_interval)).await;
+                        self.client.wait(wait.max(self.options.poll_interval)).await;
                     } else {
                         self.complete_one().await?;
                     }
@@ -628,43 +655,13 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// Follows an accepted job to its end among the jobs in flight; for a re-sent segment, then
-    /// reads when the users it found already there (or updated) were created.
+    /// Follows an accepted job to its end among the jobs in flight (see [`Self::complete_one`]).
     fn follow_in_flight(&mut self, batch: Batch, job: Job, resent_since: Option<DateTime<Utc>>) {
-        let client = self.client;
-        let poll = self.options.poll_interval;
-        let upsert = self.options.upsert;
-        let connection = self.options.connection.clone();
-        self.in_flight.push(Box::pin(async move {
-            let job = follow(client, job, poll, batch.segment).await?;
-            let errors = if job.status == "completed" {
-                client.job_errors(&job.id).await?
-            } else {
-                vec![]
-            };
-            let mut created_since = HashSet::new();
-            if let Some(since) = resent_since
-                && job.status == "completed"
-            {
-                for email in maybe_imported_before(&batch, &errors, upsert) {
-                    if client
-                        .user_created(&email, &connection)
-                        .await?
-                        .is_some_and(|created| created >= since)
-                    {
-                        created_since.insert(email);
-                    }
-                }
-            }
-            checkpoint(Transition::Finished, batch.segment)?;
-            Ok(Finished {
-                batch,
-                job,
-                errors,
-                resent_since,
-                created_since,
-            })
-        }));
+        self.in_flight.push_back(Following {
+            batch,
+            job,
+            resent_since,
+        });
     }
 
     fn journal(&mut self, segment: u64, first: u64, records: u64, status: SegmentStatus) -> Result<(), EngineError> {
@@ -675,11 +672,83 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
+    /// Follows the jobs in flight until one ends, and accounts for it: every poll interval,
+    /// each job is read, oldest first; the oldest that has ended is the one.
     async fn complete_one(&mut self) -> Result<(), EngineError> {
-        if let Some(finished) = self.in_flight.next().await {
-            self.account(finished?)?;
+        if self.in_flight.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        loop {
+            if let Some(following) = self
+                .in_flight
+                .iter()
+                .position(|f| ended(&f.job))
+                .and_then(|at| self.in_flight.remove(at))
+            {
+                let finished = self.collect(following).await?;
+                return self.account(finished);
+            }
+            self.client.wait(self.options.poll_interval).await;
+            let client = self.client;
+            for following in &mut self.in_flight {
+                following.job = client.job(&following.job.id).await?;
+                if !ended(&following.job) {
+                    checkpoint(Transition::Following, following.batch.segment)?;
+                }
+            }
+        }
+    }
+
+    /// What an ended job comes to: a completed job's failed users (asked for only when its
+    /// summary counts some: Auth0 answers 204 otherwise); for a re-sent segment, which of the
+    /// users it found already there (or updated) were created since the segment was first sent;
+    /// for a job that failed part-way, which of its users it had imported.
+    async fn collect(&self, following: Following) -> Result<Finished, EngineError> {
+        let Following {
+            batch,
+            job,
+            resent_since,
+        } = following;
+        let client = self.client;
+        let connection = &self.options.connection;
+        let mut errors = vec![];
+        let mut imported_before_failure = vec![];
+        if job.status == "completed" {
+            if job.summary.as_ref().is_none_or(|s| s.failed > 0) {
+                errors = client.job_errors(&job.id).await?;
+            }
+        } else if job.summary.as_ref().is_some_and(|s| s.inserted + s.updated > 0) {
+            for candidate in &batch.users {
+                if let Some(email) = candidate.email()
+                    && client.user_created(&email, connection).await?.is_some()
+                {
+                    imported_before_failure.push(candidate.source_id.clone());
+                }
+            }
+        }
+        let mut created_since = HashSet::new();
+        if let Some(since) = resent_since
+            && job.status == "completed"
+        {
+            for email in maybe_imported_before(&batch, &errors, self.options.upsert) {
+                if client
+                    .user_created(&email, connection)
+                    .await?
+                    .is_some_and(|created| created >= since)
+                {
+                    created_since.insert(email);
+                }
+            }
+        }
+        checkpoint(Transition::Finished, batch.segment)?;
+        Ok(Finished {
+            batch,
+            job,
+            errors,
+            resent_since,
+            created_since,
+            imported_before_failure,
+        })
     }
 
     /// Reports every user of a finished segment, then journals it as accounted.
@@ -690,6 +759,7 @@ impl<'a> Importer<'a> {
             errors,
             resent_since,
             created_since,
+            imported_before_failure,
         } = finished;
         for line in &batch.local {
             self.progress.user_done();
@@ -713,13 +783,22 @@ impl<'a> Importer<'a> {
                 .unwrap_or_else(|| format!("job ended {}", job.status));
             for candidate in batch.users {
                 self.progress.user_done();
+                // A job that failed part-way had imported some of its users.
+                let (outcome, needs_reset) = if imported_before_failure.contains(&candidate.source_id) {
+                    (Outcome::Inserted, candidate.needs_reset.clone())
+                } else {
+                    (
+                        Outcome::Failed {
+                            reasons: vec![format!("JOB_FAILED: {details}")],
+                        },
+                        None,
+                    )
+                };
                 self.report.user(&UserLine {
                     email: candidate.email(),
                     source_id: candidate.source_id,
-                    outcome: Outcome::Failed {
-                        reasons: vec![format!("JOB_FAILED: {details}")],
-                    },
-                    needs_reset: None,
+                    outcome,
+                    needs_reset,
                     job: Some(job.id.clone()),
                 })?;
             }
@@ -882,20 +961,6 @@ fn match_key(user: &Value) -> Option<String> {
                 .and_then(Value::as_str)
                 .map(|e| format!("email:{}", e.to_lowercase()))
         })
-}
-
-/// Polls a job until it is completed or failed.
-async fn follow(client: &dyn ImportTarget, mut job: Job, poll: Duration, segment: u64) -> Result<Job, EngineError> {
-    loop {
-        if matches!(job.status.as_str(), "completed" | "failed" | "expired") {
-            return Ok(job);
-        }
-        tokio::time::sleep(poll).await;
-        job = client.job(&job.id).await?;
-        if !matches!(job.status.as_str(), "completed" | "failed" | "expired") {
-            checkpoint(Transition::Following, segment)?;
-        }
-    }
 }
 
 /// How Auth0's summary names a job's imported users: inserted, updated, or (an upsert that

@@ -64,7 +64,7 @@ use std::time::Duration;
 pub use self::error::EngineError;
 pub use self::gigya_migration::{ExportSource, GigyaMigration, IdentitySyncExport, SftpWriter, migrate_gigya};
 pub use self::query::ExportQuery;
-pub use self::retry::RetryPolicy;
+pub use self::retry::{RetryPolicy, Sleeper};
 pub use self::run::{ImportSource, RunOptions, import};
 
 /// The HTTP client every engine call uses: one per process and time-out, cloned (clones share

@@ -5,15 +5,55 @@
 //! seconds) when it gives one. Both Auth0 and Okta document their rate-limit headers; Auth0's
 //! SDKs retry exactly this way. Gigya answers errors in the body (HTTP 200 with an
 //! `errorCode`), so its client decides per answer and retries through [`retrying`] too.
+//!
+//! Every wait of a run — a back-off, the time a service asks for, the pause between two reads
+//! of an import job — goes through the policy's [`Sleeper`]: tokio's timer in production, and
+//! whatever clock the caller runs otherwise (Ferry's scenario runner moves its virtual clock
+//! instead of sleeping, so a run that waits minutes for Auth0's jobs takes no wall time).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
 use super::error::EngineError;
 
-/// How hard to try.
+/// How the engine waits.
+#[derive(Clone)]
+pub struct Sleeper(Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl Sleeper {
+    /// Sleeps on tokio's timer: real time.
+    pub fn tokio() -> Self {
+        Self::new(|wait| Box::pin(tokio::time::sleep(wait)))
+    }
+
+    /// Waits with `wait`, given how long to wait.
+    pub fn new(wait: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(wait))
+    }
+
+    /// Waits `duration`.
+    pub async fn sleep(&self, duration: Duration) {
+        (self.0)(duration).await;
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Self::tokio()
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
+
+/// How hard to try, and how to wait.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Attempts in all (the first one included).
@@ -22,6 +62,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest single wait, whatever the service says.
     pub max_delay: Duration,
+    /// What every wait goes through.
+    pub sleeper: Sleeper,
 }
 
 impl Default for RetryPolicy {
@@ -30,6 +72,7 @@ impl Default for RetryPolicy {
             attempts: 6,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(30),
+            sleeper: Sleeper::tokio(),
         }
     }
 }
@@ -111,7 +154,7 @@ where
         match attempt(number).await {
             Attempt::Done(result) => return result,
             Attempt::Again { last, .. } if number >= policy.attempts => return last,
-            Attempt::Again { wait, .. } => tokio::time::sleep(policy.wait(number, wait)).await,
+            Attempt::Again { wait, .. } => policy.sleeper.sleep(policy.wait(number, wait)).await,
         }
     }
 }
@@ -204,6 +247,7 @@ mod tests {
             attempts: 5,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(500),
+            ..RetryPolicy::default()
         };
         assert_eq!(policy.backoff(1), Duration::from_millis(200));
         assert_eq!(policy.backoff(2), Duration::from_millis(400));
@@ -225,7 +269,39 @@ mod tests {
             attempts,
             base_delay: Duration::ZERO,
             max_delay: Duration::ZERO,
+            ..RetryPolicy::default()
         }
+    }
+
+    #[tokio::test]
+    async fn every_wait_goes_through_the_policys_sleeper() {
+        // A sleeper that keeps the waits instead of sleeping (as the scenario runner's moves
+        // its clock): the waits are the service's hint, else the back-off, capped.
+        let waits = Arc::new(std::sync::Mutex::new(vec![]));
+        let kept = Arc::clone(&waits);
+        let policy = RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(10),
+            sleeper: Sleeper::new(move |wait| {
+                kept.lock().expect("lock").push(wait);
+                Box::pin(async {})
+            }),
+        };
+        let started = std::time::Instant::now();
+        let result: Result<(), EngineError> = retrying(&policy, |n| async move {
+            Attempt::Again {
+                last: Err(EngineError::Config(format!("attempt {n}"))),
+                wait: (n == 2).then_some(Duration::from_secs(60)),
+            }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(
+            *waits.lock().expect("lock"),
+            [Duration::from_secs(2), Duration::from_secs(10), Duration::from_secs(8)]
+        );
+        assert!(started.elapsed() < Duration::from_secs(1), "no real time spent");
     }
 
     #[tokio::test]

@@ -331,6 +331,8 @@ pub struct CallsStep {
     pub method: Option<Method>,
     /// Path pattern: exact, `*` for one segment, trailing `/**` for any rest.
     pub path: String,
+    /// Only requests the mock answered with this status (any when absent).
+    pub status: Option<u16>,
     /// Exact number of matching requests so far.
     #[serde(default, deserialize_with = "number::count")]
     pub count: Option<usize>,
@@ -503,6 +505,9 @@ pub enum LogType {
     /// A login's password was right; a second factor is required (the tenant's MFA policy).
     #[serde(rename = "mfar")]
     MfaRequired,
+    /// A Management API rate limit was exceeded.
+    #[serde(rename = "api_limit")]
+    ApiLimit,
 }
 
 impl LogType {
@@ -526,6 +531,7 @@ impl LogType {
             LogType::RefreshTokenExchange => "sertft",
             LogType::FailedRefreshTokenExchange => "fertft",
             LogType::MfaRequired => "mfar",
+            LogType::ApiLimit => "api_limit",
         }
     }
 }
@@ -633,6 +639,10 @@ pub struct ImportStep {
     /// Largest file per job (default Auth0's 500 KB); lower it to see a split into jobs.
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
 }
@@ -659,6 +669,10 @@ pub struct MigrateGigyaStep {
     pub upsert: bool,
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     /// Override the Gigya credentials (e.g. a wrong secret).
     pub secret: Option<String>,
     #[serde(default)]
@@ -713,6 +727,10 @@ pub struct MigrateStormpathStep {
     pub upsert: bool,
     #[serde(default, deserialize_with = "number::file_bytes")]
     pub file_bytes: Option<usize>,
+    /// Import jobs the engine keeps in flight (`--jobs`, default 2: Auth0's limit; more meets
+    /// Auth0's "There are 2 active import users jobs" refusal).
+    #[serde(default, deserialize_with = "number::jobs")]
+    pub jobs: Option<usize>,
     #[serde(default)]
     pub expect: ExpectTotals,
 }
@@ -1110,6 +1128,17 @@ mod number {
                 expected: FILE_BYTES.as_str(),
                 min: 1024,
                 max: import_schema::MAX_FILE_BYTES as u64,
+            },
+        )
+    }
+
+    pub(super) fn jobs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<usize>, D::Error> {
+        optional(
+            deserializer,
+            Whole {
+                expected: "a number of jobs from 1 to 10",
+                min: 1,
+                max: 10,
             },
         )
     }

@@ -398,8 +398,31 @@ impl World {
             .ok_or_else(|| format!("no Management API token: {}", answer.summary()))
     }
 
-    /// A Management API call with a fresh Management API token.
+    /// A Management API call with a fresh Management API token, as an application makes it:
+    /// one request, whatever it answers (a 429 of the tenant's rate limit included).
+    pub(super) async fn api_once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+        self.api_call(method, path, body).await.map(|(answer, _)| answer)
+    }
+
+    /// A Management API call the runner makes to read what happened (check steps, the
+    /// resulting users): refused by the tenant's rate limit, it waits for the bucket's reset
+    /// by moving the shared clock there — as the engine's own waits do — and asks again.
     pub(super) async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+        for _ in 0..10 {
+            let (answer, reset) = self.api_call(method, path, body).await?;
+            let Some(reset) = reset.filter(|_| answer.status == 429) else {
+                return Ok(answer);
+            };
+            let wait = (reset - self.clock.now().timestamp()).clamp(1, 3600);
+            self.clock.advance(Duration::from_secs(wait.unsigned_abs()));
+        }
+        Err(format!(
+            "{method} {path}: still rate-limited after ten waits for the reset"
+        ))
+    }
+
+    /// One call; its answer and the `X-RateLimit-Reset` it carried.
+    async fn api_call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(Answer, Option<i64>), String> {
         let token = self.management_token().await?;
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("bad method {method}"))?;
@@ -407,7 +430,13 @@ impl World {
         if let Some(body) = body {
             request = request.json(body);
         }
-        send(request).await
+        let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
+        let reset = response
+            .headers()
+            .get("x-ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok());
+        Ok((answer_of(response).await?, reset))
     }
 
     /// The kit (journal, faults) of a mock the scenario runs.
@@ -775,6 +804,10 @@ impl Answer {
 /// Sends a request; its body is JSON when it parses, else a JSON string.
 pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<Answer, String> {
     let response = request.send().await.map_err(|e| format!("request failed: {e}"))?;
+    answer_of(response).await
+}
+
+async fn answer_of(response: reqwest::Response) -> Result<Answer, String> {
     let status = response.status().as_u16();
     let text = response.text().await.map_err(|e| format!("reading the answer: {e}"))?;
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));

@@ -1,27 +1,38 @@
 //! Bulk user import jobs (auth0.md §3.6, §4): `POST /api/v2/jobs/users-imports` (multipart),
 //! `GET /api/v2/jobs/{id}` and `GET /api/v2/jobs/{id}/errors`.
 //!
-//! A job is accepted (202, `pending`) and processed on a task: `processing`, then `completed`
-//! with its summary, or `failed` when the file itself cannot be read. Each user is checked
-//! against Auth0's import schema (the shared `import-schema` crate), against the other users of
-//! the file (a duplicate is an error, never an insert followed by an update) and against the
-//! connection's users (`upsert` decides between an error and an update of the upsertable
-//! fields). Invalid users do not fail the job: they are counted in `summary.failed` and listed
-//! by the errors endpoint with their hash values redacted.
+//! A job is accepted (202, `pending`), starts `processing` a moment later (`import_job_pending`,
+//! 2 s by default), works through its file a row at a time at the tenant's import throughput
+//! (`import_users_per_hour`, 20,000 a job by default: Auth0's free tier; upsert jobs take
+//! twice as long), with `percentage_done` and `time_left_seconds` moving, and ends `completed`
+//! with its summary, or `failed` when the file itself cannot be read or the job runs past two
+//! hours. Each user is checked against Auth0's import schema (the shared `import-schema`
+//! crate), against the other users of the file (a duplicate is an error, never an insert
+//! followed by an update) and against the connection's users (`upsert` decides between an
+//! error and an update of the upsertable fields). Invalid users do not fail the job: they are
+//! counted in `summary.failed` and listed by the errors endpoint with their hash values
+//! redacted. Two jobs of a tenant run side by side, as Auth0 runs them; a third is refused
+//! (429) while two are active.
+//!
+//! All of it happens in the mock clock's time: a row is done at its own instant (the user's
+//! `created_at`), computed from when its job started, whenever the work is actually carried
+//! out. The work is carried out when the tenant is next looked at — any request, or an
+//! in-process read — so that on a scenario's manual clock the same steps always see the same
+//! jobs; on the system clock a background task also carries it out as rows come due.
 //!
 //! Limits as on Auth0: 500 KB per file (413), two active import jobs per tenant (429), a job
-//! that has not finished after 2 hours fails, and a finished job is forgotten after 24 hours
-//! (both on the mock clock). The tenant setting `import_job_min_duration` keeps jobs in flight
-//! for a while (wall-clock) so that a test can meet the concurrency limit.
+//! that has not finished two hours after it was created fails, and a finished job is
+//! forgotten after 24 hours.
 
 use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use import_schema::documented::{InFileKey, in_file_keys};
 use import_schema::{Rules, redact, validate_user};
 use serde::Serialize;
@@ -36,6 +47,17 @@ use crate::kit::clock::iso_millis;
 
 /// Import jobs a tenant may have pending or processing at once.
 pub const MAX_ACTIVE_IMPORT_JOBS: usize = 2;
+
+/// A job not finished two hours after it was created fails.
+const JOB_TIMEOUT_MS: i64 = 2 * 3600 * 1000;
+
+/// Users a job imports an hour unless the tenant says otherwise: Auth0's free tier (about
+/// 40,000 an hour for two jobs side by side; FIDELITY.md `auth0/import-job-timing`).
+pub const DEFAULT_USERS_PER_HOUR: u64 = 20_000;
+
+/// How long a job stays `pending` before it starts processing, unless the tenant says
+/// otherwise.
+pub const DEFAULT_PENDING: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The message of a duplicate inside one file, as Auth0 sends it (its placeholder unfilled).
 pub const DUPLICATE_IN_FILE: &str = import_schema::documented::DUPLICATED_IN_FILE;
@@ -58,7 +80,7 @@ pub(crate) struct Summary {
 }
 
 /// One import job.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Job {
     pub(crate) id: String,
     pub(crate) connection_id: String,
@@ -72,6 +94,51 @@ pub(crate) struct Job {
     pub(crate) errors: Vec<Value>,
     pub(crate) status_details: Option<String>,
     pub(crate) finished_at: Option<DateTime<Utc>>,
+    /// The tenant's count of jobs when this one was accepted: of two steps due at the same
+    /// instant, the older job's goes first.
+    seq: u64,
+    /// The work left while the job is active.
+    work: Option<Box<Work>>,
+}
+
+/// An active job's file and where its processing stands.
+#[derive(Debug)]
+struct Work {
+    /// The uploaded file, until processing starts and reads it.
+    file: Option<Vec<u8>>,
+    /// The file's rows, once read.
+    rows: Vec<Value>,
+    /// Rows done so far.
+    done: usize,
+    /// When processing starts (ms since the epoch, mock clock).
+    start_ms: i64,
+    /// Processing time of one row, in ms (fractional: rows end on their own millisecond).
+    row_ms: f64,
+    /// The job's shortest duration (`import_job_min_duration`), in ms.
+    min_ms: i64,
+    rules: Rules,
+    /// Emails, usernames and ids seen earlier in the file.
+    seen: HashSet<(InFileKey, String)>,
+    summary: Summary,
+    errors: Vec<Value>,
+}
+
+impl Work {
+    /// How long processing takes once the file is read.
+    fn duration_ms(&self) -> i64 {
+        ((self.rows.len() as f64 * self.row_ms).ceil() as i64).max(self.min_ms)
+    }
+
+    /// When row `index` (from 0) is done; the last row ends the job.
+    fn row_due_ms(&self, index: usize) -> i64 {
+        let rows = self.rows.len().max(1) as i64;
+        self.start_ms + (self.duration_ms() * (index as i64 + 1) + rows - 1) / rows
+    }
+
+    /// When the job ends: its last row, or (an empty file) its whole duration.
+    fn end_ms(&self) -> i64 {
+        self.start_ms + self.duration_ms()
+    }
 }
 
 impl Job {
@@ -79,7 +146,63 @@ impl Job {
         matches!(self.status, JobStatus::Pending | JobStatus::Processing)
     }
 
-    fn to_api(&self) -> Value {
+    /// Two hours after it was created, a job that has not finished fails.
+    fn deadline_ms(&self) -> i64 {
+        self.created_at.timestamp_millis() + JOB_TIMEOUT_MS
+    }
+
+    /// `percentage_done` and `time_left_seconds` of a processing job at `now_ms`.
+    fn progress(&self, now_ms: i64) -> Option<(u64, i64)> {
+        let work = self.work.as_ref()?;
+        if self.status != JobStatus::Processing {
+            return None;
+        }
+        let percentage = if work.rows.is_empty() {
+            0
+        } else {
+            (work.done * 100 / work.rows.len()) as u64
+        };
+        let end = if work.file.is_some() {
+            // Not read yet: the time it will take is not known.
+            work.start_ms
+        } else {
+            work.end_ms()
+        };
+        Some((percentage, ((end - now_ms).max(0) + 999) / 1000))
+    }
+
+    /// The job as the dashboard's state view shows it (with the errors its errors endpoint
+    /// lists, already redacted).
+    pub(crate) fn view(&self) -> Value {
+        let mut out = self.to_api(None);
+        out["errors"] = json!(self.errors);
+        if let Some(work) = self.work.as_ref().filter(|_| self.status == JobStatus::Processing) {
+            out["rows_done"] = json!(work.done);
+            out["rows"] = json!(work.rows.len());
+        }
+        if let Some(finished_at) = self.finished_at {
+            out["finished_at"] = json!(iso_millis(finished_at));
+        }
+        out
+    }
+
+    /// What the errors endpoint answers for a job that failed as a whole: Auth0's "generic"
+    /// job error object (`GetJobGenericErrorResponseContent` in its SDKs).
+    fn generic_error(&self) -> Value {
+        let mut out = json!({
+            "status": self.status,
+            "type": "users_import",
+            "created_at": iso_millis(self.created_at),
+            "id": self.id,
+            "connection_id": self.connection_id,
+        });
+        if let Some(details) = &self.status_details {
+            out["status_details"] = json!(details);
+        }
+        out
+    }
+
+    fn to_api(&self, now_ms: Option<i64>) -> Value {
         let mut out = json!({
             "type": "users_import",
             "status": self.status,
@@ -93,9 +216,9 @@ impl Job {
         if let Some(external_id) = &self.external_id {
             out["external_id"] = json!(external_id);
         }
-        if self.status == JobStatus::Processing {
-            out["percentage_done"] = json!(0);
-            out["time_left_seconds"] = json!(0);
+        if let Some((percentage, left)) = now_ms.and_then(|now| self.progress(now)) {
+            out["percentage_done"] = json!(percentage);
+            out["time_left_seconds"] = json!(left);
         }
         if let Some(summary) = &self.summary {
             out["summary"] = json!(summary);
@@ -207,13 +330,26 @@ async fn create(
             "String does not match pattern ^con_[A-Za-z0-9]{16}$' on property connection_id",
         ));
     }
+    // (Jobs that came due since the last request have ended: the tenant's middleware caught
+    // them up, so they free their slots.)
     let now = auth0.kit().clock.now();
     let id = format!("job_{}", auth0.kit().ids.alnum(16));
+    let ImportRequest {
+        users,
+        connection_id,
+        upsert,
+        external_id,
+        send_completion_email,
+    } = request;
     let job = auth0.with_tenant(|t| {
         // A connection that does not exist, is not a database connection or is enabled for no
         // application is refused before a job exists (FIDELITY `auth0/import-connection`).
-        let connection = t.usable_import_connection(&request.connection_id)?;
+        let connection = t.usable_import_connection(&connection_id)?;
         let connection_name = connection.name.clone();
+        let rules = Rules {
+            requires_username: connection.requires_username(),
+            ..Rules::default()
+        };
         expire_jobs(t, now);
         let active = t.jobs.values().filter(|j| j.active()).count();
         if active >= MAX_ACTIVE_IMPORT_JOBS {
@@ -225,67 +361,315 @@ async fn create(
                 Some("too_many_requests"),
             ));
         }
+        let settings = &t.settings;
+        let pending = i64::try_from(settings.import_job_pending.as_millis()).unwrap_or(i64::MAX);
+        let row_ms = match settings.import_users_per_hour {
+            0 => 0.0,
+            per_hour => 3_600_000.0 / per_hour as f64,
+        };
+        // "Imports with upsert are slower than standard imports" (bulk-user-imports).
+        let row_ms = if upsert { row_ms * 2.0 } else { row_ms };
         let job = Job {
             id: id.clone(),
-            connection_id: request.connection_id.clone(),
+            connection_id: connection_id.clone(),
             connection: connection_name,
-            external_id: request.external_id.clone(),
-            upsert: request.upsert,
-            send_completion_email: request.send_completion_email,
+            external_id,
+            upsert,
+            send_completion_email,
             created_at: now,
             status: JobStatus::Pending,
             summary: None,
             errors: vec![],
             status_details: None,
             finished_at: None,
+            seq: t.jobs_accepted,
+            work: Some(Box::new(Work {
+                file: Some(users),
+                rows: vec![],
+                done: 0,
+                start_ms: now.timestamp_millis().saturating_add(pending),
+                row_ms,
+                min_ms: i64::try_from(settings.import_job_min_duration.as_millis()).unwrap_or(i64::MAX),
+                rules,
+                seen: HashSet::new(),
+                summary: Summary::default(),
+                errors: vec![],
+            })),
         };
-        let shown = job.to_api();
+        t.jobs_accepted += 1;
+        let shown = job.to_api(None);
         t.jobs.insert(id.clone(), job);
         Ok(shown)
     })?;
-    auth0
-        .import_queue()
-        .send((id, request.users))
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The import worker stopped", None))?;
+    auth0.jobs_changed();
     Ok(job)
 }
 
-/// The tenant's import worker: jobs are processed one after the other, in the order they were
-/// accepted (two can still be active at once: one processing, one pending), so the users of a
-/// run land in the same order every time.
-pub(crate) fn spawn_worker(auth0: &Auth0) -> tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)> {
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<u8>)>();
-    // The worker holds the tenant weakly, so it ends with the tenant.
-    let weak = auth0.downgrade();
-    tokio::spawn(async move {
-        while let Some((id, file)) = receiver.recv().await {
-            let Some(auth0) = Auth0::upgrade(&weak) else { break };
-            let delay = auth0.with_tenant(|t| t.settings.import_job_min_duration);
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            // Parsing and checking a 500 KB file is blocking work.
-            let worker = auth0.clone();
-            let _ = tokio::task::spawn_blocking(move || process(&worker, &id, &file)).await;
-        }
-    });
-    sender
+/// The next thing an active job does, and when.
+#[derive(Debug)]
+enum Step {
+    /// Processing starts: the file is read.
+    Start { file: Vec<u8> },
+    /// The row at `index` is done at `at`.
+    Row { index: usize, row: Value, at: i64 },
+    /// Every row is done.
+    Complete { at: i64 },
+    /// Two hours have passed.
+    TimeOut { at: i64 },
 }
 
-/// Fails jobs stuck for 2 hours and forgets finished jobs after 24 hours.
-fn expire_jobs(t: &mut super::state::Tenant, now: DateTime<Utc>) {
-    let mut expired = vec![];
-    for job in t.jobs.values_mut() {
-        if job.active() && now - job.created_at > Duration::hours(2) {
-            job.status = JobStatus::Failed;
-            job.status_details = Some("Job timed out after 2 hours".into());
-            job.finished_at = Some(now);
-            expired.push(job.clone());
+/// When `job`'s next step is due (ms), if it is active.
+fn next_due(job: &Job) -> Option<i64> {
+    let work = job.work.as_ref().filter(|_| job.active())?;
+    let due = if work.file.is_some() {
+        work.start_ms
+    } else if work.done < work.rows.len() {
+        work.row_due_ms(work.done)
+    } else {
+        work.end_ms()
+    };
+    Some(due.min(job.deadline_ms()))
+}
+
+/// When the tenant's next job step is due (ms), if any job is active.
+pub(crate) fn next_due_ms(t: &super::state::Tenant) -> Option<i64> {
+    t.jobs.values().filter_map(next_due).min()
+}
+
+/// Takes the tenant's next step due at or before `now_ms`: the earliest, the older job first
+/// when two are due at the same instant. The data it needs leaves the tenant (a file, a row)
+/// so that parsing and checking happen outside the tenant's lock.
+fn take_step(t: &mut super::state::Tenant, now_ms: i64) -> Option<(String, Step)> {
+    let (_, _, id) = t
+        .jobs
+        .values()
+        .filter_map(|job| Some((next_due(job)?, job.seq, job.id.clone())))
+        .filter(|(due, ..)| *due <= now_ms)
+        .min()?;
+    let job = t.jobs.get_mut(&id)?;
+    let deadline = job.deadline_ms();
+    let work = job.work.as_mut()?;
+    let step = if next_due_work(work) > deadline {
+        Step::TimeOut { at: deadline }
+    } else if let Some(file) = work.file.take() {
+        Step::Start { file }
+    } else if work.done < work.rows.len() {
+        let index = work.done;
+        let at = work.row_due_ms(index);
+        Step::Row {
+            index,
+            row: std::mem::take(&mut work.rows[index]),
+            at,
+        }
+    } else {
+        Step::Complete { at: work.end_ms() }
+    };
+    Some((id, step))
+}
+
+fn next_due_work(work: &Work) -> i64 {
+    if work.file.is_some() {
+        work.start_ms
+    } else if work.done < work.rows.len() {
+        work.row_due_ms(work.done)
+    } else {
+        work.end_ms()
+    }
+}
+
+/// Carries the tenant's import jobs forward to the mock clock's now: every step due by then,
+/// in the order of the instants they are due at. Work already done is never done again, so
+/// calling it often costs nothing; calls are serialized.
+pub(crate) fn catch_up(auth0: &Auth0) {
+    let _running = auth0.job_runner().lock();
+    let now_ms = auth0.kit().clock.now_millis();
+    while let Some((id, step)) = auth0.with_tenant(|t| take_step(t, now_ms)) {
+        match step {
+            Step::Start { file } => start(auth0, &id, &file),
+            Step::Row { index, row, at } => row_done(auth0, &id, index, &row, at),
+            Step::Complete { at } => finish(auth0, &id, at, JobStatus::Completed, None),
+            Step::TimeOut { at } => finish(
+                auth0,
+                &id,
+                at,
+                JobStatus::Failed,
+                Some("Job timed out: it did not complete within 2 hours".into()),
+            ),
         }
     }
-    for job in &expired {
-        t.log(job_log_event(job, now));
+    auth0.jobs_changed();
+}
+
+/// Processing starts: the file is read, or the job fails as a whole when it cannot be.
+fn start(auth0: &Auth0, id: &str, file: &[u8]) {
+    let rows = match serde_json::from_slice::<Value>(file) {
+        Ok(Value::Array(rows)) => Ok(rows),
+        Ok(_) => Err("Users file must be an array of user objects".to_owned()),
+        Err(e) => Err(format!(
+            "Failed to parse users file JSON when importing users. Make sure it is valid JSON. ({e})"
+        )),
+    };
+    let at = auth0.with_tenant(|t| {
+        let job = t.jobs.get_mut(id)?;
+        let work = job.work.as_mut()?;
+        job.status = JobStatus::Processing;
+        let at = work.start_ms;
+        if let Ok(rows) = &rows {
+            work.summary.total = rows.len() as u64;
+        }
+        work.rows = rows.as_ref().cloned().unwrap_or_default();
+        Some(at)
+    });
+    if let (Err(reason), Some(at)) = (rows, at) {
+        finish(auth0, id, at, JobStatus::Failed, Some(reason));
     }
+}
+
+/// A job ends at `at`: with its summary and errors when it completed, with `details` when it
+/// failed as a whole (and the summary of what it had done, if it had started on its rows).
+fn finish(auth0: &Auth0, id: &str, at: i64, status: JobStatus, details: Option<String>) {
+    let at = Utc.timestamp_millis_opt(at).single().unwrap_or_default();
+    auth0.with_tenant(|t| {
+        let Some(job) = t.jobs.get_mut(id) else { return };
+        let work = job.work.take();
+        job.status = status;
+        job.finished_at = Some(at);
+        job.status_details = details;
+        if let Some(work) = work.filter(|w| w.file.is_none() && (status == JobStatus::Completed || w.done > 0)) {
+            job.summary = Some(work.summary);
+            job.errors = work.errors;
+        }
+        let event = job_log_event(job, at);
+        t.log(event);
+    });
+}
+
+/// Row `index` of job `id`, done at `at`.
+fn row_done(auth0: &Auth0, id: &str, index: usize, row: &Value, at: i64) {
+    let Some((connection, upsert, rules, mut seen)) = auth0.with_tenant(|t| {
+        let job = t.jobs.get_mut(id)?;
+        let work = job.work.as_mut()?;
+        Some((
+            job.connection.clone(),
+            job.upsert,
+            work.rules.clone(),
+            std::mem::take(&mut work.seen),
+        ))
+    }) else {
+        return;
+    };
+    let now = Utc.timestamp_millis_opt(at).single().unwrap_or_default();
+    let outcome = import_row(auth0, id, index, &connection, upsert, &rules, row, &mut seen, now);
+    auth0.with_tenant(|t| {
+        let Some(work) = t.jobs.get_mut(id).and_then(|j| j.work.as_mut()) else {
+            return;
+        };
+        work.seen = seen;
+        work.done = index + 1;
+        match outcome {
+            RowOutcome::Inserted => work.summary.inserted += 1,
+            RowOutcome::Updated => work.summary.updated += 1,
+            RowOutcome::Failed(row_errors) => {
+                work.summary.failed += 1;
+                work.errors.push(json!({ "user": redact(row), "errors": row_errors }));
+            }
+        }
+    });
+}
+
+/// What keeps a tenant's jobs moving: a lock that serializes the catching up, and the instant
+/// the next step is due (ms; `i64::MAX` when no job is active), which a request compares with
+/// the clock before it bothers with the lock.
+#[derive(Debug)]
+pub(crate) struct JobRunner {
+    /// (The runner lives behind its own `Arc`, so that the ticker can wait on it without
+    /// keeping the tenant alive.)
+    running: std::sync::Mutex<()>,
+    next_due: std::sync::atomic::AtomicI64,
+    wake: tokio::sync::Notify,
+    ticker: std::sync::OnceLock<()>,
+}
+
+impl Default for JobRunner {
+    fn default() -> Self {
+        Self {
+            running: std::sync::Mutex::new(()),
+            next_due: std::sync::atomic::AtomicI64::new(i64::MAX),
+            wake: tokio::sync::Notify::new(),
+            ticker: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl JobRunner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_next_due(&self, due: Option<i64>) {
+        self.next_due
+            .store(due.unwrap_or(i64::MAX), std::sync::atomic::Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn due_by(&self, now_ms: i64) -> bool {
+        self.next_due.load(std::sync::atomic::Ordering::Acquire) <= now_ms
+    }
+}
+
+/// The middleware in front of the tenant's routes: jobs due by now move before the request is
+/// answered, so that whatever it reads (a job, a user, a login) sees them where they are.
+pub(crate) async fn advance(State(auth0): State<Auth0>, request: Request, next: Next) -> Response {
+    if auth0.job_runner().due_by(auth0.kit().clock.now_millis()) {
+        let worker = auth0.clone();
+        // Reading a file and checking its rows is blocking work.
+        let _ = tokio::task::spawn_blocking(move || catch_up(&worker)).await;
+    }
+    next.run(request).await
+}
+
+/// On a clock that runs by itself (the system clock, perhaps sped up), a task carries the
+/// tenant's jobs forward as their steps come due, whether or not anyone asks. It holds the
+/// tenant weakly, so it ends with the tenant. A manual clock needs none: its time moves only
+/// when advanced, and the next look at the tenant catches up.
+pub(crate) fn spawn_ticker(auth0: &Auth0) {
+    if auth0.kit().clock.is_manual() || tokio::runtime::Handle::try_current().is_err() {
+        return;
+    }
+    if auth0.job_runner().ticker.set(()).is_err() {
+        return;
+    }
+    let weak = auth0.downgrade();
+    tokio::spawn(async move {
+        loop {
+            let Some(auth0) = Auth0::upgrade(&weak) else { break };
+            let clock = auth0.kit().clock.clone();
+            let due = auth0.job_runner().next_due.load(std::sync::atomic::Ordering::Acquire);
+            let now = clock.now_millis();
+            if due <= now {
+                let worker = auth0.clone();
+                let _ = tokio::task::spawn_blocking(move || catch_up(&worker)).await;
+                continue;
+            }
+            // Until the next step (in wall time), a new job, or a minute at most; not more
+            // often than every 5 ms, however fast the clock runs.
+            let wait = if due == i64::MAX {
+                std::time::Duration::from_secs(60)
+            } else {
+                clock
+                    .wall_time(std::time::Duration::from_millis(u64::try_from(due - now).unwrap_or(0)))
+                    .unwrap_or_default()
+                    .clamp(std::time::Duration::from_millis(5), std::time::Duration::from_secs(60))
+            };
+            let runner = auth0.job_runner_arc();
+            drop(auth0);
+            let _ = tokio::time::timeout(wait, runner.wake.notified()).await;
+        }
+    });
+}
+
+/// Forgets finished jobs 24 hours after they ended.
+fn expire_jobs(t: &mut super::state::Tenant, now: DateTime<Utc>) {
     t.jobs
         .retain(|_, j| j.finished_at.is_none_or(|at| now - at <= Duration::hours(24)));
 }
@@ -295,8 +679,8 @@ fn expire_jobs(t: &mut super::state::Tenant, now: DateTime<Utc>) {
 /// failed; `details` carries the job's id, its summary or the reason.
 ///
 /// Its log id is derived from the job's id, not drawn from the tenant's id generator: jobs finish
-/// on a worker at times of their own, and a draw there would shift the ids every later step
-/// gets, differently from run to run.
+/// when the tenant is next looked at, and a draw there would shift the ids every later step
+/// gets with what happened to look first.
 fn job_log_event(job: &Job, date: DateTime<Utc>) -> LogEvent {
     use sha2::Digest;
     let completed = job.status == JobStatus::Completed;
@@ -338,95 +722,6 @@ fn error(code: &str, message: &str) -> Value {
     json!({ "code": code, "message": message })
 }
 
-/// Processes a job's file: every row checked, then inserted, updated or failed.
-fn process(auth0: &Auth0, job_id: &str, file: &[u8]) {
-    let now = auth0.kit().clock.now();
-    let Some((connection_name, upsert)) = auth0.with_tenant(|t| {
-        expire_jobs(t, now);
-        let job = t.jobs.get_mut(job_id)?;
-        // A job that timed out (or was otherwise finished) while it waited stays as it is:
-        // its users are not imported after all.
-        if !job.active() {
-            return None;
-        }
-        job.status = JobStatus::Processing;
-        Some((job.connection.clone(), job.upsert))
-    }) else {
-        return;
-    };
-    let finish = |status: JobStatus, summary: Option<Summary>, errors: Vec<Value>, details: Option<String>| {
-        let now = auth0.kit().clock.now();
-        auth0.with_tenant(|t| {
-            if let Some(job) = t.jobs.get_mut(job_id) {
-                job.status = status;
-                job.summary = summary;
-                job.errors = errors;
-                job.status_details = details;
-                job.finished_at = Some(now);
-                let event = job_log_event(job, now);
-                t.log(event);
-            }
-        });
-    };
-    let rows = match serde_json::from_slice::<Value>(file) {
-        Ok(Value::Array(rows)) => rows,
-        Ok(_) => {
-            finish(
-                JobStatus::Failed,
-                None,
-                vec![],
-                Some("Users file must be an array of user objects".into()),
-            );
-            return;
-        }
-        Err(e) => {
-            finish(
-                JobStatus::Failed,
-                None,
-                vec![],
-                Some(format!(
-                    "Failed to parse users file JSON when importing users. Make sure it is valid JSON. ({e})"
-                )),
-            );
-            return;
-        }
-    };
-    let rules = auth0.with_tenant(|t| {
-        let requires_username = t.connection(&connection_name).is_some_and(|c| c.requires_username());
-        Rules {
-            requires_username,
-            ..Rules::default()
-        }
-    });
-    let mut summary = Summary {
-        total: rows.len() as u64,
-        ..Summary::default()
-    };
-    let mut errors = vec![];
-    let mut seen = HashSet::new();
-    for (row_number, row) in rows.iter().enumerate() {
-        let outcome = import_row(
-            auth0,
-            job_id,
-            row_number,
-            &connection_name,
-            upsert,
-            &rules,
-            row,
-            &mut seen,
-        );
-        match outcome {
-            RowOutcome::Inserted => summary.inserted += 1,
-            RowOutcome::Updated => summary.updated += 1,
-            RowOutcome::Failed(row_errors) => {
-                summary.failed += 1;
-                errors.push(json!({ "user": redact(row), "errors": row_errors }));
-            }
-        }
-    }
-    finish(JobStatus::Completed, Some(summary), errors, None);
-}
-
 fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     row.get(key).and_then(Value::as_str)
 }
@@ -439,6 +734,7 @@ fn generated_id(job_id: &str, row_number: usize) -> String {
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Row `row_number` of job `job_id`, done at `now`.
 #[allow(clippy::too_many_arguments)]
 fn import_row(
     auth0: &Auth0,
@@ -449,6 +745,7 @@ fn import_row(
     rules: &Rules,
     row: &Value,
     seen: &mut HashSet<(InFileKey, String)>,
+    now: DateTime<Utc>,
 ) -> RowOutcome {
     let issues = validate_user(row, rules);
     if !issues.is_empty() {
@@ -469,8 +766,14 @@ fn import_row(
     }
     seen.extend(keys);
 
-    let now = auth0.kit().clock.now();
     auth0.with_tenant(|t| {
+        // The connection was deleted while the job ran: Auth0's documented per-user code.
+        if t.connection(connection).is_none() {
+            return RowOutcome::Failed(vec![error(
+                "CONNECTION_NOT_FOUND",
+                &format!("The connection {connection} does not exist."),
+            )]);
+        }
         let users = &t.users;
         let by_email = email
             .as_deref()
@@ -645,7 +948,10 @@ pub(crate) async fn jobs_get(State(auth0): State<Auth0>, headers: HeaderMap, Api
         let now = auth0.kit().clock.now();
         auth0.with_tenant(|t| {
             expire_jobs(t, now);
-            t.jobs.get(&id).map(Job::to_api).ok_or_else(job_not_found)
+            t.jobs
+                .get(&id)
+                .map(|job| job.to_api(Some(now.timestamp_millis())))
+                .ok_or_else(job_not_found)
         })
     })();
     match result {
@@ -662,8 +968,10 @@ pub(crate) async fn jobs_errors_get(State(auth0): State<Auth0>, headers: HeaderM
             expire_jobs(t, now);
             let job = t.jobs.get(&id).ok_or_else(job_not_found)?;
             Ok(match job.status {
-                // A job that failed as a whole answers with itself (and its status_details).
-                JobStatus::Failed if job.summary.is_none() => Some(job.to_api()),
+                // A job that failed as a whole answers with Auth0's generic job error: its
+                // status and the reason, whatever rows it had done.
+                JobStatus::Failed => Some(job.generic_error()),
+                // Nothing to list yet, or nothing failed.
                 _ if job.errors.is_empty() => None,
                 _ => Some(Value::Array(job.errors.clone())),
             })

@@ -61,7 +61,8 @@ use crate::kit::seed::SeedError;
 use crate::kit::{COMMON_SECRET_FIELDS, Kit, Provider, RequestOrigin};
 
 pub use self::dbconnections::RESET_EMAIL_SENT;
-pub use self::jobs::{DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
+pub use self::jobs::{DEFAULT_PENDING, DEFAULT_USERS_PER_HOUR, DUPLICATE_IN_FILE, MAX_ACTIVE_IMPORT_JOBS};
+pub use self::limits::{Bucket, Management, RateLimits, RateLimitsSeed, Tier};
 pub use self::logs::LogEvent;
 pub use self::model::ScriptKind;
 pub use self::scripts::{
@@ -128,8 +129,8 @@ pub(crate) struct Inner {
     keys: Keys,
     /// The scripts' HTTP client ([`Auth0::trust_ca`] replaces it).
     http: std::sync::RwLock<reqwest::Client>,
-    /// The import worker's queue, started with the first import job.
-    imports: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>>,
+    /// What moves the import jobs along.
+    jobs: Arc<jobs::JobRunner>,
     buckets: crate::kit::ratelimit::TokenBuckets,
     /// Where scripts' requests for real host names go (see [`Auth0::set_routes`]).
     routes: std::sync::RwLock<sandbox::Routes>,
@@ -151,7 +152,7 @@ impl Auth0 {
                 tenant: Mutex::default(),
                 keys: Keys::load(),
                 http: std::sync::RwLock::new(http),
-                imports: std::sync::OnceLock::new(),
+                jobs: Arc::default(),
                 buckets: crate::kit::ratelimit::TokenBuckets::new(kit_clock),
                 routes: std::sync::RwLock::default(),
             }),
@@ -197,9 +198,29 @@ impl Auth0 {
         &self.inner.kit
     }
 
-    /// The import worker's queue (the worker starts with the first job).
-    pub(crate) fn import_queue(&self) -> &tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)> {
-        self.inner.imports.get_or_init(|| jobs::spawn_worker(self))
+    pub(crate) fn job_runner(&self) -> &jobs::JobRunner {
+        &self.inner.jobs
+    }
+
+    pub(crate) fn job_runner_arc(&self) -> Arc<jobs::JobRunner> {
+        Arc::clone(&self.inner.jobs)
+    }
+
+    /// After a job was created or moved: when its next step is due, and on a clock that runs
+    /// by itself, the task that takes it then.
+    pub(crate) fn jobs_changed(&self) {
+        let due = self.with_tenant(|t| jobs::next_due_ms(t));
+        self.inner.jobs.set_next_due(due);
+        if due.is_some() {
+            jobs::spawn_ticker(self);
+        }
+    }
+
+    /// Carries the import jobs forward to now (an in-process read sees what a request would).
+    fn jobs_caught_up(&self) {
+        if self.inner.jobs.due_by(self.inner.kit.clock.now_millis()) {
+            jobs::catch_up(self);
+        }
     }
 
     pub(crate) fn buckets(&self) -> &crate::kit::ratelimit::TokenBuckets {
@@ -322,6 +343,7 @@ impl Auth0 {
 
     /// Every stored user as the Management API shows them, in creation order.
     pub fn users(&self) -> Vec<Value> {
+        self.jobs_caught_up();
         self.with_tenant(|t| t.users.iter().map(StoredUser::to_api).collect())
     }
 
@@ -337,6 +359,7 @@ impl Auth0 {
 
     /// Tenant log events (oldest first).
     pub fn logs(&self) -> Vec<LogEvent> {
+        self.jobs_caught_up();
         self.with_tenant(|t| t.logs.iter().cloned().collect())
     }
 
@@ -387,11 +410,28 @@ impl Auth0 {
                 ))),
             })
             .transpose()?;
+        // (a job pending past 2 h fails as a whole: a longer pending shows that)
+        let pending = bounded(
+            "import_job_pending",
+            s.import_job_pending.as_deref(),
+            true,
+            (Duration::from_secs(86_400), "24h"),
+        )?;
+        if let Some(speed) = s.clock_speed {
+            self.inner
+                .kit
+                .clock
+                .set_speed(speed)
+                .map_err(|e| SeedError::Invalid(format!("settings.clock_speed: {e}")))?;
+        }
+        // bcrypt takes 4 to 31, but each step doubles the work: past the import's own limit
+        // (import_schema::hash_limits) a first login would take minutes to hours.
+        let most = import_schema::hash_limits::BCRYPT_COST;
         if let Some(cost) = s.bcrypt_cost
-            && !(4..=31).contains(&cost)
+            && !(4..=most).contains(&u64::from(cost))
         {
             return Err(SeedError::Invalid(format!(
-                "settings.bcrypt_cost: {cost} is outside bcrypt's 4 to 31"
+                "settings.bcrypt_cost: {cost} is outside 4 to {most} (Auth0 hashes with 10)"
             )));
         }
         self.with_tenant(|t| {
@@ -417,8 +457,17 @@ impl Auth0 {
             if let Some(delay) = import_delay {
                 settings.import_job_min_duration = delay;
             }
+            if let Some(pending) = pending {
+                settings.import_job_pending = pending;
+            }
+            if let Some(per_hour) = s.import_users_per_hour {
+                settings.import_users_per_hour = per_hour;
+            }
             if let Some(limits) = s.rate_limits {
-                settings.rate_limits = limits;
+                limits.apply(&mut settings.rate_limits);
+            }
+            if let Some(speed) = s.clock_speed {
+                settings.clock_speed = speed;
             }
             if let Some(policy) = mfa_policy {
                 settings.mfa_policy = policy;
@@ -782,6 +831,7 @@ impl Provider for Auth0 {
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .layer(axum::middleware::from_fn_with_state(self.clone(), limits::limit))
+            .layer(axum::middleware::from_fn_with_state(self.clone(), jobs::advance))
             .with_state(self.clone())
     }
 
@@ -797,6 +847,8 @@ impl Provider for Auth0 {
                 ..Tenant::default()
             };
         });
+        self.inner.buckets.reset();
+        self.jobs_changed();
         self.install_default_clients();
     }
 
@@ -814,7 +866,7 @@ impl Provider for Auth0 {
         };
         let response = ApiError::new(status, message, code).into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            limits::exhausted(self, response)
+            limits::exhausted(self, None, response)
         } else {
             response
         }
@@ -822,29 +874,18 @@ impl Provider for Auth0 {
 
     fn rate_limited_response(&self, request: &http::request::Parts, _body: &[u8]) -> Response {
         // The refusal `limits::limit` gives the route: the Management API's error body on
-        // /api/v2/*, the Authentication API's elsewhere; X-RateLimit-* (the route's bucket) and
-        // Retry-After from `limits::exhausted`.
+        // /api/v2/*, the Authentication API's elsewhere, with the route's bucket emptied in the
+        // X-RateLimit-* headers.
         if request.uri.path().starts_with("/api/v2/") {
-            return self.fault_response(StatusCode::TOO_MANY_REQUESTS);
+            let response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Global limit has been reached",
+                Some("too_many_requests"),
+            )
+            .into_response();
+            return limits::exhausted(self, Some((&request.method, request.uri.path())), response);
         }
-        let body = json!({
-            "error": "too_many_requests",
-            "error_description": "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.",
-        });
-        let mut response = limits::exhausted(self, (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
-        // The token endpoint's bucket, just emptied: its burst, and a wait of one token's refill.
-        let bucket = self.with_tenant(|t| t.settings.rate_limits.authentication);
-        let wait = if bucket.per_second > 0.0 {
-            ((1.0 / bucket.per_second).ceil() as i64).max(1)
-        } else {
-            1
-        };
-        let reset = self.kit().clock.now().timestamp() + wait;
-        let headers = response.headers_mut();
-        headers.insert("x-ratelimit-limit", axum::http::HeaderValue::from(bucket.burst.max(1)));
-        headers.insert("x-ratelimit-reset", axum::http::HeaderValue::from(reset));
-        headers.insert("retry-after", axum::http::HeaderValue::from(wait));
-        response
+        limits::authentication_fault(self)
     }
 
     fn secret_fields(&self) -> &'static [&'static str] {
@@ -852,6 +893,7 @@ impl Provider for Auth0 {
     }
 
     fn state(&self) -> Value {
+        self.jobs_caught_up();
         self.with_tenant(|t| t.view())
     }
 }

@@ -53,10 +53,21 @@ pub struct SettingsSeed {
     pub default_directory: Option<String>,
     /// Failed logins (per user and IP) before brute-force protection blocks (Auth0: 10).
     pub brute_force_max_attempts: Option<u32>,
-    /// Wall-clock time an import job stays pending before processing, e.g. `300ms`.
+    /// The shortest time an import job takes once it starts processing (mock clock), e.g.
+    /// `300ms` (0 by default).
     pub import_job_min_duration: Option<String>,
-    /// Token buckets: `{ management: { burst: 2, per_second: 2 }, authentication: {...} }`.
-    pub rate_limits: Option<super::limits::RateLimits>,
+    /// How long an import job stays `pending`, e.g. `2s` (the default).
+    pub import_job_pending: Option<String>,
+    /// Users one import job processes an hour: 20,000 by default (Auth0's free tier; its
+    /// enterprise tier imports about ten times faster); 0 processes a file at once.
+    pub import_users_per_hour: Option<u64>,
+    /// The Management API's rate limits: a tier (`free`, the default, `self_service`,
+    /// `enterprise`, `enterprise_non_production`), `off`, or buckets of one's own
+    /// (`{ management: { burst: 2, per_second: 2 }, authentication: {...} }`).
+    pub rate_limits: Option<super::limits::RateLimitsSeed>,
+    /// Runs the tenant's clock this many times faster than the wall clock (`ferry serve` and
+    /// benchmarks; a scenario's clock is virtual already), e.g. `1000`.
+    pub clock_speed: Option<f64>,
     /// Auth0's Guardian policy: `never` (default) or `all-applications` (every password login
     /// answers `mfa_required`).
     pub mfa_policy: Option<String>,

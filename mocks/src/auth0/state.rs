@@ -29,17 +29,24 @@ pub struct TenantSettings {
     pub brute_force_max_attempts: u32,
     /// Lifetime of issued tokens, in seconds.
     pub token_lifetime: i64,
-    /// Wall-clock time an import job spends pending before it is processed (0 by default);
-    /// lets a test keep jobs in flight to meet the concurrency limit.
+    /// The shortest time an import job takes from the end of its `pending` time to its end
+    /// (mock clock; 0 by default): keeps jobs in flight where a test needs them there.
     #[serde(with = "duration_secs")]
     pub import_job_min_duration: Duration,
-    /// Rate limits; off unless set.
+    /// How long an import job stays `pending` before it starts processing (2 s).
+    #[serde(with = "duration_secs")]
+    pub import_job_pending: Duration,
+    /// Users one import job processes an hour (20,000, Auth0's free tier; 0: at once).
+    pub import_users_per_hour: u64,
+    /// Rate limits: the free tier's by default.
     pub rate_limits: super::limits::RateLimits,
     /// When a password login must pass MFA (Auth0's Guardian policy); `never` by default.
     pub mfa_policy: super::mfa::MfaPolicy,
     /// `DELETE /api/v2/users/{id}` leaves a migrated user's record in the connection's
     /// internal store (a "ghost"); off, it removes that record too.
     pub ghost_users: bool,
+    /// How many times faster than the wall clock the tenant's (system) clock runs (1).
+    pub clock_speed: f64,
 }
 
 mod duration_secs {
@@ -59,9 +66,12 @@ impl Default for TenantSettings {
             brute_force_max_attempts: 10,
             token_lifetime: 86_400,
             import_job_min_duration: Duration::ZERO,
+            import_job_pending: super::jobs::DEFAULT_PENDING,
+            import_users_per_hour: super::jobs::DEFAULT_USERS_PER_HOUR,
             rate_limits: super::limits::RateLimits::default(),
             mfa_policy: super::mfa::MfaPolicy::default(),
             ghost_users: true,
+            clock_speed: 1.0,
         }
     }
 }
@@ -120,8 +130,12 @@ pub(crate) struct Tenant {
     pub(crate) scripts: VecDeque<ScriptExecution>,
     /// Import jobs by id.
     pub(crate) jobs: std::collections::BTreeMap<String, super::jobs::Job>,
+    /// Import jobs accepted so far.
+    pub(crate) jobs_accepted: u64,
     /// Consecutive failed logins by (connection, user id, ip).
     pub(crate) failures: HashMap<(String, String, String), u32>,
+    /// When each rate-limit bucket last logged an `api_limit` event (epoch seconds).
+    pub(crate) limit_events: HashMap<&'static str, i64>,
 }
 
 impl Tenant {
@@ -181,28 +195,5 @@ impl Tenant {
 /// An import job as `GET /api/v2/jobs/{id}` shows it, with the errors its errors endpoint lists
 /// (already redacted).
 fn job_view(job: &super::jobs::Job) -> Value {
-    let mut out = json!({
-        "type": "users_import",
-        "id": job.id,
-        "status": job.status,
-        "connection_id": job.connection_id,
-        "connection": job.connection,
-        "upsert": job.upsert,
-        "send_completion_email": job.send_completion_email,
-        "created_at": crate::kit::clock::iso_millis(job.created_at),
-        "errors": job.errors,
-    });
-    if let Some(external_id) = &job.external_id {
-        out["external_id"] = json!(external_id);
-    }
-    if let Some(summary) = &job.summary {
-        out["summary"] = json!(summary);
-    }
-    if let Some(details) = &job.status_details {
-        out["status_details"] = json!(details);
-    }
-    if let Some(finished_at) = job.finished_at {
-        out["finished_at"] = json!(crate::kit::clock::iso_millis(finished_at));
-    }
-    out
+    job.view()
 }

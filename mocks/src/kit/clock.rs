@@ -5,9 +5,13 @@
 //! shared *manual* clock that stands still until it is advanced (the scenario runner advances it
 //! one tick before each step); `ferry serve` uses the system clock. Durations that protect the
 //! process itself (script time limits, HTTP time-outs) are measured with `Instant`, never here.
+//!
+//! A system clock can also run faster than the wall clock ([`Clock::set_speed`]): `ferry bench
+//! gigya-bulk` runs the mock Auth0's clock thousands of times faster, so that its rate limits
+//! and its import jobs, which take the time Auth0's take, keep their shape at a benchmark's pace.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
@@ -20,16 +24,41 @@ pub struct Clock {
 
 #[derive(Debug)]
 enum Inner {
-    System,
+    System(Warp),
     /// Milliseconds since the Unix epoch.
     Manual(AtomicI64),
+}
+
+/// How a system clock runs against the wall clock: at its speed (the bits of an `f64`; `0`
+/// for the wall clock itself, the fast path), from an origin where both read the same
+/// instant-to-be-continued.
+#[derive(Debug, Default)]
+struct Warp {
+    speed: AtomicU64,
+    /// (wall-clock microseconds, clock milliseconds) at the last change of speed. Microseconds:
+    /// a sped-up clock read in whole wall milliseconds would stand still for a thousand of its
+    /// own at 1,000x, so that requests a few microseconds apart would all see one instant (and
+    /// a rate limit's bucket would never refill between them).
+    origin: Mutex<(i64, i64)>,
+}
+
+impl Warp {
+    fn now_millis(&self) -> i64 {
+        let speed = f64::from_bits(self.speed.load(Ordering::Acquire));
+        if speed == 0.0 {
+            return Utc::now().timestamp_millis();
+        }
+        let wall = Utc::now().timestamp_micros();
+        let (wall_origin, origin) = *self.origin.lock().unwrap_or_else(PoisonError::into_inner);
+        origin.saturating_add(((wall - wall_origin) as f64 * speed / 1000.0) as i64)
+    }
 }
 
 impl Clock {
     /// The wall clock.
     pub fn system() -> Self {
         Self {
-            inner: Arc::new(Inner::System),
+            inner: Arc::new(Inner::System(Warp::default())),
         }
     }
 
@@ -53,29 +82,66 @@ impl Clock {
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
         match &*self.inner {
-            Inner::System => Utc::now(),
-            Inner::Manual(ms) => Utc
-                .timestamp_millis_opt(ms.load(Ordering::SeqCst))
-                .single()
-                .unwrap_or_default(),
+            Inner::System(warp) if warp.speed.load(Ordering::Acquire) == 0 => Utc::now(),
+            _ => Utc.timestamp_millis_opt(self.now_millis()).single().unwrap_or_default(),
         }
     }
 
     /// Milliseconds since the Unix epoch.
     pub fn now_millis(&self) -> i64 {
-        self.now().timestamp_millis()
+        match &*self.inner {
+            Inner::System(warp) => warp.now_millis(),
+            Inner::Manual(ms) => ms.load(Ordering::SeqCst),
+        }
     }
 
     /// Moves a manual clock forward; returns false (and does nothing) on the system clock.
     pub fn advance(&self, by: Duration) -> bool {
         match &*self.inner {
-            Inner::System => false,
+            Inner::System(_) => false,
             Inner::Manual(ms) => {
                 let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
                 ms.fetch_add(by, Ordering::SeqCst);
                 true
             }
         }
+    }
+
+    /// Runs a system clock `speed` times as fast as the wall clock from now on (`1.0`: the wall
+    /// clock's pace again), without a jump: the time it reads carries on from where it is.
+    /// A manual clock moves only when advanced: refused. `speed` must be finite and positive.
+    pub fn set_speed(&self, speed: f64) -> Result<(), String> {
+        if !speed.is_finite() || speed <= 0.0 {
+            return Err(format!("a clock speed must be a positive number, not {speed}"));
+        }
+        let Inner::System(warp) = &*self.inner else {
+            return Err("a manual clock moves only when it is advanced: it has no speed".into());
+        };
+        // Read before the origin is locked (reading locks it too).
+        let now = warp.now_millis();
+        let mut origin = warp.origin.lock().unwrap_or_else(PoisonError::into_inner);
+        *origin = (Utc::now().timestamp_micros(), now);
+        // (Bits 0, the wall clock itself, only for a clock that was never sped up: one that was
+        // reads ahead of the wall clock, and carries on from there.)
+        warp.speed.store(speed.to_bits(), Ordering::Release);
+        Ok(())
+    }
+
+    /// How many times faster than the wall clock this clock runs; `None` for a manual clock.
+    pub fn speed(&self) -> Option<f64> {
+        match &*self.inner {
+            Inner::System(warp) => Some(match warp.speed.load(Ordering::Acquire) {
+                0 => 1.0,
+                bits => f64::from_bits(bits),
+            }),
+            Inner::Manual(_) => None,
+        }
+    }
+
+    /// The wall-clock time `by` of this clock's time takes: `None` on a manual clock, whose
+    /// time passes only when someone advances it.
+    pub fn wall_time(&self, by: Duration) -> Option<Duration> {
+        self.speed().map(|speed| by.div_f64(speed))
     }
 }
 
@@ -175,6 +241,39 @@ mod tests {
     #[test]
     fn system_clock_cannot_be_advanced() {
         assert!(!Clock::system().advance(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_faster_system_clock_carries_on_without_a_jump() {
+        let clock = Clock::system();
+        assert_eq!(clock.speed(), Some(1.0));
+        let before = clock.now_millis();
+        clock.set_speed(1000.0).expect("a system clock has a speed");
+        // No jump: it reads what it read, then runs a thousand times faster.
+        let at_change = clock.now_millis();
+        assert!(
+            at_change >= before && at_change - before < 1_000,
+            "{before} {at_change}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        let later = clock.now_millis();
+        assert!(
+            later - at_change >= 20_000,
+            "20 ms of wall time is 20 s: {}",
+            later - at_change
+        );
+        assert_eq!(
+            clock.wall_time(Duration::from_secs(10)),
+            Some(Duration::from_millis(10))
+        );
+        clock.set_speed(1.0).expect("back to the wall clock's pace");
+        let back = clock.now_millis();
+        assert!(back >= later, "time never goes back");
+        assert!(clock.set_speed(0.0).is_err());
+        assert!(clock.set_speed(f64::NAN).is_err());
+        let manual = Clock::manual(Clock::scenario_epoch());
+        assert!(manual.set_speed(2.0).is_err());
+        assert_eq!(manual.wall_time(Duration::from_secs(1)), None);
     }
 
     #[test]

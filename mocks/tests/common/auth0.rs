@@ -30,9 +30,12 @@ pub(crate) fn kit() -> Kit {
     Kit::deterministic(Clock::manual(Clock::scenario_epoch()), 1)
 }
 
-/// A tenant seeded from YAML (see `mocks::auth0::seed`).
+/// A tenant seeded from YAML (see `mocks::auth0::seed`), its rate limits lifted: these tests
+/// make many Management API calls at one instant of the manual clock, which Auth0's tiers
+/// would refuse; `auth0_limits.rs` tests the limits themselves. A seed can set them again.
 pub(crate) fn tenant(yaml: &str) -> Auth0 {
     let auth0 = Auth0::new(kit());
+    seed(&auth0, "settings: { rate_limits: off }");
     seed(&auth0, yaml);
     auth0
 }
@@ -275,16 +278,19 @@ pub(crate) async fn import(auth0: &Auth0, token: &str, users: &[u8], fields: &[(
     .await
 }
 
-/// Polls `GET /api/v2/jobs/{id}` until the job is no longer pending or processing (the import
-/// worker runs on the test's runtime); returns the job.
+/// Reads a job until it has finished, moving the tenant's manual clock a second between two
+/// reads (jobs take the time Auth0's take, in the mock clock's time); on a system clock, 5 ms
+/// of wall time.
 pub(crate) async fn finished_job(auth0: &Auth0, token: &str, id: &str) -> Value {
-    for _ in 0..2_000 {
+    for _ in 0..4_000 {
         let res = send(auth0, get(&format!("/api/v2/jobs/{id}"), token)).await;
         assert_eq!(res.status, StatusCode::OK, "{:#}", res.body);
         if !matches!(res.body["status"].as_str(), Some("pending" | "processing")) {
             return res.body;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        if !auth0.kit().clock.advance(Duration::from_secs(1)) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
-    panic!("job {id} did not finish within 10 s");
+    panic!("job {id} did not finish within 4,000 reads");
 }

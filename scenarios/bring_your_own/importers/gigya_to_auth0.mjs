@@ -159,8 +159,11 @@ async function call(config, method, path, { token, json, form } = {}) {
     const response = await fetch(`${config.baseUrl}${path}`, { method, headers, body });
     if (response.status === 429 && attempt < 10) {
       const retryAfter = Number(response.headers.get('retry-after'));
+      // X-RateLimit-Reset is an epoch second on the server's clock: measured against the
+      // answer's own Date, not this machine's clock (which may be skewed), and at least 1 s.
       const reset = Number(response.headers.get('x-ratelimit-reset'));
-      const wait = retryAfter > 0 ? retryAfter * 1000 : reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 1000;
+      const serverNow = Date.parse(response.headers.get('date') ?? '') || Date.now();
+      const wait = retryAfter > 0 ? retryAfter * 1000 : reset > 0 ? Math.max(1000, reset * 1000 - serverNow) : 1000;
       console.error(`rate limited on ${method} ${path}; retrying in ${Math.ceil(wait / 1000)} s`);
       await sleep(Math.min(wait, 30_000));
       continue;

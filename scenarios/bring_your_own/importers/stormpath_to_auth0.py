@@ -18,6 +18,7 @@ Exit code: 0 every account imported, 1 some failed, 2 the import could not run.
 """
 
 import argparse
+import email.utils
 import json
 import os
 import pathlib
@@ -131,6 +132,32 @@ def pack(users):
 # --- Management API -------------------------------------------------------------------------
 
 
+def rate_limit_wait(headers):
+    """Seconds to wait after a 429: Retry-After, else X-RateLimit-Reset (an epoch second on the
+    server's clock) measured against the answer's own Date header rather than this machine's
+    clock, at least 1 s."""
+    retry_after = headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(1.0, float(retry_after))
+        except ValueError:
+            pass
+    try:
+        reset = float(headers.get("X-RateLimit-Reset") or 0)
+    except ValueError:
+        reset = 0
+    if reset <= 0:
+        return 1.0
+    server_now = time.time()
+    date = headers.get("Date")
+    if date:
+        try:
+            server_now = email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            pass
+    return max(1.0, reset - server_now)
+
+
 class Auth0:
     def __init__(self, base_url, client_id, client_secret, audience):
         self.base_url = base_url.rstrip("/")
@@ -154,7 +181,7 @@ class Auth0:
             except urllib.error.HTTPError as e:
                 text = e.read().decode("utf-8", "replace")
                 if e.code == 429 and attempt < 9:
-                    wait = float(e.headers.get("Retry-After") or 1)
+                    wait = rate_limit_wait(e.headers)
                     print(f"rate limited on {method} {path}; retrying in {wait:.0f} s", file=sys.stderr)
                     time.sleep(min(wait, 30))
                     continue

@@ -1,4 +1,5 @@
-//! The `api` step: any Management API call, with a Management API token.
+//! The `api` step: any Management API call, with a Management API token, answered as the
+//! tenant answers it (its rate limit included).
 
 use super::{Play, Played, Playing, check};
 use crate::scenario::file::ApiStep;
@@ -17,7 +18,7 @@ impl Play for ApiStep {
 /// The call, its path's `{{variables}}` replaced; the answer checked against `expect`.
 async fn api(step: &ApiStep, world: &mut World) -> Result<Played, String> {
     let path = world.vars.substitute(&step.path);
-    let answer = world.api(step.method.as_str(), &path, step.body.as_ref()).await?;
+    let answer = world.api_once(step.method.as_str(), &path, step.body.as_ref()).await?;
     let failures = check(&step.expect, &answer, &world.vars);
     Ok(Played::new(answer.summary(), failures))
 }

@@ -62,8 +62,9 @@ async fn user(step: &UserStep, world: &mut World) -> Result<Played, String> {
 
 impl Play for CallsStep {
     fn describe(&self) -> String {
+        let status = self.status.map(|s| format!(" → {s}")).unwrap_or_default();
         format!(
-            "calls {} {} {}",
+            "calls {} {} {}{status}",
             self.mock.as_str(),
             self.method.map_or("*", Method::as_str),
             self.path
@@ -81,7 +82,9 @@ fn calls(step: &CallsStep, world: &World) -> Result<Played, String> {
     let seen = kit
         .journal
         .find(step.method.map(Method::as_str), Some(&step.path))
-        .len();
+        .iter()
+        .filter(|call| step.status.is_none_or(|status| call.status == status))
+        .count();
     let mut failures = vec![];
     if let Some(count) = step.count
         && seen != count

@@ -6,6 +6,13 @@
 //! A run step checks the run's totals against `expect`, always checks that the report accounts
 //! for every exported user exactly once, and keeps the whole report (totals, jobs, every user's
 //! outcome) for the snapshot.
+//!
+//! Time: the engine waits as the CLI's would — two seconds between two reads of its import
+//! jobs, the rate limit's reset after a 429, back-off after a failure — but every wait goes
+//! through a [`engine::Sleeper`] that moves the scenario's shared clock by the time asked
+//! instead of sleeping (see [`virtual_waits`]). The mock Auth0's jobs and rate limits run on
+//! that clock, so a run that waits minutes for its jobs takes no wall time, and, the engine
+//! doing one thing at a time, makes the same requests at the same virtual instants every run.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -42,7 +49,7 @@ async fn deploy(step: &DeployStep, world: &mut World) -> Result<Played, String> 
     let client = engine::auth0::ManagementClient::new(
         auth0_config(world)?,
         engine::http_client(Duration::from_secs(30)).map_err(|e| e.to_string())?,
-        fast_retry(),
+        retry(world),
     );
     let outcome = engine::deploy::deploy(&client, &spec)
         .await
@@ -81,7 +88,7 @@ impl Play for ImportStep {
 /// `ferry import` of an Auth0 import file.
 async fn import(step: &ImportStep, world: &mut World) -> Result<Played, String> {
     let connection = world.connection(step.connection.as_deref())?;
-    let options = import_options(&connection, step.upsert, step.file_bytes);
+    let options = import_options(&connection, step.upsert, step.file_bytes, step.jobs);
     let file = world.base_dir.join(&step.file);
     let report_dir = scratch_dir("import");
     let result = engine::import(
@@ -91,7 +98,7 @@ async fn import(step: &ImportStep, world: &mut World) -> Result<Played, String> 
         &engine::RunOptions {
             report_dir: Some(report_dir.clone()),
             resume: false,
-            retry: fast_retry(),
+            retry: retry(world),
         },
         &engine::progress::Silent,
     )
@@ -174,9 +181,9 @@ async fn migrate_gigya(step: &MigrateGigyaStep, world: &mut World) -> Result<Pla
     };
     let report_dir = scratch_dir("gigya");
     let mut migration = engine::GigyaMigration::new(gigya, auth0_config(world)?, source, &connection);
-    migration.import = import_options(&connection, step.upsert, step.file_bytes);
+    migration.import = import_options(&connection, step.upsert, step.file_bytes, step.jobs);
     migration.report_dir = Some(report_dir.clone());
-    migration.retry = fast_retry();
+    migration.retry = retry(world);
     migration.request_timeout = Duration::from_secs(30);
     migration.export_timeout = Duration::from_secs(60);
     let result = engine::migrate_gigya(&migration, &engine::progress::Silent).await;
@@ -210,7 +217,7 @@ async fn migrate_stormpath(step: &MigrateStormpathStep, world: &mut World) -> Re
         }
         std::fs::write(&path, &file.bytes).map_err(|e| e.to_string())?;
     }
-    let options = import_options(&connection, step.upsert, step.file_bytes);
+    let options = import_options(&connection, step.upsert, step.file_bytes, step.jobs);
     let report_dir = scratch_dir("stormpath");
     let result = engine::import(
         &auth0_config(world)?,
@@ -219,7 +226,7 @@ async fn migrate_stormpath(step: &MigrateStormpathStep, world: &mut World) -> Re
         &engine::RunOptions {
             report_dir: Some(report_dir.clone()),
             resume: false,
-            retry: fast_retry(),
+            retry: retry(world),
         },
         &engine::progress::Silent,
     )
@@ -239,15 +246,25 @@ fn auth0_config(world: &World) -> Result<engine::auth0::Auth0Config, String> {
     })
 }
 
-fn import_options(connection: &str, upsert: bool, file_bytes: Option<usize>) -> engine::import::ImportOptions {
+/// The CLI's import settings (`--poll 2`, `--jobs 2` unless the step says otherwise).
+fn import_options(
+    connection: &str,
+    upsert: bool,
+    file_bytes: Option<usize>,
+    jobs: Option<usize>,
+) -> engine::import::ImportOptions {
     engine::import::ImportOptions {
         connection: connection.to_owned(),
         upsert,
         max_file_bytes: file_bytes.unwrap_or(import_schema::MAX_FILE_BYTES),
-        poll_interval: Duration::from_millis(10),
+        max_active_jobs: jobs.unwrap_or(2),
+        poll_interval: CLI_POLL,
         ..engine::import::ImportOptions::default()
     }
 }
+
+/// `ferry import --poll`'s default.
+const CLI_POLL: Duration = Duration::from_secs(2);
 
 /// A fresh directory for a run's report, under the system's temporary directory.
 fn scratch_dir(kind: &str) -> PathBuf {
@@ -256,13 +273,25 @@ fn scratch_dir(kind: &str) -> PathBuf {
     std::env::temp_dir().join(format!("ferry-scenario-{kind}-{}-{n}", std::process::id()))
 }
 
-/// Retries quick enough for loopback mocks.
-fn fast_retry() -> engine::RetryPolicy {
+/// The engine's retry policy in a scenario: four attempts (a bad-day fault that outlasts them
+/// shows), the CLI's back-off, and every wait on the scenario's clock.
+fn retry(world: &World) -> engine::RetryPolicy {
     engine::RetryPolicy {
         attempts: 4,
-        base_delay: Duration::from_millis(20),
-        max_delay: Duration::from_secs(2),
+        sleeper: virtual_waits(world),
+        ..engine::RetryPolicy::default()
     }
+}
+
+/// The engine's waits in a scenario: each moves the shared clock by its length and takes no
+/// wall time (a yield lets the runtime breathe). The engine waits one wait at a time, so the
+/// clock moves the same way every run.
+fn virtual_waits(world: &World) -> engine::Sleeper {
+    let clock = world.clock.clone();
+    engine::Sleeper::new(move |wait| {
+        clock.advance(wait);
+        Box::pin(tokio::task::yield_now())
+    })
 }
 
 /// What an engine run did: its totals checked against `expect`, its report (read back from

@@ -158,7 +158,8 @@ async function main() {
   out.missing = await attempt(() => management.users.get('auth0|nobody'));
   const started = Date.now();
   out.byEmail = (await management.users.listUsersByEmail({ email: 'dade.murphy@example.com' })).map((u) => u.user_id);
-  // The mock answers the first of these with an injected 429 (Retry-After: 1): the SDK waits and retries.
+  // The mock answers the first of these with an injected 429 (X-RateLimit-Reset, no Retry-After, as
+  // Auth0): the SDK waits for the reset and retries.
   out.retriedAfterMs = Date.now() - started;
   out.updated = await management.users.update('auth0|dade', {
     user_metadata: { theme: null, lang: 'fr' },
