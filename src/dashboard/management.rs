@@ -14,6 +14,10 @@ use super::http::Response;
 /// A token is fetched again this long before it expires.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 
+/// How many times a rate-limited read is sent again, and the longest wait before each.
+const RATE_LIMIT_RETRIES: u32 = 3;
+const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(5);
+
 /// One tenant's Management API, as the dashboard calls it.
 #[derive(Debug)]
 pub(crate) struct ManagementApi {
@@ -65,11 +69,16 @@ impl ManagementApi {
         self.get(http, &path, &[]).await
     }
 
-    /// A GET with the bearer token; a refused token is replaced once.
+    /// A GET with the bearer token; a refused token is replaced once, and a rate-limited read
+    /// (429: a person clicking through the dashboard soon meets the free tier's 2 a second) is
+    /// sent again when the tenant's `X-RateLimit-Reset` says, measured against its `Date`, the
+    /// engine's one rule ([`crate::engine::retry`]), a few times and at most a few seconds each.
     async fn get(&self, http: &reqwest::Client, path: &str, params: &[(&str, String)]) -> Result<Value, Response> {
         let url = format!("{}{path}", self.base_url);
-        for attempt in 0..2 {
-            let token = self.token(http, attempt > 0).await?;
+        let mut refreshed = false;
+        let mut limited = 0;
+        loop {
+            let token = self.token(http, refreshed).await?;
             let answer = http
                 .get(&url)
                 .query(params)
@@ -78,7 +87,23 @@ impl ManagementApi {
                 .await
                 .map_err(|e| Response::error(502, "tenant_unreachable", format!("{url}: {e}")))?;
             let status = answer.status().as_u16();
-            if status == 401 && attempt == 0 {
+            if status == 401 {
+                if refreshed {
+                    return Err(Response::error(
+                        502,
+                        "tenant_error",
+                        format!("{url}: the token was refused twice"),
+                    ));
+                }
+                refreshed = true;
+                continue;
+            }
+            if status == 429 && limited < RATE_LIMIT_RETRIES {
+                limited += 1;
+                let wait = crate::engine::retry::hinted_wait(answer.headers())
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(RATE_LIMIT_MAX_WAIT);
+                tokio::time::sleep(wait).await;
                 continue;
             }
             if status == 204 {
@@ -91,11 +116,6 @@ impl ManagementApi {
             }
             return Err(api_error(status, &url, &value));
         }
-        Err(Response::error(
-            502,
-            "tenant_error",
-            format!("{url}: the token was refused twice"),
-        ))
     }
 
     /// The cached token, or a new one (`fresh`: always a new one).

@@ -356,13 +356,17 @@ mod tests {
     /// Management API's rate limit lifted (these tests are about search, not limits; the free
     /// tier's 2 a second would refuse their quick succession of searches with 429).
     async fn tenant(count: usize) -> (mocks::auth0::Auth0, mocks::MockServer) {
+        tenant_with(count, json!("off")).await
+    }
+
+    async fn tenant_with(count: usize, rate_limits: Value) -> (mocks::auth0::Auth0, mocks::MockServer) {
         use mocks::Provider as _;
         let auth0 = mocks::auth0::Auth0::new(mocks::Kit::default());
         let users: Vec<Value> = (0..count)
             .map(|i| json!({ "connection": "db", "email": format!("user{i:03}@example.com"), "name": format!("User {i:03}") }))
             .collect();
         let seed = serde_json::from_value(json!({
-            "settings": { "rate_limits": "off" },
+            "settings": { "rate_limits": rate_limits },
             "connections": [{ "name": "db" }],
             "users": users,
         }))
@@ -383,6 +387,30 @@ mod tests {
 
     fn body(answer: &Response) -> Value {
         serde_json::from_slice(&answer.body).expect("json")
+    }
+
+    /// Against the free tier (burst 2, 2 a second), a person's quick succession of searches is
+    /// refused with 429 now and then: the relay waits for the tenant's reset and sends it again,
+    /// so each search answers.
+    #[tokio::test]
+    async fn searches_in_quick_succession_wait_out_the_free_tiers_rate_limit() {
+        let (auth0, server) = tenant_with(5, json!("free")).await;
+        let relay = Relay::new(vec![with_management(&auth0, &server)]);
+        for n in 0..6 {
+            let answer = relay.answer(&get("/api/mocks/auth0/users?text=user00")).await;
+            assert_eq!(answer.status, 200, "search {n}: {}", body(&answer));
+        }
+        let limited = auth0
+            .kit()
+            .journal
+            .find(Some("GET"), Some("/api/v2/users"))
+            .iter()
+            .filter(|e| e.status == 429)
+            .count();
+        assert!(
+            limited > 0,
+            "the free tier refused some of them (else this test shows nothing)"
+        );
     }
 
     #[tokio::test]

@@ -53,7 +53,7 @@ pub mod progress;
 pub mod query;
 pub mod readiness;
 pub mod report;
-mod retry;
+pub(crate) mod retry;
 mod run;
 pub mod state;
 pub mod stormpath;
