@@ -125,13 +125,6 @@ impl ImportTarget for ManagementClient {
 /// and by the mock Auth0 to answer 413.
 pub use import_schema::file::FileSize;
 
-/// Why a user cannot be imported under the file size limit at all: the file holding only them
-/// (`[user]`) is over `limit` bytes (`TOO_LARGE: ...`, with Auth0's 413 text). `None` when it
-/// fits.
-pub fn too_large(user_bytes: usize, limit: usize) -> Option<String> {
-    import_schema::file::too_large_alone(user_bytes, limit).map(|issue| format!("{}: {}", issue.code, issue.message))
-}
-
 /// What the import decides about one user before sending it: every rule it applies (Auth0's
 /// bulk-import schema, and the file-size limit for a file holding the user alone). One home for
 /// the decision: the importer and `ferry check` both call it, so `check` approves exactly the
@@ -1608,8 +1601,8 @@ pub(crate) mod tests {
         let one = FileSize::EMPTY.with(10);
         assert_eq!((one.users(), one.bytes()), (1, 12));
         assert_eq!(one.with(10).bytes(), 23, "a comma between two users");
-        assert_eq!(too_large(10, 12), None);
-        assert!(too_large(11, 12).is_some_and(|r| r.starts_with("TOO_LARGE:")));
+        assert_eq!(import_schema::file::too_large_alone(10, 12), None);
+        assert!(import_schema::file::too_large_alone(11, 12).is_some_and(|i| i.code == "TOO_LARGE"));
     }
 
     /// The run state of a run journaled in `dir`.

@@ -37,10 +37,11 @@ impl Auth0 {
         };
         // The address this request came in by, on either scheme (a token asked at
         // `https://auth.example:4443/` is sent there again): only the `Host` is at hand here.
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| {
-            h.parse::<axum::http::uri::Authority>()
-                .is_ok_and(|a| a.as_str() == *h && !h.contains('@'))
-        });
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|h| crate::kit::server::is_host_and_port(h));
         let issuers: Vec<String> = match host {
             Some(host) => vec![format!("http://{host}/"), format!("https://{host}/")],
             None => vec![self.issuer()],

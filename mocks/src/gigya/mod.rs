@@ -392,21 +392,12 @@ struct ApiRequest<'a> {
     content_type: Option<&'a str>,
 }
 
-/// The URL the client used: scheme from `X-Forwarded-Proto`, else as the request arrived (over
-/// TLS, or routed by the sandbox from an `https://` URL: [`crate::kit::RequestOrigin`]), host
-/// from the URI or `Host`.
+/// The URL the client used: the scheme by the kit's one rule
+/// ([`crate::kit::server::request_scheme`]), the host from the URI or `Host`.
 fn request_url(parts: &http::request::Parts, base_url: &str) -> RequestUrl {
     let (uri, headers) = (&parts.uri, &parts.headers);
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let arrived = parts.extensions.get::<crate::kit::server::ArrivalScheme>().map(|s| s.0);
-    let scheme = header_text("x-forwarded-proto")
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .or(arrived)
-        .or(uri.scheme_str())
-        .unwrap_or("http")
-        .to_owned();
+    let scheme = crate::kit::server::request_scheme(parts).to_owned();
     let fallback = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
     let authority = uri
         .authority()

@@ -420,23 +420,7 @@ impl RequestOrigin {
 
     /// The origin of a request with these parts.
     pub fn of(parts: &http::request::Parts) -> Self {
-        // A reverse proxy's `X-Forwarded-Proto` (http or https) first, as Gigya's signature
-        // base string reads it too; else how the request arrived.
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .and_then(|v| match v.as_str() {
-                "https" => Some("https"),
-                "http" => Some("http"),
-                _ => None,
-            });
-        let scheme = forwarded
-            .or(parts.extensions.get::<ArrivalScheme>().map(|s| s.0))
-            .or(parts.uri.scheme_str().filter(|s| *s == "https"))
-            .unwrap_or("http");
+        let scheme = request_scheme(parts);
         let host = parts
             .headers
             .get(http::header::HOST)
@@ -448,9 +432,31 @@ impl RequestOrigin {
     }
 }
 
+/// The scheme a client used: a reverse proxy's `X-Forwarded-Proto` (http or https) first, else
+/// how the request arrived (TLS, or the sandbox's mark for a routed `https://` URL), else the
+/// URI's. One rule for the links a mock builds ([`RequestOrigin`]) and Gigya's signature base
+/// string.
+pub(crate) fn request_scheme(parts: &http::request::Parts) -> &'static str {
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .and_then(|v| match v.as_str() {
+            "https" => Some("https"),
+            "http" => Some("http"),
+            _ => None,
+        });
+    forwarded
+        .or(parts.extensions.get::<ArrivalScheme>().map(|s| s.0))
+        .or(parts.uri.scheme_str().filter(|s| *s == "https").map(|_| "https"))
+        .unwrap_or("http")
+}
+
 /// `name`, `name:port`, `1.2.3.4:port` or `[v6]:port`: what a link may be built on (a `Host`
 /// header is the client's to write; anything else is ignored).
-fn is_host_and_port(text: &str) -> bool {
+pub(crate) fn is_host_and_port(text: &str) -> bool {
     if text.is_empty() || text.len() > 260 {
         return false;
     }
