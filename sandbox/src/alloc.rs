@@ -66,6 +66,11 @@ impl Budget {
         self.held.fetch_sub(bytes, Ordering::Relaxed);
     }
 
+    /// Bytes of JavaScript heap the call holds now.
+    pub(crate) fn heap(&self) -> usize {
+        self.heap.load(Ordering::Relaxed)
+    }
+
     /// Whether `bytes` more of heap fit the call's limit.
     fn fits(&self, bytes: usize) -> bool {
         let heap = self.heap.load(Ordering::Relaxed).saturating_add(bytes);
@@ -117,6 +122,42 @@ impl Drop for Held {
 unsafe extern "C" {
     /// mimalloc's (not exported by `libmimalloc-sys` without its `extended` feature).
     fn mi_usable_size(p: *const std::ffi::c_void) -> usize;
+    /// mimalloc's option setter and getter (the same).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+}
+
+/// `mi_option_purge_delay` in the `mi_option_t` of the mimalloc that `libmimalloc-sys` 0.1
+/// builds by default (v3, `include/mimalloc.h`: the sixteenth option, after the deprecated
+/// `eager_commit_delay`); `libmimalloc-sys` exports no constant for it.
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// How long mimalloc keeps memory that was freed before it hands it back to the system.
+const PURGE_DELAY_MS: std::ffi::c_long = 10_000;
+
+/// Keeps freed memory for [`PURGE_DELAY_MS`] (mimalloc's default is 1 s) unless the
+/// `MIMALLOC_PURGE_DELAY` environment variable says otherwise. Every call frees its whole
+/// runtime at its end, and the next call allocates as much again; with a 1 s delay mimalloc
+/// handed those pages back to the kernel and faulted them in again, zeroed, 2 MiB at a time
+/// under transparent huge pages: 11,400 page faults in a 10,000-login `ferry bench
+/// first-login` and 2.7 % of its CPU in the kernel's `clear_page`, against 3,800 with this
+/// delay (BENCHMARKS.md, first logins). Idle memory still goes back after ten seconds.
+pub(crate) fn keep_freed_pages() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // SAFETY: setting an option of the process's mimalloc by its number, which
+            // mimalloc allows at any time (the value is read when memory is purged).
+            unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+        }
+    });
+}
+
+/// mimalloc's current purge delay, in milliseconds.
+#[cfg(test)]
+fn purge_delay() -> std::ffi::c_long {
+    // SAFETY: reading an option of the process's mimalloc by its number.
+    unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) }
 }
 
 /// The allocator given to every call's runtime: mimalloc, each block counted in the call's
@@ -186,5 +227,26 @@ unsafe impl rquickjs::allocator::Allocator for MiAlloc {
     unsafe fn usable_size(ptr: *mut u8) -> usize {
         // SAFETY: `ptr` came from this allocator (trait contract).
         unsafe { mi_usable_size(ptr.cast()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Option 15 is the purge delay: before any sandbox sets it, it holds v3's default of
+    /// 1,000 ms (no neighbouring option defaults to that), and afterwards the delay set here;
+    /// a delay given in the environment is left as mimalloc read it.
+    #[test]
+    fn the_purge_delay_is_the_option_set() {
+        let before = purge_delay();
+        keep_freed_pages();
+        match std::env::var("MIMALLOC_PURGE_DELAY") {
+            Ok(given) => assert_eq!(purge_delay().to_string(), given.trim()),
+            Err(_) => {
+                assert!(before == 1_000 || before == PURGE_DELAY_MS, "option 15 held {before}");
+                assert_eq!(purge_delay(), PURGE_DELAY_MS);
+            }
+        }
     }
 }

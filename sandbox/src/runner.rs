@@ -76,6 +76,15 @@ pub(crate) fn run(job: &Job) -> CallOutcome {
         state: Rc::new(RefCell::new(HostState::default())),
     };
     let result = execute(job, &host, deadline);
+    // QuickJS is built without its assertions (as its own release build is, see the workspace
+    // Cargo.toml), among them the one that aborted when freeing a runtime found objects still
+    // alive. Debug builds (the tests) keep that check, on the call's own count of its heap:
+    // every block the runtime allocated is freed with it.
+    debug_assert_eq!(
+        host.services.budget.heap(),
+        0,
+        "a call's runtime was freed with JavaScript memory still allocated (a leak)"
+    );
 
     // Requests waiting for a slot must not take one freed by an aborted request.
     host.services.request_slots.close();

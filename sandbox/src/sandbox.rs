@@ -32,6 +32,7 @@ impl serde::Serialize for Sandbox {
 impl Sandbox {
     /// A sandbox with the given limits and HTTP client.
     pub fn new(config: SandboxConfig) -> Self {
+        crate::alloc::keep_freed_pages();
         Self {
             config: Arc::new(config),
         }
