@@ -101,7 +101,11 @@ impl Clock {
             Inner::System(_) => false,
             Inner::Manual(ms) => {
                 let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-                ms.fetch_add(by, Ordering::SeqCst);
+                // Saturating at the last instant a date can hold, never wrapping round to 1970.
+                let last = DateTime::<Utc>::MAX_UTC.timestamp_millis();
+                let _ = ms.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                    Some(now.saturating_add(by).min(last))
+                });
                 true
             }
         }
@@ -217,6 +221,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::SubsecRound;
 
     #[test]
     fn manual_clock_stands_still_until_advanced() {
@@ -236,6 +241,15 @@ mod tests {
         assert_eq!(http_date(clock.now()), "Thu, 01 Jan 2026 00:00:01 GMT");
         clock.advance(Duration::from_secs(86_400 * 31));
         assert_eq!(http_date(clock.now()), "Sun, 01 Feb 2026 00:00:01 GMT");
+    }
+
+    #[test]
+    fn a_huge_advance_stops_at_the_last_date_instead_of_wrapping() {
+        let clock = Clock::manual(Clock::scenario_epoch());
+        assert!(clock.advance(Duration::MAX));
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC.trunc_subsecs(3));
+        assert!(clock.advance(Duration::from_secs(1)));
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC.trunc_subsecs(3));
     }
 
     #[test]
