@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::engine::EngineError;
 use crate::engine::export::{Expected, expect_kind, records};
 use crate::engine::import::{FileSize, verdict};
-use crate::engine::transform::{HashMapping, NO_HASH_IN_EXPORT, NO_HASH_IN_FILE, import_user_hash, transform};
+use crate::engine::transform::{HashMapping, NO_HASH_IN_EXPORT, NO_HASH_IN_FILE, Skip, import_user_hash, transform};
 use crate::term::Style;
 
 /// What the file is.
@@ -47,6 +47,9 @@ pub struct CheckReport {
     pub would_fail: BTreeMap<String, u64>,
     /// Users not imported at all (Gigya transform), by reason.
     pub skipped: BTreeMap<String, u64>,
+    /// Of those, records that are no account at all (not an object, or no UID): what a
+    /// migration cannot carry by any setting, so they fail the check.
+    pub malformed: u64,
     /// Users whose email or username (both case-insensitive) or user_id appeared earlier in
     /// the file: Auth0 refuses every repeat (`import_schema::documented::in_file_keys`).
     pub duplicate_emails: u64,
@@ -113,6 +116,9 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
                 Ok(t) => (t.user, t.hash, NO_HASH_IN_EXPORT),
                 Err(skip) => {
                     *report.skipped.entry(skip.reason()).or_default() += 1;
+                    if matches!(skip, Skip::Malformed(_)) {
+                        report.malformed += 1;
+                    }
                     let uid = record.get("UID").and_then(Value::as_str).unwrap_or("?").to_owned();
                     example(&mut report, format!("UID {uid} skipped: {}", skip.reason()));
                     continue;

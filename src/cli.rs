@@ -59,7 +59,8 @@ enum Command {
     },
     /// Readiness report on an export or import file, without any server: what would import,
     /// what would fail and why, duplicates, hashes carried or lost, jobs needed. Exit code 1
-    /// when any user would fail or be refused as a duplicate.
+    /// when any user would fail or be refused as a duplicate, or a record is no account at
+    /// all (not an object, or no UID).
     Check {
         /// The file (JSON array or NDJSON).
         file: PathBuf,
@@ -713,8 +714,11 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     crate::term::Stream::Stdout,
                 )));
             }
-            let problems =
-                report.failing_users + report.duplicate_emails + report.duplicate_usernames + report.duplicate_user_ids;
+            let problems = report.failing_users
+                + report.duplicate_emails
+                + report.duplicate_usernames
+                + report.duplicate_user_ids
+                + report.malformed;
             Ok(if problems > 0 {
                 ExitCode::from(EXIT_FAILED)
             } else {

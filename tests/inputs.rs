@@ -1,7 +1,7 @@
 //! Inputs read as they are, through the `ferry` binary: hostile files for `ferry check` and
 //! `ferry import` (a saved search answer, a large document on one line, two arrays back to
 //! back, trailing garbage, a byte order mark, an empty file, a seed or an Auth0 file given as a
-//! Gigya export), a file that cannot be read whole importing nobody, and absurd numbers and
+//! Gigya export, a record that is no account), a file that cannot be read whole importing nobody, and absurd numbers and
 //! durations on the command line and in a scenario's settings refused with a clear error and
 //! exit code 2, never a panic.
 
@@ -168,6 +168,31 @@ fn a_file_of_another_kind_is_refused_with_what_to_run() {
         stderr.contains("--kind gigya") && stderr.contains("--via file"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_record_that_is_no_account_fails_the_check_and_a_policy_skip_does_not() {
+    let scratch = Scratch::new("inputs-malformed");
+    let mut no_uid = account(2);
+    no_uid.as_object_mut().expect("an object").remove("UID");
+    let path = scratch.join("no-uid.ndjson");
+    std::fs::write(&path, format!("{}\n{no_uid}\n", account(1))).expect("written");
+    let output = check(&path, "gigya");
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 would import") && stdout.contains("malformed account"),
+        "{stdout}"
+    );
+
+    let mut unregistered = account(2);
+    unregistered["isRegistered"] = json!(false);
+    let path = scratch.join("unregistered.ndjson");
+    std::fs::write(&path, format!("{}\n{unregistered}\n", account(1))).expect("written");
+    let output = check(&path, "gigya");
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("registration not finished"), "{stdout}");
 }
 
 #[test]
