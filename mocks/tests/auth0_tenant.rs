@@ -774,6 +774,10 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
         assert_eq!(header, alg);
         let key = published_key(&auth0, &kid.expect("kid")).await;
         rsa_verified(&signed, &key, alg).expect("the signature verifies");
+        // The same signature over other claims (`{}`) does not.
+        let (header_part, rest) = signed.split_once('.').expect("a JWT");
+        let signature = rest.split_once('.').expect("a JWT").1;
+        assert_eq!(rsa_verified(&format!("{header_part}.e30.{signature}"), &key, alg), None);
     }
     // Refusals: an algorithm Auth0 does not offer, an unknown client, a missing scope.
     send(

@@ -90,8 +90,7 @@ impl Keys {
             .zip(component("e"))
             .map(|(n, e)| Arc::new(RsaPublicKeyComponents { n, e }));
         let header = B64URL.encode(json!({ "typ": "JWT", "alg": "RS256", "kid": kid }).to_string());
-        // From the thread's generator, which is already seeded: a mock's start makes no
-        // system call for it.
+        // From the thread's generator (rand's, a CSPRNG seeded from the system).
         let mut secret = [0u8; 32];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut secret);
         let opaque = UnboundKey::new(&AES_256_GCM, &secret)
