@@ -493,7 +493,7 @@ impl Served {
             }
             None => Vec::new(),
         };
-        let client = reqwest::Client::builder()
+        let client = sandbox::net::client_builder()
             .no_proxy()
             .timeout(Duration::from_secs(2))
             .tls_certs_only(roots)
@@ -736,7 +736,7 @@ mod tests {
         let auth0_url = served.base_url("auth0").expect("auth0").to_owned();
         assert!(auth0_url.starts_with("https://127.0.0.1:"), "{auth0_url}");
         let ca = std::fs::read(&ca_file).expect("CA file");
-        let client = reqwest::Client::builder()
+        let client = sandbox::net::client_builder()
             .tls_certs_only([reqwest::Certificate::from_pem(&ca).expect("CA")])
             .build()
             .expect("client");

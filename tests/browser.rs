@@ -179,7 +179,7 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let profile = std::env::temp_dir().join(format!("ferry-chromium-{}-{port}", std::process::id()));
-        let http = reqwest::Client::builder()
+        let http = sandbox::net::client_builder()
             .no_proxy()
             .timeout(Duration::from_secs(60))
             .build()
@@ -579,7 +579,11 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
     );
     assert!(pairs.contains(&("client_id".to_owned(), default_app)), "{href}");
     // It opens the login page for that connection.
-    let login_page = reqwest::get(href.as_str())
+    let login_page = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
+        .get(href.as_str())
+        .send()
         .await
         .expect("the login page")
         .text()
@@ -602,7 +606,7 @@ async fn the_dashboard_shows_connections_users_script_runs_jobs_and_a_filtered_j
 
     // Three logins: a wrong password and the right one (the Okta scripts ask Okta), and one on
     // the connection whose script writes to the console.
-    let http = reqwest::Client::builder().no_proxy().build().expect("HTTP client");
+    let http = sandbox::net::client_builder().no_proxy().build().expect("HTTP client");
     assert_eq!(login(&http, &mocks, CONNECTION, "not-the-password").await, 403);
     assert_eq!(login(&http, &mocks, CONNECTION, PASSWORD).await, 200);
     assert_eq!(login(&http, &mocks, "console-db", PASSWORD).await, 403);

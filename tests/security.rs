@@ -47,7 +47,7 @@ async fn world(scratch: &Scratch, seed: &Value) -> Served {
 }
 
 fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    sandbox::net::client_builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))
         .build()
@@ -282,7 +282,8 @@ async fn the_management_api_never_returns_a_password_hash_and_the_import_report_
     }
     // The import job's multipart upload carried the hashes: the journal keeps a summary of
     // the file, not the file.
-    let journal = answer(reqwest::Client::new().get(url(&served, "auth0", "/__ferry/journal"))).await;
+    let http = sandbox::net::client_builder().build().expect("an HTTP client");
+    let journal = answer(http.get(url(&served, "auth0", "/__ferry/journal"))).await;
     assert_eq!(journal.status, 200, "{}", journal.text);
     assert!(
         journal.text.contains("not journaled"),

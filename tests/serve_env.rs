@@ -161,7 +161,13 @@ fn the_env_file_appears_only_once_the_mocks_answer() {
     runtime.block_on(async {
         for mock in ["OKTA", "STORMPATH", "GIGYA", "AUTH0"] {
             let url = format!("{}/__ferry/clock", env[&format!("FERRY_{mock}_URL")]);
-            let answer = reqwest::get(&url).await.expect("answers");
+            let answer = sandbox::net::client_builder()
+                .build()
+                .expect("an HTTP client")
+                .get(&url)
+                .send()
+                .await
+                .expect("answers");
             assert!(answer.status().is_success(), "{url}");
         }
     });
@@ -309,7 +315,7 @@ async fn a_seed_takes_variables_and_script_files_by_path() {
     .expect("seed");
     let served = ferry::serve::start(&options(), Some(&seed)).await.expect("starts");
     let env: BTreeMap<String, String> = served.environment().into_iter().collect();
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let login = client
         .post(format!("{}/oauth/token", env["FERRY_AUTH0_URL"]))
         .form(&[

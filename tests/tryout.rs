@@ -511,7 +511,7 @@ async fn ferry_try_answers_as_the_mock_tenants_oauth_token_for_every_way_a_login
     let server = mocks::start(auth0.clone(), mocks::LOOPBACK_EPHEMERAL)
         .await
         .expect("the mock starts");
-    let http = reqwest::Client::builder().no_proxy().build().expect("a client");
+    let http = sandbox::net::client_builder().no_proxy().build().expect("a client");
 
     for (i, ending) in ENDINGS.iter().enumerate() {
         let user = format!("user{i}@example.com");

@@ -258,7 +258,7 @@ async fn on_the_wire_the_headers_reach_the_client_and_addresses_key_the_buckets(
         .await
         .expect("bind loopback");
     let base = server.base_url().to_owned();
-    let http = reqwest::Client::new();
+    let http = sandbox::net::client_builder().build().expect("an HTTP client");
     let (id, secret) = auth0.client_credentials(mocks::auth0::MANAGEMENT_APP).expect("app");
     let audience = format!("{base}/api/v2/");
     let res = http

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mocks::auth0::{Auth0, DEFAULT_APP};
 use serde_json::{Value, json};
 
@@ -658,21 +657,6 @@ async fn factors_auth0_cannot_enroll_fail_the_row_or_the_login() {
 // ---------------------------------------------------------------------------------------------
 // Signing ID tokens
 
-fn header_alg(token: &str) -> (Algorithm, Option<String>) {
-    let header = jsonwebtoken::decode_header(token).expect("a JWT header");
-    (header.alg, header.kid)
-}
-
-fn claims_with(token: &str, key: &DecodingKey, alg: Algorithm) -> Value {
-    let mut validation = Validation::new(alg);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(token, key, &validation)
-        .expect("the signature verifies")
-        .claims
-}
-
 async fn id_token(auth0: &Auth0, client: (&str, &str)) -> String {
     let res = send(
         auth0,
@@ -707,21 +691,14 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
 "#,
     );
     let token = id_token(&auth0, ("portal-client-id", "portal-secret-of-32-characters!!")).await;
-    assert_eq!(header_alg(&token), (Algorithm::HS256, None));
-    let claims = claims_with(
-        &token,
-        &DecodingKey::from_secret(b"portal-secret-of-32-characters!!"),
-        Algorithm::HS256,
-    );
+    assert_eq!(jwt_header(&token), ("HS256".to_owned(), None));
+    let claims = hs256_verified(&token, b"portal-secret-of-32-characters!!").expect("the signature verifies");
     assert_eq!(claims["sub"], "auth0|dade");
     assert_eq!(claims["aud"], "portal-client-id");
     assert_eq!(claims["email"], "dade@example.com");
     assert_eq!(claims["exp"].as_i64(), claims["iat"].as_i64().map(|i| i + 600));
     // Another secret does not verify it.
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.validate_aud = false;
-    assert!(jsonwebtoken::decode::<Value>(&token, &DecodingKey::from_secret(b"wrong"), &validation).is_err());
+    assert_eq!(hs256_verified(&token, b"wrong"), None);
     // A seed with an algorithm Auth0 does not offer is refused.
     let bad: mocks::auth0::seed::Auth0Seed =
         mocks::kit::seed::parse("clients: [ { name: X, jwt_configuration: { alg: none } } ]", None).expect("parses");
@@ -770,8 +747,8 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
     .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     let hs = id_token(&auth0, (&id, &secret)).await;
-    assert_eq!(header_alg(&hs).0, Algorithm::HS256);
-    claims_with(&hs, &DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256);
+    assert_eq!(jwt_header(&hs).0, "HS256");
+    hs256_verified(&hs, secret.as_bytes()).expect("the signature verifies");
 
     // Switched to PS256, RS512, then RS256: the tenant's key, found by kid in the JWKS.
     for alg in ["PS256", "RS512", "RS256"] {
@@ -793,18 +770,14 @@ users: [ { connection: users, user_id: dade, email: dade@example.com, password: 
             "the rest stays"
         );
         let signed = id_token(&auth0, (&id, &secret)).await;
-        let (header, kid) = header_alg(&signed);
-        let jwks = send(
-            &auth0,
-            Request::get("/.well-known/jwks.json")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks.body).expect("jwks");
-        let key = DecodingKey::from_jwk(set.find(&kid.expect("kid")).expect("published")).expect("key");
-        claims_with(&signed, &key, header);
-        assert_eq!(format!("{header:?}"), alg);
+        let (header, kid) = jwt_header(&signed);
+        assert_eq!(header, alg);
+        let key = published_key(&auth0, &kid.expect("kid")).await;
+        rsa_verified(&signed, &key, alg).expect("the signature verifies");
+        // The same signature over other claims (`{}`) does not.
+        let (header_part, rest) = signed.split_once('.').expect("a JWT");
+        let signature = rest.split_once('.').expect("a JWT").1;
+        assert_eq!(rsa_verified(&format!("{header_part}.e30.{signature}"), &key, alg), None);
     }
     // Refusals: an algorithm Auth0 does not offer, an unknown client, a missing scope.
     send(

@@ -78,7 +78,9 @@ async fn greeter(seed: u64) -> (Greeter, MockServer) {
 
 /// Installs a rule through the admin API, as a harness would.
 async fn add_fault(server: &MockServer, rule: Value) {
-    let res = reqwest::Client::new()
+    let res = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
         .post(format!("{}/__ferry/faults", server.base_url()))
         .json(&rule)
         .send()
@@ -88,7 +90,9 @@ async fn add_fault(server: &MockServer, rule: Value) {
 }
 
 async fn hello(server: &MockServer) -> reqwest::Response {
-    reqwest::Client::new()
+    sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
         .get(format!("{}/hello", server.base_url()))
         .send()
         .await
@@ -144,7 +148,11 @@ async fn the_admin_api_accepts_every_kind_and_refuses_bad_values() {
     for fault in &kinds {
         add_fault(&server, json!({ "path": "/nowhere", "fault": fault })).await;
     }
-    let listed: Value = reqwest::get(format!("{}/__ferry/faults", server.base_url()))
+    let listed: Value = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
+        .get(format!("{}/__ferry/faults", server.base_url()))
+        .send()
         .await
         .expect("GET /__ferry/faults")
         .json()
@@ -182,7 +190,9 @@ async fn the_admin_api_accepts_every_kind_and_refuses_bad_values() {
         (json!({ "kind": "reset", "ms": 1 }), "unknown field `ms`"),
         (json!({ "kind": "slow" }), "unknown variant `slow`"),
     ] {
-        let res = reqwest::Client::new()
+        let res = sandbox::net::client_builder()
+            .build()
+            .expect("an HTTP client")
             .post(format!("{}/__ferry/faults", server.base_url()))
             .json(&json!({ "path": "/hello", "fault": bad }))
             .send()
@@ -254,7 +264,9 @@ async fn a_reset_connection_is_a_connection_reset_error_and_the_next_call_recove
         "{raw:?}"
     );
     // Through an HTTP client: an error whose cause is the reset, no response.
-    let err = reqwest::Client::new()
+    let err = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
         .get(format!("{}/hello", server.base_url()))
         .send()
         .await
@@ -376,7 +388,7 @@ async fn a_dribbled_answer_arrives_whole_but_slowly_in_small_pieces() {
 async fn a_hang_is_cut_by_the_client_time_out_then_clearing_faults_recovers() {
     let (_greeter, server) = greeter(1).await;
     add_fault(&server, json!({ "path": "/hello", "fault": { "kind": "hang" } })).await;
-    let client = reqwest::Client::builder()
+    let client = sandbox::net::client_builder()
         .timeout(Duration::from_millis(150))
         .build()
         .expect("client");
@@ -388,7 +400,9 @@ async fn a_hang_is_cut_by_the_client_time_out_then_clearing_faults_recovers() {
             .expect_err("no answer");
         assert!(err.is_timeout(), "{err:?}");
     }
-    let res = reqwest::Client::new()
+    let res = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
         .delete(format!("{}/__ferry/faults", server.base_url()))
         .send()
         .await
@@ -448,7 +462,7 @@ async fn okta_rate_limited_is_the_buckets_429_e0000047_as_the_real_limit_answers
     .expect("seed");
     okta.seed(seed).expect("seeded");
     let server = serve(okta.clone()).await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let authn = || {
         client
             .post(format!("{}/api/v1/authn", server.base_url()))
@@ -518,7 +532,7 @@ async fn auth0_rate_limited_is_each_apis_own_429_with_the_rate_limit_headers() {
     .expect("seed");
     auth0.seed(seed).expect("seeded");
     let server = serve(auth0.clone()).await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let token = || {
         client
             .post(format!("{}/oauth/token", server.base_url()))
@@ -593,7 +607,7 @@ async fn stormpath_rate_limited_is_its_429_error_resource_without_headers() {
     let seed: StormpathSeed = mocks::kit::seed::parse("settings: { rate_limit_per_second: 1 }\n", None).expect("seed");
     stormpath.seed(seed).expect("seeded");
     let server = serve(stormpath.clone()).await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let attempt = || {
         client
             .post(format!("{}/v1/applications/nowhere/loginAttempts", server.base_url()))
@@ -641,7 +655,7 @@ async fn gigya_rate_limited_is_403048_in_the_envelope_http_200_unless_asked_for_
         mocks::kit::seed::parse("settings: { rate_limits: { per_minute: 1 } }\n", None).expect("seed");
     gigya.seed(seed).expect("seeded");
     let server = serve(gigya.clone()).await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let search = |status_codes: &'static str| {
         client
             .post(format!("{}/accounts.search", server.base_url()))

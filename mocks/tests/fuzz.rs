@@ -74,7 +74,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    sandbox::net::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(Duration::from_secs(30))

@@ -413,7 +413,7 @@ async fn signed_requests_over_a_socket_check_url_time_nonce_and_signature() {
         .await
         .expect("bind");
     let url = format!("{}/accounts.getAccountInfo", server.base_url());
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let post = |params: Vec<(&'static str, String)>| {
         let client = client.clone();
         let url = url.clone();

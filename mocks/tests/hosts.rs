@@ -25,7 +25,7 @@ fn kit() -> Kit {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    sandbox::net::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .build()
@@ -462,7 +462,7 @@ async fn auth0_discovery_tokens_and_management_api_under_a_tenant_name() {
 /// A client that trusts only Ferry's CA, and resolves `names` to `addr` (no DNS).
 fn tls_client(authority: &Authority, names: &[&str], addr: SocketAddr) -> reqwest::Client {
     let ca = reqwest::Certificate::from_pem(authority.cert_pem().as_bytes()).expect("CA parses");
-    let mut builder = reqwest::Client::builder().tls_certs_only([ca]).no_proxy();
+    let mut builder = sandbox::net::client_builder().tls_certs_only([ca]).no_proxy();
     for name in names {
         builder = builder.resolve(name, addr);
     }
@@ -552,7 +552,7 @@ async fn every_mock_serves_https_with_the_cas_certificate_and_plain_http_on_the_
     );
 
     // a client that does not trust the CA is refused, and a broken handshake harms nobody
-    let untrusting = reqwest::Client::builder()
+    let untrusting = sandbox::net::client_builder()
         .tls_certs_only(Vec::new())
         .no_proxy()
         .build()

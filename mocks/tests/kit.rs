@@ -55,7 +55,7 @@ async fn started() -> (Echo, mocks::MockServer) {
 async fn serves_on_an_ephemeral_loopback_port_and_journals_with_secrets_masked() {
     let (echo, server) = started().await;
     assert!(server.base_url().starts_with("http://127.0.0.1:"));
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let text = client
         .get(format!("{}/hello", server.base_url()))
         .send()
@@ -90,7 +90,7 @@ async fn serves_on_an_ephemeral_loopback_port_and_journals_with_secrets_masked()
 #[tokio::test]
 async fn injected_status_uses_the_provider_error_shape_then_recovers() {
     let (echo, server) = started().await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let added: serde_json::Value = client
         .post(format!("{}/__ferry/faults", server.base_url()))
         .json(&json!({ "method": "GET", "path": "/hello", "times": 1, "fault": { "kind": "status", "status": 503 } }))
@@ -132,7 +132,7 @@ async fn a_dropped_connection_gives_the_client_no_answer() {
         times: Some(1),
         fault: mocks::Fault::Drop,
     });
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let err = client
         .get(format!("{}/hello", server.base_url()))
         .send()
@@ -161,7 +161,7 @@ async fn a_hung_call_is_cut_by_the_client_timeout() {
         times: None,
         fault: mocks::Fault::Hang,
     });
-    let client = reqwest::Client::builder()
+    let client = sandbox::net::client_builder()
         .timeout(Duration::from_millis(200))
         .build()
         .expect("client");
@@ -178,7 +178,7 @@ async fn a_hung_call_is_cut_by_the_client_timeout() {
 #[tokio::test]
 async fn admin_endpoints_seed_reset_and_read_the_journal() {
     let (echo, server) = started().await;
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let base = server.base_url();
     let ok = client
         .post(format!("{base}/__ferry/seed"))
@@ -231,7 +231,7 @@ async fn dropping_the_handle_stops_the_server() {
     let (_echo, server) = started().await;
     let url = format!("{}/hello", server.base_url());
     drop(server);
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     // The accept loop ends as soon as it sees the signal; poll until the port refuses.
     let mut refused = false;
     for _ in 0..100 {
@@ -300,7 +300,9 @@ async fn a_body_dribbled_past_the_time_out_gets_the_providers_408_and_a_closed_c
     assert_eq!(entry.body.as_deref(), Some("[body not received within 300 ms]"));
 
     // A body that arrives within the time-out is served as usual.
-    let ok = reqwest::Client::new()
+    let ok = sandbox::net::client_builder()
+        .build()
+        .expect("an HTTP client")
         .post(format!("{}/login", server.base_url()))
         .body("x".repeat(100_000))
         .send()

@@ -1437,7 +1437,7 @@ async fn on_the_wire_headers_and_admin_seeding_work() {
         .await
         .expect("bind loopback");
     let base = server.base_url().to_owned();
-    let client = reqwest::Client::new();
+    let client = sandbox::net::client_builder().build().expect("an HTTP client");
     let seeded = client
         .post(format!("{base}/__ferry/seed"))
         .header("content-type", "application/yaml")

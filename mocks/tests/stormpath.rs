@@ -1510,7 +1510,7 @@ async fn on_a_socket_hrefs_use_the_bound_address_and_the_redirect_is_followable(
     let sp = tenant(TENANT_SEED);
     let server = mocks::start(sp.clone(), mocks::LOOPBACK_EPHEMERAL).await.expect("bind");
     let base = server.base_url().to_owned();
-    let client = reqwest::Client::builder()
+    let client = sandbox::net::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");

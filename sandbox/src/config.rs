@@ -69,7 +69,7 @@ fn default_client() -> reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            reqwest::Client::builder()
+            crate::net::client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .no_proxy()
                 .build()

@@ -81,6 +81,8 @@
 //! Three small modules call QuickJS's C API where rquickjs has no safe one (the only `unsafe`
 //! in the workspace): `bytecode` (compile once, load many times), `lazy` (lazy globals and
 //! built-ins) and `alloc` (QuickJS's memory through mimalloc).
+//! [`net`] is the one place HTTP clients are built, across the workspace (it installs the
+//! process's TLS crypto provider first).
 
 mod alloc;
 mod bytecode;
@@ -91,6 +93,7 @@ mod globals;
 mod host;
 mod lazy;
 mod modules;
+pub mod net;
 mod outbound;
 mod outcome;
 mod runner;

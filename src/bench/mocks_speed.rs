@@ -670,7 +670,9 @@ async fn management_token(auth0: &mocks::auth0::Auth0, base_url: &str) -> anyhow
     let (id, secret) = auth0
         .client_credentials(mocks::auth0::MANAGEMENT_APP)
         .context("the management application")?;
-    let answer: serde_json::Value = reqwest::Client::new()
+    let answer: serde_json::Value = sandbox::net::client_builder()
+        .build()
+        .context("an HTTP client")?
         .post(format!("{base_url}/oauth/token"))
         .form(&[
             ("grant_type", "client_credentials"),

@@ -98,7 +98,7 @@ pub async fn run(users: usize, samples: usize) -> anyhow::Result<BenchResult> {
         .context("the Management application")?;
     let link = MockLink::new("auth0", server.base_url()).with_management(ManagementClient::new(id, secret));
     let board = dashboard::start(vec![link], LOOPBACK_EPHEMERAL).await?;
-    let http = reqwest::Client::builder().no_proxy().build()?;
+    let http = sandbox::net::client_builder().no_proxy().build()?;
 
     let jane_id = format!("auth0|{:024x}", users / 3);
     let searches = [

@@ -47,7 +47,7 @@ pub(crate) struct Relay {
 
 impl Relay {
     pub(crate) fn new(mocks: Vec<MockLink>) -> Self {
-        let http = reqwest::Client::builder()
+        let http = sandbox::net::client_builder()
             .no_proxy()
             .timeout(MOCK_TIMEOUT)
             .user_agent("ferry-dashboard")
@@ -534,7 +534,9 @@ mod tests {
         assert_eq!(relay.answer(&get("/api/journal?mock=nobody")).await.status, 404);
         assert_eq!(relay.answer(&get("/api/journal?status=teapot")).await.status, 400);
         // A reset mock's journal is gone from the dashboard's copy too.
-        reqwest::Client::new()
+        sandbox::net::client_builder()
+            .build()
+            .expect("an HTTP client")
             .post(format!("{}/__ferry/reset", server.base_url()))
             .send()
             .await

@@ -416,7 +416,7 @@ mod tests {
                 user_key: Some("user".into()),
                 secret: STANDARD.encode(b"secret"),
             },
-            Client::new(),
+            sandbox::net::client_builder().build().expect("an HTTP client"),
             retry,
         );
         let started = std::time::Instant::now();

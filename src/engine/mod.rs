@@ -76,7 +76,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
     if let Some((_, client)) = clients.iter().find(|(t, _)| *t == timeout) {
         return Ok(client.clone());
     }
-    let client = reqwest::Client::builder()
+    let client = sandbox::net::client_builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(15))
         .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")))

@@ -294,7 +294,7 @@ impl World {
             ],
             None => Vec::new(),
         };
-        let http = reqwest::Client::builder()
+        let http = sandbox::net::client_builder()
             .timeout(Duration::from_secs(120))
             .tls_certs_only(roots)
             .build()

@@ -75,7 +75,7 @@ pub use self::verdict::TIMEOUT_MESSAGE;
 /// The scripts' HTTP client: it follows no redirects (the sandbox follows them itself, with the
 /// `request` module's rules), uses no proxy, and trusts `extra_root` besides the system's roots.
 fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder()
+    let mut builder = sandbox::net::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

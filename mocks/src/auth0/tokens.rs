@@ -25,18 +25,22 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RsaKeyPair};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use hmac::{Hmac, KeyInit, Mac};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RsaEncoding, RsaKeyPair,
+    RsaPublicKeyComponents,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::Sha256;
 
 use super::Auth0;
 use super::authenticate::LoginEnd;
@@ -46,15 +50,20 @@ use super::model::{Client, GRANT_PASSWORD_REALM, SigningAlg, StoredUser};
 use crate::kit::{PeerAddr, RequestOrigin};
 
 const SIGNING_KEY: &[u8] = include_bytes!("keys/signing-key.pem");
-const PUBLIC_KEY: &[u8] = include_bytes!("keys/signing-key.pub.pem");
 const JWKS: &str = include_str!("keys/jwks.json");
+
+/// The header of an HS256 ID token, byte for byte what `jsonwebtoken::Header::new(HS256)`
+/// serialised to when the mock signed with that crate (`typ`, then `alg`; no `kid`).
+const HS256_HEADER: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
 
 /// The signing keys.
 #[derive(Clone)]
 pub(crate) struct Keys {
     /// The JWT header every token carries (`alg`, `kid`), already base64url-encoded.
     header: String,
-    decoding: DecodingKey,
+    /// The public half of the signing key, as the JWKS publishes it (`n`, `e`): what tokens
+    /// are verified against. `None` if the JWKS cannot be read (a build defect).
+    public: Option<Arc<RsaPublicKeyComponents<Vec<u8>>>>,
     kid: String,
     /// Seals and opens opaque access tokens; random for each mock tenant.
     opaque: Option<Arc<LessSafeKey>>,
@@ -71,15 +80,17 @@ impl Keys {
         // The key files are part of the crate; failing to parse them is a build defect that
         // the crate's tests catch, so a broken key yields tokens nobody can verify rather than
         // a panic in a running mock.
-        let decoding =
-            DecodingKey::from_rsa_pem(PUBLIC_KEY).unwrap_or_else(|_| DecodingKey::from_secret(b"broken-key"));
-        let kid = serde_json::from_str::<Value>(JWKS)
+        let jwk = serde_json::from_str::<Value>(JWKS)
             .ok()
-            .and_then(|v| v["keys"][0]["kid"].as_str().map(str::to_owned))
+            .map(|v| v["keys"][0].clone())
             .unwrap_or_default();
+        let kid = jwk["kid"].as_str().unwrap_or_default().to_owned();
+        let component = |name: &str| jwk[name].as_str().and_then(|v| B64URL.decode(v).ok());
+        let public = component("n")
+            .zip(component("e"))
+            .map(|(n, e)| Arc::new(RsaPublicKeyComponents { n, e }));
         let header = B64URL.encode(json!({ "typ": "JWT", "alg": "RS256", "kid": kid }).to_string());
-        // From the thread's generator, not aws-lc's: seeding that one costs tens of
-        // milliseconds, which a mock's start must not pay (the first signature pays it instead).
+        // From the thread's generator (rand's, a CSPRNG seeded from the system).
         let mut secret = [0u8; 32];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut secret);
         let opaque = UnboundKey::new(&AES_256_GCM, &secret)
@@ -87,7 +98,7 @@ impl Keys {
             .map(|key| Arc::new(LessSafeKey::new(key)));
         Self {
             header,
-            decoding,
+            public,
             kid,
             opaque,
         }
@@ -103,17 +114,12 @@ impl Keys {
         self.sign_rsa(&self.header, &RSA_PKCS1_SHA256, claims)
     }
 
-    fn sign_rsa(
-        &self,
-        header: &str,
-        padding: &'static dyn aws_lc_rs::signature::RsaEncoding,
-        claims: &impl Serialize,
-    ) -> String {
+    fn sign_rsa(&self, header: &str, padding: &'static dyn RsaEncoding, claims: &impl Serialize) -> String {
         let (Some(key), Ok(payload)) = (signing_key(), serde_json::to_vec(claims)) else {
             return String::new();
         };
         let mut token = format!("{header}.{}", B64URL.encode(payload));
-        let mut signature = vec![0; key.public_modulus_len()];
+        let mut signature = vec![0; key.public().modulus_len()];
         if key
             .sign(padding, &SystemRandom::new(), token.as_bytes(), &mut signature)
             .is_err()
@@ -134,12 +140,7 @@ impl Keys {
             SigningAlg::RS256 => self.sign(claims),
             SigningAlg::RS512 => self.sign_rsa(&rsa_header("RS512"), &RSA_PKCS1_SHA512, claims),
             SigningAlg::PS256 => self.sign_rsa(&rsa_header("PS256"), &RSA_PSS_SHA256, claims),
-            SigningAlg::HS256 => jsonwebtoken::encode(
-                &jsonwebtoken::Header::new(Algorithm::HS256),
-                claims,
-                &jsonwebtoken::EncodingKey::from_secret(client.client_secret.as_bytes()),
-            )
-            .unwrap_or_default(),
+            SigningAlg::HS256 => sign_hs256(client.client_secret.as_bytes(), claims),
         }
     }
 
@@ -204,17 +205,46 @@ impl Keys {
         }
     }
 
-    /// Verifies the signature only; the caller checks time and audience against the mock clock.
+    /// The claims of an RS256 JWT signed with the tenant's key: three base64url parts, a
+    /// header whose `alg` is `RS256` (anything else, `none` and HS256 included, is refused),
+    /// the signature checked against the published key. Verifies the signature only; the
+    /// caller checks time and audience against the mock clock.
     pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|d| d.claims)
+        let public = self.public.as_ref()?;
+        let (signed, signature) = token.rsplit_once('.')?;
+        let (header, payload) = signed.split_once('.')?;
+        if payload.contains('.') {
+            return None;
+        }
+        let header: JwtHeader = serde_json::from_slice(&B64URL.decode(header).ok()?).ok()?;
+        if header.alg != "RS256" {
+            return None;
+        }
+        let signature = B64URL.decode(signature).ok()?;
+        public
+            .verify(&RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature)
+            .ok()?;
+        serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
     }
+}
+
+/// What [`Keys::verify`] reads of a JWT header (its other members are not checked).
+#[derive(Deserialize)]
+struct JwtHeader {
+    alg: String,
+}
+
+/// An HS256 JWT of these claims, keyed with `secret`; empty if the claims cannot be serialised.
+fn sign_hs256(secret: &[u8], claims: &impl Serialize) -> String {
+    let Ok(payload) = serde_json::to_vec(claims) else {
+        return String::new();
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    let token = format!("{}.{}", B64URL.encode(HS256_HEADER), B64URL.encode(payload));
+    mac.update(token.as_bytes());
+    format!("{token}.{}", B64URL.encode(mac.finalize().into_bytes()))
 }
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -835,10 +865,8 @@ pub(crate) async fn openid_configuration_get(State(auth0): State<Auth0>, origin:
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_committed_key_signs_and_verifies() {
-        let keys = Keys::load();
-        let claims = Claims {
+    fn claims() -> Claims {
+        Claims {
             iss: "https://ferry.auth0.com/".into(),
             sub: "auth0|1".into(),
             aud: json!("x"),
@@ -847,10 +875,147 @@ mod tests {
             scope: "read:users".into(),
             azp: None,
             gty: None,
-        };
-        let token = keys.sign(&claims);
+        }
+    }
+
+    fn encode_json(value: &Value) -> String {
+        B64URL.encode(value.to_string())
+    }
+
+    #[test]
+    fn the_committed_key_signs_and_verifies() {
+        let keys = Keys::load();
+        let token = keys.sign(&claims());
         assert_eq!(token.split('.').count(), 3);
-        assert_eq!(keys.verify(&token), Some(claims));
+        assert_eq!(keys.verify(&token), Some(claims()));
         assert_eq!(keys.verify("not.a.token"), None);
+    }
+
+    /// The private key, the JWKS the mock publishes (and verifies with) and the public key
+    /// file are one key.
+    #[test]
+    fn the_key_files_agree() {
+        let key = signing_key().expect("the committed private key parses");
+        let from_private = RsaPublicKeyComponents::<Vec<u8>>::from(key.public());
+        let published = Keys::load().public.expect("the JWKS names n and e");
+        assert_eq!(published.n, from_private.n);
+        assert_eq!(published.e, from_private.e);
+        // an SPKI ends with the PKCS#1 RSAPublicKey it wraps
+        let spki = pem_der(include_bytes!("keys/signing-key.pub.pem")).expect("the public key file");
+        assert!(spki.ends_with(key.public().as_ref()));
+    }
+
+    #[test]
+    fn verify_refuses_what_the_key_did_not_sign_as_rs256() {
+        let keys = Keys::load();
+        let token = keys.sign(&claims());
+        let parts: Vec<&str> = token.split('.').collect();
+        let (header, payload, signature) = (parts[0], parts[1], parts[2]);
+        assert_eq!(keys.verify(&token), Some(claims()));
+
+        // a payload changed under the same signature
+        let other = Claims {
+            sub: "auth0|2".into(),
+            ..claims()
+        };
+        let forged = B64URL.encode(serde_json::to_vec(&other).expect("claims"));
+        assert_eq!(keys.verify(&format!("{header}.{forged}.{signature}")), None);
+        // one bit of the signature flipped
+        let mut flipped = B64URL.decode(signature).expect("signature");
+        flipped[10] ^= 1;
+        assert_eq!(
+            keys.verify(&format!("{header}.{payload}.{}", B64URL.encode(flipped))),
+            None
+        );
+
+        // the algorithm named in the header is RS256 and nothing else
+        let kid = &keys.kid;
+        for alg in ["none", "HS256", "RS512", "PS256", "rs256"] {
+            let other_header = encode_json(&json!({ "typ": "JWT", "alg": alg, "kid": kid }));
+            assert_eq!(
+                keys.verify(&format!("{other_header}.{payload}.{signature}")),
+                None,
+                "{alg}"
+            );
+            assert_eq!(keys.verify(&format!("{other_header}.{payload}.")), None, "{alg}");
+        }
+        assert_eq!(
+            keys.verify(&format!(
+                "{}.{payload}.{signature}",
+                encode_json(&json!({ "typ": "JWT" }))
+            )),
+            None
+        );
+        // HS256 keyed with the public modulus (the algorithm confusion attack)
+        let hs256 = sign_hs256(&keys.public.as_ref().expect("public key").n, &claims());
+        assert_eq!(keys.verify(&hs256), None);
+        // RS512 and PS256 signatures by the same key are ID tokens, never access tokens
+        let rs512 = keys.sign_rsa(&encode_json(&json!({ "alg": "RS512" })), &RSA_PKCS1_SHA512, &claims());
+        assert_eq!(keys.verify(&rs512), None);
+        let relabelled = format!("{header}.{}", rs512.split_once('.').expect("parts").1);
+        assert_eq!(keys.verify(&relabelled), None);
+
+        // truncated, extended and malformed tokens
+        assert_eq!(keys.verify(&token[..token.len() - 1]), None);
+        assert_eq!(keys.verify(&format!("{header}.{payload}")), None);
+        assert_eq!(keys.verify(&format!("{header}.{payload}.")), None);
+        assert_eq!(keys.verify(&format!("{token}.{signature}")), None);
+        assert_eq!(keys.verify(&format!("{token}=")), None);
+        for garbage in [
+            "",
+            ".",
+            "..",
+            "...",
+            "a.b.c",
+            "not a token",
+            "\u{0}.\u{0}.\u{0}",
+            "é.é.é",
+        ] {
+            assert_eq!(keys.verify(garbage), None, "{garbage:?}");
+        }
+        // a header that is not JSON, and claims that are not the claims
+        assert_eq!(
+            keys.verify(&format!("{}.{payload}.{signature}", B64URL.encode("RS256"))),
+            None
+        );
+        let not_claims = keys.sign(&json!({ "sub": "auth0|1" }));
+        assert_eq!(not_claims.split('.').count(), 3);
+        assert_eq!(keys.verify(&not_claims), None);
+    }
+
+    #[test]
+    fn hs256_id_tokens_are_keyed_with_the_client_secret() {
+        let token = sign_hs256(b"the client secret", &claims());
+        let (signed, signature) = token.rsplit_once('.').expect("three parts");
+        let (header, payload) = signed.split_once('.').expect("three parts");
+        assert_eq!(
+            B64URL.decode(header).expect("header"),
+            br#"{"typ":"JWT","alg":"HS256"}"#
+        );
+        assert_eq!(
+            serde_json::from_slice::<Claims>(&B64URL.decode(payload).expect("payload")).expect("claims"),
+            claims()
+        );
+        // checked with another implementation of HMAC-SHA256 (ring's)
+        let signature = B64URL.decode(signature).expect("signature");
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"the client secret");
+        assert!(ring::hmac::verify(&key, signed.as_bytes(), &signature).is_ok());
+        let wrong = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"another secret");
+        assert!(ring::hmac::verify(&wrong, signed.as_bytes(), &signature).is_err());
+        // and the mock's own verification, which takes RS256 only, refuses it
+        assert_eq!(Keys::load().verify(&token), None);
+    }
+
+    /// The exact token jsonwebtoken 11 (`encode` with `Header::new(Algorithm::HS256)`) made
+    /// for these claims and secret, when the mock signed HS256 ID tokens with it.
+    #[test]
+    fn hs256_id_tokens_are_the_bytes_jsonwebtoken_made() {
+        let claims = json!({ "iss": "https://ferry.auth0.com/", "sub": "auth0|1", "aud": "app", "iat": 1, "exp": 2, "name": "Zoë" });
+        assert_eq!(
+            sign_hs256(b"secret", &claims),
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.\
+             eyJpc3MiOiJodHRwczovL2ZlcnJ5LmF1dGgwLmNvbS8iLCJzdWIiOiJhdXRoMHwxIiwiYXVkIjoiYXBwIiwiaWF0IjoxLCJleHAiOjIsIm5hbWUiOiJab8OrIn0.\
+             ytagGhwdmORh88TLzQQwCwnuxD5qknadP5j7sabwi_Q"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! (so a user trusts it once), and a server certificate it signs for loopback and the real host
 //! names of the mocked services ([`super::hosts::certificate_names`]).
 //!
-//! The keys are ECDSA P-256, made with rcgen on aws-lc-rs (the crypto rustls already uses
-//! through reqwest; no OpenSSL). The CA is valid for ten years, a server certificate for one
+//! The keys are ECDSA P-256, made with rcgen on ring, the crypto rustls uses everywhere in Ferry
+//! (`sandbox::net`; no OpenSSL). The CA is valid for ten years, a server certificate for one
 //! (platforms refuse server certificates valid for longer than 825 days even under a root the
 //! user added). Servers speak HTTP/1.1 and say so in ALPN.
 //!
@@ -216,7 +216,7 @@ impl Authority {
         params.not_before = now - time::Duration::days(1);
         params.not_after = now + time::Duration::days(365);
         let cert = params.signed_by(&key, &self.issuer)?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsError::Certificate(e.to_string()))?

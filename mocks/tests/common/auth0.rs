@@ -11,12 +11,16 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use base64::Engine;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use hmac::{Hmac, KeyInit, Mac};
 use mocks::auth0::seed::Auth0Seed;
 use mocks::auth0::{Auth0, MANAGEMENT_APP};
 use mocks::{Clock, Kit, Provider};
+use ring::signature::{
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA512, RSA_PSS_2048_8192_SHA256, RsaParameters,
+    RsaPublicKeyComponents,
+};
 use serde_json::{Value, json};
+use sha2::Sha256;
 
 /// 2026-01-01T00:00:00Z, where every tenant's clock stands.
 pub(crate) const EPOCH_SECS: i64 = 1_767_225_600;
@@ -199,6 +203,49 @@ pub(crate) async fn login(auth0: &Auth0, client: (&str, &str), realm: &str, user
 /// `/.well-known/jwks.json` publishes (the `kid` of the header picks it). Times are checked by
 /// the callers, against the manual clock.
 pub(crate) async fn verified_claims(auth0: &Auth0, token: &str) -> Value {
+    let (alg, kid) = jwt_header(token);
+    assert_eq!(alg, "RS256");
+    let jwk = published_key(auth0, &kid.expect("a kid")).await;
+    rsa_verified(token, &jwk, "RS256").expect("the signature verifies")
+}
+
+// The tests' own reading of JWTs (RFC 7515 compact form, RFC 7518 algorithms), independent of
+// the mock's code: parts split and decoded here, signatures checked with ring from the JWKS's
+// `n` and `e` (RS256, RS512, PS256) or with HMAC-SHA256 from the secret (HS256).
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// A JWT's parts: header and claims (JSON), the text the signature covers, the signature.
+struct Jwt {
+    header: Value,
+    claims: Value,
+    signed: String,
+    signature: Vec<u8>,
+}
+
+fn jwt(token: &str) -> Jwt {
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "a JWT of three parts: {token}");
+    let json = |part: &str| -> Value {
+        serde_json::from_slice(&B64URL.decode(part).expect("base64url")).expect("a JSON part")
+    };
+    Jwt {
+        header: json(parts[0]),
+        claims: json(parts[1]),
+        signed: format!("{}.{}", parts[0], parts[1]),
+        signature: B64URL.decode(parts[2]).expect("a base64url signature"),
+    }
+}
+
+/// A JWT header's `alg` and `kid`.
+pub(crate) fn jwt_header(token: &str) -> (String, Option<String>) {
+    let header = jwt(token).header;
+    let alg = header["alg"].as_str().expect("an alg").to_owned();
+    (alg, header["kid"].as_str().map(str::to_owned))
+}
+
+/// The key of `kid` in the tenant's `/.well-known/jwks.json`.
+pub(crate) async fn published_key(auth0: &Auth0, kid: &str) -> Value {
     let jwks = send(
         auth0,
         Request::get("/.well-known/jwks.json")
@@ -207,20 +254,42 @@ pub(crate) async fn verified_claims(auth0: &Auth0, token: &str) -> Value {
     )
     .await;
     assert_eq!(jwks.status, StatusCode::OK);
-    let set: JwkSet = serde_json::from_value(jwks.body).expect("a JWK set");
-    let header = jsonwebtoken::decode_header(token).expect("a JWT header");
-    assert_eq!(header.alg, Algorithm::RS256);
-    let kid = header.kid.expect("a kid");
-    let jwk = set.find(&kid).expect("the kid is published");
-    let key = DecodingKey::from_jwk(jwk).expect("an RSA key");
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .expect("the signature verifies")
-        .claims
+    let keys = jwks.body["keys"].as_array().expect("a JWK set").clone();
+    keys.into_iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap_or_else(|| panic!("the kid {kid} is published"))
+}
+
+/// The claims of a JWT whose header names `alg` (RS256, RS512 or PS256) and whose signature
+/// verifies with the RSA key `jwk`; `None` if the signature does not verify.
+pub(crate) fn rsa_verified(token: &str, jwk: &Value, alg: &str) -> Option<Value> {
+    let jwt = jwt(token);
+    assert_eq!(jwt.header["alg"], alg, "the header's alg");
+    assert_eq!(jwk["kty"], "RSA", "an RSA key: {jwk}");
+    let component = |name: &str| B64URL.decode(jwk[name].as_str().expect("n and e")).expect("base64url");
+    let key = RsaPublicKeyComponents {
+        n: component("n"),
+        e: component("e"),
+    };
+    let params: &RsaParameters = match alg {
+        "RS256" => &RSA_PKCS1_2048_8192_SHA256,
+        "RS512" => &RSA_PKCS1_2048_8192_SHA512,
+        "PS256" => &RSA_PSS_2048_8192_SHA256,
+        other => panic!("not an RSA algorithm the mock signs with: {other}"),
+    };
+    key.verify(params, jwt.signed.as_bytes(), &jwt.signature)
+        .ok()
+        .map(|()| jwt.claims)
+}
+
+/// The claims of a JWT whose header names HS256 and whose signature `secret` verifies; `None`
+/// if it does not.
+pub(crate) fn hs256_verified(token: &str, secret: &[u8]) -> Option<Value> {
+    let jwt = jwt(token);
+    assert_eq!(jwt.header["alg"], "HS256", "the header's alg");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(jwt.signed.as_bytes());
+    mac.verify_slice(&jwt.signature).ok().map(|()| jwt.claims)
 }
 
 /// The `sub` that `/userinfo` answers for an access token (opaque or a JWT), which must be good.
