@@ -122,8 +122,13 @@ impl Drop for Held {
 unsafe extern "C" {
     /// mimalloc's (not exported by `libmimalloc-sys` without its `extended` feature).
     fn mi_usable_size(p: *const std::ffi::c_void) -> usize;
-    /// mimalloc's option setter and getter (the same).
+    /// mimalloc's option setter (the same).
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+#[cfg(test)]
+unsafe extern "C" {
+    /// mimalloc's option getter (the same).
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
 }
 
