@@ -172,7 +172,7 @@ fn a_file_of_another_kind_is_refused_with_what_to_run() {
 
 #[test]
 fn a_record_that_is_no_account_fails_the_check_and_a_policy_skip_does_not() {
-    let scratch = Scratch::new("inputs-malformed");
+    let scratch = Scratch::new("inputs-no-account");
     let mut no_uid = account(2);
     no_uid.as_object_mut().expect("an object").remove("UID");
     let path = scratch.join("no-uid.ndjson");

@@ -9,14 +9,17 @@ use std::path::{Path, PathBuf};
 use ferry::serve::{ServeOptions, Served};
 use serde_json::Value;
 
-/// A scratch directory, `ferry-<test binary>-<name>-<pid>` under the system's temporary
-/// directory, emptied when made and removed when dropped.
+/// A scratch directory, `ferry-<test binary>-<name>-<pid>-<n>` under the system's temporary
+/// directory, emptied when made and removed when dropped. `n` counts the scratch directories of
+/// the process, so two tests that pick the same name (they run in parallel) never share one.
 pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
     pub(crate) fn new(name: &str) -> Self {
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
-            "ferry-{}-{name}-{}",
+            "ferry-{}-{name}-{}-{n}",
             env!("CARGO_CRATE_NAME"),
             std::process::id()
         ));
