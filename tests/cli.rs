@@ -4,8 +4,14 @@
 //! asks on a terminal), colour only where it belongs, the hint where there is nothing to run,
 //! and the README's synopses against every `--help`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+// Its scratch folders are in the system's temporary directory: outside the repository, so no
+// `scenarios/` or `snapshots/` of ours is found from them.
+use common::Scratch;
 
 fn ferry() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
@@ -22,32 +28,6 @@ fn text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-/// A scratch folder in the system's temporary directory: outside the repository, so no
-/// `scenarios/` or `snapshots/` of ours is found from it.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        // numbered, so two tests that pick the same name (they run in parallel) never share one
-        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("ferry-cli-{}-{name}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        assert!(
-            !dir.starts_with(env!("CARGO_MANIFEST_DIR")),
-            "the scratch folder must be outside the repository"
-        );
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A scenario needing no script: a signup and a login on a plain database connection.
@@ -88,7 +68,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn the_snapshot_loop_from_the_binary_alone() {
     let scratch = Scratch::new("loop");
-    let dir = &scratch.0;
+    let dir = scratch.path();
     write_cases(dir, SIGNUP);
     let snap = dir.join("snapshots/signup.snap");
     let pending = dir.join("snapshots/signup.snap.new");
@@ -178,7 +158,7 @@ fn the_snapshot_loop_from_the_binary_alone() {
 #[test]
 fn a_failed_scenario_writes_no_snapshot() {
     let scratch = Scratch::new("failed");
-    let dir = &scratch.0;
+    let dir = scratch.path();
     write_cases(
         dir,
         &SIGNUP.replace(
@@ -198,7 +178,7 @@ fn a_failed_scenario_writes_no_snapshot() {
 #[test]
 fn snapshots_go_where_they_are_told() {
     let scratch = Scratch::new("elsewhere");
-    let dir = &scratch.0;
+    let dir = scratch.path();
     // A folder named scenarios: the snapshots go beside it, named by the path below it,
     // whichever file or subfolder is run.
     let flow = dir.join("project/scenarios/flow");
@@ -220,9 +200,9 @@ fn snapshots_go_where_they_are_told() {
 #[test]
 fn an_unusable_snapshot_folder_is_an_error_not_a_pass() {
     let scratch = Scratch::new("unusable");
-    write_cases(&scratch.0, SIGNUP);
-    std::fs::write(scratch.0.join("snapshots"), "a file where the folder should be").expect("write");
-    let output = run_in(&scratch.0, &["cases"]);
+    write_cases(scratch.path(), SIGNUP);
+    std::fs::write(scratch.join("snapshots"), "a file where the folder should be").expect("write");
+    let output = run_in(scratch.path(), &["cases"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(
@@ -235,13 +215,13 @@ fn an_unusable_snapshot_folder_is_an_error_not_a_pass() {
 #[test]
 fn review_refuses_without_a_terminal() {
     let scratch = Scratch::new("review-pipe");
-    write_cases(&scratch.0, SIGNUP);
-    let output = run_in(&scratch.0, &["--review", "cases"]);
+    write_cases(scratch.path(), SIGNUP);
+    let output = run_in(scratch.path(), &["--review", "cases"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains("standard input is not one"), "{stderr}");
     assert!(stderr.contains("ferry run --accept"), "{stderr}");
-    assert!(!scratch.0.join("snapshots").exists(), "nothing ran: {stdout}");
+    assert!(!scratch.join("snapshots").exists(), "nothing ran: {stdout}");
 }
 
 /// `script` (util-linux) runs a command on a pseudo-terminal and passes its own standard input
@@ -266,7 +246,7 @@ fn review_on_a_terminal_accepts_rejects_and_skips() {
         return;
     }
     let scratch = Scratch::new("review-pty");
-    let dir = &scratch.0;
+    let dir = scratch.path();
     let cases = write_cases(dir, SIGNUP);
     std::fs::write(cases.join("again.yaml"), SIGNUP).expect("a second scenario");
     std::fs::write(cases.join("third.yaml"), SIGNUP).expect("a third scenario");
@@ -327,10 +307,10 @@ fn ferry_script(dir: &Path, command: &str) -> std::process::Child {
 #[test]
 fn colour_only_where_it_belongs() {
     let scratch = Scratch::new("colour");
-    write_cases(&scratch.0, SIGNUP);
+    write_cases(scratch.path(), SIGNUP);
     let colours = |envs: &[(&str, &str)], args: &[&str]| {
         let output = ferry()
-            .current_dir(&scratch.0)
+            .current_dir(scratch.path())
             .envs(envs.iter().copied())
             .args(["run", "--no-snapshots"])
             .args(args)
@@ -358,13 +338,13 @@ fn colour_only_where_it_belongs() {
     );
     if script_available() {
         let child = ferry_script(
-            &scratch.0,
+            scratch.path(),
             &format!("{} run --no-snapshots cases", env!("CARGO_BIN_EXE_ferry")),
         );
         let shown = text(&child.wait_with_output().expect("script")).0;
         assert!(shown.contains("\x1b[1;32mPASS"), "a terminal gets colour: {shown:?}");
         let child = ferry_script(
-            &scratch.0,
+            scratch.path(),
             &format!("NO_COLOR=1 {} run --no-snapshots cases", env!("CARGO_BIN_EXE_ferry")),
         );
         let shown = text(&child.wait_with_output().expect("script")).0;
@@ -375,7 +355,7 @@ fn colour_only_where_it_belongs() {
 #[test]
 fn nothing_to_run_says_what_to_do() {
     let scratch = Scratch::new("empty");
-    let output = run_in(&scratch.0, &[]);
+    let output = run_in(scratch.path(), &[]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains("no scenarios/ folder here"), "{stderr}");
@@ -405,7 +385,7 @@ fn cargo_insta_reads_and_accepts_what_ferry_writes() {
     }
     let scratch = Scratch::new("cargo-insta");
     let project = |name: &str, scenario: &str| {
-        let dir = scratch.0.join(name);
+        let dir = scratch.join(name);
         std::fs::create_dir_all(dir.join("src")).expect("project");
         std::fs::write(
             dir.join("Cargo.toml"),

@@ -25,6 +25,11 @@ impl Scratch {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch directory");
+        // Outside the repository, so no `scenarios/` or `snapshots/` of ours is found from it.
+        assert!(
+            !dir.starts_with(env!("CARGO_MANIFEST_DIR")),
+            "the scratch directory must be outside the repository"
+        );
         Self(dir)
     }
 
