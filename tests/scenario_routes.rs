@@ -2,9 +2,17 @@
 //! each with the file, the line where it has one, and the reason.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 
+/// Writes the scenario `text` as `name.yaml` beside a `scripts/login.js`, in a directory of its
+/// own: the tests run in parallel, and a script rewritten under another test's feet read empty.
 fn scratch(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferry-scenario-routes-{}", std::process::id()));
+    static MADE: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ferry-scenario-routes-{}-{}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(dir.join("scripts")).expect("scratch dir");
     std::fs::write(
         dir.join("scripts/login.js"),
