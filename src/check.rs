@@ -70,6 +70,9 @@ pub struct CheckReport {
     pub notes: Vec<String>,
     /// The first few problems, with the record number, to look at.
     pub examples: Vec<String>,
+    /// Users refused for a `password_hash` that is not bcrypt at cost 10 (for the note).
+    #[serde(skip)]
+    password_hash_refused: u64,
 }
 
 const EXAMPLES: usize = 10;
@@ -130,6 +133,9 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
             report.failing_users += 1;
             for issue in &verdict.issues {
                 *report.would_fail.entry(issue.code.clone()).or_default() += 1;
+            }
+            if verdict.issues.iter().any(|i| i.path == "passwordHash") {
+                report.password_hash_refused += 1;
             }
             example(
                 &mut report,
@@ -197,6 +203,14 @@ fn notes(report: &CheckReport, kind: FileKind, wrapper: &[(String, Value)]) -> V
             "This export carries no password hashes: all {} users who would import need a password reset. {}",
             group(no_hash),
             crate::engine::transform::HASH_ROUTES
+        ));
+    }
+    if report.password_hash_refused > 0 {
+        notes.push(format!(
+            "{} users have a password_hash that is not bcrypt $2a$/$2b$ at cost 10, the only kind Auth0's import \
+             takes in that field. Give other bcrypt hashes ($2y$ too, any cost) as custom_password_hash: \
+             {{\"algorithm\": \"bcrypt\", \"hash\": {{\"value\": \"<the hash>\", \"encoding\": \"utf8\"}}}}.",
+            group(report.password_hash_refused)
         ));
     }
     let member = |name: &str| wrapper.iter().find(|(k, _)| k == name).map(|(_, v)| v);
@@ -326,6 +340,31 @@ mod tests {
         assert_eq!(report.hashes_carried.get("md5"), Some(&1));
         assert_eq!(report.jobs, 1);
         assert!(report.render().contains("2 would import"));
+    }
+
+    /// A password_hash Auth0's job refuses (not bcrypt at cost 10) fails the check, and the
+    /// report says where such a hash goes instead.
+    #[test]
+    fn a_password_hash_auth0_refuses_fails_with_where_it_goes() {
+        // FIDELITY: auth0/import-password-hash-pattern
+        let tail = "nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K";
+        let path = file(&format!(
+            r#"[{{"email":"a@b.co","password_hash":"$2y$10${tail}"}},{{"email":"c@d.co","password_hash":"$2b$12${tail}"}},
+               {{"email":"e@f.co","password_hash":"$2b$10${tail}"}}]"#
+        ));
+        let report = check(&path, FileKind::Auth0, &Rules::default(), import_schema::MAX_FILE_BYTES).expect("readable");
+        assert_eq!((report.would_import, report.failing_users), (1, 2));
+        assert_eq!(report.would_fail.get("PATTERN"), Some(&2));
+        let text = report.render();
+        assert!(
+            text.contains("2 users have a password_hash that is not bcrypt $2a$/$2b$ at cost 10"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"custom_password_hash: {"algorithm": "bcrypt""#),
+            "{text}"
+        );
+        assert!(!text.contains(tail), "a hash is never printed: {text}");
     }
 
     #[test]

@@ -174,13 +174,19 @@ pub(crate) fn check(user: &Value, rules: &Rules, out: &mut Vec<Issue>) {
         out.push(Issue::at("NOT_PASSED", "", BOTH_HASHES));
     }
 
-    // password_hash: the schema takes any string ("should be hashed using bcrypt $2a$ or $2b$"
-    // is advice, not a rule); only a bcrypt string over Ferry's cost limit is refused.
-    if let Some(hash) = text("password_hash")
-        && looks_like_bcrypt(hash)
-        && let Some((_, reason)) = crate::hash_cost_problem("bcrypt", hash, None)
-    {
-        out.push(Issue::at("MAXIMUM", "password_hash", reason));
+    // password_hash: the published schema says `{"type": "string"}` and the page "should be
+    // hashed using bcrypt $2a$ or $2b$ and have 10 saltRounds", but the job refuses any other
+    // value (OBSERVED: see PASSWORD_HASH_PATTERN).
+    if let Some(hash) = text("password_hash") {
+        if !password_hash_accepted(hash) {
+            out.push(Issue::at(
+                "PATTERN",
+                "passwordHash",
+                format!("String does not match pattern {PASSWORD_HASH_PATTERN}"),
+            ));
+        } else if let Some((_, reason)) = crate::hash_cost_problem("bcrypt", hash, None) {
+            out.push(Issue::at("MAXIMUM", "password_hash", reason));
+        }
     }
 
     if let Some(Value::Object(spec)) = map.get("custom_password_hash") {
@@ -323,14 +329,33 @@ fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+-.!#$^`~@'".contains(c)
 }
 
-/// `$2<letter>$<two digits>$...`: the shape whose cost the limits read.
-fn looks_like_bcrypt(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() > 7
-        && b[0] == b'$'
-        && b[1] == b'2'
-        && b[3] == b'$'
-        && b[4].is_ascii_digit()
-        && b[5].is_ascii_digit()
-        && b[6] == b'$'
+/// What Auth0's import job takes as a `password_hash`: bcrypt `$2$`, `$2a$` or `$2b$` at cost
+/// 10, and nothing else (not `$2y$`, not another cost). OBSERVED: Auth0's support article "User
+/// Import Fails with Error: Error in passwordHash Property - String does not Match Pattern"
+/// (support.auth0.com/center/s/article/user-import-fails-with-error-error-in-passwordhash-property-string-does-not-match-pattern):
+/// a job that completed lists `Error in passwordHash property - String does not match pattern
+/// ^\$2[ab]?\$10+\$[./A-Za-z0-9]{53}$` for such a user; the pattern is copied as it is
+/// (`10+` included), and the message quotes no value. Other bcrypt hashes go in
+/// `custom_password_hash` (algorithm `bcrypt`), which takes `$2y$` and any cost.
+pub const PASSWORD_HASH_PATTERN: &str = r"^\$2[ab]?\$10+\$[./A-Za-z0-9]{53}$";
+
+/// Whether `hash` matches [`PASSWORD_HASH_PATTERN`] (JavaScript's `RegExp.test`: `$` is the
+/// end of the text).
+pub fn password_hash_accepted(hash: &str) -> bool {
+    let Some(rest) = hash.strip_prefix("$2") else {
+        return false;
+    };
+    let rest = rest.strip_prefix(['a', 'b']).unwrap_or(rest);
+    let Some(rest) = rest.strip_prefix("$1") else {
+        return false;
+    };
+    let after_zeros = rest.trim_start_matches('0');
+    let Some(tail) = after_zeros.strip_prefix('$') else {
+        return false;
+    };
+    after_zeros.len() < rest.len()
+        && tail.len() == 53
+        && tail
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
 }

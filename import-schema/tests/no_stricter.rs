@@ -9,23 +9,6 @@ fn accepted(user: &Value) {
     assert!(issues.is_empty(), "{user} should be accepted, got {issues:?}");
 }
 
-/// `password_hash` is `{"type": "string"}`: "should be hashed using bcrypt $2a$ or $2b$" is
-/// advice. A hash of another kind imports (the user then cannot log in with it, as on Auth0).
-#[test]
-fn password_hash_has_no_pattern() {
-    // FIDELITY: auth0/import-no-stricter
-    for hash in [
-        "$2x$10$abc",
-        "$2y$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K",
-        "5f4dcc3b5aa765d61d8327deb882cf99",
-        "$6$rounds=5000$salt$hash",
-        "$5$12345$notbcrypt",
-        "",
-    ] {
-        accepted(&json!({"email": "a@b.co", "password_hash": hash}));
-    }
-}
-
 /// `nickname` may be 1-350 characters (the profile attribute schema), not 300.
 #[test]
 fn a_nickname_of_350_characters() {

@@ -3,8 +3,10 @@
 //! Auth0 import users (stormpath.md §9.4) and imported through the import pipeline.
 //!
 //! Hashes, as password-hashes.md §5 and stormpath.md §9.3 map them:
-//! - bcrypt `$2a$`/`$2b$` → `password_hash` (`$2y$` is the same algorithm and is rewritten to
-//!   `$2b$`; `$2x$`, the buggy variant, cannot be carried);
+//! - bcrypt `$2a$`/`$2b$` → `password_hash` at cost 10, `custom_password_hash` (algorithm
+//!   `bcrypt`) at any other cost, as Auth0's job takes them (`transform::bcrypt_field`); `$2y$`
+//!   is the same algorithm and is rewritten to `$2b$`; `$2x$`, the buggy variant, cannot be
+//!   carried;
 //! - `$stormpath2$ALG$1$salt$hash` with ALG MD5, SHA-1, SHA-256 or SHA-512 →
 //!   `custom_password_hash` with the salt as a Base64 prefix;
 //! - `$stormpath1$salt$hash` → `custom_password_hash` HMAC-SHA256 keyed with the salt;
@@ -16,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::EngineError;
 use super::import::{Candidate, Importer};
+use super::transform::bcrypt_field;
 
 /// An exported account turned into an import user, or the reason it cannot be.
 pub fn transform(account: &Value) -> Result<Candidate, String> {
@@ -91,10 +94,10 @@ pub fn transform(account: &Value) -> Result<Candidate, String> {
 /// Maps a stored Stormpath hash to the Auth0 field that carries it.
 pub fn map_hash(hash: &str) -> Result<(&'static str, Value), String> {
     if hash.starts_with("$2a$") || hash.starts_with("$2b$") {
-        return Ok(("password_hash", json!(hash)));
+        return Ok(bcrypt_field(hash));
     }
     if let Some(rest) = hash.strip_prefix("$2y$") {
-        return Ok(("password_hash", json!(format!("$2b${rest}"))));
+        return Ok(bcrypt_field(&format!("$2b${rest}")));
     }
     if hash.starts_with("$2x$") {
         return Err("bcrypt $2x$ (the buggy variant) cannot be verified by Auth0".into());
@@ -226,7 +229,30 @@ mod tests {
         assert!(map_hash("$stormpath2$SHA-384$1$c2FsdA==$aGFzaA==").is_err());
         assert!(map_hash("$stormpath2$SHA-256$2$c2FsdA==$aGFzaA==").is_err());
         assert!(map_hash("$2x$10$abcdefghijklmnopqrstuufV5R6AIRuiwehOrEgoAS3hGfIJuM.qW").is_err());
-        assert_eq!(map_hash("$2y$10$x").expect("bcrypt").1, json!("$2b$10$x"));
+    }
+
+    /// bcrypt at cost 10 goes in `password_hash`, at another cost in `custom_password_hash`, as
+    /// Auth0's job takes them (`import_schema::password_hash_accepted`); `$2y$` is written `$2b$`.
+    #[test]
+    fn bcrypt_goes_where_auth0_takes_it() {
+        let tail = "abcdefghijklmnopqrstuufV5R6AIRuiwehOrEgoAS3hGfIJuM.qW";
+        let at_10 = format!("$2b$10${tail}");
+        assert_eq!(
+            map_hash(&format!("$2y$10${tail}")).expect("bcrypt"),
+            ("password_hash", json!(at_10))
+        );
+        assert_eq!(map_hash(&format!("$2a$10${tail}")).expect("bcrypt").0, "password_hash");
+        let at_4 = format!("$2a$04${tail}");
+        assert_eq!(
+            map_hash(&at_4).expect("bcrypt"),
+            (
+                "custom_password_hash",
+                json!({ "algorithm": "bcrypt", "hash": { "value": at_4, "encoding": "utf8" } })
+            )
+        );
+        let y_at_12 = map_hash(&format!("$2y$12${tail}")).expect("bcrypt");
+        assert_eq!(y_at_12.0, "custom_password_hash");
+        assert_eq!(y_at_12.1["hash"]["value"], format!("$2b$12${tail}"));
     }
 
     #[test]

@@ -410,7 +410,8 @@ pub fn map_password(password: &Value) -> Result<(&'static str, Value, String), S
                 bcrypt_base64(&salt_bytes)[..22].to_owned(),
                 &bcrypt_base64(&hash_bytes[..23])[..31]
             );
-            Ok(("password_hash", json!(mcf), "bcrypt".into()))
+            let (field, value) = bcrypt_field(&mcf);
+            Ok((field, value, "bcrypt".into()))
         }
         other => Err(format!("{other} is not one of the algorithms Auth0 can verify")),
     }
@@ -418,14 +419,30 @@ pub fn map_password(password: &Value) -> Result<(&'static str, Value, String), S
 
 fn map_compound(compound: &str) -> Result<(&'static str, Value, String), String> {
     if compound.starts_with("$2a$") || compound.starts_with("$2b$") {
-        return Ok(("password_hash", json!(compound), "bcrypt".into()));
+        let (field, value) = bcrypt_field(compound);
+        return Ok((field, value, "bcrypt".into()));
     }
     if let Some(rest) = compound.strip_prefix("$2y$") {
         // PHP's $2y$ is the same algorithm as $2b$.
-        return Ok(("password_hash", json!(format!("$2b${rest}")), "bcrypt".into()));
+        let (field, value) = bcrypt_field(&format!("$2b${rest}"));
+        return Ok((field, value, "bcrypt".into()));
     }
     let scheme = compound.split('$').nth(1).unwrap_or("?");
     Err(format!("compound hash ${scheme}$ is not one Auth0 can verify"))
+}
+
+/// The Auth0 field that carries a bcrypt hash (`$2a$`/`$2b$`): `password_hash` where Auth0's
+/// import job takes it there (cost 10, `import_schema::password_hash_accepted`, which says
+/// why), otherwise `custom_password_hash` with algorithm `bcrypt`, which takes any cost.
+pub fn bcrypt_field(mcf: &str) -> (&'static str, Value) {
+    if import_schema::password_hash_accepted(mcf) {
+        ("password_hash", json!(mcf))
+    } else {
+        (
+            "custom_password_hash",
+            json!({ "algorithm": "bcrypt", "hash": { "value": mcf, "encoding": "utf8" } }),
+        )
+    }
 }
 
 /// The salt text and its position for a `format` template with `$password` at one end.
