@@ -254,7 +254,7 @@ pub async fn start(mocks: Vec<MockLink>, addr: SocketAddr) -> io::Result<Dashboa
         SocketAddr::V4(v4) => v4.ip().to_string(),
     };
     let base_url = format!("http://{host}:{}", addr.port());
-    let relay = Arc::new(Relay::new(mocks));
+    let relay = Arc::new(Relay::new(mocks).map_err(|e| io::Error::other(format!("the dashboard's HTTP client: {e}")))?);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, relay, stopped));
     Ok(Dashboard {

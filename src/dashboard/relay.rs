@@ -46,13 +46,14 @@ pub(crate) struct Relay {
 }
 
 impl Relay {
-    pub(crate) fn new(mocks: Vec<MockLink>) -> Self {
+    /// Fails only if the HTTP client cannot be built (its TLS set-up): a default client in its
+    /// place would take a proxy from the environment and wait without a time limit.
+    pub(crate) fn new(mocks: Vec<MockLink>) -> Result<Self, reqwest::Error> {
         let http = sandbox::net::client_builder()
             .no_proxy()
             .timeout(MOCK_TIMEOUT)
             .user_agent("ferry-dashboard")
-            .build()
-            .unwrap_or_default();
+            .build()?;
         let management = mocks
             .iter()
             .filter_map(|m| {
@@ -61,12 +62,12 @@ impl Relay {
             })
             .collect();
         let journals = Journals::new(&mocks);
-        Self {
+        Ok(Self {
             mocks,
             management,
             journals,
             http,
-        }
+        })
     }
 
     pub(crate) async fn answer(&self, request: &Request) -> Response {
@@ -313,7 +314,7 @@ mod tests {
 
     #[tokio::test]
     async fn serves_the_page_and_the_list_of_mocks() {
-        let relay = Relay::new(vec![MockLink::new("okta", "http://127.0.0.1:1")]);
+        let relay = Relay::new(vec![MockLink::new("okta", "http://127.0.0.1:1")]).expect("relay");
         let page = relay.answer(&get("/")).await;
         assert_eq!((page.status, page.content_type), (200, "text/html; charset=utf-8"));
         let list = relay.answer(&get("/api/mocks")).await;
@@ -328,7 +329,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_mock_is_a_502_that_names_it() {
-        let relay = Relay::new(vec![MockLink::new("okta", "http://127.0.0.1:1")]);
+        let relay = Relay::new(vec![MockLink::new("okta", "http://127.0.0.1:1")]).expect("relay");
         let answer = relay.answer(&get("/api/mocks/okta/state")).await;
         assert_eq!(answer.status, 502);
         let body: Value = serde_json::from_slice(&answer.body).expect("json");
@@ -395,7 +396,7 @@ mod tests {
     #[tokio::test]
     async fn searches_in_quick_succession_wait_out_the_free_tiers_rate_limit() {
         let (auth0, server) = tenant_with(5, json!("free")).await;
-        let relay = Relay::new(vec![with_management(&auth0, &server)]);
+        let relay = Relay::new(vec![with_management(&auth0, &server)]).expect("relay");
         for n in 0..6 {
             let answer = relay.answer(&get("/api/mocks/auth0/users?text=user00")).await;
             assert_eq!(answer.status, 200, "search {n}: {}", body(&answer));
@@ -417,7 +418,7 @@ mod tests {
     async fn searches_users_through_the_management_api_newest_first_in_pages() {
         let (auth0, server) = tenant(120).await;
         let (_, secret) = auth0.client_credentials(mocks::auth0::MANAGEMENT_APP).expect("app");
-        let relay = Relay::new(vec![with_management(&auth0, &server)]);
+        let relay = Relay::new(vec![with_management(&auth0, &server)]).expect("relay");
 
         let all = relay.answer(&get("/api/mocks/auth0/users")).await;
         let all_body = body(&all);
@@ -485,7 +486,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_management_application_the_users_view_says_so() {
         let (_auth0, server) = tenant(1).await;
-        let relay = Relay::new(vec![MockLink::new("auth0", server.base_url())]);
+        let relay = Relay::new(vec![MockLink::new("auth0", server.base_url())]).expect("relay");
         let answer = relay.answer(&get("/api/mocks/auth0/users")).await;
         assert_eq!(answer.status, 409);
         assert!(body(&answer)["detail"].as_str().expect("text").contains("ferry serve"));
@@ -495,7 +496,7 @@ mod tests {
     #[tokio::test]
     async fn the_state_has_no_users_but_try_links_and_job_error_counts() {
         let (auth0, server) = tenant(3).await;
-        let relay = Relay::new(vec![with_management(&auth0, &server)]);
+        let relay = Relay::new(vec![with_management(&auth0, &server)]).expect("relay");
         let state = body(&relay.answer(&get("/api/mocks/auth0/state")).await);
         assert!(state.get("users").is_none());
         assert_eq!(state["user_count"], 3);
@@ -515,7 +516,7 @@ mod tests {
     #[tokio::test]
     async fn the_journal_is_filtered_across_mocks() {
         let (auth0, server) = tenant(1).await;
-        let relay = Relay::new(vec![with_management(&auth0, &server)]);
+        let relay = Relay::new(vec![with_management(&auth0, &server)]).expect("relay");
         // Journaled by the mock: a token request and a user search (and a refused one).
         let _ = relay.answer(&get("/api/mocks/auth0/users?text=user000")).await;
         let _ = relay.answer(&get("/api/mocks/auth0/users?by=lucene&text=(")).await;

@@ -74,7 +74,7 @@ pub use self::verdict::TIMEOUT_MESSAGE;
 
 /// The scripts' HTTP client: it follows no redirects (the sandbox follows them itself, with the
 /// `request` module's rules), uses no proxy, and trusts `extra_root` besides the system's roots.
-fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> reqwest::Client {
+fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> Result<reqwest::Client, reqwest::Error> {
     let mut builder = sandbox::net::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
@@ -83,7 +83,7 @@ fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> reqwest::Client {
     if let Some(root) = extra_root {
         builder = builder.tls_certs_merge([root]);
     }
-    builder.build().unwrap_or_default()
+    builder.build()
 }
 
 /// Name of the application every tenant starts with.
@@ -145,7 +145,12 @@ impl Auth0 {
         // One client per process, cloned into every tenant (building one loads the system's
         // root certificates, which costs more than starting a tenant).
         static SANDBOX_HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-        let http = SANDBOX_HTTP.get_or_init(|| sandbox_client(None)).clone();
+        // Should it fail to build (its TLS set-up), the sandbox's own default client takes its
+        // place: the same no-redirect, no-proxy policy, without the user agent and connect
+        // time-out. Never reqwest's default, which would follow redirects itself.
+        let http = SANDBOX_HTTP
+            .get_or_init(|| sandbox_client(None).unwrap_or_else(|_| SandboxConfig::default().http))
+            .clone();
         let auth0 = Self {
             inner: Arc::new(Inner {
                 kit,
@@ -274,7 +279,8 @@ impl Auth0 {
     /// system's roots: the CA of mocks served over HTTPS ([`crate::kit::tls::Authority`]).
     pub fn trust_ca(&self, ca_pem: &str) -> Result<(), String> {
         let certificate = reqwest::Certificate::from_pem(ca_pem.as_bytes()).map_err(|e| format!("the CA: {e}"))?;
-        *self.inner.http.write().unwrap_or_else(PoisonError::into_inner) = sandbox_client(Some(certificate));
+        let http = sandbox_client(Some(certificate)).map_err(|e| format!("the scripts' HTTP client: {e}"))?;
+        *self.inner.http.write().unwrap_or_else(PoisonError::into_inner) = http;
         Ok(())
     }
 
