@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -67,7 +67,16 @@ pub(crate) struct Keys {
     kid: String,
     /// Seals and opens opaque access tokens; random for each mock tenant.
     opaque: Option<Arc<LessSafeKey>>,
+    /// JWTs whose signature checked out, with their claims: a client sends the same
+    /// Management API token with every call, and checking an RSA signature is most of what a
+    /// cheap call costs (`ferry bench okta-authn`, row 1d). The key never changes, so a token
+    /// that verified once always does; time and audience are still checked on every call.
+    verified: Arc<std::sync::RwLock<HashMap<String, Claims>>>,
 }
+
+/// Verified tokens kept at most; the cache is emptied when it is full (tokens are reused in
+/// runs, rarely more than a few at a time).
+const VERIFIED_TOKENS: usize = 256;
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -101,6 +110,7 @@ impl Keys {
             public,
             kid,
             opaque,
+            verified: Arc::default(),
         }
     }
 
@@ -210,6 +220,20 @@ impl Keys {
     /// the signature checked against the published key. Verifies the signature only; the
     /// caller checks time and audience against the mock clock.
     pub(crate) fn verify(&self, token: &str) -> Option<Claims> {
+        if let Some(claims) = self.verified.read().unwrap_or_else(PoisonError::into_inner).get(token) {
+            return Some(claims.clone());
+        }
+        let claims = self.verify_signature(token)?;
+        let mut verified = self.verified.write().unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= VERIFIED_TOKENS {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), claims.clone());
+        Some(claims)
+    }
+
+    /// [`Keys::verify`] without the cache.
+    fn verify_signature(&self, token: &str) -> Option<Claims> {
         let public = self.public.as_ref()?;
         let (signed, signature) = token.rsplit_once('.')?;
         let (header, payload) = signed.split_once('.')?;
@@ -889,6 +913,34 @@ mod tests {
         assert_eq!(token.split('.').count(), 3);
         assert_eq!(keys.verify(&token), Some(claims()));
         assert_eq!(keys.verify("not.a.token"), None);
+    }
+
+    /// A token that verified is remembered by its exact text: the same token verifies again
+    /// (from the cache), and one differing by a byte is still checked, and refused.
+    #[test]
+    fn verified_tokens_are_remembered_by_their_exact_text() {
+        let keys = Keys::load();
+        let token = keys.sign(&claims());
+        assert_eq!(keys.verify(&token), Some(claims()));
+        assert!(keys.verified.read().expect("lock").contains_key(&token));
+        assert_eq!(keys.verify(&token), Some(claims()));
+        let (signed, signature) = token.rsplit_once('.').expect("three parts");
+        let mut forged = signature.as_bytes().to_vec();
+        forged[10] = if forged[10] == b'A' { b'B' } else { b'A' };
+        let forged = format!("{signed}.{}", String::from_utf8(forged).expect("base64url"));
+        assert_eq!(keys.verify(&forged), None);
+        let other_claims =
+            B64URL.encode(json!({"iss": "x", "sub": "admin", "aud": "x", "iat": 0, "exp": i64::MAX}).to_string());
+        let (header, _) = signed.split_once('.').expect("header");
+        assert_eq!(keys.verify(&format!("{header}.{other_claims}.{signature}")), None);
+        // refusals are not remembered; the cache stays bounded
+        assert_eq!(keys.verified.read().expect("lock").len(), 1);
+        for i in 0..VERIFIED_TOKENS + 3 {
+            let mut c = claims();
+            c.iat = i as i64;
+            assert!(keys.verify(&keys.sign(&c)).is_some());
+        }
+        assert!(keys.verified.read().expect("lock").len() <= VERIFIED_TOKENS);
     }
 
     /// The private key, the JWKS the mock publishes (and verifies with) and the public key
