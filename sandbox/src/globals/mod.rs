@@ -20,6 +20,7 @@
 //! | `console.js`  | `console` (lazy)                                                |
 //! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
 //! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
+//! | `request_options.js` | the options of `request` few requests use: qs, form, auth, baseUrl, Buffer bodies (lazy, loaded by `request.js`) |
 //! | `require.js`  | `require`, and `bcrypt`, `crypto`, `querystring`, `URL`, `URLSearchParams` through it (lazy, see [`crate::modules`]) |
 //!
 //! Plus `global` (= `globalThis`) and the frozen `configuration`; and the built-ins the
@@ -80,6 +81,7 @@ const LAZY: &[(&str, &str, &str)] = &[
     ("console", "console.js", console::JS),
     ("timers", "timers.js", timers::JS),
     ("request", "request.js", request::JS),
+    ("request_options", "request_options.js", request::OPTIONS_JS),
     ("errors", "errors.js", errors::JS),
 ];
 
@@ -133,7 +135,8 @@ pub(crate) fn install<'js>(
                 Some((_, file, source)) => {
                     // Every module but these deals in bytes (or may hand them to natives
                     // that make ArrayBuffers): the typed arrays come first.
-                    if !matches!(name.as_str(), "request" | "require" | "console" | "timers" | "errors") {
+                    if !matches!(name.as_str(), "request" | "request_options" | "require" | "console" | "timers" | "errors"
+                    ) {
                         h.typed_arrays(&ctx)?;
                     }
                     register(&name, &ctx, &native, &h)?;

@@ -18,11 +18,6 @@
     return toWellFormed.call(String(s));
   }
 
-  function isBuffer(value) {
-    return value instanceof Uint8Array && typeof value.constructor === 'function' &&
-      value.constructor.name === 'Buffer';
-  }
-
   function extend(target) {
     for (var i = 1; i < arguments.length; i++) {
       var source = arguments[i];
@@ -36,90 +31,6 @@
       }
     }
     return target;
-  }
-
-  // ---- qs (the `qs` module's defaults: RFC 3986 encoding, a[b]=c, a[0]=x) ----
-
-  function rfc3986(str) {
-    return str.replace(/[!'()*]/g, function (c) {
-      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
-    });
-  }
-
-  function qsEncode(value) {
-    var str = typeof value === 'string' ? value : String(value);
-    if (str.length === 0) {
-      return str;
-    }
-    return rfc3986(encodeURIComponent(wellFormed(str)));
-  }
-
-  function qsStringifyValue(value, prefix, out) {
-    if (value instanceof Date) {
-      value = value.toISOString();
-    } else if (isBuffer(value)) {
-      value = value.toString();
-    }
-    if (value === null) {
-      value = '';
-    }
-    if (value === undefined) {
-      return;
-    }
-    var t = typeof value;
-    if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') {
-      out.push(qsEncode(prefix) + '=' + qsEncode(value));
-      return;
-    }
-    if (t !== 'object') {
-      return;
-    }
-    var keys = Object.keys(value);
-    for (var i = 0; i < keys.length; i++) {
-      qsStringifyValue(value[keys[i]], prefix + '[' + keys[i] + ']', out);
-    }
-  }
-
-  function qsStringify(obj) {
-    var out = [];
-    if (obj === null || typeof obj !== 'object') {
-      return '';
-    }
-    var keys = Object.keys(obj);
-    for (var i = 0; i < keys.length; i++) {
-      qsStringifyValue(obj[keys[i]], keys[i], out);
-    }
-    return out.join('&');
-  }
-
-  function qsDecode(s) {
-    try {
-      return decodeURIComponent(s.replace(/\+/g, ' '));
-    } catch (e) {
-      return s;
-    }
-  }
-
-  function qsParse(query) {
-    var out = {};
-    if (!query) {
-      return out;
-    }
-    var parts = query.split('&');
-    for (var i = 0; i < parts.length; i++) {
-      if (parts[i] === '') {
-        continue;
-      }
-      var eq = parts[i].indexOf('=');
-      var key = qsDecode(eq === -1 ? parts[i] : parts[i].slice(0, eq));
-      var val = eq === -1 ? '' : qsDecode(parts[i].slice(eq + 1));
-      if (hasOwn.call(out, key)) {
-        out[key] = [].concat(out[key], val);
-      } else {
-        out[key] = val;
-      }
-    }
-    return out;
   }
 
   // ---- headers (case-insensitive, names kept as given) ----
@@ -276,8 +187,9 @@
     return parsed;
   }
 
-  function toBase64(str) {
-    return native.utf8Base64(wellFormed(str || ''));
+  // the rarely used options (request_options.js), loaded by the first request that uses one
+  function more() {
+    return load('request_options');
   }
 
   function init(self, options) {
@@ -303,26 +215,11 @@
 
     var uri = options.uri !== undefined && options.uri !== null && options.uri !== '' ? options.uri : options.url;
     if (options.baseUrl) {
-      if (typeof options.baseUrl !== 'string') {
-        return fail(self, 'options.baseUrl must be a string');
+      var joined = more().baseUrl(options, uri);
+      if (joined.error !== undefined) {
+        return fail(self, joined.error);
       }
-      if (typeof uri !== 'string') {
-        return fail(self, 'options.uri must be a string when using options.baseUrl');
-      }
-      if (/^(?:\w+:)?\/\//.test(uri)) {
-        return fail(self, 'options.uri must be a path when using options.baseUrl');
-      }
-      var baseEndsWithSlash = options.baseUrl.lastIndexOf('/') === options.baseUrl.length - 1;
-      var uriStartsWithSlash = uri.indexOf('/') === 0;
-      if (baseEndsWithSlash && uriStartsWithSlash) {
-        uri = options.baseUrl + uri.slice(1);
-      } else if (baseEndsWithSlash || uriStartsWithSlash) {
-        uri = options.baseUrl + uri;
-      } else if (uri === '') {
-        uri = options.baseUrl;
-      } else {
-        uri = options.baseUrl + '/' + uri;
-      }
+      uri = joined.uri;
     }
     if (!uri) {
       return fail(self, 'options.uri is a required argument');
@@ -337,52 +234,23 @@
     }
 
     if (options.form) {
-      if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
-        self._headers.set('content-type', 'application/x-www-form-urlencoded');
-      }
-      self.body = typeof options.form === 'string' ? rfc3986(String(options.form)) : qsStringify(options.form);
+      more().form(self, options);
     } else {
       self.body = options.body;
     }
 
     if (options.qs) {
-      var base = qsParse(parsed.query);
-      for (var key in options.qs) {
-        base[key] = options.qs[key];
-      }
-      var query = qsStringify(base);
-      if (query !== '') {
-        parsed = parseUri(parsed.href.split('?')[0] + '?' + query);
-        self.uri = parsed;
-      }
+      parsed = more().qs(self, parsed, options);
     }
 
     if (options.auth) {
-      var auth = options.auth;
-      if (hasOwn.call(auth, 'username')) {
-        auth.user = auth.username;
-      }
-      if (hasOwn.call(auth, 'password')) {
-        auth.pass = auth.password;
-      }
-      if (auth.bearer === undefined && auth.user === undefined) {
-        return fail(self, 'no auth mechanism defined');
-      }
-      if (auth.sendImmediately === undefined || auth.sendImmediately) {
-        if (auth.bearer !== undefined) {
-          var bearer = typeof auth.bearer === 'function' ? auth.bearer() : auth.bearer;
-          self._headers.set('authorization', 'Bearer ' + bearer);
-        } else {
-          if (typeof auth.user !== 'string' || (auth.pass !== undefined && typeof auth.pass !== 'string')) {
-            return fail(self, 'auth() received invalid user or password');
-          }
-          self._headers.set('authorization', 'Basic ' + toBase64(auth.user + ':' + (auth.pass || '')));
-        }
+      var refused = more().auth(self, options.auth);
+      if (refused !== undefined) {
+        return fail(self, refused);
       }
     }
     if (parsed.auth && !self._headers.has('authorization')) {
-      var pieces = parsed.auth.split(':');
-      self._headers.set('authorization', 'Basic ' + toBase64(pieces[0] + ':' + pieces.slice(1).join(':')));
+      more().urlAuth(self, parsed.auth);
     }
 
     if (options.json) {
@@ -395,7 +263,7 @@
           if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
             self.body = stringify(self.body);
           } else {
-            self.body = rfc3986(String(self.body));
+            self.body = more().rfc3986(String(self.body));
           }
           if (!self._headers.has('content-type')) {
             self._headers.set('content-type', 'application/json');
@@ -416,13 +284,12 @@
       if (typeof self.body === 'string') {
         bodyText = wellFormed(self.body);
         length = native.utf8Length(bodyText);
-      } else if (ArrayBuffer.isView(self.body)) {
-        var view = self.body;
-        bodyBinary = load('buffer').Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
-        length = view.byteLength;
-      } else if (Array.isArray(self.body) && self.body.every(isBuffer)) {
-        bodyBinary = load('buffer').Buffer.concat(self.body).toString('latin1');
-        length = bodyBinary.length;
+      } else {
+        var bytes = more().binaryBody(self.body);
+        if (bytes !== undefined) {
+          bodyBinary = bytes.binary;
+          length = bytes.length;
+        }
       }
       if (!self._headers.has('content-length')) {
         if (length) {
@@ -471,17 +338,6 @@
     };
   }
 
-  function networkError(e) {
-    var err = new Error(e.message);
-    var fields = ['errno', 'code', 'syscall', 'address', 'port', 'hostname', 'connect'];
-    for (var i = 0; i < fields.length; i++) {
-      if (e[fields[i]] !== undefined) {
-        err[fields[i]] = e[fields[i]];
-      }
-    }
-    return err;
-  }
-
   function complete(id, error, res) {
     var self = pending[id];
     if (!self) {
@@ -490,7 +346,7 @@
     delete pending[id];
     self._done = true;
     if (error) {
-      self.emit('error', networkError(error));
+      self.emit('error', more().networkError(error));
       return;
     }
     // the URI the answer came from: the request's own unless redirected

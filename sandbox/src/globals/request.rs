@@ -28,6 +28,10 @@ use crate::outcome::HttpExchange;
 /// JavaScript half of `request`.
 pub(crate) const JS: &str = include_str!("request.js");
 
+/// The options few requests use (qs, form, auth, baseUrl, Buffer bodies) and network errors:
+/// loaded by `request.js` only when a request needs them.
+pub(crate) const OPTIONS_JS: &str = include_str!("request_options.js");
+
 /// Requests one call may have in flight at once; more wait for one of them to finish, as
 /// requests wait for a free socket in Node when an agent's `maxSockets` is reached. Each holds at
 /// most one socket (redirects are followed one after the other), so this is also the call's
