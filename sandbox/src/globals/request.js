@@ -309,20 +309,21 @@
 
     var timeout = options.timeout;
     var followRedirect = options.followRedirect === undefined ? true : !!options.followRedirect;
-    var id = native.httpStart({
-      method: self.method,
-      href: parsed.href,
-      headers: self._headers.toWire(),
-      bodyText: bodyText,
-      body: bodyBinary,
-      timeout: typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
-      followRedirect: followRedirect,
-      followAllRedirects: !!options.followAllRedirects,
-      followOriginalHttpMethod: !!options.followOriginalHttpMethod,
-      maxRedirects: options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
-      removeRefererHeader: !!options.removeRefererHeader,
-      binary: !textual(self.encoding)
-    });
+    // positional (see request.rs, read_spec): no property names to intern or look up
+    var id = native.httpStart([
+      self.method,
+      parsed.href,
+      self._headers.toWire(),
+      bodyText,
+      bodyBinary,
+      typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
+      followRedirect,
+      !!options.followAllRedirects,
+      !!options.followOriginalHttpMethod,
+      options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
+      !!options.removeRefererHeader,
+      !textual(self.encoding)
+    ]);
     self._id = id;
     pending[id] = self;
     return self;

@@ -116,7 +116,7 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         "httpStart",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, spec: Object<'js>| -> rquickjs::Result<f64> {
+            move |ctx: Ctx<'js>, spec: Array<'js>| -> rquickjs::Result<f64> {
                 let spec = read_spec(&ctx, &spec, h.services.http_timeout_default)?;
                 Ok(start(&h, spec) as f64)
             },
@@ -195,17 +195,20 @@ fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>>
     Ok(obj)
 }
 
-fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
-    let method: String = spec.get("method")?;
+/// The positions of `httpStart`'s argument, an array (`request.js` builds it): method, href,
+/// headers (`[name, value]` pairs), bodyText, body (binary string), timeout, followRedirect,
+/// followAllRedirects, followOriginalHttpMethod, maxRedirects, removeRefererHeader, binary.
+fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Array<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
+    let method: String = spec.get(0)?;
     if http::Method::from_bytes(method.as_bytes()).is_err() {
         return Err(Exception::throw_type(
             ctx,
             &format!("Method must be a valid HTTP token [\"{method}\"]"),
         ));
     }
-    let href: String = spec.get("href")?;
+    let href: String = spec.get(1)?;
     let url = url::Url::parse(&href).map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
-    let pairs: Vec<Vec<String>> = spec.get("headers")?;
+    let pairs: Vec<Vec<String>> = spec.get(2)?;
     let mut headers = Vec::with_capacity(pairs.len());
     for pair in pairs {
         let [name, value]: [String; 2] = pair
@@ -225,15 +228,15 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
         }
         headers.push((name, value));
     }
-    let body_text: Option<String> = spec.get("bodyText")?;
-    let body_binary: Option<String> = spec.get("body")?;
+    let body_text: Option<String> = spec.get(3)?;
+    let body_binary: Option<String> = spec.get(4)?;
     let body = match (body_text, body_binary) {
         (Some(text), _) => Some(text.into_bytes()),
         (None, Some(binary)) => Some(super::buffer::binary_to_bytes(&binary)),
         (None, None) => None,
     };
-    let timeout: Option<f64> = spec.get("timeout")?;
-    let max_redirects: Option<f64> = spec.get("maxRedirects")?;
+    let timeout: Option<f64> = spec.get(5)?;
+    let max_redirects: Option<f64> = spec.get(9)?;
     Ok(HttpSpec {
         method,
         url,
@@ -243,14 +246,12 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
             .filter(|t| t.is_finite() && *t > 0.0)
             .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
             .or(default_timeout),
-        follow_redirect: spec.get::<_, Option<bool>>("followRedirect")?.unwrap_or(true),
-        follow_all_redirects: spec.get::<_, Option<bool>>("followAllRedirects")?.unwrap_or(false),
-        follow_original_method: spec
-            .get::<_, Option<bool>>("followOriginalHttpMethod")?
-            .unwrap_or(false),
+        follow_redirect: spec.get::<Option<bool>>(6)?.unwrap_or(true),
+        follow_all_redirects: spec.get::<Option<bool>>(7)?.unwrap_or(false),
+        follow_original_method: spec.get::<Option<bool>>(8)?.unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
-        remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
-        binary: spec.get::<_, Option<bool>>("binary")?.unwrap_or(false),
+        remove_referer: spec.get::<Option<bool>>(10)?.unwrap_or(false),
+        binary: spec.get::<Option<bool>>(11)?.unwrap_or(false),
     })
 }
 
