@@ -276,7 +276,7 @@ impl<'js> EventLoop<'_, 'js> {
                         return CallResult::OutOfMemory;
                     }
                     let delivered = request::to_js(&self.ctx, self.host, result)
-                        .and_then(|(error, response)| hooks.http_complete(id, error, response));
+                        .and_then(|delivery| hooks.http_complete(id, delivery));
                     self.settle(delivered);
                 }
                 Ok(Completion::Cancelled) => return CallResult::TimedOut,

@@ -62,16 +62,20 @@ impl<'js> Hooks<'js> {
         fire.call((id as f64,))
     }
 
-    /// `complete(id, error, response)` of the request module: delivers an HTTP result.
-    pub(crate) fn http_complete(
-        &self,
-        id: u64,
-        error: Value<'js>,
-        response: Value<'js>,
-    ) -> rquickjs::Result<Value<'js>> {
+    /// `complete(id, error, response, method, url, size, payload)` of the request module:
+    /// delivers an HTTP result.
+    pub(crate) fn http_complete(&self, id: u64, delivery: request::Delivery<'js>) -> rquickjs::Result<Value<'js>> {
         let request: Object<'js> = self.load.call(("request",))?;
         let complete: Function<'js> = request.get("complete")?;
-        complete.call((id as f64, error, response))
+        complete.call((
+            id as f64,
+            delivery.error,
+            delivery.response,
+            delivery.method,
+            delivery.url,
+            delivery.size,
+            delivery.payload,
+        ))
     }
 }
 

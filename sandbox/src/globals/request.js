@@ -339,7 +339,10 @@
     };
   }
 
-  function complete(id, error, res) {
+  // `response` comes from Rust with statusCode, statusMessage, httpVersion, headers and
+  // rawHeaders (request.rs, to_js); `payload` is the body as text, or (when the script asked
+  // for bytes) an ArrayBuffer; `size` its length in bytes.
+  function complete(id, error, response, method, url, size, payload) {
     var self = pending[id];
     if (!self) {
       return;
@@ -351,28 +354,21 @@
       return;
     }
     // the URI the answer came from: the request's own unless redirected
-    var finalUri = res.url === self.href ? self.uri : native.urlParse(res.url);
-    var response = {
-      statusCode: res.statusCode,
-      statusMessage: res.statusMessage,
-      httpVersion: '1.1',
-      headers: res.headers,
-      rawHeaders: res.rawHeaders,
-      request: {
-        uri: finalUri,
-        method: res.method,
-        headers: self.headers,
-        href: finalUri.href
-      },
-      toJSON: responseToJSON
+    var finalUri = url === self.href ? self.uri : native.urlParse(url);
+    response.request = {
+      uri: finalUri,
+      method: method,
+      headers: self.headers,
+      href: finalUri.href
     };
+    response.toJSON = responseToJSON;
     var body;
-    if (res.size > 0) {
+    if (size > 0) {
       var encoding = self.encoding;
-      if (res.text !== undefined) {
-        body = res.text;
+      if (typeof payload === 'string') {
+        body = payload;
       } else {
-        var bytes = load('buffer').Buffer.from(res.body);
+        var bytes = load('buffer').Buffer.from(payload);
         body = encoding === null ? bytes : bytes.toString(encoding);
       }
     }

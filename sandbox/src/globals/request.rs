@@ -866,14 +866,28 @@ fn response_headers<'js>(ctx: &Ctx<'js>, pairs: Vec<(String, String)>) -> rquick
     Ok((headers, raw))
 }
 
-/// JavaScript arguments `(error, response)` for `request.js`'s `complete`: the body as `text`
-/// or, when the script asked for bytes, as an `ArrayBuffer` `body` (never both: one copy in
-/// the engine's heap), and its length in bytes as `size`.
+/// The arguments of `request.js`'s `complete(id, error, response, method, url, size, payload)`
+/// after the id: on failure the Node error's fields; on success the response object itself
+/// with its first five properties (`statusCode`, `statusMessage`, `httpVersion`, `headers`,
+/// `rawHeaders`, in the order `complete` then continues with `request`, `toJSON` and `body`),
+/// the method and URL of the last hop, the body's length in bytes, and the body as text or,
+/// when the script asked for bytes, as an `ArrayBuffer` (never both: one copy in the engine's
+/// heap).
+pub(crate) struct Delivery<'js> {
+    pub(crate) error: Value<'js>,
+    pub(crate) response: Value<'js>,
+    pub(crate) method: Value<'js>,
+    pub(crate) url: Value<'js>,
+    pub(crate) size: f64,
+    pub(crate) payload: Value<'js>,
+}
+
+/// See [`Delivery`].
 pub(crate) fn to_js<'js>(
     ctx: &Ctx<'js>,
     host: &Host,
     result: Result<HttpResponse, HttpFailure>,
-) -> rquickjs::Result<(Value<'js>, Value<'js>)> {
+) -> rquickjs::Result<Delivery<'js>> {
     let undefined = Value::new_undefined(ctx.clone());
     match result {
         Err(failure) => {
@@ -886,27 +900,40 @@ pub(crate) fn to_js<'js>(
             obj.set("port", failure.port)?;
             obj.set("hostname", failure.hostname)?;
             obj.set("connect", failure.connect)?;
-            Ok((obj.into_value(), undefined))
+            Ok(Delivery {
+                error: obj.into_value(),
+                response: undefined.clone(),
+                method: undefined.clone(),
+                url: undefined.clone(),
+                size: 0.0,
+                payload: undefined,
+            })
         }
         Ok(mut response) => {
             // From here the body is the script's heap's to count.
             drop(response.held.take());
             let obj = Object::new(ctx.clone())?;
-            obj.set("method", response.method)?;
             obj.set("statusCode", response.status)?;
             obj.set("statusMessage", response.status_text)?;
+            obj.set("httpVersion", "1.1")?;
             let (headers, raw) = response_headers(ctx, response.headers)?;
             obj.set("headers", headers)?;
             obj.set("rawHeaders", raw)?;
-            obj.set("url", response.url)?;
-            obj.set("size", response.body.len() as f64)?;
-            if response.binary {
+            let size = response.body.len() as f64;
+            let payload = if response.binary {
                 host.typed_arrays(ctx)?;
-                obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+                ArrayBuffer::new(ctx.clone(), response.body)?.into_value()
             } else {
-                obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
-            }
-            Ok((undefined, obj.into_value()))
+                String::from_utf8_lossy(&response.body).as_ref().into_js(ctx)?
+            };
+            Ok(Delivery {
+                error: undefined,
+                response: obj.into_value(),
+                method: response.method.as_str().into_js(ctx)?,
+                url: response.url.as_str().into_js(ctx)?,
+                size,
+                payload,
+            })
         }
     }
 }
