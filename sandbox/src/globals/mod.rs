@@ -107,9 +107,8 @@ pub(crate) fn install<'js>(
         "lazyGlobals",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, provide: Function<'js>, names: Vec<String>, builtins: bool| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                crate::lazy::define(&ctx, &provide, &names, builtins)
+            |ctx: Ctx<'js>, provide: Function<'js>, names: rquickjs::Array<'js>, builtins: bool| {
+                crate::lazy::define_values(&ctx, &provide, &names, builtins)
             },
         )?,
     )?;
@@ -200,6 +199,7 @@ fn register<'js>(name: &str, ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) 
         "console" | "util" => console::register(ctx, native, host),
         "timers" => timers::register(ctx, native, host),
         "request" => request::register(ctx, native, host),
+        "request_options" => request::register_options(ctx, native),
         "url" => {
             request::register_url_parse(ctx, native)?;
             modules::register(name, ctx, native, host)

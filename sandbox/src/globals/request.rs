@@ -107,8 +107,8 @@ struct HttpSpec {
     binary: bool,
 }
 
-/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort`, `utf8Length` and `utf8Base64`
-/// to the native object.
+/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort` and `utf8Length` to the native
+/// object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     register_url_parse(ctx, native)?;
     let h = host.clone();
@@ -133,12 +133,6 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         "utf8Length",
         Function::new(ctx.clone(), |text: String| text.len() as f64)?,
     )?;
-    native.set(
-        "utf8Base64",
-        Function::new(ctx.clone(), |text: String| {
-            base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
-        })?,
-    )?;
     let h = host.clone();
     native.set(
         "httpAbort",
@@ -149,6 +143,17 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         })?,
     )?;
     Ok(())
+}
+
+/// Adds `utf8Base64`, which only `request_options.js` uses (loaded after `request.js`, whose
+/// natives it shares).
+pub(crate) fn register_options<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set(
+        "utf8Base64",
+        Function::new(ctx.clone(), |text: String| {
+            base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+        })?,
+    )
 }
 
 /// Adds `urlParse` (also used by the `url` module).
