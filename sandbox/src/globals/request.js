@@ -34,6 +34,8 @@
   }
 
   // ---- headers (case-insensitive, names kept as given) ----
+  // `list` holds [name as given, value, name in lower case] (the last one so that a lookup
+  // lowers only the name it looks for).
 
   function Headers(initial) {
     this.list = [];
@@ -47,8 +49,9 @@
   }
   Headers.prototype.find = function (name) {
     var lower = String(name).toLowerCase();
-    for (var i = 0; i < this.list.length; i++) {
-      if (this.list[i][0].toLowerCase() === lower) {
+    var list = this.list;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i][2] === lower) {
         return i;
       }
     }
@@ -64,7 +67,8 @@
   Headers.prototype.set = function (name, value) {
     var i = this.find(name);
     if (i === -1) {
-      this.list.push([String(name), value]);
+      var given = String(name);
+      this.list.push([given, value, given.toLowerCase()]);
     } else {
       this.list[i][1] = value;
     }
