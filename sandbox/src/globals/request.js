@@ -1,6 +1,10 @@
 // The callback API of the npm `request` module (v2.88), as Auth0's legacy sandbox injected
 // it. Option handling follows request's Request.prototype.init: uri/url + baseUrl, legacy
 // url.parse validation (native.urlParse), qs, form, json, auth, body/content-length, encoding.
+// The options few requests use (baseUrl, form, qs, auth, credentials in the URL, Buffer
+// bodies) and network errors are in request_options.js, loaded only when a request needs
+// them. Every function declared here is a closure made at every call's first `request`, and
+// freed with it: small helpers are written inline where they are used.
 // Errors found while building the request are delivered synchronously to the callback, as
 // request does. The exchange itself (redirects, timeouts, Node-like network errors) runs in
 // Rust (native.httpStart) and comes back through `complete(id, error, response)`. `Buffer` is
@@ -71,12 +75,6 @@
       this.list.push([given, value, given.toLowerCase()]);
     } else {
       this.list[i][1] = value;
-    }
-  };
-  Headers.prototype.remove = function (name) {
-    var i = this.find(name);
-    if (i !== -1) {
-      this.list.splice(i, 1);
     }
   };
   Headers.prototype.toObject = function () {
@@ -164,11 +162,6 @@
     return this._headers.has(name);
   };
 
-  // The encodings whose body is handed over as text (the others get bytes).
-  function textual(encoding) {
-    return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
-  }
-
   // `href`: the URL the request could not be sent to, logged with the error (the script's
   // diagnostics then show why nothing reached the server).
   function fail(self, message, href) {
@@ -178,22 +171,6 @@
     }
     self.emit('error', new Error(message));
     return self;
-  }
-
-  function parseUri(uri) {
-    var parsed = native.urlParse(wellFormed(uri));
-    if (parsed.invalid) {
-      var err = new TypeError('Invalid URL');
-      err.code = 'ERR_INVALID_URL';
-      err.input = uri;
-      throw err;
-    }
-    return parsed;
-  }
-
-  // the rarely used options (request_options.js), loaded by the first request that uses one
-  function more() {
-    return load('request_options');
   }
 
   function init(self, options) {
@@ -219,7 +196,7 @@
 
     var uri = options.uri !== undefined && options.uri !== null && options.uri !== '' ? options.uri : options.url;
     if (options.baseUrl) {
-      var joined = more().baseUrl(options, uri);
+      var joined = load('request_options').baseUrl(options, uri);
       if (joined.error !== undefined) {
         return fail(self, joined.error);
       }
@@ -231,30 +208,37 @@
     if (typeof uri === 'object' && typeof uri.href === 'string') {
       uri = uri.href;
     }
-    var parsed = parseUri(String(uri));
+    uri = String(uri);
+    var parsed = native.urlParse(wellFormed(uri));
+    if (parsed.invalid) {
+      var err = new TypeError('Invalid URL');
+      err.code = 'ERR_INVALID_URL';
+      err.input = uri;
+      throw err;
+    }
     self.uri = parsed;
     if (!(parsed.host || (parsed.hostname && parsed.port))) {
       return fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
     }
 
     if (options.form) {
-      more().form(self, options);
+      load('request_options').form(self, options);
     } else {
       self.body = options.body;
     }
 
     if (options.qs) {
-      parsed = more().qs(self, parsed, options);
+      parsed = load('request_options').qs(self, parsed, options);
     }
 
     if (options.auth) {
-      var refused = more().auth(self, options.auth);
+      var refused = load('request_options').auth(self, options.auth);
       if (refused !== undefined) {
         return fail(self, refused);
       }
     }
     if (parsed.auth && !self._headers.has('authorization')) {
-      more().urlAuth(self, parsed.auth);
+      load('request_options').urlAuth(self, parsed.auth);
     }
 
     if (options.json) {
@@ -267,7 +251,7 @@
           if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
             self.body = stringify(self.body);
           } else {
-            self.body = more().rfc3986(String(self.body));
+            self.body = load('request_options').rfc3986(String(self.body));
           }
           if (!self._headers.has('content-type')) {
             self._headers.set('content-type', 'application/json');
@@ -289,7 +273,7 @@
         bodyText = wellFormed(self.body);
         length = native.utf8Length(bodyText);
       } else {
-        var bytes = more().binaryBody(self.body);
+        var bytes = load('request_options').binaryBody(self.body);
         if (bytes !== undefined) {
           bodyBinary = bytes.binary;
           length = bytes.length;
@@ -326,7 +310,8 @@
       !!options.followOriginalHttpMethod,
       options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
       !!options.removeRefererHeader,
-      !textual(self.encoding)
+      // the encodings whose body is handed over as text (the others get bytes)
+      !(self.encoding === undefined || self.encoding === 'utf8' || self.encoding === 'utf-8')
     ]);
     self._id = id;
     pending[id] = self;
@@ -354,7 +339,7 @@
     delete pending[id];
     self._done = true;
     if (error) {
-      self.emit('error', more().networkError(error));
+      self.emit('error', load('request_options').networkError(error));
       return;
     }
     // the URI the answer came from: the request's own unless redirected
@@ -408,10 +393,6 @@
     return params;
   }
 
-  function hasBody(params) {
-    return params.body || params.requestBodyStream || (params.json && typeof params.json !== 'boolean') || params.multipart;
-  }
-
   function makeRequest(defaults) {
     function request(uri, options, callback) {
       if (typeof uri === 'undefined') {
@@ -423,7 +404,8 @@
         params = extend({}, defaults, params);
         params.headers = headers;
       }
-      if (params.method === 'HEAD' && hasBody(params)) {
+      if (params.method === 'HEAD' && (params.body || params.requestBodyStream ||
+          (params.json && typeof params.json !== 'boolean') || params.multipart)) {
         throw new Error('HTTP HEAD requests MUST NOT include a request body.');
       }
       return new Request(params);
