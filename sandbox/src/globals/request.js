@@ -18,10 +18,6 @@
   // requests in flight by id (a plain object: Map is a built-in the context adds lazily)
   var pending = Object.create(null);
 
-  function wellFormed(s) {
-    return toWellFormed.call(String(s));
-  }
-
   function extend(target) {
     for (var i = 1; i < arguments.length; i++) {
       var source = arguments[i];
@@ -61,9 +57,6 @@
     }
     return -1;
   };
-  Headers.prototype.has = function (name) {
-    return this.find(name) !== -1;
-  };
   Headers.prototype.get = function (name) {
     var i = this.find(name);
     return i === -1 ? undefined : this.list[i][1];
@@ -81,20 +74,6 @@
     var out = {};
     for (var i = 0; i < this.list.length; i++) {
       out[this.list[i][0]] = this.list[i][1];
-    }
-    return out;
-  };
-  Headers.prototype.toWire = function () {
-    var out = [];
-    for (var i = 0; i < this.list.length; i++) {
-      var value = this.list[i][1];
-      if (Array.isArray(value)) {
-        for (var j = 0; j < value.length; j++) {
-          out.push([wellFormed(this.list[i][0]), wellFormed(value[j])]);
-        }
-      } else {
-        out.push([wellFormed(this.list[i][0]), wellFormed(value)]);
-      }
     }
     return out;
   };
@@ -159,7 +138,7 @@
     return this._headers.get(name);
   };
   Request.prototype.hasHeader = function (name) {
-    return this._headers.has(name);
+    return this._headers.find(name) !== -1;
   };
 
   // `href`: the URL the request could not be sent to, logged with the error (the script's
@@ -167,7 +146,7 @@
   function fail(self, message, href) {
     self._done = true;
     if (href !== undefined) {
-      native.httpRejected(self.method, wellFormed(href), message);
+      native.httpRejected(self.method, toWellFormed.call(String(href)), message);
     }
     self.emit('error', new Error(message));
     return self;
@@ -209,7 +188,7 @@
       uri = uri.href;
     }
     uri = String(uri);
-    var parsed = native.urlParse(wellFormed(uri));
+    var parsed = native.urlParse(toWellFormed.call(String(uri)));
     if (parsed.invalid) {
       var err = new TypeError('Invalid URL');
       err.code = 'ERR_INVALID_URL';
@@ -237,13 +216,13 @@
         return fail(self, refused);
       }
     }
-    if (parsed.auth && !self._headers.has('authorization')) {
+    if (parsed.auth && self._headers.find('authorization') === -1) {
       load('request_options').urlAuth(self, parsed.auth);
     }
 
     if (options.json) {
       self._json = true;
-      if (!self._headers.has('accept')) {
+      if (self._headers.find('accept') === -1) {
         self._headers.set('accept', 'application/json');
       }
       if (typeof options.json === 'boolean') {
@@ -253,13 +232,13 @@
           } else {
             self.body = load('request_options').rfc3986(String(self.body));
           }
-          if (!self._headers.has('content-type')) {
+          if (self._headers.find('content-type') === -1) {
             self._headers.set('content-type', 'application/json');
           }
         }
       } else {
         self.body = stringify(options.json);
-        if (!self._headers.has('content-type')) {
+        if (self._headers.find('content-type') === -1) {
           self._headers.set('content-type', 'application/json');
         }
       }
@@ -270,7 +249,7 @@
     if (self.body) {
       var length;
       if (typeof self.body === 'string') {
-        bodyText = wellFormed(self.body);
+        bodyText = toWellFormed.call(String(self.body));
         length = native.utf8Length(bodyText);
       } else {
         var bytes = load('request_options').binaryBody(self.body);
@@ -279,7 +258,7 @@
           length = bytes.length;
         }
       }
-      if (!self._headers.has('content-length')) {
+      if (self._headers.find('content-length') === -1) {
         if (length) {
           self._headers.set('content-length', length);
         } else {
@@ -295,13 +274,26 @@
     self.href = parsed.href;
     self.path = parsed.path || '/';
 
+    // the headers as sent: [name, value] pairs, well-formed strings, an array value repeated
+    var wire = [];
+    var list = self._headers.list;
+    for (var i = 0; i < list.length; i++) {
+      var value = list[i][1];
+      if (Array.isArray(value)) {
+        for (var j = 0; j < value.length; j++) {
+          wire.push([toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value[j]))]);
+        }
+      } else {
+        wire.push([toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value))]);
+      }
+    }
     var timeout = options.timeout;
     var followRedirect = options.followRedirect === undefined ? true : !!options.followRedirect;
     // positional (see request.rs, read_spec): no property names to intern or look up
     var id = native.httpStart([
       self.method,
       parsed.href,
-      self._headers.toWire(),
+      wire,
       bodyText,
       bodyBinary,
       typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
