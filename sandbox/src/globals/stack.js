@@ -18,20 +18,6 @@
     return { file: file, line: line, column: column };
   }
 
-  function frame(cs, moved) {
-    var name = cs.getFunctionName();
-    if (cs.isNative()) {
-      return '    at ' + (name || '<anonymous>') + ' (native)';
-    }
-    var p = position(cs);
-    if (moved) {
-      p.line = moved.line;
-      p.column = moved.column;
-    }
-    var where = (p.file || '<anonymous>') + (p.line > 0 ? ':' + p.line + ':' + p.column : '');
-    return name ? '    at ' + name + ' (' + where + ')' : '    at ' + where;
-  }
-
   Error.prepareStackTrace = function prepareStackTrace(error, callsites) {
     var lines = [];
     var moved = null;
@@ -60,9 +46,22 @@
     } catch (e) {
       lines.push('Error');
     }
+    // each frame as V8 writes it (inline rather than a helper: one closure fewer per call)
     for (var i = 0; i < callsites.length; i++) {
       try {
-        lines.push(frame(callsites[i], i === 0 ? moved : null));
+        var cs = callsites[i];
+        var name = cs.getFunctionName();
+        if (cs.isNative()) {
+          lines.push('    at ' + (name || '<anonymous>') + ' (native)');
+          continue;
+        }
+        var p = position(cs);
+        if (i === 0 && moved) {
+          p.line = moved.line;
+          p.column = moved.column;
+        }
+        var where = (p.file || '<anonymous>') + (p.line > 0 ? ':' + p.line + ':' + p.column : '');
+        lines.push(name ? '    at ' + name + ' (' + where + ')' : '    at ' + where);
       } catch (e) {
         // skip unreadable frames
       }
