@@ -567,6 +567,34 @@ async fn pending_requests_are_abandoned_when_callback_is_called() {
 }
 
 #[tokio::test]
+async fn an_aborted_request_never_calls_back_and_is_not_waited_for() {
+    let base = server().await;
+    let outcome = sandbox()
+        .run(with_config(
+            "function f(callback) { var called = false; var r = request(configuration.BASE + '/slow', function () { called = true; }); r.abort(); r.abort(); setTimeout(function () { callback(null, [called, r._aborted]); }, 50); }",
+            vec![],
+            &base,
+        ))
+        .await;
+    assert_eq!(value(&outcome), json!([false, true]));
+    assert_eq!(outcome.http.len(), 1);
+    assert_eq!(outcome.http[0].status, None);
+
+    // with nothing else pending, the call ends at once (/slow answers after 2 s): the
+    // aborted request no longer keeps it alive
+    let started = Instant::now();
+    let outcome = sandbox()
+        .run(with_config(
+            "function f(callback) { request(configuration.BASE + '/slow', function () { callback(null, 'late'); }).abort(); }",
+            vec![],
+            &base,
+        ))
+        .await;
+    assert_eq!(outcome.result, CallResult::NoCallback);
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
 async fn concurrent_calls_share_the_runtime() {
     let base = server().await;
     let sandbox = sandbox();

@@ -199,7 +199,7 @@ fn register<'js>(name: &str, ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) 
         "console" | "util" => console::register(ctx, native, host),
         "timers" => timers::register(ctx, native, host),
         "request" => request::register(ctx, native, host),
-        "request_options" => request::register_options(ctx, native),
+        "request_options" => request::register_options(ctx, native, host),
         "url" => {
             request::register_url_parse(ctx, native)?;
             modules::register(name, ctx, native, host)

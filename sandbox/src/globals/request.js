@@ -112,7 +112,15 @@
     return this;
   };
   Request.prototype.emit = function (event) {
-    var list = (this._events[event] || []).slice();
+    var listeners = this._events[event];
+    if (!listeners) {
+      // nobody listens (the common 'response'): what the general case below would do
+      if (event === 'error') {
+        throw arguments[1];
+      }
+      return false;
+    }
+    var list = listeners.slice();
     var args = Array.prototype.slice.call(arguments, 1);
     if (event === 'error' && list.length === 0) {
       throw args[0];
@@ -126,7 +134,7 @@
     this._aborted = true;
     if (this._id !== undefined && this._id in pending) {
       delete pending[this._id];
-      native.httpAbort(this._id);
+      load('request_options').abort(this._id);
     }
   };
   Request.prototype.setHeader = function (name, value) {
@@ -146,7 +154,7 @@
   function fail(self, message, href) {
     self._done = true;
     if (href !== undefined) {
-      native.httpRejected(self.method, toWellFormed.call(String(href)), message);
+      load('request_options').rejected(self.method, href, message);
     }
     self.emit('error', new Error(message));
     return self;

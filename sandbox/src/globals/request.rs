@@ -107,8 +107,7 @@ struct HttpSpec {
     binary: bool,
 }
 
-/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort` and `utf8Length` to the native
-/// object.
+/// Adds `urlParse`, `httpStart` and `utf8Length` to the native object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     register_url_parse(ctx, native)?;
     let h = host.clone();
@@ -122,16 +121,23 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
             },
         )?,
     )?;
+    native.set(
+        "utf8Length",
+        Function::new(ctx.clone(), |text: String| text.len() as f64)?,
+    )?;
+    Ok(())
+}
+
+/// Adds `httpRejected`, `httpAbort` and `utf8Base64`, which only `request_options.js` uses
+/// (loaded after `request.js`, whose natives it shares): a call pays for them only when one of
+/// its requests needs them.
+pub(crate) fn register_options<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "httpRejected",
         Function::new(ctx.clone(), move |method: String, href: String, message: String| {
             log_rejected(&h, &method, &href, &message);
         })?,
-    )?;
-    native.set(
-        "utf8Length",
-        Function::new(ctx.clone(), |text: String| text.len() as f64)?,
     )?;
     let h = host.clone();
     native.set(
@@ -142,12 +148,6 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
             }
         })?,
     )?;
-    Ok(())
-}
-
-/// Adds `utf8Base64`, which only `request_options.js` uses (loaded after `request.js`, whose
-/// natives it shares).
-pub(crate) fn register_options<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set(
         "utf8Base64",
         Function::new(ctx.clone(), |text: String| {

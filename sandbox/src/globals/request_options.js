@@ -1,5 +1,6 @@
 // The rarely used half of `request.js`: the options most requests do not use (qs, form,
-// auth, baseUrl, credentials in the URL, Buffer bodies) and the network errors. Loaded
+// auth, baseUrl, credentials in the URL, Buffer bodies), network errors, requests refused
+// before sending, and abort(). Loaded
 // (load('request_options')) only by a request that uses one of them, so that the common
 // request reads and frees only the half it runs. The rules are request's (v2.88), as before
 // the split; `request.js` calls these where its Request.prototype.init did the work inline.
@@ -221,7 +222,20 @@
     return err;
   }
 
+  // `request.abort()` of a request in flight.
+  function abort(id) {
+    native.httpAbort(id);
+  }
+
+  // A request refused before it was sent, logged with the URL it could not be sent to (the
+  // script's diagnostics then show why nothing reached the server).
+  function rejected(method, href, message) {
+    native.httpRejected(method, wellFormed(href), message);
+  }
+
   return {
+    abort: abort,
+    rejected: rejected,
     rfc3986: rfc3986,
     baseUrl: baseUrl,
     form: form,
