@@ -5,44 +5,41 @@
 // replace themselves with ordinary properties holding `provide(name)`; an assignment simply replaces
 // the accessor. `load` also gives the event loop the modules' entry points (timers' `fire`,
 // request's `complete`) and `require` (require.js, itself lazy) its modules.
-(function (native, global) {
-  'use strict';
-  var hasOwn = Object.prototype.hasOwnProperty;
-  var loaded = {};
+// A prelude file: a function body, run with the others in one function of `native` and
+// `global` (strict mode; see `prelude()` in globals/mod.rs), where its names are shared.
+var hasOwn = Object.prototype.hasOwnProperty;
+var loaded = {};
 
-  function load(name) {
-    if (!hasOwn.call(loaded, name)) {
-      loaded[name] = native.loadModule(name, native, global, load);
-    }
-    return loaded[name];
+function load(name) {
+  if (!hasOwn.call(loaded, name)) {
+    loaded[name] = native.loadModule(name, native, global, load);
   }
+  return loaded[name];
+}
 
-  // global name -> the module that provides it
-  var modules = {
-    Buffer: 'buffer', atob: 'buffer', btoa: 'buffer',
-    console: 'console',
-    setTimeout: 'timers', setInterval: 'timers', setImmediate: 'timers',
-    clearTimeout: 'timers', clearInterval: 'timers', clearImmediate: 'timers',
-    request: 'request',
-    require: 'require',
-    WrongUsernameOrPasswordError: 'errors', ValidationError: 'errors', UnauthorizedError: 'errors'
-  };
-  // the legacy sandbox's globals are the modules themselves; Node's URL classes are globals
-  var required = { bcrypt: 'bcrypt', crypto: 'crypto', querystring: 'querystring' };
-  var urlClasses = { URL: 1, URLSearchParams: 1 };
-  var names = Object.keys(modules).concat(Object.keys(required), Object.keys(urlClasses));
+// global name -> the module that provides it
+var modules = {
+  Buffer: 'buffer', atob: 'buffer', btoa: 'buffer',
+  console: 'console',
+  setTimeout: 'timers', setInterval: 'timers', setImmediate: 'timers',
+  clearTimeout: 'timers', clearInterval: 'timers', clearImmediate: 'timers',
+  request: 'request',
+  require: 'require',
+  WrongUsernameOrPasswordError: 'errors', ValidationError: 'errors', UnauthorizedError: 'errors'
+};
+// the legacy sandbox's globals are the modules themselves; Node's URL classes are globals
+var required = { bcrypt: 'bcrypt', crypto: 'crypto', querystring: 'querystring' };
+var urlClasses = { URL: 1, URLSearchParams: 1 };
+var names = Object.keys(modules).concat(Object.keys(required), Object.keys(urlClasses));
 
-  function provide(key) {
-    if (hasOwn.call(modules, key)) {
-      return load(modules[key])[key];
-    }
-    if (hasOwn.call(required, key)) {
-      return load('require').require(required[key]);
-    }
-    return load('require').require('url')[key];
+function provide(key) {
+  if (hasOwn.call(modules, key)) {
+    return load(modules[key])[key];
   }
+  if (hasOwn.call(required, key)) {
+    return load('require').require(required[key]);
+  }
+  return load('require').require('url')[key];
+}
 
-  native.lazyGlobals(provide, names, false);
-
-  return { load: load };
-})
+native.lazyGlobals(provide, names, false);

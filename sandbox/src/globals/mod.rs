@@ -1,13 +1,15 @@
 //! The globals a script sees, as Auth0's Node sandbox provides them.
 //!
 //! Each global is a pair: a JavaScript file (`*.js`, included with `include_str!`) that
-//! evaluates to `function (native, global, load) { ... }` and defines the Node-facing API (the
-//! small ones install their globals themselves, the lazy ones return them), and a Rust module
-//! that registers the native functions the JavaScript calls through the private `native`
-//! object (never reachable from the script). The small ones run for every call, in this
-//! order, as one script (`prelude.js`, put together from the four files); `loader.js` makes
-//! the others (marked *lazy*) accessors on the global object that evaluate their file on first
-//! use, since loading them costs more than the rest of a call:
+//! defines the Node-facing API, and a Rust module that registers the native functions the
+//! JavaScript calls through the private `native` object (never reachable from the script).
+//! The small files run for every call, in this order, as the body of one function of
+//! `(native, global)` (`prelude.js`, put together from the four files: one closure and one
+//! call instead of one per file; they install their globals themselves and share one scope);
+//! `loader.js` makes the others (marked *lazy*), each of which evaluates to
+//! `function (native, global, load) { ... }` returning its exports, accessors on the global
+//! object that evaluate their file on first use, since loading them costs more than the rest
+//! of a call:
 //!
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
@@ -171,16 +173,16 @@ pub(crate) fn install<'js>(
 }
 
 /// The files every call runs, as one script (`sandbox:prelude.js`, loaded as one bytecode
-/// object: one read, one call, shared names): `stack.js`, `json.js`, `loader.js` and
-/// `callback.js`, each called with `(native, global)`, in that order. Evaluates to a function
-/// of `(native, global)` returning `{ load, make }`.
+/// object: one read, one call, shared names): the bodies of `stack.js`, `json.js`, `loader.js`
+/// and `callback.js`, in that order, in one strict function of `(native, global)` returning
+/// `{ load, make }` (loader.js's `load`, callback.js's `make`). The files declare distinct
+/// names (only `toWellFormed` twice, with the same value).
 fn prelude() -> &'static str {
     static PRELUDE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     PRELUDE.get_or_init(|| {
         let text = format!(
-            "(function (native, global) {{\n({stack})(native, global);\n({json})(native, global);\n\
-             var loader = ({loader})(native, global);\nvar callback = ({callback})(native, global);\n\
-             return {{ load: loader.load, make: callback.make }};\n}})",
+            "(function (native, global) {{\n'use strict';\n{stack}\n{json}\n{loader}\n{callback}\n\
+             return {{ load: load, make: make }};\n}})",
             stack = stack::JS.trim_end(),
             json = json::JS.trim_end(),
             loader = LOADER_JS.trim_end(),
