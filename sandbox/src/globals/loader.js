@@ -1,7 +1,8 @@
 // Lazy modules and globals. Parsing and running the larger files costs more than the rest of a
 // call, and most scripts use one or two of them, so each is evaluated on first use: `load(name)`
 // runs the file (native.loadModule) once and caches what it returns. The global names that
-// stand for them are accessors made by native.lazyGlobals (lazy.rs) that, on first read,
+// stand for them (`names`, handed with `provide` to Rust when the prelude returns) are
+// accessors made by lazy.rs that, on first read,
 // replace themselves with ordinary properties holding `provide(name)`; an assignment simply replaces
 // the accessor. `load` also gives the event loop the modules' entry points (timers' `fire`,
 // request's `complete`) and `require` (require.js, itself lazy) its modules.
@@ -41,5 +42,3 @@ function provide(key) {
   }
   return load('require').require('url')[key];
 }
-
-native.lazyGlobals(provide, names, false);

@@ -105,15 +105,6 @@ pub(crate) fn install<'js>(
     json::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
 
-    native.set(
-        "lazyGlobals",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>, provide: Function<'js>, names: rquickjs::Array<'js>, builtins: bool| {
-                crate::lazy::define_values(&ctx, &provide, &names, builtins)
-            },
-        )?,
-    )?;
     // The built-ins the context starts without: each name provides its group.
     let h = host.clone();
     let builtin = Function::new(
@@ -156,6 +147,10 @@ pub(crate) fn install<'js>(
     global.set("global", global.clone())?;
 
     let prelude = run(ctx, "prelude.js", prelude(), &native)?;
+    // loader.js's lazy globals: `names`, each provided by `provide(name)` on first read
+    let provide: Function<'js> = prelude.get("provide")?;
+    let names: rquickjs::Array<'js> = prelude.get("names")?;
+    crate::lazy::define_values(ctx, &provide, &names, false)?;
 
     let config = Object::new(ctx.clone())?;
     for (key, value) in configuration {
@@ -175,14 +170,15 @@ pub(crate) fn install<'js>(
 /// The files every call runs, as one script (`sandbox:prelude.js`, loaded as one bytecode
 /// object: one read, one call, shared names): the bodies of `stack.js`, `json.js`, `loader.js`
 /// and `callback.js`, in that order, in one strict function of `(native, global)` returning
-/// `{ load, make }` (loader.js's `load`, callback.js's `make`). The files declare distinct
+/// `{ load, make, provide, names }` (loader.js's `load`, `provide` and `names`, callback.js's
+/// `make`). The files declare distinct
 /// names (only `toWellFormed` twice, with the same value).
 fn prelude() -> &'static str {
     static PRELUDE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     PRELUDE.get_or_init(|| {
         let text = format!(
             "(function (native, global) {{\n'use strict';\n{stack}\n{json}\n{loader}\n{callback}\n\
-             return {{ load: load, make: make }};\n}})",
+             return {{ load: load, make: make, provide: provide, names: names }};\n}})",
             stack = stack::JS.trim_end(),
             json = json::JS.trim_end(),
             loader = LOADER_JS.trim_end(),
