@@ -149,17 +149,6 @@
     return this._headers.find(name) !== -1;
   };
 
-  // `href`: the URL the request could not be sent to, logged with the error (the script's
-  // diagnostics then show why nothing reached the server).
-  function fail(self, message, href) {
-    self._done = true;
-    if (href !== undefined) {
-      load('request_options').rejected(self.method, href, message);
-    }
-    self.emit('error', new Error(message));
-    return self;
-  }
-
   function init(self, options) {
     var callback = options.callback;
     if (typeof callback === 'function') {
@@ -185,12 +174,12 @@
     if (options.baseUrl) {
       var joined = load('request_options').baseUrl(options, uri);
       if (joined.error !== undefined) {
-        return fail(self, joined.error);
+        return load('request_options').fail(self, joined.error);
       }
       uri = joined.uri;
     }
     if (!uri) {
-      return fail(self, 'options.uri is a required argument');
+      return load('request_options').fail(self, 'options.uri is a required argument');
     }
     if (typeof uri === 'object' && typeof uri.href === 'string') {
       uri = uri.href;
@@ -205,7 +194,7 @@
     }
     self.uri = parsed;
     if (!(parsed.host || (parsed.hostname && parsed.port))) {
-      return fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
+      return load('request_options').fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
     }
 
     if (options.form) {
@@ -221,7 +210,7 @@
     if (options.auth) {
       var refused = load('request_options').auth(self, options.auth);
       if (refused !== undefined) {
-        return fail(self, refused);
+        return load('request_options').fail(self, refused);
       }
     }
     if (parsed.auth && self._headers.find('authorization') === -1) {
@@ -270,29 +259,30 @@
         if (length) {
           self._headers.set('content-length', length);
         } else {
-          return fail(self, 'Argument error, options.body.');
+          return load('request_options').fail(self, 'Argument error, options.body.');
         }
       }
     }
 
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      return fail(self, 'Invalid protocol: ' + parsed.protocol, parsed.href);
+      return load('request_options').fail(self, 'Invalid protocol: ' + parsed.protocol, parsed.href);
     }
     self.headers = self._headers.toObject();
     self.href = parsed.href;
     self.path = parsed.path || '/';
 
-    // the headers as sent: [name, value] pairs, well-formed strings, an array value repeated
+    // the headers as sent: name, value, name, value..., well-formed strings, an array value
+    // repeated
     var wire = [];
     var list = self._headers.list;
     for (var i = 0; i < list.length; i++) {
       var value = list[i][1];
       if (Array.isArray(value)) {
         for (var j = 0; j < value.length; j++) {
-          wire.push([toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value[j]))]);
+          wire.push(toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value[j])));
         }
       } else {
-        wire.push([toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value))]);
+        wire.push(toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value)));
       }
     }
     var timeout = options.timeout;

@@ -201,7 +201,7 @@ fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>>
 }
 
 /// The positions of `httpStart`'s argument, an array (`request.js` builds it): method, href,
-/// headers (`[name, value]` pairs), bodyText, body (binary string), timeout, followRedirect,
+/// headers (an array of names and values, alternating), bodyText, body (binary string), timeout, followRedirect,
 /// followAllRedirects, followOriginalHttpMethod, maxRedirects, removeRefererHeader, binary.
 fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Array<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
     let method: String = spec.get(0)?;
@@ -213,12 +213,13 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Array<'js>, default_timeout: Option<Dur
     }
     let href: String = spec.get(1)?;
     let url = url::Url::parse(&href).map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
-    let pairs: Vec<Vec<String>> = spec.get(2)?;
-    let mut headers = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let [name, value]: [String; 2] = pair
-            .try_into()
-            .map_err(|_| Exception::throw_type(ctx, "invalid header entry"))?;
+    let flat: Vec<String> = spec.get(2)?;
+    let mut headers = Vec::with_capacity(flat.len() / 2);
+    let mut flat = flat.into_iter();
+    while let Some(name) = flat.next() {
+        let value = flat
+            .next()
+            .ok_or_else(|| Exception::throw_type(ctx, "invalid header entry"))?;
         if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(Exception::throw_type(
                 ctx,

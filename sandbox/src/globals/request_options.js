@@ -1,6 +1,6 @@
 // The rarely used half of `request.js`: the options most requests do not use (qs, form,
-// auth, baseUrl, credentials in the URL, Buffer bodies), network errors, requests refused
-// before sending, and abort(). Loaded
+// auth, baseUrl, credentials in the URL, Buffer bodies), network errors, the requests that
+// fail before they are sent (fail()), and abort(). Loaded
 // (load('request_options')) only by a request that uses one of them, so that the common
 // request reads and frees only the half it runs. The rules are request's (v2.88), as before
 // the split; `request.js` calls these where its Request.prototype.init did the work inline.
@@ -222,20 +222,26 @@
     return err;
   }
 
+  // A request that cannot be made: the error goes to the callback synchronously, as request
+  // does; `href`, the URL the request could not be sent to, is logged with it (the script's
+  // diagnostics then show why nothing reached the server).
+  function fail(self, message, href) {
+    self._done = true;
+    if (href !== undefined) {
+      native.httpRejected(self.method, wellFormed(href), message);
+    }
+    self.emit('error', new Error(message));
+    return self;
+  }
+
   // `request.abort()` of a request in flight.
   function abort(id) {
     native.httpAbort(id);
   }
 
-  // A request refused before it was sent, logged with the URL it could not be sent to (the
-  // script's diagnostics then show why nothing reached the server).
-  function rejected(method, href, message) {
-    native.httpRejected(method, wellFormed(href), message);
-  }
-
   return {
+    fail: fail,
     abort: abort,
-    rejected: rejected,
     rfc3986: rfc3986,
     baseUrl: baseUrl,
     form: form,
