@@ -790,11 +790,8 @@ pub(crate) fn mask_url(url: &url::Url) -> String {
 
 /// Whether a header carries credentials.
 pub(crate) fn is_secret_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || [
+    const NAMES: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+    const PARTS: [&str; 8] = [
         "token",
         "secret",
         "password",
@@ -803,9 +800,16 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
         "api_key",
         "credential",
         "session",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle))
+    ];
+    // compared without case and without a lower-case copy (every header of every request
+    // goes through here)
+    let bytes = name.as_bytes();
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+        || PARTS.iter().any(|part| {
+            bytes
+                .windows(part.len())
+                .any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+        })
 }
 
 fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
@@ -953,6 +957,30 @@ mod tests {
         assert_eq!(mask_userinfo("https:/user:pw@host/x@y"), "https:/[masked]@host/x@y");
         assert_eq!(mask_userinfo("https:/host/a"), "https:/host/a");
         assert_eq!(mask_userinfo("no-scheme"), "no-scheme");
+    }
+
+    #[test]
+    fn secret_headers_are_recognised_in_any_case() {
+        for name in [
+            "Authorization",
+            "PROXY-AUTHORIZATION",
+            "cookie",
+            "Set-Cookie",
+            "X-Auth-Token",
+            "x-client-SECRET",
+            "Password",
+            "X-ApiKey",
+            "x-api-key",
+            "X_API_KEY",
+            "X-Credentials",
+            "Session-Id",
+        ] {
+            assert!(is_secret_header(name), "{name}");
+        }
+        for name in ["Accept", "Content-Type", "X-Request-Id", "Cookie2x", "tok", "api"] {
+            assert!(!is_secret_header(name), "{name}");
+        }
+        assert!(!is_secret_header(""));
     }
 
     #[test]
