@@ -18,7 +18,10 @@ function load(name) {
   return loaded[name];
 }
 
-// global name -> the module that provides it
+// global name -> the module that provides it: its export of that name; `null`, the module of
+// that name through `require` (the legacy sandbox's globals are the modules themselves);
+// `url`, the export of that name of `require('url')` (Node's URL classes are globals). One
+// table, so that its keys are the names.
 var modules = {
   Buffer: 'buffer', atob: 'buffer', btoa: 'buffer',
   console: 'console',
@@ -26,19 +29,19 @@ var modules = {
   clearTimeout: 'timers', clearInterval: 'timers', clearImmediate: 'timers',
   request: 'request',
   require: 'require',
-  WrongUsernameOrPasswordError: 'errors', ValidationError: 'errors', UnauthorizedError: 'errors'
+  WrongUsernameOrPasswordError: 'errors', ValidationError: 'errors', UnauthorizedError: 'errors',
+  bcrypt: null, crypto: null, querystring: null,
+  URL: 'url', URLSearchParams: 'url'
 };
-// the legacy sandbox's globals are the modules themselves; Node's URL classes are globals
-var required = { bcrypt: 'bcrypt', crypto: 'crypto', querystring: 'querystring' };
-var urlClasses = { URL: 1, URLSearchParams: 1 };
-var names = Object.keys(modules).concat(Object.keys(required), Object.keys(urlClasses));
+var names = Object.keys(modules);
 
 function provide(key) {
-  if (hasOwn.call(modules, key)) {
-    return load(modules[key])[key];
+  var module = modules[key];
+  if (module === null) {
+    return load('require').require(key);
   }
-  if (hasOwn.call(required, key)) {
-    return load('require').require(required[key]);
+  if (module === 'url') {
+    return load('require').require('url')[key];
   }
-  return load('require').require('url')[key];
+  return load(module)[key];
 }
