@@ -131,7 +131,9 @@ pub(crate) fn install<'js>(
                 Some((_, file, source)) => {
                     // Every module but these deals in bytes (or may hand them to natives
                     // that make ArrayBuffers): the typed arrays come first.
-                    if !matches!(name.as_str(), "request" | "request_options" | "require" | "console" | "timers" | "errors"
+                    if !matches!(
+                        name.as_str(),
+                        "request" | "request_options" | "require" | "console" | "timers" | "errors"
                     ) {
                         h.typed_arrays(&ctx)?;
                     }
