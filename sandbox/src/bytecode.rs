@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rquickjs::{Ctx, Value, qjs};
@@ -22,7 +23,33 @@ use rquickjs::{Ctx, Value, qjs};
 const MAX_ENTRIES: usize = 256;
 
 /// Compiled scripts: file name, then source text (two levels, so that a lookup borrows both).
-type Cache = Mutex<HashMap<String, HashMap<String, Arc<Vec<u8>>>>>;
+/// The sources are hashed with [`SourceHasher`]: every call looks its script up by its whole
+/// text, which SipHash made cost more than a few thousand instructions a call.
+type Cache = Mutex<HashMap<String, HashMap<String, Arc<Vec<u8>>, BuildHasherDefault<SourceHasher>>>>;
+
+/// A fast non-cryptographic hash of a script's text (the multiply-rotate step of the Fx hash
+/// of rustc, a word at a time). The cache's keys are the operator's own scripts, compared in
+/// full on a hit, so a weak hash costs at most a slower lookup, never a wrong one.
+#[derive(Default)]
+struct SourceHasher(u64);
+
+impl Hasher for SourceHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(26) ^ word).wrapping_mul(K);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(26) ^ u64::from(byte)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 fn scripts() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();

@@ -44,13 +44,59 @@ pub(crate) fn define<'js>(
     builtins: bool,
 ) -> rquickjs::Result<()> {
     let raw = ctx.as_raw().as_ptr();
+    define_atoms(
+        ctx,
+        provide,
+        names.iter().map(|name| {
+            // SAFETY: `name` is valid UTF-8 of the given length; the caller releases the atom.
+            unsafe { qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _) }
+        }),
+        builtins,
+    )
+}
+
+/// [`define`] for names given as JavaScript strings (`loader.js`'s list): each becomes its
+/// atom directly, without a round trip through Rust strings.
+pub(crate) fn define_values<'js>(
+    ctx: &Ctx<'js>,
+    provide: &Function<'js>,
+    names: &rquickjs::Array<'js>,
+    builtins: bool,
+) -> rquickjs::Result<()> {
+    let raw = ctx.as_raw().as_ptr();
+    let mut values = Vec::with_capacity(names.len());
+    for i in 0..names.len() {
+        let name: rquickjs::String<'js> = names.get(i)?;
+        values.push(name);
+    }
+    define_atoms(
+        ctx,
+        provide,
+        values.iter().map(|name| {
+            // SAFETY: a string of this context; the caller releases the atom.
+            unsafe { qjs::JS_ValueToAtom(raw, name.as_raw()) }
+        }),
+        builtins,
+    )
+}
+
+/// [`define`] for atoms, each owned (and released here).
+fn define_atoms<'js>(
+    ctx: &Ctx<'js>,
+    provide: &Function<'js>,
+    atoms: impl Iterator<Item = qjs::JSAtom>,
+    builtins: bool,
+) -> rquickjs::Result<()> {
+    let raw = ctx.as_raw().as_ptr();
     let magic = if builtins { PROVIDE_BEFORE_SET } else { ENUMERABLE };
     // SAFETY: a live context; the global object reference is released below.
     let global = unsafe { qjs::JS_GetGlobalObject(raw) };
     let mut result = Ok(());
-    for name in names {
-        // SAFETY: `name` is valid UTF-8 of the given length; the atom is released below.
-        let atom = unsafe { qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _) };
+    for atom in atoms {
+        if atom == qjs::JS_ATOM_NULL {
+            result = Err(rquickjs::Error::Exception);
+            break;
+        }
         // SAFETY: an atom of this context; the string is released below.
         let key = unsafe { qjs::JS_AtomToValue(raw, atom) };
         let mut data = [provide.as_raw(), key];

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use rquickjs::context::intrinsic;
 use rquickjs::function::Args;
-use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, IntoJs, Persistent, Runtime, Value};
 
 use crate::alloc::Budget;
 use crate::call::ScriptCall;
@@ -276,7 +276,7 @@ impl<'js> EventLoop<'_, 'js> {
                         return CallResult::OutOfMemory;
                     }
                     let delivered = request::to_js(&self.ctx, self.host, result)
-                        .and_then(|(error, response)| hooks.http_complete(id, error, response));
+                        .and_then(|delivery| hooks.http_complete(id, delivery));
                     self.settle(delivered);
                 }
                 Ok(Completion::Cancelled) => return CallResult::TimedOut,
@@ -351,7 +351,12 @@ impl<'js> EventLoop<'_, 'js> {
     }
 
     fn json(&self, value: &serde_json::Value) -> rquickjs::Result<Value<'js>> {
-        self.ctx.json_parse(value.to_string())
+        match value {
+            // what JSON.parse would make of it, without writing and parsing JSON (the common
+            // arguments: an email, a password)
+            serde_json::Value::String(text) => text.as_str().into_js(&self.ctx),
+            _ => self.ctx.json_parse(value.to_string()),
+        }
     }
 
     /// Runs queued jobs (promise reactions) until none is left, an outcome is decided, or the

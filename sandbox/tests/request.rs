@@ -475,6 +475,74 @@ async fn qs_and_form_encoding() {
     );
 }
 
+/// The options few requests use (they live in `request_options.js`, loaded on demand): each
+/// result as npm `request` v2.88 gives it.
+#[tokio::test]
+async fn base_url_credentials_in_the_url_and_buffer_bodies() {
+    let base = server().await;
+    let script = r#"function f(callback) {
+  var results = [];
+  // baseUrl joined with a path (one slash between them, whichever side has it)
+  request({ baseUrl: configuration.BASE + '/', uri: '/echo?a=1', json: true }, function (e, r, body) {
+    results.push(body.url);
+    request({ baseUrl: configuration.BASE, uri: 'echo', json: true }, function (e, r, body) {
+      results.push(body.url);
+      // a full URL with baseUrl, and a baseUrl that is not a string: synchronous errors
+      request({ baseUrl: configuration.BASE, uri: 'http://example.com/x' }, function (e) { results.push(e.message); });
+      request({ baseUrl: 5, uri: '/x' }, function (e) { results.push(e.message); });
+      // user:password in the URL, percent-decoded, as Basic authorization
+      request({ url: configuration.BASE.replace('http://', 'http://us%65r:p%3Ass@') + '/echo', json: true }, function (e, r, body) {
+        results.push(body.headers.authorization === 'Basic ' + Buffer.from('user:p:ss').toString('base64'));
+        // a Buffer body, and an array of Buffers, sent as bytes with their length
+        request.post({ url: configuration.BASE + '/echo', body: Buffer.from('héllo') }, function (e, r, body) {
+          body = JSON.parse(body);
+          results.push([body.body, body.headers['content-length']]);
+          request.post({ url: configuration.BASE + '/echo', body: [Buffer.from('a'), Buffer.from('ü')] }, function (e, r, body) {
+            body = JSON.parse(body);
+            results.push([body.body, body.headers['content-length']]);
+            // an object body without json: no length, an error
+            request.post({ url: configuration.BASE + '/echo', body: { a: 1 } }, function (e) {
+              results.push(e.message);
+              // json: true with a form content type: the string body is RFC 3986-escaped
+              request.post({ url: configuration.BASE + '/echo', json: true, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: "a=(b)!" }, function (e, r, body) {
+                results.push(body.body);
+                // a protocol request does not speak
+                request('ftp://example.com/x', function (e) {
+                  results.push(e.message);
+                  callback(null, results);
+                });
+              });
+            });
+          });
+        });
+      });
+    });
+  });
+}"#;
+    let outcome = sandbox().run(with_config(script, vec![], &base)).await;
+    assert_eq!(
+        value(&outcome),
+        json!([
+            "/echo?a=1",
+            "/echo",
+            "options.uri must be a path when using options.baseUrl",
+            "options.baseUrl must be a string",
+            true,
+            ["héllo", "6"],
+            ["aü", "3"],
+            "Argument error, options.body.",
+            "a=%28b%29%21",
+            "Invalid protocol: ftp:"
+        ]),
+        "{:?}",
+        outcome.console
+    );
+    // the credentials in the URL are masked in the log; the refused ftp request is logged
+    let log = format!("{:?}", outcome.http);
+    assert!(!log.contains("p%3Ass") && !log.contains("us%65r"), "{log}");
+    assert!(log.contains("ftp://example.com/x"), "{log}");
+}
+
 #[tokio::test]
 async fn redirects_follow_request_rules() {
     let base = server().await;
@@ -564,6 +632,34 @@ async fn pending_requests_are_abandoned_when_callback_is_called() {
             .unwrap_or_default()
             .contains("not completed")
     );
+}
+
+#[tokio::test]
+async fn an_aborted_request_never_calls_back_and_is_not_waited_for() {
+    let base = server().await;
+    let outcome = sandbox()
+        .run(with_config(
+            "function f(callback) { var called = false; var r = request(configuration.BASE + '/slow', function () { called = true; }); r.abort(); r.abort(); setTimeout(function () { callback(null, [called, r._aborted]); }, 50); }",
+            vec![],
+            &base,
+        ))
+        .await;
+    assert_eq!(value(&outcome), json!([false, true]));
+    assert_eq!(outcome.http.len(), 1);
+    assert_eq!(outcome.http[0].status, None);
+
+    // with nothing else pending, the call ends at once (/slow answers after 2 s): the
+    // aborted request no longer keeps it alive
+    let started = Instant::now();
+    let outcome = sandbox()
+        .run(with_config(
+            "function f(callback) { request(configuration.BASE + '/slow', function () { callback(null, 'late'); }).abort(); }",
+            vec![],
+            &base,
+        ))
+        .await;
+    assert_eq!(outcome.result, CallResult::NoCallback);
+    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 #[tokio::test]

@@ -41,7 +41,12 @@ pub(crate) fn classify<'js>(ctx: &Ctx<'js>, value: &Value<'js>, file_name: &str,
         return Thrown::OutOfMemory;
     }
     let exception = to_exception(ctx, value, file_name, source);
-    if exception.name == "InternalError" && exception.message == "out of memory" {
+    // QuickJS makes an error's message "Invalid error message" when it could not allocate the
+    // real one (JS_MakeError2 in quickjs.c): with the heap at its limit, the "out of memory"
+    // InternalError can come out that way, depending on where the heap ran out.
+    if exception.name == "InternalError"
+        && (exception.message == "out of memory" || exception.message == "Invalid error message")
+    {
         return Thrown::OutOfMemory;
     }
     Thrown::Exception(exception)

@@ -354,52 +354,84 @@ fn to_ascii(hostname: &str) -> String {
         .unwrap_or_else(|| hostname.to_owned())
 }
 
-/// `url.format(parsed)`.
+/// `url.format(parsed)`, written into one string (it runs for every URL `request` parses).
 pub(crate) fn format(url: &LegacyUrl) -> String {
-    let mut auth = url.auth.clone().unwrap_or_default();
-    if !auth.is_empty() {
-        auth = encode_auth(&auth);
-        auth.push('@');
-    }
-    let mut protocol = url.protocol.clone().unwrap_or_default();
-    let mut pathname = url
-        .pathname
-        .clone()
-        .unwrap_or_default()
-        .replace('#', "%23")
-        .replace('?', "%3F");
-    let mut hash = url.hash.clone().unwrap_or_default();
-    let mut host = String::new();
-    if let Some(h) = url.host.as_deref().filter(|h| !h.is_empty()) {
-        host = format!("{auth}{h}");
-    } else if let Some(hostname) = url.hostname.as_deref().filter(|h| !h.is_empty()) {
-        host = format!("{auth}{hostname}");
-        if let Some(port) = &url.port {
-            host = format!("{host}:{port}");
+    let auth = url.auth.as_deref().filter(|a| !a.is_empty()).map(encode_auth);
+    let protocol = url.protocol.as_deref().unwrap_or_default();
+    let colon = !protocol.is_empty() && !protocol.ends_with(':');
+    let pathname = url.pathname.as_deref().unwrap_or_default();
+    let hash = url.hash.as_deref().unwrap_or_default();
+    let search = url.search.as_deref().unwrap_or_default();
+    // the host part: auth@host, or auth@hostname:port
+    let host_name = url.host.as_deref().filter(|h| !h.is_empty());
+    let hostname = url.hostname.as_deref().filter(|h| !h.is_empty());
+    let has_host = host_name.is_some() || hostname.is_some();
+    let slashed = {
+        let mut with_colon = String::with_capacity(protocol.len() + 1);
+        with_colon.push_str(protocol);
+        if colon {
+            with_colon.push(':');
         }
+        is_slashed_protocol(&with_colon)
+    };
+    // "//" before the host, and "/" before a relative pathname, with slashes or a slashed
+    // protocol that has a host; a file: URL without one still gets its "//"
+    let (slashes, lone_slashes) = if url.slashes || slashed {
+        if url.slashes || has_host {
+            (true, false)
+        } else {
+            (false, protocol.starts_with("file"))
+        }
+    } else {
+        (false, false)
+    };
+    let mut out = String::with_capacity(protocol.len() + pathname.len() + search.len() + hash.len() + 64);
+    out.push_str(protocol);
+    if colon {
+        out.push(':');
     }
-    let mut search = url.search.clone().unwrap_or_default();
-    if !protocol.is_empty() && !protocol.ends_with(':') {
-        protocol.push(':');
+    if slashes || lone_slashes {
+        out.push_str("//");
     }
-    if url.slashes || is_slashed_protocol(&protocol) {
-        if url.slashes || !host.is_empty() {
-            if !pathname.is_empty() && !pathname.starts_with('/') {
-                pathname = format!("/{pathname}");
+    if slashes || !lone_slashes {
+        if has_host && let Some(auth) = &auth {
+            out.push_str(auth);
+            out.push('@');
+        }
+        if let Some(h) = host_name {
+            out.push_str(h);
+        } else if let Some(h) = hostname {
+            out.push_str(h);
+            if let Some(port) = &url.port {
+                out.push(':');
+                out.push_str(port);
             }
-            host = format!("//{host}");
-        } else if protocol.starts_with("file") {
-            host = "//".to_owned();
         }
     }
-    search = search.replace('#', "%23");
-    if !hash.is_empty() && !hash.starts_with('#') {
-        hash = format!("#{hash}");
+    if slashes && !pathname.is_empty() && !pathname.starts_with('/') {
+        out.push('/');
+    }
+    for c in pathname.chars() {
+        match c {
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            c => out.push(c),
+        }
     }
     if !search.is_empty() && !search.starts_with('?') {
-        search = format!("?{search}");
+        out.push('?');
     }
-    format!("{protocol}{host}{pathname}{search}{hash}")
+    for c in search.chars() {
+        match c {
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    if !hash.is_empty() && !hash.starts_with('#') {
+        out.push('#');
+    }
+    out.push_str(hash);
+    out
 }
 
 /// Percent-encodes the auth part as Node's `format` does (keeps `:` and RFC 3986 unreserved).

@@ -1,13 +1,15 @@
 //! The globals a script sees, as Auth0's Node sandbox provides them.
 //!
 //! Each global is a pair: a JavaScript file (`*.js`, included with `include_str!`) that
-//! evaluates to `function (native, global, load) { ... }` and defines the Node-facing API (the
-//! small ones install their globals themselves, the lazy ones return them), and a Rust module
-//! that registers the native functions the JavaScript calls through the private `native`
-//! object (never reachable from the script). The small ones run for every call, in this
-//! order, as one script (`prelude.js`, put together from the four files); `loader.js` makes
-//! the others (marked *lazy*) accessors on the global object that evaluate their file on first
-//! use, since loading them costs more than the rest of a call:
+//! defines the Node-facing API, and a Rust module that registers the native functions the
+//! JavaScript calls through the private `native` object (never reachable from the script).
+//! The small files run for every call, in this order, as the body of one function of
+//! `(native, global)` (`prelude.js`, put together from the four files: one closure and one
+//! call instead of one per file; they install their globals themselves and share one scope);
+//! `loader.js` makes the others (marked *lazy*), each of which evaluates to
+//! `function (native, global, load) { ... }` returning its exports, accessors on the global
+//! object that evaluate their file on first use, since loading them costs more than the rest
+//! of a call:
 //!
 //! | file          | defines                                                        |
 //! |---------------|----------------------------------------------------------------|
@@ -20,6 +22,7 @@
 //! | `console.js`  | `console` (lazy)                                                |
 //! | `timers.js`   | `setTimeout`, `setInterval`, `setImmediate`, `clear*` (lazy)    |
 //! | `request.js`  | `request`, npm `request`'s callback API (lazy)                  |
+//! | `request_options.js` | the options of `request` few requests use: qs, form, auth, baseUrl, Buffer bodies (lazy, loaded by `request.js`) |
 //! | `require.js`  | `require`, and `bcrypt`, `crypto`, `querystring`, `URL`, `URLSearchParams` through it (lazy, see [`crate::modules`]) |
 //!
 //! Plus `global` (= `globalThis`) and the frozen `configuration`; and the built-ins the
@@ -61,16 +64,20 @@ impl<'js> Hooks<'js> {
         fire.call((id as f64,))
     }
 
-    /// `complete(id, error, response)` of the request module: delivers an HTTP result.
-    pub(crate) fn http_complete(
-        &self,
-        id: u64,
-        error: Value<'js>,
-        response: Value<'js>,
-    ) -> rquickjs::Result<Value<'js>> {
+    /// `complete(id, error, response, method, url, size, payload)` of the request module:
+    /// delivers an HTTP result.
+    pub(crate) fn http_complete(&self, id: u64, delivery: request::Delivery<'js>) -> rquickjs::Result<Value<'js>> {
         let request: Object<'js> = self.load.call(("request",))?;
         let complete: Function<'js> = request.get("complete")?;
-        complete.call((id as f64, error, response))
+        complete.call((
+            id as f64,
+            delivery.error,
+            delivery.response,
+            delivery.method,
+            delivery.url,
+            delivery.size,
+            delivery.payload,
+        ))
     }
 }
 
@@ -80,6 +87,7 @@ const LAZY: &[(&str, &str, &str)] = &[
     ("console", "console.js", console::JS),
     ("timers", "timers.js", timers::JS),
     ("request", "request.js", request::JS),
+    ("request_options", "request_options.js", request::OPTIONS_JS),
     ("errors", "errors.js", errors::JS),
 ];
 
@@ -97,16 +105,6 @@ pub(crate) fn install<'js>(
     json::register(ctx, &native, host)?;
     callback::register(ctx, &native, host)?;
 
-    native.set(
-        "lazyGlobals",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>, provide: Function<'js>, names: Vec<String>, builtins: bool| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                crate::lazy::define(&ctx, &provide, &names, builtins)
-            },
-        )?,
-    )?;
     // The built-ins the context starts without: each name provides its group.
     let h = host.clone();
     let builtin = Function::new(
@@ -133,7 +131,10 @@ pub(crate) fn install<'js>(
                 Some((_, file, source)) => {
                     // Every module but these deals in bytes (or may hand them to natives
                     // that make ArrayBuffers): the typed arrays come first.
-                    if !matches!(name.as_str(), "request" | "require" | "console" | "timers" | "errors") {
+                    if !matches!(
+                        name.as_str(),
+                        "request" | "request_options" | "require" | "console" | "timers" | "errors"
+                    ) {
                         h.typed_arrays(&ctx)?;
                     }
                     register(&name, &ctx, &native, &h)?;
@@ -148,6 +149,10 @@ pub(crate) fn install<'js>(
     global.set("global", global.clone())?;
 
     let prelude = run(ctx, "prelude.js", prelude(), &native)?;
+    // loader.js's lazy globals: `names`, each provided by `provide(name)` on first read
+    let provide: Function<'js> = prelude.get("provide")?;
+    let names: rquickjs::Array<'js> = prelude.get("names")?;
+    crate::lazy::define_values(ctx, &provide, &names, false)?;
 
     let config = Object::new(ctx.clone())?;
     for (key, value) in configuration {
@@ -165,16 +170,17 @@ pub(crate) fn install<'js>(
 }
 
 /// The files every call runs, as one script (`sandbox:prelude.js`, loaded as one bytecode
-/// object: one read, one call, shared names): `stack.js`, `json.js`, `loader.js` and
-/// `callback.js`, each called with `(native, global)`, in that order. Evaluates to a function
-/// of `(native, global)` returning `{ load, make }`.
+/// object: one read, one call, shared names): the bodies of `stack.js`, `json.js`, `loader.js`
+/// and `callback.js`, in that order, in one strict function of `(native, global)` returning
+/// `{ load, make, provide, names }` (loader.js's `load`, `provide` and `names`, callback.js's
+/// `make`). The files declare distinct
+/// names (only `toWellFormed` twice, with the same value).
 fn prelude() -> &'static str {
     static PRELUDE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     PRELUDE.get_or_init(|| {
         let text = format!(
-            "(function (native, global) {{\n({stack})(native, global);\n({json})(native, global);\n\
-             var loader = ({loader})(native, global);\nvar callback = ({callback})(native, global);\n\
-             return {{ load: loader.load, make: callback.make }};\n}})",
+            "(function (native, global) {{\n'use strict';\n{stack}\n{json}\n{loader}\n{callback}\n\
+             return {{ load: load, make: make, provide: provide, names: names }};\n}})",
             stack = stack::JS.trim_end(),
             json = json::JS.trim_end(),
             loader = LOADER_JS.trim_end(),
@@ -193,6 +199,7 @@ fn register<'js>(name: &str, ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) 
         "console" | "util" => console::register(ctx, native, host),
         "timers" => timers::register(ctx, native, host),
         "request" => request::register(ctx, native, host),
+        "request_options" => request::register_options(ctx, native, host),
         "url" => {
             request::register_url_parse(ctx, native)?;
             modules::register(name, ctx, native, host)

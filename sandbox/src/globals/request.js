@@ -1,6 +1,10 @@
 // The callback API of the npm `request` module (v2.88), as Auth0's legacy sandbox injected
 // it. Option handling follows request's Request.prototype.init: uri/url + baseUrl, legacy
 // url.parse validation (native.urlParse), qs, form, json, auth, body/content-length, encoding.
+// The options few requests use (baseUrl, form, qs, auth, credentials in the URL, Buffer
+// bodies) and network errors are in request_options.js, loaded only when a request needs
+// them. Every function declared here is a closure made at every call's first `request`, and
+// freed with it: small helpers are written inline where they are used.
 // Errors found while building the request are delivered synchronously to the callback, as
 // request does. The exchange itself (redirects, timeouts, Node-like network errors) runs in
 // Rust (native.httpStart) and comes back through `complete(id, error, response)`. `Buffer` is
@@ -13,15 +17,6 @@
   var hasOwn = Object.prototype.hasOwnProperty;
   // requests in flight by id (a plain object: Map is a built-in the context adds lazily)
   var pending = Object.create(null);
-
-  function wellFormed(s) {
-    return toWellFormed.call(String(s));
-  }
-
-  function isBuffer(value) {
-    return value instanceof Uint8Array && typeof value.constructor === 'function' &&
-      value.constructor.name === 'Buffer';
-  }
 
   function extend(target) {
     for (var i = 1; i < arguments.length; i++) {
@@ -38,91 +33,9 @@
     return target;
   }
 
-  // ---- qs (the `qs` module's defaults: RFC 3986 encoding, a[b]=c, a[0]=x) ----
-
-  function rfc3986(str) {
-    return str.replace(/[!'()*]/g, function (c) {
-      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
-    });
-  }
-
-  function qsEncode(value) {
-    var str = typeof value === 'string' ? value : String(value);
-    if (str.length === 0) {
-      return str;
-    }
-    return rfc3986(encodeURIComponent(wellFormed(str)));
-  }
-
-  function qsStringifyValue(value, prefix, out) {
-    if (value instanceof Date) {
-      value = value.toISOString();
-    } else if (isBuffer(value)) {
-      value = value.toString();
-    }
-    if (value === null) {
-      value = '';
-    }
-    if (value === undefined) {
-      return;
-    }
-    var t = typeof value;
-    if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') {
-      out.push(qsEncode(prefix) + '=' + qsEncode(value));
-      return;
-    }
-    if (t !== 'object') {
-      return;
-    }
-    var keys = Object.keys(value);
-    for (var i = 0; i < keys.length; i++) {
-      qsStringifyValue(value[keys[i]], prefix + '[' + keys[i] + ']', out);
-    }
-  }
-
-  function qsStringify(obj) {
-    var out = [];
-    if (obj === null || typeof obj !== 'object') {
-      return '';
-    }
-    var keys = Object.keys(obj);
-    for (var i = 0; i < keys.length; i++) {
-      qsStringifyValue(obj[keys[i]], keys[i], out);
-    }
-    return out.join('&');
-  }
-
-  function qsDecode(s) {
-    try {
-      return decodeURIComponent(s.replace(/\+/g, ' '));
-    } catch (e) {
-      return s;
-    }
-  }
-
-  function qsParse(query) {
-    var out = {};
-    if (!query) {
-      return out;
-    }
-    var parts = query.split('&');
-    for (var i = 0; i < parts.length; i++) {
-      if (parts[i] === '') {
-        continue;
-      }
-      var eq = parts[i].indexOf('=');
-      var key = qsDecode(eq === -1 ? parts[i] : parts[i].slice(0, eq));
-      var val = eq === -1 ? '' : qsDecode(parts[i].slice(eq + 1));
-      if (hasOwn.call(out, key)) {
-        out[key] = [].concat(out[key], val);
-      } else {
-        out[key] = val;
-      }
-    }
-    return out;
-  }
-
   // ---- headers (case-insensitive, names kept as given) ----
+  // `list` holds [name as given, value, name in lower case] (the last one so that a lookup
+  // lowers only the name it looks for).
 
   function Headers(initial) {
     this.list = [];
@@ -136,15 +49,13 @@
   }
   Headers.prototype.find = function (name) {
     var lower = String(name).toLowerCase();
-    for (var i = 0; i < this.list.length; i++) {
-      if (this.list[i][0].toLowerCase() === lower) {
+    var list = this.list;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i][2] === lower) {
         return i;
       }
     }
     return -1;
-  };
-  Headers.prototype.has = function (name) {
-    return this.find(name) !== -1;
   };
   Headers.prototype.get = function (name) {
     var i = this.find(name);
@@ -153,35 +64,16 @@
   Headers.prototype.set = function (name, value) {
     var i = this.find(name);
     if (i === -1) {
-      this.list.push([String(name), value]);
+      var given = String(name);
+      this.list.push([given, value, given.toLowerCase()]);
     } else {
       this.list[i][1] = value;
-    }
-  };
-  Headers.prototype.remove = function (name) {
-    var i = this.find(name);
-    if (i !== -1) {
-      this.list.splice(i, 1);
     }
   };
   Headers.prototype.toObject = function () {
     var out = {};
     for (var i = 0; i < this.list.length; i++) {
       out[this.list[i][0]] = this.list[i][1];
-    }
-    return out;
-  };
-  Headers.prototype.toWire = function () {
-    var out = [];
-    for (var i = 0; i < this.list.length; i++) {
-      var value = this.list[i][1];
-      if (Array.isArray(value)) {
-        for (var j = 0; j < value.length; j++) {
-          out.push([wellFormed(this.list[i][0]), wellFormed(value[j])]);
-        }
-      } else {
-        out.push([wellFormed(this.list[i][0]), wellFormed(value)]);
-      }
     }
     return out;
   };
@@ -220,7 +112,15 @@
     return this;
   };
   Request.prototype.emit = function (event) {
-    var list = (this._events[event] || []).slice();
+    var listeners = this._events[event];
+    if (!listeners) {
+      // nobody listens (the common 'response'): what the general case below would do
+      if (event === 'error') {
+        throw arguments[1];
+      }
+      return false;
+    }
+    var list = listeners.slice();
     var args = Array.prototype.slice.call(arguments, 1);
     if (event === 'error' && list.length === 0) {
       throw args[0];
@@ -234,7 +134,7 @@
     this._aborted = true;
     if (this._id !== undefined && this._id in pending) {
       delete pending[this._id];
-      native.httpAbort(this._id);
+      load('request_options').abort(this._id);
     }
   };
   Request.prototype.setHeader = function (name, value) {
@@ -246,39 +146,8 @@
     return this._headers.get(name);
   };
   Request.prototype.hasHeader = function (name) {
-    return this._headers.has(name);
+    return this._headers.find(name) !== -1;
   };
-
-  // The encodings whose body is handed over as text (the others get bytes).
-  function textual(encoding) {
-    return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
-  }
-
-  // `href`: the URL the request could not be sent to, logged with the error (the script's
-  // diagnostics then show why nothing reached the server).
-  function fail(self, message, href) {
-    self._done = true;
-    if (href !== undefined) {
-      native.httpRejected(self.method, wellFormed(href), message);
-    }
-    self.emit('error', new Error(message));
-    return self;
-  }
-
-  function parseUri(uri) {
-    var parsed = native.urlParse(wellFormed(uri));
-    if (parsed.invalid) {
-      var err = new TypeError('Invalid URL');
-      err.code = 'ERR_INVALID_URL';
-      err.input = uri;
-      throw err;
-    }
-    return parsed;
-  }
-
-  function toBase64(str) {
-    return native.utf8Base64(wellFormed(str || ''));
-  }
 
   function init(self, options) {
     var callback = options.callback;
@@ -303,91 +172,54 @@
 
     var uri = options.uri !== undefined && options.uri !== null && options.uri !== '' ? options.uri : options.url;
     if (options.baseUrl) {
-      if (typeof options.baseUrl !== 'string') {
-        return fail(self, 'options.baseUrl must be a string');
+      var joined = load('request_options').baseUrl(options, uri);
+      if (joined.error !== undefined) {
+        return load('request_options').fail(self, joined.error);
       }
-      if (typeof uri !== 'string') {
-        return fail(self, 'options.uri must be a string when using options.baseUrl');
-      }
-      if (/^(?:\w+:)?\/\//.test(uri)) {
-        return fail(self, 'options.uri must be a path when using options.baseUrl');
-      }
-      var baseEndsWithSlash = options.baseUrl.lastIndexOf('/') === options.baseUrl.length - 1;
-      var uriStartsWithSlash = uri.indexOf('/') === 0;
-      if (baseEndsWithSlash && uriStartsWithSlash) {
-        uri = options.baseUrl + uri.slice(1);
-      } else if (baseEndsWithSlash || uriStartsWithSlash) {
-        uri = options.baseUrl + uri;
-      } else if (uri === '') {
-        uri = options.baseUrl;
-      } else {
-        uri = options.baseUrl + '/' + uri;
-      }
+      uri = joined.uri;
     }
     if (!uri) {
-      return fail(self, 'options.uri is a required argument');
+      return load('request_options').fail(self, 'options.uri is a required argument');
     }
     if (typeof uri === 'object' && typeof uri.href === 'string') {
       uri = uri.href;
     }
-    var parsed = parseUri(String(uri));
+    uri = String(uri);
+    var parsed = native.urlParse(toWellFormed.call(String(uri)));
+    if (parsed.invalid) {
+      var err = new TypeError('Invalid URL');
+      err.code = 'ERR_INVALID_URL';
+      err.input = uri;
+      throw err;
+    }
     self.uri = parsed;
     if (!(parsed.host || (parsed.hostname && parsed.port))) {
-      return fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
+      return load('request_options').fail(self, 'Invalid URI "' + parsed.href + '"', parsed.href);
     }
 
     if (options.form) {
-      if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
-        self._headers.set('content-type', 'application/x-www-form-urlencoded');
-      }
-      self.body = typeof options.form === 'string' ? rfc3986(String(options.form)) : qsStringify(options.form);
+      load('request_options').form(self, options);
     } else {
       self.body = options.body;
     }
 
     if (options.qs) {
-      var base = qsParse(parsed.query);
-      for (var key in options.qs) {
-        base[key] = options.qs[key];
-      }
-      var query = qsStringify(base);
-      if (query !== '') {
-        parsed = parseUri(parsed.href.split('?')[0] + '?' + query);
-        self.uri = parsed;
-      }
+      parsed = load('request_options').qs(self, parsed, options);
     }
 
     if (options.auth) {
-      var auth = options.auth;
-      if (hasOwn.call(auth, 'username')) {
-        auth.user = auth.username;
-      }
-      if (hasOwn.call(auth, 'password')) {
-        auth.pass = auth.password;
-      }
-      if (auth.bearer === undefined && auth.user === undefined) {
-        return fail(self, 'no auth mechanism defined');
-      }
-      if (auth.sendImmediately === undefined || auth.sendImmediately) {
-        if (auth.bearer !== undefined) {
-          var bearer = typeof auth.bearer === 'function' ? auth.bearer() : auth.bearer;
-          self._headers.set('authorization', 'Bearer ' + bearer);
-        } else {
-          if (typeof auth.user !== 'string' || (auth.pass !== undefined && typeof auth.pass !== 'string')) {
-            return fail(self, 'auth() received invalid user or password');
-          }
-          self._headers.set('authorization', 'Basic ' + toBase64(auth.user + ':' + (auth.pass || '')));
-        }
+      var refused = load('request_options').auth(self, options.auth);
+      if (refused !== undefined) {
+        return load('request_options').fail(self, refused);
       }
     }
-    if (parsed.auth && !self._headers.has('authorization')) {
-      var pieces = parsed.auth.split(':');
-      self._headers.set('authorization', 'Basic ' + toBase64(pieces[0] + ':' + pieces.slice(1).join(':')));
+    if (parsed.auth && self._headers.find('authorization') === -1) {
+      load('request_options').urlAuth(self, parsed.auth);
     }
 
     if (options.json) {
       self._json = true;
-      if (!self._headers.has('accept')) {
+      if (self._headers.find('accept') === -1) {
         self._headers.set('accept', 'application/json');
       }
       if (typeof options.json === 'boolean') {
@@ -395,15 +227,15 @@
           if (!/^application\/x-www-form-urlencoded\b/.test(self._headers.get('content-type'))) {
             self.body = stringify(self.body);
           } else {
-            self.body = rfc3986(String(self.body));
+            self.body = load('request_options').rfc3986(String(self.body));
           }
-          if (!self._headers.has('content-type')) {
+          if (self._headers.find('content-type') === -1) {
             self._headers.set('content-type', 'application/json');
           }
         }
       } else {
         self.body = stringify(options.json);
-        if (!self._headers.has('content-type')) {
+        if (self._headers.find('content-type') === -1) {
           self._headers.set('content-type', 'application/json');
         }
       }
@@ -414,48 +246,63 @@
     if (self.body) {
       var length;
       if (typeof self.body === 'string') {
-        bodyText = wellFormed(self.body);
+        bodyText = toWellFormed.call(String(self.body));
         length = native.utf8Length(bodyText);
-      } else if (ArrayBuffer.isView(self.body)) {
-        var view = self.body;
-        bodyBinary = load('buffer').Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
-        length = view.byteLength;
-      } else if (Array.isArray(self.body) && self.body.every(isBuffer)) {
-        bodyBinary = load('buffer').Buffer.concat(self.body).toString('latin1');
-        length = bodyBinary.length;
+      } else {
+        var bytes = load('request_options').binaryBody(self.body);
+        if (bytes !== undefined) {
+          bodyBinary = bytes.binary;
+          length = bytes.length;
+        }
       }
-      if (!self._headers.has('content-length')) {
+      if (self._headers.find('content-length') === -1) {
         if (length) {
           self._headers.set('content-length', length);
         } else {
-          return fail(self, 'Argument error, options.body.');
+          return load('request_options').fail(self, 'Argument error, options.body.');
         }
       }
     }
 
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      return fail(self, 'Invalid protocol: ' + parsed.protocol, parsed.href);
+      return load('request_options').fail(self, 'Invalid protocol: ' + parsed.protocol, parsed.href);
     }
     self.headers = self._headers.toObject();
     self.href = parsed.href;
     self.path = parsed.path || '/';
 
+    // the headers as sent: name, value, name, value..., well-formed strings, an array value
+    // repeated
+    var wire = [];
+    var list = self._headers.list;
+    for (var i = 0; i < list.length; i++) {
+      var value = list[i][1];
+      if (Array.isArray(value)) {
+        for (var j = 0; j < value.length; j++) {
+          wire.push(toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value[j])));
+        }
+      } else {
+        wire.push(toWellFormed.call(String(list[i][0])), toWellFormed.call(String(value)));
+      }
+    }
     var timeout = options.timeout;
     var followRedirect = options.followRedirect === undefined ? true : !!options.followRedirect;
-    var id = native.httpStart({
-      method: self.method,
-      href: parsed.href,
-      headers: self._headers.toWire(),
-      bodyText: bodyText,
-      body: bodyBinary,
-      timeout: typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
-      followRedirect: followRedirect,
-      followAllRedirects: !!options.followAllRedirects,
-      followOriginalHttpMethod: !!options.followOriginalHttpMethod,
-      maxRedirects: options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
-      removeRefererHeader: !!options.removeRefererHeader,
-      binary: !textual(self.encoding)
-    });
+    // positional (see request.rs, read_spec): no property names to intern or look up
+    var id = native.httpStart([
+      self.method,
+      parsed.href,
+      wire,
+      bodyText,
+      bodyBinary,
+      typeof timeout === 'number' && timeout > 0 ? timeout : undefined,
+      followRedirect,
+      !!options.followAllRedirects,
+      !!options.followOriginalHttpMethod,
+      options.maxRedirects === undefined ? 10 : Number(options.maxRedirects),
+      !!options.removeRefererHeader,
+      // the encodings whose body is handed over as text (the others get bytes)
+      !(self.encoding === undefined || self.encoding === 'utf8' || self.encoding === 'utf-8')
+    ]);
     self._id = id;
     pending[id] = self;
     return self;
@@ -471,18 +318,10 @@
     };
   }
 
-  function networkError(e) {
-    var err = new Error(e.message);
-    var fields = ['errno', 'code', 'syscall', 'address', 'port', 'hostname', 'connect'];
-    for (var i = 0; i < fields.length; i++) {
-      if (e[fields[i]] !== undefined) {
-        err[fields[i]] = e[fields[i]];
-      }
-    }
-    return err;
-  }
-
-  function complete(id, error, res) {
+  // `response` comes from Rust with statusCode, statusMessage, httpVersion, headers and
+  // rawHeaders (request.rs, to_js); `payload` is the body as text, or (when the script asked
+  // for bytes) an ArrayBuffer; `size` its length in bytes.
+  function complete(id, error, response, method, url, size, payload) {
     var self = pending[id];
     if (!self) {
       return;
@@ -490,32 +329,25 @@
     delete pending[id];
     self._done = true;
     if (error) {
-      self.emit('error', networkError(error));
+      self.emit('error', load('request_options').networkError(error));
       return;
     }
     // the URI the answer came from: the request's own unless redirected
-    var finalUri = res.url === self.href ? self.uri : native.urlParse(res.url);
-    var response = {
-      statusCode: res.statusCode,
-      statusMessage: res.statusMessage,
-      httpVersion: '1.1',
-      headers: res.headers,
-      rawHeaders: res.rawHeaders,
-      request: {
-        uri: finalUri,
-        method: res.method,
-        headers: self.headers,
-        href: finalUri.href
-      },
-      toJSON: responseToJSON
+    var finalUri = url === self.href ? self.uri : native.urlParse(url);
+    response.request = {
+      uri: finalUri,
+      method: method,
+      headers: self.headers,
+      href: finalUri.href
     };
+    response.toJSON = responseToJSON;
     var body;
-    if (res.size > 0) {
+    if (size > 0) {
       var encoding = self.encoding;
-      if (res.text !== undefined) {
-        body = res.text;
+      if (typeof payload === 'string') {
+        body = payload;
       } else {
-        var bytes = load('buffer').Buffer.from(res.body);
+        var bytes = load('buffer').Buffer.from(payload);
         body = encoding === null ? bytes : bytes.toString(encoding);
       }
     }
@@ -551,10 +383,6 @@
     return params;
   }
 
-  function hasBody(params) {
-    return params.body || params.requestBodyStream || (params.json && typeof params.json !== 'boolean') || params.multipart;
-  }
-
   function makeRequest(defaults) {
     function request(uri, options, callback) {
       if (typeof uri === 'undefined') {
@@ -566,7 +394,8 @@
         params = extend({}, defaults, params);
         params.headers = headers;
       }
-      if (params.method === 'HEAD' && hasBody(params)) {
+      if (params.method === 'HEAD' && (params.body || params.requestBodyStream ||
+          (params.json && typeof params.json !== 'boolean') || params.multipart)) {
         throw new Error('HTTP HEAD requests MUST NOT include a request body.');
       }
       return new Request(params);

@@ -28,6 +28,10 @@ use crate::outcome::HttpExchange;
 /// JavaScript half of `request`.
 pub(crate) const JS: &str = include_str!("request.js");
 
+/// The options few requests use (qs, form, auth, baseUrl, Buffer bodies) and network errors:
+/// loaded by `request.js` only when a request needs them.
+pub(crate) const OPTIONS_JS: &str = include_str!("request_options.js");
+
 /// Requests one call may have in flight at once; more wait for one of them to finish, as
 /// requests wait for a free socket in Node when an agent's `maxSockets` is reached. Each holds at
 /// most one socket (redirects are followed one after the other), so this is also the call's
@@ -103,8 +107,7 @@ struct HttpSpec {
     binary: bool,
 }
 
-/// Adds `urlParse`, `httpStart`, `httpRejected`, `httpAbort`, `utf8Length` and `utf8Base64`
-/// to the native object.
+/// Adds `urlParse`, `httpStart` and `utf8Length` to the native object.
 pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     register_url_parse(ctx, native)?;
     let h = host.clone();
@@ -112,27 +115,28 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
         "httpStart",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, spec: Object<'js>| -> rquickjs::Result<f64> {
+            move |ctx: Ctx<'js>, spec: Array<'js>| -> rquickjs::Result<f64> {
                 let spec = read_spec(&ctx, &spec, h.services.http_timeout_default)?;
                 Ok(start(&h, spec) as f64)
             },
         )?,
     )?;
+    native.set(
+        "utf8Length",
+        Function::new(ctx.clone(), |text: String| text.len() as f64)?,
+    )?;
+    Ok(())
+}
+
+/// Adds `httpRejected`, `httpAbort` and `utf8Base64`, which only `request_options.js` uses
+/// (loaded after `request.js`, whose natives it shares): a call pays for them only when one of
+/// its requests needs them.
+pub(crate) fn register_options<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -> rquickjs::Result<()> {
     let h = host.clone();
     native.set(
         "httpRejected",
         Function::new(ctx.clone(), move |method: String, href: String, message: String| {
             log_rejected(&h, &method, &href, &message);
-        })?,
-    )?;
-    native.set(
-        "utf8Length",
-        Function::new(ctx.clone(), |text: String| text.len() as f64)?,
-    )?;
-    native.set(
-        "utf8Base64",
-        Function::new(ctx.clone(), |text: String| {
-            base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
         })?,
     )?;
     let h = host.clone();
@@ -144,7 +148,12 @@ pub(crate) fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>, host: &Host) -
             }
         })?,
     )?;
-    Ok(())
+    native.set(
+        "utf8Base64",
+        Function::new(ctx.clone(), |text: String| {
+            base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+        })?,
+    )
 }
 
 /// Adds `urlParse` (also used by the `url` module).
@@ -191,22 +200,26 @@ fn url_object<'js>(ctx: &Ctx<'js>, input: &str) -> rquickjs::Result<Object<'js>>
     Ok(obj)
 }
 
-fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
-    let method: String = spec.get("method")?;
+/// The positions of `httpStart`'s argument, an array (`request.js` builds it): method, href,
+/// headers (an array of names and values, alternating), bodyText, body (binary string), timeout, followRedirect,
+/// followAllRedirects, followOriginalHttpMethod, maxRedirects, removeRefererHeader, binary.
+fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Array<'js>, default_timeout: Option<Duration>) -> rquickjs::Result<HttpSpec> {
+    let method: String = spec.get(0)?;
     if http::Method::from_bytes(method.as_bytes()).is_err() {
         return Err(Exception::throw_type(
             ctx,
             &format!("Method must be a valid HTTP token [\"{method}\"]"),
         ));
     }
-    let href: String = spec.get("href")?;
+    let href: String = spec.get(1)?;
     let url = url::Url::parse(&href).map_err(|_| Exception::throw_message(ctx, &format!("Invalid URI \"{href}\"")))?;
-    let pairs: Vec<Vec<String>> = spec.get("headers")?;
-    let mut headers = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let [name, value]: [String; 2] = pair
-            .try_into()
-            .map_err(|_| Exception::throw_type(ctx, "invalid header entry"))?;
+    let flat: Vec<String> = spec.get(2)?;
+    let mut headers = Vec::with_capacity(flat.len() / 2);
+    let mut flat = flat.into_iter();
+    while let Some(name) = flat.next() {
+        let value = flat
+            .next()
+            .ok_or_else(|| Exception::throw_type(ctx, "invalid header entry"))?;
         if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(Exception::throw_type(
                 ctx,
@@ -221,15 +234,15 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
         }
         headers.push((name, value));
     }
-    let body_text: Option<String> = spec.get("bodyText")?;
-    let body_binary: Option<String> = spec.get("body")?;
+    let body_text: Option<String> = spec.get(3)?;
+    let body_binary: Option<String> = spec.get(4)?;
     let body = match (body_text, body_binary) {
         (Some(text), _) => Some(text.into_bytes()),
         (None, Some(binary)) => Some(super::buffer::binary_to_bytes(&binary)),
         (None, None) => None,
     };
-    let timeout: Option<f64> = spec.get("timeout")?;
-    let max_redirects: Option<f64> = spec.get("maxRedirects")?;
+    let timeout: Option<f64> = spec.get(5)?;
+    let max_redirects: Option<f64> = spec.get(9)?;
     Ok(HttpSpec {
         method,
         url,
@@ -239,14 +252,12 @@ fn read_spec<'js>(ctx: &Ctx<'js>, spec: &Object<'js>, default_timeout: Option<Du
             .filter(|t| t.is_finite() && *t > 0.0)
             .and_then(|t| Duration::try_from_secs_f64(t / 1000.0).ok())
             .or(default_timeout),
-        follow_redirect: spec.get::<_, Option<bool>>("followRedirect")?.unwrap_or(true),
-        follow_all_redirects: spec.get::<_, Option<bool>>("followAllRedirects")?.unwrap_or(false),
-        follow_original_method: spec
-            .get::<_, Option<bool>>("followOriginalHttpMethod")?
-            .unwrap_or(false),
+        follow_redirect: spec.get::<Option<bool>>(6)?.unwrap_or(true),
+        follow_all_redirects: spec.get::<Option<bool>>(7)?.unwrap_or(false),
+        follow_original_method: spec.get::<Option<bool>>(8)?.unwrap_or(false),
         max_redirects: max_redirects.filter(|m| *m >= 0.0).map_or(10, |m| m as u32),
-        remove_referer: spec.get::<_, Option<bool>>("removeRefererHeader")?.unwrap_or(false),
-        binary: spec.get::<_, Option<bool>>("binary")?.unwrap_or(false),
+        remove_referer: spec.get::<Option<bool>>(10)?.unwrap_or(false),
+        binary: spec.get::<Option<bool>>(11)?.unwrap_or(false),
     })
 }
 
@@ -779,11 +790,8 @@ pub(crate) fn mask_url(url: &url::Url) -> String {
 
 /// Whether a header carries credentials.
 pub(crate) fn is_secret_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || [
+    const NAMES: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+    const PARTS: [&str; 8] = [
         "token",
         "secret",
         "password",
@@ -792,9 +800,16 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
         "api_key",
         "credential",
         "session",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle))
+    ];
+    // compared without case and without a lower-case copy (every header of every request
+    // goes through here)
+    let bytes = name.as_bytes();
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+        || PARTS.iter().any(|part| {
+            bytes
+                .windows(part.len())
+                .any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+        })
 }
 
 fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
@@ -861,14 +876,28 @@ fn response_headers<'js>(ctx: &Ctx<'js>, pairs: Vec<(String, String)>) -> rquick
     Ok((headers, raw))
 }
 
-/// JavaScript arguments `(error, response)` for `request.js`'s `complete`: the body as `text`
-/// or, when the script asked for bytes, as an `ArrayBuffer` `body` (never both: one copy in
-/// the engine's heap), and its length in bytes as `size`.
+/// The arguments of `request.js`'s `complete(id, error, response, method, url, size, payload)`
+/// after the id: on failure the Node error's fields; on success the response object itself
+/// with its first five properties (`statusCode`, `statusMessage`, `httpVersion`, `headers`,
+/// `rawHeaders`, in the order `complete` then continues with `request`, `toJSON` and `body`),
+/// the method and URL of the last hop, the body's length in bytes, and the body as text or,
+/// when the script asked for bytes, as an `ArrayBuffer` (never both: one copy in the engine's
+/// heap).
+pub(crate) struct Delivery<'js> {
+    pub(crate) error: Value<'js>,
+    pub(crate) response: Value<'js>,
+    pub(crate) method: Value<'js>,
+    pub(crate) url: Value<'js>,
+    pub(crate) size: f64,
+    pub(crate) payload: Value<'js>,
+}
+
+/// See [`Delivery`].
 pub(crate) fn to_js<'js>(
     ctx: &Ctx<'js>,
     host: &Host,
     result: Result<HttpResponse, HttpFailure>,
-) -> rquickjs::Result<(Value<'js>, Value<'js>)> {
+) -> rquickjs::Result<Delivery<'js>> {
     let undefined = Value::new_undefined(ctx.clone());
     match result {
         Err(failure) => {
@@ -881,27 +910,40 @@ pub(crate) fn to_js<'js>(
             obj.set("port", failure.port)?;
             obj.set("hostname", failure.hostname)?;
             obj.set("connect", failure.connect)?;
-            Ok((obj.into_value(), undefined))
+            Ok(Delivery {
+                error: obj.into_value(),
+                response: undefined.clone(),
+                method: undefined.clone(),
+                url: undefined.clone(),
+                size: 0.0,
+                payload: undefined,
+            })
         }
         Ok(mut response) => {
             // From here the body is the script's heap's to count.
             drop(response.held.take());
             let obj = Object::new(ctx.clone())?;
-            obj.set("method", response.method)?;
             obj.set("statusCode", response.status)?;
             obj.set("statusMessage", response.status_text)?;
+            obj.set("httpVersion", "1.1")?;
             let (headers, raw) = response_headers(ctx, response.headers)?;
             obj.set("headers", headers)?;
             obj.set("rawHeaders", raw)?;
-            obj.set("url", response.url)?;
-            obj.set("size", response.body.len() as f64)?;
-            if response.binary {
+            let size = response.body.len() as f64;
+            let payload = if response.binary {
                 host.typed_arrays(ctx)?;
-                obj.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+                ArrayBuffer::new(ctx.clone(), response.body)?.into_value()
             } else {
-                obj.set("text", String::from_utf8_lossy(&response.body).as_ref())?;
-            }
-            Ok((undefined, obj.into_value()))
+                String::from_utf8_lossy(&response.body).as_ref().into_js(ctx)?
+            };
+            Ok(Delivery {
+                error: undefined,
+                response: obj.into_value(),
+                method: response.method.as_str().into_js(ctx)?,
+                url: response.url.as_str().into_js(ctx)?,
+                size,
+                payload,
+            })
         }
     }
 }
@@ -915,6 +957,30 @@ mod tests {
         assert_eq!(mask_userinfo("https:/user:pw@host/x@y"), "https:/[masked]@host/x@y");
         assert_eq!(mask_userinfo("https:/host/a"), "https:/host/a");
         assert_eq!(mask_userinfo("no-scheme"), "no-scheme");
+    }
+
+    #[test]
+    fn secret_headers_are_recognised_in_any_case() {
+        for name in [
+            "Authorization",
+            "PROXY-AUTHORIZATION",
+            "cookie",
+            "Set-Cookie",
+            "X-Auth-Token",
+            "x-client-SECRET",
+            "Password",
+            "X-ApiKey",
+            "x-api-key",
+            "X_API_KEY",
+            "X-Credentials",
+            "Session-Id",
+        ] {
+            assert!(is_secret_header(name), "{name}");
+        }
+        for name in ["Accept", "Content-Type", "X-Request-Id", "Cookie2x", "tok", "api"] {
+            assert!(!is_secret_header(name), "{name}");
+        }
+        assert!(!is_secret_header(""));
     }
 
     #[test]
