@@ -134,7 +134,11 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
             for issue in &verdict.issues {
                 *report.would_fail.entry(issue.code.clone()).or_default() += 1;
             }
-            if verdict.issues.iter().any(|i| i.path == "passwordHash") {
+            if verdict
+                .issues
+                .iter()
+                .any(|i| i.path == import_schema::PASSWORD_HASH_PATH)
+            {
                 report.password_hash_refused += 1;
             }
             example(
@@ -207,10 +211,9 @@ fn notes(report: &CheckReport, kind: FileKind, wrapper: &[(String, Value)]) -> V
     }
     if report.password_hash_refused > 0 {
         notes.push(format!(
-            "{} users have a password_hash that is not bcrypt $2a$/$2b$ at cost 10, the only kind Auth0's import \
-             takes in that field. Give other bcrypt hashes ($2y$ too, any cost) as custom_password_hash: \
-             {{\"algorithm\": \"bcrypt\", \"hash\": {{\"value\": \"<the hash>\", \"encoding\": \"utf8\"}}}}.",
-            group(report.password_hash_refused)
+            "{} users have a password_hash Auth0 refuses. {}",
+            group(report.password_hash_refused),
+            import_schema::PASSWORD_HASH_ADVICE
         ));
     }
     let member = |name: &str| wrapper.iter().find(|(k, _)| k == name).map(|(_, v)| v);
@@ -357,7 +360,9 @@ mod tests {
         assert_eq!(report.would_fail.get("PATTERN"), Some(&2));
         let text = report.render();
         assert!(
-            text.contains("2 users have a password_hash that is not bcrypt $2a$/$2b$ at cost 10"),
+            text.contains(
+                "2 users have a password_hash Auth0 refuses. Auth0's import takes only bcrypt $2a$/$2b$ at cost 10"
+            ),
             "{text}"
         );
         assert!(

@@ -181,7 +181,7 @@ pub(crate) fn check(user: &Value, rules: &Rules, out: &mut Vec<Issue>) {
         if !password_hash_accepted(hash) {
             out.push(Issue::at(
                 "PATTERN",
-                "passwordHash",
+                PASSWORD_HASH_PATH,
                 format!("String does not match pattern {PASSWORD_HASH_PATTERN}"),
             ));
         } else if let Some((_, reason)) = crate::hash_cost_problem("bcrypt", hash, None) {
@@ -338,6 +338,14 @@ fn is_username_char(c: char) -> bool {
 /// (`10+` included), and the message quotes no value. Other bcrypt hashes go in
 /// `custom_password_hash` (algorithm `bcrypt`), which takes `$2y$` and any cost.
 pub const PASSWORD_HASH_PATTERN: &str = r"^\$2[ab]?\$10+\$[./A-Za-z0-9]{53}$";
+
+/// The path Auth0's job names when a `password_hash` does not match the pattern.
+pub const PASSWORD_HASH_PATH: &str = "passwordHash";
+
+/// What to do with a hash [`PASSWORD_HASH_PATTERN`] refuses, for a person reading a report.
+pub const PASSWORD_HASH_ADVICE: &str = "Auth0's import takes only bcrypt $2a$/$2b$ at cost 10 in password_hash. \
+    Give other bcrypt hashes ($2y$ too, any cost) as custom_password_hash: \
+    {\"algorithm\": \"bcrypt\", \"hash\": {\"value\": \"<the hash>\", \"encoding\": \"utf8\"}}.";
 
 /// Whether `hash` matches [`PASSWORD_HASH_PATTERN`] (JavaScript's `RegExp.test`: `$` is the
 /// end of the text).

@@ -25,7 +25,10 @@ pub mod schema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use documented::{ALGORITHMS, PASSWORD_HASH_PATTERN, RESERVED_APP_METADATA, UPSERTABLE, password_hash_accepted};
+pub use documented::{
+    ALGORITHMS, PASSWORD_HASH_ADVICE, PASSWORD_HASH_PATH, PASSWORD_HASH_PATTERN, RESERVED_APP_METADATA, UPSERTABLE,
+    password_hash_accepted,
+};
 pub use email::is_email;
 pub use file::MAX_FILE_BYTES;
 

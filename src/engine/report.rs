@@ -388,6 +388,13 @@ impl ReportWriter {
 
     /// Accounts for one user (every exported user is accounted for exactly once).
     pub(crate) fn user(&mut self, line: &UserLine) -> Result<(), EngineError> {
+        if let Outcome::Failed { reasons } = &line.outcome {
+            // a password_hash Auth0 refuses: say where such a hash goes instead
+            let refused_hash = format!("Error in {} property", import_schema::PASSWORD_HASH_PATH);
+            if reasons.iter().any(|r| r.contains(&refused_hash)) {
+                self.note(import_schema::PASSWORD_HASH_ADVICE.to_owned());
+            }
+        }
         let totals = &mut self.summary.totals;
         totals.exported += 1;
         match &line.outcome {
@@ -542,6 +549,39 @@ mod tests {
             text.starts_with("0 users read from empty.json: nothing imported, in 0 import jobs."),
             "{text}"
         );
+    }
+
+    /// A user refused for a password_hash Auth0 does not take gets the run a note saying
+    /// where such a hash goes (once, however many users).
+    #[test]
+    fn a_refused_password_hash_notes_where_it_goes() {
+        let mut report = ReportWriter::new(None).expect("in memory");
+        let refused = |id: &str| {
+            UserLine {
+            source_id: id.into(),
+            email: None,
+            outcome: Outcome::Failed {
+                reasons: vec![
+                    "PATTERN: Error in passwordHash property - String does not match pattern ^\\$2[ab]?\\$10+\\$[./A-Za-z0-9]{53}$"
+                        .into(),
+                ],
+            },
+            needs_reset: None,
+            job: None,
+        }
+        };
+        report.user(&refused("1")).expect("counted");
+        report.user(&refused("2")).expect("counted");
+        assert_eq!(
+            report.summary().notes,
+            vec![import_schema::PASSWORD_HASH_ADVICE.to_owned()]
+        );
+        let text = report.summary().render("read from users.json", Style::plain());
+        assert!(
+            text.contains("note: Auth0's import takes only bcrypt $2a$/$2b$ at cost 10"),
+            "{text}"
+        );
+        assert!(text.contains("2 PATTERN"), "{text}");
     }
 
     #[test]
