@@ -137,7 +137,7 @@ pub fn check(path: &Path, kind: FileKind, rules: &Rules, max_file_bytes: usize) 
             if verdict
                 .issues
                 .iter()
-                .any(|i| i.path == import_schema::PASSWORD_HASH_PATH)
+                .any(|i| import_schema::refuses_password_hash(&i.message))
             {
                 report.password_hash_refused += 1;
             }

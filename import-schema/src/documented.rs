@@ -342,6 +342,15 @@ pub const PASSWORD_HASH_PATTERN: &str = r"^\$2[ab]?\$10+\$[./A-Za-z0-9]{53}$";
 /// The path Auth0's job names when a `password_hash` does not match the pattern.
 pub const PASSWORD_HASH_PATH: &str = "passwordHash";
 
+/// Whether an import error's message (this crate's, or one Auth0's job listed) is the refusal
+/// of a `password_hash` by [`PASSWORD_HASH_PATTERN`]: `Error in passwordHash property - …`.
+pub fn refuses_password_hash(message: &str) -> bool {
+    message
+        .split_once("Error in ")
+        .and_then(|(_, rest)| rest.strip_prefix(PASSWORD_HASH_PATH))
+        .is_some_and(|rest| rest.starts_with(" property - "))
+}
+
 /// What to do with a hash [`PASSWORD_HASH_PATTERN`] refuses, for a person reading a report.
 pub const PASSWORD_HASH_ADVICE: &str = "Auth0's import takes only bcrypt $2a$/$2b$ at cost 10 in password_hash. \
     Give other bcrypt hashes ($2y$ too, any cost) as custom_password_hash: \

@@ -26,8 +26,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use documented::{
-    ALGORITHMS, PASSWORD_HASH_ADVICE, PASSWORD_HASH_PATH, PASSWORD_HASH_PATTERN, RESERVED_APP_METADATA, UPSERTABLE,
-    password_hash_accepted,
+    ALGORITHMS, PASSWORD_HASH_ADVICE, PASSWORD_HASH_PATTERN, RESERVED_APP_METADATA, UPSERTABLE, password_hash_accepted,
+    refuses_password_hash,
 };
 pub use email::is_email;
 pub use file::MAX_FILE_BYTES;

@@ -184,6 +184,21 @@ fn password_hash_is_bcrypt_at_cost_10() {
     }
     // the value itself is never in the message (it is a secret)
     assert!(!refused[0].2.contains(salt_and_hash));
+    // the refusal is recognised by its message, as a report reads it (Auth0's job lists it the
+    // same way), and no other error is taken for it
+    assert!(import_schema::refuses_password_hash(&refused[0].2));
+    assert!(import_schema::refuses_password_hash(&format!(
+        "PATTERN: {}",
+        refused[0].2
+    )));
+    for other in [
+        "Error in password_hash property - bcrypt cost 100 is greater than maximum 20",
+        "Error in passwordHashes property - String is too long (9 chars), maximum 1",
+        "Error in email property - Object didn't pass validation for format email: passwordHash",
+        "Forbidden attribute in appUser: ",
+    ] {
+        assert!(!import_schema::refuses_password_hash(other), "{other}");
+    }
 }
 
 /// "This field and password_hash are mutually exclusive"; the observed error is NOT_PASSED

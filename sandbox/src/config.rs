@@ -59,8 +59,7 @@ impl Default for SandboxConfig {
     }
 }
 
-/// The default HTTP client: no redirects (the sandbox follows them), no proxy from the
-/// environment (mock servers are local).
+/// The default HTTP client: [`crate::net::script_client_builder`]'s (no redirects, no proxy).
 ///
 /// Built once per process and cloned (a clone shares the pool): building a client reads the
 /// system's root certificates, which costs more than a whole script call, and
@@ -69,9 +68,7 @@ fn default_client() -> reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            crate::net::client_builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
+            crate::net::script_client_builder()
                 .build()
                 .expect("building the default reqwest client")
         })

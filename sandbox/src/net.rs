@@ -25,6 +25,13 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// [`client_builder`] with the policy of the client scripts' `request` calls go through: no
+/// redirects (the sandbox follows them itself, with the `request` module's rules, and a client
+/// that did would hide the hops) and no proxy from the environment (the mocks are local).
+pub fn script_client_builder() -> reqwest::ClientBuilder {
+    client_builder().redirect(reqwest::redirect::Policy::none()).no_proxy()
+}
+
 /// Installs ring as the process's default rustls provider, once; keeps one already installed.
 fn install_crypto_provider() {
     static INSTALL: Once = Once::new();

@@ -390,8 +390,7 @@ impl ReportWriter {
     pub(crate) fn user(&mut self, line: &UserLine) -> Result<(), EngineError> {
         if let Outcome::Failed { reasons } = &line.outcome {
             // a password_hash Auth0 refuses: say where such a hash goes instead
-            let refused_hash = format!("Error in {} property", import_schema::PASSWORD_HASH_PATH);
-            if reasons.iter().any(|r| r.contains(&refused_hash)) {
+            if reasons.iter().any(|r| import_schema::refuses_password_hash(r)) {
                 self.note(import_schema::PASSWORD_HASH_ADVICE.to_owned());
             }
         }

@@ -72,13 +72,12 @@ pub use self::scripts::{
 pub use self::state::{Email, TenantSettings};
 pub use self::verdict::TIMEOUT_MESSAGE;
 
-/// The scripts' HTTP client: it follows no redirects (the sandbox follows them itself, with the
-/// `request` module's rules), uses no proxy, and trusts `extra_root` besides the system's roots.
+/// The scripts' HTTP client: the sandbox's policy (`sandbox::net::script_client_builder`: no
+/// redirects, no proxy), a user agent and a connect time-out, trusting `extra_root` besides the
+/// system's roots.
 fn sandbox_client(extra_root: Option<reqwest::Certificate>) -> Result<reqwest::Client, reqwest::Error> {
-    let mut builder = sandbox::net::client_builder()
+    let mut builder = sandbox::net::script_client_builder()
         .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
         .user_agent("ferry-auth0-sandbox");
     if let Some(root) = extra_root {
         builder = builder.tls_certs_merge([root]);
